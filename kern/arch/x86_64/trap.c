@@ -1,0 +1,108 @@
+/*
+ * The IDT and what happens on a trap. At this stage every CPU exception in the kernel is
+ * fatal except the breakpoint (#BP), which the self-tests use to prove a trap can return:
+ * the dump names the vector, error code, RIP (with its function), CR2, RSP and RFLAGS,
+ * then the frame-pointer backtrace, then the machine stops. Later issues turn user-mode
+ * faults into fault messages instead.
+ */
+#include <stdint.h>
+
+#include <kern/boot.h>
+#include <kern/console.h>
+#include <kern/ksyms.h>
+#include <kern/panic.h>
+
+#include "cpu.h"
+#include "trap.h"
+
+#define IDT_VECTORS 256
+#define VEC_BREAKPOINT 3
+#define VEC_NMI 2
+#define VEC_DOUBLE_FAULT 8
+#define VEC_PAGE_FAULT 14
+
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t sel;
+	uint8_t ist;
+	uint8_t type;
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+extern const uint64_t trap_stubs[IDT_VECTORS];
+static struct idt_gate idt[IDT_VECTORS];
+volatile uint64_t trap_breakpoints;
+
+static const char *const exception_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM no FPU", "#DF double fault",
+	"coprocessor overrun", "#TS invalid TSS", "#NP segment not present",
+	"#SS stack fault", "#GP general protection", "#PF page fault", "reserved",
+	"#MF x87 error", "#AC alignment check", "#MC machine check", "#XM SIMD error",
+	"#VE virtualisation", "#CP control protection",
+};
+
+void
+idt_init(void)
+{
+	struct x86_desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (int v = 0; v < IDT_VECTORS; v++) {
+		uint64_t h = trap_stubs[v];
+
+		idt[v].off_lo = (uint16_t)h;
+		idt[v].sel = 0x08;
+		idt[v].ist = v == VEC_DOUBLE_FAULT ? 1 : v == VEC_NMI ? 2 : 0;
+		/* Interrupt gates (0xe): IF cleared on entry. #BP may come from ring 3. */
+		idt[v].type = v == VEC_BREAKPOINT ? 0xee : 0x8e;
+		idt[v].off_mid = (uint16_t)(h >> 16);
+		idt[v].off_hi = (uint32_t)(h >> 32);
+	}
+	x86_lidt(&p);
+}
+
+static void
+print_location(const char *label, uint64_t addr)
+{
+	uint64_t off;
+	const char *name = ksyms_lookup(addr, &off);
+
+	if (name)
+		kprintf("%s %016lx <%s+0x%lx>\n", label, addr, name, off);
+	else
+		kprintf("%s %016lx\n", label, addr);
+}
+
+static void
+dump_frame(const struct trap_frame *f)
+{
+	const char *name = f->vector < 32 && exception_names[f->vector] ?
+				   exception_names[f->vector] : "interrupt";
+
+	kprintf("\n*** CPU exception: vector %lu (%s), error code 0x%lx, in %s mode\n",
+		f->vector, name, f->error, (f->cs & 3) ? "user" : "kernel");
+	print_location("RIP", f->rip);
+	kprintf("CR2 %016lx  CR3 %016lx  RSP %016lx  RFLAGS %016lx\n", x86_read_cr2(),
+		x86_read_cr3(), f->rsp, f->rflags);
+	kprintf("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+	kprintf("R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+	kprintf("R13 %016lx  R14 %016lx  R15 %016lx  CS %lx SS %lx\n", f->r13, f->r14, f->r15,
+		f->cs, f->ss);
+}
+
+void
+trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector == VEC_BREAKPOINT) {
+		trap_breakpoints++;
+		return;
+	}
+	dump_frame(f);
+	backtrace_print(f->rip, f->rbp);
+	panic_halt();
+}

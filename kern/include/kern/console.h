@@ -1,0 +1,27 @@
+/*
+ * Kernel output. Everything goes to COM1 first (the log tests and people read), and is
+ * mirrored to the screen when the boot loader gave us one.
+ */
+#ifndef WRIT_KERN_CONSOLE_H
+#define WRIT_KERN_CONSOLE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mb2_framebuffer;
+
+void serial_init(void);
+void serial_putc(char c);
+
+void fbcon_init(const struct mb2_framebuffer *fb, uint64_t direct_map);
+void fbcon_putc(char c);
+
+void kputs(const char *s);
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char *fmt, va_list ap);
+
+/* Formatting into a buffer, for the pieces that build a line before printing it. */
+int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif
