@@ -3,7 +3,8 @@
 # The kernel runs in the top 2 GiB (-mcmodel=kernel), never uses the red zone (interrupts
 # would clobber it), keeps frame pointers (the panic backtrace walks them) and uses no
 # SSE/x87 state (-mgeneral-regs-only), so a trap never has to save FPU registers that
-# kernel code might have touched.
+# kernel code might have touched. Sibling calls stay real calls, so every function on
+# the way to a panic appears in its backtrace.
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(WRIT_KERNEL ON CACHE BOOL "building the kernel" FORCE)
@@ -18,7 +19,7 @@ set(WRIT_KERNEL_CFLAGS
     -ffreestanding -fno-builtin -nostdlib -mno-red-zone -mcmodel=kernel -fno-pic -fno-pie
     -mgeneral-regs-only -mno-sse -mno-mmx -mno-80387 -fno-omit-frame-pointer
     -mno-omit-leaf-frame-pointer -fno-stack-protector -fno-asynchronous-unwind-tables
-    -fno-strict-aliasing -g)
+    -fno-optimize-sibling-calls -fno-strict-aliasing -g)
 string(REPLACE ";" " " _flags "${WRIT_KERNEL_CFLAGS}")
 set(CMAKE_C_FLAGS_INIT "${_flags}")
 set(CMAKE_C_FLAGS_DEBUG_INIT "-O1 -DWRIT_DEBUG=1")

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Writ's test and benchmark runner: `./writ test`, `./writ bench`, `./writ run` end here.
+
+usage: runner.py test [-v] [GROUP...]
+       runner.py bench
+       runner.py run [--uefi] [--accel tcg|kvm|auto] [--gdb] [--smp N] [--mem M] [--release]
+
+Tests come from two places (tests/README.md): ctest in build/host, and the QEMU scenarios
+in tests/vm/scenarios.py. Every line the runner prints is `ok N - group/name` or
+`not ok N - group/name: why`, numbered across the run; the last line is
+`N passed, N failed`, and the exit status is non-zero on any failure, crash or timeout.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from tests.vm import qemu, scenarios  # noqa: E402
+
+BUILD = os.path.join(ROOT, "build")
+KERNEL_CFGS = ["debug", "release"]
+PROTOCOL = re.compile(r"^(ok|not ok)(?: \d+)? - ([\w./+-]+)(?:: (.*))?$")
+JOBS = max(1, min(os.cpu_count() or 1, 4))
+
+
+def kernel_elf(cfg):
+    return os.path.join(BUILD, cfg, "writ.elf")
+
+
+class Context:
+    """What scenarios need: ISOs built once per (config, command line), in a scratch dir."""
+
+    def __init__(self, scratch):
+        self.scratch = scratch
+        self.lock = threading.Lock()
+        self.isos = {}
+
+    def sample_module(self):
+        path = os.path.join(self.scratch, "sample.txt")
+        with self.lock:
+            if not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write(scenarios.sample_module_text())
+        return path
+
+    def iso(self, cfg, cmdline, modules=()):
+        key = (cfg, cmdline, tuple(modules))
+        with self.lock:
+            if key not in self.isos:
+                out = os.path.join(self.scratch, "%s-%d.iso" % (cfg, len(self.isos)))
+                self.isos[key] = qemu.make_iso(kernel_elf(cfg), out, cmdline, modules)
+            return self.isos[key]
+
+
+class Report:
+    def __init__(self, verbose):
+        self.n = self.passed = self.failed = 0
+        self.verbose = verbose
+
+    def result(self, ok, name, why=""):
+        self.n += 1
+        if ok:
+            self.passed += 1
+            print("ok %d - %s" % (self.n, name), flush=True)
+        else:
+            self.failed += 1
+            print("not ok %d - %s: %s" % (self.n, name, why or "failed"), flush=True)
+
+    def diagnostics(self, lines, limit=60):
+        for line in lines[-limit:]:
+            print("# " + line if not line.startswith("#") else line)
+
+
+# ---- host tests (ctest) ------------------------------------------------------------
+
+def host_tests(groups):
+    build = os.path.join(BUILD, "host")
+    out = subprocess.run(["ctest", "--test-dir", build, "--show-only=json-v1"],
+                         check=True, capture_output=True, text=True).stdout
+    tests = []
+    for t in json.loads(out).get("tests", []):
+        labels = []
+        for prop in t.get("properties", []):
+            if prop["name"] == "LABELS":
+                labels = prop["value"]
+        group = labels[0] if labels else t["name"].split("/")[0]
+        if group == "bench" and "bench" not in groups:
+            continue
+        if groups and group not in groups:
+            continue
+        cwd = next((p["value"] for p in t.get("properties", [])
+                    if p["name"] == "WORKING_DIRECTORY"), build)
+        timeout = next((p["value"] for p in t.get("properties", [])
+                        if p["name"] == "TIMEOUT"), 600)
+        tests.append((t["name"], t["command"], cwd, timeout))
+    return tests
+
+
+def run_host_test(test):
+    name, command, cwd, timeout = test
+    try:
+        p = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
+                           timeout=timeout, errors="replace")
+        lines = (p.stdout + p.stderr).splitlines()
+        return name, p.returncode, lines, False
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"")
+        out = out.decode(errors="replace") if isinstance(out, bytes) else out
+        return name, None, out.splitlines(), True
+
+
+def report_host_test(report, result):
+    name, rc, lines, timed_out = result
+    checks = [PROTOCOL.match(l.strip()) for l in lines]
+    checks = [m for m in checks if m]
+    failed_before = report.failed
+    for m in checks:
+        report.result(m.group(1) == "ok", m.group(2), m.group(3) or "")
+    if timed_out:
+        report.result(False, name, "timed out")
+    elif rc != 0 and report.failed == failed_before:
+        report.result(False, name, "exited with status %s without a failing check" % rc)
+    elif not checks:
+        report.result(rc == 0, name, "printed no check")
+    if report.failed != failed_before or report.verbose:
+        report.diagnostics([l for l in lines if not PROTOCOL.match(l.strip())])
+
+
+# ---- VM tests ----------------------------------------------------------------------
+
+def run_scenario(ctx, scenario):
+    group, name, fn = scenario
+    try:
+        res, b = fn(ctx)
+        return res, b.log
+    except Exception as e:  # a broken scenario is a failure, not a crash of the runner
+        return [(False, "%s/%s" % (group, name), "scenario error: %r" % e)], []
+
+
+def cmd_test(args):
+    groups = set(args.groups)
+    report = Report(args.verbose)
+    with tempfile.TemporaryDirectory(prefix="writ-test-") as scratch:
+        ctx = Context(scratch)
+        with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
+            vm = [s for s in scenarios.all_scenarios(KERNEL_CFGS)
+                  if not groups or s[0] in groups]
+            vm_futures = [pool.submit(run_scenario, ctx, s) for s in vm]
+            for result in pool.map(run_host_test, host_tests(groups)):
+                report_host_test(report, result)
+            for f in vm_futures:
+                res, log = f.result()
+                before = report.failed
+                for ok, name, why in res:
+                    report.result(ok, name, why)
+                if report.failed != before or report.verbose:
+                    print("# --- serial log (tail) ---")
+                    report.diagnostics(log, limit=40)
+    if report.n == 0:
+        report.result(False, "runner/no-tests", "no test matched %s" % sorted(groups))
+    print("%d passed, %d failed" % (report.passed, report.failed))
+    return 1 if report.failed else 0
+
+
+# ---- benchmarks --------------------------------------------------------------------
+
+def bench_line(name, value, unit, accel):
+    print("bench %s %s %s accel=%s" % (name, value, unit, accel), flush=True)
+
+
+def cmd_bench(args):
+    with tempfile.TemporaryDirectory(prefix="writ-bench-") as scratch:
+        ctx = Context(scratch)
+        iso = ctx.iso("release", "exit")
+        for uefi, runs in ((False, 7), (True, 3)):
+            times = []
+            for _ in range(runs):
+                b = qemu.boot(iso, timeout=120, uefi=uefi, until_banner=True)
+                if b.banner_s is None:
+                    print("# boot did not reach the banner: " + b.describe())
+                    return 1
+                times.append(b.banner_s * 1000)
+            bench_line("boot/%s-qemu-start-to-banner" % ("uefi" if uefi else "bios"),
+                       "%.0f" % statistics.median(times), "ms", "tcg")
+        counts = []
+        for _ in range(3):
+            b = qemu.boot(iso, timeout=120, accel="tcg-icount")
+            m = [re.search(r"boot: (\d+) TSC ticks from kernel entry to banner", l)
+                 for l in b.log]
+            m = [x for x in m if x]
+            if not m:
+                print("# icount boot printed no TSC figure: " + b.describe())
+                return 1
+            counts.append(int(m[0].group(1)))
+        bench_line("boot/kernel-entry-to-banner", int(statistics.median(counts)),
+                   "instructions", "tcg-icount")
+    for result in map(run_host_test, host_tests({"bench"})):
+        name, rc, lines, timed_out = result
+        for line in lines:
+            if line.startswith("bench "):
+                print(line, flush=True)
+        if rc != 0 or timed_out:
+            print("# %s failed (status %s)" % (name, rc))
+            print("\n".join("# " + l for l in lines[-20:]))
+    return 0
+
+
+# ---- run ---------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cmd_run(args):
+    cfg = "release" if args.release else "debug"
+    iso = os.path.join(BUILD, cfg, "writ.iso")
+    accel = args.accel
+    if accel == "auto":
+        accel = "kvm" if qemu.kvm_usable(kernel_elf(cfg), BUILD) else "tcg"
+    print("writ: booting %s under %s%s (quit: Ctrl-A then X)" %
+          (os.path.relpath(iso, ROOT), accel.upper(), ", UEFI" if args.uefi else ""),
+          file=sys.stderr)
+    extra = []
+    if args.gdb:
+        port = free_port()
+        extra = ["-gdb", "tcp:127.0.0.1:%d" % port, "-S"]
+        print("writ: QEMU waits for gdb; in another terminal run:\n"
+              "  gdb -ex 'set architecture i386:x86-64' -ex 'file %s' "
+              "-ex 'target remote 127.0.0.1:%d'" % (kernel_elf(cfg), port), file=sys.stderr)
+    argv = qemu.qemu_args(iso, uefi=args.uefi, accel=accel, mem=args.mem, smp=args.smp,
+                          serial="mon:stdio", extra=extra)
+    argv += ["-display", "none"]
+    os.execvp(argv[0], argv)
+
+
+def main():
+    p = argparse.ArgumentParser(prog="runner.py")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("test")
+    t.add_argument("-v", "--verbose", action="store_true")
+    t.add_argument("groups", nargs="*")
+    sub.add_parser("bench")
+    r = sub.add_parser("run")
+    r.add_argument("--uefi", action="store_true")
+    r.add_argument("--accel", choices=["tcg", "kvm", "auto"], default="auto")
+    r.add_argument("--gdb", action="store_true")
+    r.add_argument("--smp", type=int, default=1)
+    r.add_argument("--mem", type=int, default=256)
+    r.add_argument("--release", action="store_true")
+    args = p.parse_args()
+    return {"test": cmd_test, "bench": cmd_bench, "run": cmd_run}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Booting Writ in QEMU: one place that knows QEMU's command line, ISOs and timeouts.
+
+Every boot here is bounded: a wall-clock timeout kills QEMU's whole process group, so no
+QEMU outlives the command that started it. Tests leave QEMU through isa-debug-exit,
+which makes QEMU exit with (value << 1) | 1; exit_code() maps that back.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BANNER = "capability microkernel for x86_64"
+
+# kern/include/kern/boot.h
+EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 0x10, 0x11, 0x12
+EXIT_NAMES = {EXIT_PASS: "pass", EXIT_FAIL: "fail", EXIT_PANIC: "panic"}
+
+OVMF_CANDIDATES = ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd",
+                   "/usr/share/ovmf/OVMF.fd"]
+
+
+def ovmf_code():
+    for path in OVMF_CANDIDATES:
+        if os.path.exists(path):
+            return path
+    raise RuntimeError("no OVMF firmware found (apt-get install ovmf)")
+
+
+def make_iso(kernel, out, cmdline="", modules=()):
+    """An ISO of `kernel` booting with `cmdline`; modules are (path, cmdline) pairs."""
+    args = [os.path.join(ROOT, "bootloader", "mkiso.sh"), kernel, out, cmdline]
+    for path, mod_cmdline in modules:
+        args.append("%s=%s" % (path, mod_cmdline))
+    subprocess.run(args, check=True)
+    return out
+
+
+def accel_args(accel):
+    if accel == "kvm":
+        return ["-accel", "kvm", "-cpu", "host"]
+    if accel == "tcg-icount":
+        return ["-accel", "tcg", "-cpu", "qemu64", "-icount", "shift=0"]
+    return ["-accel", "tcg", "-cpu", "qemu64"]
+
+
+def qemu_args(iso, uefi=False, accel="tcg", mem=256, smp=1, serial="stdio", extra=()):
+    args = ["qemu-system-x86_64", *accel_args(accel), "-m", "%dM" % mem, "-smp", str(smp),
+            "-cdrom", iso, "-boot", "d", "-no-reboot", "-nic", "none",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", serial]
+    if uefi:
+        args += ["-drive", "if=pflash,format=raw,readonly=on,file=%s" % ovmf_code()]
+    return args + list(extra)
+
+
+def exit_code(status):
+    """The value the guest wrote to isa-debug-exit, or None if it did not exit that way."""
+    if status is None or status < 0 or status % 2 == 0:
+        return None
+    return status >> 1
+
+
+class Boot:
+    """The result of one boot: serial log, QEMU's status, timing."""
+
+    def __init__(self, log, status, timed_out, banner_s, wall_s):
+        self.log, self.status, self.timed_out = log, status, timed_out
+        self.banner_s, self.wall_s = banner_s, wall_s
+
+    @property
+    def guest_exit(self):
+        return None if self.timed_out else exit_code(self.status)
+
+    def describe(self):
+        if self.timed_out:
+            return "timed out after %.0f s" % self.wall_s
+        code = self.guest_exit
+        if code is None:
+            return "QEMU exited with status %s, not through isa-debug-exit" % self.status
+        return "guest exited with 0x%x (%s)" % (code, EXIT_NAMES.get(code, "?"))
+
+
+def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False):
+    """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner."""
+    args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp)
+    start = time.monotonic()
+    proc = subprocess.Popen(args + ["-display", "none", "-monitor", "none"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = start + timeout
+    lines, banner_s, timed_out = [], None, False
+    os.set_blocking(proc.stdout.fileno(), False)
+    buf = b""
+    try:
+        while True:
+            chunk = _read_some(proc, deadline)
+            if chunk is None:
+                timed_out = time.monotonic() >= deadline
+                break
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                text = line.decode("utf-8", "replace").rstrip("\r")
+                lines.append(text)
+                if banner_s is None and BANNER in text:
+                    banner_s = time.monotonic() - start
+                    if until_banner:
+                        raise StopIteration
+    except StopIteration:
+        pass
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        status = proc.wait()
+    if buf:
+        lines.append(buf.decode("utf-8", "replace"))
+    return Boot(lines, status, timed_out, banner_s, time.monotonic() - start)
+
+
+def _read_some(proc, deadline):
+    """Bytes from QEMU's output; None at end of output or at the deadline."""
+    import select
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([proc.stdout], [], [], min(left, 0.5))
+        if ready:
+            data = proc.stdout.read(65536)
+            if not data:
+                return None
+            return data
+        if proc.poll() is not None:
+            data = proc.stdout.read(65536)
+            return data or None
+
+
+def kvm_usable(kernel, cache_dir):
+    """True when a short probe boot under KVM reaches the banner in time.
+
+    /dev/kvm may exist and still be useless (a nested, emulated KVM where ring 0 runs far
+    slower than TCG), so only a real boot decides. The answer is cached per host boot.
+    """
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    try:
+        boot_id = open("/proc/sys/kernel/random/boot_id").read().strip()
+    except OSError:
+        boot_id = "unknown"
+    cache = os.path.join(cache_dir, "kvm-probe")
+    if os.path.exists(cache):
+        saved = open(cache).read().split()
+        if len(saved) == 2 and saved[0] == boot_id:
+            return saved[1] == "yes"
+    with tempfile.TemporaryDirectory() as tmp:
+        iso = make_iso(kernel, os.path.join(tmp, "probe.iso"), "exit")
+        result = boot(iso, timeout=8, accel="kvm", until_banner=True)
+    ok = result.banner_s is not None and result.banner_s < 5
+    os.makedirs(cache_dir, exist_ok=True)
+    with open(cache, "w") as f:
+        f.write("%s %s\n" % (boot_id, "yes" if ok else "no"))
+    return ok
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None
