@@ -73,8 +73,9 @@ print_summary(void)
 	else if (fb->type == MB2_FB_EGA_TEXT)
 		kprintf("boot: VGA text %ux%u at %lx\n", fb->width, fb->height, fb->addr);
 	else
-		kprintf("boot: framebuffer %ux%ux%u at %lx\n", fb->width, fb->height, fb->bpp,
-			fb->addr);
+		kprintf("boot: framebuffer %ux%ux%u at %lx, pitch %u, type %u, RGB at %u/%u/%u\n",
+			fb->width, fb->height, fb->bpp, fb->addr, fb->pitch, fb->type, fb->red_pos,
+			fb->green_pos, fb->blue_pos);
 	if (bi->rsdp_offset)
 		kprintf("boot: ACPI RSDP (version %u) found\n", bi->rsdp_version);
 	else

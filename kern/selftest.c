@@ -121,5 +121,10 @@ selftest_run(void)
 	test_ksyms();
 	test_boot_state();
 	kprintf("# self-tests done: %u failed\n", failures);
+	if (cmdline_has("hold")) {
+		/* The runner reads the screen through QEMU's monitor, then lets us go. */
+		kprintf("# holding: send a byte on COM1 to exit\n");
+		serial_getc();
+	}
 	boot_exit_qemu(failures ? WRIT_EXIT_FAIL : WRIT_EXIT_PASS);
 }

@@ -2,6 +2,8 @@
  * The kernel command line (from GRUB's multiboot2 line), as space-separated words:
  *   test        run the in-kernel self-tests, then leave QEMU through isa-debug-exit
  *   fault=KIND  (test boots) trigger a CPU exception on purpose: pf, ud, gp, de
+ *   hold        (test boots) after the self-tests, wait for a byte on COM1 before
+ *               leaving QEMU, so the runner can inspect the machine meanwhile
  *   exit        leave QEMU once booted (benchmarks)
  * Unknown words are ignored, so a GRUB user's typo cannot stop the boot.
  */

@@ -24,8 +24,9 @@
 #define TAG_HEADER 8
 #define MMAP_HEADER 16		/* tag header, entry_size, entry_version */
 #define MMAP_ENTRY_MIN 24
-#define FB_HEADER 31		/* through framebuffer_type */
+#define FB_HEADER 32		/* through the u16 reserved after framebuffer_type */
 #define FB_RGB_SIZE 38		/* plus six colour-field bytes */
+#define FB_COLOUR 32
 #define RSDP_V1_SIZE 20
 #define RSDP_V2_SIZE 36
 
@@ -157,12 +158,12 @@ parse_framebuffer(struct cursor *c)
 	case MB2_FB_RGB:
 		if (c->size < FB_RGB_SIZE)
 			return fail(c, MB2_E_TAG_SIZE);
-		fb->red_pos = p[31];
-		fb->red_size = p[32];
-		fb->green_pos = p[33];
-		fb->green_size = p[34];
-		fb->blue_pos = p[35];
-		fb->blue_size = p[36];
+		fb->red_pos = p[FB_COLOUR + 0];
+		fb->red_size = p[FB_COLOUR + 1];
+		fb->green_pos = p[FB_COLOUR + 2];
+		fb->green_size = p[FB_COLOUR + 3];
+		fb->blue_pos = p[FB_COLOUR + 4];
+		fb->blue_size = p[FB_COLOUR + 5];
 		if (fb->bpp != 15 && fb->bpp != 16 && fb->bpp != 24 && fb->bpp != 32)
 			return fail(c, MB2_E_FRAMEBUFFER);
 		if (fb->red_pos + fb->red_size > fb->bpp ||

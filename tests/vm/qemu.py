@@ -82,12 +82,59 @@ class Boot:
         return "guest exited with 0x%x (%s)" % (code, EXIT_NAMES.get(code, "?"))
 
 
-def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False):
-    """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner."""
+class Monitor:
+    """QEMU's human monitor on a unix socket, for reading the machine from outside."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def command(self, line):
+        """Run one monitor command; return its output once the next prompt appears."""
+        import socket
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(10)
+            s.connect(self.path)
+            self._until_prompt(s)               # the greeting
+            s.sendall(line.encode() + b"\n")
+            return self._until_prompt(s)
+
+    @staticmethod
+    def _until_prompt(s):
+        out = b""
+        while not out.rstrip().endswith(b"(qemu)"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+        return out.decode("utf-8", "replace")
+
+    def read_phys(self, addr, size, scratch):
+        path = os.path.join(scratch, "pmem-%x-%d.bin" % (addr, os.getpid()))
+        # Quoted: unquoted, "SIZE /path" parses as a division.
+        self.command("pmemsave 0x%x %d \"%s\"" % (addr, size, path))
+        for _ in range(50):
+            if os.path.exists(path) and os.path.getsize(path) == size:
+                break
+            time.sleep(0.1)
+        data = open(path, "rb").read()
+        os.unlink(path)
+        return data
+
+
+def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False,
+         on_hold=None):
+    """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner.
+
+    on_hold(monitor, lines): called when a `hold` test boot waits on COM1; the guest is then
+    sent a byte and leaves QEMU through isa-debug-exit as usual.
+    """
     args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp)
+    tmp = tempfile.mkdtemp(prefix="writ-qemu-")
+    monitor = Monitor(os.path.join(tmp, "monitor.sock"))
+    args += ["-display", "none", "-monitor",
+             "unix:%s,server=on,wait=off" % monitor.path if on_hold else "none"]
     start = time.monotonic()
-    proc = subprocess.Popen(args + ["-display", "none", "-monitor", "none"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     deadline = start + timeout
     lines, banner_s, timed_out = [], None, False
@@ -102,18 +149,23 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
-                text = line.decode("utf-8", "replace").rstrip("\r")
+                text = line.decode("utf-8", "replace").strip("\r")
                 lines.append(text)
                 if banner_s is None and BANNER in text:
                     banner_s = time.monotonic() - start
                     if until_banner:
                         raise StopIteration
+                if on_hold and text.startswith("# holding:"):
+                    on_hold(monitor, lines)
+                    proc.stdin.write(b"x")
+                    proc.stdin.flush()
     except StopIteration:
         pass
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         status = proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
     if buf:
         lines.append(buf.decode("utf-8", "replace"))
     return Boot(lines, status, timed_out, banner_s, time.monotonic() - start)

@@ -29,13 +29,61 @@ def expect_exit(boot, code, name):
             % (qemu.EXIT_NAMES[code], boot.describe()))
 
 
+GRUB_FONT = "/usr/share/grub/ascii.pf2"
+
+
+def _font():
+    import importlib.util
+    path = os.path.join(qemu.ROOT, "kern", "tools", "gen_font.py")
+    spec = importlib.util.spec_from_file_location("gen_font", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.glyphs(GRUB_FONT)
+
+
+def screen_first_line(monitor, lines, scratch):
+    """The text on the screen's first row, read from guest memory through the monitor:
+    VGA text cells directly, or a framebuffer's pixels matched against the font."""
+    for line in lines:
+        m = re.match(r"boot: VGA text (\d+)x(\d+) at ([0-9a-f]+)", line)
+        if m:
+            cols = int(m.group(1))
+            cells = monitor.read_phys(int(m.group(3), 16), cols * 2, scratch)
+            return cells[0::2].decode("latin-1")
+        m = re.match(r"boot: framebuffer (\d+)x\d+x(\d+) at ([0-9a-f]+), pitch (\d+)", line)
+        if m:
+            width, bpp, addr, pitch = (int(m.group(1)), int(m.group(2)),
+                                       int(m.group(3), 16), int(m.group(4)))
+            px = monitor.read_phys(addr, pitch * 16, scratch)
+            font, bpp_bytes, text = _font(), bpp // 8, ""
+            for col in range(width // 8):
+                cell = []
+                for y in range(16):
+                    row = 0
+                    for x in range(8):
+                        at = y * pitch + (col * 8 + x) * bpp_bytes
+                        if any(px[at:at + bpp_bytes]):
+                            row |= 0x80 >> x
+                    cell.append(row)
+                text += next((chr(0x20 + i) for i, g in enumerate(font) if g == cell), "?")
+            return text
+    return None
+
+
 def selftest_boot(ctx, cfg, uefi):
-    """A test boot: banner, summary, in-kernel self-tests, clean exit."""
+    """A test boot: banner, summary, in-kernel self-tests, the screen, clean exit."""
     fw = "uefi" if uefi else "bios"
-    iso = ctx.iso(cfg, "test", [(ctx.sample_module(), "sample module")])
-    b = qemu.boot(iso, timeout=120 if uefi else 60, uefi=uefi)
+    iso = ctx.iso(cfg, "test hold", [(ctx.sample_module(), "sample module")])
+    screen = []
+    b = qemu.boot(iso, timeout=120 if uefi else 60, uefi=uefi,
+                  on_hold=lambda mon, lines: screen.append(
+                      screen_first_line(mon, lines, ctx.scratch)))
     name = "boot/%s-%s" % (fw, cfg)
     res = [(b.banner_s is not None, name + "-banner", "no kernel banner on the serial log")]
+    banner = next((l for l in b.log if qemu.BANNER in l), "")
+    shown = (screen[0] or "").rstrip("\0 ") if screen else None
+    res.append((bool(banner) and shown == banner, name + "-screen-mirrors-serial",
+                "screen's first line %r, serial banner %r" % (shown, banner)))
     res.append((any("boot: 1 module" in l for l in b.log) and
                 any("'sample module'" in l for l in b.log), name + "-modules",
                 "the boot summary does not list the sample module"))

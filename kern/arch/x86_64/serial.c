@@ -13,6 +13,7 @@
 #define REG_LCR 3
 #define REG_MCR 4
 #define REG_LSR 5
+#define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 
 void
@@ -38,4 +39,12 @@ serial_putc(char c)
 		if (x86_inb(COM1 + REG_LSR) & LSR_THR_EMPTY)
 			break;
 	x86_outb(COM1 + REG_DATA, (uint8_t)c);
+}
+
+char
+serial_getc(void)
+{
+	while (!(x86_inb(COM1 + REG_LSR) & LSR_DATA_READY))
+		__asm__ volatile("pause");
+	return (char)x86_inb(COM1 + REG_DATA);
 }

@@ -119,9 +119,10 @@ build_good(struct img *m)
 	put32(m, fb + 24, 768);
 	m->b[fb + 28] = 32;
 	m->b[fb + 29] = 1;
-	m->b[fb + 31] = 16; m->b[fb + 32] = 8;
-	m->b[fb + 33] = 8; m->b[fb + 34] = 8;
-	m->b[fb + 35] = 0; m->b[fb + 36] = 8;
+	/* GRUB's layout: a u16 reserved after the type, colour fields from byte 32. */
+	m->b[fb + 32] = 16; m->b[fb + 33] = 8;
+	m->b[fb + 34] = 8; m->b[fb + 35] = 8;
+	m->b[fb + 36] = 0; m->b[fb + 37] = 8;
 	tag(m, 14, 8 + 20);
 	finish(m);
 }
@@ -186,7 +187,8 @@ test_good(void)
 	      info.modules[0].end == 0x301000 && strcmp(info.modules[0].cmdline, "init") == 0,
 	      "good-module", "module not reported as given");
 	check(info.has_framebuffer && info.fb.width == 1024 && info.fb.bpp == 32 &&
-	      info.fb.red_pos == 16 && info.fb.type == MB2_FB_RGB, "good-framebuffer",
+	      info.fb.red_pos == 16 && info.fb.red_size == 8 && info.fb.blue_pos == 0 &&
+	      info.fb.blue_size == 8 && info.fb.type == MB2_FB_RGB, "good-framebuffer",
 	      "framebuffer not reported as given");
 	check(info.rsdp_version == 1 && info.rsdp_offset != 0, "good-rsdp", "no RSDP");
 	e = mb2_parse(0x2badb002, m.b, m.len, KSTART, KEND, &info, &d);

@@ -13,6 +13,8 @@ struct mb2_framebuffer;
 
 void serial_init(void);
 void serial_putc(char c);
+/* Wait for one byte from COM1 (the test runner's "go on" signal); no timeout. */
+char serial_getc(void);
 
 void fbcon_init(const struct mb2_framebuffer *fb, uint64_t direct_map);
 void fbcon_putc(char c);
