@@ -229,6 +229,9 @@ def cmd_run(args):
     accel = args.accel
     if accel == "auto":
         accel = "kvm" if qemu.kvm_usable(kernel_elf(cfg), BUILD) else "tcg"
+        if accel == "tcg" and os.path.exists("/dev/kvm"):
+            print("writ: /dev/kvm is here, but a probe boot under it did not reach the "
+                  "banner in time (a nested, emulated KVM?): using TCG", file=sys.stderr)
     print("writ: booting %s under %s%s (quit: Ctrl-A then X)" %
           (os.path.relpath(iso, ROOT), accel.upper(), ", UEFI" if args.uefi else ""),
           file=sys.stderr)
@@ -260,6 +263,7 @@ def main():
     r.add_argument("--mem", type=int, default=256)
     r.add_argument("--release", action="store_true")
     args = p.parse_args()
+    qemu.install_reaper()
     return {"test": cmd_test, "bench": cmd_bench, "run": cmd_run}[args.cmd](args)
 
 

@@ -18,6 +18,26 @@ BANNER = "capability microkernel for x86_64"
 EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 0x10, 0x11, 0x12
 EXIT_NAMES = {EXIT_PASS: "pass", EXIT_FAIL: "fail", EXIT_PANIC: "panic"}
 
+# Every QEMU we started and have not reaped: killed at exit and on SIGTERM/SIGINT, so
+# no QEMU outlives the runner even when the runner itself is killed.
+_live = set()
+
+
+def kill_all(*_):
+    for pid in list(_live):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def install_reaper():
+    import atexit
+    atexit.register(kill_all)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda signum, frame: (kill_all(), os._exit(128 + signum)))
+
+
 OVMF_CANDIDATES = ["/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_CODE.fd",
                    "/usr/share/ovmf/OVMF.fd"]
 
@@ -136,6 +156,7 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
     start = time.monotonic()
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
+    _live.add(proc.pid)
     deadline = start + timeout
     lines, banner_s, timed_out = [], None, False
     os.set_blocking(proc.stdout.fileno(), False)
@@ -165,6 +186,7 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         status = proc.wait()
+        _live.discard(proc.pid)
         shutil.rmtree(tmp, ignore_errors=True)
     if buf:
         lines.append(buf.decode("utf-8", "replace"))
