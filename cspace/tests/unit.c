@@ -443,6 +443,69 @@ test_cnode_teardown(void)
 		"finalised %lu", W.env.finalised_type[WRIT_OBJ_CNODE]);
 }
 
+/* A teardown left unfinished leaves a zombie: pinned, then adopted and finished. */
+static void
+test_zombie(void)
+{
+	struct cte *c1, *c2;
+	unsigned long fin;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_CNODE, 2, 1, 2);
+	mk(WRIT_OBJ_ENDPOINT, 0, 3, 2);
+	c1 = cnode_slots(&S(1)->cap);
+	c2 = cnode_slots(&S(2)->cap);
+	cte_move(CS, &c1[0], S(3));
+	cte_move(CS, &c1[1], S(4));
+	cte_move(CS, &c2[2], S(1));             /* C1's last cap lives in C2 */
+	world_check(&W, "zombie-setup");
+	W.env.preempt_every = 1;
+	t_check(cte_delete(CS, &c2[2]) == WRIT_E_PREEMPTED, "zombie-delete-preempted",
+		"teardown finished in one step");
+	W.env.preempt_every = 0;
+	memcpy(snap, W.mem, W.bytes);           /* the preempted state is the reference */
+	world_check(&W, "zombie-abandoned");
+	t_check(cap_type(&c2[2].cap) == CAP_ZOMBIE, "zombie-in-place", "type %u",
+		cap_type(&c2[2].cap));
+	ERR("zombie-no-copy", cte_copy(CS, S(9), &c2[2], 0), WRIT_E_ILLEGAL_OPERATION);
+	ERR("zombie-no-move", cte_move(CS, S(9), &c2[2]), WRIT_E_ILLEGAL_OPERATION);
+	ERR("zombie-no-mutate", cte_mutate(CS, S(9), &c2[2], 0, 0), WRIT_E_ILLEGAL_OPERATION);
+	ERR("zombie-no-rotate", cte_rotate(CS, S(9), &c2[2], S(2), 0, 0),
+	    WRIT_E_ILLEGAL_OPERATION);
+	ERR("zombie-revoke-noop", cte_revoke(CS, &c2[2]), WRIT_OK);
+	ERR("zombie-not-a-cnode", ut_retype(CS, W.ut, WRIT_OBJ_ENDPOINT, 0, &c2[2].cap, 0, 1),
+	    WRIT_E_INVALID_CAP);
+	fin = W.env.finalised;
+	/* Deleting C2's last cap tears C2 down, meets the abandoned zombie, adopts it. */
+	expect_ok("zombie-adopted", cte_delete(CS, S(2)));
+	t_check(W.env.finalised - fin == 3 && W.env.finalised_type[WRIT_OBJ_CNODE] == 2,
+		"zombie-adopted-finished", "finalised %lu more", W.env.finalised - fin);
+}
+
+static void
+test_window(void)
+{
+	struct cap far;
+
+	fresh(16, 6);
+	far = cap_make(WRIT_OBJ_UNTYPED, (uintptr_t)W.mem + W.bytes, WRIT_RIGHTS_ALL, 12, 0);
+	expect_ok("window-untyped-outside", cte_insert_root(CS, S(1), &far));
+	ERR("window-cnode-outside", ut_retype(CS, S(1), WRIT_OBJ_CNODE, 2, &W.boot, 2, 1),
+	    WRIT_E_RANGE);
+	expect_ok("window-endpoint-outside", ut_retype(CS, S(1), WRIT_OBJ_ENDPOINT, 0,
+						       &W.boot, 2, 1));
+	ERR("issue-dest-occupied", cte_insert_issued(CS, S(2), S(1), &(struct cap){
+		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 1 }), WRIT_E_INVALID_CAP);
+	ERR("mutate-src-empty", cte_mutate(CS, S(3), S(4), 0, 0), WRIT_E_INVALID_CAP);
+	ERR("mutate-dest-occupied", cte_mutate(CS, S(1), S(2), 0, 0), WRIT_E_DELETE_FIRST);
+	ERR("mutate-bad-rights-bits", cte_mutate(CS, S(3), S(2), 0x40, 0),
+	    WRIT_E_INVALID_ARGUMENT);
+	ERR("insert-root-control-with-addr", cte_insert_root(CS, S(5), &(struct cap){
+		cap_make(WRIT_OBJ_IRQ_CONTROL, 0x1000, 0, 0, 0).w0, 0 }), WRIT_E_INVALID_ARGUMENT);
+	ERR("insert-root-handler", cte_insert_root(CS, S(5), &(struct cap){
+		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 3 }), WRIT_E_INVALID_ARGUMENT);
+}
+
 /* Revokes `root`, preempting at every step and checking between steps. */
 static bool
 revoke_stepwise(struct cte *root, const char *name, unsigned long *steps)
@@ -508,6 +571,8 @@ main(void)
 	test_delete();
 	test_cnode_teardown();
 	test_revoke();
+	test_zombie();
+	test_window();
 	world_free(&W);
 	free(snap);
 	return t_done();
