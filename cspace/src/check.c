@@ -79,7 +79,7 @@ check_slot(const struct cspace *cs, const struct cte *s, struct cspace_report *r
 	const char *why;
 
 	if (cte_is_empty(s)) {
-		if (s->prev || s->next || s->first || s->last || s->cap.w1)
+		if (s->prev || s->next || s->first || s->last || s->cap.w0 || s->cap.w1)
 			FAIL(s, "I5: empty slot with links or fields");
 		return WRIT_OK;
 	}

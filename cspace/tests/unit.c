@@ -558,6 +558,58 @@ test_revoke(void)
 	expect_ok("revoke-leaf", cte_revoke(CS, W.ut));
 }
 
+/* The checker itself: each kind of corruption is reported with its invariant. */
+static void
+expect_broken(const char *name, const char *inv)
+{
+	struct cspace_range r = { (struct cte *)W.mem, W.bytes >> WRIT_SLOT_BITS };
+	struct cspace_report rep;
+	int e = cspace_check(CS, &r, 1, &rep);
+
+	t_check(e != WRIT_OK && rep.why && strncmp(rep.why, inv, strlen(inv)) == 0, name,
+		"%s", e == WRIT_OK ? "not detected" : rep.why);
+	memcpy(W.mem, snap, W.bytes);           /* undo the corruption */
+}
+
+static void
+test_checker(void)
+{
+	uint32_t i2;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_ENDPOINT, 0, 1, 2);
+	cte_mint(CS, S(3), S(1), WRIT_RIGHT_READ, 5);
+	cte_copy(CS, S(4), S(3), WRIT_RIGHT_READ);
+	mk(WRIT_OBJ_CNODE, 2, 5, 1);
+	world_check(&W, "checker-setup");
+	snapshot();
+	i2 = cte_index(CS, S(2));
+	S(4)->prev = i2;
+	expect_broken("check-detects-bad-backlink", "I1");
+	S(3)->first = 0;
+	expect_broken("check-detects-half-child-list", "I1");
+	S(3)->first = S(3)->last = cte_index(CS, S(3));
+	S(3)->prev = S(3)->next = cte_index(CS, S(3));
+	expect_broken("check-detects-cycle", "I1");
+	S(4)->cap = cap_make(WRIT_OBJ_ENDPOINT, cap_addr(&S(1)->cap), WRIT_RIGHTS_ALL, 0, 5);
+	expect_broken("check-detects-rights-growth", "I2");
+	S(4)->cap.w1 = 6;
+	expect_broken("check-detects-badge-change", "I2");
+	S(4)->cap = S(2)->cap;
+	expect_broken("check-detects-other-object", "I4");
+	S(2)->cap = cap_make(WRIT_OBJ_NOTIFICATION, cap_addr(&S(1)->cap), WRIT_RIGHTS_ALL, 0, 0);
+	expect_broken("check-detects-overlap", "I3");
+	W.ut->cap.w1 = 16;
+	expect_broken("check-detects-past-watermark", "I3");
+	S(9)->next = 1;
+	expect_broken("check-detects-linked-empty-slot", "I5");
+	S(5)->cap.w0 = (S(5)->cap.w0 & ~(CAP_SMALL_MASK << CAP_SMALL_SHIFT)) |
+		       (uint64_t)30 << CAP_SMALL_SHIFT;
+	expect_broken("check-detects-bad-radix", "I5");
+	S(3)->cap = cap_make(CAP_ZOMBIE, cap_addr(&S(5)->cap), WRIT_RIGHTS_ALL, 2, 0);
+	expect_broken("check-detects-zombie-with-children", "I6");
+}
+
 int
 main(void)
 {
@@ -573,6 +625,7 @@ main(void)
 	test_revoke();
 	test_zombie();
 	test_window();
+	test_checker();
 	world_free(&W);
 	free(snap);
 	return t_done();
