@@ -1,0 +1,37 @@
+/*
+ * cspace/env.h - what cspace/ needs from whoever links it.
+ *
+ * cspace/ has no globals and calls no library: its only ties to the world are these
+ * three functions, which the kernel implements one way (kpanic, "interrupt pending?",
+ * object teardown) and the host tests another (abort with a message, "preempt at every
+ * step" on demand, counting finalisations). Each receives the `env` pointer the caller
+ * stored in struct cspace, so one process can host several independent cspaces.
+ *
+ * Re-entrancy: cspace_env_finalise() is called after the slot has been emptied and the
+ * derivation tree relinked, so the hook may itself call cte_delete() (a TCB teardown
+ * deleting the capabilities the TCB holds, for example).
+ */
+#ifndef CSPACE_ENV_H
+#define CSPACE_ENV_H
+
+#include <stdbool.h>
+
+struct cap;
+
+/* Called when a kernel-made invariant is broken; must not return. */
+void cspace_env_assert_fail(void *env, const char *expr, const char *file, int line);
+
+/*
+ * Called by long operations (revoke, CNode teardown) after each bounded unit of work
+ * when more work remains; true means "stop now and report WRIT_E_PREEMPTED".
+ */
+bool cspace_env_preempt(void *env);
+
+/*
+ * Called once when the last capability to an object is deleted, with a copy of that
+ * capability (type, address and type-specific fields), so the kernel can tear the
+ * object down. Not called for untyped memory, which has nothing to tear down.
+ */
+void cspace_env_finalise(void *env, const struct cap *cap);
+
+#endif /* CSPACE_ENV_H */

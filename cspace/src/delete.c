@@ -1,0 +1,157 @@
+/*
+ * delete.c - Delete, Revoke and the teardown of CNodes.
+ *
+ * Delete takes a capability out of the tree (its children move up into its place) and,
+ * when it was the last capability to its object, calls cspace_env_finalise().
+ *
+ * A CNode cannot simply vanish: its slots hold capabilities linked into the tree, and
+ * its memory will be retyped again. So deleting the last capability to a CNode turns
+ * that capability, in place, into a zombie: a capability that still names the CNode
+ * (so the CNode is not final twice), has no children, cannot be copied or moved, and
+ * records a cursor, the next slot of its CNode to empty. Emptying a slot may meet the
+ * last capability to another CNode, which becomes a zombie in turn: a chain of nested
+ * teardowns. Each zombie below the top records its parent zombie (the one whose CNode
+ * holds it); the top zombie records the deepest one, so every step starts where the
+ * work is, in O(1), with no stack:
+ *
+ *      top X (link = Z2) --cursor--> Z1 (link = X) --cursor--> Z2 (link = Z1)
+ *
+ * One step empties one slot or finishes one zombie; after each step the caller's
+ * preemption hook may stop the work (WRIT_E_PREEMPTED), and the next Delete or Revoke
+ * reaching the top zombie continues. A zombie found inside a CNode being emptied is
+ * either the top one itself (a CNode holding its own last capability: skipped) or an
+ * abandoned top from an earlier, unfinished call, adopted into the chain: its own
+ * chain is found again through the cursors.
+ *
+ * Revoke deletes first children until none is left, one per step; deleting a child
+ * puts its children first, so the whole subtree goes in linear time.
+ */
+#include "internal.h"
+
+void
+cte_empty(struct cspace *cs, struct cte *slot, bool final)
+{
+	struct cap c = slot->cap;
+
+	CS_ASSERT(cs, !final || cap_type(&c) != WRIT_OBJ_CNODE);
+	cdt_unlink(cs, slot);
+	slot->cap = (struct cap){ 0, 0 };
+	if (!final || cap_type(&c) == WRIT_OBJ_UNTYPED)
+		return;
+	if (cap_type(&c) == CAP_ZOMBIE)
+		c = cap_make(WRIT_OBJ_CNODE, cap_addr(&c), cap_rights(&c),
+			     cap_cnode_radix(&c), 0);
+	cspace_env_finalise(cs->env, &c);
+}
+
+/* Turns the last capability to a CNode into a zombie; link = parent zombie or 0. */
+static void
+zombie_make(struct cap *c, bool top, uint32_t link)
+{
+	*c = cap_make(CAP_ZOMBIE, cap_addr(c), cap_rights(c),
+		      cap_cnode_radix(c) | (top ? CAP_ZOMBIE_TOP : 0), 0);
+	zombie_set(c, 0, link);
+}
+
+/* Zombie z has emptied its CNode: remove it and resume its parent (or finish). */
+static bool
+zombie_finish(struct cspace *cs, struct cte *x, struct cte *z)
+{
+	struct cte *p;
+
+	if (z == x) {
+		cte_empty(cs, x, true);
+		return true;
+	}
+	p = cte_at(cs, zombie_link(&z->cap));
+	cte_empty(cs, z, true);
+	zombie_set(&p->cap, zombie_cursor(&p->cap) + 1, zombie_link(&p->cap));
+	zombie_set(&x->cap, zombie_cursor(&x->cap), p == x ? 0 : cte_index(cs, p));
+	return false;
+}
+
+/* One bounded step of the teardown whose top zombie is x; true when x is gone. */
+static bool
+zombie_step(struct cspace *cs, struct cte *x)
+{
+	uint32_t deepest = zombie_link(&x->cap);
+	struct cte *z = deepest != 0 ? cte_at(cs, deepest) : x;
+	uint32_t cursor = zombie_cursor(&z->cap);
+	struct cte *s;
+
+	if (cursor == 1u << cap_cnode_radix(&z->cap))
+		return zombie_finish(cs, x, z);
+	s = cnode_slots(&z->cap) + cursor;
+	if (cte_is_empty(s) || s == x) {
+		zombie_set(&z->cap, cursor + 1, zombie_link(&z->cap));
+	} else if (cap_type(&s->cap) == CAP_ZOMBIE) {
+		s->cap.w0 &= ~((uint64_t)CAP_ZOMBIE_TOP << CAP_SMALL_SHIFT);
+		zombie_set(&s->cap, zombie_cursor(&s->cap), cte_index(cs, z));
+		zombie_set(&x->cap, zombie_cursor(&x->cap), cte_index(cs, s));
+	} else if (cap_type(&s->cap) == WRIT_OBJ_CNODE && cdt_is_final(cs, s)) {
+		zombie_make(&s->cap, false, cte_index(cs, z));
+		zombie_set(&x->cap, zombie_cursor(&x->cap), cte_index(cs, s));
+	} else {
+		cte_empty(cs, s, cdt_is_final(cs, s));
+		zombie_set(&z->cap, cursor + 1, zombie_link(&z->cap));
+	}
+	return false;
+}
+
+static int
+zombie_run(struct cspace *cs, struct cte *x)
+{
+	for (;;) {
+		if (zombie_step(cs, x))
+			return WRIT_OK;
+		if (cspace_env_preempt(cs->env))
+			return WRIT_E_PREEMPTED;
+	}
+}
+
+int
+cte_delete(struct cspace *cs, struct cte *slot)
+{
+	bool final;
+
+	if (cte_is_empty(slot))
+		return WRIT_OK;
+	if (cap_type(&slot->cap) == CAP_ZOMBIE) {
+		/*
+		 * Only the top of a chain may drive it (its link names the deepest
+		 * zombie); a nested one is reached through its parents' links.
+		 */
+		while (!zombie_is_top(&slot->cap))
+			slot = cte_at(cs, zombie_link(&slot->cap));
+		return zombie_run(cs, slot);
+	}
+	final = cdt_is_final(cs, slot);
+	if (final && cap_type(&slot->cap) == WRIT_OBJ_CNODE) {
+		CS_ASSERT(cs, slot->first == 0);
+		zombie_make(&slot->cap, true, 0);
+		return zombie_run(cs, slot);
+	}
+	cte_empty(cs, slot, final);
+	return WRIT_OK;
+}
+
+int
+cte_revoke(struct cspace *cs, struct cte *slot)
+{
+	if (cte_is_empty(slot))
+		return WRIT_OK;
+	while (slot->first != 0) {
+		int err = cte_delete(cs, cte_at(cs, slot->first));
+
+		if (err != WRIT_OK)
+			return err;
+		/* Tearing a CNode down may have deleted this very slot. */
+		if (cte_is_empty(slot))
+			return WRIT_OK;
+		if (slot->first != 0 && cspace_env_preempt(cs->env))
+			return WRIT_E_PREEMPTED;
+	}
+	if (cap_type(&slot->cap) == WRIT_OBJ_UNTYPED)
+		slot->cap.w1 = 0;
+	return WRIT_OK;
+}

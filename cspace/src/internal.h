@@ -1,0 +1,60 @@
+/*
+ * cspace/src/internal.h - helpers shared by the cspace/ sources, not part of the API.
+ *
+ * CS_ASSERT is for facts cspace/ itself made true (a kernel-made slot lies in the
+ * window, a final CNode cap has no children); never for caller input, which is
+ * answered with an error instead. Define CSPACE_NDEBUG to compile the checks out.
+ */
+#ifndef CSPACE_INTERNAL_H
+#define CSPACE_INTERNAL_H
+
+#include <cspace/cspace.h>
+
+#ifdef CSPACE_NDEBUG
+#define CS_ASSERT(cs, x) ((void)(cs))
+#else
+#define CS_ASSERT(cs, x) \
+	((x) ? (void)0 : cspace_env_assert_fail((cs)->env, #x, __FILE__, __LINE__))
+#endif
+
+/* Zombie fields: the next slot of its CNode to empty, and its link (see delete.c). */
+static inline uint32_t
+zombie_cursor(const struct cap *z)
+{
+	return (uint32_t)z->w1;
+}
+
+static inline uint32_t
+zombie_link(const struct cap *z)
+{
+	return (uint32_t)(z->w1 >> 32);
+}
+
+static inline bool
+zombie_is_top(const struct cap *z)
+{
+	return (cap_small(z) & CAP_ZOMBIE_TOP) != 0;
+}
+
+static inline void
+zombie_set(struct cap *z, uint32_t cursor, uint32_t link)
+{
+	z->w1 = (uint64_t)link << 32 | cursor;
+}
+
+/* Bits mask of width n, 0 <= n <= 64, without the undefined shift by 64. */
+static inline uint64_t
+mask_bits(unsigned n)
+{
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+/* CDT primitives (cdt.c). */
+void cdt_insert_child(struct cspace *cs, struct cte *parent, struct cte *child);
+void cdt_unlink(struct cspace *cs, struct cte *slot);
+void cdt_swap(struct cspace *cs, struct cte *a, struct cte *b);
+
+/* Empties a slot whose capability is not a zombie-to-be; finalises when asked. */
+void cte_empty(struct cspace *cs, struct cte *slot, bool final);
+
+#endif /* CSPACE_INTERNAL_H */

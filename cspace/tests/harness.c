@@ -1,0 +1,112 @@
+/*
+ * harness.c - host implementation of cspace/env.h and the test world.
+ */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int t_failed;
+
+void
+cspace_env_assert_fail(void *env, const char *expr, const char *file, int line)
+{
+	(void)env;
+	printf("not ok - cspace/assert: %s at %s:%d\n", expr, file, line);
+	fflush(stdout);
+	abort();
+}
+
+bool
+cspace_env_preempt(void *env)
+{
+	struct test_env *e = env;
+
+	e->steps++;
+	return e->preempt_every != 0 && e->steps % e->preempt_every == 0;
+}
+
+void
+cspace_env_finalise(void *env, const struct cap *cap)
+{
+	struct test_env *e = env;
+
+	e->finalised++;
+	e->finalised_type[cap_type(cap) & 63]++;
+}
+
+void
+world_init(struct world *w, unsigned ut_bits, unsigned boot_radix)
+{
+	struct cap ut;
+
+	memset(w, 0, sizeof(*w));
+	w->ut_bits = ut_bits;
+	w->bytes = (size_t)2 << ut_bits;
+	w->mem = aligned_alloc(w->bytes, w->bytes);
+	if (w->mem == NULL || (32ull << boot_radix) > (1ull << ut_bits)) {
+		printf("not ok - cspace/world: cannot allocate %zu bytes\n", w->bytes);
+		exit(1);
+	}
+	memset(w->mem, 0, w->bytes);
+	w->cs.base = (uintptr_t)w->mem;
+	w->cs.nslots = (uint32_t)(w->bytes >> WRIT_SLOT_BITS);
+	w->cs.env = &w->env;
+	w->boot = cap_make(WRIT_OBJ_CNODE, (uintptr_t)w->mem, WRIT_RIGHTS_ALL, boot_radix, 0);
+	w->slots = cnode_slots(&w->boot);
+	w->ut = &w->slots[0];
+	ut = cap_make(WRIT_OBJ_UNTYPED, (uintptr_t)w->mem + (1ull << ut_bits),
+		      WRIT_RIGHTS_ALL, ut_bits, 0);
+	if (cte_insert_root(&w->cs, w->ut, &ut) != WRIT_OK) {
+		printf("not ok - cspace/world: boot untyped refused\n");
+		exit(1);
+	}
+}
+
+void
+world_free(struct world *w)
+{
+	free(w->mem);
+	w->mem = NULL;
+}
+
+bool
+world_check(struct world *w, const char *what)
+{
+	struct cspace_range r = { (struct cte *)w->mem, w->bytes >> WRIT_SLOT_BITS };
+	struct cspace_report rep;
+
+	if (cspace_check(&w->cs, &r, 1, &rep) == WRIT_OK)
+		return true;
+	printf("not ok - cspace/check-%s: %s (slot %ld)\n", what, rep.why,
+	       rep.slot ? (long)(rep.slot - (struct cte *)w->mem) : -1L);
+	t_failed++;
+	return false;
+}
+
+bool
+t_check(bool cond, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond) {
+		printf("ok - cspace/%s\n", name);
+		return true;
+	}
+	printf("not ok - cspace/%s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	t_failed++;
+	return false;
+}
+
+int
+t_done(void)
+{
+	printf("# %s\n", t_failed ? "some checks failed" : "all checks passed");
+	return t_failed ? 1 : 0;
+}
