@@ -10,6 +10,9 @@
 
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/cpu_features.h>
+#include <kern/irq.h>
+#include <kern/object.h>
 #include <kern/panic.h>
 
 #include "arch/x86_64/cpu.h"
@@ -29,6 +32,11 @@
 
 extern uint64_t boot_pml4[512];
 static struct mb2_info boot_info;
+uint64_t boot_info_phys;
+
+unsigned root_task_memory_bits(const struct mb2_module *m);
+uint64_t boot_region(const struct mb2_info *mb, unsigned bits);
+void root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bits);
 
 const struct mb2_info *
 boot_information(void)
@@ -86,8 +94,10 @@ void
 kmain(uint32_t magic, uint64_t info_phys)
 {
 	uint64_t banner_tsc;
+	unsigned bits;
 
 	serial_init();
+	boot_info_phys = info_phys;
 	parse_boot_info(magic, info_phys);
 	if (boot_info.has_framebuffer)
 		fbcon_init(&boot_info.fb, KERN_DIRECT_MAP);
@@ -102,12 +112,19 @@ kmain(uint32_t magic, uint64_t info_phys)
 	kprintf("boot: %lu TSC ticks from kernel entry to banner\n", banner_tsc - boot_entry_tsc);
 	print_summary();
 
+	x86_cpu_init();
+	irq_init();
+
 	if (boot_is_test())
-		selftest_run();
+		selftest_run(boot_info.n_modules == 0);
 	if (cmdline_has("exit"))
 		boot_exit_qemu(WRIT_EXIT_PASS);
-	kprintf("Writ: nothing more to run yet (user space arrives with the root task); "
-		"halted.\n");
-	for (;;)
-		x86_hlt();
+	if (boot_info.n_modules == 0) {
+		kprintf("Writ: no boot module, so no root task to run; halted.\n");
+		for (;;)
+			x86_hlt();
+	}
+	bits = root_task_memory_bits(&boot_info.modules[0]);
+	root_task_start(&boot_info, boot_region(&boot_info, bits), bits);
+	sched_exit_to_user();
 }

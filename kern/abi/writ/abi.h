@@ -56,7 +56,11 @@ _Static_assert(sizeof(writ_badge_t) == 8, "writ_badge_t is 64 bits");
 	E(WRIT_E_RIGHTS,               15, "requested rights exceed the source's")   \
 	E(WRIT_E_BADGE,                16, "badge already set or not allowed")       \
 	E(WRIT_E_NOT_EMPTY,            17, "CNode still holds capabilities")         \
-	E(WRIT_E_PREEMPTED,            18, "not finished: call again to continue")
+	E(WRIT_E_PREEMPTED,            18, "not finished: call again to continue")  \
+	E(WRIT_E_CANCELLED,            19, "IPC cancelled: object deleted or revoked") \
+	E(WRIT_E_WOULD_BLOCK,          20, "no partner ready and not allowed to wait")\
+	E(WRIT_E_NO_REPLY,             21, "nobody to reply to")                     \
+	E(WRIT_E_ILLEGAL_SYSCALL,      22, "syscall not available in this build")
 
 enum writ_error {
 #define WRIT_E_ENUM_(name, num, text) name = num,
@@ -64,10 +68,10 @@ enum writ_error {
 #undef WRIT_E_ENUM_
 };
 
-#define WRIT_E_COUNT 19         /* one past the highest number; checked below */
+#define WRIT_E_COUNT 23         /* one past the highest number; checked below */
 
 _Static_assert(WRIT_OK == 0, "success is zero");
-_Static_assert(WRIT_E_PREEMPTED == WRIT_E_COUNT - 1, "WRIT_E_COUNT follows the list");
+_Static_assert(WRIT_E_ILLEGAL_SYSCALL == WRIT_E_COUNT - 1, "WRIT_E_COUNT follows the list");
 
 /* The constant name of an error ("WRIT_E_RANGE"), or "WRIT_E_?" for unknown numbers. */
 static inline const char *
@@ -212,15 +216,307 @@ enum writ_label {
 #undef WRIT_LABEL_ENUM_
 };
 
-/* ---- Syscall numbers and message-info layout -----------------------------------------
+/* ---- Syscalls -------------------------------------------------------------------------
  *
- * Reserved for the kernel-core issue (the lead adds them here):
- *  - kernel syscalls are negative numbers in rax: Call, ReplyRecv, Send, NBSend, Recv,
- *    NBRecv, Reply, Yield (+ debug calls); an X-macro list with explicit numbers;
- *  - the message-info word: label, length, extra caps, unwrapped mask, as
- *    WRIT_MSGINFO_*_SHIFT / _MASK macros with _Static_asserts that the fields are
- *    disjoint and fit in 64 bits;
- *  - BootInfo layout, with _Static_assert on its size and offsets.
+ * A thread enters the kernel with the `syscall` instruction. Kernel syscalls are
+ * negative numbers in rax; every other number (a Linux syscall from an unmodified musl
+ * program) becomes an UnknownSyscall fault message to the thread's fault handler.
+ *
+ * Registers, in and out:
+ *   rax  in: syscall number            out: error (enum writ_error), 0 on success
+ *   rdi  in: capability pointer        out: badge of the sender (receives)
+ *   rsi  in: message info              out: message info
+ *   rdx, r10, r8, r9: message registers 0..3 (more in the IPC buffer)
+ *   rcx, r11: destroyed by the `syscall` instruction itself
+ * Every other register is preserved on every path.
+ *
+ * Invoking a kernel object is a Call on its capability: the label names the operation
+ * (WRIT_LABEL_*), the arguments are message registers, and the reply carries the error
+ * in its label and rax, and the results in its message registers.
  */
+#define WRIT_SYSCALLS(E)                          \
+	E(WRIT_SYS_CALL,           -1)             \
+	E(WRIT_SYS_REPLY_RECV,     -2)             \
+	E(WRIT_SYS_SEND,           -3)             \
+	E(WRIT_SYS_NBSEND,         -4)             \
+	E(WRIT_SYS_RECV,           -5)             \
+	E(WRIT_SYS_NBRECV,         -6)             \
+	E(WRIT_SYS_REPLY,          -7)             \
+	E(WRIT_SYS_YIELD,          -8)             \
+	E(WRIT_SYS_DEBUG_PUTCHAR, -64)             \
+	E(WRIT_SYS_DEBUG_CHECK,   -65)             \
+	E(WRIT_SYS_DEBUG_EXIT,    -66)
+	/* DEBUG calls exist in debug kernels only; release kernels answer
+	 * WRIT_E_ILLEGAL_SYSCALL. DEBUG_CHECK runs the cspace invariant checker over every
+	 * capability and returns its verdict; DEBUG_EXIT leaves QEMU (isa-debug-exit) with
+	 * the code in rdi. */
+
+enum writ_syscall {
+#define WRIT_SYS_ENUM_(name, num) name = num,
+	WRIT_SYSCALLS(WRIT_SYS_ENUM_)
+#undef WRIT_SYS_ENUM_
+};
+
+/* ---- Message info ----------------------------------------------------------------------
+ *
+ *   bits  0..6   length: message registers used (0..WRIT_MSG_MAX_LENGTH)
+ *   bits  7..8   extra capabilities sent (0..3)
+ *   bits  9..11  capabilities unwrapped into badges (a bit per extra capability)
+ *   bits 12..63  label
+ */
+#define WRIT_MSGINFO_LENGTH_SHIFT   0
+#define WRIT_MSGINFO_LENGTH_MASK    0x7full
+#define WRIT_MSGINFO_CAPS_SHIFT     7
+#define WRIT_MSGINFO_CAPS_MASK      0x3ull
+#define WRIT_MSGINFO_UNWRAP_SHIFT   9
+#define WRIT_MSGINFO_UNWRAP_MASK    0x7ull
+#define WRIT_MSGINFO_LABEL_SHIFT    12
+#define WRIT_MSGINFO_LABEL_MASK     0xfffffffffffffull
+
+#define WRIT_MSG_REGS               4       /* message registers carried in CPU registers */
+#define WRIT_MSG_MAX_LENGTH         120
+#define WRIT_MSG_MAX_CAPS           3
+
+_Static_assert(WRIT_MSG_MAX_LENGTH <= WRIT_MSGINFO_LENGTH_MASK, "length fits its field");
+_Static_assert(((WRIT_MSGINFO_LENGTH_MASK << WRIT_MSGINFO_LENGTH_SHIFT) &
+		(WRIT_MSGINFO_CAPS_MASK << WRIT_MSGINFO_CAPS_SHIFT)) == 0 &&
+	       ((WRIT_MSGINFO_CAPS_MASK << WRIT_MSGINFO_CAPS_SHIFT) &
+		(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT)) == 0 &&
+	       ((WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT) &
+		(WRIT_MSGINFO_LABEL_MASK << WRIT_MSGINFO_LABEL_SHIFT)) == 0,
+	       "message-info fields are disjoint");
+_Static_assert((WRIT_MSGINFO_LABEL_MASK << WRIT_MSGINFO_LABEL_SHIFT) >> WRIT_MSGINFO_LABEL_SHIFT
+	       == WRIT_MSGINFO_LABEL_MASK, "label fits in 64 bits");
+
+static inline writ_word_t
+writ_msginfo(writ_word_t label, unsigned caps, unsigned length)
+{
+	return (label & WRIT_MSGINFO_LABEL_MASK) << WRIT_MSGINFO_LABEL_SHIFT |
+	       ((writ_word_t)caps & WRIT_MSGINFO_CAPS_MASK) << WRIT_MSGINFO_CAPS_SHIFT |
+	       ((writ_word_t)length & WRIT_MSGINFO_LENGTH_MASK) << WRIT_MSGINFO_LENGTH_SHIFT;
+}
+
+static inline writ_word_t
+writ_msginfo_label(writ_word_t mi)
+{
+	return mi >> WRIT_MSGINFO_LABEL_SHIFT & WRIT_MSGINFO_LABEL_MASK;
+}
+
+static inline unsigned
+writ_msginfo_length(writ_word_t mi)
+{
+	return (unsigned)(mi >> WRIT_MSGINFO_LENGTH_SHIFT & WRIT_MSGINFO_LENGTH_MASK);
+}
+
+static inline unsigned
+writ_msginfo_caps(writ_word_t mi)
+{
+	return (unsigned)(mi >> WRIT_MSGINFO_CAPS_SHIFT & WRIT_MSGINFO_CAPS_MASK);
+}
+
+/* ---- IPC buffer ------------------------------------------------------------------------
+ *
+ * One per thread, in a frame the thread configured (TCB Configure). msg[0..3] are
+ * shadowed by the CPU registers above; longer messages continue at msg[4].
+ */
+struct writ_ipc_buffer {
+	writ_word_t tag;
+	writ_word_t msg[WRIT_MSG_MAX_LENGTH];
+	writ_word_t user_data;                  /* the thread's own word (TLS-free storage) */
+	writ_word_t caps_or_badges[WRIT_MSG_MAX_CAPS];
+	writ_cptr_t receive_cnode;
+	writ_cptr_t receive_index;
+	writ_word_t receive_depth;
+};
+
+_Static_assert(sizeof(struct writ_ipc_buffer) == 128 * 8, "IPC buffer is 1 KiB");
+#define WRIT_IPC_BUFFER_ALIGN_BITS 10
+
+/* ---- Faults ------------------------------------------------------------------------------
+ *
+ * A fault arrives at the handler as a Call from the faulting thread on its fault
+ * endpoint: the label says which fault, the message words say what happened. The
+ * handler's Reply resumes the thread (label 0), with the registers in the reply written
+ * back first (UnknownSyscall, UserException), or leaves it suspended (no reply).
+ */
+#define WRIT_FAULTS(E)                          \
+	E(WRIT_FAULT_NONE,             0)        \
+	E(WRIT_FAULT_UNKNOWN_SYSCALL,  1)        \
+	E(WRIT_FAULT_VM,               2)        \
+	E(WRIT_FAULT_USER_EXCEPTION,   3)        \
+	E(WRIT_FAULT_CAP,              4)
+
+enum writ_fault {
+#define WRIT_FAULT_ENUM_(name, num) name = num,
+	WRIT_FAULTS(WRIT_FAULT_ENUM_)
+#undef WRIT_FAULT_ENUM_
+};
+
+/*
+ * UnknownSyscall and UserException messages carry the whole user context, in this
+ * order (WRIT_CTX_*), as message words 0..WRIT_CTX_COUNT-1; UserException adds the
+ * vector and error code after it. A reply of the same length writes them back.
+ * VM fault: [0] faulting address (CR2), [1] error code (x86 page-fault bits), [2] RIP,
+ * [3] 1 if an instruction fetch.
+ */
+#define WRIT_CTX_RIP     0
+#define WRIT_CTX_RSP     1
+#define WRIT_CTX_RFLAGS  2
+#define WRIT_CTX_RAX     3
+#define WRIT_CTX_RBX     4
+#define WRIT_CTX_RCX     5
+#define WRIT_CTX_RDX     6
+#define WRIT_CTX_RSI     7
+#define WRIT_CTX_RDI     8
+#define WRIT_CTX_RBP     9
+#define WRIT_CTX_R8     10
+#define WRIT_CTX_R9     11
+#define WRIT_CTX_R10    12
+#define WRIT_CTX_R11    13
+#define WRIT_CTX_R12    14
+#define WRIT_CTX_R13    15
+#define WRIT_CTX_R14    16
+#define WRIT_CTX_R15    17
+#define WRIT_CTX_FS_BASE 18
+#define WRIT_CTX_GS_BASE 19
+#define WRIT_CTX_COUNT  20
+
+#define WRIT_VM_FAULT_ADDR   0
+#define WRIT_VM_FAULT_ERROR  1
+#define WRIT_VM_FAULT_IP     2
+#define WRIT_VM_FAULT_FETCH  3
+#define WRIT_VM_FAULT_LENGTH 4
+
+/* ---- Invocations of the kernel-core objects ----------------------------------------------
+ *
+ * Arguments by message register, in order. "slot" arguments are (cnode cptr, index,
+ * depth) triples: the CNode capability is found in the caller's CSpace at full depth,
+ * then index is resolved through it to `depth` bits. A cptr of 0 means "none".
+ *
+ * UNTYPED_RETYPE   (type, size_bits, dest cnode, dest index, dest depth, offset, count)
+ * CNODE_*          on the destination CNode: (index, depth, ...) as in libwrit
+ * TCB_CONFIGURE    (fault ep cptr, cspace root cptr, cspace root guard (0 = keep),
+ *                   vspace root cptr, ipc buffer vaddr, ipc buffer frame cptr)
+ * TCB_SET_PRIORITY (authority tcb cptr, priority)   bounded by the authority's MCP
+ * TCB_SET_MCP      (authority tcb cptr, mcp)
+ * TCB_READ_REGS    (count) -> WRIT_CTX order
+ * TCB_WRITE_REGS   (resume?, count, registers in WRIT_CTX order...)
+ * TCB_RESUME, TCB_SUSPEND ()
+ * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects
+ * PAGE_TABLE_UNMAP ()
+ * FRAME_MAP        (vspace cptr, vaddr, rights, attributes)
+ * FRAME_UNMAP      ()
+ * FRAME_GET_ADDRESS () -> physical address
+ * IOPORT_CONTROL_ISSUE (first port, last port, dest cnode, dest index, dest depth)
+ * IOPORT_IN8/16/32 (port) -> value;  IOPORT_OUT8/16/32 (port, value)
+ */
+#define WRIT_LABELS_CORE(E)                     \
+	E(WRIT_LABEL_TCB_CONFIGURE,       32)    \
+	E(WRIT_LABEL_TCB_SET_PRIORITY,    33)    \
+	E(WRIT_LABEL_TCB_SET_MCP,         34)    \
+	E(WRIT_LABEL_TCB_READ_REGS,       35)    \
+	E(WRIT_LABEL_TCB_WRITE_REGS,      36)    \
+	E(WRIT_LABEL_TCB_RESUME,          37)    \
+	E(WRIT_LABEL_TCB_SUSPEND,         38)    \
+	E(WRIT_LABEL_PAGE_TABLE_MAP,      48)    \
+	E(WRIT_LABEL_PAGE_TABLE_UNMAP,    49)    \
+	E(WRIT_LABEL_FRAME_MAP,           50)    \
+	E(WRIT_LABEL_FRAME_UNMAP,         51)    \
+	E(WRIT_LABEL_FRAME_GET_ADDRESS,   52)    \
+	E(WRIT_LABEL_IOPORT_CONTROL_ISSUE, 64)   \
+	E(WRIT_LABEL_IOPORT_IN8,          65)    \
+	E(WRIT_LABEL_IOPORT_IN16,         66)    \
+	E(WRIT_LABEL_IOPORT_IN32,         67)    \
+	E(WRIT_LABEL_IOPORT_OUT8,         68)    \
+	E(WRIT_LABEL_IOPORT_OUT16,        69)    \
+	E(WRIT_LABEL_IOPORT_OUT32,        70)
+
+enum writ_label_core {
+#define WRIT_LABEL_CORE_ENUM_(name, num) name = num,
+	WRIT_LABELS_CORE(WRIT_LABEL_CORE_ENUM_)
+#undef WRIT_LABEL_CORE_ENUM_
+};
+
+/* Frame and page-table mapping attributes (caching). */
+#define WRIT_MAP_WRITE_BACK     0
+#define WRIT_MAP_UNCACHED       1
+#define WRIT_MAP_WRITE_COMBINE  2
+
+/* Priorities: 0 (lowest) .. 255. */
+#define WRIT_PRIO_MAX 255
+
+/* User virtual addresses: [WRIT_USER_LO, WRIT_USER_HI). Page 0 stays unmapped. */
+/* The root task's stack ends at WRIT_ROOT_STACK_TOP, WRIT_ROOT_STACK_PAGES long; its
+ * IPC buffer is at WRIT_ROOT_IPC_BUFFER. */
+#define WRIT_ROOT_STACK_TOP   0x7ffffff00000ull
+#define WRIT_ROOT_STACK_PAGES 16
+#define WRIT_ROOT_IPC_BUFFER  0x7fff00001000ull
+#define WRIT_USER_LO 0x1000ull
+#define WRIT_USER_HI 0x800000000000ull
+
+/* ---- BootInfo ------------------------------------------------------------------------
+ *
+ * A read-only page mapped into the root task at WRIT_BOOTINFO_VADDR; its address is
+ * also in rdi when the root task starts. Slot numbers are cptrs in the root CNode,
+ * whose guard makes a cptr equal to the slot index.
+ */
+#define WRIT_BOOTINFO_VADDR   0x7fff00000000ull
+#define WRIT_BOOTINFO_MAGIC   0x5772697442496e66ull   /* "WritBInf" */
+#define WRIT_BOOTINFO_MAX_UNTYPED 160
+#define WRIT_BOOTINFO_MAX_MODULES 8
+#define WRIT_BOOTINFO_CMDLINE 256
+
+/* Fixed slots of the root CNode. */
+#define WRIT_SLOT_NULL            0
+#define WRIT_SLOT_ROOT_TCB        1
+#define WRIT_SLOT_ROOT_CNODE      2
+#define WRIT_SLOT_ROOT_VSPACE     3
+#define WRIT_SLOT_IRQ_CONTROL     4
+#define WRIT_SLOT_IOPORT_CONTROL  5
+#define WRIT_SLOT_BOOTINFO_FRAME  6
+#define WRIT_SLOT_IPC_BUFFER      7
+#define WRIT_SLOT_BOOT_UNTYPED    8     /* the memory of all the objects above */
+#define WRIT_SLOT_FIRST_FREE_FIXED 9
+
+struct writ_bootinfo_untyped {
+	writ_word_t paddr;
+	uint8_t size_bits;
+	uint8_t is_device;
+	uint16_t reserved;
+	uint32_t slot;
+};
+
+struct writ_bootinfo_module {
+	writ_word_t paddr;
+	writ_word_t size;
+	uint32_t first_frame_slot;      /* read-only 4 KiB frames, consecutive slots */
+	uint32_t frames;
+	char name[48];
+};
+
+struct writ_bootinfo {
+	writ_word_t magic;
+	uint32_t version;
+	uint32_t root_cnode_radix;
+	uint32_t first_empty_slot;      /* [first_empty_slot, 1 << root_cnode_radix) */
+	uint32_t n_untyped;
+	uint32_t n_modules;
+	uint32_t n_image_frames;        /* the root task's own frames, from slot ... */
+	uint32_t first_image_frame_slot;
+	uint32_t first_page_table_slot; /* its page tables, PDPT/PD/PT, consecutive */
+	uint32_t n_page_tables;
+	uint32_t reserved0;
+	writ_word_t ipc_buffer_vaddr;
+	writ_word_t rsdp_paddr;         /* 0 if none */
+	writ_word_t fb_paddr;           /* 0 if none */
+	uint32_t fb_width, fb_height, fb_pitch;
+	uint8_t fb_bpp, fb_type, reserved1[2];
+	struct writ_bootinfo_untyped untyped[WRIT_BOOTINFO_MAX_UNTYPED];
+	struct writ_bootinfo_module modules[WRIT_BOOTINFO_MAX_MODULES];
+	char cmdline[WRIT_BOOTINFO_CMDLINE];
+};
+
+_Static_assert(sizeof(struct writ_bootinfo) <= 4096, "BootInfo fits one page");
+_Static_assert(sizeof(struct writ_bootinfo_untyped) == 16, "untyped entry layout");
 
 #endif /* WRIT_ABI_H */

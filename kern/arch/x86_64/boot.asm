@@ -22,6 +22,7 @@ global _start
 global boot_pml4
 global boot_entry_tsc
 global boot_stack_top
+global kernel_stack_top
 
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
@@ -173,3 +174,5 @@ boot_pd:        resb 4 * 4096
 boot_tables_end:
 boot_stack:     resb 16384
 boot_stack_top:
+; The boot stack becomes the kernel stack: every entry from user mode starts at its top.
+kernel_stack_top:

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <kern/boot.h>
+#include <kern/cpu_features.h>
 #include <kern/string.h>
 
 #include "cpu.h"
@@ -33,6 +34,15 @@ _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 static uint64_t gdt[7];
 static struct tss tss;
 static uint8_t ist_stacks[2][8192] __attribute__((aligned(16)));
+
+extern uint64_t syscall_frame_top;
+
+void
+x86_set_entry_frame(void *frame_end)
+{
+	tss.rsp[0] = (uint64_t)frame_end;
+	syscall_frame_top = (uint64_t)frame_end;
+}
 
 void
 gdt_init(void)

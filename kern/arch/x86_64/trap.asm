@@ -4,12 +4,19 @@
 ; error code for vectors 8, 10-14, 17, 21, 29, 30. Each stub pushes a zero error code
 ; where the CPU pushes none, then its vector, so every frame has one shape:
 ; struct trap_frame in trap.h (r15 at the lowest address ... ss at the highest).
-; trap_common saves the general registers, calls trap_dispatch(frame) with RSP 16-byte
-; aligned, restores them and returns with iretq. Offsets are checked against the C struct
-; by _Static_assert in trap.h.
+;
+; From user mode the CPU switched to TSS.RSP0, which the scheduler points at the end of
+; the current thread's tcb.frame: the whole frame lands in the TCB, and trap_common then
+; moves to the kernel stack and calls trap_dispatch(frame), which never returns (it
+; leaves through kernel_exit to whichever thread runs next).
+; From kernel mode (the idle loop, the self-tests) the frame is on the kernel stack and
+; trap_dispatch may return: the frame is restored and iretq resumes the kernel.
+; Offsets are checked against the C struct by _Static_assert in trap.h.
 
 extern trap_dispatch
+extern kernel_stack_top
 global trap_stubs
+global kernel_exit
 
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
@@ -41,17 +48,23 @@ trap_common:
         push    r13
         push    r14
         push    r15
-        test    qword [rsp + 18 * 8], 3 ; CS of the interrupted code: from user mode?
-        jz      .kernel_entry
-        swapgs
-.kernel_entry:
         cld
         mov     rdi, rsp
+        test    qword [rsp + 18 * 8], 3 ; CS of the interrupted code: from user mode?
+        jz      .from_kernel
+        mov     rsp, kernel_stack_top
+        xor     ebp, ebp                ; the backtrace ends here
         call    trap_dispatch
-        test    qword [rsp + 18 * 8], 3
-        jz      .kernel_exit
-        swapgs
-.kernel_exit:
+        ud2                             ; NOTREACHED: user traps leave via kernel_exit
+.from_kernel:
+        call    trap_dispatch
+        jmp     restore_frame
+
+; kernel_exit(frame): on entry RDI = a struct trap_frame (a TCB's, or the kernel stack's);
+; never returns. Loads every general register from it and returns with iretq.
+kernel_exit:
+        mov     rsp, rdi
+restore_frame:
         pop     r15
         pop     r14
         pop     r13

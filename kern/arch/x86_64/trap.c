@@ -9,7 +9,9 @@
 
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/irq.h>
 #include <kern/ksyms.h>
+#include <kern/object.h>
 #include <kern/panic.h>
 
 #include "cpu.h"
@@ -36,6 +38,7 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 extern const uint64_t trap_stubs[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS];
 volatile uint64_t trap_breakpoints;
+volatile uint64_t irq_unexpected;
 
 static const char *const exception_names[32] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
@@ -95,14 +98,44 @@ dump_frame(const struct trap_frame *f)
 		f->cs, f->ss);
 }
 
+/* A CPU exception in user mode: the thread's fault, never the kernel's. */
+static void
+user_exception(struct trap_frame *f)
+{
+	struct tcb *t = sched_current;
+
+	KASSERT(t && f == &t->frame);
+	if (f->vector == VEC_PAGE_FAULT)
+		fault_raise(t, WRIT_FAULT_VM, x86_read_cr2(), f->error);
+	else
+		fault_raise(t, WRIT_FAULT_USER_EXCEPTION, f->vector, f->error);
+}
+
 void
 trap_dispatch(struct trap_frame *f)
 {
-	if (f->vector == VEC_BREAKPOINT) {
+	bool user = (f->cs & 3) != 0;
+
+	if (f->vector == IRQ_VECTOR_TIMER) {
+		irq_ticks++;
+		irq_eoi();
+		sched_tick();
+	} else if (f->vector == IRQ_VECTOR_SPURIOUS) {
+		/* no EOI for spurious interrupts */
+	} else if (user && f->vector < 32) {
+		user_exception(f);
+	} else if (f->vector == VEC_BREAKPOINT && !user) {
 		trap_breakpoints++;
 		return;
+	} else if (f->vector >= 32) {
+		irq_eoi();	/* an interrupt nobody routed: counted, never lost silently */
+		irq_unexpected++;
+	} else {
+		dump_frame(f);
+		backtrace_print(f->rip, f->rbp);
+		panic_halt();
 	}
-	dump_frame(f);
-	backtrace_print(f->rip, f->rbp);
-	panic_halt();
+	/* From the idle loop, only leave it when there is something to run. */
+	if (user || sched_has_runnable())
+		sched_exit_to_user();
 }

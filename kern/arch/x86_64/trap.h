@@ -21,5 +21,7 @@ void trap_dispatch(struct trap_frame *f);
 
 /* For the self-tests: how many #BP traps came back from trap_dispatch. */
 extern volatile uint64_t trap_breakpoints;
+/* Interrupts that arrived on a vector nobody handles. */
+extern volatile uint64_t irq_unexpected;
 
 #endif

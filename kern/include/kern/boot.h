@@ -27,6 +27,6 @@ void boot_exit_qemu(uint8_t code) __attribute__((noreturn));
 
 void gdt_init(void);
 void idt_init(void);
-void selftest_run(void);
+void selftest_run(bool last);
 
 #endif

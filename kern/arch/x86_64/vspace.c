@@ -1,0 +1,341 @@
+/*
+ * x86_64 address spaces, in 4-level paging. See kern/vspace.h for the mapping-word and
+ * ASID model. Every entry written here was validated first: the virtual address lies in
+ * the user half, the level's slot is free, the parent tables exist, the capability has
+ * the rights asked for. The kernel half (PML4 entries 256..511) is copied from the boot
+ * tables into every new PML4 and never changed through a user request.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kern/boot.h>
+#include <kern/object.h>
+#include <kern/string.h>
+#include <kern/vspace.h>
+
+#include "cpu.h"
+
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_PS (1ull << 7)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+#define ASID_ENTRY 300
+
+#define MAP_MAPPED 1ull
+#define MAP_ASID_SHIFT 1
+#define MAP_ASID_MASK 0xfffull
+#define MAP_GEN_SHIFT 13
+#define MAP_GEN_MASK 0x7fffull
+#define MAP_VPN_SHIFT 28
+
+extern uint64_t boot_pml4[512];
+
+static struct {
+	uint64_t *pml4;
+	uint16_t gen;
+} asids[VS_MAX_ASIDS];
+static unsigned asid_next = 1;
+
+uint64_t
+vs_phys(const void *p)
+{
+	return (uint64_t)p - KERN_DIRECT_MAP;
+}
+
+void *
+vs_virt(uint64_t phys)
+{
+	return (void *)(KERN_DIRECT_MAP + phys);
+}
+
+static uint64_t *
+table_at(uint64_t entry)
+{
+	return vs_virt(entry & PTE_ADDR);
+}
+
+static unsigned
+index_of(uint64_t vaddr, unsigned level)	/* level 3 = PML4 ... 0 = PT */
+{
+	return (unsigned)(vaddr >> (12 + 9 * level)) & 511;
+}
+
+/* The ASID word stored in a PML4, or 0 when it has none. */
+static uint64_t
+pml4_asid_word(const uint64_t *pml4)
+{
+	return pml4[ASID_ENTRY] >> 1;
+}
+
+void
+vs_init_pml4(void *p)
+{
+	uint64_t *pml4 = p;
+
+	for (unsigned i = 0; i < 256; i++)
+		pml4[i] = 0;
+	for (unsigned i = 256; i < 512; i++)
+		pml4[i] = boot_pml4[i];
+	/* Find a free ASID; with none left the PML4 exists but nothing maps into it. */
+	pml4[ASID_ENTRY] = 0;
+	for (unsigned n = 0; n < VS_MAX_ASIDS - 1; n++) {
+		unsigned a = asid_next;
+
+		asid_next = asid_next % (VS_MAX_ASIDS - 1) + 1;
+		if (!asids[a].pml4) {
+			asids[a].pml4 = pml4;
+			asids[a].gen = (uint16_t)((asids[a].gen + 1) & MAP_GEN_MASK);
+			pml4[ASID_ENTRY] = ((uint64_t)a | (uint64_t)asids[a].gen << 12) << 1;
+			return;
+		}
+	}
+}
+
+/* The PML4 a live mapping word refers to, or NULL when the mapping is stale. */
+static uint64_t *
+mapping_pml4(uint64_t w)
+{
+	unsigned a = (unsigned)(w >> MAP_ASID_SHIFT & MAP_ASID_MASK);
+	unsigned gen = (unsigned)(w >> MAP_GEN_SHIFT & MAP_GEN_MASK);
+
+	if (!(w & MAP_MAPPED) || a == 0 || a >= VS_MAX_ASIDS || !asids[a].pml4 ||
+	    asids[a].gen != gen)
+		return NULL;
+	return asids[a].pml4;
+}
+
+static uint64_t
+mapping_word(const uint64_t *pml4, uint64_t vaddr)
+{
+	uint64_t aw = pml4_asid_word(pml4);
+
+	return MAP_MAPPED | (aw & MAP_ASID_MASK) << MAP_ASID_SHIFT |
+	       (aw >> 12 & MAP_GEN_MASK) << MAP_GEN_SHIFT | (vaddr >> 12) << MAP_VPN_SHIFT;
+}
+
+static uint64_t
+mapping_vaddr(uint64_t w)
+{
+	return (w >> MAP_VPN_SHIFT) << 12;
+}
+
+static bool
+is_current(const uint64_t *pml4)
+{
+	return x86_read_cr3() == vs_phys(pml4);
+}
+
+/*
+ * Walk from the PML4 down to the table at `level` that holds vaddr's entry; NULL if a
+ * table on the way is missing (or a large page is in the way).
+ */
+static uint64_t *
+walk(uint64_t *pml4, uint64_t vaddr, unsigned level)
+{
+	uint64_t *t = pml4;
+
+	for (unsigned l = 3; l > level; l--) {
+		uint64_t e = t[index_of(vaddr, l)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = table_at(e);
+	}
+	return t;
+}
+
+void *
+vs_lookup_user(void *pml4, uint64_t vaddr)
+{
+	uint64_t *pt = walk(pml4, vaddr, 0), e;
+
+	if (!pt || !((e = pt[index_of(vaddr, 0)]) & PTE_P))
+		return NULL;
+	return (uint8_t *)vs_virt(e & PTE_ADDR) + (vaddr & 0xfff);
+}
+
+static unsigned
+table_level(unsigned type)		/* the level of the table that points at it */
+{
+	switch (type) {
+	case WRIT_OBJ_PDPT: return 3;
+	case WRIT_OBJ_PD: return 2;
+	default: return 1;		/* PT, held by a PD */
+	}
+}
+
+bool
+vs_has_table(void *pml4, uint64_t vaddr, unsigned type)
+{
+	return walk(pml4, vaddr, table_level(type) - 1) != NULL;
+}
+
+static int
+check_vspace(struct cte *pml4, uint64_t **out)
+{
+	if (cap_type(&pml4->cap) != WRIT_OBJ_PML4)
+		return WRIT_E_INVALID_CAP;
+	*out = (uint64_t *)cap_addr(&pml4->cap);
+	if (pml4_asid_word(*out) == 0)
+		return WRIT_E_NOT_ENOUGH_MEMORY;	/* it got no ASID: table full */
+	return WRIT_OK;
+}
+
+int
+vs_map_table(struct cte *table, struct cte *pml4_slot, uint64_t vaddr, unsigned attr)
+{
+	unsigned type = cap_type(&table->cap), level;
+	uint64_t *pml4, *parent;
+	int err;
+
+	(void)attr;
+	if ((err = check_vspace(pml4_slot, &pml4)) != WRIT_OK)
+		return err;
+	if (table->cap.w1 & MAP_MAPPED)
+		return WRIT_E_ILLEGAL_OPERATION;	/* a table is mapped in one place */
+	if (vaddr >= WRIT_USER_HI)
+		return WRIT_E_RANGE;
+	level = table_level(type);
+	vaddr &= ~((1ull << (12 + 9 * level)) - 1);
+	parent = walk(pml4, vaddr, level);
+	if (!parent)
+		return WRIT_E_LOOKUP_MISSING_CAP;	/* the table above is not mapped */
+	if (parent[index_of(vaddr, level)] & PTE_P)
+		return WRIT_E_DELETE_FIRST;
+	parent[index_of(vaddr, level)] = vs_phys((void *)cap_addr(&table->cap)) | PTE_P |
+					 PTE_W | PTE_U;
+	table->cap.w1 = mapping_word(pml4, vaddr);
+	return WRIT_OK;
+}
+
+static uint64_t
+frame_size(unsigned type)
+{
+	return type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
+}
+
+int
+vs_map_frame(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned rights,
+	     unsigned attr)
+{
+	unsigned type = cap_type(&frame->cap), level = type == WRIT_OBJ_FRAME_2M ? 1 : 0;
+	uint64_t *pml4, *t, pte;
+	int err;
+
+	if ((err = check_vspace(pml4_slot, &pml4)) != WRIT_OK)
+		return err;
+	if (rights & ~(WRIT_RIGHT_READ | WRIT_RIGHT_WRITE | WRIT_RIGHT_EXEC))
+		return WRIT_E_INVALID_ARGUMENT;
+	if (!rights_subset(rights, cap_rights(&frame->cap)))
+		return WRIT_E_RIGHTS;
+	if (attr > WRIT_MAP_WRITE_COMBINE)
+		return WRIT_E_INVALID_ARGUMENT;
+	if (vaddr % frame_size(type) != 0)
+		return WRIT_E_ALIGNMENT;
+	if (vaddr < WRIT_USER_LO || vaddr >= WRIT_USER_HI ||
+	    WRIT_USER_HI - vaddr < frame_size(type))
+		return WRIT_E_RANGE;
+	if (frame->cap.w1 & MAP_MAPPED)
+		return WRIT_E_ILLEGAL_OPERATION;	/* one mapping per capability */
+	t = walk(pml4, vaddr, level);
+	if (!t)
+		return WRIT_E_LOOKUP_MISSING_CAP;
+	if (t[index_of(vaddr, level)] & PTE_P)
+		return WRIT_E_DELETE_FIRST;
+	pte = vs_phys((void *)cap_addr(&frame->cap)) | PTE_P | PTE_U;
+	if (rights & WRIT_RIGHT_WRITE)
+		pte |= PTE_W;
+	if (!(rights & WRIT_RIGHT_EXEC))
+		pte |= PTE_NX;
+	if (level == 1)
+		pte |= PTE_PS;
+	if (attr == WRIT_MAP_UNCACHED)
+		pte |= PTE_PCD | PTE_PWT;
+	else if (attr == WRIT_MAP_WRITE_COMBINE)
+		pte |= PTE_PWT;		/* PAT not programmed: write-through is the nearest */
+	t[index_of(vaddr, level)] = pte;
+	frame->cap.w1 = mapping_word(pml4, vaddr);
+	return WRIT_OK;
+}
+
+/* Clear the entry at `level` for vaddr if it still points at phys. */
+static void
+clear_entry(uint64_t *pml4, uint64_t vaddr, unsigned level, uint64_t phys)
+{
+	uint64_t *t = walk(pml4, vaddr, level);
+	unsigned i = index_of(vaddr, level);
+
+	if (!t || !(t[i] & PTE_P) || (t[i] & PTE_ADDR) != phys)
+		return;
+	t[i] = 0;
+	if (!is_current(pml4))
+		return;		/* the next switch to it reloads CR3, flushing the TLB */
+	if (level == 0)
+		x86_invlpg(vaddr);
+	else
+		x86_write_cr3(x86_read_cr3());	/* a whole table's worth of entries */
+}
+
+int
+vs_unmap_frame(struct cte *frame)
+{
+	uint64_t w = frame->cap.w1, *pml4 = mapping_pml4(w);
+	unsigned level = cap_type(&frame->cap) == WRIT_OBJ_FRAME_2M ? 1 : 0;
+
+	if (pml4)
+		clear_entry(pml4, mapping_vaddr(w), level, vs_phys((void *)cap_addr(&frame->cap)));
+	frame->cap.w1 = 0;
+	return WRIT_OK;
+}
+
+int
+vs_unmap_table(struct cte *table)
+{
+	uint64_t w = table->cap.w1, *pml4 = mapping_pml4(w);
+
+	if (pml4)
+		clear_entry(pml4, mapping_vaddr(w), table_level(cap_type(&table->cap)),
+			    vs_phys((void *)cap_addr(&table->cap)));
+	table->cap.w1 = 0;
+	return WRIT_OK;
+}
+
+void
+vs_finalise(const struct cap *cap)
+{
+	unsigned type = cap_type(cap);
+	uint64_t *pml4;
+
+	if (type == WRIT_OBJ_PML4) {
+		pml4 = (uint64_t *)cap_addr(cap);
+		if (is_current(pml4))
+			x86_write_cr3(vs_phys(boot_pml4));
+		if (pml4_asid_word(pml4))
+			asids[pml4_asid_word(pml4) & MAP_ASID_MASK].pml4 = NULL;
+		return;
+	}
+	pml4 = mapping_pml4(cap->w1);
+	if (!pml4)
+		return;
+	if (type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M)
+		clear_entry(pml4, mapping_vaddr(cap->w1), type == WRIT_OBJ_FRAME_2M ? 1 : 0,
+			    vs_phys((void *)cap_addr(cap)));
+	else
+		clear_entry(pml4, mapping_vaddr(cap->w1), table_level(type),
+			    vs_phys((void *)cap_addr(cap)));
+}
+
+void
+vs_activate(struct tcb *t)
+{
+	const struct cap *vs = &t->slots[TCB_SLOT_VSPACE].cap;
+	uint64_t cr3 = cap_type(vs) == WRIT_OBJ_PML4 ? vs_phys((void *)cap_addr(vs))
+						     : vs_phys(boot_pml4);
+
+	if (x86_read_cr3() != cr3)
+		x86_write_cr3(cr3);
+}

@@ -1,0 +1,122 @@
+/*
+ * Physical memory at boot: where the root task's objects come from, and handing every
+ * other free byte to it as Untyped. The rules (what counts as RAM, what is reserved,
+ * what is device memory) are kern/boot/carve.h's; this file only gathers the ranges.
+ *
+ * The kernel's direct map covers the low 4 GiB, and the kernel must be able to reach
+ * every object user space makes, so RAM above 4 GiB is not handed out yet (the boot log
+ * says how much is left unused).
+ */
+#include <stdint.h>
+
+#include <kern/boot.h>
+#include <kern/console.h>
+#include <kern/panic.h>
+
+#include "boot/carve.h"
+#include "boot/mb2.h"
+
+#define LOW_4G (4ull << 30)
+#define MAX_RANGES (MB2_MAX_REGIONS + MB2_MAX_MODULES + 8)
+#define MAX_BLOCKS 192
+
+extern uint64_t boot_info_phys;
+void root_give_untyped(uint64_t base, unsigned bits, bool device);
+
+static struct carve_range ram[MB2_MAX_REGIONS], reserved[MAX_RANGES];
+static struct carve_block blocks[MAX_BLOCKS];
+
+static uint64_t
+page_up(uint64_t x)
+{
+	return (x + 4095) & ~4095ull;
+}
+
+/* Usable RAM below 4 GiB; returns the count, and how much RAM lies above. */
+static unsigned
+collect_ram(const struct mb2_info *mb, uint64_t *above)
+{
+	unsigned n = 0;
+
+	*above = 0;
+	for (unsigned i = 0; i < mb->n_regions; i++) {
+		const struct mb2_region *r = &mb->regions[i];
+		uint64_t end = r->base + r->len;
+
+		if (r->type != MB2_MEM_AVAILABLE)
+			continue;
+		if (end > LOW_4G) {
+			*above += end - (r->base > LOW_4G ? r->base : LOW_4G);
+			end = LOW_4G;
+		}
+		if (r->base < end)
+			ram[n++] = (struct carve_range){ r->base, end - r->base };
+	}
+	return n;
+}
+
+/* Kernel, boot information, framebuffer, and the modules from `first_module` on. */
+static unsigned
+collect_reserved(const struct mb2_info *mb, unsigned first_module)
+{
+	unsigned n = 0;
+
+	reserved[n++] = (struct carve_range){ 0, CARVE_LOW_RESERVED };
+	reserved[n++] = (struct carve_range){ (uint64_t)_kernel_phys_start,
+					      (uint64_t)_kernel_phys_end - (uint64_t)_kernel_phys_start };
+	reserved[n++] = (struct carve_range){ boot_info_phys & ~4095ull,
+					      page_up(boot_info_phys + mb->total_size) -
+						      (boot_info_phys & ~4095ull) };
+	if (mb->has_framebuffer)
+		reserved[n++] = (struct carve_range){ mb->fb.addr,
+						      (uint64_t)mb->fb.pitch * mb->fb.height };
+	for (unsigned i = first_module; i < mb->n_modules; i++)
+		reserved[n++] = (struct carve_range){ mb->modules[i].start,
+						      page_up(mb->modules[i].end) - mb->modules[i].start };
+	return n;
+}
+
+/* A naturally aligned free block of 2^bits bytes for the root task's objects. */
+uint64_t
+boot_region(const struct mb2_info *mb, unsigned bits)
+{
+	uint64_t above;
+	unsigned nr = collect_ram(mb, &above), nres = collect_reserved(mb, 0), n;
+
+	if (carve_ram(ram, nr, reserved, nres, blocks, MAX_BLOCKS, &n) != CARVE_OK)
+		kpanic("boot: the memory map is too fragmented to carve");
+	for (unsigned i = 0; i < n; i++)
+		if (blocks[i].size_bits >= bits)
+			return blocks[i].base;
+	kpanic("boot: no free block of %lu KiB for the root task", (1ul << bits) >> 10);
+}
+
+void
+root_give_memory(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bits)
+{
+	uint64_t above;
+	unsigned nr = collect_ram(mb, &above), nres = collect_reserved(mb, 1), n;
+	struct carve_range force;
+
+	/* The root task's own module was copied into its image: its memory is free now. */
+	reserved[nres++] = (struct carve_range){ boot_base, 1ull << boot_bits };
+	if (carve_ram(ram, nr, reserved, nres, blocks, MAX_BLOCKS, &n) != CARVE_OK)
+		kpanic("boot: the memory map is too fragmented to carve");
+	for (unsigned i = 0; i < n; i++)
+		root_give_untyped(blocks[i].base, blocks[i].size_bits, false);
+	if (above)
+		kprintf("boot: %lu MiB of RAM above 4 GiB left unused (no direct map there yet)\n",
+			above >> 20);
+
+	/* Device memory: every hole below 4 GiB, and the framebuffer whatever the map says. */
+	nr = 0;
+	for (unsigned i = 0; i < mb->n_regions; i++)
+		if (mb->regions[i].type == MB2_MEM_AVAILABLE || mb->regions[i].type == MB2_MEM_BAD)
+			ram[nr++] = (struct carve_range){ mb->regions[i].base, mb->regions[i].len };
+	force = (struct carve_range){ mb->fb.addr, (uint64_t)mb->fb.pitch * mb->fb.height };
+	if (carve_device(ram, nr, &force, mb->has_framebuffer ? 1 : 0, LOW_4G, blocks,
+			 MAX_BLOCKS, &n) != CARVE_OK)
+		kpanic("boot: the device memory map is too fragmented to carve");
+	for (unsigned i = 0; i < n; i++)
+		root_give_untyped(blocks[i].base, blocks[i].size_bits, true);
+}

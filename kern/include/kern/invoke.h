@@ -1,0 +1,46 @@
+/*
+ * Decoding an invocation: the message a thread sent to a kernel object, read one
+ * argument at a time, every argument checked by the object code before use.
+ */
+#ifndef WRIT_KERN_INVOKE_H
+#define WRIT_KERN_INVOKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kern/object.h>
+
+#define INV_MAX_RESULTS WRIT_CTX_COUNT
+
+struct inv {
+	struct tcb *t;                  /* the invoking thread */
+	writ_word_t label;
+	unsigned len;                   /* message words it sent */
+	writ_word_t out[INV_MAX_RESULTS];
+	unsigned nout;
+};
+
+/* The first n arguments, or WRIT_E_TRUNCATED_MESSAGE if the message is shorter. */
+int inv_args(struct inv *iv, writ_word_t *a, unsigned n);
+void inv_ret(struct inv *iv, writ_word_t v);
+/* A capability in the invoker's CSpace (full depth); type WRIT_OBJ_NULL = any type. */
+int inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot);
+/* A slot named by (root CNode cptr in the invoker's CSpace, index, depth). */
+int inv_lookup_slot(struct inv *iv, struct cte *root, writ_word_t index, writ_word_t depth,
+		    struct cte **slot);
+bool inv_frame_is_device(const struct cte *frame);
+
+int tcb_invoke(struct inv *iv, struct cte *slot);
+int cnode_invoke(struct inv *iv, struct cte *slot);
+int untyped_invoke(struct inv *iv, struct cte *slot);
+int vspace_invoke(struct inv *iv, struct cte *slot);
+int ioport_invoke(struct inv *iv, struct cte *slot);
+
+/* Delete a capability completely, running every preemptible step to the end. */
+int obj_delete_fully(struct cte *slot);
+void tcb_init(struct tcb *t);
+/* Zero and construct the object a fresh capability names (device frames untouched). */
+void obj_construct(const struct cap *c, bool device);
+void tcb_finalise(struct tcb *t);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * Kernel objects as the kernel sees them: the structs behind TCB, endpoint and
+ * notification capabilities, and the calls between the object files.
+ *
+ * Every object lives in memory user space retyped from Untyped, reached through the
+ * direct map; nothing here is allocated by the kernel after boot. Capabilities name
+ * objects by direct-map address (cspace/ stores it in the capability).
+ */
+#ifndef WRIT_KERN_OBJECT_H
+#define WRIT_KERN_OBJECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cspace/cspace.h>
+#include <writ/abi.h>
+
+#include "arch/x86_64/trap.h"
+
+/* The capabilities a TCB holds, in slots inside the TCB object itself, so they take
+ * part in the derivation tree like any other: deleting the VSpace's last capability
+ * elsewhere does not leave the TCB pointing at freed memory, because this copy keeps
+ * the object alive until the TCB itself lets go. */
+enum tcb_slot {
+	TCB_SLOT_CSPACE,
+	TCB_SLOT_VSPACE,
+	TCB_SLOT_IPC_BUFFER,
+	TCB_SLOT_FAULT_EP,
+	TCB_SLOTS
+};
+
+enum thread_state {
+	TS_INACTIVE,            /* never resumed, or suspended */
+	TS_RUNNABLE,
+	TS_BLOCKED_SEND,        /* queued on an endpoint to send (or Call) */
+	TS_BLOCKED_RECV,        /* queued on an endpoint to receive */
+	TS_BLOCKED_REPLY,       /* called; waiting for the reply */
+	TS_BLOCKED_FAULT,       /* faulted; queued on its fault endpoint */
+};
+
+struct endpoint;
+
+struct tcb {
+	struct cte slots[TCB_SLOTS];            /* first: 32-byte aligned for cspace/ */
+	struct trap_frame frame;                /* user registers while not running */
+	uint8_t fpu[512] __attribute__((aligned(16)));  /* fxsave image */
+	uint64_t fs_base, gs_base;
+	uint64_t ipc_buffer_vaddr;
+	struct tcb *sched_next, *sched_prev;    /* ready queue */
+	struct tcb *ep_next, *ep_prev;          /* endpoint queue */
+	struct endpoint *blocked_on;
+	struct tcb *caller;                     /* whom my Reply goes to */
+	struct tcb *replier;                    /* who holds my reply (I called them) */
+	uint64_t send_badge;                    /* badge of the cap a queued send used */
+	uint32_t state;                         /* enum thread_state */
+	uint8_t priority, mcp;
+	uint8_t is_call, fault_type;            /* queued send is a Call; pending fault */
+	uint8_t in_ready_queue, fpu_used;
+	uint64_t fault_addr, fault_error;       /* VM fault / exception details */
+	uint32_t timeslice;                     /* ticks left */
+	uint32_t id;                            /* for debug messages only */
+};
+
+_Static_assert(sizeof(struct tcb) <= (1u << WRIT_TCB_BITS), "a TCB fits its object size");
+_Static_assert(__builtin_offsetof(struct tcb, frame) % 16 == 0,
+	       "the CPU pushes the interrupt frame 16-byte aligned into tcb.frame");
+
+/* Whether the queue holds senders or receivers is the state of its first thread. */
+struct endpoint {
+	struct tcb *head, *tail;
+};
+
+_Static_assert(sizeof(struct endpoint) <= (1u << WRIT_ENDPOINT_BITS), "endpoint size");
+
+/* ---- object lifecycle (kern/object/) ---- */
+void obj_finalise(const struct cap *cap);
+bool obj_preempt_pending(void);
+void obj_cap_deleted(const struct cap *cap);
+
+/* ---- the kernel's cspace context ---- */
+extern struct cspace kern_cspace;
+
+/* ---- scheduler (kern/sched.c) ---- */
+extern struct tcb *sched_current;
+void sched_enqueue(struct tcb *t);
+void sched_dequeue(struct tcb *t);
+void sched_yield_current(void);
+void sched_tick(void);
+void sched_make_runnable(struct tcb *t);
+bool sched_has_runnable(void);
+void sched_block(struct tcb *t, enum thread_state st);
+__attribute__((noreturn)) void sched_exit_to_user(void);
+
+/* ---- threads (kern/object/tcb.c) ---- */
+void tcb_suspend(struct tcb *t);
+void tcb_resume(struct tcb *t);
+struct tcb *tcb_of_cap(const struct cap *c);
+
+/* ---- IPC (kern/ipc.c) ---- */
+void ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
+	      bool is_call, bool can_grant);
+void ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking);
+int ipc_reply(struct tcb *replier);
+void ipc_cancel(struct tcb *t);
+void ep_cancel_all(struct endpoint *ep);
+void fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error);
+
+/* ---- user memory (kern/arch/x86_64/vspace.c) ---- */
+struct writ_ipc_buffer *tcb_ipc_buffer(struct tcb *t);
+
+#endif

@@ -1,0 +1,319 @@
+/*
+ * Synchronous IPC through endpoints, and fault delivery, which is IPC too.
+ *
+ * Model. An endpoint is idle, or holds a FIFO queue of senders, or of receivers, never
+ * both (the state of the first thread in it says which). A thread is in at most one endpoint queue, recorded in
+ * tcb.blocked_on; its state says why (TS_BLOCKED_SEND, _RECV, _FAULT). A Call pairs
+ * the caller with the receiver: receiver.caller = caller and caller.replier = receiver,
+ * always both or neither, so deleting or suspending either side can cut the pair in
+ * O(1) and a later Reply finds nobody (WRIT_E_NO_REPLY) instead of a stale thread.
+ *
+ * A message is the sender's message info and message registers: the first
+ * WRIT_MSG_REGS in CPU registers (saved in the TCB frame), the rest in its IPC buffer,
+ * which the kernel reaches through the direct map of the frame the TCB holds, never
+ * through a user pointer. A faulting thread's message is made from its fault record
+ * and registers instead.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kern/console.h>
+#include <kern/object.h>
+#include <kern/panic.h>
+
+#include "arch/x86_64/cpu.h"
+
+static uint64_t *
+mr_reg(struct trap_frame *f, unsigned i)
+{
+	switch (i) {
+	case 0: return &f->rdx;
+	case 1: return &f->r10;
+	case 2: return &f->r8;
+	default: return &f->r9;
+	}
+}
+
+/* The user context in WRIT_CTX order, read from or written to a TCB. */
+static uint64_t *
+ctx_reg(struct tcb *t, unsigned i)
+{
+	struct trap_frame *f = &t->frame;
+	uint64_t *const map[WRIT_CTX_COUNT] = {
+		&f->rip, &f->rsp, &f->rflags, &f->rax, &f->rbx, &f->rcx, &f->rdx, &f->rsi,
+		&f->rdi, &f->rbp, &f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13,
+		&f->r14, &f->r15, &t->fs_base, &t->gs_base,
+	};
+	return map[i];
+}
+
+uint64_t
+tcb_get_reg(struct tcb *t, unsigned i)
+{
+	return *ctx_reg(t, i);
+}
+
+void
+tcb_set_reg(struct tcb *t, unsigned i, uint64_t v)
+{
+	/* Only the flags a user may change: no IOPL, no VM86, IF always on. */
+	if (i == WRIT_CTX_RFLAGS)
+		v = (v & 0xcd5) | 0x202;
+	*ctx_reg(t, i) = v;
+}
+
+/* Words of the message a thread sends: its fault message, or its own registers. */
+static unsigned
+message_words(struct tcb *t, uint64_t *words, uint64_t *label)
+{
+	struct writ_ipc_buffer *buf = tcb_ipc_buffer(t);
+	unsigned len;
+
+	if (t->fault_type == WRIT_FAULT_UNKNOWN_SYSCALL ||
+	    t->fault_type == WRIT_FAULT_USER_EXCEPTION) {
+		for (unsigned i = 0; i < WRIT_CTX_COUNT; i++)
+			words[i] = tcb_get_reg(t, i);
+		*label = t->fault_type;
+		if (t->fault_type == WRIT_FAULT_UNKNOWN_SYSCALL)
+			return WRIT_CTX_COUNT;
+		words[WRIT_CTX_COUNT] = t->fault_addr;		/* vector */
+		words[WRIT_CTX_COUNT + 1] = t->fault_error;
+		return WRIT_CTX_COUNT + 2;
+	}
+	if (t->fault_type == WRIT_FAULT_VM) {
+		words[WRIT_VM_FAULT_ADDR] = t->fault_addr;
+		words[WRIT_VM_FAULT_ERROR] = t->fault_error;
+		words[WRIT_VM_FAULT_IP] = t->frame.rip;
+		words[WRIT_VM_FAULT_FETCH] = (t->fault_error >> 4) & 1;
+		*label = WRIT_FAULT_VM;
+		return WRIT_VM_FAULT_LENGTH;
+	}
+	len = writ_msginfo_length(t->frame.rsi);
+	if (len > WRIT_MSG_MAX_LENGTH)
+		len = WRIT_MSG_MAX_LENGTH;
+	if (!buf && len > WRIT_MSG_REGS)
+		len = WRIT_MSG_REGS;
+	for (unsigned i = 0; i < len; i++)
+		words[i] = i < WRIT_MSG_REGS ? *mr_reg(&t->frame, i) : buf->msg[i];
+	*label = writ_msginfo_label(t->frame.rsi);
+	return len;
+}
+
+/* Deliver words to `to` as a received message with the given badge. */
+static void
+deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uint64_t badge)
+{
+	struct writ_ipc_buffer *buf = tcb_ipc_buffer(to);
+
+	if (!buf && len > WRIT_MSG_REGS)
+		len = WRIT_MSG_REGS;
+	for (unsigned i = 0; i < len; i++) {
+		if (i < WRIT_MSG_REGS)
+			*mr_reg(&to->frame, i) = words[i];
+		else
+			buf->msg[i] = words[i];
+	}
+	to->frame.rsi = writ_msginfo(label, 0, len);
+	to->frame.rdi = badge;
+	to->frame.rax = WRIT_OK;
+}
+
+static void
+transfer(struct tcb *from, struct tcb *to, uint64_t badge)
+{
+	uint64_t words[WRIT_MSG_MAX_LENGTH], label;
+	unsigned len = message_words(from, words, &label);
+
+	deliver(to, words, len, label, badge);
+}
+
+static void
+ep_append(struct endpoint *ep, struct tcb *t)
+{
+	t->ep_next = NULL;
+	t->ep_prev = ep->tail;
+	if (ep->tail)
+		ep->tail->ep_next = t;
+	else
+		ep->head = t;
+	ep->tail = t;
+	t->blocked_on = ep;
+}
+
+static void
+ep_remove(struct endpoint *ep, struct tcb *t)
+{
+	if (t->ep_prev)
+		t->ep_prev->ep_next = t->ep_next;
+	else
+		ep->head = t->ep_next;
+	if (t->ep_next)
+		t->ep_next->ep_prev = t->ep_prev;
+	else
+		ep->tail = t->ep_prev;
+	t->ep_next = t->ep_prev = NULL;
+	t->blocked_on = NULL;
+}
+
+static bool
+ep_has_receivers(const struct endpoint *ep)
+{
+	return ep->head && ep->head->state == TS_BLOCKED_RECV;
+}
+
+static bool
+ep_has_senders(const struct endpoint *ep)
+{
+	return ep->head && ep->head->state != TS_BLOCKED_RECV;
+}
+
+static void
+pair(struct tcb *caller, struct tcb *server)
+{
+	if (server->caller)		/* an unanswered earlier call loses its reply */
+		server->caller->replier = NULL;
+	server->caller = caller;
+	caller->replier = server;
+	caller->state = TS_BLOCKED_REPLY;
+}
+
+void
+ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
+	 bool is_call, bool can_grant)
+{
+	struct tcb *recv;
+
+	(void)can_grant;
+	sender->frame.rax = WRIT_OK;
+	if (ep_has_receivers(ep)) {
+		recv = ep->head;
+		ep_remove(ep, recv);
+		transfer(sender, recv, badge);
+		sched_make_runnable(recv);
+		if (is_call) {
+			sched_dequeue(sender);
+			pair(sender, recv);
+		}
+		return;
+	}
+	if (!blocking)
+		return;		/* NBSend with no receiver: dropped, as documented */
+	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND);
+	sender->send_badge = badge;
+	sender->is_call = is_call;
+	ep_append(ep, sender);
+}
+
+void
+ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
+{
+	struct tcb *snd;
+
+	if (ep_has_senders(ep)) {
+		snd = ep->head;
+		ep_remove(ep, snd);
+		transfer(snd, receiver, snd->send_badge);
+		if (snd->is_call)
+			pair(snd, receiver);
+		else
+			sched_make_runnable(snd);
+		return;
+	}
+	if (!blocking) {
+		receiver->frame.rax = WRIT_E_WOULD_BLOCK;
+		return;
+	}
+	sched_block(receiver, TS_BLOCKED_RECV);
+	ep_append(ep, receiver);
+}
+
+/* The handler answered a fault: write back registers if it sent them, then resume. */
+static void
+fault_reply(struct tcb *replier, struct tcb *caller)
+{
+	uint64_t words[WRIT_MSG_MAX_LENGTH], label;
+	unsigned len = message_words(replier, words, &label);
+
+	if ((caller->fault_type == WRIT_FAULT_UNKNOWN_SYSCALL ||
+	     caller->fault_type == WRIT_FAULT_USER_EXCEPTION) && len >= WRIT_CTX_COUNT)
+		for (unsigned i = 0; i < WRIT_CTX_COUNT; i++)
+			tcb_set_reg(caller, i, words[i]);
+	caller->fault_type = WRIT_FAULT_NONE;
+	if (label == 0)
+		sched_make_runnable(caller);
+	else
+		caller->state = TS_INACTIVE;
+}
+
+int
+ipc_reply(struct tcb *replier)
+{
+	struct tcb *caller = replier->caller;
+
+	if (!caller)
+		return WRIT_E_NO_REPLY;
+	replier->caller = NULL;
+	caller->replier = NULL;
+	if (caller->fault_type) {
+		fault_reply(replier, caller);
+		return WRIT_OK;
+	}
+	transfer(replier, caller, 0);
+	sched_make_runnable(caller);
+	return WRIT_OK;
+}
+
+/* Take t out of any IPC it is part of; it keeps no promise of a reply. */
+void
+ipc_cancel(struct tcb *t)
+{
+	if (t->blocked_on)
+		ep_remove(t->blocked_on, t);
+	if (t->replier) {
+		t->replier->caller = NULL;
+		t->replier = NULL;
+	}
+	if (t->caller) {
+		t->caller->replier = NULL;
+		/* the caller stays blocked: its server is gone, as if it never answered */
+		t->caller = NULL;
+	}
+}
+
+/* An endpoint is going away: every waiter wakes with WRIT_E_CANCELLED. */
+void
+ep_cancel_all(struct endpoint *ep)
+{
+	while (ep->head) {
+		struct tcb *t = ep->head;
+
+		ep_remove(ep, t);
+		t->frame.rax = WRIT_E_CANCELLED;
+		if (t->fault_type)
+			t->state = TS_INACTIVE;	/* its handler is gone: stays stopped */
+		else
+			sched_make_runnable(t);
+	}
+}
+
+void
+fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error)
+{
+	struct cte *ep = &t->slots[TCB_SLOT_FAULT_EP];
+
+	t->fault_type = (uint8_t)type;
+	t->fault_addr = addr;
+	t->fault_error = error;
+	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT) {
+#ifdef WRIT_DEBUG
+		kprintf("writ: thread %u: %s fault at rip %lx (addr %lx, error %lx); no "
+			"handler, suspended\n", t->id,
+			type == WRIT_FAULT_VM ? "VM" : type == WRIT_FAULT_UNKNOWN_SYSCALL ?
+			"unknown-syscall" : "user-exception", t->frame.rip, addr, error);
+#endif
+		tcb_suspend(t);
+		return;
+	}
+	ipc_send(t, (struct endpoint *)cap_addr(&ep->cap), cap_badge(&ep->cap), true, true,
+		 false);
+}

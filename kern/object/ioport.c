@@ -1,0 +1,69 @@
+/*
+ * I/O ports: IOPortControl issues IOPort capabilities for ranges of ports; an IOPort
+ * capability reads and writes ports of 8, 16 and 32 bits inside its range only. User
+ * code has no direct port access at all (the TSS has no I/O bitmap and IOPL is 0), so
+ * these invocations are the only way in. The range is w1 = first | last << 16.
+ */
+#include <kern/invoke.h>
+#include <kern/object.h>
+
+#include "arch/x86_64/cpu.h"
+
+static int
+issue(struct inv *iv, struct cte *control)
+{
+	struct cte *root, *dest;
+	writ_word_t a[5];
+	struct cap c;
+	int err;
+
+	if ((err = inv_args(iv, a, 5)) != WRIT_OK)
+		return err;
+	if (a[0] > a[1] || a[1] > 0xffff)
+		return WRIT_E_RANGE;
+	if ((err = inv_lookup(iv, a[2], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
+	    (err = inv_lookup_slot(iv, root, a[3], a[4], &dest)) != WRIT_OK)
+		return err;
+	c = cap_make(WRIT_OBJ_IOPORT, 0, WRIT_RIGHTS_ALL, 0, a[0] | a[1] << 16);
+	return cte_insert_issued(&kern_cspace, dest, control, &c);
+}
+
+static int
+port_io(struct inv *iv, const struct cap *c)
+{
+	unsigned first = (unsigned)(c->w1 & 0xffff), last = (unsigned)(c->w1 >> 16 & 0xffff);
+	unsigned width = iv->label == WRIT_LABEL_IOPORT_IN8 || iv->label == WRIT_LABEL_IOPORT_OUT8 ? 1
+		       : iv->label == WRIT_LABEL_IOPORT_IN16 || iv->label == WRIT_LABEL_IOPORT_OUT16 ? 2 : 4;
+	bool out = iv->label >= WRIT_LABEL_IOPORT_OUT8;
+	writ_word_t a[2];
+	int err;
+
+	if ((err = inv_args(iv, a, out ? 2 : 1)) != WRIT_OK)
+		return err;
+	/* Every byte the access touches must be inside the range. */
+	if (a[0] < first || a[0] > last || last - a[0] < width - 1)
+		return WRIT_E_RANGE;
+	if (out) {
+		if (width == 1)
+			x86_outb((uint16_t)a[0], (uint8_t)a[1]);
+		else if (width == 2)
+			x86_outw((uint16_t)a[0], (uint16_t)a[1]);
+		else
+			x86_outl((uint16_t)a[0], (uint32_t)a[1]);
+		return WRIT_OK;
+	}
+	inv_ret(iv, width == 1 ? x86_inb((uint16_t)a[0]) : width == 2 ? x86_inw((uint16_t)a[0])
+								       : x86_inl((uint16_t)a[0]));
+	return WRIT_OK;
+}
+
+int
+ioport_invoke(struct inv *iv, struct cte *slot)
+{
+	if (cap_type(&slot->cap) == WRIT_OBJ_IOPORT_CONTROL)
+		return iv->label == WRIT_LABEL_IOPORT_CONTROL_ISSUE ? issue(iv, slot)
+								   : WRIT_E_ILLEGAL_OPERATION;
+	if (iv->label < WRIT_LABEL_IOPORT_IN8 || iv->label > WRIT_LABEL_IOPORT_OUT32)
+		return WRIT_E_ILLEGAL_OPERATION;
+	return port_io(iv, &slot->cap);
+}

@@ -1,0 +1,229 @@
+/*
+ * Threads: TCB objects and their invocations.
+ *
+ * A TCB starts inactive with priority 0 and maximum controlled priority (MCP) 0. It runs
+ * once it has a VSpace and is resumed. Its CSpace root, VSpace root, IPC buffer frame and
+ * fault endpoint are capabilities copied into slots inside the TCB (see kern/object.h).
+ * Priorities are bounded by an authority TCB's MCP, so a thread can never give another
+ * thread (or itself) a priority above what it was itself allowed to hand out.
+ */
+#include <stdint.h>
+
+#include <kern/console.h>
+#include <kern/cpu_features.h>
+#include <kern/invoke.h>
+#include <kern/object.h>
+#include <kern/panic.h>
+#include <kern/string.h>
+
+void sched_forget(struct tcb *t);
+uint64_t tcb_get_reg(struct tcb *t, unsigned i);
+void tcb_set_reg(struct tcb *t, unsigned i, uint64_t v);
+
+static uint32_t next_id = 1;
+
+struct tcb *
+tcb_of_cap(const struct cap *c)
+{
+	return (struct tcb *)cap_addr(c);
+}
+
+void
+tcb_init(struct tcb *t)
+{
+	memcpy(t->fpu, fpu_initial_state, sizeof(t->fpu));
+	t->frame.cs = 0x23;
+	t->frame.ss = 0x1b;
+	t->frame.rflags = 0x202;
+	t->state = TS_INACTIVE;
+	t->timeslice = 1;
+	t->id = next_id++;
+}
+
+struct writ_ipc_buffer *
+tcb_ipc_buffer(struct tcb *t)
+{
+	const struct cap *c = &t->slots[TCB_SLOT_IPC_BUFFER].cap;
+	unsigned type = cap_type(c);
+	uint64_t size;
+
+	if (type != WRIT_OBJ_FRAME_4K && type != WRIT_OBJ_FRAME_2M)
+		return NULL;
+	size = type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
+	return (struct writ_ipc_buffer *)(cap_addr(c) + (t->ipc_buffer_vaddr & (size - 1)));
+}
+
+void
+tcb_suspend(struct tcb *t)
+{
+	ipc_cancel(t);
+	sched_dequeue(t);
+	t->state = TS_INACTIVE;
+}
+
+void
+tcb_resume(struct tcb *t)
+{
+	if (t->state != TS_INACTIVE)
+		return;
+	t->fault_type = WRIT_FAULT_NONE;
+	sched_make_runnable(t);
+}
+
+/* The last capability to a TCB is gone: stop it and let go of what it held. */
+void
+tcb_finalise(struct tcb *t)
+{
+	tcb_suspend(t);
+	sched_forget(t);
+	for (unsigned i = 0; i < TCB_SLOTS; i++)
+		obj_delete_fully(&t->slots[i]);
+}
+
+/* Replace a TCB slot with a copy of `src` (or empty it when src is NULL). */
+static int
+set_slot(struct tcb *t, enum tcb_slot which, struct cte *src)
+{
+	int err = obj_delete_fully(&t->slots[which]);
+
+	if (err != WRIT_OK || !src)
+		return err;
+	return cte_copy(&kern_cspace, &t->slots[which], src, cap_rights(&src->cap));
+}
+
+static int
+invoke_configure(struct inv *iv, struct tcb *t)
+{
+	struct cte *fault = NULL, *cspace = NULL, *vspace = NULL, *ipcbuf = NULL;
+	writ_word_t a[6];
+	int err;
+
+	if ((err = inv_args(iv, a, 6)) != WRIT_OK)
+		return err;
+	if (a[0] && (err = inv_lookup(iv, a[0], WRIT_OBJ_ENDPOINT, &fault)) != WRIT_OK)
+		return err;
+	if (a[1] && (err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &cspace)) != WRIT_OK)
+		return err;
+	if (a[3] && (err = inv_lookup(iv, a[3], WRIT_OBJ_PML4, &vspace)) != WRIT_OK)
+		return err;
+	if (a[5]) {
+		if ((err = inv_lookup(iv, a[5], WRIT_OBJ_NULL, &ipcbuf)) != WRIT_OK)
+			return err;
+		if (cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_4K &&
+		    cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_2M)
+			return WRIT_E_INVALID_CAP;
+		if (inv_frame_is_device(ipcbuf))
+			return WRIT_E_ILLEGAL_OPERATION;	/* not device memory */
+		if (a[4] % (1u << WRIT_IPC_BUFFER_ALIGN_BITS) != 0)
+			return WRIT_E_ALIGNMENT;
+	}
+	if (a[2] && cspace) {
+		/* The guard is set on the TCB's own copy, below. */
+		if ((a[2] & WRIT_GUARD_BITS_MASK) + cap_cnode_radix(&cspace->cap) > 64)
+			return WRIT_E_INVALID_ARGUMENT;
+	}
+	/* Everything checked: from here on nothing fails for a user reason. */
+	if ((err = set_slot(t, TCB_SLOT_FAULT_EP, fault)) != WRIT_OK ||
+	    (err = set_slot(t, TCB_SLOT_CSPACE, cspace)) != WRIT_OK ||
+	    (err = set_slot(t, TCB_SLOT_VSPACE, vspace)) != WRIT_OK ||
+	    (err = set_slot(t, TCB_SLOT_IPC_BUFFER, ipcbuf)) != WRIT_OK)
+		return err;
+	if (a[2] && cspace)
+		t->slots[TCB_SLOT_CSPACE].cap.w1 = a[2];
+	t->ipc_buffer_vaddr = ipcbuf ? a[4] : 0;
+	return WRIT_OK;
+}
+
+static int
+invoke_priority(struct inv *iv, struct tcb *t, bool mcp)
+{
+	struct cte *auth;
+	writ_word_t a[2];
+	int err;
+
+	if ((err = inv_args(iv, a, 2)) != WRIT_OK)
+		return err;
+	if ((err = inv_lookup(iv, a[0], WRIT_OBJ_TCB, &auth)) != WRIT_OK)
+		return err;
+	if (a[1] > WRIT_PRIO_MAX || a[1] > tcb_of_cap(&auth->cap)->mcp)
+		return WRIT_E_RANGE;
+	if (mcp) {
+		t->mcp = (uint8_t)a[1];
+		return WRIT_OK;
+	}
+	if (t->in_ready_queue) {
+		sched_dequeue(t);
+		t->priority = (uint8_t)a[1];
+		sched_enqueue(t);
+	} else {
+		t->priority = (uint8_t)a[1];
+	}
+	return WRIT_OK;
+}
+
+static int
+invoke_read_regs(struct inv *iv, struct tcb *t)
+{
+	writ_word_t n;
+	int err;
+
+	if ((err = inv_args(iv, &n, 1)) != WRIT_OK)
+		return err;
+	if (n > WRIT_CTX_COUNT)
+		return WRIT_E_RANGE;
+	if (t == iv->t)
+		return WRIT_E_ILLEGAL_OPERATION;	/* its frame is this very call */
+	for (unsigned i = 0; i < n; i++)
+		inv_ret(iv, tcb_get_reg(t, i));
+	return WRIT_OK;
+}
+
+static int
+invoke_write_regs(struct inv *iv, struct tcb *t)
+{
+	writ_word_t a[2 + WRIT_CTX_COUNT];
+	int err;
+
+	if ((err = inv_args(iv, a, 2)) != WRIT_OK)
+		return err;
+	if (a[1] > WRIT_CTX_COUNT)
+		return WRIT_E_RANGE;
+	if (t == iv->t)
+		return WRIT_E_ILLEGAL_OPERATION;
+	if ((err = inv_args(iv, a, 2 + (unsigned)a[1])) != WRIT_OK)
+		return err;
+	for (unsigned i = 0; i < a[1]; i++)
+		tcb_set_reg(t, i, a[2 + i]);
+	if (a[0])
+		tcb_resume(t);
+	return WRIT_OK;
+}
+
+int
+tcb_invoke(struct inv *iv, struct cte *slot)
+{
+	struct tcb *t = tcb_of_cap(&slot->cap);
+
+	switch (iv->label) {
+	case WRIT_LABEL_TCB_CONFIGURE:
+		return invoke_configure(iv, t);
+	case WRIT_LABEL_TCB_SET_PRIORITY:
+		return invoke_priority(iv, t, false);
+	case WRIT_LABEL_TCB_SET_MCP:
+		return invoke_priority(iv, t, true);
+	case WRIT_LABEL_TCB_READ_REGS:
+		return invoke_read_regs(iv, t);
+	case WRIT_LABEL_TCB_WRITE_REGS:
+		return invoke_write_regs(iv, t);
+	case WRIT_LABEL_TCB_RESUME:
+		if (cap_type(&t->slots[TCB_SLOT_VSPACE].cap) != WRIT_OBJ_PML4)
+			return WRIT_E_ILLEGAL_OPERATION;	/* nowhere to run */
+		tcb_resume(t);
+		return WRIT_OK;
+	case WRIT_LABEL_TCB_SUSPEND:
+		tcb_suspend(t);
+		return WRIT_OK;
+	default:
+		return WRIT_E_ILLEGAL_OPERATION;
+	}
+}

@@ -1,0 +1,254 @@
+/*
+ * The syscall layer: thin. It reads the syscall number and the capability pointer,
+ * finds the capability in the caller's CSpace, and hands over to IPC or to the object's
+ * invocation code; every path ends in sched_exit_to_user(). Any number that is not one
+ * of ours is an UnknownSyscall fault for the thread's handler (a Linux syscall from a
+ * musl program, for instance).
+ */
+#include <stdint.h>
+
+#include <kern/boot.h>
+#include <kern/console.h>
+#include <kern/invoke.h>
+#include <kern/object.h>
+#include <kern/panic.h>
+
+#include "arch/x86_64/cpu.h"
+
+#define SYSCALL_VECTOR 0x100
+
+void debug_check_invariants(struct tcb *t);
+
+static uint64_t *
+arg_reg(struct trap_frame *f, unsigned i)
+{
+	switch (i) {
+	case 0: return &f->rdx;
+	case 1: return &f->r10;
+	case 2: return &f->r8;
+	default: return &f->r9;
+	}
+}
+
+int
+inv_args(struct inv *iv, writ_word_t *a, unsigned n)
+{
+	struct writ_ipc_buffer *buf = tcb_ipc_buffer(iv->t);
+
+	if (n > iv->len || (n > WRIT_MSG_REGS && !buf))
+		return WRIT_E_TRUNCATED_MESSAGE;
+	for (unsigned i = 0; i < n; i++)
+		a[i] = i < WRIT_MSG_REGS ? *arg_reg(&iv->t->frame, i) : buf->msg[i];
+	return WRIT_OK;
+}
+
+void
+inv_ret(struct inv *iv, writ_word_t v)
+{
+	KASSERT(iv->nout < INV_MAX_RESULTS);
+	iv->out[iv->nout++] = v;
+}
+
+static int
+lookup(struct tcb *t, writ_cptr_t cptr, struct cte **slot)
+{
+	struct cnode_fault fault;
+
+	return cnode_lookup_cap(&t->slots[TCB_SLOT_CSPACE].cap, cptr, WRIT_WORD_BITS, slot,
+				&fault);
+}
+
+int
+inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
+{
+	int err = lookup(iv->t, cptr, slot);
+
+	if (err != WRIT_OK)
+		return err;
+	if (type != WRIT_OBJ_NULL && cap_type(&(*slot)->cap) != type)
+		return WRIT_E_INVALID_CAP;
+	return WRIT_OK;
+}
+
+int
+inv_lookup_slot(struct inv *iv, struct cte *root, writ_word_t index, writ_word_t depth,
+		struct cte **slot)
+{
+	struct cnode_fault fault;
+
+	(void)iv;
+	if (depth > WRIT_WORD_BITS)
+		return WRIT_E_RANGE;
+	return cnode_lookup_slot(&root->cap, index, (unsigned)depth, slot, &fault);
+}
+
+bool
+inv_frame_is_device(const struct cte *frame)
+{
+	const struct cte *s = frame;
+
+	while (s && cap_type(&s->cap) != WRIT_OBJ_UNTYPED)
+		s = cdt_parent(&kern_cspace, s);
+	return s && cap_ut_is_device(&s->cap);
+}
+
+static int
+invoke(struct inv *iv, struct cte *slot)
+{
+	switch (cap_type(&slot->cap)) {
+	case WRIT_OBJ_UNTYPED:
+		return untyped_invoke(iv, slot);
+	case WRIT_OBJ_CNODE:
+		return cnode_invoke(iv, slot);
+	case WRIT_OBJ_TCB:
+		return tcb_invoke(iv, slot);
+	case WRIT_OBJ_PML4:
+	case WRIT_OBJ_PDPT:
+	case WRIT_OBJ_PD:
+	case WRIT_OBJ_PT:
+	case WRIT_OBJ_FRAME_4K:
+	case WRIT_OBJ_FRAME_2M:
+		return vspace_invoke(iv, slot);
+	case WRIT_OBJ_IOPORT_CONTROL:
+	case WRIT_OBJ_IOPORT:
+		return ioport_invoke(iv, slot);
+	default:
+		return WRIT_E_ILLEGAL_OPERATION;
+	}
+}
+
+/* A Call or Send on a kernel object: do it, and answer like a Reply would. */
+static void
+kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
+{
+	struct inv iv = { .t = t };
+	struct trap_frame *f = &t->frame;
+	int err;
+
+	iv.label = writ_msginfo_label(f->rsi);
+	iv.len = writ_msginfo_length(f->rsi);
+	if (iv.len > WRIT_MSG_MAX_LENGTH)
+		iv.len = WRIT_MSG_MAX_LENGTH;
+	err = invoke(&iv, slot);
+	if (sched_current != t)
+		return;		/* it deleted its own TCB: nobody to answer */
+	f->rax = (uint64_t)err;
+	if (!reply)
+		return;
+	if (err != WRIT_OK)
+		iv.nout = 0;
+	for (unsigned i = 0; i < iv.nout; i++) {
+		if (i < WRIT_MSG_REGS)
+			*arg_reg(f, i) = iv.out[i];
+		else
+			tcb_ipc_buffer(t)->msg[i] = iv.out[i];
+	}
+	f->rsi = writ_msginfo((writ_word_t)err, 0, iv.nout);
+}
+
+static void
+sys_send(struct tcb *t, bool call, bool blocking)
+{
+	struct cte *slot;
+	int err = lookup(t, t->frame.rdi, &slot);
+
+	if (err != WRIT_OK) {
+		t->frame.rax = (uint64_t)err;
+		if (call)
+			t->frame.rsi = writ_msginfo((writ_word_t)err, 0, 0);
+		return;
+	}
+	if (cap_type(&slot->cap) == WRIT_OBJ_ENDPOINT) {
+		if (!(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE)) {
+			t->frame.rax = WRIT_E_RIGHTS;
+			return;
+		}
+		ipc_send(t, (struct endpoint *)cap_addr(&slot->cap), cap_badge(&slot->cap),
+			 blocking, call, cap_rights(&slot->cap) & WRIT_RIGHT_GRANT);
+		return;
+	}
+	kernel_invocation(t, slot, call);
+}
+
+static void
+sys_recv(struct tcb *t, bool blocking)
+{
+	struct cte *slot;
+	int err = lookup(t, t->frame.rdi, &slot);
+
+	if (err == WRIT_OK && cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT)
+		err = WRIT_E_INVALID_CAP;
+	if (err == WRIT_OK && !(cap_rights(&slot->cap) & WRIT_RIGHT_READ))
+		err = WRIT_E_RIGHTS;
+	if (err != WRIT_OK) {
+		t->frame.rax = (uint64_t)err;
+		return;
+	}
+	ipc_recv(t, (struct endpoint *)cap_addr(&slot->cap), blocking);
+}
+
+static void
+sys_debug(struct tcb *t, int64_t n)
+{
+#ifdef WRIT_DEBUG
+	switch (n) {
+	case WRIT_SYS_DEBUG_PUTCHAR:
+		kprintf("%c", (char)t->frame.rdi);
+		t->frame.rax = WRIT_OK;
+		return;
+	case WRIT_SYS_DEBUG_CHECK:
+		debug_check_invariants(t);
+		return;
+	case WRIT_SYS_DEBUG_EXIT:
+		boot_exit_qemu((uint8_t)t->frame.rdi);
+	}
+#endif
+	(void)n;
+	t->frame.rax = WRIT_E_ILLEGAL_SYSCALL;
+}
+
+void
+syscall_dispatch(struct trap_frame *f)
+{
+	struct tcb *t = sched_current;
+	int64_t n = (int64_t)f->rax;
+
+	KASSERT(t && f == &t->frame);
+	switch (n) {
+	case WRIT_SYS_CALL:
+		sys_send(t, true, true);
+		break;
+	case WRIT_SYS_SEND:
+		sys_send(t, false, true);
+		break;
+	case WRIT_SYS_NBSEND:
+		sys_send(t, false, false);
+		break;
+	case WRIT_SYS_RECV:
+		sys_recv(t, true);
+		break;
+	case WRIT_SYS_NBRECV:
+		sys_recv(t, false);
+		break;
+	case WRIT_SYS_REPLY:
+		f->rax = (uint64_t)ipc_reply(t);
+		break;
+	case WRIT_SYS_REPLY_RECV:
+		ipc_reply(t);
+		sys_recv(t, true);
+		break;
+	case WRIT_SYS_YIELD:
+		f->rax = WRIT_OK;
+		sched_yield_current();
+		break;
+	case WRIT_SYS_DEBUG_PUTCHAR:
+	case WRIT_SYS_DEBUG_CHECK:
+	case WRIT_SYS_DEBUG_EXIT:
+		sys_debug(t, n);
+		break;
+	default:
+		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
+		break;
+	}
+	sched_exit_to_user();
+}

@@ -1,0 +1,208 @@
+/*
+ * Typed wrappers for every kernel-object invocation: each packs its arguments in the
+ * order <writ/abi.h> documents and unpacks the results.
+ */
+#include <writ/writ.h>
+
+long
+writ_invoke(writ_cptr_t cap, writ_word_t label, const writ_word_t *args, unsigned n,
+	    writ_word_t *out, unsigned nout)
+{
+	struct writ_msg m = { .info = writ_msginfo(label, 0, n) };
+	long err;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i < WRIT_MSG_REGS)
+			m.mr[i] = args[i];
+		else
+			writ_mr_set(i, args[i]);
+	}
+	err = writ_call(cap, &m);
+	if (err != WRIT_OK)
+		return err;
+	for (unsigned i = 0; i < nout && i < writ_msginfo_length(m.info); i++)
+		out[i] = i < WRIT_MSG_REGS ? m.mr[i] : writ_mr_get(i);
+	return WRIT_OK;
+}
+
+#define INVOKE(cap, label, ...)                                                     \
+	({                                                                          \
+		const writ_word_t a_[] = { __VA_ARGS__ };                           \
+		writ_invoke(cap, label, a_, sizeof(a_) / sizeof(a_[0]), NULL, 0);   \
+	})
+
+long
+writ_untyped_retype(writ_cptr_t ut, unsigned type, unsigned size_bits, writ_cptr_t root,
+		    writ_word_t node_index, unsigned node_depth, writ_word_t offset,
+		    writ_word_t count)
+{
+	return INVOKE(ut, WRIT_LABEL_UNTYPED_RETYPE, type, size_bits, root, node_index,
+		      node_depth, offset, count);
+}
+
+long
+writ_cnode_copy(writ_cptr_t root, writ_word_t dest, unsigned dest_depth, writ_cptr_t src_root,
+		writ_word_t src, unsigned src_depth, unsigned rights)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_COPY, dest, dest_depth, src_root, src, src_depth,
+		      rights);
+}
+
+long
+writ_cnode_mint(writ_cptr_t root, writ_word_t dest, unsigned dest_depth, writ_cptr_t src_root,
+		writ_word_t src, unsigned src_depth, unsigned rights, writ_word_t badge)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_MINT, dest, dest_depth, src_root, src, src_depth,
+		      rights, badge);
+}
+
+long
+writ_cnode_move(writ_cptr_t root, writ_word_t dest, unsigned dest_depth, writ_cptr_t src_root,
+		writ_word_t src, unsigned src_depth)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_MOVE, dest, dest_depth, src_root, src, src_depth);
+}
+
+long
+writ_cnode_mutate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
+		  writ_cptr_t src_root, writ_word_t src, unsigned src_depth, unsigned rights,
+		  writ_word_t badge)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_MUTATE, dest, dest_depth, src_root, src,
+		      src_depth, rights, badge);
+}
+
+long
+writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
+		  writ_cptr_t pivot_root, writ_word_t pivot, unsigned pivot_depth,
+		  writ_cptr_t src_root, writ_word_t src, unsigned src_depth,
+		  writ_word_t dest_badge, writ_word_t pivot_badge)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_ROTATE, dest, dest_depth, pivot_root, pivot,
+		      pivot_depth, src_root, src, src_depth, dest_badge, pivot_badge);
+}
+
+long
+writ_cnode_delete(writ_cptr_t root, writ_word_t index, unsigned depth)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_DELETE, index, depth);
+}
+
+long
+writ_cnode_revoke(writ_cptr_t root, writ_word_t index, unsigned depth)
+{
+	return INVOKE(root, WRIT_LABEL_CNODE_REVOKE, index, depth);
+}
+
+long
+writ_tcb_configure(writ_cptr_t tcb, writ_cptr_t fault_ep, writ_cptr_t cspace,
+		   writ_word_t cspace_guard, writ_cptr_t vspace, writ_word_t ipc_vaddr,
+		   writ_cptr_t ipc_frame)
+{
+	return INVOKE(tcb, WRIT_LABEL_TCB_CONFIGURE, fault_ep, cspace, cspace_guard, vspace,
+		      ipc_vaddr, ipc_frame);
+}
+
+long
+writ_tcb_set_priority(writ_cptr_t tcb, writ_cptr_t authority, unsigned prio)
+{
+	return INVOKE(tcb, WRIT_LABEL_TCB_SET_PRIORITY, authority, prio);
+}
+
+long
+writ_tcb_set_mcp(writ_cptr_t tcb, writ_cptr_t authority, unsigned mcp)
+{
+	return INVOKE(tcb, WRIT_LABEL_TCB_SET_MCP, authority, mcp);
+}
+
+long
+writ_tcb_read_regs(writ_cptr_t tcb, writ_word_t *ctx, unsigned count)
+{
+	const writ_word_t a[] = { count };
+
+	return writ_invoke(tcb, WRIT_LABEL_TCB_READ_REGS, a, 1, ctx, count);
+}
+
+long
+writ_tcb_write_regs(writ_cptr_t tcb, bool resume, const writ_word_t *ctx, unsigned count)
+{
+	writ_word_t a[2 + WRIT_CTX_COUNT] = { resume, count };
+
+	if (count > WRIT_CTX_COUNT)
+		return WRIT_E_RANGE;
+	for (unsigned i = 0; i < count; i++)
+		a[2 + i] = ctx[i];
+	return writ_invoke(tcb, WRIT_LABEL_TCB_WRITE_REGS, a, 2 + count, NULL, 0);
+}
+
+long
+writ_tcb_resume(writ_cptr_t tcb)
+{
+	return writ_invoke(tcb, WRIT_LABEL_TCB_RESUME, NULL, 0, NULL, 0);
+}
+
+long
+writ_tcb_suspend(writ_cptr_t tcb)
+{
+	return writ_invoke(tcb, WRIT_LABEL_TCB_SUSPEND, NULL, 0, NULL, 0);
+}
+
+long
+writ_page_table_map(writ_cptr_t table, writ_cptr_t vspace, writ_word_t vaddr)
+{
+	return INVOKE(table, WRIT_LABEL_PAGE_TABLE_MAP, vspace, vaddr, WRIT_MAP_WRITE_BACK);
+}
+
+long
+writ_page_table_unmap(writ_cptr_t table)
+{
+	return writ_invoke(table, WRIT_LABEL_PAGE_TABLE_UNMAP, NULL, 0, NULL, 0);
+}
+
+long
+writ_frame_map(writ_cptr_t frame, writ_cptr_t vspace, writ_word_t vaddr, unsigned rights,
+	       unsigned attr)
+{
+	return INVOKE(frame, WRIT_LABEL_FRAME_MAP, vspace, vaddr, rights, attr);
+}
+
+long
+writ_frame_unmap(writ_cptr_t frame)
+{
+	return writ_invoke(frame, WRIT_LABEL_FRAME_UNMAP, NULL, 0, NULL, 0);
+}
+
+long
+writ_frame_get_address(writ_cptr_t frame, writ_word_t *paddr)
+{
+	return writ_invoke(frame, WRIT_LABEL_FRAME_GET_ADDRESS, NULL, 0, paddr, 1);
+}
+
+long
+writ_ioport_issue(writ_cptr_t control, unsigned first, unsigned last, writ_cptr_t root,
+		  writ_word_t index, unsigned depth)
+{
+	return INVOKE(control, WRIT_LABEL_IOPORT_CONTROL_ISSUE, first, last, root, index, depth);
+}
+
+long
+writ_ioport_in(writ_cptr_t port_cap, unsigned width, unsigned port, uint32_t *value)
+{
+	const writ_word_t a[] = { port };
+	writ_word_t label = width == 1 ? WRIT_LABEL_IOPORT_IN8 : width == 2 ? WRIT_LABEL_IOPORT_IN16
+									 : WRIT_LABEL_IOPORT_IN32;
+	writ_word_t v = 0;
+	long err = writ_invoke(port_cap, label, a, 1, &v, 1);
+
+	*value = (uint32_t)v;
+	return err;
+}
+
+long
+writ_ioport_out(writ_cptr_t port_cap, unsigned width, unsigned port, uint32_t value)
+{
+	writ_word_t label = width == 1 ? WRIT_LABEL_IOPORT_OUT8 : width == 2 ? WRIT_LABEL_IOPORT_OUT16
+									   : WRIT_LABEL_IOPORT_OUT32;
+
+	return INVOKE(port_cap, label, port, value);
+}
