@@ -333,15 +333,14 @@ main(int argc, char **argv)
 			a.root = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage();
-			return 0;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			rc = 0;
+			goto out;
+		} else if ((argv[i][0] == '-' && argv[i][1] != '\0') || log) {
 			usage();
-			return 2;
-		} else if (!log) {
-			log = argv[i];
+			rc = 2;
+			goto out;
 		} else {
-			usage();
-			return 2;
+			log = argv[i];
 		}
 	}
 	if (!a.root && getcwd(cwd, sizeof(cwd)))
@@ -350,10 +349,14 @@ main(int argc, char **argv)
 		fd = open(log, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			fprintf(stderr, "writ-annotate: %s: %s\n", log, strerror(errno));
-			return 1;
+			rc = 1;
+			goto out;
 		}
 	}
 	rc = stream(&a, fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
+out:
 	for (size_t i = 0; i < a.nelfs; i++)
 		elf_close(&a.elfs[i].ef);
 	free(a.elfs);
