@@ -15,6 +15,7 @@ import concurrent.futures
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -34,7 +35,7 @@ JOBS = max(1, min(os.cpu_count() or 1, 4))
 
 
 def kernel_elf(cfg):
-    return os.path.join(BUILD, cfg, "writ.elf")
+    return qemu.kernel_elf(cfg)
 
 
 class Context:
@@ -79,6 +80,18 @@ class Report:
     def diagnostics(self, lines, limit=60):
         for line in lines[-limit:]:
             print("# " + line if not line.startswith("#") else line)
+
+    def serial_tail(self, log, cfg, limit=40):
+        """The last `limit` lines of a serial log, with the dumps among them explained."""
+        out = qemu.annotate(log, [kernel_elf(cfg)])
+        start, seen = 0, 0
+        for i in range(len(out) - 1, -1, -1):
+            if not out[i].startswith(qemu.ANNOTATION):
+                seen += 1
+                if seen == limit:
+                    start = i
+                    break
+        self.diagnostics(out[start:], limit=len(out))
 
 
 # ---- host tests (ctest) ------------------------------------------------------------
@@ -139,7 +152,7 @@ def report_host_test(report, result):
 # ---- VM tests ----------------------------------------------------------------------
 
 def run_scenario(ctx, scenario):
-    group, name, fn = scenario
+    group, name, fn, _ = scenario
     try:
         res, b = fn(ctx)
         return res, b.log
@@ -158,14 +171,14 @@ def cmd_test(args):
             vm_futures = [pool.submit(run_scenario, ctx, s) for s in vm]
             for result in pool.map(run_host_test, host_tests(groups)):
                 report_host_test(report, result)
-            for f in vm_futures:
+            for s, f in zip(vm, vm_futures):
                 res, log = f.result()
                 before = report.failed
                 for ok, name, why in res:
                     report.result(ok, name, why)
                 if report.failed != before or report.verbose:
-                    print("# --- serial log (tail) ---")
-                    report.diagnostics(log, limit=40)
+                    print("# --- serial log (tail, dumps annotated) ---")
+                    report.serial_tail(log, s[3], limit=40)
     if report.n == 0:
         report.result(False, "runner/no-tests", "no test matched %s" % sorted(groups))
     print("%d passed, %d failed" % (report.passed, report.failed))
@@ -245,7 +258,46 @@ def cmd_run(args):
     argv = qemu.qemu_args(iso, uefi=args.uefi, accel=accel, mem=args.mem, smp=args.smp,
                           serial="mon:stdio", extra=extra)
     argv += ["-display", "none"]
-    os.execvp(argv[0], argv)
+    annotator = qemu.annotator_argv([kernel_elf(cfg)])
+    if annotator is None:
+        print("writ: %s is not built: fault dumps stay unannotated" % qemu.ANNOTATOR,
+              file=sys.stderr)
+        os.execvp(argv[0], argv)
+    return run_annotated(argv, annotator)
+
+
+def run_annotated(argv, annotator):
+    """QEMU with the terminal as its stdin and its stdout piped through writ-annotate.
+
+    stdin stays the terminal, so QEMU still puts it in raw mode and sees Ctrl-A X; only
+    what QEMU prints takes the detour. Both children stay in our process group, the
+    terminal's foreground group, which a tty-reading QEMU must be in. When QEMU ends, the
+    annotator reads end of file, flushes and exits; QEMU's status is ours.
+    """
+    vm = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    # Ctrl-C belongs to QEMU (same process group); the annotator must outlive it to
+    # print what QEMU prints on the way out, and we only wait. Set before the annotator
+    # starts, so it inherits the ignored SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        ann = subprocess.Popen(annotator, stdin=vm.stdout)
+    except OSError as e:
+        print("writ: cannot start %s (%s): output unannotated" % (annotator[0], e),
+              file=sys.stderr)
+        ann = subprocess.Popen(["cat"], stdin=vm.stdout)
+    vm.stdout.close()           # the annotator holds the only read end now
+
+    def stop(signum, frame):
+        for p in (vm, ann):
+            if p.poll() is None:
+                p.kill()
+        os._exit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    status = vm.wait()
+    ann.wait()
+    return status if status >= 0 else 128 - status
 
 
 def main():

@@ -238,5 +238,45 @@ def kvm_usable(kernel, cache_dir):
     return ok
 
 
+ANNOTATOR = os.path.join(ROOT, "build", "host", "bin", "writ-annotate")
+ANNOTATION = "    = "
+
+
+def kernel_elf(cfg):
+    return os.path.join(ROOT, "build", cfg, "writ.elf")
+
+
+def annotator_argv(elfs):
+    """writ-annotate's command line for these ELFs, or None when it is not built."""
+    if not os.access(ANNOTATOR, os.X_OK):
+        return None
+    argv = [ANNOTATOR, "--root", ROOT]
+    for elf in elfs:
+        argv += ["--elf", elf]
+    return argv
+
+
+def annotate(lines, elfs):
+    """The serial log with fault dumps explained (tests/tools/annotate); lines in, lines out.
+
+    Never raises: without the tool, or if it fails, the log comes back as it was with one
+    line saying why, since a missing annotation must not hide the log it would explain.
+    """
+    argv = annotator_argv(elfs)
+    if argv is None:
+        return list(lines) + ["# (not annotated: %s is not built)" % ANNOTATOR]
+    text = "".join(l + "\n" for l in lines)
+    try:
+        p = subprocess.run(argv, input=text, capture_output=True, text=True, errors="replace",
+                           timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return list(lines) + ["# (not annotated: %s)" % e]
+    out = p.stdout.splitlines()
+    out += ["# " + l for l in p.stderr.splitlines()]
+    if p.returncode != 0:
+        out.append("# (writ-annotate exited with status %d)" % p.returncode)
+    return out
+
+
 def have(cmd):
     return shutil.which(cmd) is not None

@@ -129,18 +129,45 @@ def fault_boot(ctx, cfg, kind):
     res.append((ok, name + "-backtrace",
                 "backtrace frames %s do not name %s in order" % (frames, want)))
     res.append(expect_exit(b, qemu.EXIT_PANIC, name + "-halts"))
+    if kind == "pf":
+        res.append(check_annotated(b, cfg, name + "-annotated"))
     return res, b
 
 
+def check_annotated(boot, cfg, name):
+    """The host annotator explains the #PF: function, file:line of the store, and code."""
+    src = os.path.join(qemu.ROOT, "kern", "selftest.c")
+    line = next((n for n, l in enumerate(open(src), 1) if "0xdead000 = 1" in l), None)
+    if line is None:
+        return (False, name, "no '0xdead000 = 1' store in kern/selftest.c to expect")
+    out = qemu.annotate(boot.log, [qemu.kernel_elf(cfg)])
+    rip = next((i for i, l in enumerate(out) if l.startswith("RIP ")), None)
+    notes = []
+    for l in out[rip + 1:] if rip is not None else []:
+        if not l.startswith(qemu.ANNOTATION):
+            break
+        notes.append(l)
+    want = "%sfault_trigger at kern/selftest.c:%d" % (qemu.ANNOTATION, line)
+    arrow = [l for l in notes if l.startswith(qemu.ANNOTATION + "-->")]
+    if want not in notes:
+        return (False, name, "the RIP is not annotated %r: %r" % (want.strip(), notes[:2]))
+    if len(arrow) != 1 or "0xdead000" not in arrow[0]:
+        return (False, name, "no disassembly arrow on the store to 0xdead000: %r" % arrow)
+    return (True, name, "")
+
+
 def all_scenarios(cfgs):
-    """(group, name, function) for every VM scenario; functions take the runner context."""
+    """(group, name, function, kernel config) for every VM scenario; functions take the
+    runner context. The config says which kernel ELF explains the scenario's log."""
     out = []
     for cfg in cfgs:
-        out.append(("boot", "bios-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, False)))
-        out.append(("boot", "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True)))
+        out.append(("boot", "bios-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, False),
+                    cfg))
+        out.append(("boot", "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True),
+                    cfg))
         for kind in (FAULTS if cfg == "debug" else ["pf"]):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
-                        lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k)))
+                        lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))
     return out
 
 
