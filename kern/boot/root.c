@@ -207,6 +207,7 @@ start_thread(const struct elf_image *img)
 			    &rb.slots[WRIT_SLOT_IPC_BUFFER], WRIT_RIGHTS_ALL)) != WRIT_OK)
 		fail("cannot configure the root thread", err);
 	t->ipc_buffer_vaddr = WRIT_ROOT_IPC_BUFFER;
+	t->gs_base = WRIT_ROOT_IPC_BUFFER;	/* libwrit finds its IPC buffer through GS */
 	t->priority = t->mcp = WRIT_PRIO_MAX;
 	t->frame.rip = img->entry;
 	t->frame.rsp = WRIT_ROOT_STACK_TOP;
