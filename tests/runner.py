@@ -54,6 +54,9 @@ class Context:
                     f.write(scenarios.sample_module_text())
         return path
 
+    def init_elf(self, cfg):
+        return os.path.join(BUILD, cfg, "userland", "init.elf")
+
     def iso(self, cfg, cmdline, modules=()):
         key = (cfg, cmdline, tuple(modules))
         with self.lock:

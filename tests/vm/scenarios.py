@@ -73,7 +73,8 @@ def screen_first_line(monitor, lines, scratch):
 def selftest_boot(ctx, cfg, uefi):
     """A test boot: banner, summary, in-kernel self-tests, the screen, clean exit."""
     fw = "uefi" if uefi else "bios"
-    iso = ctx.iso(cfg, "test hold", [(ctx.sample_module(), "sample module")])
+    iso = ctx.iso(cfg, "test hold", [(ctx.init_elf(cfg), "init"),
+                                     (ctx.sample_module(), "sample module")])
     screen = []
     b = qemu.boot(iso, timeout=120 if uefi else 60, uefi=uefi,
                   on_hold=lambda mon, lines: screen.append(
@@ -84,9 +85,11 @@ def selftest_boot(ctx, cfg, uefi):
     shown = (screen[0] or "").rstrip("\0 ") if screen else None
     res.append((bool(banner) and shown == banner, name + "-screen-mirrors-serial",
                 "screen's first line %r, serial banner %r" % (shown, banner)))
-    res.append((any("boot: 1 module" in l for l in b.log) and
+    res.append((any("boot: 2 modules" in l for l in b.log) and
                 any("'sample module'" in l for l in b.log), name + "-modules",
-                "the boot summary does not list the sample module"))
+                "the boot summary does not list the root task and the sample module"))
+    res.append((any(l.startswith("init: root task up") for l in b.log), name + "-root-task",
+                "the root task never printed its first line"))
     res.append((any(re.search(r"boot: RAM \d+ MiB usable", l) for l in b.log), name + "-ram",
                 "the boot summary does not report usable RAM"))
     want_fb = "framebuffer" if uefi else "VGA text"
