@@ -180,8 +180,8 @@ policy_check_path(const char *path, size_t len, size_t *bad_offset)
                 }
                 if (i < len && path[i] != '/')
                         continue;
-                if (i == seg) {         /* "//" or a trailing '/' */
-                        *bad_offset = i - 1;
+                if (i == seg) {         /* the second '/' of "//", or a trailing '/' */
+                        *bad_offset = i < len ? i : i - 1;
                         return POLICY_E_PATH_EMPTY_SEG;
                 }
                 if (path[seg] == '.' && (i - seg == 1 ||
