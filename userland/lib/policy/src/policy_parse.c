@@ -41,7 +41,7 @@ emit(struct pstate *s, uint8_t kind, uint8_t arg, uint16_t set, size_t at)
         struct policy_op *op;
 
         /* Unreachable while the canonical-length limit holds; kept as a guard. */
-        if (s->g->nops >= POLICY_OPS_MAX - 1)
+        if (s->g->nops >= POLICY_OPS_MAX)
                 return fail(s, POLICY_E_TOO_LONG, at);
         op = &s->g->ops[s->g->nops++];
         op->kind = kind;
