@@ -29,11 +29,16 @@ policy_nwords(const struct policy_glob *g)
         return (g->nops + 63u) / 64u;
 }
 
+void policy_glob_finish(struct policy_glob *g);
 void policy_nfa_start(const struct policy_glob *g, uint64_t *set);
-/* One byte: out = closure(step(in, b)). seg_start: the previous byte was '/'. */
-void policy_nfa_step(const struct policy_glob *g, const uint64_t *in, uint64_t *out,
+/* One byte: out = closure(step(in, b)). seg_start: the previous byte was '/'.
+ * Returns the work done (words plus live states), which the inclusion budget counts. */
+unsigned policy_nfa_step(const struct policy_glob *g, const uint64_t *in, uint64_t *out,
                      unsigned b, bool seg_start);
 void policy_nfa_closure(const struct policy_glob *g, uint64_t *set);
+/* The general matcher on an already validated path (root as len 0); tests
+ * compare it with the bit-parallel one. */
+bool policy_nfa_run(const struct policy_glob *g, const unsigned char *p, size_t len);
 
 static inline bool
 policy_nfa_accepts(const struct policy_glob *g, const uint64_t *set)

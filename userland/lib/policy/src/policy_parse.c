@@ -272,6 +272,16 @@ parse_glob(struct pstate *s)
 }
 
 static int
+parse_glob_finish(struct pstate *s)
+{
+        int r = parse_glob(s);
+
+        if (r == POLICY_OK)
+                policy_glob_finish(s->g);
+        return r;
+}
+
+static int
 parse_scheme(struct pstate *s, char *scheme)
 {
         size_t n = 0;
@@ -353,7 +363,7 @@ policy_parse(struct policy *out, const char *text, size_t len,
         s.g = &out->glob;
         if ((r = parse_scheme(&s, out->scheme)) != POLICY_OK)
                 return r;
-        if ((r = parse_glob(&s)) != POLICY_OK)
+        if ((r = parse_glob_finish(&s)) != POLICY_OK)
                 return r;
         if (s.i >= len)
                 return fail(&s, POLICY_E_COLON, s.i);

@@ -23,7 +23,9 @@
  *
  * Budget. The parent's subset construction can be exponential. The search stops
  * with POLICY_E_BUDGET when it would exceed max_states product states, the word
- * arena, or max_steps NFA set-steps: "cannot prove", never a guess.
+ * arena, or max_steps units of work (a unit: one word or one live state handled
+ * by an NFA step, so the limit bounds time whatever the globs' sizes): "cannot
+ * prove", never a guess.
  */
 #include <string.h>
 
@@ -80,23 +82,29 @@ refine(struct policy_work *w, const uint64_t set[4])
                         w->cls_of[b] = (uint8_t)to[w->cls_of[b]];
 }
 
+/* Literal bytes (and '/', '.') become classes of their own, in one pass. */
 static void
-refine_byte(struct policy_work *w, unsigned b)
+refine_singletons(struct policy_work *w, const uint64_t single[4])
 {
-        uint64_t set[4] = {0, 0, 0, 0};
+        uint16_t size[256] = {0};
 
-        set[b >> 6] |= 1ull << (b & 63);
-        refine(w, set);
+        for (unsigned b = 1; b < 256; b++)
+                size[w->cls_of[b]]++;
+        for (unsigned b = 1; b < 256; b++) {
+                if (!policy_set_has(single, b) || size[w->cls_of[b]] == 1)
+                        continue;
+                size[w->cls_of[b]]--;
+                w->cls_of[b] = (uint8_t)w->nclasses;
+                size[w->nclasses++] = 1;
+        }
 }
 
 static void
-refine_glob(struct policy_work *w, const struct policy_glob *g)
+add_literals(uint64_t single[4], const struct policy_glob *g)
 {
         for (unsigned i = 0; i < g->nops; i++)
                 if (g->ops[i].kind == POLICY_OP_LIT)
-                        refine_byte(w, g->ops[i].arg);
-        for (unsigned k = 0; k < g->nsets; k++)
-                refine(w, g->sets[k]);
+                        single[g->ops[i].arg >> 6] |= 1ull << (g->ops[i].arg & 63);
 }
 
 /* Lower is friendlier: representatives are what a counterexample shows people. */
@@ -119,12 +127,19 @@ classes(struct policy_work *w, const struct policy_glob *c, const struct policy_
 {
         unsigned n;
 
+        uint64_t single[4] = {0, 0, 0, 0};
+
         memset(w->cls_of, 0, sizeof w->cls_of);
         w->nclasses = 1;
-        refine_byte(w, '/');
-        refine_byte(w, '.');
-        refine_glob(w, c);
-        refine_glob(w, p);
+        for (unsigned k = 0; k < c->nsets; k++)
+                refine(w, c->sets[k]);
+        for (unsigned k = 0; k < p->nsets; k++)
+                refine(w, p->sets[k]);
+        single['/' >> 6] |= 1ull << ('/' & 63);
+        single['.' >> 6] |= 1ull << ('.' & 63);
+        add_literals(single, c);
+        add_literals(single, p);
+        refine_singletons(w, single);
         for (unsigned k = 0; k < w->nclasses; k++)
                 w->cls_rep[k] = 0;
         for (unsigned b = 1; b < 256; b++) {
@@ -135,11 +150,9 @@ classes(struct policy_work *w, const struct policy_glob *c, const struct policy_
         }
         /* Visit classes by their representative's rank, so ties between shortest
          * counterexamples resolve to the most readable one. */
-        n = 0;
-        for (unsigned b = 1; b < 256; b++)
-                for (unsigned k = 0; k < w->nclasses; k++)
-                        if (w->cls_rep[k] == b)
-                                w->cls_order[n++] = (uint8_t)k;
+        n = w->nclasses;
+        for (unsigned k = 0; k < n; k++)
+                w->cls_order[k] = (uint8_t)k;
         for (unsigned i = 1; i < n; i++)
                 for (unsigned j = i; j > 0 && byte_rank(w->cls_rep[w->cls_order[j]]) <
                                      byte_rank(w->cls_rep[w->cls_order[j - 1]]); j--) {
@@ -270,14 +283,14 @@ expand(struct search *s, uint32_t i)
                 unsigned q = canon_step(st.canon, b);
                 uint32_t pset;
 
+                if (w->steps > s->max_steps)
+                        return -1;
                 if (q == C_DEAD || b == 0)
                         continue;
-                policy_nfa_step(s->c, one, cnext, b, seg_start);
-                w->steps++;
+                w->steps += policy_nfa_step(s->c, one, cnext, b, seg_start);
                 if (set_empty(cnext, policy_nwords(s->c)))
                         continue;
-                policy_nfa_step(s->p, &w->words[st.pset], pnext, b, seg_start);
-                w->steps++;
+                w->steps += policy_nfa_step(s->p, &w->words[st.pset], pnext, b, seg_start);
                 if (w->steps > s->max_steps)
                         return -1;
                 if ((pset = pset_intern(s, pnext)) == UINT32_MAX)
@@ -309,6 +322,15 @@ counterexample(struct search *s, struct policy_verdict *v)
         v->ce_len = n;
 }
 
+/* Same compiled form, same language: the one shortcut, and an exact one. */
+static bool
+same_glob(const struct policy_glob *c, const struct policy_glob *p)
+{
+        return c->nops == p->nops && c->nsets == p->nsets &&
+               memcmp(c->ops, p->ops, c->nops * sizeof c->ops[0]) == 0 &&
+               memcmp(c->sets, p->sets, c->nsets * sizeof c->sets[0]) == 0;
+}
+
 static int
 glob_subset(const struct policy_glob *c, const struct policy_glob *p,
             struct policy_work *w, struct policy_verdict *v)
@@ -328,6 +350,11 @@ glob_subset(const struct policy_glob *c, const struct policy_glob *p,
         w->nstates = 0;
         w->nwords = 0;
         w->steps = 0;
+        if (same_glob(c, p)) {
+                v->subset = true;
+                v->why = POLICY_WHY_SUBSET;
+                return POLICY_OK;
+        }
         classes(w, c, p);
         policy_nfa_start(c, cset);
         policy_nfa_start(p, pset);

@@ -3,6 +3,7 @@
  * semantics, and the refusal of non-canonical paths with the offending offset.
  */
 #include "tap.h"
+#include "../src/policy_internal.h"
 
 static struct policy p;
 
@@ -158,9 +159,55 @@ rights(void)
         tap_end("match-policy-rights");
 }
 
-int
-main(void)
+/* The bit-parallel run (<= 64 states) against the general one, on random input. */
+static void
+fast_vs_general(uint64_t seed)
 {
+        static const char *const items[] = {"a", "b", ".", "\\.", "?", "*", "[ab]", "[!a]",
+                                            "[.a]", "/", "/", "/**/", "\xc3"};
+        static const char bytes[] = "ab./\xc3";
+        char glob[128], path[64];
+        int cases = 0;
+
+        tap_begin();
+        for (int k = 0; k < 200000; k++) {
+                size_t n = 0, m = 0;
+                bool fast;
+                int r;
+
+                glob[n++] = '/';
+                for (int i = (int)tap_below(&seed, 10); i >= 0; i--)
+                        n += (size_t)sprintf(glob + n, "%s", items[tap_below(&seed, 13)]);
+                glob[n] = '\0';
+                path[m++] = '/';
+                for (int i = (int)tap_below(&seed, 12); i > 0; i--)
+                        path[m++] = bytes[tap_below(&seed, sizeof bytes - 1)];
+                {
+                        char text[160];
+                        struct policy_err err;
+                        int tn = snprintf(text, sizeof text, "file:%s:r", glob);
+                        if (policy_parse(&p, text, (size_t)tn, &err) != POLICY_OK)
+                                continue;
+                }
+                if ((r = policy_match(&p.glob, path, m, &fast)) != POLICY_OK)
+                        continue;
+                cases++;
+                if (fast != policy_nfa_run(&p.glob, (const unsigned char *)path, m == 1 ? 0 : m))
+                        tap_fail("'%s' vs '%.*s': bit-parallel %d, general %d", glob, (int)m, path,
+                                 fast, !fast);
+        }
+        printf("# fast vs general: %d cases\n", cases);
+        if (cases < 10000)
+                tap_fail("only %d valid cases", cases);
+        tap_end("match-bit-parallel-equals-general");
+}
+
+int
+main(int argc, char **argv)
+{
+        uint64_t seed = tap_seed(argc, argv, "test_match");
+
+        fast_vs_general(seed);
         metachars();
         dotfiles();
         bytes();

@@ -187,7 +187,8 @@ budget(void)
         int r;
 
         tap_begin();
-        if (parse2("file:/*a????????????????:r", "file:/*a????????????????:r") < 0)
+        /* (Not the same glob twice: identical globs are a subset without search.) */
+        if (parse2("file:/*a????????????????:r", "file:/*a????????????????*:r") < 0)
                 goto out;
         t0 = tap_now_ns();
         r = policy_subset(&pc, &pp, &work, &v);
@@ -201,16 +202,16 @@ budget(void)
                          work.nstates);
         work.max_states = 0;
         work.max_steps = 50;
-        if ((r = policy_subset(&pc, &pp, &work, &v)) != POLICY_E_BUDGET || work.steps > 51)
+        if ((r = policy_subset(&pc, &pp, &work, &v)) != POLICY_E_BUDGET || work.steps > 50 + 2 * (POLICY_WORDS_MAX + POLICY_OPS_MAX))
                 tap_fail("step budget 50 not honoured (%s, %llu)", policy_error_name(r),
                          (unsigned long long)work.steps);
         work.max_steps = 0;
         /* The same pair with fewer '?' fits, and is a subset. */
-        if (parse2("file:/*a????:r", "file:/*a????:r") == 0 &&
+        if (parse2("file:/*a????:r", "file:/*a????*:r") == 0 &&
             (policy_subset(&pc, &pp, &work, &v) != POLICY_OK || !v.subset))
                 tap_fail("small pair not proven");
         /* Weaken refuses what it cannot prove. */
-        policy_parse(&pp, "file:/*a????????????????:r", 26, &(struct policy_err){0});
+        policy_parse(&pp, "file:/*a????????????????*:r", 27, &(struct policy_err){0});
         if (policy_weaken(&pp, "file:/*a????????????????:r", 26, &out, &work, &v,
                           &(struct policy_err){0}) != POLICY_E_BUDGET)
                 tap_fail("weaken past the budget not refused");

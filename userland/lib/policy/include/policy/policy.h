@@ -96,11 +96,25 @@ struct policy_op {
         uint16_t set;
 };
 
+/*
+ * Globs of at most 64 instructions (nearly all real ones) also carry one-word
+ * masks so the matcher can step all states at once (bit-parallel); derived from
+ * ops[] by the parser, never set by hand.
+ */
+struct policy_fast {
+        uint64_t take[256];     /* states that consume byte b (dotfile rule aside) */
+        uint64_t loop;          /* STAR, DLOOP: stay on the byte */
+        uint64_t star, dstar, dloop;    /* epsilon sources: +1, +3, -2 and +1 */
+        uint64_t dotlead;       /* LIT '.' first in its segment */
+        uint64_t start;         /* closure of state 0 */
+};
+
 struct policy_glob {
         uint16_t nops;          /* instructions, END included */
         uint16_t nsets;
         struct policy_op ops[POLICY_OPS_MAX];
         uint64_t sets[POLICY_SETS_MAX][4];      /* 256-bit byte sets, never '/' or NUL */
+        struct policy_fast fast;                /* valid when nops <= 64 */
 };
 
 struct policy {
@@ -138,7 +152,7 @@ struct policy_slot {
  */
 struct policy_work {
         uint32_t max_states;    /* budget, <= POLICY_WORK_STATES; 0 means the maximum */
-        uint64_t max_steps;     /* budget in NFA set-steps; 0 means POLICY_WORK_STEPS */
+        uint64_t max_steps;     /* budget in work units; 0 means POLICY_WORK_STEPS */
         uint32_t nstates;       /* statistics of the last run */
         uint64_t steps;
         uint32_t nwords;
@@ -154,7 +168,7 @@ struct policy_work {
         char     ce[POLICY_WORK_STATES + 2];
 };
 
-#define POLICY_WORK_STEPS   (1u << 22)
+#define POLICY_WORK_STEPS   (1u << 24)     /* about 0.1 s on a 2020s core */
 
 enum policy_why {
         POLICY_WHY_SUBSET = 0,
