@@ -30,6 +30,14 @@ policy_nwords(const struct policy_glob *g)
 }
 
 void policy_glob_finish(struct policy_glob *g);
+bool policy_op_takes(const struct policy_glob *g, const struct policy_op *op, unsigned b);
+bool policy_bits_run(const struct policy_glob *g, const unsigned char *p, size_t len);
+
+/* Byte classes: bytes that every set in play treats alike (see policy_bits.c). */
+unsigned policy_refine(uint8_t cls_of[256], unsigned n, const uint64_t set[4]);
+unsigned policy_refine_singletons(uint8_t cls_of[256], unsigned n, const uint64_t single[4]);
+unsigned policy_glob_classes(const struct policy_glob *g, uint8_t cls_of[256], unsigned n,
+                             uint64_t single[4]);
 void policy_nfa_start(const struct policy_glob *g, uint64_t *set);
 /* One byte: out = closure(step(in, b)). seg_start: the previous byte was '/'.
  * Returns the work done (words plus live states), which the inclusion budget counts. */

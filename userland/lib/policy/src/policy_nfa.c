@@ -18,9 +18,9 @@
  * class, `**`) matches a leading '.'. Inclusion steps parents with this same code.
  *
  * Cost: each byte visits each live state once, so matching a compiled glob costs
- * O(len(path) * nops), never exponential. Globs of at most 64 states (nearly all)
- * run bit-parallel: a few word operations per byte (match_fast); the two runs are
- * the same automaton and a test compares them on random inputs.
+ * O(len(path) * nops), never exponential. policy_match runs the same automaton
+ * bit-parallel (policy_bits.c): O(len(path) * words * log nops); this file's
+ * state-by-state run is what inclusion steps and what tests compare against.
  */
 #include <string.h>
 
@@ -108,8 +108,8 @@ dot_ok(const struct policy_op *op, unsigned b, bool seg_start)
         return op->kind == POLICY_OP_LIT && (op->flags & POLICY_OPF_FIRST);
 }
 
-static inline bool
-op_takes(const struct policy_glob *g, const struct policy_op *op, unsigned b)
+bool
+policy_op_takes(const struct policy_glob *g, const struct policy_op *op, unsigned b)
 {
         switch (op->kind) {
         case POLICY_OP_SLASH:
@@ -130,38 +130,6 @@ op_takes(const struct policy_glob *g, const struct policy_op *op, unsigned b)
         }
 }
 
-/* Fills g->fast from ops[]; the masks restate op_takes() and the epsilon edges. */
-void
-policy_glob_finish(struct policy_glob *g)
-{
-        struct policy_fast *f = &g->fast;
-        uint64_t set[1];
-
-        memset(f, 0, sizeof *f);
-        if (g->nops > 64)
-                return;
-        for (unsigned i = 0; i < g->nops; i++) {
-                const struct policy_op *op = &g->ops[i];
-                uint64_t bit = 1ull << i;
-
-                for (unsigned b = 1; b < 256; b++)
-                        if (op_takes(g, op, b))
-                                f->take[b] |= bit;
-                if (op->kind == POLICY_OP_STAR || op->kind == POLICY_OP_DLOOP)
-                        f->loop |= bit;
-                if (op->kind == POLICY_OP_STAR)
-                        f->star |= bit;
-                if (op->kind == POLICY_OP_DSTAR)
-                        f->dstar |= bit;
-                if (op->kind == POLICY_OP_DLOOP)
-                        f->dloop |= bit;
-                if (op->kind == POLICY_OP_LIT && op->arg == '.' && (op->flags & POLICY_OPF_FIRST))
-                        f->dotlead |= bit;
-        }
-        policy_nfa_start(g, set);
-        f->start = set[0];
-}
-
 unsigned
 policy_nfa_step(const struct policy_glob *g, const uint64_t *in, uint64_t *out,
                 unsigned b, bool seg_start)
@@ -175,7 +143,7 @@ policy_nfa_step(const struct policy_glob *g, const uint64_t *in, uint64_t *out,
                         const struct policy_op *op = &g->ops[i];
 
                         work++;
-                        if (!op_takes(g, op, b) || !dot_ok(op, b, seg_start))
+                        if (!policy_op_takes(g, op, b) || !dot_ok(op, b, seg_start))
                                 continue;
                         /* STAR and DLOOP loop on themselves; the rest advance. */
                         if (op->kind == POLICY_OP_STAR || op->kind == POLICY_OP_DLOOP)
@@ -230,32 +198,6 @@ policy_check_path(const char *path, size_t len, size_t *bad_offset)
         return POLICY_OK;
 }
 
-/* Bit-parallel run for globs of at most 64 states: same automaton, one word. */
-static bool
-match_fast(const struct policy_fast *f, unsigned nops, const unsigned char *p, size_t len)
-{
-        uint64_t d = f->start;
-
-        for (size_t i = 0; i < len; i++) {
-                uint64_t t = d & f->take[p[i]], n, add;
-
-                if (p[i] == '.' && i > 0 && p[i - 1] == '/')
-                        t &= f->dotlead;
-                n = ((t & ~f->loop) << 1) | (t & f->loop);
-                for (;;) {      /* epsilon closure; chains are short */
-                        add = ((n & f->star) << 1) | ((n & f->dstar) << 3) |
-                              ((n & f->dloop) >> 2) | ((n & f->dloop) << 1);
-                        if ((add & ~n) == 0)
-                                break;
-                        n |= add;
-                }
-                if (n == 0)
-                        return false;
-                d = n;
-        }
-        return (d >> (nops - 1)) & 1;
-}
-
 /* The general run, any size: each live state visited once per byte. */
 bool
 policy_nfa_run(const struct policy_glob *g, const unsigned char *p, size_t len)
@@ -291,10 +233,7 @@ policy_match(const struct policy_glob *g, const char *path, size_t len,
                 return r;
         if (len == 1)           /* the root is the empty word */
                 len = 0;
-        if (g->nops <= 64)
-                *matched = match_fast(&g->fast, g->nops, (const unsigned char *)path, len);
-        else
-                *matched = policy_nfa_run(g, (const unsigned char *)path, len);
+        *matched = policy_bits_run(g, (const unsigned char *)path, len);
         return POLICY_OK;
 }
 

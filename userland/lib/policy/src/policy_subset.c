@@ -64,49 +64,6 @@ policy_work_init(struct policy_work *w)
         memset(w, 0, sizeof *w);
 }
 
-/* Splits every class into the bytes inside and outside set. */
-static void
-refine(struct policy_work *w, const uint64_t set[4])
-{
-        uint16_t size[256] = {0}, in[256] = {0};
-        int16_t to[256];
-
-        for (unsigned b = 1; b < 256; b++) {
-                size[w->cls_of[b]]++;
-                in[w->cls_of[b]] += policy_set_has(set, b);
-        }
-        for (unsigned c = 0; c < w->nclasses; c++)
-                to[c] = (in[c] > 0 && in[c] < size[c]) ? (int16_t)w->nclasses++ : -1;
-        for (unsigned b = 1; b < 256; b++)
-                if (policy_set_has(set, b) && to[w->cls_of[b]] >= 0)
-                        w->cls_of[b] = (uint8_t)to[w->cls_of[b]];
-}
-
-/* Literal bytes (and '/', '.') become classes of their own, in one pass. */
-static void
-refine_singletons(struct policy_work *w, const uint64_t single[4])
-{
-        uint16_t size[256] = {0};
-
-        for (unsigned b = 1; b < 256; b++)
-                size[w->cls_of[b]]++;
-        for (unsigned b = 1; b < 256; b++) {
-                if (!policy_set_has(single, b) || size[w->cls_of[b]] == 1)
-                        continue;
-                size[w->cls_of[b]]--;
-                w->cls_of[b] = (uint8_t)w->nclasses;
-                size[w->nclasses++] = 1;
-        }
-}
-
-static void
-add_literals(uint64_t single[4], const struct policy_glob *g)
-{
-        for (unsigned i = 0; i < g->nops; i++)
-                if (g->ops[i].kind == POLICY_OP_LIT)
-                        single[g->ops[i].arg >> 6] |= 1ull << (g->ops[i].arg & 63);
-}
-
 /* Lower is friendlier: representatives are what a counterexample shows people. */
 static unsigned
 byte_rank(unsigned b)
@@ -130,16 +87,9 @@ classes(struct policy_work *w, const struct policy_glob *c, const struct policy_
         uint64_t single[4] = {0, 0, 0, 0};
 
         memset(w->cls_of, 0, sizeof w->cls_of);
-        w->nclasses = 1;
-        for (unsigned k = 0; k < c->nsets; k++)
-                refine(w, c->sets[k]);
-        for (unsigned k = 0; k < p->nsets; k++)
-                refine(w, p->sets[k]);
-        single['/' >> 6] |= 1ull << ('/' & 63);
-        single['.' >> 6] |= 1ull << ('.' & 63);
-        add_literals(single, c);
-        add_literals(single, p);
-        refine_singletons(w, single);
+        n = policy_glob_classes(c, w->cls_of, 1, single);
+        n = policy_glob_classes(p, w->cls_of, n, single);
+        w->nclasses = policy_refine_singletons(w->cls_of, n, single);
         for (unsigned k = 0; k < w->nclasses; k++)
                 w->cls_rep[k] = 0;
         for (unsigned b = 1; b < 256; b++) {

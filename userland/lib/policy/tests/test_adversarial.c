@@ -2,8 +2,8 @@
  * Adversarial inputs: globs of the maximum length, '*' storms, deep '**' chains,
  * many classes, paths of PATH_MAX bytes and over. Each must give an answer or a
  * clear error in bounded time, with no memory beyond the fixed structures.
- * Time bounds are generous (a loaded machine must not fail them); the measured
- * times are printed.
+ * Time bounds are generous (a loaded machine must not fail them: about 50 times the
+ * measured figures, which are printed).
  */
 #include "tap.h"
 
@@ -96,7 +96,7 @@ star_storm(void)
         printf("# star storm (%u states) vs %d x 'a': %.2f ms\n", p.glob.nops, POLICY_PATH_MAX - 1, ns / 1e6);
         if (r != POLICY_OK || yes)
                 tap_fail("star storm matched or failed (%s)", policy_error_name(r));
-        if (ns > 200e6)
+        if (ns > 50e6)
                 tap_fail("star storm took %.0f ms", ns / 1e6);
         path[POLICY_PATH_MAX - 1] = 'b';
         time_match(&p.glob, path, POLICY_PATH_MAX, 1, &yes, &r);
@@ -127,17 +127,20 @@ dstar_chain(void)
         path[n - 1] = 'b';
         ns = time_match(&p.glob, path, n, 5, &yes, &r);
         printf("# deep ** chain (%u states) vs %zu-byte path: %.2f ms\n", p.glob.nops, n, ns / 1e6);
-        if (r != POLICY_OK || !yes || ns > 200e6)
+        if (r != POLICY_OK || !yes || ns > 50e6)
                 tap_fail("deep chain: %s, %s, %.0f ms", policy_error_name(r), yes ? "match" : "no match", ns / 1e6);
-        q = p;
+        /* Against the same chain ending in `*`: a subset, found by search (identical
+         * globs would take the shortcut). */
+        repeat(g, "", "/**", POLICY_GLOB_MAX / 3 - 1, "/*");
+        parse_text(&q, make(g), &err);
         t0 = tap_now_ns();
         r = policy_subset(&p, &q, &work, &v);
-        printf("# deep ** chain <= itself: %s in %.1f ms, %u states\n",
+        printf("# deep ** chain <= chain/*: %s in %.1f ms, %u states\n",
                r ? policy_error_name(r) : v.subset ? "subset" : "not", (tap_now_ns() - t0) / 1e6, work.nstates);
-        if ((r != POLICY_OK && r != POLICY_E_BUDGET) || (r == POLICY_OK && !v.subset))
-                tap_fail("chain vs itself: %s", policy_error_name(r));
-        if (tap_now_ns() - t0 > 5e9)
-                tap_fail("chain vs itself took %.0f ms", (tap_now_ns() - t0) / 1e6);
+        if (r != POLICY_OK || !v.subset || work.nstates == 0)
+                tap_fail("chain <= chain/*: %s", policy_error_name(r));
+        if (tap_now_ns() - t0 > 2e9)
+                tap_fail("chain <= chain/* took %.0f ms", (tap_now_ns() - t0) / 1e6);
         tap_end("adversarial-deep-dstar-chain");
 }
 
@@ -206,7 +209,7 @@ memory(void)
         tap_begin();
         printf("# sizeof(struct policy) = %zu, sizeof(struct policy_work) = %zu\n",
                sizeof(struct policy), sizeof(struct policy_work));
-        if (sizeof(struct policy) > 32 * 1024 || sizeof(struct policy_work) > 8u << 20)
+        if (sizeof(struct policy) > 24 * 1024 || sizeof(struct policy_work) > 6u << 20)
                 tap_fail("fixed structures grew past their documented bounds");
         tap_end("adversarial-fixed-memory");
 }

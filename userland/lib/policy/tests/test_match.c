@@ -159,47 +159,130 @@ rights(void)
         tap_end("match-policy-rights");
 }
 
-/* The bit-parallel run (<= 64 states) against the general one, on random input. */
+/* A path near glob g: sampled from its items, sometimes with one byte changed. */
+static size_t
+sample_path(uint64_t *seed, const struct policy_glob *g, char *out, size_t cap)
+{
+        static const char pool[] = "ab./\xc3";
+        size_t n = 0;
+
+        for (unsigned i = 0; i + 1 < g->nops && n + 4 < cap; i++) {
+                const struct policy_op *op = &g->ops[i];
+                unsigned reps = op->kind == POLICY_OP_STAR || op->kind == POLICY_OP_DLOOP ?
+                                tap_below(seed, 3) : 1;
+
+                if (op->kind == POLICY_OP_DSTAR) {     /* zero to three segments */
+                        for (unsigned k = tap_below(seed, 4); k > 0 && n + 8 < cap; k--) {
+                                out[n++] = '/';
+                                for (unsigned l = 1 + tap_below(seed, 3); l > 0; l--)
+                                        out[n++] = pool[tap_below(seed, 2)];
+                        }
+                        i += 2;
+                        continue;
+                }
+                for (; reps > 0; reps--) {
+                        char c = pool[tap_below(seed, 2)];
+                        if (op->kind == POLICY_OP_SLASH || op->kind == POLICY_OP_DSTAR)
+                                c = '/';
+                        else if (op->kind == POLICY_OP_LIT)
+                                c = (char)op->arg;
+                        out[n++] = c;
+                }
+        }
+        if (n > 1 && tap_below(seed, 3) == 0)
+                out[1 + tap_below(seed, (unsigned)n - 1)] = pool[tap_below(seed, sizeof pool - 1)];
+        if (n == 0)
+                out[n++] = '/';
+        return n;
+}
+
+/* The bit-parallel runs (one word, many words) against the state-by-state one. */
 static void
 fast_vs_general(uint64_t seed)
 {
         static const char *const items[] = {"a", "b", ".", "\\.", "?", "*", "[ab]", "[!a]",
-                                            "[.a]", "/", "/", "/**/", "\xc3"};
-        static const char bytes[] = "ab./\xc3";
-        char glob[128], path[64];
-        int cases = 0;
+                                            "[.a]", "\xc3"};
+        static char glob[2048], path[4096], text[2100];
+        int cases = 0, wide = 0, yes = 0;
 
         tap_begin();
-        for (int k = 0; k < 200000; k++) {
-                size_t n = 0, m = 0;
+        for (int k = 0; k < 100000; k++) {
+                unsigned nitems = k % 2 ? tap_below(&seed, 12) : 30 + tap_below(&seed, 300);
+                struct policy_err err;
+                size_t n = 0, m;
                 bool fast;
-                int r;
 
-                glob[n++] = '/';
-                for (int i = (int)tap_below(&seed, 10); i >= 0; i--)
-                        n += (size_t)sprintf(glob + n, "%s", items[tap_below(&seed, 13)]);
-                glob[n] = '\0';
-                path[m++] = '/';
-                for (int i = (int)tap_below(&seed, 12); i > 0; i--)
-                        path[m++] = bytes[tap_below(&seed, sizeof bytes - 1)];
-                {
-                        char text[160];
-                        struct policy_err err;
-                        int tn = snprintf(text, sizeof text, "file:%s:r", glob);
-                        if (policy_parse(&p, text, (size_t)tn, &err) != POLICY_OK)
+                /* Segments of 1..4 items or `**`, so that large globs parse. */
+                while (nitems > 0 && n < 1000) {
+                        unsigned len = 1 + tap_below(&seed, 4);
+
+                        glob[n++] = '/';
+                        if (tap_below(&seed, 5) == 0) {
+                                n += (size_t)sprintf(glob + n, "**");
+                                nitems--;
                                 continue;
+                        }
+                        for (; len > 0 && nitems > 0; len--, nitems--) {
+                                const char *it = items[tap_below(&seed, 10)];
+                                if (it[0] == '*' && glob[n - 1] == '*')
+                                        it = "a";
+                                n += (size_t)sprintf(glob + n, "%s", it);
+                        }
                 }
-                if ((r = policy_match(&p.glob, path, m, &fast)) != POLICY_OK)
+                if (n == 0)
+                        glob[n++] = '/';
+                glob[n] = '\0';
+                n = (size_t)snprintf(text, sizeof text, "file:%s:r", glob);
+                if (policy_parse(&p, text, n, &err) != POLICY_OK)
+                        continue;
+                m = sample_path(&seed, &p.glob, path, sizeof path);
+                if (policy_match(&p.glob, path, m, &fast) != POLICY_OK)
                         continue;
                 cases++;
+                wide += p.glob.nops > 64;
+                yes += fast;
                 if (fast != policy_nfa_run(&p.glob, (const unsigned char *)path, m == 1 ? 0 : m))
                         tap_fail("'%s' vs '%.*s': bit-parallel %d, general %d", glob, (int)m, path,
                                  fast, !fast);
         }
-        printf("# fast vs general: %d cases\n", cases);
-        if (cases < 10000)
-                tap_fail("only %d valid cases", cases);
+        printf("# bit-parallel vs general: %d cases (%d over 64 states), %d matches\n", cases,
+               wide, yes);
+        if (cases < 10000 || wide < 1000 || yes < cases / 10)
+                tap_fail("too few cases: %d, %d wide, %d matches", cases, wide, yes);
         tap_end("match-bit-parallel-equals-general");
+}
+
+/* Too many byte classes for the table: the state-by-state run takes over. */
+static void
+table_overflow(void)
+{
+        static char text[1100], path[600];
+        struct policy_err err;
+        size_t n = (size_t)sprintf(text, "file:/"), m = 0;
+        bool yes;
+
+        tap_begin();
+        path[m++] = '/';
+        for (unsigned b = '0'; b < 0x100; b++) {
+                if (!((b >= '0' && b <= '9') || (b >= 'A' && b <= 'Z') ||
+                      (b >= 'a' && b <= 'z') || b >= 0x80))
+                        continue;
+                text[n++] = (char)b;
+                text[n++] = '*';
+                path[m++] = (char)b;
+        }
+        n += (size_t)sprintf(text + n, ":r");
+        if (policy_parse(&p, text, n, &err) != POLICY_OK)
+                tap_fail("glob refused: %s", policy_error_name(err.code));
+        if (p.glob.bits.nclasses != 0)
+                tap_fail("%u classes x %u words fit the table", p.glob.bits.nclasses,
+                         policy_nwords(&p.glob));
+        if (policy_match(&p.glob, path, m, &yes) != POLICY_OK || !yes)
+                tap_fail("no match through the fallback");
+        path[m - 1] = 'x';
+        if (policy_match(&p.glob, path, m, &yes) != POLICY_OK || yes)
+                tap_fail("false match through the fallback");
+        tap_end("match-class-table-overflow");
 }
 
 int
@@ -208,6 +291,7 @@ main(int argc, char **argv)
         uint64_t seed = tap_seed(argc, argv, "test_match");
 
         fast_vs_general(seed);
+        table_overflow();
         metachars();
         dotfiles();
         bytes();

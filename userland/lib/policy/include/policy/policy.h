@@ -97,16 +97,24 @@ struct policy_op {
 };
 
 /*
- * Globs of at most 64 instructions (nearly all real ones) also carry one-word
- * masks so the matcher can step all states at once (bit-parallel); derived from
- * ops[] by the parser, never set by hand.
+ * Bit-parallel tables, derived from ops[] by the parser (never set by hand): the
+ * glob's own byte classes and, per class, the states that consume such a byte;
+ * masks of the epsilon structure. When nclasses * words would not fit in take[],
+ * nclasses is 0 and the matcher steps states one by one instead.
  */
-struct policy_fast {
-        uint64_t take[256];     /* states that consume byte b (dotfile rule aside) */
-        uint64_t loop;          /* STAR, DLOOP: stay on the byte */
-        uint64_t star, dstar, dloop;    /* epsilon sources: +1, +3, -2 and +1 */
-        uint64_t dotlead;       /* LIT '.' first in its segment */
-        uint64_t start;         /* closure of state 0 */
+#define POLICY_TAKE_WORDS 512
+
+struct policy_bits {
+        uint16_t nclasses;
+        uint8_t  cls_of[256];
+        uint64_t take[POLICY_TAKE_WORDS];       /* [class][word] */
+        uint64_t loop[POLICY_WORDS_MAX];        /* STAR, DLOOP: stay on the byte */
+        uint64_t seed[POLICY_WORDS_MAX];        /* where an epsilon run may start */
+        uint64_t bound[POLICY_WORDS_MAX];       /* states an epsilon run may add */
+        uint64_t pass[POLICY_WORDS_MAX];        /* bit i: a run passes from i-1 to i */
+        uint64_t dloop[POLICY_WORDS_MAX];
+        uint64_t dotlead[POLICY_WORDS_MAX];     /* LIT '.' first in its segment */
+        uint64_t start[POLICY_WORDS_MAX];       /* closure of state 0 */
 };
 
 struct policy_glob {
@@ -114,7 +122,7 @@ struct policy_glob {
         uint16_t nsets;
         struct policy_op ops[POLICY_OPS_MAX];
         uint64_t sets[POLICY_SETS_MAX][4];      /* 256-bit byte sets, never '/' or NUL */
-        struct policy_fast fast;                /* valid when nops <= 64 */
+        struct policy_bits bits;
 };
 
 struct policy {
