@@ -1,7 +1,8 @@
 /*
  * libFuzzer harness (ASan + UBSan): input is "A\nB\nPATH".
  *  - parse A; when it parses, print(parse(A)) must parse to the same text;
- *  - match A against PATH; a canonical PATH must never make match fail;
+ *  - match A against PATH; a canonical PATH must never make match fail, and the
+ *    bit-parallel matcher must agree with the state-by-state run;
  *  - subset(A, B) under a small budget; a counterexample must be matched by A
  *    and not by B, and when A <= B is claimed, PATH matched by A must be matched
  *    by B.
@@ -11,6 +12,8 @@
 #include <string.h>
 
 #include <policy/policy.h>
+
+#include "../src/policy_internal.h"
 
 static struct policy a, b, c;
 static struct policy_work work;
@@ -56,9 +59,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ok_b = policy_parse(&b, tb, lb, &err) == POLICY_OK;
         if (ok_a)
                 fixed_point(&a);
-        if (ok_a && policy_check_path(path, lp, NULL) == POLICY_OK &&
-            policy_match(&a.glob, path, lp, &ya) != POLICY_OK)
-                __builtin_trap();
+        if (ok_a && policy_check_path(path, lp, NULL) == POLICY_OK) {
+                if (policy_match(&a.glob, path, lp, &ya) != POLICY_OK ||
+                    ya != policy_nfa_run(&a.glob, (const unsigned char *)path, lp == 1 ? 0 : lp))
+                        __builtin_trap();
+        }
         if (!ok_a || !ok_b)
                 return 0;
         work.max_states = 4096;

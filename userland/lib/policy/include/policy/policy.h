@@ -8,10 +8,11 @@
  * from it is what the library actually enforces. The grammar, the semantics and the
  * argument that inclusion is exact are in proofs-notes/policy.md.
  *
- * Memory. Nothing here allocates. A struct policy is self-contained and fixed-size;
- * inclusion needs a struct policy_work the caller provides (about 4 MiB), which also
- * bounds the work a single decision may do: past it the answer is POLICY_E_BUDGET
- * ("cannot prove"), never a guess.
+ * Memory. Nothing here allocates. A struct policy is self-contained and fixed-size
+ * (about 22 KiB; send policies between processes as canonical text, not as this
+ * struct); inclusion needs a struct policy_work the caller provides (about 5 MiB),
+ * which also bounds the work a single decision may do: past it the answer is
+ * POLICY_E_BUDGET ("cannot prove"), never a guess.
  *
  * Paths and globs are byte strings: no Unicode normalisation and no case folding.
  * Only NUL and '/' are special in a path.
@@ -193,31 +194,69 @@ struct policy_verdict {
         size_t   ce_len;
 };
 
+/* Message and enum name of an error code; never NULL. */
 const char *policy_strerror(enum policy_error e);
 const char *policy_error_name(enum policy_error e);
 
+/*
+ * policy_parse: text[0..len) -> *out.
+ * Returns POLICY_OK, or the error also stored in err->code with err->offset the
+ * byte that caused it (POLICY_E_EMPTY .. POLICY_E_RIGHT_DUP); POLICY_E_ARG for
+ * NULL pointers. *out is meaningful only on POLICY_OK.
+ */
 int policy_parse(struct policy *out, const char *text, size_t len,
                  struct policy_err *err);
+/* Rights letters alone ("rw"); same errors as the rights part of policy_parse. */
 int policy_parse_rights(const char *text, size_t len, uint8_t *rights,
                         struct policy_err *err);
+/* True when every right in want is in have: the one "rights only shrink" check. */
 bool policy_rights_subset(uint8_t want, uint8_t have);
 
-/* Canonical text; returns the length it needs (excluding NUL), writing at most cap. */
+/*
+ * Canonical text (proofs-notes/policy.md §1). Returns the length the text needs,
+ * excluding the NUL; writes at most cap bytes, always NUL-terminated when cap > 0.
+ * A buffer of POLICY_PRINT_MAX bytes always suffices for policy_print.
+ */
+#define POLICY_PRINT_MAX (POLICY_SCHEME_MAX + 1 + POLICY_GLOB_MAX + 1 + 6 + 1)
 size_t policy_print(const struct policy *p, char *buf, size_t cap);
 size_t policy_print_glob(const struct policy_glob *g, char *buf, size_t cap);
 size_t policy_print_rights(uint8_t rights, char *buf, size_t cap);
 
-/* Paths must be canonical (absolute, no empty, '.' or '..' segment, no trailing '/');
- * anything else is an error, never a guess. */
+/*
+ * Paths must be canonical: absolute, no empty, '.' or '..' segment, no trailing '/',
+ * no NUL, at most POLICY_PATH_MAX bytes. policy_check_path returns POLICY_OK or
+ * POLICY_E_PATH_* with *bad_offset (may be NULL) the offending byte. Nothing is
+ * ever "fixed up": canonicalising is the server's job.
+ */
 int policy_check_path(const char *path, size_t len, size_t *bad_offset);
+/*
+ * policy_match: does glob g match path[0..len)? Returns POLICY_OK with *matched, or
+ * a POLICY_E_PATH_* error (then *matched is false), or POLICY_E_ARG. Time is linear
+ * in len for a compiled glob; no allocation.
+ */
 int policy_match(const struct policy_glob *g, const char *path, size_t len,
                  bool *matched);
+/* Glob matches and every right in want is held: *allowed. Errors as policy_match. */
 int policy_match_policy(const struct policy *p, const char *path, size_t len,
                         uint8_t want, bool *allowed);
 
+/* Once, before the first policy_subset/policy_weaken with w. */
 void policy_work_init(struct policy_work *w);
+/*
+ * policy_subset: may parent be weakened to child? Returns POLICY_OK with *v:
+ * v->subset, or v->why = SCHEME, RIGHTS (v->extra_rights) or GLOB (v->ce, v->ce_len:
+ * a shortest canonical path child matches and parent does not; it points into w and
+ * lives until w's next use). Returns POLICY_E_BUDGET when deciding would exceed w's
+ * budget — "cannot prove", never a verdict — and POLICY_E_ARG for bad pointers.
+ */
 int policy_subset(const struct policy *child, const struct policy *parent,
                   struct policy_work *w, struct policy_verdict *v);
+/*
+ * policy_weaken: parse text into *out and accept it only if it is within parent.
+ * Returns POLICY_OK; a parse error (err says where); POLICY_E_NOT_SUBSET with *v
+ * saying why; or POLICY_E_BUDGET. Never returns POLICY_OK for a policy it could
+ * not prove to be within parent.
+ */
 int policy_weaken(const struct policy *parent, const char *text, size_t len,
                   struct policy *out, struct policy_work *w,
                   struct policy_verdict *v, struct policy_err *err);
