@@ -129,6 +129,12 @@ main(void)
         bench_compile("compile-home-txt", home, 200000);
         bench_compile("compile-class-heavy", cls, 50000);
         bench_compile("compile-dstar-chain-max", big, 500);
+        /* Worst compile found: the most distinct classes that still get a table. */
+        n = (size_t)sprintf(big, "file:/");
+        for (int k = 0; n < 5 + POLICY_GLOB_MAX - 8; k++)
+                n += (size_t)sprintf(big + n, "[%c-%c]", 'A' + k % 40, 'A' + k % 40 + 1 + k % 7);
+        sprintf(big + n, ":r");
+        bench_compile("compile-class-storm-max", big, 500);
 
         bench_subset("subset-home-txt", "file:/home/u/readme.txt:r", home, 20000);
         bench_subset("subset-srv", "file:/srv/www/**:r", "file:/srv/**:rw", 20000);
