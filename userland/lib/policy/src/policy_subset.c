@@ -121,6 +121,7 @@ struct search {
         uint32_t bad;           /* index of the first bad state, or UINT32_MAX */
 };
 
+/* The slot is taken from the high half: a product's low bits see only low bits. */
 static uint64_t
 mix(uint64_t h, uint64_t v)
 {
@@ -138,7 +139,7 @@ pset_intern(struct search *s, const uint64_t *set)
 
         for (unsigned k = 0; k < s->pw; k++)
                 h = mix(h, set[k]);
-        for (slot = (uint32_t)h & (POLICY_WORK_HASH - 1);; slot = (slot + 1) & (POLICY_WORK_HASH - 1)) {
+        for (slot = (uint32_t)(h >> 32) & (POLICY_WORK_HASH - 1);; slot = (slot + 1) & (POLICY_WORK_HASH - 1)) {
                 struct policy_slot *e = &w->phash[slot];
 
                 if (e->gen != w->gen)
@@ -167,7 +168,7 @@ state_add(struct search *s, unsigned child, unsigned canon, uint32_t pset,
         struct policy_pstate *st;
         uint32_t slot;
 
-        for (slot = (uint32_t)h & (POLICY_WORK_HASH - 1);; slot = (slot + 1) & (POLICY_WORK_HASH - 1)) {
+        for (slot = (uint32_t)(h >> 32) & (POLICY_WORK_HASH - 1);; slot = (slot + 1) & (POLICY_WORK_HASH - 1)) {
                 struct policy_slot *e = &w->shash[slot];
 
                 if (e->gen != w->gen)
