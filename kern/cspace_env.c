@@ -29,3 +29,10 @@ cspace_env_finalise(void *env, const struct cap *cap)
 	(void)env;
 	obj_finalise(cap);
 }
+
+void
+cspace_env_released(void *env, const struct cap *cap)
+{
+	(void)env;
+	obj_cap_deleted(cap);
+}

@@ -2,7 +2,9 @@
  * delete.c - Delete, Revoke and the teardown of CNodes.
  *
  * Delete takes a capability out of the tree (its children move up into its place) and,
- * when it was the last capability to its object, calls cspace_env_finalise().
+ * when it was the last capability to its object, calls cspace_env_finalise(); a frame or
+ * page-table capability that was not the last goes to cspace_env_released() instead, so
+ * the kernel can remove the mapping that capability owned.
  *
  * A CNode cannot simply vanish: its slots hold capabilities linked into the tree, and
  * its memory will be retyped again. So deleting the last capability to a CNode turns
@@ -36,6 +38,8 @@ cte_empty(struct cspace *cs, struct cte *slot, bool final)
 	CS_ASSERT(cs, !final || cap_type(&c) != WRIT_OBJ_CNODE);
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
+	if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
+		cspace_env_released(cs->env, &c);
 	if (!final || cap_type(&c) == WRIT_OBJ_UNTYPED)
 		return;
 	if (cap_type(&c) == CAP_ZOMBIE)

@@ -38,6 +38,15 @@ cspace_env_finalise(void *env, const struct cap *cap)
 }
 
 void
+cspace_env_released(void *env, const struct cap *cap)
+{
+	struct test_env *e = env;
+
+	e->released++;
+	e->released_type[cap_type(cap) & 63]++;
+}
+
+void
 world_init(struct world *w, unsigned ut_bits, unsigned boot_radix)
 {
 	struct cap ut;

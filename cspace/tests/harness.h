@@ -16,6 +16,8 @@ struct test_env {
 	unsigned long steps;
 	unsigned long finalised;
 	unsigned long finalised_type[64];
+	unsigned long released;
+	unsigned long released_type[64];
 };
 
 struct world {

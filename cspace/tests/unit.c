@@ -381,6 +381,17 @@ test_delete(void)
 	expect_ok("delete-untyped-copy", cte_copy(CS, S(5), W.ut, WRIT_RIGHTS_ALL));
 	cte_delete(CS, S(5));
 	t_check(W.env.finalised == 1, "delete-untyped-no-finalise", "untyped finalised");
+
+	/* Frame capabilities each own a mapping: a non-final delete releases it. */
+	mk(WRIT_OBJ_FRAME_4K, 0, 6, 1);
+	cte_copy(CS, S(7), S(6), WRIT_RIGHTS_ALL);
+	expect_ok("delete-frame-copy", cte_delete(CS, S(7)));
+	t_check(W.env.released == 1 && W.env.released_type[WRIT_OBJ_FRAME_4K] == 1 &&
+		W.env.finalised == 1, "delete-frame-copy-released",
+		"released %lu, finalised %lu", W.env.released, W.env.finalised);
+	expect_ok("delete-frame-last", cte_delete(CS, S(6)));
+	t_check(W.env.released == 1 && W.env.finalised == 2, "delete-frame-last-finalised",
+		"released %lu, finalised %lu", W.env.released, W.env.finalised);
 }
 
 /* A CNode holding capabilities, nested CNodes and itself is torn down by its last cap. */

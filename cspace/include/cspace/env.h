@@ -2,7 +2,7 @@
  * cspace/env.h - what cspace/ needs from whoever links it.
  *
  * cspace/ has no globals and calls no library: its only ties to the world are these
- * three functions, which the kernel implements one way (kpanic, "interrupt pending?",
+ * four functions, which the kernel implements one way (kpanic, "interrupt pending?",
  * object teardown) and the host tests another (abort with a message, "preempt at every
  * step" on demand, counting finalisations). Each receives the `env` pointer the caller
  * stored in struct cspace, so one process can host several independent cspaces.
@@ -33,5 +33,12 @@ bool cspace_env_preempt(void *env);
  * object down. Not called for untyped memory, which has nothing to tear down.
  */
 void cspace_env_finalise(void *env, const struct cap *cap);
+
+/*
+ * Called when a capability that is NOT the last to its object is deleted, with a copy
+ * of it, for the types whose capabilities carry state of their own: frames and page
+ * tables, each capability of which owns at most one mapping that must go with it.
+ */
+void cspace_env_released(void *env, const struct cap *cap);
 
 #endif /* CSPACE_ENV_H */
