@@ -184,7 +184,8 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 	struct tcb *recv;
 
 	(void)can_grant;
-	sender->frame.rax = WRIT_OK;
+	if (!sender->fault_type)	/* a fault message is made from these registers */
+		sender->frame.rax = WRIT_OK;
 	if (ep_has_receivers(ep)) {
 		recv = ep->head;
 		ep_remove(ep, recv);

@@ -21,4 +21,12 @@ void check(bool ok, const char *name, const char *fmt, ...) __attribute__((forma
 void check_err(long got, long want, const char *name);
 void tests_run(void);
 
+extern writ_cptr_t limbo_ep;
+writ_cptr_t obj_new(unsigned type, unsigned size_bits);
+uint64_t va_alloc(void);
+void *page_new(writ_cptr_t *frame_out);
+writ_cptr_t thread_new(void (*fn)(uint64_t), uint64_t arg, unsigned prio, writ_cptr_t fault_ep);
+__attribute__((noreturn)) void thread_exit(void);
+void root_yield_at(unsigned prio, unsigned n);
+
 #endif

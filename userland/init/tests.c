@@ -1,9 +1,13 @@
 /*
- * The kernel-core tests, run by the root task. Group `kern`.
+ * The kernel-core tests, run by the root task (group `kern`). Each test makes what it
+ * needs from untyped memory, checks exact error codes for bad input, and leaves the
+ * kernel usable for the next one.
  */
 #include <writ/writ.h>
 
 #include "init.h"
+
+#define RW (WRIT_RIGHT_READ | WRIT_RIGHT_WRITE)
 
 static void
 test_bootinfo(void)
@@ -17,10 +21,512 @@ test_bootinfo(void)
 	check(bi->first_empty_slot > WRIT_SLOT_FIRST_FREE_FIXED &&
 	      bi->first_empty_slot < (1u << bi->root_cnode_radix), "kern/bootinfo-slots",
 	      "first empty slot %u", bi->first_empty_slot);
+	check(init.device != 0, "kern/bootinfo-device-untyped", "no device untyped listed");
+}
+
+static void
+test_retype_each_type(void)
+{
+	static const struct { unsigned type, bits; const char *name; } objs[] = {
+		{ WRIT_OBJ_UNTYPED, 16, "kern/retype-untyped" },
+		{ WRIT_OBJ_CNODE, 4, "kern/retype-cnode" },
+		{ WRIT_OBJ_ENDPOINT, 0, "kern/retype-endpoint" },
+		{ WRIT_OBJ_NOTIFICATION, 0, "kern/retype-notification" },
+		{ WRIT_OBJ_TCB, 0, "kern/retype-tcb" },
+		{ WRIT_OBJ_PML4, 0, "kern/retype-pml4" },
+		{ WRIT_OBJ_PDPT, 0, "kern/retype-pdpt" },
+		{ WRIT_OBJ_PD, 0, "kern/retype-pd" },
+		{ WRIT_OBJ_PT, 0, "kern/retype-pt" },
+		{ WRIT_OBJ_FRAME_4K, 0, "kern/retype-frame-4k" },
+		{ WRIT_OBJ_FRAME_2M, 0, "kern/retype-frame-2m" },
+	};
+
+	for (unsigned i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+		writ_cptr_t s = slot_alloc();
+
+		check_err(writ_untyped_retype(init.ram, objs[i].type, objs[i].bits,
+					      WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1), WRIT_OK,
+			  objs[i].name);
+	}
+}
+
+static void
+test_retype_errors(void)
+{
+	writ_cptr_t ut = obj_new(WRIT_OBJ_UNTYPED, 14), s = slot_alloc(), busy;
+
+	for (unsigned i = 1; i < 5; i++)
+		slot_alloc();		/* s .. s + 4 for the fill below */
+	busy = slot_alloc();
+
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_CNODE, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1),
+		  WRIT_E_RANGE, "kern/retype-bad-cnode-size");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_UNTYPED, 3, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1),
+		  WRIT_E_RANGE, "kern/retype-bad-untyped-size");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_IRQ_CONTROL, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				      s, 1), WRIT_E_INVALID_ARGUMENT, "kern/retype-bad-type");
+	check_err(writ_untyped_retype(ut, 99, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1),
+		  WRIT_E_INVALID_ARGUMENT, "kern/retype-unknown-type");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_FRAME_2M, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1),
+		  WRIT_E_NOT_ENOUGH_MEMORY, "kern/retype-object-larger-than-untyped");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 5),
+		  WRIT_E_NOT_ENOUGH_MEMORY, "kern/retype-exhausted");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				      WRIT_SLOT_ROOT_TCB, 1), WRIT_E_DELETE_FIRST,
+		  "kern/retype-occupied-slot");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				      1u << 12, 1), WRIT_E_RANGE, "kern/retype-offset-past-cnode");
+	check_err(writ_untyped_retype(init.device, WRIT_OBJ_TCB, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				      s, 1), WRIT_E_ILLEGAL_OPERATION, "kern/retype-device-as-tcb");
+	check_err(writ_untyped_retype(WRIT_SLOT_ROOT_TCB, WRIT_OBJ_ENDPOINT, 0,
+				      WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/retype-on-non-untyped");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_TCB, 0, 0, s, 1),
+		  WRIT_E_INVALID_CAP, "kern/retype-dest-not-cnode");
+	/* Revoking the untyped deletes its children and makes its memory new again. */
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 4),
+		  WRIT_OK, "kern/retype-fill");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, busy,
+				      1), WRIT_E_NOT_ENOUGH_MEMORY, "kern/retype-full");
+	check_err(writ_cnode_revoke(WRIT_SLOT_ROOT_CNODE, ut, FULL_DEPTH), WRIT_OK,
+		  "kern/retype-revoke-untyped");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 4),
+		  WRIT_OK, "kern/retype-after-revoke");
+}
+
+static void
+test_cnode_ops(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), a = slot_alloc(), b = slot_alloc(),
+		    c = slot_alloc();
+	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE;
+
+	check_err(writ_cnode_copy(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, WRIT_RIGHT_WRITE),
+		  WRIT_OK, "kern/cnode-copy");
+	check_err(writ_cnode_copy(R, b, FULL_DEPTH, R, a, FULL_DEPTH, RW), WRIT_E_RIGHTS,
+		  "kern/cnode-copy-more-rights-refused");
+	check_err(writ_cnode_copy(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, RW), WRIT_E_DELETE_FIRST,
+		  "kern/cnode-copy-occupied");
+	check_err(writ_cnode_mint(R, b, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 42), WRIT_OK,
+		  "kern/cnode-mint-badge");
+	check_err(writ_cnode_mint(R, c, FULL_DEPTH, R, b, FULL_DEPTH, RW, 43), WRIT_E_BADGE,
+		  "kern/cnode-mint-rebadge-refused");
+	check_err(writ_cnode_move(R, c, FULL_DEPTH, R, b, FULL_DEPTH), WRIT_OK, "kern/cnode-move");
+	check_err(writ_cnode_delete(R, b, FULL_DEPTH), WRIT_OK, "kern/cnode-delete-empty");
+	check_err(writ_cnode_mutate(R, b, FULL_DEPTH, R, a, FULL_DEPTH, WRIT_RIGHT_WRITE, 7),
+		  WRIT_OK, "kern/cnode-mutate");
+	check_err(writ_cnode_rotate(R, a, FULL_DEPTH, R, b, FULL_DEPTH, R, c, FULL_DEPTH, 0, 0),
+		  WRIT_OK, "kern/cnode-rotate");
+	check_err(writ_cnode_revoke(R, ep, FULL_DEPTH), WRIT_OK, "kern/cnode-revoke");
+	check_err(writ_cnode_delete(R, a, FULL_DEPTH), WRIT_OK, "kern/cnode-revoked-gone");
+	check_err(writ_cnode_copy(R, a, FULL_DEPTH, R, b, FULL_DEPTH, RW),
+		  WRIT_E_LOOKUP_MISSING_CAP, "kern/cnode-copy-from-empty");
+	check_err(writ_cnode_copy(R, a, 70, R, ep, FULL_DEPTH, RW), WRIT_E_RANGE,
+		  "kern/cnode-depth-too-large");
+	check_err(writ_cnode_copy(R, a, 8, R, ep, FULL_DEPTH, RW), WRIT_E_LOOKUP_DEPTH_MISMATCH,
+		  "kern/cnode-depth-mismatch");
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_TCB, a, FULL_DEPTH), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/cnode-op-on-tcb");
+	check_err(writ_cnode_delete(R, 1ull << 40, FULL_DEPTH), WRIT_E_LOOKUP_GUARD_MISMATCH,
+		  "kern/cnode-guard-mismatch");
+}
+
+static void
+test_invalid_caps(void)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_LABEL_TCB_RESUME, 0, 0) };
+	writ_cptr_t empty = slot_alloc();
+
+	check_err(writ_call(empty, &m), WRIT_E_LOOKUP_MISSING_CAP, "kern/call-empty-slot");
+	m.info = writ_msginfo(WRIT_LABEL_TCB_RESUME, 0, 0);
+	check_err(writ_call(1ull << 50, &m), WRIT_E_LOOKUP_GUARD_MISMATCH, "kern/call-bad-cptr");
+	check_err(writ_tcb_resume(WRIT_SLOT_ROOT_CNODE), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/tcb-op-on-cnode");
+	check_err(writ_frame_unmap(WRIT_SLOT_ROOT_TCB), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/frame-op-on-tcb");
+	m.info = writ_msginfo(1000, 0, 0);
+	check_err(writ_call(WRIT_SLOT_ROOT_TCB, &m), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/unknown-label");
+	m.info = writ_msginfo(WRIT_LABEL_UNTYPED_RETYPE, 0, 2);
+	check_err(writ_call(init.ram, &m), WRIT_E_TRUNCATED_MESSAGE, "kern/truncated-message");
+	check_err(writ_recv(WRIT_SLOT_ROOT_TCB, &m), WRIT_E_INVALID_CAP, "kern/recv-on-tcb");
+	check_err(writ_reply(&m), WRIT_E_NO_REPLY, "kern/reply-with-nobody");
+}
+
+/* ---- memory ---- */
+
+static void
+test_map_unmap(void)
+{
+	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0), f2;
+	uint64_t va = va_alloc();
+	volatile uint64_t *p = (volatile uint64_t *)va;
+	writ_word_t pa = 0;
+
+	check_err(writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, va, RW, WRIT_MAP_WRITE_BACK), WRIT_OK,
+		  "kern/frame-map");
+	*p = 0x1234;
+	check(*p == 0x1234, "kern/frame-write-read", "read back %lx", *p);
+	check_err(writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, va_alloc(), RW, 0),
+		  WRIT_E_ILLEGAL_OPERATION, "kern/frame-map-twice-one-cap");
+	f2 = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, va, RW, 0), WRIT_E_DELETE_FIRST,
+		  "kern/frame-map-over-mapping");
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, 0xffff800000000000ull, RW, 0),
+		  WRIT_E_RANGE, "kern/frame-map-kernel-half");
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, va + 8, RW, 0), WRIT_E_ALIGNMENT,
+		  "kern/frame-map-misaligned");
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, 0x40000000000ull, RW, 0),
+		  WRIT_E_LOOKUP_MISSING_CAP, "kern/frame-map-no-page-table");
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, va_alloc(), 0x80, 0),
+		  WRIT_E_INVALID_ARGUMENT, "kern/frame-map-bad-rights");
+	check_err(writ_frame_get_address(f, &pa), WRIT_OK, "kern/frame-get-address");
+	check(pa != 0 && pa % 4096 == 0, "kern/frame-address-sane", "address %lx", pa);
+	check_err(writ_frame_unmap(f), WRIT_OK, "kern/frame-unmap");
+	check_err(writ_frame_map(f2, WRIT_SLOT_ROOT_VSPACE, va, RW, 0), WRIT_OK,
+		  "kern/frame-map-after-unmap");
+	check(*p == 0, "kern/frame-fresh-is-zero", "a new frame read %lx", *p);
+}
+
+/* ---- faults ---- */
+
+static volatile uint64_t shared_word;
+
+static void
+fault_thread(uint64_t addr)
+{
+	shared_word = *(volatile uint64_t *)addr;	/* faults */
+	thread_exit();
+}
+
+static void
+test_vm_fault(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	struct writ_msg m = { 0 };
+	writ_cptr_t t;
+	uint64_t addr = 0x500000000ull;
+	long err;
+
+	t = thread_new(fault_thread, addr, 100, ep);
+	check(t != 0, "kern/thread-create", "could not make a thread");
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_ADDR] == addr, "kern/vm-fault-delivered",
+	      "err %ld label %lu addr %lx", err, writ_msginfo_label(m.info),
+	      m.mr[WRIT_VM_FAULT_ADDR]);
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH), WRIT_OK,
+		  "kern/delete-faulted-thread");
+	check_err(writ_reply(&m), WRIT_E_NO_REPLY, "kern/reply-to-deleted-caller");
+}
+
+static void
+syscall_thread(uint64_t ep)
+{
+	long r;
+	struct writ_msg m = { .info = writ_msginfo(0, 0, 1) };
+
+	__asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");	/* getpid */
+	m.mr[0] = (writ_word_t)r;
+	writ_send(ep, &m);
+	thread_exit();
+}
+
+static void
+test_unknown_syscall(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	struct writ_msg m = { 0 };
+	writ_word_t ctx[WRIT_CTX_COUNT];
+	long err;
+
+	thread_new(syscall_thread, ep, 100, ep);
+	err = writ_recv(ep, &m);
+	for (unsigned i = 0; i < WRIT_CTX_COUNT; i++)
+		ctx[i] = i < WRIT_MSG_REGS ? m.mr[i] : writ_mr_get(i);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_UNKNOWN_SYSCALL &&
+	      writ_msginfo_length(m.info) == WRIT_CTX_COUNT && ctx[WRIT_CTX_RAX] == 39,
+	      "kern/unknown-syscall-delivered", "label %lu length %u rax %lu",
+	      writ_msginfo_label(m.info), writ_msginfo_length(m.info), ctx[WRIT_CTX_RAX]);
+	ctx[WRIT_CTX_RAX] = 4242;
+	for (unsigned i = 0; i < WRIT_CTX_COUNT; i++) {
+		if (i < WRIT_MSG_REGS)
+			m.mr[i] = ctx[i];
+		else
+			writ_mr_set(i, ctx[i]);
+	}
+	m.info = writ_msginfo(0, 0, WRIT_CTX_COUNT);
+	check_err(writ_reply(&m), WRIT_OK, "kern/unknown-syscall-reply");
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && m.mr[0] == 4242, "kern/unknown-syscall-result",
+	      "thread saw rax %lu", m.mr[0]);
+}
+
+static void
+priv_thread(uint64_t kind)
+{
+	if (kind == 0)
+		__asm__ volatile("cli");
+	else if (kind == 1)
+		__asm__ volatile("hlt");
+	else
+		__asm__ volatile("mov %0, %%cr3" : : "r"(0ul));
+	thread_exit();
+}
+
+static void
+test_privileged(void)
+{
+	static const char *const names[] = { "kern/user-cli-faults", "kern/user-hlt-faults",
+					     "kern/user-mov-cr3-faults" };
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct writ_msg m = { 0 };
+		writ_cptr_t t = thread_new(priv_thread, k, 100, ep);
+		long err = writ_recv(ep, &m);
+		writ_word_t vector = writ_mr_get(WRIT_CTX_COUNT);
+
+		check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_USER_EXCEPTION &&
+		      vector == 13, names[k], "label %lu vector %lu",
+		      writ_msginfo_label(m.info), vector);
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	}
+}
+
+/* ---- scheduling ---- */
+
+static volatile uint64_t counters[2];
+
+static void
+spin_thread(uint64_t i)
+{
+	for (;;)
+		counters[i]++;
+}
+
+static void
+test_preemption(void)
+{
+	writ_cptr_t a = thread_new(spin_thread, 0, 100, 0), b = thread_new(spin_thread, 1, 100, 0);
+
+	root_yield_at(100, 30);
+	check(counters[0] > 0 && counters[1] > 0, "kern/preemption-both-run",
+	      "counters %lu and %lu", counters[0], counters[1]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, a, FULL_DEPTH);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, b, FULL_DEPTH);
+	check(true, "kern/delete-running-threads", "%s", "");
+}
+
+static volatile unsigned order[4], order_n;
+
+static void
+mark_thread(uint64_t id)
+{
+	order[order_n++] = (unsigned)id;
+	thread_exit();
+}
+
+static void
+test_priorities(void)
+{
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 120);
+	thread_new(mark_thread, 1, 50, 0);
+	thread_new(mark_thread, 2, 150, 0);	/* runs at once: above us */
+	check(order_n == 1 && order[0] == 2, "kern/higher-priority-runs-first",
+	      "%u ran first of %u", order[0], order_n);
+	root_yield_at(40, 3);
+	check(order_n == 2 && order[1] == 1, "kern/lower-priority-runs-when-idle",
+	      "order %u %u (%u)", order[0], order[1], order_n);
+	check_err(writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, limbo_ep, 10), WRIT_E_INVALID_CAP,
+		  "kern/priority-authority-not-tcb");
+}
+
+static void
+test_mcp(void)
+{
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0);
+
+	check_err(writ_tcb_set_priority(t, t, 10), WRIT_E_RANGE, "kern/priority-above-mcp");
+	check_err(writ_tcb_set_mcp(t, WRIT_SLOT_ROOT_TCB, 20), WRIT_OK, "kern/set-mcp");
+	check_err(writ_tcb_set_priority(t, t, 20), WRIT_OK, "kern/priority-within-mcp");
+	check_err(writ_tcb_set_priority(t, t, 21), WRIT_E_RANGE, "kern/priority-past-own-mcp");
+	check_err(writ_tcb_resume(t), WRIT_E_ILLEGAL_OPERATION, "kern/resume-without-vspace");
+}
+
+/* ---- registers ---- */
+
+uint64_t regs_after_syscall[6];
+
+static void
+test_register_preservation(void)
+{
+	static const long calls[] = { WRIT_SYS_YIELD, WRIT_SYS_NBSEND, WRIT_SYS_NBRECV,
+				      WRIT_SYS_REPLY, WRIT_SYS_CALL };
+	static const char *const names[] = { "kern/regs-preserved-yield",
+					     "kern/regs-preserved-nbsend",
+					     "kern/regs-preserved-nbrecv",
+					     "kern/regs-preserved-reply",
+					     "kern/regs-preserved-call-error" };
+
+	for (unsigned i = 0; i < 5; i++) {
+		uint64_t *out = regs_after_syscall;
+		long n = calls[i];
+
+		/* Magic values in every register the syscall does not define, checked after. */
+		__asm__ volatile(
+			"push %%rbp\n\t"
+			"movabs $0x1111111111111111, %%rbx\n\t"
+			"movabs $0x5555555555555555, %%rbp\n\t"
+			"movabs $0xcccccccccccccccc, %%r12\n\t"
+			"movabs $0xdddddddddddddddd, %%r13\n\t"
+			"movabs $0xeeeeeeeeeeeeeeee, %%r14\n\t"
+			"movabs $0xffffffffffffffff, %%r15\n\t"
+			"mov $0x7777, %%edi\n\t"
+			"xor %%esi, %%esi\n\t"
+			"syscall\n\t"
+			"mov %%rbx, regs_after_syscall(%%rip)\n\t"
+			"mov %%rbp, regs_after_syscall+8(%%rip)\n\t"
+			"mov %%r12, regs_after_syscall+16(%%rip)\n\t"
+			"mov %%r13, regs_after_syscall+24(%%rip)\n\t"
+			"mov %%r14, regs_after_syscall+32(%%rip)\n\t"
+			"mov %%r15, regs_after_syscall+40(%%rip)\n\t"
+			"pop %%rbp"
+			: "+a"(n)
+			:
+			: "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
+			  "r13", "r14", "r15", "memory");
+		check(out[0] == 0x1111111111111111ull && out[1] == 0x5555555555555555ull &&
+		      out[2] == 0xccccccccccccccccull && out[3] == 0xddddddddddddddddull &&
+		      out[4] == 0xeeeeeeeeeeeeeeeeull && out[5] == 0xffffffffffffffffull,
+		      names[i], "a register changed: rbx %lx rbp %lx r12 %lx r15 %lx", out[0],
+		      out[1], out[2], out[5]);
+	}
+}
+
+static volatile uint64_t align_seen;
+
+static void
+align_thread(uint64_t unused)
+{
+	(void)unused;
+	align_seen = (uint64_t)__builtin_frame_address(0) | 1;
+	thread_exit();
+}
+
+static void
+test_stack_alignment(void)
+{
+	thread_new(align_thread, 0, 200, 0);
+	root_yield_at(199, 1);
+	/* After the prologue's push of rbp, rbp is 16-byte aligned in a correct frame. */
+	check(align_seen && ((align_seen & ~1ull) % 16) == 0, "kern/thread-stack-aligned",
+	      "frame at %lx", align_seen);
+}
+
+static volatile uint64_t fpu_ok[2], fpu_done[2];
+
+static void
+fpu_thread(uint64_t i)
+{
+	double v = i ? 2.5 : 1.5, acc = 0;
+
+	for (unsigned n = 0; n < 200000; n++) {
+		__asm__ volatile("" : "+x"(v));	/* keep it in an XMM register */
+		acc += v;
+	}
+	fpu_ok[i] = acc == v * 200000;
+	fpu_done[i] = 1;
+	thread_exit();
+}
+
+static void
+test_fpu(void)
+{
+	thread_new(fpu_thread, 0, 100, 0);
+	thread_new(fpu_thread, 1, 100, 0);
+	for (unsigned n = 0; n < 200 && !(fpu_done[0] && fpu_done[1]); n++)
+		root_yield_at(100, 5);
+	check(fpu_done[0] && fpu_done[1] && fpu_ok[0] && fpu_ok[1], "kern/fpu-state-per-thread",
+	      "done %lu %lu ok %lu %lu", fpu_done[0], fpu_done[1], fpu_ok[0], fpu_ok[1]);
+}
+
+static uint64_t tls_blocks[2][2];
+static volatile uint64_t tls_seen[2];
+
+static void
+tls_thread(uint64_t i)
+{
+	uint64_t v;
+
+	writ_yield();
+	__asm__ volatile("mov %%fs:8, %0" : "=r"(v));
+	tls_seen[i] = v;
+	thread_exit();
+}
+
+static void
+test_tls(void)
+{
+	writ_word_t ctx[WRIT_CTX_COUNT];
+
+	for (unsigned i = 0; i < 2; i++) {
+		writ_cptr_t t = thread_new(tls_thread, i, 100, 0);
+
+		tls_blocks[i][1] = 0xabc0 + i;
+		writ_tcb_suspend(t);
+		writ_tcb_read_regs(t, ctx, WRIT_CTX_COUNT);
+		ctx[WRIT_CTX_FS_BASE] = (writ_word_t)tls_blocks[i];
+		writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT);
+	}
+	root_yield_at(100, 10);
+	check(tls_seen[0] == 0xabc0 && tls_seen[1] == 0xabc1, "kern/tls-per-thread",
+	      "threads saw %lx and %lx", tls_seen[0], tls_seen[1]);
+}
+
+/* ---- long operations ---- */
+
+static void
+test_long_revoke(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), cn = obj_new(WRIT_OBJ_CNODE, 12);
+	unsigned made = 0, preempted = 0;
+	long err;
+
+	for (unsigned i = 0; i < 4096; i++)
+		made += writ_cnode_copy(cn, i, 12, WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH, RW) == 0;
+	for (;;) {
+		const writ_word_t a[] = { ep, FULL_DEPTH };
+
+		err = writ_invoke(WRIT_SLOT_ROOT_CNODE, WRIT_LABEL_CNODE_REVOKE, a, 2, NULL, 0);
+		if (err != WRIT_E_PREEMPTED)
+			break;
+		preempted++;
+	}
+	writ_printf("# revoke of %u copies: preempted %u times\n", made, preempted);
+	check(made == 4096 && err == WRIT_OK, "kern/long-revoke-completes", "made %u err %s",
+	      made, writ_error_name((int)err));
+	check_err(writ_cnode_delete(cn, 17, 12), WRIT_OK, "kern/long-revoke-emptied");
 }
 
 void
 tests_run(void)
 {
 	test_bootinfo();
+	test_retype_each_type();
+	test_retype_errors();
+	test_cnode_ops();
+	test_invalid_caps();
+	test_map_unmap();
+	test_vm_fault();
+	test_unknown_syscall();
+	test_privileged();
+	test_mcp();
+	test_priorities();
+	test_preemption();
+	test_register_preservation();
+	test_stack_alignment();
+	test_fpu();
+	test_tls();
+	test_long_revoke();
 }

@@ -82,16 +82,26 @@ writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		      pivot_depth, src_root, src, src_depth, dest_badge, pivot_badge);
 }
 
+/* Delete and Revoke stop when an interrupt is due (WRIT_E_PREEMPTED); we call again,
+ * and the kernel continues where it stopped. */
 long
 writ_cnode_delete(writ_cptr_t root, writ_word_t index, unsigned depth)
 {
-	return INVOKE(root, WRIT_LABEL_CNODE_DELETE, index, depth);
+	long err;
+
+	while ((err = INVOKE(root, WRIT_LABEL_CNODE_DELETE, index, depth)) == WRIT_E_PREEMPTED)
+		;
+	return err;
 }
 
 long
 writ_cnode_revoke(writ_cptr_t root, writ_word_t index, unsigned depth)
 {
-	return INVOKE(root, WRIT_LABEL_CNODE_REVOKE, index, depth);
+	long err;
+
+	while ((err = INVOKE(root, WRIT_LABEL_CNODE_REVOKE, index, depth)) == WRIT_E_PREEMPTED)
+		;
+	return err;
 }
 
 long
