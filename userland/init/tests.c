@@ -269,8 +269,10 @@ priv_thread(uint64_t kind)
 		__asm__ volatile("cli");
 	else if (kind == 1)
 		__asm__ volatile("hlt");
-	else
+	else if (kind == 2)
 		__asm__ volatile("mov %0, %%cr3" : : "r"(0ul));
+	else
+		__asm__ volatile("inb $0x80, %%al" : : : "rax");	/* no IOPL, no bitmap */
 	thread_exit();
 }
 
@@ -278,10 +280,11 @@ static void
 test_privileged(void)
 {
 	static const char *const names[] = { "kern/user-cli-faults", "kern/user-hlt-faults",
-					     "kern/user-mov-cr3-faults" };
+					     "kern/user-mov-cr3-faults",
+					     "kern/user-port-io-faults" };
 	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
 
-	for (unsigned k = 0; k < 3; k++) {
+	for (unsigned k = 0; k < 4; k++) {
 		struct writ_msg m = { 0 };
 		writ_cptr_t t = thread_new(priv_thread, k, 100, ep);
 		long err = writ_recv(ep, &m);
@@ -292,6 +295,119 @@ test_privileged(void)
 		      writ_msginfo_label(m.info), vector);
 		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
 	}
+}
+
+static void
+test_ioport_ranges(void)
+{
+	writ_cptr_t p = slot_alloc();
+	uint32_t v;
+
+	check_err(writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, 0x80, 0x80, WRIT_SLOT_ROOT_CNODE, p,
+				    FULL_DEPTH), WRIT_OK, "kern/ioport-issue");
+	check_err(writ_ioport_out(p, 1, 0x80, 0x5a), WRIT_OK, "kern/ioport-out8-in-range");
+	check_err(writ_ioport_in(p, 1, 0x81, &v), WRIT_E_RANGE, "kern/ioport-past-range");
+	check_err(writ_ioport_in(p, 2, 0x80, &v), WRIT_E_RANGE, "kern/ioport-wide-past-range");
+	check_err(writ_ioport_out(p, 4, 0x7f, 0), WRIT_E_RANGE, "kern/ioport-below-range");
+	check_err(writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, 0x90, 0x10000, WRIT_SLOT_ROOT_CNODE,
+				    slot_alloc(), FULL_DEPTH), WRIT_E_RANGE,
+		  "kern/ioport-issue-bad-range");
+	check_err(writ_ioport_issue(p, 0x80, 0x80, WRIT_SLOT_ROOT_CNODE, slot_alloc(),
+				    FULL_DEPTH), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/ioport-issue-needs-control");
+}
+
+static void
+test_ipc_buffer_config(void)
+{
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0), ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t dev = slot_alloc(), f = obj_new(WRIT_OBJ_FRAME_4K, 0);
+
+	check_err(writ_tcb_configure(t, 0, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE,
+				     0x10000, ep), WRIT_E_INVALID_CAP,
+		  "kern/ipc-buffer-not-a-frame");
+	check_err(writ_untyped_retype(init.device, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0,
+				      0, dev, 1), WRIT_OK, "kern/device-frame-retype");
+	check_err(writ_tcb_configure(t, 0, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE,
+				     0x10000, dev), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/ipc-buffer-device-frame-refused");
+	check_err(writ_tcb_configure(t, 0, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE,
+				     0x10008, f), WRIT_E_ALIGNMENT, "kern/ipc-buffer-misaligned");
+	check_err(writ_tcb_configure(t, ep, WRIT_SLOT_ROOT_TCB, 0, 0, 0, 0), WRIT_E_INVALID_CAP,
+		  "kern/configure-cspace-not-cnode");
+	check_err(writ_tcb_configure(t, ep, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE,
+				     0x10000, f), WRIT_OK, "kern/configure-ok");
+}
+
+/* Deleting the only capability to a mapped frame takes the mapping with it. */
+static void
+test_frame_delete_unmaps(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), f;
+	volatile uint64_t *p = page_new(&f);
+	struct writ_msg m = { 0 };
+	writ_cptr_t t;
+	long err;
+
+	*p = 77;
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH), WRIT_OK,
+		  "kern/frame-delete");
+	t = thread_new(fault_thread, (uint64_t)p, 100, ep);
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_ADDR] == (uint64_t)p, "kern/frame-delete-unmaps",
+	      "label %lu addr %lx", writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+}
+
+/*
+ * A thread in a second address space: its code is six bytes that load a word of ours
+ * (mov rax, [abs64]; ud2). The word is not mapped there, so it faults, and the fault
+ * names the address: it cannot read our memory.
+ */
+static void
+test_second_address_space(void)
+{
+	writ_cptr_t pml4 = obj_new(WRIT_OBJ_PML4, 0), pdpt = obj_new(WRIT_OBJ_PDPT, 0);
+	writ_cptr_t pd = obj_new(WRIT_OBJ_PD, 0), pt = obj_new(WRIT_OBJ_PT, 0);
+	writ_cptr_t code_cap, code_copy = slot_alloc(), ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0);
+	uint8_t *code = page_new(&code_cap);
+	uint64_t target = (uint64_t)&shared_word, at = 0x400000000ull;
+	writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+	struct writ_msg m = { 0 };
+	long err;
+
+	code[0] = 0x48;
+	code[1] = 0xa1;
+	for (unsigned i = 0; i < 8; i++)
+		code[2 + i] = (uint8_t)(target >> (8 * i));
+	code[10] = 0x0f;
+	code[11] = 0x0b;
+	err = writ_page_table_map(pdpt, pml4, at) | writ_page_table_map(pd, pml4, at) |
+	      writ_page_table_map(pt, pml4, at) |
+	      writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, code_copy, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+			      code_cap, FULL_DEPTH, WRIT_RIGHT_READ | WRIT_RIGHT_EXEC) |
+	      writ_frame_map(code_copy, pml4, at, WRIT_RIGHT_READ | WRIT_RIGHT_EXEC,
+			     WRIT_MAP_WRITE_BACK) |
+	      writ_tcb_configure(t, ep, WRIT_SLOT_ROOT_CNODE, 0, pml4, 0, 0) |
+	      writ_tcb_set_priority(t, WRIT_SLOT_ROOT_TCB, 100);
+	check_err(err, WRIT_OK, "kern/second-vspace-built");
+	check_err(writ_page_table_map(pt, pml4, at), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/page-table-map-twice");
+	ctx[WRIT_CTX_RIP] = at;
+	ctx[WRIT_CTX_RFLAGS] = 0x202;
+	check_err(writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT), WRIT_OK,
+		  "kern/second-vspace-thread-start");
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_ADDR] == target && m.mr[WRIT_VM_FAULT_IP] == at,
+	      "kern/second-vspace-isolated", "label %lu addr %lx ip %lx",
+	      writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR], m.mr[WRIT_VM_FAULT_IP]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, pml4, FULL_DEPTH), WRIT_OK,
+		  "kern/vspace-delete");
+	check_err(writ_frame_unmap(code_copy), WRIT_OK, "kern/unmap-after-vspace-gone");
 }
 
 /* ---- scheduling ---- */
@@ -521,6 +637,10 @@ tests_run(void)
 	test_vm_fault();
 	test_unknown_syscall();
 	test_privileged();
+	test_ioport_ranges();
+	test_ipc_buffer_config();
+	test_frame_delete_unmaps();
+	test_second_address_space();
 	test_mcp();
 	test_priorities();
 	test_preemption();
