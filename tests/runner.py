@@ -194,41 +194,68 @@ def bench_line(name, value, unit, accel):
     print("bench %s %s %s accel=%s" % (name, value, unit, accel), flush=True)
 
 
+def first_match(log, pattern):
+    for line in log:
+        m = re.search(pattern, line)
+        if m:
+            return m
+    return None
+
+
+def bench_boots(ctx):
+    """Wall time to the kernel banner and to the root task's first line (tcg)."""
+    iso = ctx.iso("release", "bench", [(ctx.init_elf("release"), "init")])
+    for uefi, runs in ((False, 7), (True, 3)):
+        banner, root = [], []
+        for _ in range(runs):
+            b = qemu.boot(iso, timeout=120, uefi=uefi, until_line="init: root task up")
+            if b.banner_s is None or b.until_s is None:
+                print("# boot did not reach the root task: " + b.describe())
+                return False
+            banner.append(b.banner_s * 1000)
+            root.append(b.until_s * 1000)
+        fw = "uefi" if uefi else "bios"
+        bench_line("boot/%s-qemu-start-to-banner" % fw, "%.0f" % statistics.median(banner),
+                   "ms", "tcg")
+        bench_line("boot/%s-qemu-start-to-root-task" % fw, "%.0f" % statistics.median(root),
+                   "ms", "tcg")
+    return True
+
+
+def bench_in_vm(ctx):
+    """The root task's benchmarks and the boot's instruction counts (tcg-icount)."""
+    iso = ctx.iso("release", "bench", [(ctx.init_elf("release"), "init")])
+    b = qemu.boot(iso, timeout=600, accel="tcg-icount")
+    banner = first_match(b.log, r"boot: (\d+) TSC ticks from kernel entry to banner")
+    root = first_match(b.log, r"init: (\d+) TSC ticks from kernel entry to the root task")
+    if not banner or not root or b.guest_exit != qemu.EXIT_PASS:
+        print("# the benchmark boot failed: " + b.describe())
+        print("\n".join("# " + l for l in b.log[-20:]))
+        return False
+    bench_line("boot/kernel-entry-to-banner", banner.group(1), "instructions", "tcg-icount")
+    bench_line("boot/kernel-entry-to-root-task", root.group(1), "instructions", "tcg-icount")
+    for line in b.log:
+        if line.startswith("bench "):
+            print(line + " accel=tcg-icount", flush=True)
+    return True
+
+
 def cmd_bench(args):
+    ok = True
     with tempfile.TemporaryDirectory(prefix="writ-bench-") as scratch:
         ctx = Context(scratch)
-        iso = ctx.iso("release", "exit")
-        for uefi, runs in ((False, 7), (True, 3)):
-            times = []
-            for _ in range(runs):
-                b = qemu.boot(iso, timeout=120, uefi=uefi, until_banner=True)
-                if b.banner_s is None:
-                    print("# boot did not reach the banner: " + b.describe())
-                    return 1
-                times.append(b.banner_s * 1000)
-            bench_line("boot/%s-qemu-start-to-banner" % ("uefi" if uefi else "bios"),
-                       "%.0f" % statistics.median(times), "ms", "tcg")
-        counts = []
-        for _ in range(3):
-            b = qemu.boot(iso, timeout=120, accel="tcg-icount")
-            m = [re.search(r"boot: (\d+) TSC ticks from kernel entry to banner", l)
-                 for l in b.log]
-            m = [x for x in m if x]
-            if not m:
-                print("# icount boot printed no TSC figure: " + b.describe())
-                return 1
-            counts.append(int(m[0].group(1)))
-        bench_line("boot/kernel-entry-to-banner", int(statistics.median(counts)),
-                   "instructions", "tcg-icount")
+        ok &= bench_boots(ctx)
+        ok &= bench_in_vm(ctx)
     for result in map(run_host_test, host_tests({"bench"})):
         name, rc, lines, timed_out = result
         for line in lines:
             if line.startswith("bench "):
                 print(line, flush=True)
         if rc != 0 or timed_out:
+            ok = False
             print("# %s failed (status %s)" % (name, rc))
             print("\n".join("# " + l for l in lines[-20:]))
-    return 0
+    return 0 if ok else 1
 
 
 # ---- run ---------------------------------------------------------------------------

@@ -248,6 +248,7 @@ fill_bootinfo(const struct mb2_info *mb)
 	bi->version = 1;
 	bi->root_cnode_radix = ROOT_RADIX;
 	bi->ipc_buffer_vaddr = WRIT_ROOT_IPC_BUFFER;
+	bi->boot_tsc = boot_entry_tsc;
 	if (mb->rsdp_offset)
 		bi->rsdp_paddr = boot_info_phys + mb->rsdp_offset;
 	if (mb->has_framebuffer) {

@@ -1,7 +1,8 @@
 /*
  * The four functions a freestanding C compiler may call on its own (for struct copies and
- * initialisers), plus the few string helpers the kernel uses. Byte loops: the kernel
- * copies little, and -mgeneral-regs-only rules out the vector versions anyway.
+ * initialisers), plus the few string helpers the kernel uses. memset and memcpy are the
+ * string instructions, which modern CPUs run at full speed for long runs (object zeroing
+ * at retype is the kernel's only bulk work); -mgeneral-regs-only rules out vector code.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,21 +12,25 @@
 void *
 memset(void *d, int c, size_t n)
 {
-	uint8_t *p = d;
+	void *p = d;
+	uint64_t word = 0x0101010101010101ull * (uint8_t)c;
 
-	while (n--)
-		*p++ = (uint8_t)c;
+	/* Whole words when we can (objects are aligned): an eighth of the iterations. */
+	if ((uintptr_t)d % 8 == 0 && n % 8 == 0) {
+		n /= 8;
+		__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(word) : "memory");
+		return d;
+	}
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(word) : "memory");
 	return d;
 }
 
 void *
 memcpy(void *restrict d, const void *restrict s, size_t n)
 {
-	uint8_t *dp = d;
-	const uint8_t *sp = s;
+	void *dp = d;
 
-	while (n--)
-		*dp++ = *sp++;
+	__asm__ volatile("rep movsb" : "+D"(dp), "+S"(s), "+c"(n) : : "memory");
 	return d;
 }
 

@@ -142,8 +142,9 @@ class Monitor:
 
 
 def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False,
-         on_hold=None):
-    """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner.
+         on_hold=None, until_line=None):
+    """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner;
+    with until_line, at the first line containing that text (its time in Boot.until_s).
 
     on_hold(monitor, lines): called when a `hold` test boot waits on COM1; the guest is then
     sent a byte and leaves QEMU through isa-debug-exit as usual.
@@ -158,7 +159,7 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
                             stderr=subprocess.STDOUT, start_new_session=True)
     _live.add(proc.pid)
     deadline = start + timeout
-    lines, banner_s, timed_out = [], None, False
+    lines, banner_s, until_s, timed_out = [], None, None, False
     os.set_blocking(proc.stdout.fileno(), False)
     buf = b""
     try:
@@ -176,6 +177,9 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
                     banner_s = time.monotonic() - start
                     if until_banner:
                         raise StopIteration
+                if until_line and until_s is None and until_line in text:
+                    until_s = time.monotonic() - start
+                    raise StopIteration
                 if on_hold and text.startswith("# holding:"):
                     on_hold(monitor, lines)
                     proc.stdin.write(b"x")
@@ -190,7 +194,9 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
         shutil.rmtree(tmp, ignore_errors=True)
     if buf:
         lines.append(buf.decode("utf-8", "replace"))
-    return Boot(lines, status, timed_out, banner_s, time.monotonic() - start)
+    result = Boot(lines, status, timed_out, banner_s, time.monotonic() - start)
+    result.until_s = until_s
+    return result
 
 
 def _read_some(proc, deadline):

@@ -20,6 +20,8 @@ writ_cptr_t slot_alloc(void);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void check_err(long got, long want, const char *name);
 void tests_run(void);
+void bench_run(void);
+bool cmdline_has(const char *word);
 
 extern writ_cptr_t limbo_ep;
 writ_cptr_t obj_new(unsigned type, unsigned size_bits);

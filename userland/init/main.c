@@ -68,9 +68,36 @@ find_memory(void)
 	}
 }
 
+/* Is `word` one of the space-separated words of the kernel command line? */
+bool
+cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = init.bi->cmdline; *s;) {
+		while (*s == ' ')
+			s++;
+		if (memcmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
+			return true;
+		while (*s && *s != ' ')
+			s++;
+	}
+	return false;
+}
+
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 int
 writ_main(struct writ_bootinfo *bi)
 {
+	uint64_t start = rdtsc();
 	writ_cptr_t serial, exit_port;
 
 	init.bi = bi;
@@ -86,7 +113,13 @@ writ_main(struct writ_bootinfo *bi)
 	writ_console_init(serial, exit_port);
 	writ_printf("init: root task up: %u untyped, slots from %u, command line '%s'\n",
 		    bi->n_untyped, bi->first_empty_slot, bi->cmdline);
+	writ_printf("init: %lu TSC ticks from kernel entry to the root task\n",
+		    start - bi->boot_tsc);
 	find_memory();
+	if (cmdline_has("bench")) {
+		bench_run();
+		writ_exit_qemu(EXIT_PASS);
+	}
 	tests_run();
 	writ_printf("# init: %u test failures\n", init.failures);
 	writ_exit_qemu(init.failures ? EXIT_FAIL : EXIT_PASS);

@@ -506,6 +506,7 @@ struct writ_bootinfo {
 	uint32_t first_page_table_slot; /* its page tables, PDPT/PD/PT, consecutive */
 	uint32_t n_page_tables;
 	uint32_t reserved0;
+	writ_word_t boot_tsc;           /* the TSC at kernel entry (instructions under icount) */
 	writ_word_t ipc_buffer_vaddr;
 	writ_word_t rsdp_paddr;         /* 0 if none */
 	writ_word_t fb_paddr;           /* 0 if none */

@@ -1,0 +1,193 @@
+/*
+ * Kernel-core benchmarks, run by the root task when the command line says `bench`.
+ * Each figure is the median of many rounds of rdtsc deltas; under QEMU's
+ * -icount shift=0 the TSC advances by one per instruction, so the figures are exact
+ * instruction counts (kernel and user together). Lines read
+ * `bench kern/NAME VALUE instructions`; the runner adds the accel= field it knows.
+ */
+#include <writ/writ.h>
+
+#include "init.h"
+
+#define ROUNDS 2001
+
+static uint64_t samples[ROUNDS];
+
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static uint64_t
+median(uint64_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)	/* insertion sort: n is small */
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			uint64_t t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+static uint64_t tsc_overhead;
+
+static void
+report(const char *name, uint64_t *v, unsigned n)
+{
+	uint64_t m = median(v, n);
+
+	writ_printf("bench kern/%s %lu instructions\n", name, m > tsc_overhead ? m - tsc_overhead : 0);
+}
+
+static void
+bench_overhead(void)
+{
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		samples[i] = rdtsc() - t0;
+	}
+	tsc_overhead = median(samples, ROUNDS);
+}
+
+static void
+bench_null_syscall(void)
+{
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		writ_yield();
+		samples[i] = rdtsc() - t0;
+	}
+	report("null-syscall", samples, ROUNDS);
+}
+
+static void
+bench_map(void)
+{
+	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	uint64_t va = va_alloc();
+	static uint64_t unmap[ROUNDS];
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc(), t1;
+
+		writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, va, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE,
+			       WRIT_MAP_WRITE_BACK);
+		t1 = rdtsc();
+		writ_frame_unmap(f);
+		samples[i] = t1 - t0;
+		unmap[i] = rdtsc() - t0;
+	}
+	report("map-4k-page", samples, ROUNDS);
+	report("map-unmap-4k-page", unmap, ROUNDS);
+}
+
+static void
+bench_thread_lifecycle(void)
+{
+	writ_cptr_t ut = obj_new(WRIT_OBJ_UNTYPED, 16), s = slot_alloc();
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 201; i++) {
+		uint64_t t0 = rdtsc();
+
+		writ_untyped_retype(ut, WRIT_OBJ_TCB, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1);
+		writ_tcb_configure(s, 0, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE, 0, 0);
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, s, FULL_DEPTH);
+		samples[n++] = rdtsc() - t0;
+		writ_cnode_revoke(WRIT_SLOT_ROOT_CNODE, ut, FULL_DEPTH);	/* memory back */
+	}
+	report("thread-create-destroy", samples, n);
+}
+
+static void
+yield_thread(uint64_t unused)
+{
+	(void)unused;
+	for (;;)
+		writ_yield();
+}
+
+static void
+bench_context_switch(void)
+{
+	writ_cptr_t t = thread_new(yield_thread, 0, 100, 0);
+
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 100);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		writ_yield();		/* to the other thread, which yields back */
+		samples[i] = rdtsc() - t0;
+	}
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	report("yield-round-trip-2-threads", samples, ROUNDS);
+}
+
+static volatile uint64_t fault_samples[ROUNDS];
+static volatile unsigned fault_n;
+
+static void
+faulter_thread(uint64_t unused)
+{
+	(void)unused;
+	for (;;) {
+		uint64_t t0 = rdtsc();
+		long r;
+
+		__asm__ volatile("syscall" : "=a"(r) : "a"(39L) : "rcx", "r11", "memory");
+		if (fault_n < ROUNDS)
+			fault_samples[fault_n++] = rdtsc() - t0;
+	}
+}
+
+static void
+bench_fault_round_trip(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	struct writ_msg m = { 0 };
+	writ_cptr_t t;
+
+	t = thread_new(faulter_thread, 0, 200, ep);
+	writ_recv(ep, &m);
+	while (fault_n < ROUNDS) {
+		/* Resume it unchanged: label 0, no registers written back. */
+		m.info = writ_msginfo(0, 0, 0);
+		writ_reply_recv(ep, &m);
+	}
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	for (unsigned i = 0; i < ROUNDS; i++)
+		samples[i] = fault_samples[i];
+	report("fault-round-trip", samples, ROUNDS);
+}
+
+static void
+bench_revoke(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), cn = obj_new(WRIT_OBJ_CNODE, 12);
+	uint64_t t0;
+
+	for (unsigned i = 0; i < 4096; i++)
+		writ_cnode_copy(cn, i, 12, WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH,
+				WRIT_RIGHT_READ | WRIT_RIGHT_WRITE);
+	t0 = rdtsc();
+	writ_cnode_revoke(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH);
+	samples[0] = (rdtsc() - t0) / 4096;
+	writ_printf("bench kern/revoke-per-cap %lu instructions\n", samples[0]);
+}
+
+void
+bench_run(void)
+{
+	bench_overhead();
+	bench_null_syscall();
+	bench_map();
+	bench_thread_lifecycle();
+	bench_context_switch();
+	bench_fault_round_trip();
+	bench_revoke();
+}
