@@ -281,6 +281,8 @@ test_copy_mint(void)
 	ERR("issue-irq-out-of-range", cte_insert_issued(CS, S(32), S(30), &(struct cap){
 		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, 0).w0, 300 }),
 	    WRIT_E_RANGE);
+	ERR("issue-dest-occupied", cte_insert_issued(CS, S(31), S(30), &(struct cap){
+		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 5 }), WRIT_E_DELETE_FIRST);
 	ERR("issue-wrong-type", cte_insert_issued(CS, S(32), S(30), &(struct cap){
 		cap_make(WRIT_OBJ_IOPORT, 0, 0, 0, 0).w0, 0 }), WRIT_E_INVALID_ARGUMENT);
 	ERR("issue-from-non-control", cte_insert_issued(CS, S(32), S(1), &(struct cap){
@@ -494,7 +496,7 @@ test_window(void)
 	    WRIT_E_RANGE);
 	expect_ok("window-endpoint-outside", ut_retype(CS, S(1), WRIT_OBJ_ENDPOINT, 0,
 						       &W.boot, 2, 1));
-	ERR("issue-dest-occupied", cte_insert_issued(CS, S(2), S(1), &(struct cap){
+	ERR("issue-from-untyped", cte_insert_issued(CS, S(2), S(1), &(struct cap){
 		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 1 }), WRIT_E_INVALID_CAP);
 	ERR("mutate-src-empty", cte_mutate(CS, S(3), S(4), 0, 0), WRIT_E_INVALID_CAP);
 	ERR("mutate-dest-occupied", cte_mutate(CS, S(1), S(2), 0, 0), WRIT_E_DELETE_FIRST);
