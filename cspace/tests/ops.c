@@ -545,6 +545,26 @@ sim_finish(struct sim *s, int (*fn)(struct cspace *, struct cte *), struct cte *
 	return e;
 }
 
+/*
+ * A revoke whose own capability was deleted by a CNode teardown returns as soon as it
+ * sees that, possibly leaving the teardown to a later Delete of the zombie's slot:
+ * the model's revoke finishes teardowns at once, so finish the library's here.
+ */
+static int
+sim_drain_zombies(struct sim *s)
+{
+	struct cte *L = s->w.mem;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (cap_type(&L[i].cap) == CAP_ZOMBIE) {
+			snprintf(s->last + strlen(s->last), sizeof(s->last) - strlen(s->last),
+				 " +zombie %zu", i);
+			if (sim_finish(s, cte_delete, &L[i]) != WRIT_OK)
+				return -1;
+		}
+	return WRIT_OK;
+}
+
 static bool
 sim_run(struct sim *s, struct gen *g, unsigned op, int a, int b, int c)
 {
@@ -592,6 +612,8 @@ sim_run(struct sim *s, struct gen *g, unsigned op, int a, int b, int c)
 		snprintf(s->last, sizeof(s->last), "revoke %d", a);
 		order_n = (int)lib_preorder(s, a, order);
 		le = sim_finish(s, cte_revoke, &L[a]);
+		if (le == WRIT_OK)
+			le = sim_drain_zombies(s);
 		m_revoke(s, a, order, (size_t)order_n);
 		me = WRIT_OK;
 		break;

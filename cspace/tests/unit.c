@@ -445,6 +445,38 @@ test_cnode_teardown(void)
 		"finalised %lu", W.env.finalised_type[WRIT_OBJ_CNODE]);
 }
 
+static bool revoke_stepwise(struct cte *root, const char *name, unsigned long *steps);
+
+/* Revoking an untyped whose CNode holds the untyped's own capability. */
+static void
+test_revoke_self_held(void)
+{
+	struct cte *c;
+	unsigned long steps;
+	bool ok;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_UNTYPED, 12, 1, 1);                 /* S(1): sub-untyped */
+	ut_retype(CS, S(1), WRIT_OBJ_CNODE, 3, &W.boot, 2, 1);
+	ut_retype(CS, S(1), WRIT_OBJ_ENDPOINT, 0, &W.boot, 3, 2);
+	c = cnode_slots(&S(2)->cap);
+	cte_move(CS, &c[5], S(1));                      /* the untyped, inside its CNode */
+	cte_move(CS, &c[6], S(3));
+	world_check(&W, "self-held-setup");
+	ok = revoke_stepwise(&c[5], "revoke-self-held-step", &steps);
+	t_check(ok && cte_is_empty(&c[5]) && W.env.finalised_type[WRIT_OBJ_ENDPOINT] == 2,
+		"revoke-root-deleted-by-teardown", "endpoints %lu",
+		W.env.finalised_type[WRIT_OBJ_ENDPOINT]);
+	/* The revoked cap is gone; a teardown cut short waits, as a zombie, in the slot
+	 * that held the CNode's last capability, under the parent untyped. */
+	t_check(cap_type(&S(2)->cap) == CAP_ZOMBIE && cdt_parent(CS, S(2)) == W.ut,
+		"revoke-leaves-zombie-reachable", "type %u", cap_type(&S(2)->cap));
+	ok = revoke_stepwise(W.ut, "revoke-self-held-finish", &steps);
+	t_check(ok && cte_is_empty(S(2)) && W.env.finalised_type[WRIT_OBJ_CNODE] == 1 &&
+		W.ut->first == 0, "revoke-parent-finishes-zombie", "cnodes %lu",
+		W.env.finalised_type[WRIT_OBJ_CNODE]);
+}
+
 /* A teardown left unfinished leaves a zombie: pinned, then adopted and finished. */
 static void
 test_zombie(void)
@@ -626,6 +658,7 @@ main(void)
 	test_cnode_teardown();
 	test_revoke();
 	test_zombie();
+	test_revoke_self_held();
 	test_window();
 	test_checker();
 	world_free(&W);
