@@ -299,7 +299,7 @@ cap_fields_check(const struct cap *c)
 	case WRIT_OBJ_IOPORT_CONTROL:
 		return a == 0 && c->w1 == 0 ? WRIT_OK : WRIT_E_INVALID_ARGUMENT;
 	case WRIT_OBJ_IRQ_HANDLER:
-		return a == 0 && c->w1 < 256 ? WRIT_OK : WRIT_E_RANGE;
+		return a == 0 && c->w1 < CAP_IRQ_LINES ? WRIT_OK : WRIT_E_RANGE;
 	case WRIT_OBJ_IOPORT:
 		if (a != 0 || c->w1 >> 32 != 0)
 			return WRIT_E_INVALID_ARGUMENT;

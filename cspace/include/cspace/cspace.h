@@ -69,6 +69,7 @@ _Static_assert(sizeof(struct cap) == 16, "a capability is two words");
 #define CAP_ADDR_SHIFT   16             /* address bit 4 lands on w0 bit 20 */
 #define CAP_ADDR_LOW     0xfffffull     /* w0 bits below the address */
 #define CAP_UT_DEVICE    0x40u
+#define CAP_IRQ_LINES    256            /* IRQ handler numbers: x86 vectors */
 #define CAP_ZOMBIE_TOP   0x40u
 
 _Static_assert(WRIT_OBJ_COUNT <= CAP_ZOMBIE, "zombie type is outside the ABI range");
