@@ -512,8 +512,58 @@ test_zombie(void)
 	fin = W.env.finalised;
 	/* Deleting C2's last cap tears C2 down, meets the abandoned zombie, adopts it. */
 	expect_ok("zombie-adopted", cte_delete(CS, S(2)));
-	t_check(W.env.finalised - fin == 3 && W.env.finalised_type[WRIT_OBJ_CNODE] == 2,
+	t_check(W.env.finalised - fin == 2 && W.env.finalised_type[WRIT_OBJ_CNODE] == 2,
 		"zombie-adopted-finished", "finalised %lu more", W.env.finalised - fin);
+}
+
+/* A TCB's own slots are emptied when its last capability goes. */
+static void
+test_tcb(void)
+{
+	struct cte *t, *c;
+	unsigned long steps = 0;
+	bool first_ok = true;
+	int e;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_TCB, 0, 1, 1);
+	mk(WRIT_OBJ_CNODE, 2, 2, 1);
+	mk(WRIT_OBJ_ENDPOINT, 0, 3, 1);
+	t = (struct cte *)cap_addr(&S(1)->cap);
+	c = cnode_slots(&S(2)->cap);
+	cte_copy(CS, &c[1], S(3), WRIT_RIGHT_WRITE);
+	expect_ok("tcb-slot-copy", cte_copy(CS, &t[0], S(2), WRIT_RIGHTS_ALL));
+	expect_ok("tcb-slot-move", cte_move(CS, &t[3], S(3)));
+	cte_delete(CS, S(2));                   /* the TCB holds the CNode's last cap */
+	cte_copy(CS, &t[7], S(1), WRIT_RIGHTS_ALL);     /* and a cap to itself */
+	world_check(&W, "tcb-setup");
+	expect_ok("tcb-not-last", cte_delete(CS, &t[7]));
+	t_check(W.env.finalised == 0, "tcb-held-elsewhere", "finalised early");
+	W.env.preempt_every = 1;
+	while ((e = cte_delete(CS, S(1))) == WRIT_E_PREEMPTED && steps++ < 100) {
+		first_ok &= W.env.finalised_type[WRIT_OBJ_TCB] == 1;
+		if (!world_check(&W, "tcb-step"))
+			break;
+		if (steps == 1)
+			t_check(cap_type(&S(1)->cap) == CAP_ZOMBIE &&
+				cap_object_kind(&S(1)->cap) == WRIT_OBJ_TCB, "tcb-zombie",
+				"type %u", cap_type(&S(1)->cap));
+	}
+	W.env.preempt_every = 0;
+	t_check(first_ok && steps > 0, "tcb-finalised-first",
+		"TCB not finalised before its slots were emptied");
+	t_check(e == WRIT_OK && W.env.finalised_type[WRIT_OBJ_TCB] == 1 &&
+		W.env.finalised_type[WRIT_OBJ_CNODE] == 1 &&
+		W.env.finalised_type[WRIT_OBJ_ENDPOINT] == 1 && cte_is_empty(S(1)) &&
+		W.ut->first == 0, "tcb-slots-emptied", "%s: tcb %lu cnode %lu ep %lu",
+		writ_error_name(e), W.env.finalised_type[WRIT_OBJ_TCB],
+		W.env.finalised_type[WRIT_OBJ_CNODE], W.env.finalised_type[WRIT_OBJ_ENDPOINT]);
+	/* Retype gives a TCB empty slots even over memory that held capabilities. */
+	memset((char *)W.mem + (1u << 16), 0xa5, 32u << CSPACE_TCB_SLOT_RADIX);
+	expect_ok("tcb-retype-zeroes-slots", mk(WRIT_OBJ_TCB, 0, 1, 1));
+	t = (struct cte *)cap_addr(&S(1)->cap);
+	t_check(cte_is_empty(&t[0]) && t[7].next == 0, "tcb-fresh-slots-empty",
+		"TCB slots not zeroed");
 }
 
 static void
@@ -659,6 +709,7 @@ main(void)
 	test_revoke();
 	test_zombie();
 	test_revoke_self_held();
+	test_tcb();
 	test_window();
 	test_checker();
 	world_free(&W);
