@@ -27,7 +27,7 @@
  *  I4 a child is either the same object as its parent, or an object made from it
  *     (untyped -> any, IRQ control -> IRQ handler, IOPort control -> IOPort);
  *  I5 empty slots have no links; every capability field is in its domain;
- *  I6 a zombie (a CNode being torn down) has no children.
+ *  I6 a zombie (a CNode or TCB whose slots are being emptied) has no children.
  *
  * Errors are enum writ_error from <writ/abi.h>. Every function validates what it is
  * given and, on error, changes nothing.

@@ -7,9 +7,9 @@
  * step" on demand, counting finalisations). Each receives the `env` pointer the caller
  * stored in struct cspace, so one process can host several independent cspaces.
  *
- * Re-entrancy: cspace_env_finalise() is called after the slot has been emptied and the
- * derivation tree relinked, so the hook may itself call cte_delete() (a TCB teardown
- * deleting the capabilities the TCB holds, for example).
+ * Re-entrancy: cspace_env_finalise() is called with the tree consistent (the slot
+ * emptied and relinked, or turned into a zombie), so the hook may itself call
+ * cte_delete() on other capabilities.
  */
 #ifndef CSPACE_ENV_H
 #define CSPACE_ENV_H
@@ -31,6 +31,9 @@ bool cspace_env_preempt(void *env);
  * Called once when the last capability to an object is deleted, with a copy of that
  * capability (type, address and type-specific fields), so the kernel can tear the
  * object down. Not called for untyped memory, which has nothing to tear down.
+ * For objects with capability slots (CNode, TCB) it is called when the last
+ * capability becomes a zombie, before cspace/ empties those slots: stop the thread
+ * here, but leave the slots alone; the memory stays reserved until they are empty.
  */
 void cspace_env_finalise(void *env, const struct cap *cap);
 
