@@ -8,8 +8,10 @@
  * stored in struct cspace, so one process can host several independent cspaces.
  *
  * Re-entrancy: cspace_env_finalise() is called with the tree consistent (the slot
- * emptied and relinked, or turned into a zombie), so the hook may itself call
- * cte_delete() on other capabilities.
+ * emptied and relinked, or turned into a zombie) and may read any capability, but
+ * must not create, move or delete capabilities: a delete from inside a teardown could
+ * adopt the zombie being driven. Capabilities an object holds live in its own slots
+ * (CNode, TCB), which cspace/ empties itself.
  */
 #ifndef CSPACE_ENV_H
 #define CSPACE_ENV_H
