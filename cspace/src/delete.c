@@ -122,6 +122,7 @@ cte_delete(struct cspace *cs, struct cte *slot)
 {
 	bool final;
 
+	CS_ASSERT_SLOT(cs, slot);
 	if (cte_is_empty(slot))
 		return WRIT_OK;
 	if (cap_type(&slot->cap) == CAP_ZOMBIE) {
@@ -145,6 +146,7 @@ cte_delete(struct cspace *cs, struct cte *slot)
 int
 cte_revoke(struct cspace *cs, struct cte *slot)
 {
+	CS_ASSERT_SLOT(cs, slot);
 	if (cte_is_empty(slot))
 		return WRIT_OK;
 	while (slot->first != 0) {

@@ -57,6 +57,11 @@ mask_bits(unsigned n)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
+/* Slots come from lookups the kernel made: a stray pointer is a kernel bug. */
+#define CS_ASSERT_SLOT(cs, s) \
+	CS_ASSERT(cs, cspace_window_holds(cs, (uintptr_t)(s), sizeof(struct cte)) && \
+		  (((uintptr_t)(s) - (cs)->base) & (sizeof(struct cte) - 1)) == 0)
+
 /* CDT primitives (cdt.c). */
 void cdt_insert_child(struct cspace *cs, struct cte *parent, struct cte *child);
 void cdt_unlink(struct cspace *cs, struct cte *slot);

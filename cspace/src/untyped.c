@@ -121,6 +121,7 @@ ut_retype(struct cspace *cs, struct cte *ut, unsigned type, unsigned size_bits,
 	unsigned obj_bits;
 	int err;
 
+	CS_ASSERT_SLOT(cs, ut);
 	err = ut_retype_check(cs, ut, type, size_bits, dest_cnode, offset, count, &start);
 	if (err != WRIT_OK)
 		return err;
