@@ -34,7 +34,7 @@ add_range(struct cte *slots, size_t count)
 		if (cap_type(c) == WRIT_OBJ_CNODE)
 			add_range(cnode_slots(c), (size_t)1 << cap_cnode_radix(c));
 		else if (cap_type(c) == WRIT_OBJ_TCB)
-			add_range(tcb_of_cap(c)->slots, TCB_SLOTS);
+			add_range(tcb_of_cap(c)->slots, 1u << CSPACE_TCB_SLOT_RADIX);
 	}
 }
 
@@ -45,7 +45,7 @@ debug_check_invariants(struct tcb *t)
 	int err;
 
 	n_ranges = 0;
-	add_range(t->slots, TCB_SLOTS);
+	add_range(t->slots, 1u << CSPACE_TCB_SLOT_RADIX);
 	err = cspace_check(&kern_cspace, ranges, n_ranges, &rep);
 	if (err != WRIT_OK)
 		kprintf("cspace check: %s at slot %p\n", rep.why, (const void *)rep.slot);

@@ -2,27 +2,19 @@
  * cap.c - what a capability names.
  *
  * Two capabilities name the same object when their kinds match (a zombie still names
- * its CNode), their addresses match, and so do the fields that tell objects apart at
+ * its CNode or TCB), their addresses match, and so do the fields that tell objects apart at
  * one address: CNode radix, untyped size, IRQ number, IOPort range. Rights, badges,
  * guards, watermarks and mapping words are properties of the capability, not of the
  * object.
  */
 #include "internal.h"
 
-static unsigned
-cap_kind(const struct cap *c)
-{
-	unsigned t = cap_type(c);
-
-	return t == CAP_ZOMBIE ? WRIT_OBJ_CNODE : t;
-}
-
 bool
 cap_same_object(const struct cap *a, const struct cap *b)
 {
-	unsigned kind = cap_kind(a);
+	unsigned kind = cap_object_kind(a);
 
-	if (kind != cap_kind(b) || kind == WRIT_OBJ_NULL)
+	if (kind != cap_object_kind(b) || kind == WRIT_OBJ_NULL)
 		return false;
 	if (cap_addr(a) != cap_addr(b))
 		return false;

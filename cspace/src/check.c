@@ -19,17 +19,11 @@ check_link(const struct cspace *cs, uint32_t i)
 	return i == 0 || (i <= cs->nslots && !cte_is_empty(cte_at(cs, i)));
 }
 
-static unsigned
-check_kind(const struct cap *c)
-{
-	return cap_type(c) == CAP_ZOMBIE ? WRIT_OBJ_CNODE : cap_type(c);
-}
-
 /* Bytes of memory the object occupies, 0 for objects without memory. */
 static uint64_t
 check_obj_size(const struct cap *c)
 {
-	unsigned k = check_kind(c);
+	unsigned k = cap_object_kind(c);
 	int bits;
 
 	if (k == WRIT_OBJ_UNTYPED)
@@ -51,9 +45,11 @@ check_fields(const struct cap *c)
 	if (t == WRIT_OBJ_CNODE || t == CAP_ZOMBIE) {
 		if (cap_cnode_radix(c) < 1 || cap_cnode_radix(c) > WRIT_CNODE_MAX_RADIX)
 			return "I5: CNode radix out of range";
+		if (t == CAP_ZOMBIE && !cap_type_has_slots(cap_object_kind(c)))
+			return "I6: zombie of an object without slots";
 		if (t == CAP_ZOMBIE)
 			return zombie_cursor(c) <= 1u << cap_cnode_radix(c) ? NULL :
-			       "I5: zombie cursor past its CNode";
+			       "I6: zombie cursor past its slots";
 		if (cap_cnode_guard_bits(c) + cap_cnode_radix(c) > 64)
 			return "I5: CNode guard and radix exceed 64 bits";
 		if ((cap_cnode_guard(c) & ~mask_bits(cap_cnode_guard_bits(c))) != 0)
@@ -107,7 +103,7 @@ check_slot(const struct cspace *cs, const struct cte *s, struct cspace_report *r
 static const char *
 check_pair(const struct cap *p, const struct cap *c)
 {
-	unsigned pk = check_kind(p), ck = check_kind(c);
+	unsigned pk = cap_object_kind(p), ck = cap_object_kind(c);
 
 	if (pk == WRIT_OBJ_UNTYPED) {
 		uint64_t off, size = check_obj_size(c);

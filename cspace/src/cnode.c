@@ -173,8 +173,11 @@ cte_derive(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights
 	   bool mint, writ_word_t word)
 {
 	struct cap c;
-	int err = cte_derive_check(dest, src, rights, mint, word, &c);
+	int err;
 
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, src);
+	err = cte_derive_check(dest, src, rights, mint, word, &c);
 	if (err != WRIT_OK)
 		return err;
 	if (cap_type(&c) == WRIT_OBJ_UNTYPED)
@@ -200,6 +203,8 @@ cte_mint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
 int
 cte_move(struct cspace *cs, struct cte *dest, struct cte *src)
 {
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, src);
 	if (cte_is_empty(src))
 		return WRIT_E_INVALID_CAP;
 	if (!cte_is_empty(dest))
@@ -237,6 +242,8 @@ cte_mutate(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights
 	struct cap c;
 	int err;
 
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, src);
 	if (cte_is_empty(src))
 		return WRIT_E_INVALID_CAP;
 	if (!cte_is_empty(dest))
@@ -257,6 +264,9 @@ cte_rotate(struct cspace *cs, struct cte *dest, struct cte *pivot, struct cte *s
 	struct cap pc, sc;
 	int err;
 
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, pivot);
+	CS_ASSERT_SLOT(cs, src);
 	if (cte_is_empty(pivot) || cte_is_empty(src))
 		return WRIT_E_INVALID_CAP;
 	if (pivot == src || pivot == dest)
@@ -299,7 +309,7 @@ cap_fields_check(const struct cap *c)
 	case WRIT_OBJ_IOPORT_CONTROL:
 		return a == 0 && c->w1 == 0 ? WRIT_OK : WRIT_E_INVALID_ARGUMENT;
 	case WRIT_OBJ_IRQ_HANDLER:
-		return a == 0 && c->w1 < 256 ? WRIT_OK : WRIT_E_RANGE;
+		return a == 0 && c->w1 < CAP_IRQ_LINES ? WRIT_OK : WRIT_E_RANGE;
 	case WRIT_OBJ_IOPORT:
 		if (a != 0 || c->w1 >> 32 != 0)
 			return WRIT_E_INVALID_ARGUMENT;
@@ -314,6 +324,7 @@ cte_insert_root(struct cspace *cs, struct cte *dest, const struct cap *cap)
 {
 	int err;
 
+	CS_ASSERT_SLOT(cs, dest);
 	if (!cte_is_empty(dest))
 		return WRIT_E_DELETE_FIRST;
 	if ((err = cap_fields_check(cap)) != WRIT_OK)
@@ -332,6 +343,8 @@ cte_insert_issued(struct cspace *cs, struct cte *dest, struct cte *control,
 	unsigned want;
 	int err;
 
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, control);
 	if (cte_is_empty(control))
 		return WRIT_E_INVALID_CAP;
 	switch (cap_type(&control->cap)) {

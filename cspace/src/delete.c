@@ -6,13 +6,15 @@
  * page-table capability that was not the last goes to cspace_env_released() instead, so
  * the kernel can remove the mapping that capability owned.
  *
- * A CNode cannot simply vanish: its slots hold capabilities linked into the tree, and
- * its memory will be retyped again. So deleting the last capability to a CNode turns
- * that capability, in place, into a zombie: a capability that still names the CNode
- * (so the CNode is not final twice), has no children, cannot be copied or moved, and
- * records a cursor, the next slot of its CNode to empty. Emptying a slot may meet the
- * last capability to another CNode, which becomes a zombie in turn: a chain of nested
- * teardowns. Each zombie below the top records its parent zombie (the one whose CNode
+ * An object with capability slots (a CNode, or a TCB's first 2^CSPACE_TCB_SLOT_RADIX
+ * slots) cannot simply vanish: its slots hold capabilities linked into the tree, and
+ * its memory will be retyped again. So deleting the last capability to one finalises
+ * the object (the kernel stops a thread there) and turns that capability, in place,
+ * into a zombie: a capability that still names the object (so it is not final twice,
+ * and its memory stays reserved under its untyped), has no children, cannot be
+ * copied or moved, and records a cursor, the next slot to empty. Emptying a slot may
+ * meet the last capability to another such object, which becomes a zombie in turn: a
+ * chain of nested teardowns. Each zombie below the top records its parent zombie (the one whose CNode
  * holds it); the top zombie records the deepest one, so every step starts where the
  * work is, in O(1), with no stack:
  *
@@ -35,26 +37,32 @@ cte_empty(struct cspace *cs, struct cte *slot, bool final)
 {
 	struct cap c = slot->cap;
 
-	CS_ASSERT(cs, !final || cap_type(&c) != WRIT_OBJ_CNODE);
+	CS_ASSERT(cs, !final || !cap_type_has_slots(cap_type(&c)));
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
-	if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
+if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
 		cspace_env_released(cs->env, &c);
-	if (!final || cap_type(&c) == WRIT_OBJ_UNTYPED)
-		return;
-	if (cap_type(&c) == CAP_ZOMBIE)
-		c = cap_make(WRIT_OBJ_CNODE, cap_addr(&c), cap_rights(&c),
-			     cap_cnode_radix(&c), 0);
-	cspace_env_finalise(cs->env, &c);
+	if (final && cap_type(&c) != WRIT_OBJ_UNTYPED && cap_type(&c) != CAP_ZOMBIE)
+		cspace_env_finalise(cs->env, &c);
 }
 
-/* Turns the last capability to a CNode into a zombie; link = parent zombie or 0. */
+/*
+ * Finalises the object of the last capability in slot, which holds slots of its own,
+ * and turns the capability into a zombie; link = parent zombie, or 0 for a top.
+ */
 static void
-zombie_make(struct cap *c, bool top, uint32_t link)
+zombie_make(struct cspace *cs, struct cte *slot, bool top, uint32_t link)
 {
-	*c = cap_make(CAP_ZOMBIE, cap_addr(c), cap_rights(c),
-		      cap_cnode_radix(c) | (top ? CAP_ZOMBIE_TOP : 0), 0);
-	zombie_set(c, 0, link);
+	struct cap c = slot->cap;
+	unsigned kind = cap_type(&c);
+	unsigned radix = kind == WRIT_OBJ_CNODE ? cap_cnode_radix(&c) : CSPACE_TCB_SLOT_RADIX;
+
+	CS_ASSERT(cs, slot->first == 0);
+	slot->cap = cap_make(CAP_ZOMBIE, cap_addr(&c), cap_rights(&c),
+			     radix | (top ? CAP_ZOMBIE_TOP : 0),
+			     (uint64_t)kind << ZOMBIE_KIND_SHIFT);
+	zombie_set(&slot->cap, 0, link);
+	cspace_env_finalise(cs->env, &c);
 }
 
 /* Zombie z has emptied its CNode: remove it and resume its parent (or finish). */
@@ -64,11 +72,11 @@ zombie_finish(struct cspace *cs, struct cte *x, struct cte *z)
 	struct cte *p;
 
 	if (z == x) {
-		cte_empty(cs, x, true);
+		cte_empty(cs, x, false);
 		return true;
 	}
 	p = cte_at(cs, zombie_link(&z->cap));
-	cte_empty(cs, z, true);
+	cte_empty(cs, z, false);
 	zombie_set(&p->cap, zombie_cursor(&p->cap) + 1, zombie_link(&p->cap));
 	zombie_set(&x->cap, zombie_cursor(&x->cap), p == x ? 0 : cte_index(cs, p));
 	return false;
@@ -92,8 +100,8 @@ zombie_step(struct cspace *cs, struct cte *x)
 		s->cap.w0 &= ~((uint64_t)CAP_ZOMBIE_TOP << CAP_SMALL_SHIFT);
 		zombie_set(&s->cap, zombie_cursor(&s->cap), cte_index(cs, z));
 		zombie_set(&x->cap, zombie_cursor(&x->cap), cte_index(cs, s));
-	} else if (cap_type(&s->cap) == WRIT_OBJ_CNODE && cdt_is_final(cs, s)) {
-		zombie_make(&s->cap, false, cte_index(cs, z));
+	} else if (cap_type_has_slots(cap_type(&s->cap)) && cdt_is_final(cs, s)) {
+		zombie_make(cs, s, false, cte_index(cs, z));
 		zombie_set(&x->cap, zombie_cursor(&x->cap), cte_index(cs, s));
 	} else {
 		cte_empty(cs, s, cdt_is_final(cs, s));
@@ -118,6 +126,7 @@ cte_delete(struct cspace *cs, struct cte *slot)
 {
 	bool final;
 
+	CS_ASSERT_SLOT(cs, slot);
 	if (cte_is_empty(slot))
 		return WRIT_OK;
 	if (cap_type(&slot->cap) == CAP_ZOMBIE) {
@@ -130,9 +139,8 @@ cte_delete(struct cspace *cs, struct cte *slot)
 		return zombie_run(cs, slot);
 	}
 	final = cdt_is_final(cs, slot);
-	if (final && cap_type(&slot->cap) == WRIT_OBJ_CNODE) {
-		CS_ASSERT(cs, slot->first == 0);
-		zombie_make(&slot->cap, true, 0);
+	if (final && cap_type_has_slots(cap_type(&slot->cap))) {
+		zombie_make(cs, slot, true, 0);
 		return zombie_run(cs, slot);
 	}
 	cte_empty(cs, slot, final);
@@ -142,6 +150,7 @@ cte_delete(struct cspace *cs, struct cte *slot)
 int
 cte_revoke(struct cspace *cs, struct cte *slot)
 {
+	CS_ASSERT_SLOT(cs, slot);
 	if (cte_is_empty(slot))
 		return WRIT_OK;
 	while (slot->first != 0) {

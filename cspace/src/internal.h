@@ -17,11 +17,17 @@
 	((x) ? (void)0 : cspace_env_assert_fail((cs)->env, #x, __FILE__, __LINE__))
 #endif
 
-/* Zombie fields: the next slot of its CNode to empty, and its link (see delete.c). */
+/* Zombie fields: the next slot to empty, and its link (see delete.c). */
+#define ZOMBIE_CURSOR_MASK 0x07ffffffu
+#define ZOMBIE_KIND_SHIFT  27
+
+_Static_assert(1u << WRIT_CNODE_MAX_RADIX <= ZOMBIE_CURSOR_MASK, "cursor fits");
+_Static_assert(WRIT_OBJ_COUNT <= 32, "original type fits in 5 bits");
+
 static inline uint32_t
 zombie_cursor(const struct cap *z)
 {
-	return (uint32_t)z->w1;
+	return (uint32_t)z->w1 & ZOMBIE_CURSOR_MASK;
 }
 
 static inline uint32_t
@@ -39,7 +45,9 @@ zombie_is_top(const struct cap *z)
 static inline void
 zombie_set(struct cap *z, uint32_t cursor, uint32_t link)
 {
-	z->w1 = (uint64_t)link << 32 | cursor;
+	uint64_t kind = z->w1 & 0xffffffffu & ~(uint64_t)ZOMBIE_CURSOR_MASK;
+
+	z->w1 = (uint64_t)link << 32 | kind | cursor;
 }
 
 /* Bits mask of width n, 0 <= n <= 64, without the undefined shift by 64. */
@@ -49,12 +57,17 @@ mask_bits(unsigned n)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
+/* Slots come from lookups the kernel made: a stray pointer is a kernel bug. */
+#define CS_ASSERT_SLOT(cs, s) \
+	CS_ASSERT(cs, cspace_window_holds(cs, (uintptr_t)(s), sizeof(struct cte)) && \
+		  (((uintptr_t)(s) - (cs)->base) & (sizeof(struct cte) - 1)) == 0)
+
 /* CDT primitives (cdt.c). */
 void cdt_insert_child(struct cspace *cs, struct cte *parent, struct cte *child);
 void cdt_unlink(struct cspace *cs, struct cte *slot);
 void cdt_swap(struct cspace *cs, struct cte *a, struct cte *b);
 
-/* Empties a slot whose capability is not a zombie-to-be; finalises when asked. */
+/* Empties a slot (no slots-holding object to tear down); finalises when asked. */
 void cte_empty(struct cspace *cs, struct cte *slot, bool final);
 
 #endif /* CSPACE_INTERNAL_H */

@@ -90,7 +90,7 @@ ut_retype_check(const struct cspace *cs, const struct cte *ut, unsigned type,
 	room = *start < size ? (size - *start) >> obj_bits : 0;
 	if (count > room)
 		return WRIT_E_NOT_ENOUGH_MEMORY;
-	if (type == WRIT_OBJ_CNODE &&
+	if (cap_type_has_slots(type) &&
 	    !cspace_window_holds(cs, cap_addr(&ut->cap) + *start, count << obj_bits))
 		return WRIT_E_RANGE;    /* its slots would be unaddressable */
 	dest = cnode_slots(dest_cnode) + offset;
@@ -121,6 +121,7 @@ ut_retype(struct cspace *cs, struct cte *ut, unsigned type, unsigned size_bits,
 	unsigned obj_bits;
 	int err;
 
+	CS_ASSERT_SLOT(cs, ut);
 	err = ut_retype_check(cs, ut, type, size_bits, dest_cnode, offset, count, &start);
 	if (err != WRIT_OK)
 		return err;
@@ -129,10 +130,12 @@ ut_retype(struct cspace *cs, struct cte *ut, unsigned type, unsigned size_bits,
 	for (uint64_t i = 0; i < count; i++) {
 		uintptr_t addr = cap_addr(&ut->cap) + start + (i << obj_bits);
 
-		if (type == WRIT_OBJ_CNODE) {
+		if (cap_type_has_slots(type)) {
 			struct cte *slots = (struct cte *)addr;
+			unsigned radix = type == WRIT_OBJ_CNODE ? size_bits :
+					 CSPACE_TCB_SLOT_RADIX;
 
-			for (uint64_t k = 0; k < 1ull << size_bits; k++)
+			for (uint64_t k = 0; k < 1ull << radix; k++)
 				slots[k] = (struct cte){ { 0, 0 }, 0, 0, 0, 0 };
 		}
 		dest[i].cap = ut_new_cap(ut, type, size_bits, addr);

@@ -45,11 +45,12 @@ run_seed(uint64_t seed, unsigned long ops, bool verbose)
 	snprintf(name, sizeof(name), "model-seed-%llu", (unsigned long long)seed);
 	t_check(ok, name, "after %lu ops (rerun: cspace_model %llu %lu -v)", s.op,
 		(unsigned long long)seed, ops);
-	printf("# seed %llu: %lu ops, %lu finalised (%lu CNodes); ok/run: copy %lu/%lu "
+	printf("# seed %llu: %lu ops, %lu finalised (%lu CNodes, %lu TCBs); ok/run: copy %lu/%lu "
 	       "mint %lu/%lu move %lu/%lu mutate %lu/%lu rotate %lu/%lu delete %lu/%lu "
 	       "revoke %lu/%lu retype %lu/%lu issue %lu/%lu\n",
 	       (unsigned long long)seed, s.op, s.w.env.finalised,
-	       s.w.env.finalised_type[WRIT_OBJ_CNODE], s.succeeded[0], s.ran[0],
+	       s.w.env.finalised_type[WRIT_OBJ_CNODE], s.w.env.finalised_type[WRIT_OBJ_TCB],
+	       s.succeeded[0], s.ran[0],
 	       s.succeeded[1], s.ran[1], s.succeeded[2], s.ran[2], s.succeeded[3], s.ran[3],
 	       s.succeeded[4], s.ran[4], s.succeeded[5], s.ran[5], s.succeeded[6], s.ran[6],
 	       s.succeeded[7], s.ran[7], s.succeeded[10], s.ran[10]);

@@ -5,7 +5,8 @@
  *  - a slot holds a capability and the index of its parent slot;
  *  - deleting a capability gives its children its parent; if no other capability
  *    names the same object it is finalised (untyped excepted), and if it was a CNode
- *    every slot of that CNode is deleted the same way, in slot order;
+ *    or a TCB every slot of that CNode, or the TCB's 8 slots, is deleted the same
+ *    way, in slot order;
  *  - revoke deletes the descendants one by one while the revoked capability exists;
  *    the order is the library's child order (first child first), which the model
  *    takes from the library's tree before the call: it matters only when tearing a
@@ -97,10 +98,12 @@ m_delete(struct sim *s, int i)
 	m_remove(s, i);
 	if (!final || cap_type(&c) == WRIT_OBJ_UNTYPED)
 		return;
-	if (cap_type(&c) == WRIT_OBJ_CNODE) {
+	if (cap_type(&c) == WRIT_OBJ_CNODE || cap_type(&c) == WRIT_OBJ_TCB) {
 		int base = gidx(s, (void *)cap_addr(&c));
+		int n = 1 << (cap_type(&c) == WRIT_OBJ_TCB ? CSPACE_TCB_SLOT_RADIX :
+			       cap_cnode_radix(&c));
 
-		for (int k = 0; k < 1 << cap_cnode_radix(&c); k++)
+		for (int k = 0; k < n; k++)
 			m_delete(s, base + k);
 	}
 	s->m_finalised++;
@@ -474,13 +477,13 @@ sim_index(struct sim *s, struct gen *g, int base, unsigned bits, int want)
 static int
 sim_pick(struct sim *s, struct gen *g, int *slot, bool *bad, int want)
 {
-	uint64_t mode = g->next(g, 12), cptr;
+	uint64_t mode = g->next(g, 13), cptr;
 	unsigned depth = BOOT_RADIX;
 	struct cnode_fault lf, mf = { 0, 0, 0, 0 };
 	struct cte *ls = NULL;
 	int le, me, ms = -1;
 
-	cptr = sim_index(s, g, gidx(s, s->w.slots), BOOT_RADIX, mode >= 7 ? 1 : want);
+	cptr = sim_index(s, g, gidx(s, s->w.slots), BOOT_RADIX, mode >= 7 && mode != 11 ? 1 : want);
 	if (mode >= 7 && mode <= 10 && cap_type(&M(s, (int)cptr)->cap) == WRIT_OBJ_CNODE) {
 		const struct cap *c = &M(s, (int)cptr)->cap;
 		unsigned gb = cap_cnode_guard_bits(c), r = cap_cnode_radix(c);
@@ -495,6 +498,13 @@ sim_pick(struct sim *s, struct gen *g, int *slot, bool *bad, int want)
 	} else if (mode == 11) {
 		cptr = g->next(g, UINT64_MAX);
 		depth = (unsigned)g->next(g, 66);
+	}
+	if (mode == 12 && cap_type(&M(s, gidx(s, s->w.slots) + (int)cptr)->cap) ==
+	    WRIT_OBJ_TCB) {
+		/* A TCB's own slots, as the kernel's TCB invocations reach them. */
+		*slot = gidx(s, (void *)cap_addr(&M(s, gidx(s, s->w.slots) + (int)cptr)->cap)) +
+			(int)g->next(g, 1u << CSPACE_TCB_SLOT_RADIX);
+		return 1;
 	}
 	le = cnode_lookup_slot(&s->w.boot, cptr, depth, &ls, &lf);
 	if (depth < 1 || depth > 64)
@@ -545,6 +555,26 @@ sim_finish(struct sim *s, int (*fn)(struct cspace *, struct cte *), struct cte *
 	return e;
 }
 
+/*
+ * A revoke whose own capability was deleted by a CNode teardown returns as soon as it
+ * sees that, possibly leaving the teardown to a later Delete of the zombie's slot:
+ * the model's revoke finishes teardowns at once, so finish the library's here.
+ */
+static int
+sim_drain_zombies(struct sim *s)
+{
+	struct cte *L = s->w.mem;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (cap_type(&L[i].cap) == CAP_ZOMBIE) {
+			snprintf(s->last + strlen(s->last), sizeof(s->last) - strlen(s->last),
+				 " +zombie %zu", i);
+			if (sim_finish(s, cte_delete, &L[i]) != WRIT_OK)
+				return -1;
+		}
+	return WRIT_OK;
+}
+
 static bool
 sim_run(struct sim *s, struct gen *g, unsigned op, int a, int b, int c)
 {
@@ -592,6 +622,8 @@ sim_run(struct sim *s, struct gen *g, unsigned op, int a, int b, int c)
 		snprintf(s->last, sizeof(s->last), "revoke %d", a);
 		order_n = (int)lib_preorder(s, a, order);
 		le = sim_finish(s, cte_revoke, &L[a]);
+		if (le == WRIT_OK)
+			le = sim_drain_zombies(s);
 		m_revoke(s, a, order, (size_t)order_n);
 		me = WRIT_OK;
 		break;

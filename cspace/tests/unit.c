@@ -281,6 +281,8 @@ test_copy_mint(void)
 	ERR("issue-irq-out-of-range", cte_insert_issued(CS, S(32), S(30), &(struct cap){
 		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, 0).w0, 300 }),
 	    WRIT_E_RANGE);
+	ERR("issue-dest-occupied", cte_insert_issued(CS, S(31), S(30), &(struct cap){
+		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 5 }), WRIT_E_DELETE_FIRST);
 	ERR("issue-wrong-type", cte_insert_issued(CS, S(32), S(30), &(struct cap){
 		cap_make(WRIT_OBJ_IOPORT, 0, 0, 0, 0).w0, 0 }), WRIT_E_INVALID_ARGUMENT);
 	ERR("issue-from-non-control", cte_insert_issued(CS, S(32), S(1), &(struct cap){
@@ -454,6 +456,38 @@ test_cnode_teardown(void)
 		"finalised %lu", W.env.finalised_type[WRIT_OBJ_CNODE]);
 }
 
+static bool revoke_stepwise(struct cte *root, const char *name, unsigned long *steps);
+
+/* Revoking an untyped whose CNode holds the untyped's own capability. */
+static void
+test_revoke_self_held(void)
+{
+	struct cte *c;
+	unsigned long steps;
+	bool ok;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_UNTYPED, 12, 1, 1);                 /* S(1): sub-untyped */
+	ut_retype(CS, S(1), WRIT_OBJ_CNODE, 3, &W.boot, 2, 1);
+	ut_retype(CS, S(1), WRIT_OBJ_ENDPOINT, 0, &W.boot, 3, 2);
+	c = cnode_slots(&S(2)->cap);
+	cte_move(CS, &c[5], S(1));                      /* the untyped, inside its CNode */
+	cte_move(CS, &c[6], S(3));
+	world_check(&W, "self-held-setup");
+	ok = revoke_stepwise(&c[5], "revoke-self-held-step", &steps);
+	t_check(ok && cte_is_empty(&c[5]) && W.env.finalised_type[WRIT_OBJ_ENDPOINT] == 2,
+		"revoke-root-deleted-by-teardown", "endpoints %lu",
+		W.env.finalised_type[WRIT_OBJ_ENDPOINT]);
+	/* The revoked cap is gone; a teardown cut short waits, as a zombie, in the slot
+	 * that held the CNode's last capability, under the parent untyped. */
+	t_check(cap_type(&S(2)->cap) == CAP_ZOMBIE && cdt_parent(CS, S(2)) == W.ut,
+		"revoke-leaves-zombie-reachable", "type %u", cap_type(&S(2)->cap));
+	ok = revoke_stepwise(W.ut, "revoke-self-held-finish", &steps);
+	t_check(ok && cte_is_empty(S(2)) && W.env.finalised_type[WRIT_OBJ_CNODE] == 1 &&
+		W.ut->first == 0, "revoke-parent-finishes-zombie", "cnodes %lu",
+		W.env.finalised_type[WRIT_OBJ_CNODE]);
+}
+
 /* A teardown left unfinished leaves a zombie: pinned, then adopted and finished. */
 static void
 test_zombie(void)
@@ -489,8 +523,58 @@ test_zombie(void)
 	fin = W.env.finalised;
 	/* Deleting C2's last cap tears C2 down, meets the abandoned zombie, adopts it. */
 	expect_ok("zombie-adopted", cte_delete(CS, S(2)));
-	t_check(W.env.finalised - fin == 3 && W.env.finalised_type[WRIT_OBJ_CNODE] == 2,
+	t_check(W.env.finalised - fin == 2 && W.env.finalised_type[WRIT_OBJ_CNODE] == 2,
 		"zombie-adopted-finished", "finalised %lu more", W.env.finalised - fin);
+}
+
+/* A TCB's own slots are emptied when its last capability goes. */
+static void
+test_tcb(void)
+{
+	struct cte *t, *c;
+	unsigned long steps = 0;
+	bool first_ok = true;
+	int e;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_TCB, 0, 1, 1);
+	mk(WRIT_OBJ_CNODE, 2, 2, 1);
+	mk(WRIT_OBJ_ENDPOINT, 0, 3, 1);
+	t = (struct cte *)cap_addr(&S(1)->cap);
+	c = cnode_slots(&S(2)->cap);
+	cte_copy(CS, &c[1], S(3), WRIT_RIGHT_WRITE);
+	expect_ok("tcb-slot-copy", cte_copy(CS, &t[0], S(2), WRIT_RIGHTS_ALL));
+	expect_ok("tcb-slot-move", cte_move(CS, &t[3], S(3)));
+	cte_delete(CS, S(2));                   /* the TCB holds the CNode's last cap */
+	cte_copy(CS, &t[7], S(1), WRIT_RIGHTS_ALL);     /* and a cap to itself */
+	world_check(&W, "tcb-setup");
+	expect_ok("tcb-not-last", cte_delete(CS, &t[7]));
+	t_check(W.env.finalised == 0, "tcb-held-elsewhere", "finalised early");
+	W.env.preempt_every = 1;
+	while ((e = cte_delete(CS, S(1))) == WRIT_E_PREEMPTED && steps++ < 100) {
+		first_ok &= W.env.finalised_type[WRIT_OBJ_TCB] == 1;
+		if (!world_check(&W, "tcb-step"))
+			break;
+		if (steps == 1)
+			t_check(cap_type(&S(1)->cap) == CAP_ZOMBIE &&
+				cap_object_kind(&S(1)->cap) == WRIT_OBJ_TCB, "tcb-zombie",
+				"type %u", cap_type(&S(1)->cap));
+	}
+	W.env.preempt_every = 0;
+	t_check(first_ok && steps > 0, "tcb-finalised-first",
+		"TCB not finalised before its slots were emptied");
+	t_check(e == WRIT_OK && W.env.finalised_type[WRIT_OBJ_TCB] == 1 &&
+		W.env.finalised_type[WRIT_OBJ_CNODE] == 1 &&
+		W.env.finalised_type[WRIT_OBJ_ENDPOINT] == 1 && cte_is_empty(S(1)) &&
+		W.ut->first == 0, "tcb-slots-emptied", "%s: tcb %lu cnode %lu ep %lu",
+		writ_error_name(e), W.env.finalised_type[WRIT_OBJ_TCB],
+		W.env.finalised_type[WRIT_OBJ_CNODE], W.env.finalised_type[WRIT_OBJ_ENDPOINT]);
+	/* Retype gives a TCB empty slots even over memory that held capabilities. */
+	memset((char *)W.mem + (1u << 16), 0xa5, 32u << CSPACE_TCB_SLOT_RADIX);
+	expect_ok("tcb-retype-zeroes-slots", mk(WRIT_OBJ_TCB, 0, 1, 1));
+	t = (struct cte *)cap_addr(&S(1)->cap);
+	t_check(cte_is_empty(&t[0]) && t[7].next == 0, "tcb-fresh-slots-empty",
+		"TCB slots not zeroed");
 }
 
 static void
@@ -505,7 +589,7 @@ test_window(void)
 	    WRIT_E_RANGE);
 	expect_ok("window-endpoint-outside", ut_retype(CS, S(1), WRIT_OBJ_ENDPOINT, 0,
 						       &W.boot, 2, 1));
-	ERR("issue-dest-occupied", cte_insert_issued(CS, S(2), S(1), &(struct cap){
+	ERR("issue-from-untyped", cte_insert_issued(CS, S(2), S(1), &(struct cap){
 		cap_make(WRIT_OBJ_IRQ_HANDLER, 0, 0, 0, 0).w0, 1 }), WRIT_E_INVALID_CAP);
 	ERR("mutate-src-empty", cte_mutate(CS, S(3), S(4), 0, 0), WRIT_E_INVALID_CAP);
 	ERR("mutate-dest-occupied", cte_mutate(CS, S(1), S(2), 0, 0), WRIT_E_DELETE_FIRST);
@@ -635,6 +719,8 @@ main(void)
 	test_cnode_teardown();
 	test_revoke();
 	test_zombie();
+	test_revoke_self_held();
+	test_tcb();
 	test_window();
 	test_checker();
 	world_free(&W);

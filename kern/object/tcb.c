@@ -70,14 +70,16 @@ tcb_resume(struct tcb *t)
 	sched_make_runnable(t);
 }
 
-/* The last capability to a TCB is gone: stop it and let go of what it held. */
+/*
+ * The last capability to a TCB is going: stop the thread for good. cspace/ then empties
+ * the TCB's slots itself (the finaliser may not touch capabilities), and the TCB's
+ * memory stays reserved under its untyped until that is done.
+ */
 void
 tcb_finalise(struct tcb *t)
 {
 	tcb_suspend(t);
 	sched_forget(t);
-	for (unsigned i = 0; i < TCB_SLOTS; i++)
-		obj_delete_fully(&t->slots[i]);
 }
 
 /* Replace a TCB slot with a copy of `src` (or empty it when src is NULL). */

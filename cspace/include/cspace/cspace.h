@@ -27,7 +27,7 @@
  *  I4 a child is either the same object as its parent, or an object made from it
  *     (untyped -> any, IRQ control -> IRQ handler, IOPort control -> IOPort);
  *  I5 empty slots have no links; every capability field is in its domain;
- *  I6 a zombie (a CNode being torn down) has no children.
+ *  I6 a zombie (a CNode or TCB whose slots are being emptied) has no children.
  *
  * Errors are enum writ_error from <writ/abi.h>. Every function validates what it is
  * given and, on error, changes nothing.
@@ -50,7 +50,9 @@
  *     encoding), watermark in bytes (untyped), mapping word (frames, page tables),
  *     IRQ number (IRQ handler), first | last << 16 (IOPort), cursor | link << 32
  *     (zombie).
- * small: untyped: size_bits | device << 6; CNode and zombie: radix | top << 6.
+ * small: untyped: size_bits | device << 6; CNode: radix; zombie: radix | top << 6
+ *     (radix of the slots being emptied).
+ * zombie w1: cursor (bits 0..26) | original type << 27 | link << 32.
  */
 struct cap {
 	uint64_t w0;
@@ -59,8 +61,22 @@ struct cap {
 
 _Static_assert(sizeof(struct cap) == 16, "a capability is two words");
 
-/* Internal type: a CNode whose last capability is being deleted. Never in the ABI. */
+/*
+ * Internal type: an object with capability slots (CNode, TCB) whose last capability
+ * is being deleted while cspace/ empties those slots. Never in the ABI.
+ */
 #define CAP_ZOMBIE 63
+
+/*
+ * A TCB object begins with 2^CSPACE_TCB_SLOT_RADIX capability slots (CSpace root,
+ * VSpace root, IPC buffer frame, fault endpoint, spares): the kernel's struct tcb
+ * places them first. Retype zeroes them; deleting the last capability to the TCB
+ * empties them, like a CNode's.
+ */
+#define CSPACE_TCB_SLOT_RADIX 3
+
+_Static_assert((1u << CSPACE_TCB_SLOT_RADIX) * 32u <= (1u << WRIT_TCB_BITS),
+	       "TCB slots fit in the TCB object");
 
 #define CAP_TYPE_MASK    0x3full
 #define CAP_RIGHTS_SHIFT 6
@@ -69,6 +85,7 @@ _Static_assert(sizeof(struct cap) == 16, "a capability is two words");
 #define CAP_ADDR_SHIFT   16             /* address bit 4 lands on w0 bit 20 */
 #define CAP_ADDR_LOW     0xfffffull     /* w0 bits below the address */
 #define CAP_UT_DEVICE    0x40u
+#define CAP_IRQ_LINES    256            /* IRQ handler numbers: x86 vectors */
 #define CAP_ZOMBIE_TOP   0x40u
 
 _Static_assert(WRIT_OBJ_COUNT <= CAP_ZOMBIE, "zombie type is outside the ABI range");
@@ -153,6 +170,20 @@ static inline uint64_t
 cap_badge(const struct cap *c)
 {
 	return c->w1;
+}
+
+/* True when objects of this type hold capability slots of their own. */
+static inline bool
+cap_type_has_slots(unsigned type)
+{
+	return type == WRIT_OBJ_CNODE || type == WRIT_OBJ_TCB;
+}
+
+/* The type of the object a capability names: a zombie names its original object. */
+static inline unsigned
+cap_object_kind(const struct cap *c)
+{
+	return cap_type(c) == CAP_ZOMBIE ? (unsigned)(c->w1 >> 27) & 0x1f : cap_type(c);
 }
 
 /* True when the type carries a badge word. */
@@ -289,8 +320,9 @@ int cte_rotate(struct cspace *cs, struct cte *dest, struct cte *pivot, struct ct
 
 /*
  * Delete: empties the slot; its children take its place under its parent. When it held
- * the last capability to an object, cspace_env_finalise() is called; the last
- * capability to a CNode first empties that CNode, which is preemptible
+ * the last capability to an object, cspace_env_finalise() is called. The last
+ * capability to an object with slots (CNode, TCB) is finalised at once and then
+ * stays, as a zombie, while those slots are emptied, which is preemptible
  * (WRIT_E_PREEMPTED: call again to continue). Deleting an empty slot succeeds.
  */
 int cte_delete(struct cspace *cs, struct cte *slot);

@@ -7,9 +7,11 @@
  * step" on demand, counting finalisations). Each receives the `env` pointer the caller
  * stored in struct cspace, so one process can host several independent cspaces.
  *
- * Re-entrancy: cspace_env_finalise() is called after the slot has been emptied and the
- * derivation tree relinked, so the hook may itself call cte_delete() (a TCB teardown
- * deleting the capabilities the TCB holds, for example).
+ * Re-entrancy: cspace_env_finalise() is called with the tree consistent (the slot
+ * emptied and relinked, or turned into a zombie) and may read any capability, but
+ * must not create, move or delete capabilities: a delete from inside a teardown could
+ * adopt the zombie being driven. Capabilities an object holds live in its own slots
+ * (CNode, TCB), which cspace/ empties itself.
  */
 #ifndef CSPACE_ENV_H
 #define CSPACE_ENV_H
@@ -31,6 +33,9 @@ bool cspace_env_preempt(void *env);
  * Called once when the last capability to an object is deleted, with a copy of that
  * capability (type, address and type-specific fields), so the kernel can tear the
  * object down. Not called for untyped memory, which has nothing to tear down.
+ * For objects with capability slots (CNode, TCB) it is called when the last
+ * capability becomes a zombie, before cspace/ empties those slots: stop the thread
+ * here, but leave the slots alone; the memory stays reserved until they are empty.
  */
 void cspace_env_finalise(void *env, const struct cap *cap);
 

@@ -196,7 +196,25 @@ _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
  *
  * The label of the message that invokes an object. E(name, number).
  * CNode ops address slots by (CNode cap, index, depth) triples, as in the message
- * layout the kernel-core issue will define.
+ * layout the kernel-core issue will define. Every slot lookup may also fail with
+ * WRIT_E_LOOKUP_* (with the bits left) or WRIT_E_RANGE (depth outside 1..64).
+ *
+ * UNTYPED_RETYPE (type, size_bits, dest CNode, offset, count): count objects into
+ *   empty slots. INVALID_CAP (not untyped / dest not a CNode), INVALID_ARGUMENT
+ *   (type), RANGE (size_bits, offset, count, count > 256), ILLEGAL_OPERATION (kernel
+ *   object from device memory), NOT_ENOUGH_MEMORY, DELETE_FIRST.
+ * CNODE_REVOKE (slot): delete all descendants. PREEMPTED (call again).
+ * CNODE_DELETE (slot): empty it; children move up. PREEMPTED (CNode teardown).
+ * CNODE_COPY (dest, src, rights): child of src. INVALID_CAP, DELETE_FIRST, RIGHTS,
+ *   INVALID_ARGUMENT (unknown rights bits), ILLEGAL_OPERATION (control caps),
+ *   REVOKE_FIRST (untyped with children).
+ * CNODE_MINT (dest, src, rights, badge): as Copy, and sets the badge of an unbadged
+ *   endpoint/notification or the guard of a CNode (WRIT_CNODE_GUARD). BADGE, RANGE.
+ * CNODE_MOVE (dest, src): INVALID_CAP, DELETE_FIRST.
+ * CNODE_MUTATE (dest, src, rights, badge): Move narrowing rights / setting a badge
+ *   or guard. As Mint, plus REVOKE_FIRST when src has children.
+ * CNODE_ROTATE (dest, pivot, src, dest_badge, pivot_badge): pivot -> dest and
+ *   src -> pivot at once; dest == src swaps. INVALID_ARGUMENT (pivot is src or dest).
  */
 #define WRIT_LABELS(E)                          \
 	E(WRIT_LABEL_INVALID,              0)    \

@@ -41,7 +41,8 @@ enum thread_state {
 struct endpoint;
 
 struct tcb {
-	struct cte slots[TCB_SLOTS];            /* first: 32-byte aligned for cspace/ */
+	/* First, as cspace/ expects: it empties these when the TCB's last capability goes. */
+	struct cte slots[1u << CSPACE_TCB_SLOT_RADIX];
 	struct trap_frame frame;                /* user registers while not running */
 	uint8_t fpu[512] __attribute__((aligned(16)));  /* fxsave image */
 	uint64_t fs_base, gs_base;
@@ -62,6 +63,8 @@ struct tcb {
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << WRIT_TCB_BITS), "a TCB fits its object size");
+_Static_assert(__builtin_offsetof(struct tcb, slots) == 0 && TCB_SLOTS <= (1u << CSPACE_TCB_SLOT_RADIX),
+	       "cspace/ finds a TCB's slots at its start");
 _Static_assert(__builtin_offsetof(struct tcb, frame) % 16 == 0,
 	       "the CPU pushes the interrupt frame 16-byte aligned into tcb.frame");
 
