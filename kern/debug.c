@@ -1,8 +1,9 @@
 /*
- * Debug-build checks that user space can ask for: the cspace invariant checker over
- * every capability the kernel can see (WRIT_SYS_DEBUG_CHECK). The checker needs every
- * non-empty slot, so the walk starts at the root task's CNode and follows CNode
- * capabilities, plus every TCB's own slots found on the way.
+ * Debug-build checks: the cspace invariant checker over every capability reachable
+ * from the root task, on request (WRIT_SYS_DEBUG_CHECK) and, with the command-line word
+ * `check`, after every syscall (a broken invariant then stops the kernel at the syscall
+ * that broke it). The checker needs every non-empty slot, so the walk starts at the
+ * root task's TCB and follows CNode capabilities, and every TCB's slots on the way.
  */
 #include <kern/console.h>
 #include <kern/object.h>
@@ -31,24 +32,37 @@ add_range(struct cte *slots, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		const struct cap *c = &slots[i].cap;
 
-		if (cap_type(c) == WRIT_OBJ_CNODE)
+		/* A zombie (a CNode or TCB being torn down) still holds capabilities. */
+		if (cap_type(c) == WRIT_OBJ_CNODE || cap_type(c) == CAP_ZOMBIE)
 			add_range(cnode_slots(c), (size_t)1 << cap_cnode_radix(c));
 		else if (cap_type(c) == WRIT_OBJ_TCB)
 			add_range(tcb_of_cap(c)->slots, 1u << CSPACE_TCB_SLOT_RADIX);
 	}
 }
 
-void
-debug_check_invariants(struct tcb *t)
+struct tcb *debug_root_tcb;
+
+/* Every capability reachable from the root task, checked; WRIT_OK or the first break. */
+int
+debug_check_all(void)
 {
 	struct cspace_report rep;
 	int err;
 
+	if (!debug_root_tcb)
+		return WRIT_OK;
 	n_ranges = 0;
-	add_range(t->slots, 1u << CSPACE_TCB_SLOT_RADIX);
+	add_range(debug_root_tcb->slots, 1u << CSPACE_TCB_SLOT_RADIX);
 	err = cspace_check(&kern_cspace, ranges, n_ranges, &rep);
 	if (err != WRIT_OK)
-		kprintf("cspace check: %s at slot %p\n", rep.why, (const void *)rep.slot);
-	t->frame.rax = (uint64_t)err;
+		kprintf("cspace check: %s at slot %p (type %u)\n", rep.why, (const void *)rep.slot,
+			rep.slot ? cap_type(&rep.slot->cap) : 0);
+	return err;
+}
+
+void
+debug_check_invariants(struct tcb *t)
+{
+	t->frame.rax = (uint64_t)debug_check_all();
 }
 #endif

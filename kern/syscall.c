@@ -18,6 +18,8 @@
 #define SYSCALL_VECTOR 0x100
 
 void debug_check_invariants(struct tcb *t);
+int debug_check_all(void);
+bool debug_check_every_syscall;
 
 static uint64_t *
 arg_reg(struct trap_frame *f, unsigned i)
@@ -250,5 +252,9 @@ syscall_dispatch(struct trap_frame *f)
 		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
 		break;
 	}
+#ifdef WRIT_DEBUG
+	if (debug_check_every_syscall && debug_check_all() != WRIT_OK)
+		kpanic("cspace invariants broken by syscall %ld", n);
+#endif
 	sched_exit_to_user();
 }

@@ -5,6 +5,7 @@
  *   hold        (test boots) after the self-tests, wait for a byte on COM1 before
  *               leaving QEMU, so the runner can inspect the machine meanwhile
  *   exit        leave QEMU once booted (benchmarks)
+ *   check       (debug kernels) run the cspace invariant checker after every syscall
  * Unknown words are ignored, so a GRUB user's typo cannot stop the boot.
  */
 #include <stdbool.h>

@@ -49,6 +49,8 @@ struct root_build {
 static struct cte scratch_slots[2] __attribute__((aligned(32)));
 static struct root_build rb;
 extern uint64_t boot_info_phys;
+extern struct tcb *debug_root_tcb;
+extern bool debug_check_every_syscall;
 
 static void *
 image_to_direct(void *p)
@@ -213,6 +215,10 @@ start_thread(const struct elf_image *img)
 	t->frame.rsp = WRIT_ROOT_STACK_TOP;
 	t->frame.rdi = WRIT_BOOTINFO_VADDR;
 	sched_make_runnable(t);
+#ifdef WRIT_DEBUG
+	debug_root_tcb = t;
+	debug_check_every_syscall = cmdline_has("check");
+#endif
 }
 
 static void
@@ -249,6 +255,9 @@ fill_bootinfo(const struct mb2_info *mb)
 	bi->root_cnode_radix = ROOT_RADIX;
 	bi->ipc_buffer_vaddr = WRIT_ROOT_IPC_BUFFER;
 	bi->boot_tsc = boot_entry_tsc;
+#ifdef WRIT_DEBUG
+	bi->flags |= WRIT_BOOTINFO_F_DEBUG_KERNEL;
+#endif
 	if (mb->rsdp_offset)
 		bi->rsdp_paddr = boot_info_phys + mb->rsdp_offset;
 	if (mb->has_framebuffer) {

@@ -73,7 +73,9 @@ def screen_first_line(monitor, lines, scratch):
 def selftest_boot(ctx, cfg, uefi):
     """A test boot: banner, summary, in-kernel self-tests, the screen, clean exit."""
     fw = "uefi" if uefi else "bios"
-    iso = ctx.iso(cfg, "test hold", [(ctx.init_elf(cfg), "init"),
+    # Debug kernels also run the cspace checker after every syscall of the root task.
+    cmdline = "test hold check" if cfg == "debug" else "test hold"
+    iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init"),
                                      (ctx.sample_module(), "sample module")])
     screen = []
     b = qemu.boot(iso, timeout=120 if uefi else 60, uefi=uefi,

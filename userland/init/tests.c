@@ -625,6 +625,18 @@ test_long_revoke(void)
 	check_err(writ_cnode_delete(cn, 17, 12), WRIT_OK, "kern/long-revoke-emptied");
 }
 
+static void
+test_debug_syscalls(void)
+{
+	struct writ_msg m = { 0 };
+	long err = writ_sys(WRIT_SYS_DEBUG_CHECK, 0, &m);
+
+	if (init.bi->flags & WRIT_BOOTINFO_F_DEBUG_KERNEL)
+		check_err(err, WRIT_OK, "kern/debug-check-invariants");
+	else
+		check_err(err, WRIT_E_ILLEGAL_SYSCALL, "kern/release-has-no-debug-syscalls");
+}
+
 void
 tests_run(void)
 {
@@ -649,4 +661,5 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	test_debug_syscalls();
 }

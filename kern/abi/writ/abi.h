@@ -483,6 +483,7 @@ enum writ_label_core {
 #define WRIT_BOOTINFO_MAX_UNTYPED 160
 #define WRIT_BOOTINFO_MAX_MODULES 8
 #define WRIT_BOOTINFO_CMDLINE 256
+#define WRIT_BOOTINFO_F_DEBUG_KERNEL 1u  /* the WRIT_SYS_DEBUG_* calls exist */
 
 /* Fixed slots of the root CNode. */
 #define WRIT_SLOT_NULL            0
@@ -523,7 +524,7 @@ struct writ_bootinfo {
 	uint32_t first_image_frame_slot;
 	uint32_t first_page_table_slot; /* its page tables, PDPT/PD/PT, consecutive */
 	uint32_t n_page_tables;
-	uint32_t reserved0;
+	uint32_t flags;                 /* WRIT_BOOTINFO_F_* */
 	writ_word_t boot_tsc;           /* the TSC at kernel entry (instructions under icount) */
 	writ_word_t ipc_buffer_vaddr;
 	writ_word_t rsdp_paddr;         /* 0 if none */
