@@ -23,6 +23,33 @@ seen(const struct cte *slots)
 	return false;
 }
 
+static void add_range(struct cte *slots, size_t count);
+
+/* The slots of the object a capability names, if it has any. */
+static void
+add_object(const struct cap *c)
+{
+	/* A zombie (a CNode or TCB being torn down) still holds capabilities. */
+	if (cap_type(c) == WRIT_OBJ_CNODE || cap_type(c) == CAP_ZOMBIE)
+		add_range(cnode_slots(c), (size_t)1 << cap_cnode_radix(c));
+	else if (cap_type(c) == WRIT_OBJ_TCB)
+		add_range(tcb_of_cap(c)->slots, 1u << CSPACE_TCB_SLOT_RADIX);
+}
+
+/*
+ * Objects retyped from an untyped, found through the derivation tree: a CNode whose
+ * only capability was moved into itself is reachable from no CSpace, but its slots
+ * still hold capabilities the checker must see.
+ */
+static void
+add_children(const struct cte *ut)
+{
+	uint32_t self = cte_index(&kern_cspace, ut);
+
+	for (uint32_t i = ut->first; i != 0 && i != self; i = cte_at(&kern_cspace, i)->next)
+		add_object(&cte_at(&kern_cspace, i)->cap);
+}
+
 static void
 add_range(struct cte *slots, size_t count)
 {
@@ -32,11 +59,9 @@ add_range(struct cte *slots, size_t count)
 	for (size_t i = 0; i < count; i++) {
 		const struct cap *c = &slots[i].cap;
 
-		/* A zombie (a CNode or TCB being torn down) still holds capabilities. */
-		if (cap_type(c) == WRIT_OBJ_CNODE || cap_type(c) == CAP_ZOMBIE)
-			add_range(cnode_slots(c), (size_t)1 << cap_cnode_radix(c));
-		else if (cap_type(c) == WRIT_OBJ_TCB)
-			add_range(tcb_of_cap(c)->slots, 1u << CSPACE_TCB_SLOT_RADIX);
+		add_object(c);
+		if (cap_type(c) == WRIT_OBJ_UNTYPED)
+			add_children(&slots[i]);
 	}
 }
 

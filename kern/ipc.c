@@ -59,6 +59,14 @@ tcb_set_reg(struct tcb *t, unsigned i, uint64_t v)
 	/* Only the flags a user may change: no IOPL, no VM86, IF always on. */
 	if (i == WRIT_CTX_RFLAGS)
 		v = (v & 0xcd5) | 0x202;
+	/*
+	 * A non-canonical RIP makes iretq itself fault, and a non-canonical base makes the
+	 * wrmsr fault, both in the kernel: take only user addresses, and turn anything else
+	 * into 0, which faults harmlessly in user mode on first use instead.
+	 */
+	if ((i == WRIT_CTX_RIP || i == WRIT_CTX_FS_BASE || i == WRIT_CTX_GS_BASE) &&
+	    v >= WRIT_USER_HI)
+		v = 0;
 	*ctx_reg(t, i) = v;
 }
 
@@ -307,10 +315,11 @@ fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error)
 	t->fault_error = error;
 	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT) {
 #ifdef WRIT_DEBUG
-		kprintf("writ: thread %u: %s fault at rip %lx (addr %lx, error %lx); no "
-			"handler, suspended\n", t->id,
-			type == WRIT_FAULT_VM ? "VM" : type == WRIT_FAULT_UNKNOWN_SYSCALL ?
-			"unknown-syscall" : "user-exception", t->frame.rip, addr, error);
+		/* The shape of a kernel dump, so ./writ's annotator names the code too. */
+		kprintf("*** user fault: thread %u, %s (addr %lx, error %lx); no handler, "
+			"suspended\nRIP %016lx\n", t->id,
+			type == WRIT_FAULT_VM ? "VM fault" : type == WRIT_FAULT_UNKNOWN_SYSCALL ?
+			"unknown syscall" : "user exception", addr, error, t->frame.rip);
 #endif
 		tcb_suspend(t);
 		return;

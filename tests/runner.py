@@ -38,6 +38,11 @@ def kernel_elf(cfg):
     return qemu.kernel_elf(cfg)
 
 
+def init_elf(cfg):
+    """The root task, module 0 of every boot that runs user space."""
+    return os.path.join(BUILD, cfg, "userland", "init.elf")
+
+
 class Context:
     """What scenarios need: ISOs built once per (config, command line), in a scratch dir."""
 
@@ -55,7 +60,7 @@ class Context:
         return path
 
     def init_elf(self, cfg):
-        return os.path.join(BUILD, cfg, "userland", "init.elf")
+        return init_elf(cfg)
 
     def iso(self, cfg, cmdline, modules=()):
         key = (cfg, cmdline, tuple(modules))
@@ -86,7 +91,7 @@ class Report:
 
     def serial_tail(self, log, cfg, limit=40):
         """The last `limit` lines of a serial log, with the dumps among them explained."""
-        out = qemu.annotate(log, [kernel_elf(cfg)])
+        out = qemu.annotate(log, [kernel_elf(cfg), init_elf(cfg)])
         start, seen = 0, 0
         for i in range(len(out) - 1, -1, -1):
             if not out[i].startswith(qemu.ANNOTATION):
@@ -288,7 +293,7 @@ def cmd_run(args):
     argv = qemu.qemu_args(iso, uefi=args.uefi, accel=accel, mem=args.mem, smp=args.smp,
                           serial="mon:stdio", extra=extra)
     argv += ["-display", "none"]
-    annotator = qemu.annotator_argv([kernel_elf(cfg)])
+    annotator = qemu.annotator_argv([kernel_elf(cfg), init_elf(cfg)])
     if annotator is None:
         print("writ: %s is not built: fault dumps stay unannotated" % qemu.ANNOTATOR,
               file=sys.stderr)

@@ -161,6 +161,20 @@ def check_annotated(boot, cfg, name):
     return (True, name, "")
 
 
+def bad_root_task_boot(ctx, cfg):
+    """Module 0 is not an ELF: the boot stops with a message saying so, nothing runs."""
+    iso = ctx.iso(cfg, "test", [(ctx.sample_module(), "not-an-elf")])
+    b = qemu.boot(iso, timeout=60)
+    name = "boot/bad-root-task-elf-%s" % cfg
+    text = "\n".join(b.log)
+    res = [(re.search(r"root task: module 0 is not a usable ELF: \w", text)
+            is not None, name + "-message", "no clear message about the bad ELF"),
+           (not any(l.startswith("init:") for l in b.log), name + "-nothing-runs",
+            "something ran from a bad ELF"),
+           expect_exit(b, qemu.EXIT_PANIC, name + "-stops")]
+    return res, b
+
+
 def all_scenarios(cfgs):
     """(group, name, function, kernel config) for every VM scenario; functions take the
     runner context. The config says which kernel ELF explains the scenario's log."""
@@ -170,6 +184,8 @@ def all_scenarios(cfgs):
                     cfg))
         out.append(("boot", "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True),
                     cfg))
+        out.append(("boot", "bad-root-task-elf-" + cfg,
+                    lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         for kind in (FAULTS if cfg == "debug" else ["pf"]):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
                         lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))

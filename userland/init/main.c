@@ -120,6 +120,18 @@ writ_main(struct writ_bootinfo *bi)
 		bench_run();
 		writ_exit_qemu(EXIT_PASS);
 	}
+	if (!cmdline_has("test")) {
+		struct writ_msg m = { 0 };
+		writ_cptr_t idle = slot_alloc();
+
+		writ_printf("init: nothing to run yet: the process manager and servers come "
+			    "next. Boot with 'test' on the kernel command line for the test "
+			    "harness.\n");
+		writ_untyped_retype(init.ram, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				    idle, 1);
+		for (;;)
+			writ_recv(idle, &m);	/* nobody sends: the CPU idles */
+	}
 	tests_run();
 	writ_printf("# init: %u test failures\n", init.failures);
 	writ_exit_qemu(init.failures ? EXIT_FAIL : EXIT_PASS);
