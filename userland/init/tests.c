@@ -529,4 +529,5 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	stress_run();
 }
