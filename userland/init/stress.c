@@ -219,12 +219,119 @@ is_kernel_syscall(long n)
 	return n >= WRIT_SYS_YIELD && n <= WRIT_SYS_CALL;
 }
 
+/* The labels that mean something to the object in a slot of the initial layout. */
+static writ_word_t
+label_for(struct rng *g, writ_cptr_t cptr)
+{
+	static const writ_word_t cnode[] = { 16, 17, 18, 19, 20, 21, 22 };
+	static const writ_word_t tcb[] = { 32, 33, 34, 35, 36, 37, 38 };
+	static const writ_word_t table[] = { 48, 49 };
+	static const writ_word_t frame[] = { 50, 51, 52 };
+	static const writ_word_t port[] = { 65, 66, 67, 68, 69, 70 };
+
+	switch (cptr) {
+	case S_CNODE: case S_CNODE2:
+		return cnode[below(g, 7)];
+	case S_TCB: case S_SPARE_TCB:
+		/* Suspending itself only costs a restart, but not every other step. */
+		return cptr == S_TCB && below(g, 4) ? tcb[below(g, 4)] : tcb[below(g, 7)];
+	case S_UNTYPED:
+		return WRIT_LABEL_UNTYPED_RETYPE;
+	case S_PDPT: case S_PD: case S_PT: case S_PT2: case S_PD2:
+		return table[below(g, 2)];
+	case S_FRAME1: case S_FRAME2: case S_FRAME3: case S_FRAME4: case S_FRAME_2M:
+		return frame[below(g, 3)];
+	case S_IOPORT:
+		return port[below(g, 6)];
+	default:
+		return labels[below(g, sizeof(labels) / sizeof(labels[0]))];
+	}
+}
+
+static writ_word_t
+slot(struct rng *g)
+{
+	return below(g, 4) ? 1 + below(g, S_FIRST_FREE + 8) : below(g, 1u << STRESS_RADIX);
+}
+
+static writ_word_t
+depth(struct rng *g)
+{
+	static const writ_word_t d[] = { 8, 8, 8, 8, 8, 4, 64, 0, 7, 9, 65 };
+
+	return d[below(g, sizeof(d) / sizeof(d[0]))];
+}
+
+/* Arguments shaped like a real request for the label (each word may still be wrong):
+ * random words alone would almost never get past the first check. Returns how many. */
+static unsigned
+well_formed(struct rng *g, writ_word_t label, writ_word_t *a)
+{
+	const writ_word_t cn = below(g, 4) ? S_CNODE : S_CNODE2;
+	unsigned n = 0;
+
+#define A(v) (a[n++] = (v))
+	switch (label) {
+	case WRIT_LABEL_UNTYPED_RETYPE:
+		A(below(g, WRIT_OBJ_COUNT));
+		A(below(g, 3) ? below(g, 2) * (4 + below(g, 14)) : below(g, 64));
+		A(cn); A(0); A(0); A(below(g, 3) ? S_FIRST_FREE + below(g, 233) : slot(g));
+		A(below(g, 4) ? 1 + below(g, 4) : interesting(g));
+		break;
+	case WRIT_LABEL_CNODE_REVOKE: case WRIT_LABEL_CNODE_DELETE:
+		A(slot(g)); A(depth(g));
+		break;
+	case WRIT_LABEL_CNODE_COPY: case WRIT_LABEL_CNODE_MINT: case WRIT_LABEL_CNODE_MOVE:
+	case WRIT_LABEL_CNODE_MUTATE:
+		A(slot(g)); A(depth(g)); A(cn); A(slot(g)); A(depth(g));
+		A(below(g, 3) ? WRIT_RIGHTS_ALL : below(g, 64));
+		A(below(g, 2) ? below(g, 100) : interesting(g));
+		break;
+	case WRIT_LABEL_CNODE_ROTATE:
+		A(slot(g)); A(depth(g)); A(cn); A(slot(g)); A(depth(g)); A(cn); A(slot(g));
+		A(depth(g)); A(below(g, 100)); A(below(g, 100));
+		break;
+	case WRIT_LABEL_TCB_CONFIGURE:
+		A(below(g, 2) ? S_EP + below(g, 2) : slot(g)); A(below(g, 2) ? cn : slot(g));
+		A(below(g, 2) ? WRIT_CNODE_GUARD(0, 64 - STRESS_RADIX) : interesting(g));
+		A(below(g, 2) ? S_PML4 : slot(g)); A(interesting(g) & ~0x3ffull);
+		A(below(g, 2) ? S_FRAME1 + below(g, 4) : slot(g));
+		break;
+	case WRIT_LABEL_TCB_SET_PRIORITY: case WRIT_LABEL_TCB_SET_MCP:
+		A(below(g, 2) ? S_TCB : S_SPARE_TCB); A(below(g, 2) ? 0 : below(g, 300));
+		break;
+	case WRIT_LABEL_TCB_READ_REGS:
+		A(below(g, 22));
+		break;
+	case WRIT_LABEL_TCB_WRITE_REGS:
+		A(below(g, 2)); A(below(g, 22));
+		for (unsigned i = 0; i < WRIT_CTX_COUNT; i++)
+			A(interesting(g));
+		break;
+	case WRIT_LABEL_PAGE_TABLE_MAP:
+		A(S_PML4); A(interesting(g)); A(below(g, 4));
+		break;
+	case WRIT_LABEL_FRAME_MAP:
+		A(S_PML4); A(interesting(g) & ~(below(g, 4) ? 0xfffull : 0)); A(below(g, 32));
+		A(below(g, 4));
+		break;
+	case WRIT_LABEL_IOPORT_IN8: case WRIT_LABEL_IOPORT_IN16: case WRIT_LABEL_IOPORT_IN32:
+	case WRIT_LABEL_IOPORT_OUT8: case WRIT_LABEL_IOPORT_OUT16: case WRIT_LABEL_IOPORT_OUT32:
+		A(below(g, 2) ? 0x80 : 0x7e + below(g, 5)); A(rnd(g));
+		break;
+	default:
+		break;
+	}
+#undef A
+	return n;
+}
+
 static void
 step_syscall(uint64_t step, struct rng *g)
 {
 	struct writ_ipc_buffer *buf = (struct writ_ipc_buffer *)ipc_va;
-	writ_word_t cptr, label, info, mr[4];
-	unsigned len, c = below(g, 100);
+	writ_word_t cptr, label, info, mr[4], a[WRIT_MSG_MAX_LENGTH];
+	unsigned len, nwf, c = below(g, 100);
 	long n, ret;
 	bool kept;
 
@@ -254,20 +361,30 @@ step_syscall(uint64_t step, struct rng *g)
 		cptr = rnd(g);
 
 	c = below(g, 100);
-	if (c < 75)
+	if (c < 60)
+		label = label_for(g, cptr);
+	else if (c < 75)
 		label = labels[below(g, sizeof(labels) / sizeof(labels[0]))];
 	else if (c < 90)
 		label = below(g, 128);
 	else
 		label = rnd(g);
-	len = below(g, 10) < 6 ? below(g, 12) : below(g, 131);
+
+	for (unsigned i = 0; i < WRIT_MSG_MAX_LENGTH; i++)
+		a[i] = interesting(g);
+	nwf = below(g, 3) ? well_formed(g, label, a) : 0;
+	for (unsigned i = 0; i < nwf; i++)
+		if (below(g, 12) == 0)
+			a[i] = interesting(g);		/* one wrong word now and then */
+	c = below(g, 10);
+	len = c < 6 && nwf ? nwf : c < 8 ? below(g, 12) : below(g, 131);
 	info = writ_msginfo(label, 0, len);
 	if (below(g, 8) == 0)
 		info |= (rnd(g) & 0x3f) << WRIT_MSGINFO_CAPS_SHIFT;	/* caps, unwrap bits */
 	for (unsigned i = 0; i < 4; i++)
-		mr[i] = interesting(g);
-	for (unsigned i = WRIT_MSG_REGS; i < len && i < WRIT_MSG_MAX_LENGTH; i++)
-		buf->msg[i] = interesting(g);
+		mr[i] = a[i];
+	for (unsigned i = WRIT_MSG_REGS; i < WRIT_MSG_MAX_LENGTH; i++)
+		buf->msg[i] = a[i];
 	if (below(g, 4) == 0) {
 		for (unsigned i = 0; i < WRIT_MSG_MAX_CAPS; i++)
 			buf->caps_or_badges[i] = interesting(g);
@@ -629,7 +746,7 @@ cmdline_number(const char *key, uint64_t dflt)
 static void
 print_summary(uint64_t steps)
 {
-	char line[400];
+	char line[640];
 	int n;
 
 	n = writ_snprintf(line, sizeof(line), "# stress: seed %lu, %lu steps, %lu faults handled "
@@ -646,13 +763,31 @@ print_summary(uint64_t steps)
 	writ_printf("%s\n", line);
 }
 
+/* Bugs the stream found, each checked on its own so a regression names itself. */
+static void
+regressions(void)
+{
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0), cn = obj_new(WRIT_OBJ_CNODE, 8);
+
+	/* seed 1, steps 53000..53500: a guard value wider than its width (here 3 bits
+	 * of value in a 2-bit guard) was stored in the TCB's CSpace root, breaking I5. */
+	check_err(writ_tcb_configure(t, 0, cn, WRIT_CNODE_GUARD(7, 2), 0, 0, 0),
+		  WRIT_E_INVALID_ARGUMENT, "kern/tcb-configure-guard-value-too-wide");
+	check_err(invariants(), WRIT_OK, "kern/tcb-configure-guard-invariants");
+	check_err(writ_tcb_configure(t, 0, cn, WRIT_CNODE_GUARD(3, 2), 0, 0, 0), WRIT_OK,
+		  "kern/tcb-configure-guard-value-fits");
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, cn, FULL_DEPTH);
+}
+
 void
 stress_run(void)
 {
-	uint64_t steps = cmdline_number("stress-steps", DEFAULT_STEPS), bad_check_step = 0;
+	uint64_t steps = cmdline_number("stress-steps", DEFAULT_STEPS), bad_from = 0, bad_to = 0;
 	long bad_check = WRIT_OK;
 	bool dead = false, set_up;
 
+	regressions();
 	sh.seed = cmdline_number("stress-seed", DEFAULT_SEED);
 	for (unsigned i = 0; i < R_COUNT; i++)
 		r[i] = slot_alloc();
@@ -670,7 +805,8 @@ stress_run(void)
 
 	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, PRIO);
 	for (sh.next = 0; set_up && sh.next < steps && !dead;) {
-		uint64_t end = sh.next + CHECK_EVERY < steps ? sh.next + CHECK_EVERY : steps;
+		uint64_t start = sh.next;
+		uint64_t end = start + CHECK_EVERY < steps ? start + CHECK_EVERY : steps;
 		long err;
 
 		if (!rebuild()) {
@@ -681,7 +817,8 @@ stress_run(void)
 		err = invariants();
 		if (err != WRIT_OK && bad_check == WRIT_OK) {
 			bad_check = err;
-			bad_check_step = sh.next;
+			bad_from = start;
+			bad_to = sh.next;
 		}
 		dead = !alive();
 	}
@@ -697,8 +834,8 @@ stress_run(void)
 		check(sh.failures == 0, "kern/stress-random-syscalls", "step %lu (seed %lu): %s%s",
 		      sh.fail_step, sh.seed, sh.why, sh.failures > 1 ? " (and more)" : "");
 	check(bad_check == WRIT_OK, "kern/stress-invariants",
-	      "%s after step %lu (seed %lu)", writ_error_name((int)bad_check),
-	      bad_check_step, sh.seed);
+	      "%s after steps %lu..%lu (seed %lu)", writ_error_name((int)bad_check), bad_from,
+	      bad_to - 1, sh.seed);
 	check(set_up && !dead && invariants() == WRIT_OK && alive(),
 	      "kern/stress-kernel-alive-after", "the kernel stopped working by step %lu "
 	      "(seed %lu)", sh.next, sh.seed);
