@@ -120,8 +120,12 @@ invoke_configure(struct inv *iv, struct tcb *t)
 			return WRIT_E_ALIGNMENT;
 	}
 	if (a[2] && cspace) {
-		/* The guard is set on the TCB's own copy, below. */
-		if ((a[2] & WRIT_GUARD_BITS_MASK) + cap_cnode_radix(&cspace->cap) > 64)
+		/* The guard is set on the TCB's own copy, below: its width and radix must fit
+		 * a word, and its value its width (the cspace checker's I5). */
+		unsigned gb = (unsigned)(a[2] & WRIT_GUARD_BITS_MASK);
+
+		if (gb + cap_cnode_radix(&cspace->cap) > 64 ||
+		    (a[2] >> WRIT_GUARD_VALUE_SHIFT) >> gb != 0)
 			return WRIT_E_INVALID_ARGUMENT;
 	}
 	/* Everything checked: from here on nothing fails for a user reason. */

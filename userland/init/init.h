@@ -31,4 +31,7 @@ writ_cptr_t thread_new(void (*fn)(uint64_t), uint64_t arg, unsigned prio, writ_c
 __attribute__((noreturn)) void thread_exit(void);
 void root_yield_at(unsigned prio, unsigned n);
 
+/* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
+void stress_run(void);
+
 #endif

@@ -662,4 +662,5 @@ tests_run(void)
 	test_tls();
 	test_long_revoke();
 	test_debug_syscalls();
+	stress_run();
 }
