@@ -58,16 +58,17 @@ def make_iso(kernel, out, cmdline="", modules=()):
     return out
 
 
-def accel_args(accel):
+def accel_args(accel, cpu=None):
     if accel == "kvm":
-        return ["-accel", "kvm", "-cpu", "host"]
+        return ["-accel", "kvm", "-cpu", cpu or "host"]
     if accel == "tcg-icount":
-        return ["-accel", "tcg", "-cpu", "qemu64", "-icount", "shift=0"]
-    return ["-accel", "tcg", "-cpu", "qemu64"]
+        return ["-accel", "tcg", "-cpu", cpu or "qemu64", "-icount", "shift=0"]
+    return ["-accel", "tcg", "-cpu", cpu or "qemu64"]
 
 
-def qemu_args(iso, uefi=False, accel="tcg", mem=256, smp=1, serial="stdio", extra=()):
-    args = ["qemu-system-x86_64", *accel_args(accel), "-m", "%dM" % mem, "-smp", str(smp),
+def qemu_args(iso, uefi=False, accel="tcg", mem=256, smp=1, serial="stdio", extra=(),
+              cpu=None):
+    args = ["qemu-system-x86_64", *accel_args(accel, cpu), "-m", "%dM" % mem, "-smp", str(smp),
             "-cdrom", iso, "-boot", "d", "-no-reboot", "-nic", "none",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-serial", serial]
     if uefi:
@@ -142,14 +143,14 @@ class Monitor:
 
 
 def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False,
-         on_hold=None, until_line=None):
+         on_hold=None, until_line=None, cpu=None):
     """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner;
     with until_line, at the first line containing that text (its time in Boot.until_s).
 
     on_hold(monitor, lines): called when a `hold` test boot waits on COM1; the guest is then
     sent a byte and leaves QEMU through isa-debug-exit as usual.
     """
-    args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp)
+    args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp, cpu=cpu)
     tmp = tempfile.mkdtemp(prefix="writ-qemu-")
     monitor = Monitor(os.path.join(tmp, "monitor.sock"))
     args += ["-display", "none", "-monitor",

@@ -177,6 +177,21 @@ def bad_root_task_boot(ctx, cfg):
     return res, b
 
 
+def cpu_max_boot(ctx, cfg):
+    """The whole root-task suite on QEMU's richest CPU: SMEP and SMAP on (qemu64 has
+    neither), so any kernel access to user memory or user code would fault."""
+    iso = ctx.iso(cfg, "test", [(ctx.init_elf(cfg), "init")])
+    b = qemu.boot(iso, timeout=120, cpu="max")
+    name = "boot/cpu-max-%s" % cfg
+    res = [(any(re.search(r"cpu: NX on, SMEP on, SMAP on", l) for l in b.log),
+            name + "-smep-smap-on", "the kernel did not turn SMEP and SMAP on")]
+    guest = [(ok, "%s/%s" % (n, "cpu-max-" + cfg), why) for ok, n, why in guest_results(b)]
+    res += guest
+    res.append((len(guest) > 50, name + "-suite-ran", "only %d tests ran" % len(guest)))
+    res.append(expect_exit(b, qemu.EXIT_PASS, name + "-exit"))
+    return res, b
+
+
 def all_scenarios(cfgs):
     """(group, name, function, kernel config) for every VM scenario; functions take the
     runner context. The config says which kernel ELF explains the scenario's log."""
@@ -186,6 +201,7 @@ def all_scenarios(cfgs):
                     cfg))
         out.append(("boot", "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True),
                     cfg))
+        out.append(("boot", "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         for kind in (FAULTS if cfg == "debug" else ["pf"]):

@@ -6,7 +6,8 @@
  * pages) and SMAP (the kernel never reads user pages by accident: it reaches user
  * memory only through frames it maps itself, in the direct map) are turned on when
  * CPUID has them; qemu64 has neither, real PCs mostly do. PGE keeps the kernel's
- * mappings in the TLB across CR3 writes. PCIDs are not used yet: qemu64 lacks them.
+ * mappings in the TLB across CR3 writes. With PCIDs each address space keeps its TLB
+ * entries across switches (kern/arch/x86_64/vspace.c says when they must go).
  */
 #include <stdint.h>
 
@@ -22,6 +23,7 @@
 #define CR4_PGE (1ull << 7)
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
+#define CR4_PCIDE (1ull << 17)
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define EFER_SCE (1ull << 0)
@@ -55,6 +57,8 @@ x86_cpu_init(void)
 		cr4 |= CR4_SMEP;
 	if (cpu_features.smap)
 		cr4 |= CR4_SMAP;
+	if (cpu_features.pcid)
+		cr4 |= CR4_PCIDE;	/* CR3's PCID is 0 here, as enabling requires */
 	x86_write_cr4(cr4);
 	x86_write_cr0((x86_read_cr0() | CR0_MP) & ~(CR0_EM | CR0_TS));
 
@@ -69,5 +73,5 @@ x86_cpu_init(void)
 	x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_SCE);
 	kprintf("cpu: NX %s, SMEP %s, SMAP %s, PCID %s\n", cpu_features.nx ? "on" : "absent",
 		cpu_features.smep ? "on" : "absent", cpu_features.smap ? "on" : "absent",
-		cpu_features.pcid ? "present (unused)" : "absent");
+		cpu_features.pcid ? "on" : "absent");
 }

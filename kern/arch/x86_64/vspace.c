@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <kern/boot.h>
+#include <kern/cpu_features.h>
 #include <kern/object.h>
 #include <kern/string.h>
 #include <kern/vspace.h>
@@ -34,9 +35,18 @@
 
 extern uint64_t boot_pml4[512];
 
+/*
+ * With PCIDs (CR4.PCIDE), an address space's ASID is also its PCID, and switching to it
+ * keeps its TLB entries (CR3 bit 63). They must go whenever they may be stale: when a
+ * mapping of an address space that is not current is removed, and when an ASID is given
+ * to a new PML4; `stale` marks such an ASID, and the next switch to it flushes.
+ */
+#define CR3_NOFLUSH (1ull << 63)
+
 static struct {
 	uint64_t *pml4;
 	uint16_t gen;
+	bool stale;
 } asids[VS_MAX_ASIDS];
 static unsigned asid_next = 1;
 
@@ -88,6 +98,7 @@ vs_init_pml4(void *p)
 		asid_next = asid_next % (VS_MAX_ASIDS - 1) + 1;
 		if (!asids[a].pml4) {
 			asids[a].pml4 = pml4;
+			asids[a].stale = true;
 			asids[a].gen = (uint16_t)((asids[a].gen + 1) & MAP_GEN_MASK);
 			pml4[ASID_ENTRY] = ((uint64_t)a | (uint64_t)asids[a].gen << 12) << 1;
 			return;
@@ -126,7 +137,13 @@ mapping_vaddr(uint64_t w)
 static bool
 is_current(const uint64_t *pml4)
 {
-	return x86_read_cr3() == vs_phys(pml4);
+	return (x86_read_cr3() & PTE_ADDR) == vs_phys(pml4);
+}
+
+static unsigned
+pml4_asid(const uint64_t *pml4)
+{
+	return (unsigned)(pml4_asid_word(pml4) & MAP_ASID_MASK);
 }
 
 /*
@@ -272,12 +289,15 @@ clear_entry(uint64_t *pml4, uint64_t vaddr, unsigned level, uint64_t phys)
 	if (!t || !(t[i] & PTE_P) || (t[i] & PTE_ADDR) != phys)
 		return;
 	t[i] = 0;
-	if (!is_current(pml4))
-		return;		/* the next switch to it reloads CR3, flushing the TLB */
+	if (!is_current(pml4)) {
+		/* Without PCIDs the next switch flushes anyway; with them, it must be told. */
+		asids[pml4_asid(pml4)].stale = true;
+		return;
+	}
 	if (level == 0)
 		x86_invlpg(vaddr);
 	else
-		x86_write_cr3(x86_read_cr3());	/* a whole table's worth of entries */
+		x86_write_cr3(x86_read_cr3() & ~CR3_NOFLUSH);	/* a whole table's entries */
 }
 
 int
@@ -313,7 +333,7 @@ vs_finalise(const struct cap *cap)
 	if (type == WRIT_OBJ_PML4) {
 		pml4 = (uint64_t *)cap_addr(cap);
 		if (is_current(pml4))
-			x86_write_cr3(vs_phys(boot_pml4));
+			x86_write_cr3(vs_phys(boot_pml4));	/* PCID 0, the kernel's */
 		if (pml4_asid_word(pml4))
 			asids[pml4_asid_word(pml4) & MAP_ASID_MASK].pml4 = NULL;
 		return;
@@ -333,9 +353,18 @@ void
 vs_activate(struct tcb *t)
 {
 	const struct cap *vs = &t->slots[TCB_SLOT_VSPACE].cap;
-	uint64_t cr3 = cap_type(vs) == WRIT_OBJ_PML4 ? vs_phys((void *)cap_addr(vs))
-						     : vs_phys(boot_pml4);
+	uint64_t *pml4 = cap_type(vs) == WRIT_OBJ_PML4 ? (uint64_t *)cap_addr(vs) : boot_pml4;
+	uint64_t cr3 = vs_phys(pml4);
+	unsigned asid = pml4 == boot_pml4 ? 0 : pml4_asid(pml4);
 
-	if (x86_read_cr3() != cr3)
-		x86_write_cr3(cr3);
+	if (is_current(pml4))
+		return;
+	if (cpu_features.pcid) {
+		cr3 |= asid;
+		if (asids[asid].stale)
+			asids[asid].stale = false;	/* this write flushes its entries */
+		else
+			cr3 |= CR3_NOFLUSH;
+	}
+	x86_write_cr3(cr3);
 }
