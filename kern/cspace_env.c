@@ -36,3 +36,11 @@ cspace_env_released(void *env, const struct cap *cap)
 	(void)env;
 	obj_cap_deleted(cap);
 }
+
+void
+cspace_env_badge_gone(void *env, const struct cap *cap)
+{
+	(void)env;
+	if (cap_type(cap) == WRIT_OBJ_ENDPOINT)
+		ep_cancel_badged((struct endpoint *)cap_addr(cap), cap_badge(cap));
+}

@@ -107,6 +107,61 @@ message_words(struct tcb *t, uint64_t *words, uint64_t *label)
 	return len;
 }
 
+/*
+ * The receiver's slot for a capability it is sent: (receive_cnode cptr in its CSpace,
+ * receive_index, receive_depth) in its IPC buffer; NULL unless that names an empty slot.
+ */
+static struct cte *
+receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf)
+{
+	struct cnode_fault fault;
+	struct cte *cn, *slot;
+
+	if (cnode_lookup_cap(&to->slots[TCB_SLOT_CSPACE].cap, buf->receive_cnode,
+			     WRIT_WORD_BITS, &cn, &fault) != WRIT_OK ||
+	    cap_type(&cn->cap) != WRIT_OBJ_CNODE || buf->receive_depth == 0 ||
+	    buf->receive_depth > WRIT_WORD_BITS ||
+	    cnode_lookup_slot(&cn->cap, buf->receive_index, (unsigned)buf->receive_depth, &slot,
+			      &fault) != WRIT_OK || !cte_is_empty(slot))
+		return NULL;
+	return slot;
+}
+
+/*
+ * Capabilities named in the sender's IPC buffer go to the receiver: a capability to the
+ * very endpoint the message came through is unwrapped into its badge; of the others,
+ * one is copied into the receiver's receive slot. Transfer stops at the first that
+ * cannot go (lookup failed, no slot, derivation refused); the count says how far it got.
+ * Returns the message-info caps and unwrap fields for the receiver.
+ */
+static uint64_t
+transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsigned n)
+{
+	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
+	unsigned done = 0, unwrapped = 0;
+	bool copied = false;
+
+	for (; src && dst && done < n; done++) {
+		struct cnode_fault fault;
+		struct cte *cap, *slot;
+
+		if (cnode_lookup_cap(&from->slots[TCB_SLOT_CSPACE].cap, src->caps_or_badges[done],
+				     WRIT_WORD_BITS, &cap, &fault) != WRIT_OK)
+			break;
+		if (cap_type(&cap->cap) == WRIT_OBJ_ENDPOINT && cap_addr(&cap->cap) == (uintptr_t)ep) {
+			dst->caps_or_badges[done] = cap_badge(&cap->cap);
+			unwrapped |= 1u << done;
+			continue;
+		}
+		if (copied || !(slot = receive_slot(to, dst)) ||
+		    cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)) != WRIT_OK)
+			break;
+		copied = true;
+	}
+	return ((uint64_t)done & WRIT_MSGINFO_CAPS_MASK) << WRIT_MSGINFO_CAPS_SHIFT |
+	       ((uint64_t)unwrapped & WRIT_MSGINFO_UNWRAP_MASK) << WRIT_MSGINFO_UNWRAP_SHIFT;
+}
+
 /* Deliver words to `to` as a received message with the given badge. */
 static void
 deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uint64_t badge)
@@ -127,12 +182,15 @@ deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uin
 }
 
 static void
-transfer(struct tcb *from, struct tcb *to, uint64_t badge)
+transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint *ep)
 {
 	uint64_t words[WRIT_MSG_MAX_LENGTH], label;
-	unsigned len = message_words(from, words, &label);
+	unsigned len = message_words(from, words, &label), caps;
 
 	deliver(to, words, len, label, badge);
+	caps = from->fault_type ? 0 : writ_msginfo_caps(from->frame.rsi);
+	if (caps && ep && from->send_can_grant)
+		to->frame.rsi |= transfer_caps(from, to, ep, caps);
 }
 
 static void
@@ -191,13 +249,13 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 {
 	struct tcb *recv;
 
-	(void)can_grant;
 	if (!sender->fault_type)	/* a fault message is made from these registers */
 		sender->frame.rax = WRIT_OK;
 	if (ep_has_receivers(ep)) {
 		recv = ep->head;
 		ep_remove(ep, recv);
-		transfer(sender, recv, badge);
+		sender->send_can_grant = can_grant;
+		transfer(sender, recv, badge, ep);
 		sched_make_runnable(recv);
 		if (is_call) {
 			sched_dequeue(sender);
@@ -210,6 +268,7 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND);
 	sender->send_badge = badge;
 	sender->is_call = is_call;
+	sender->send_can_grant = can_grant;
 	ep_append(ep, sender);
 }
 
@@ -221,7 +280,7 @@ ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 	if (ep_has_senders(ep)) {
 		snd = ep->head;
 		ep_remove(ep, snd);
-		transfer(snd, receiver, snd->send_badge);
+		transfer(snd, receiver, snd->send_badge, ep);
 		if (snd->is_call)
 			pair(snd, receiver);
 		else
@@ -267,7 +326,7 @@ ipc_reply(struct tcb *replier)
 		fault_reply(replier, caller);
 		return WRIT_OK;
 	}
-	transfer(replier, caller, 0);
+	transfer(replier, caller, 0, NULL);	/* replies carry no capabilities */
 	sched_make_runnable(caller);
 	return WRIT_OK;
 }
@@ -300,6 +359,27 @@ ep_cancel_all(struct endpoint *ep)
 		t->frame.rax = WRIT_E_CANCELLED;
 		if (t->fault_type)
 			t->state = TS_INACTIVE;	/* its handler is gone: stays stopped */
+		else
+			sched_make_runnable(t);
+	}
+}
+
+/* The last capability with this badge is gone: its queued sends go with it. */
+void
+ep_cancel_badged(struct endpoint *ep, uint64_t badge)
+{
+	struct tcb *t = ep->head, *next;
+
+	if (!ep_has_senders(ep))
+		return;
+	for (; t; t = next) {
+		next = t->ep_next;
+		if (t->send_badge != badge)
+			continue;
+		ep_remove(ep, t);
+		t->frame.rax = WRIT_E_CANCELLED;
+		if (t->fault_type)
+			t->state = TS_INACTIVE;
 		else
 			sched_make_runnable(t);
 	}

@@ -161,8 +161,14 @@ sys_send(struct tcb *t, bool call, bool blocking)
 		return;
 	}
 	if (cap_type(&slot->cap) == WRIT_OBJ_ENDPOINT) {
-		if (!(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE)) {
+		/* Sending capabilities needs Grant on the endpoint capability, and a buffer. */
+		if (!(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE) ||
+		    (writ_msginfo_caps(t->frame.rsi) && !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))) {
 			t->frame.rax = WRIT_E_RIGHTS;
+			return;
+		}
+		if (writ_msginfo_caps(t->frame.rsi) && !tcb_ipc_buffer(t)) {
+			t->frame.rax = WRIT_E_TRUNCATED_MESSAGE;
 			return;
 		}
 		ipc_send(t, (struct endpoint *)cap_addr(&slot->cap), cap_badge(&slot->cap),

@@ -32,16 +32,38 @@
  */
 #include "internal.h"
 
+/*
+ * True when slot holds the last capability carrying its (non-zero) badge: copies of a
+ * badged capability are its children and keep the badge, so it is the last one when it
+ * has no children and its parent (the unbadged capability it was minted from) does not
+ * carry that badge. O(siblings), for cdt_parent.
+ */
+static bool
+cap_is_last_of_badge(const struct cspace *cs, const struct cte *slot)
+{
+	const struct cte *parent;
+
+	if (!cap_type_is_badged(cap_type(&slot->cap)) || cap_badge(&slot->cap) == 0 ||
+	    slot->first != 0)
+		return false;
+	parent = cdt_parent(cs, slot);
+	return !parent || cap_type(&parent->cap) != cap_type(&slot->cap) ||
+	       cap_badge(&parent->cap) != cap_badge(&slot->cap);
+}
+
 void
 cte_empty(struct cspace *cs, struct cte *slot, bool final)
 {
 	struct cap c = slot->cap;
+	bool badge_gone = !final && cap_is_last_of_badge(cs, slot);
 
 	CS_ASSERT(cs, !final || !cap_type_has_slots(cap_type(&c)));
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
-if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
+	if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
 		cspace_env_released(cs->env, &c);
+	if (badge_gone)
+		cspace_env_badge_gone(cs->env, &c);
 	if (final && cap_type(&c) != WRIT_OBJ_UNTYPED && cap_type(&c) != CAP_ZOMBIE)
 		cspace_env_finalise(cs->env, &c);
 }

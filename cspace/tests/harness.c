@@ -47,6 +47,15 @@ cspace_env_released(void *env, const struct cap *cap)
 }
 
 void
+cspace_env_badge_gone(void *env, const struct cap *cap)
+{
+	struct test_env *e = env;
+
+	e->badges_gone++;
+	e->last_badge_gone = cap_badge(cap);
+}
+
+void
 world_init(struct world *w, unsigned ut_bits, unsigned boot_radix)
 {
 	struct cap ut;

@@ -17,6 +17,8 @@ struct test_env {
 	unsigned long finalised;
 	unsigned long finalised_type[64];
 	unsigned long released;
+	unsigned long badges_gone;
+	uint64_t last_badge_gone;
 	unsigned long released_type[64];
 };
 

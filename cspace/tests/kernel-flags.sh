@@ -16,7 +16,7 @@ done
 # The only symbols the objects may need from outside: the env hooks and mem* helpers.
 ld -r -o "$out/all.o" "$out"/*.c.o || fail=1
 undef=$(nm -u "$out/all.o" | awk '{print $2}' | sort -u |
-        grep -v -E '^(cspace_env_(assert_fail|preempt|finalise|released)|memset|memcpy|memmove|memcmp)$')
+        grep -v -E '^(cspace_env_(assert_fail|preempt|finalise|released|badge_gone)|memset|memcpy|memmove|memcmp)$')
 if [ "$fail" = 0 ] && [ -z "$undef" ]; then
   echo "ok - cspace/kernel-flags-build"
   exit 0

@@ -392,6 +392,21 @@ test_delete(void)
 		W.env.finalised == 1, "delete-frame-copy-released",
 		"released %lu, finalised %lu", W.env.released, W.env.finalised);
 	expect_ok("delete-frame-last", cte_delete(CS, S(6)));
+
+	/* The last capability with a badge: a minted cap without copies, not a copy. */
+	mk(WRIT_OBJ_ENDPOINT, 0, 8, 1);
+	cte_mint(CS, S(9), S(8), WRIT_RIGHTS_ALL, 5);
+	cte_copy(CS, S(10), S(9), WRIT_RIGHTS_ALL);
+	cte_delete(CS, S(10));
+	t_check(W.env.badges_gone == 0, "badge-copy-not-last", "copy counted as the last");
+	cte_copy(CS, S(10), S(9), WRIT_RIGHTS_ALL);
+	cte_delete(CS, S(9));
+	t_check(W.env.badges_gone == 0, "badge-minted-with-copies-not-last",
+		"the minted cap's copy still carries the badge");
+	cte_delete(CS, S(10));
+	t_check(W.env.badges_gone == 1 && W.env.last_badge_gone == 5, "badge-gone-at-last",
+		"badges gone %lu (badge %lu)", W.env.badges_gone,
+		(unsigned long)W.env.last_badge_gone);
 	t_check(W.env.released == 1 && W.env.finalised == 2, "delete-frame-last-finalised",
 		"released %lu, finalised %lu", W.env.released, W.env.finalised);
 }

@@ -625,6 +625,101 @@ test_long_revoke(void)
 	check_err(writ_cnode_delete(cn, 17, 12), WRIT_OK, "kern/long-revoke-emptied");
 }
 
+static volatile long send_result[2] = { -1, -1 };
+
+static void
+badged_sender(uint64_t arg)
+{
+	struct writ_msg m = { .info = writ_msginfo(1, 0, 0) };
+
+	send_result[arg >> 32] = writ_send((writ_cptr_t)(uint32_t)arg, &m);
+	thread_exit();
+}
+
+/* Deleting the last capability with a badge cancels the sends queued with it, only. */
+static void
+test_cancel_badged_sends(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), a = slot_alloc(), b = slot_alloc();
+	struct writ_msg m = { 0 };
+	long err;
+
+	writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, a, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+			FULL_DEPTH, RW, 5);
+	writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, b, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+			FULL_DEPTH, RW, 6);
+	thread_new(badged_sender, a, 100, 0);
+	thread_new(badged_sender, b | 1ull << 32, 100, 0);
+	root_yield_at(99, 2);		/* both now wait in Send */
+	check(send_result[0] == -1 && send_result[1] == -1, "ipc/badged-senders-queued",
+	      "results %ld %ld", send_result[0], send_result[1]);
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, a, FULL_DEPTH), WRIT_OK,
+		  "ipc/delete-last-badged-cap");
+	root_yield_at(99, 2);
+	check_err(send_result[0], WRIT_E_CANCELLED, "ipc/cancel-badged-send");
+	check(send_result[1] == -1, "ipc/other-badge-still-queued", "result %ld",
+	      send_result[1]);
+	err = writ_nbrecv(ep, &m);
+	check(err == WRIT_OK && m.badge == 6, "ipc/other-badge-delivered", "err %s badge %lu",
+	      writ_error_name((int)err), m.badge);
+}
+
+static volatile writ_word_t got_info, got_badge0;
+static volatile long got_addr_err = -1;
+
+/* Receives one message with a capability into `slot`, then uses the capability. */
+static void
+cap_receiver(uint64_t arg)
+{
+	writ_cptr_t ep = (uint32_t)arg, slot = arg >> 32;
+	struct writ_msg m = { 0 };
+	writ_word_t pa;
+
+	writ_set_receive_slot(WRIT_SLOT_ROOT_CNODE, slot, FULL_DEPTH);
+	writ_recv(ep, &m);
+	got_info = m.info;
+	got_badge0 = writ_get_badge(0);
+	got_addr_err = writ_frame_get_address(slot, &pa);
+	thread_exit();
+}
+
+static void
+test_cap_transfer(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), frame = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	writ_cptr_t slot = slot_alloc(), nogrant = slot_alloc(), badged = slot_alloc();
+	struct writ_msg m = { .info = writ_msginfo(7, 1, 0) };
+
+	writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, nogrant, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+			FULL_DEPTH, RW, 0);
+	writ_set_cap(0, frame);
+	check_err(writ_send(nogrant, &m), WRIT_E_RIGHTS, "ipc/cap-transfer-needs-grant");
+
+	thread_new(cap_receiver, ep | (uint64_t)slot << 32, 200, 0);
+	root_yield_at(199, 1);			/* it now waits in Recv */
+	m.info = writ_msginfo(7, 1, 0);
+	writ_set_cap(0, frame);
+	check_err(writ_send(ep, &m), WRIT_OK, "ipc/cap-transfer-send");
+	root_yield_at(199, 1);			/* let it look at what it got */
+	check(writ_msginfo_caps(got_info) == 1 && writ_msginfo_label(got_info) == 7 &&
+	      !(got_info >> WRIT_MSGINFO_UNWRAP_SHIFT & 1), "ipc/cap-transfer-received",
+	      "info %lx", got_info);
+	check_err(got_addr_err, WRIT_OK, "ipc/cap-transfer-usable");
+
+	/* A capability to the endpoint itself arrives as its badge. */
+	writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, badged, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+			FULL_DEPTH, RW, 99);
+	thread_new(cap_receiver, ep | (uint64_t)slot_alloc() << 32, 200, 0);
+	root_yield_at(199, 1);
+	m.info = writ_msginfo(8, 1, 0);
+	writ_set_cap(0, badged);
+	check_err(writ_send(ep, &m), WRIT_OK, "ipc/unwrap-send");
+	root_yield_at(199, 1);
+	check((got_info >> WRIT_MSGINFO_UNWRAP_SHIFT & 1) && got_badge0 == 99 &&
+	      writ_msginfo_caps(got_info) == 1, "ipc/unwrap-badge", "info %lx badge %lu",
+	      got_info, got_badge0);
+}
+
 static void
 test_debug_syscalls(void)
 {
@@ -661,6 +756,8 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	test_cancel_badged_sends();
+	test_cap_transfer();
 	test_debug_syscalls();
 	stress_run();
 }

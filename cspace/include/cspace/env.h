@@ -2,7 +2,7 @@
  * cspace/env.h - what cspace/ needs from whoever links it.
  *
  * cspace/ has no globals and calls no library: its only ties to the world are these
- * four functions, which the kernel implements one way (kpanic, "interrupt pending?",
+ * five functions, which the kernel implements one way (kpanic, "interrupt pending?",
  * object teardown) and the host tests another (abort with a message, "preempt at every
  * step" on demand, counting finalisations). Each receives the `env` pointer the caller
  * stored in struct cspace, so one process can host several independent cspaces.
@@ -45,5 +45,12 @@ void cspace_env_finalise(void *env, const struct cap *cap);
  * tables, each capability of which owns at most one mapping that must go with it.
  */
 void cspace_env_released(void *env, const struct cap *cap);
+
+/*
+ * Called when the last capability carrying a badge (on an endpoint or notification that
+ * other capabilities still name) is deleted, with a copy of it: sends queued with that
+ * badge can no longer be attributed to anyone, so the kernel cancels them.
+ */
+void cspace_env_badge_gone(void *env, const struct cap *cap);
 
 #endif /* CSPACE_ENV_H */

@@ -56,7 +56,7 @@ struct tcb {
 	uint32_t state;                         /* enum thread_state */
 	uint8_t priority, mcp;
 	uint8_t is_call, fault_type;            /* queued send is a Call; pending fault */
-	uint8_t in_ready_queue, fpu_used;
+	uint8_t in_ready_queue, send_can_grant;
 	uint64_t fault_addr, fault_error;       /* VM fault / exception details */
 	uint32_t timeslice;                     /* ticks left */
 	uint32_t id;                            /* for debug messages only */
@@ -106,6 +106,7 @@ void ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking);
 int ipc_reply(struct tcb *replier);
 void ipc_cancel(struct tcb *t);
 void ep_cancel_all(struct endpoint *ep);
+void ep_cancel_badged(struct endpoint *ep, uint64_t badge);
 void fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error);
 
 /* ---- user memory (kern/arch/x86_64/vspace.c) ---- */

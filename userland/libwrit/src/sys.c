@@ -44,3 +44,33 @@ writ_mr_set(unsigned i, writ_word_t v)
 
 	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"(v), "r"(off) : "memory");
 }
+
+static void
+buf_set(uint64_t off, writ_word_t v)
+{
+	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"(v), "r"(off) : "memory");
+}
+
+void
+writ_set_cap(unsigned i, writ_cptr_t cptr)
+{
+	buf_set(__builtin_offsetof(struct writ_ipc_buffer, caps_or_badges) + 8ull * i, cptr);
+}
+
+writ_word_t
+writ_get_badge(unsigned i)
+{
+	writ_word_t v;
+	uint64_t off = __builtin_offsetof(struct writ_ipc_buffer, caps_or_badges) + 8ull * i;
+
+	__asm__ volatile("movq %%gs:(%1), %0" : "=r"(v) : "r"(off) : "memory");
+	return v;
+}
+
+void
+writ_set_receive_slot(writ_cptr_t cnode, writ_word_t index, unsigned depth)
+{
+	buf_set(__builtin_offsetof(struct writ_ipc_buffer, receive_cnode), cnode);
+	buf_set(__builtin_offsetof(struct writ_ipc_buffer, receive_index), index);
+	buf_set(__builtin_offsetof(struct writ_ipc_buffer, receive_depth), depth);
+}

@@ -84,6 +84,13 @@ writ_yield(void)
 writ_word_t writ_mr_get(unsigned i);
 void writ_mr_set(unsigned i, writ_word_t v);
 
+/* Capability transfer: the caps a message sends (extra caps i = 0..2, with
+ * writ_msginfo(label, ncaps, length)), where a received one lands, and the badges of
+ * capabilities unwrapped on receipt (message info bit WRIT_MSGINFO_UNWRAP_SHIFT + i). */
+void writ_set_cap(unsigned i, writ_cptr_t cptr);
+writ_word_t writ_get_badge(unsigned i);
+void writ_set_receive_slot(writ_cptr_t cnode, writ_word_t index, unsigned depth);
+
 /* ---- invocations ---- */
 
 /*
