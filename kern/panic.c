@@ -18,16 +18,26 @@
 
 #define BACKTRACE_MAX 32
 
-static void
-print_frame(unsigned depth, uint64_t addr)
+/* "PREFIX ADDRESS <function+offset>", the line shape the host annotator reads. */
+void
+print_symbolic(const char *prefix, uint64_t addr)
 {
 	uint64_t off;
 	const char *name = ksyms_lookup(addr, &off);
 
 	if (name)
-		kprintf("  #%u %016lx <%s+0x%lx>\n", depth, addr, name, off);
+		kprintf("%s %016lx <%s+0x%lx>\n", prefix, addr, name, off);
 	else
-		kprintf("  #%u %016lx <?>\n", depth, addr);
+		kprintf("%s %016lx <?>\n", prefix, addr);
+}
+
+static void
+print_frame(unsigned depth, uint64_t addr)
+{
+	char prefix[8];
+
+	ksnprintf(prefix, sizeof(prefix), "  #%u", depth);
+	print_symbolic(prefix, addr);
 }
 
 void

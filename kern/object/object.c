@@ -28,41 +28,21 @@ obj_preempt_pending(void)
 void
 obj_finalise(const struct cap *cap)
 {
-	switch (cap_type(cap)) {
-	case WRIT_OBJ_TCB:
+	unsigned type = cap_type(cap);
+
+	if (type == WRIT_OBJ_TCB)
 		tcb_finalise(tcb_of_cap(cap));
-		return;
-	case WRIT_OBJ_ENDPOINT:
+	else if (type == WRIT_OBJ_ENDPOINT)
 		ep_cancel_all((struct endpoint *)cap_addr(cap));
-		return;
-	case WRIT_OBJ_PML4:
-	case WRIT_OBJ_PDPT:
-	case WRIT_OBJ_PD:
-	case WRIT_OBJ_PT:
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
+	else if (type >= WRIT_OBJ_PML4 && type <= WRIT_OBJ_FRAME_2M)
 		vs_finalise(cap);
-		return;
-	default:
-		return;
-	}
 }
 
 void
 obj_cap_deleted(const struct cap *cap)
 {
 	/* A frame or table capability that is not the last still owns its own mapping. */
-	switch (cap_type(cap)) {
-	case WRIT_OBJ_PDPT:
-	case WRIT_OBJ_PD:
-	case WRIT_OBJ_PT:
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
-		vs_finalise(cap);
-		return;
-	default:
-		return;
-	}
+	vs_finalise(cap);
 }
 
 int

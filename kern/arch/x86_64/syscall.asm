@@ -17,6 +17,8 @@ extern kernel_stack_top
 global syscall_entry
 global syscall_frame_top
 
+%include "arch/x86_64/frame.inc"
+
 section .text
 syscall_entry:
         mov     [rel syscall_user_rsp], rsp
@@ -28,21 +30,7 @@ syscall_entry:
         push    rcx
         push    0
         push    SYSCALL_VECTOR
-        push    rax
-        push    rbx
-        push    rcx
-        push    rdx
-        push    rsi
-        push    rdi
-        push    rbp
-        push    r8
-        push    r9
-        push    r10
-        push    r11
-        push    r12
-        push    r13
-        push    r14
-        push    r15
+        SAVE_GPRS
         cld
         mov     rdi, rsp
         mov     rsp, kernel_stack_top

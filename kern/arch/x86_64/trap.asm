@@ -20,6 +20,8 @@ global kernel_exit
 
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+%include "arch/x86_64/frame.inc"
+
 section .text
 %assign vec 0
 %rep 256
@@ -33,21 +35,7 @@ trap_stub_ %+ vec:
 %endrep
 
 trap_common:
-        push    rax
-        push    rbx
-        push    rcx
-        push    rdx
-        push    rsi
-        push    rdi
-        push    rbp
-        push    r8
-        push    r9
-        push    r10
-        push    r11
-        push    r12
-        push    r13
-        push    r14
-        push    r15
+        SAVE_GPRS
         cld
         mov     rdi, rsp
         test    qword [rsp + 18 * 8], 3 ; CS of the interrupted code: from user mode?
@@ -65,21 +53,7 @@ trap_common:
 kernel_exit:
         mov     rsp, rdi
 restore_frame:
-        pop     r15
-        pop     r14
-        pop     r13
-        pop     r12
-        pop     r11
-        pop     r10
-        pop     r9
-        pop     r8
-        pop     rbp
-        pop     rdi
-        pop     rsi
-        pop     rdx
-        pop     rcx
-        pop     rbx
-        pop     rax
+        RESTORE_GPRS
         add     rsp, 16                 ; vector and error code
         iretq
 

@@ -69,18 +69,6 @@ idt_init(void)
 }
 
 static void
-print_location(const char *label, uint64_t addr)
-{
-	uint64_t off;
-	const char *name = ksyms_lookup(addr, &off);
-
-	if (name)
-		kprintf("%s %016lx <%s+0x%lx>\n", label, addr, name, off);
-	else
-		kprintf("%s %016lx\n", label, addr);
-}
-
-static void
 dump_frame(const struct trap_frame *f)
 {
 	const char *name = f->vector < 32 && exception_names[f->vector] ?
@@ -88,7 +76,7 @@ dump_frame(const struct trap_frame *f)
 
 	kprintf("\n*** CPU exception: vector %lu (%s), error code 0x%lx, in %s mode\n",
 		f->vector, name, f->error, (f->cs & 3) ? "user" : "kernel");
-	print_location("RIP", f->rip);
+	print_symbolic("RIP", f->rip);
 	kprintf("CR2 %016lx  CR3 %016lx  RSP %016lx  RFLAGS %016lx\n", x86_read_cr2(),
 		x86_read_cr3(), f->rsp, f->rflags);
 	kprintf("RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);

@@ -9,6 +9,9 @@
  */
 void kpanic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* One "PREFIX ADDRESS <function+offset>" line. */
+void print_symbolic(const char *prefix, uint64_t addr);
+
 /* After a register dump: stop, the same way kpanic does. */
 void panic_halt(void) __attribute__((noreturn));
 

@@ -37,18 +37,17 @@ writ_mr_get(unsigned i)
 	return v;
 }
 
-void
-writ_mr_set(unsigned i, writ_word_t v)
-{
-	uint64_t off = __builtin_offsetof(struct writ_ipc_buffer, msg) + 8ull * i;
-
-	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"(v), "r"(off) : "memory");
-}
 
 static void
 buf_set(uint64_t off, writ_word_t v)
 {
 	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"(v), "r"(off) : "memory");
+}
+
+void
+writ_mr_set(unsigned i, writ_word_t v)
+{
+	buf_set(__builtin_offsetof(struct writ_ipc_buffer, msg) + 8ull * i, v);
 }
 
 void
