@@ -24,6 +24,26 @@ test_bootinfo(void)
 	check(init.device != 0, "kern/bootinfo-device-untyped", "no device untyped listed");
 }
 
+/* Every frame the kernel handed over is a usable capability, and BootInfo is readable. */
+static void
+test_boot_frames(void)
+{
+	const struct writ_bootinfo *bi = init.bi;
+	unsigned bad = 0;
+	writ_word_t pa;
+
+	for (unsigned i = 0; i < bi->n_image_frames; i++)
+		bad += writ_frame_get_address(bi->first_image_frame_slot + i, &pa) != WRIT_OK;
+	for (unsigned m = 0; m < bi->n_modules; m++)
+		for (unsigned i = 0; i < bi->modules[m].frames; i++)
+			bad += writ_frame_get_address(bi->modules[m].first_frame_slot + i, &pa) !=
+			       WRIT_OK;
+	bad += writ_frame_get_address(WRIT_SLOT_BOOTINFO_FRAME, &pa) != WRIT_OK;
+	bad += writ_frame_get_address(WRIT_SLOT_IPC_BUFFER, &pa) != WRIT_OK;
+	check(bad == 0 && bi->n_image_frames > 0, "kern/boot-frames-usable",
+	      "%u of the boot frames are not usable frame capabilities", bad);
+}
+
 static void
 test_retype_each_type(void)
 {
@@ -736,6 +756,7 @@ void
 tests_run(void)
 {
 	test_bootinfo();
+	test_boot_frames();
 	test_retype_each_type();
 	test_retype_errors();
 	test_cnode_ops();
