@@ -165,7 +165,7 @@ def run_scenario(ctx, scenario):
         res, b = fn(ctx)
         return res, b.log
     except Exception as e:  # a broken scenario is a failure, not a crash of the runner
-        return [(False, "%s/%s" % (group, name), "scenario error: %r" % e)], []
+        return [(False, "%s/%s" % (group.split("+")[0], name), "scenario error: %r" % e)], []
 
 
 def cmd_test(args):
@@ -175,7 +175,7 @@ def cmd_test(args):
         ctx = Context(scratch)
         with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
             vm = [s for s in scenarios.all_scenarios(KERNEL_CFGS)
-                  if not groups or s[0] in groups]
+                  if not groups or groups & scenarios.groups_of(s[0])]
             vm_futures = [pool.submit(run_scenario, ctx, s) for s in vm]
             for result in pool.map(run_host_test, host_tests(groups)):
                 report_host_test(report, result)
