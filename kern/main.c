@@ -36,6 +36,7 @@ uint64_t boot_info_phys;
 
 unsigned root_task_memory_bits(const struct mb2_module *m);
 uint64_t boot_region(const struct mb2_info *mb, unsigned bits);
+void boot_map_ram(const struct mb2_info *mb);
 void root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bits);
 
 const struct mb2_info *
@@ -124,6 +125,7 @@ kmain(uint32_t magic, uint64_t info_phys)
 		for (;;)
 			x86_hlt();
 	}
+	boot_map_ram(&boot_info);
 	bits = root_task_memory_bits(&boot_info.modules[0]);
 	root_task_start(&boot_info, boot_region(&boot_info, bits), bits);
 	sched_exit_to_user();

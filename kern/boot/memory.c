@@ -3,9 +3,9 @@
  * other free byte to it as Untyped. The rules (what counts as RAM, what is reserved,
  * what is device memory) are kern/boot/carve.h's; this file only gathers the ranges.
  *
- * The kernel's direct map covers the low 4 GiB, and the kernel must be able to reach
- * every object user space makes, so RAM above 4 GiB is not handed out yet (the boot log
- * says how much is left unused).
+ * The kernel must be able to reach every object user space makes, so only RAM inside
+ * the direct map (vs_direct_map_end, up to VS_DIRECT_MAP_MAX_GIB) is handed out; the
+ * boot log says how much is left unused beyond it.
  */
 #include <stdint.h>
 
@@ -13,10 +13,12 @@
 #include <kern/console.h>
 #include <kern/panic.h>
 
+#include <kern/vspace.h>
+
 #include "boot/carve.h"
 #include "boot/mb2.h"
 
-#define LOW_4G (4ull << 30)
+#define LOW_4G (4ull << 30)		/* device memory: the holes below it */
 #define MAX_RANGES (MB2_MAX_REGIONS + MB2_MAX_MODULES + 8)
 #define MAX_BLOCKS 192
 
@@ -32,7 +34,7 @@ page_up(uint64_t x)
 	return (x + 4095) & ~4095ull;
 }
 
-/* Usable RAM below 4 GiB; returns the count, and how much RAM lies above. */
+/* Usable RAM inside the direct map; returns the count, and how much lies beyond. */
 static unsigned
 collect_ram(const struct mb2_info *mb, uint64_t *above)
 {
@@ -45,9 +47,9 @@ collect_ram(const struct mb2_info *mb, uint64_t *above)
 
 		if (r->type != MB2_MEM_AVAILABLE)
 			continue;
-		if (end > LOW_4G) {
-			*above += end - (r->base > LOW_4G ? r->base : LOW_4G);
-			end = LOW_4G;
+		if (end > vs_direct_map_end) {
+			*above += end - (r->base > vs_direct_map_end ? r->base : vs_direct_map_end);
+			end = vs_direct_map_end;
 		}
 		if (r->base < end)
 			ram[n++] = (struct carve_range){ r->base, end - r->base };
@@ -105,8 +107,8 @@ root_give_memory(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bi
 	for (unsigned i = 0; i < n; i++)
 		root_give_untyped(blocks[i].base, blocks[i].size_bits, false);
 	if (above)
-		kprintf("boot: %lu MiB of RAM above 4 GiB left unused (no direct map there yet)\n",
-			above >> 20);
+		kprintf("boot: %lu MiB of RAM above %lu GiB left unused (beyond the direct map)\n",
+			above >> 20, vs_direct_map_end >> 30);
 
 	/* Device memory: every hole below 4 GiB, and the framebuffer whatever the map says. */
 	nr = 0;
@@ -119,4 +121,17 @@ root_give_memory(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bi
 		kpanic("boot: the device memory map is too fragmented to carve");
 	for (unsigned i = 0; i < n; i++)
 		root_give_untyped(blocks[i].base, blocks[i].size_bits, true);
+}
+
+/* Map all the RAM the boot information lists (up to the direct map's limit). */
+void
+boot_map_ram(const struct mb2_info *mb)
+{
+	uint64_t end = 0;
+
+	for (unsigned i = 0; i < mb->n_regions; i++)
+		if (mb->regions[i].type == MB2_MEM_AVAILABLE &&
+		    mb->regions[i].base + mb->regions[i].len > end)
+			end = mb->regions[i].base + mb->regions[i].len;
+	vs_extend_direct_map(end);
 }

@@ -10,11 +10,14 @@
 #include <kern/panic.h>
 #include <kern/vspace.h>
 
-/* Every slot lives in the direct map of the low 4 GiB, the window cspace/ addresses. */
+/* Every slot lives in the direct map, the window cspace/ addresses (32-bit slot
+ * numbers reach 128 GiB; the direct map stops at VS_DIRECT_MAP_MAX_GIB). */
 struct cspace kern_cspace = {
 	.base = KERN_DIRECT_MAP,
-	.nslots = (uint32_t)((4ull << 30) >> WRIT_SLOT_BITS),
+	.nslots = (uint32_t)(((uint64_t)VS_DIRECT_MAP_MAX_GIB << 30) >> WRIT_SLOT_BITS),
 };
+_Static_assert(((uint64_t)VS_DIRECT_MAP_MAX_GIB << 30) >> WRIT_SLOT_BITS <= UINT32_MAX,
+	       "slot numbers cover the direct map");
 
 /* Set while a teardown must finish in one go (inside a finaliser). */
 static unsigned no_preempt;

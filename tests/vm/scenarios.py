@@ -201,6 +201,32 @@ def groups_of(group):
     return set(group.split("+"))
 
 
+def big_ram_boot(ctx, cfg):
+    """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
+    iso = ctx.iso(cfg, "test stress-steps=2000", [(ctx.init_elf(cfg), "init")])
+    b = qemu.boot(iso, timeout=180, mem=6144)
+    name = "boot/big-ram-%s" % cfg
+    m = first_int(b.log, r"init: (\d+) MiB of RAM as untyped memory")
+    res = [(m is not None and m > 5900, name + "-all-ram-untyped",
+            "only %s MiB of 6144 handed out" % m),
+           (not any("left unused" in l for l in b.log), name + "-nothing-left",
+            "the kernel left RAM unused")]
+    guest = guest_results(b)
+    res.append((len(guest) > 50 and all(ok for ok, _, _ in guest), name + "-suite-passes",
+                "%d tests, failures: %s" % (len(guest),
+                                            [n for ok, n, _ in guest if not ok][:5])))
+    res.append(expect_exit(b, qemu.EXIT_PASS, name + "-exit"))
+    return res, b
+
+
+def first_int(log, pattern):
+    for line in log:
+        m = re.search(pattern, line)
+        if m:
+            return int(m.group(1))
+    return None
+
+
 def all_scenarios(cfgs):
     """(group, name, function, kernel config) for every VM scenario; functions take the
     runner context. The config says which kernel ELF explains the scenario's log."""
@@ -211,6 +237,8 @@ def all_scenarios(cfgs):
         out.append((ROOT_TASK_GROUPS, "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True),
                     cfg))
         out.append((ROOT_TASK_GROUPS, "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
+        if cfg == "debug":
+            out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         for kind in (FAULTS if cfg == "debug" else ["pf"]):

@@ -116,6 +116,14 @@ writ_main(struct writ_bootinfo *bi)
 	writ_printf("init: %lu TSC ticks from kernel entry to the root task\n",
 		    start - bi->boot_tsc);
 	find_memory();
+	{
+		uint64_t ram = 0;
+
+		for (unsigned i = 0; i < bi->n_untyped; i++)
+			if (!bi->untyped[i].is_device)
+				ram += 1ull << bi->untyped[i].size_bits;
+		writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
+	}
 	if (cmdline_has("bench")) {
 		bench_run();
 		writ_exit_qemu(EXIT_PASS);

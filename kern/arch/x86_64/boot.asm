@@ -20,6 +20,7 @@ MB2_BOOT_MAGIC  equ 0x36d76289
 extern kmain
 global _start
 global boot_pml4
+global boot_pdpt_low
 global boot_entry_tsc
 global boot_stack_top
 global kernel_stack_top

@@ -34,6 +34,36 @@
 #define MAP_VPN_SHIFT 28
 
 extern uint64_t boot_pml4[512];
+extern uint64_t boot_pdpt_low[512];
+
+/*
+ * The boot trampoline maps physical 0..4 GiB; RAM above that joins the direct map here,
+ * at boot, one page directory (2 MiB pages) per GiB, up to VS_DIRECT_MAP_MAX. Every
+ * address space shares the direct map's PDPT, so all of them see the new entries.
+ */
+static uint64_t extra_pds[VS_DIRECT_MAP_MAX_GIB - 4][512] __attribute__((aligned(4096)));
+uint64_t vs_direct_map_end = 4ull << 30;
+
+void
+vs_extend_direct_map(uint64_t end)
+{
+	uint64_t gib = (end + (1ull << 30) - 1) >> 30;
+
+	if (gib > VS_DIRECT_MAP_MAX_GIB)
+		gib = VS_DIRECT_MAP_MAX_GIB;
+	for (uint64_t g = 4; g < gib; g++) {
+		uint64_t *pd = extra_pds[g - 4];
+
+		for (unsigned i = 0; i < 512; i++)
+			pd[i] = (g << 30 | (uint64_t)i << 21) | PTE_P | PTE_W | PTE_PS |
+				(cpu_features.nx ? PTE_NX : 0);	/* reserved without NX */
+		/* The image alias: kernel-image address minus its base is physical. */
+		boot_pdpt_low[g] = ((uint64_t)pd - KERN_IMAGE_BASE) | PTE_P | PTE_W;
+	}
+	if (gib > 4)
+		vs_direct_map_end = gib << 30;
+	x86_write_cr3(x86_read_cr3());
+}
 
 /*
  * With PCIDs (CR4.PCIDE), an address space's ASID is also its PCID, and switching to it

@@ -21,6 +21,11 @@
 struct tcb;
 
 #define VS_MAX_ASIDS 4096
+/* RAM the kernel can reach (and so hand out): 64 GiB, 240 KiB of page directories. */
+#define VS_DIRECT_MAP_MAX_GIB 64
+
+extern uint64_t vs_direct_map_end;
+void vs_extend_direct_map(uint64_t end);
 
 void vs_init_pml4(void *pml4);
 void vs_activate(struct tcb *t);
