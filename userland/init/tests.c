@@ -662,5 +662,6 @@ tests_run(void)
 	test_tls();
 	test_long_revoke();
 	test_debug_syscalls();
+	ipc_tests_run();
 	stress_run();
 }
