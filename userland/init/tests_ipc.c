@@ -494,6 +494,12 @@ job_set(unsigned i, unsigned op, writ_cptr_t cap)
 	return j;
 }
 
+static writ_cptr_t
+job_tcb(unsigned i)
+{
+	return wk[i].tcb;
+}
+
 static bool
 job_go(unsigned i, unsigned prio)
 {
@@ -645,6 +651,40 @@ test_call_reply(void)
 	err = writ_call(ep, &m);
 	check(err == WRIT_OK && m.mr[0] == 42 && job[6].out[0] == 3, "ipc/call-before-server",
 	      "%s word %lu", writ_error_name((int)err), m.mr[0]);
+	stop_all();
+}
+
+/*
+ * A thread suspended while blocked in Send, Call or Recv and then resumed must not
+ * come back reporting an IPC that never happened. KNOWN KERNEL BUG (fails today):
+ * ipc_send() sets rax = WRIT_OK before blocking and ipc_recv() leaves rax holding the
+ * syscall number, tcb_suspend()/ipc_cancel() change neither, so a resumed sender's
+ * Send "succeeds" with its message lost and a resumed receiver returns -5. seL4
+ * restarts the syscall instead; any answer but WRIT_OK (or a restart) would do.
+ */
+static void
+test_suspend_resume_blocked(void)
+{
+	static const unsigned ops[3] = { J_SEND, J_CALL, J_RECV };
+	static const char *const names[3] = { "ipc/resumed-sender-not-told-ok",
+					      "ipc/resumed-caller-not-told-ok",
+					      "ipc/resumed-receiver-not-told-ok" };
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	struct writ_msg m = { 0 };
+
+	for (unsigned i = 0; i < 3; i++) {
+		job_set(i, ops[i], ep);
+		job_run(i);
+		ipc_worker_stop(i);
+		writ_tcb_resume(job_tcb(i));
+		ipc_drain();
+		/* Either it waits again (restarted) or it returned an error code. */
+		check(job[i].done == 0 || (job[i].err > 0 && job[i].err < WRIT_E_COUNT), names[i],
+		      "returned %ld (%s) without any partner", job[i].err,
+		      writ_error_name((int)job[i].err));
+		ipc_worker_stop(i);
+	}
+	check_err(writ_nbrecv(ep, &m), WRIT_E_WOULD_BLOCK, "ipc/resumed-threads-left-queue");
 	stop_all();
 }
 
@@ -1007,6 +1047,7 @@ ipc_tests_run(void)
 	test_badges();
 	test_call_reply();
 	test_endpoint_delete();
+	test_suspend_resume_blocked();
 	test_fifo();
 	test_nonblocking();
 	test_bad_input();
