@@ -190,4 +190,5 @@ bench_run(void)
 	bench_context_switch();
 	bench_fault_round_trip();
 	bench_revoke();
+	ipc_bench_run();
 }

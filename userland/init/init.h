@@ -31,6 +31,17 @@ writ_cptr_t thread_new(void (*fn)(uint64_t), uint64_t arg, unsigned prio, writ_c
 __attribute__((noreturn)) void thread_exit(void);
 void root_yield_at(unsigned prio, unsigned n);
 
+/* tests_ipc.c: the IPC tests (group ipc) and the worker threads bench_ipc.c uses too. */
+void ipc_tests_run(void);
+writ_cptr_t ipc_second_vspace(void);
+bool ipc_worker_start(unsigned i, void (*fn)(uint64_t), uint64_t arg, unsigned prio,
+		      writ_cptr_t vspace, bool buffer);
+void ipc_worker_stop(unsigned i);
+void ipc_drain(void);
+
+/* bench_ipc.c: the IPC benchmarks (bench ipc/...). */
+void ipc_bench_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -796,5 +796,6 @@ tests_run(void)
 	test_cancel_badged_sends();
 	test_cap_transfer();
 	test_debug_syscalls();
+	ipc_tests_run();
 	stress_run();
 }
