@@ -661,6 +661,34 @@ test_long_revoke(void)
 	check_err(writ_cnode_delete(cn, 17, 12), WRIT_OK, "kern/long-revoke-emptied");
 }
 
+static volatile long nobuf_err = -1;
+static volatile unsigned nobuf_len = 99;
+
+/* Asks for 20 result words without an IPC buffer to put words 4..19 in. */
+static void
+nobuf_thread(uint64_t target)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_LABEL_TCB_READ_REGS, 0, 1) };
+
+	m.mr[0] = WRIT_CTX_COUNT;
+	nobuf_err = writ_call(target, &m);
+	nobuf_len = writ_msginfo_length(m.info);
+	thread_exit();
+}
+
+static void
+test_results_without_ipc_buffer(void)
+{
+	writ_cptr_t target = obj_new(WRIT_OBJ_TCB, 0);
+	writ_cptr_t t = thread_new(nobuf_thread, target, 100, 0);
+
+	writ_tcb_configure(t, 0, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE, 0, 0);
+	root_yield_at(99, 2);
+	check(nobuf_err == WRIT_OK && nobuf_len == WRIT_MSG_REGS,
+	      "kern/results-truncated-without-ipc-buffer", "err %ld length %u", nobuf_err,
+	      nobuf_len);
+}
+
 static volatile long send_result[2] = { -1, -1 };
 
 static void
@@ -793,6 +821,7 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	test_results_without_ipc_buffer();
 	test_cancel_badged_sends();
 	test_cap_transfer();
 	test_debug_syscalls();
