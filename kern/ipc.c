@@ -193,6 +193,9 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 		to->frame.rsi |= transfer_caps(from, to, ep, caps);
 }
 
+void ep_put(struct endpoint *ep, struct tcb *t);
+void ep_take(struct endpoint *ep, struct tcb *t);
+
 static void
 ep_append(struct endpoint *ep, struct tcb *t)
 {
@@ -219,6 +222,19 @@ ep_remove(struct endpoint *ep, struct tcb *t)
 		ep->tail = t->ep_prev;
 	t->ep_next = t->ep_prev = NULL;
 	t->blocked_on = NULL;
+}
+
+/* For the fastpath: the same queue operations, nothing else. */
+void
+ep_put(struct endpoint *ep, struct tcb *t)
+{
+	ep_append(ep, t);
+}
+
+void
+ep_take(struct endpoint *ep, struct tcb *t)
+{
+	ep_remove(ep, t);
 }
 
 static bool

@@ -118,6 +118,29 @@ pick(void)
 	return NULL;
 }
 
+/* The thread that would run next if `t` stopped being runnable, without any change. */
+struct tcb *
+sched_peek_other(const struct tcb *t)
+{
+	struct tcb *top = pick();
+	unsigned p = t->priority;
+
+	if (top != t)
+		return top;
+	if (t->sched_next)
+		return t->sched_next;
+	/* t is alone at its priority: the highest non-empty queue below it. */
+	for (int w = (int)(p / 64); w >= 0; w--) {
+		uint64_t bits = ready_bits[w];
+
+		if (w == (int)(p / 64))
+			bits &= (1ull << (p % 64)) - 1;
+		if (bits)
+			return queue_head[w * 64 + 63 - __builtin_clzll(bits)];
+	}
+	return NULL;
+}
+
 bool
 sched_has_runnable(void)
 {

@@ -9,6 +9,7 @@
 
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/fastpath.h>
 #include <kern/invoke.h>
 #include <kern/object.h>
 #include <kern/panic.h>
@@ -226,7 +227,8 @@ syscall_dispatch(struct trap_frame *f)
 	KASSERT(t && f == &t->frame);
 	switch (n) {
 	case WRIT_SYS_CALL:
-		sys_send(t, true, true);
+		if (!fastpath_call(t))
+			sys_send(t, true, true);
 		break;
 	case WRIT_SYS_SEND:
 		sys_send(t, false, true);
@@ -244,6 +246,8 @@ syscall_dispatch(struct trap_frame *f)
 		f->rax = (uint64_t)ipc_reply(t);
 		break;
 	case WRIT_SYS_REPLY_RECV:
+		if (fastpath_reply_recv(t))
+			break;
 		ipc_reply(t);
 		sys_recv(t, true);
 		break;

@@ -6,6 +6,7 @@
  *               leaving QEMU, so the runner can inspect the machine meanwhile
  *   exit        leave QEMU once booted (benchmarks)
  *   check       (debug kernels) run the cspace invariant checker after every syscall
+ *   nofastpath  every IPC takes the full path (the tests compare both ways)
  * Unknown words are ignored, so a GRUB user's typo cannot stop the boot.
  */
 #include <stdbool.h>

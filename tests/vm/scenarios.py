@@ -177,19 +177,29 @@ def bad_root_task_boot(ctx, cfg):
     return res, b
 
 
-def cpu_max_boot(ctx, cfg):
-    """The whole root-task suite on QEMU's richest CPU: SMEP and SMAP on (qemu64 has
-    neither), so any kernel access to user memory or user code would fault."""
-    iso = ctx.iso(cfg, "test", [(ctx.init_elf(cfg), "init")])
-    b = qemu.boot(iso, timeout=120, cpu="max")
-    name = "boot/cpu-max-%s" % cfg
-    res = [(any(re.search(r"cpu: NX on, SMEP on, SMAP on", l) for l in b.log),
-            name + "-smep-smap-on", "the kernel did not turn SMEP and SMAP on")]
-    guest = [(ok, "%s/%s" % (n, "cpu-max-" + cfg), why) for ok, n, why in guest_results(b)]
-    res += guest
-    res.append((len(guest) > 50, name + "-suite-ran", "only %d tests ran" % len(guest)))
-    res.append(expect_exit(b, qemu.EXIT_PASS, name + "-exit"))
+def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
+    """The whole root-task suite once more, in a variant of the machine or kernel."""
+    iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init")])
+    b = qemu.boot(iso, timeout=120, cpu=cpu)
+    name = "boot/%s-%s" % (variant, cfg)
+    guest = [(ok, "%s/%s-%s" % (n, variant, cfg), why) for ok, n, why in guest_results(b)]
+    res = guest + [(len(guest) > 50, name + "-suite-ran", "only %d tests ran" % len(guest)),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
     return res, b
+
+
+def cpu_max_boot(ctx, cfg):
+    """On QEMU's richest CPU: SMEP and SMAP on (qemu64 has neither), so any kernel
+    access to user memory or user code would fault."""
+    res, b = suite_boot(ctx, cfg, "cpu-max", "test", cpu="max")
+    res.append((any(re.search(r"cpu: NX on, SMEP on, SMAP on", l) for l in b.log),
+                "boot/cpu-max-%s-smep-smap-on" % cfg, "the kernel did not turn SMEP and SMAP on"))
+    return res, b
+
+
+def nofastpath_boot(ctx, cfg):
+    """Every IPC through the full path: the same tests must give the same answers."""
+    return suite_boot(ctx, cfg, "nofastpath", "test nofastpath")
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
@@ -237,6 +247,8 @@ def all_scenarios(cfgs):
         out.append((ROOT_TASK_GROUPS, "uefi-" + cfg, lambda ctx, c=cfg: selftest_boot(ctx, c, True),
                     cfg))
         out.append((ROOT_TASK_GROUPS, "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
+        out.append((ROOT_TASK_GROUPS, "nofastpath-" + cfg,
+                    lambda ctx, c=cfg: nofastpath_boot(ctx, c), cfg))
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
