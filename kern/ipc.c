@@ -135,7 +135,8 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge)
 	deliver(to, words, len, label, badge);
 }
 
-static void
+/* Also the queue of a notification's waiters (kern/object/notification.c). */
+void
 ep_append(struct endpoint *ep, struct tcb *t)
 {
 	t->ep_next = NULL;
@@ -148,7 +149,7 @@ ep_append(struct endpoint *ep, struct tcb *t)
 	t->blocked_on = ep;
 }
 
-static void
+void
 ep_remove(struct endpoint *ep, struct tcb *t)
 {
 	if (t->ep_prev)
@@ -218,6 +219,8 @@ ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 {
 	struct tcb *snd;
 
+	if (receiver->bound_ntfn && ntfn_recv_bound(receiver))
+		return;		/* a pending signal comes before any message */
 	if (ep_has_senders(ep)) {
 		snd = ep->head;
 		ep_remove(ep, snd);

@@ -35,6 +35,12 @@ obj_finalise(const struct cap *cap)
 	case WRIT_OBJ_ENDPOINT:
 		ep_cancel_all((struct endpoint *)cap_addr(cap));
 		return;
+	case WRIT_OBJ_NOTIFICATION:
+		ntfn_finalise((struct notification *)cap_addr(cap));
+		return;
+	case WRIT_OBJ_IRQ_HANDLER:
+		irq_handler_finalise(cap);
+		return;
 	case WRIT_OBJ_PML4:
 	case WRIT_OBJ_PDPT:
 	case WRIT_OBJ_PD:

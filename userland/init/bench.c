@@ -190,4 +190,5 @@ bench_run(void)
 	bench_context_switch();
 	bench_fault_round_trip();
 	bench_revoke();
+	bench_ntfn_run();	/* tests_ntfn.c: signal -> wait, IRQ -> user thread */
 }

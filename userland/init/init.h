@@ -31,6 +31,10 @@ writ_cptr_t thread_new(void (*fn)(uint64_t), uint64_t arg, unsigned prio, writ_c
 __attribute__((noreturn)) void thread_exit(void);
 void root_yield_at(unsigned prio, unsigned n);
 
+/* tests_ntfn.c: notifications, bound notifications and IRQs; their benchmarks. */
+void tests_ntfn_run(void);
+void bench_ntfn_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -662,5 +662,6 @@ tests_run(void)
 	test_tls();
 	test_long_revoke();
 	test_debug_syscalls();
+	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
 	stress_run();
 }

@@ -9,8 +9,8 @@
 /* Free pages in the page table the root task's stack already uses. */
 #define TEST_VA_BASE 0x7fffffe00000ull
 #define TEST_VA_PAGES 240
-#define STACK_BYTES 16384
-#define MAX_THREADS 16
+#define STACK_BYTES 8192
+#define MAX_THREADS 64
 
 static uint8_t stacks[MAX_THREADS][STACK_BYTES] __attribute__((aligned(16)));
 static unsigned next_va, next_stack;
