@@ -7,8 +7,9 @@
  *   - a message of at most WRIT_MSG_REGS words, no capabilities, no fault involved;
  *   - the capability found in one CNode level (the usual flat CSpace);
  *   - Call: a receiver is already waiting on the endpoint;
- *     ReplyRecv: the caller is waiting for this reply, and no sender is queued on the
- *     endpoint (the full path would take it at once);
+ *     ReplyRecv: the caller is waiting for this reply, no sender is queued on the
+ *     endpoint (the full path would take it at once), and the thread has no bound
+ *     notification (whose signal would come first);
  *   - the thread that gets the message is the one the scheduler would pick next: no
  *     other ready thread at or above its priority.
  * What it skips is the general machinery: message buffers, capability transfer, the
@@ -24,8 +25,6 @@
 bool fastpath_enabled = true;
 
 struct tcb *sched_peek_other(const struct tcb *t);
-void ep_take(struct endpoint *ep, struct tcb *t);
-void ep_put(struct endpoint *ep, struct tcb *t);
 
 /* The slot a cptr names in a one-level CSpace whose guard and radix cover 64 bits. */
 static struct cte *
@@ -99,7 +98,7 @@ fastpath_call(struct tcb *t)
 	if (!runs_next(t, recv))
 		return false;
 	sched_dequeue(t);
-	ep_take(ep, recv);
+	ep_remove(ep, recv);
 	copy_message(t, recv, cap_badge(&slot->cap));
 	t->frame.rax = WRIT_OK;
 	if (recv->caller)
@@ -118,7 +117,8 @@ fastpath_reply_recv(struct tcb *t)
 	struct cte *slot;
 	struct endpoint *ep;
 
-	if (!fastpath_enabled || !caller || caller->fault_type || !simple_message(t) ||
+	if (!fastpath_enabled || !caller || caller->fault_type || t->bound_ntfn ||
+	    !simple_message(t) ||
 	    !(slot = lookup_flat(t, t->frame.rdi)) ||
 	    cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
 	    !(cap_rights(&slot->cap) & WRIT_RIGHT_READ))
@@ -134,6 +134,6 @@ fastpath_reply_recv(struct tcb *t)
 	copy_message(t, caller, 0);
 	sched_make_runnable(caller);
 	t->state = TS_BLOCKED_RECV;
-	ep_put(ep, t);
+	ep_append(ep, t);
 	return true;
 }

@@ -193,10 +193,8 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 		to->frame.rsi |= transfer_caps(from, to, ep, caps);
 }
 
-void ep_put(struct endpoint *ep, struct tcb *t);
-void ep_take(struct endpoint *ep, struct tcb *t);
-
-static void
+/* Also the queue of a notification's waiters (kern/object/notification.c). */
+void
 ep_append(struct endpoint *ep, struct tcb *t)
 {
 	t->ep_next = NULL;
@@ -209,7 +207,7 @@ ep_append(struct endpoint *ep, struct tcb *t)
 	t->blocked_on = ep;
 }
 
-static void
+void
 ep_remove(struct endpoint *ep, struct tcb *t)
 {
 	if (t->ep_prev)
@@ -222,19 +220,6 @@ ep_remove(struct endpoint *ep, struct tcb *t)
 		ep->tail = t->ep_prev;
 	t->ep_next = t->ep_prev = NULL;
 	t->blocked_on = NULL;
-}
-
-/* For the fastpath: the same queue operations, nothing else. */
-void
-ep_put(struct endpoint *ep, struct tcb *t)
-{
-	ep_append(ep, t);
-}
-
-void
-ep_take(struct endpoint *ep, struct tcb *t)
-{
-	ep_remove(ep, t);
 }
 
 static bool
@@ -293,6 +278,8 @@ ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 {
 	struct tcb *snd;
 
+	if (receiver->bound_ntfn && ntfn_recv_bound(receiver))
+		return;		/* a pending signal comes before any message */
 	if (ep_has_senders(ep)) {
 		snd = ep->head;
 		ep_remove(ep, snd);

@@ -115,6 +115,7 @@ kmain(uint32_t magic, uint64_t info_phys)
 
 	x86_cpu_init();
 	irq_init();
+	irq_lines_init();
 
 	if (boot_is_test())
 		selftest_run(boot_info.n_modules == 0);

@@ -115,6 +115,11 @@ invoke(struct inv *iv, struct cte *slot)
 	case WRIT_OBJ_IOPORT_CONTROL:
 	case WRIT_OBJ_IOPORT:
 		return ioport_invoke(iv, slot);
+	case WRIT_OBJ_NOTIFICATION:
+		return ntfn_invoke(iv, slot);
+	case WRIT_OBJ_IRQ_CONTROL:
+	case WRIT_OBJ_IRQ_HANDLER:
+		return irq_invoke(iv, slot);
 	default:
 		return WRIT_E_ILLEGAL_OPERATION;
 	}
@@ -187,6 +192,10 @@ sys_recv(struct tcb *t, bool blocking)
 	struct cte *slot;
 	int err = lookup(t, t->frame.rdi, &slot);
 
+	if (err == WRIT_OK && cap_type(&slot->cap) == WRIT_OBJ_NOTIFICATION) {
+		ntfn_recv_cap(t, slot, blocking);	/* Wait or Poll */
+		return;
+	}
 	if (err == WRIT_OK && cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT)
 		err = WRIT_E_INVALID_CAP;
 	if (err == WRIT_OK && !(cap_rights(&slot->cap) & WRIT_RIGHT_READ))

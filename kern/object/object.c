@@ -37,6 +37,10 @@ obj_finalise(const struct cap *cap)
 		tcb_finalise(tcb_of_cap(cap));
 	else if (type == WRIT_OBJ_ENDPOINT)
 		ep_cancel_all((struct endpoint *)cap_addr(cap));
+	else if (type == WRIT_OBJ_NOTIFICATION)
+		ntfn_finalise((struct notification *)cap_addr(cap));
+	else if (type == WRIT_OBJ_IRQ_HANDLER)
+		irq_handler_finalise(cap);
 	else if (type >= WRIT_OBJ_PML4 && type <= WRIT_OBJ_FRAME_2M)
 		vs_finalise(cap);
 }

@@ -83,6 +83,7 @@ void
 tcb_finalise(struct tcb *t)
 {
 	tcb_suspend(t);
+	ntfn_unbind_tcb(t);
 	sched_forget(t);
 }
 
@@ -233,6 +234,9 @@ tcb_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_TCB_SUSPEND:
 		tcb_suspend(t);
 		return WRIT_OK;
+	case WRIT_LABEL_TCB_BIND_NOTIFICATION:
+	case WRIT_LABEL_TCB_UNBIND_NOTIFICATION:
+		return ntfn_tcb_invoke(iv, t);
 	default:
 		return WRIT_E_ILLEGAL_OPERATION;
 	}

@@ -191,4 +191,5 @@ bench_run(void)
 	bench_fault_round_trip();
 	bench_revoke();
 	ipc_bench_run();
+	bench_ntfn_run();	/* tests_ntfn.c: signal -> wait, IRQ -> user thread */
 }

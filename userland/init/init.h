@@ -41,6 +41,9 @@ void ipc_drain(void);
 
 /* bench_ipc.c: the IPC benchmarks (bench ipc/...). */
 void ipc_bench_run(void);
+/* tests_ntfn.c: notifications, bound notifications and IRQs; their benchmarks. */
+void tests_ntfn_run(void);
+void bench_ntfn_run(void);
 
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);

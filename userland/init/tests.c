@@ -826,5 +826,6 @@ tests_run(void)
 	test_cap_transfer();
 	test_debug_syscalls();
 	ipc_tests_run();
+	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
 	stress_run();
 }

@@ -455,6 +455,85 @@ enum writ_label_core {
 #undef WRIT_LABEL_CORE_ENUM_
 };
 
+/* ---- Notifications, bound notifications and IRQs -----------------------------------------
+ *
+ * A notification is a word of bits and a queue of waiting threads. Its capability's
+ * badge is what a signal through it ORs in, so a waiter learns which of its signallers
+ * fired by the bits set. No new syscalls: the endpoint syscalls do it, by the capability
+ * type they are given.
+ *
+ *   Signal = WRIT_SYS_SEND, WRIT_SYS_NBSEND or WRIT_SYS_CALL on a notification capability
+ *            with Write (the label and message are ignored; it never blocks). With a
+ *            thread waiting, the first waiter wakes with (word | badge) and the word is 0
+ *            again; otherwise the badge is ORed into the word. rax: OK, or RIGHTS.
+ *   Wait   = WRIT_SYS_RECV (or the receive half of REPLY_RECV) on a notification
+ *            capability with Read: returns at once if the word is non-zero, else blocks
+ *            until a signal. Out: rax OK, rdi the word (which is then 0),
+ *            rsi WRIT_MSGINFO_NOTIFICATION; message registers are left alone.
+ *            Errors: RIGHTS (no Read), ILLEGAL_OPERATION (the notification is bound to
+ *            another thread), CANCELLED (the notification was deleted while waiting).
+ *   Poll   = WRIT_SYS_NBRECV on it: as Wait, but never blocks; rdi is 0 (rax OK) when
+ *            nothing was signalled.
+ *
+ * Bound notifications (TCB_BIND_NOTIFICATION): a thread bound to a notification that
+ * does Recv (or NBRecv, ReplyRecv) on an endpoint receives whichever comes first, a
+ * message or a signal; a signal already pending is delivered before any queued sender.
+ * A signal arrives as rax OK, rdi the word, rsi WRIT_MSGINFO_NOTIFICATION, which no
+ * endpoint message can carry (its unwrap mask names capabilities it does not hold);
+ * test it with writ_msginfo_is_notification().
+ *
+ * TCB_BIND_NOTIFICATION   (notification cptr): needs Read on it. ILLEGAL_OPERATION if
+ *                         the TCB is already bound, the notification is bound to some
+ *                         thread, or threads are waiting on it; INVALID_CAP, RIGHTS.
+ * TCB_UNBIND_NOTIFICATION (): ILLEGAL_OPERATION if the TCB is not bound.
+ *
+ * IRQs. Lines 0..15 are the legacy ISA IRQs (routed through the IOAPIC, with the ACPI
+ * interrupt source overrides applied, e.g. PIT IRQ 0 -> GSI 2); lines 16..WRIT_IRQ_LINES-1
+ * are IOAPIC inputs (GSIs) of the same number (PCI INTx, level, active low). The kernel's
+ * own timer is the local APIC's and has no line, so it can never be handed out. A line
+ * starts masked; one IRQHandler capability per line can exist (copies of it aside).
+ * An interrupt masks its line and signals the handler's notification with its badge;
+ * the driver Acks once it has served the device, which unmasks the line. An interrupt
+ * on a line without a notification is masked and counted (IRQ_CONTROL_STATS), never
+ * silently dropped; the kernel logs the first one per line.
+ *
+ * IRQ_CONTROL_ISSUE  (line, dest cnode, dest index, dest depth): RANGE (line outside the
+ *                    lines the machine has), ILLEGAL_OPERATION (line already issued),
+ *                    DELETE_FIRST, lookup errors.
+ * IRQ_CONTROL_STATS  (line) -> (interrupts counted with no notification to signal,
+ *                    interrupts delivered, TSC at the kernel entry of the last one).
+ * IRQ_HANDLER_SET_NOTIFICATION (notification cptr, or 0 for none): needs Write on it.
+ * IRQ_HANDLER_ACK    (): unmask the line.
+ * IRQ_HANDLER_CLEAR  (): forget the notification and mask the line.
+ * Deleting the last IRQHandler capability masks the line and lets it be issued again.
+ */
+#define WRIT_LABELS_NTFN(E)                             \
+	E(WRIT_LABEL_TCB_BIND_NOTIFICATION,       80)    \
+	E(WRIT_LABEL_TCB_UNBIND_NOTIFICATION,     81)    \
+	E(WRIT_LABEL_IRQ_CONTROL_ISSUE,           88)    \
+	E(WRIT_LABEL_IRQ_CONTROL_STATS,           89)    \
+	E(WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION, 90)   \
+	E(WRIT_LABEL_IRQ_HANDLER_ACK,             91)    \
+	E(WRIT_LABEL_IRQ_HANDLER_CLEAR,           92)
+
+enum writ_label_ntfn {
+#define WRIT_LABEL_NTFN_ENUM_(name, num) name = num,
+	WRIT_LABELS_NTFN(WRIT_LABEL_NTFN_ENUM_)
+#undef WRIT_LABEL_NTFN_ENUM_
+};
+
+#define WRIT_IRQ_LINES 24       /* ISA 0..15, then IOAPIC GSIs 16..23 */
+#define WRIT_IRQ_ISA_LINES 16
+
+/* A delivered signal: label 0, no words, no caps, all three unwrap bits set. */
+#define WRIT_MSGINFO_NOTIFICATION (WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT)
+
+static inline int
+writ_msginfo_is_notification(writ_word_t mi)
+{
+	return mi == WRIT_MSGINFO_NOTIFICATION;
+}
+
 /* Frame and page-table mapping attributes (caching). */
 #define WRIT_MAP_WRITE_BACK     0
 #define WRIT_MAP_UNCACHED       1

@@ -108,6 +108,8 @@ trap_dispatch(struct trap_frame *f)
 		irq_ticks++;
 		irq_eoi();
 		sched_tick();
+	} else if (irq_is_line_vector(f->vector)) {
+		irq_line_interrupt(f->vector, x86_rdtsc());	/* kern/object/irq.c */
 	} else if (f->vector == IRQ_VECTOR_SPURIOUS) {
 		/* no EOI for spurious interrupts */
 	} else if (user && f->vector < 32) {

@@ -36,6 +36,12 @@ int untyped_invoke(struct inv *iv, struct cte *slot);
 int vspace_invoke(struct inv *iv, struct cte *slot);
 int ioport_invoke(struct inv *iv, struct cte *slot);
 
+/* Notifications and IRQs (kern/object/notification.c, irq.c). */
+int ntfn_invoke(struct inv *iv, struct cte *slot);
+int ntfn_tcb_invoke(struct inv *iv, struct tcb *t);
+int irq_invoke(struct inv *iv, struct cte *slot);
+void irq_handler_finalise(const struct cap *cap);
+
 /* Delete a capability completely, running every preemptible step to the end. */
 int obj_delete_fully(struct cte *slot);
 void tcb_init(struct tcb *t);

@@ -36,9 +36,11 @@ enum thread_state {
 	TS_BLOCKED_RECV,        /* queued on an endpoint to receive */
 	TS_BLOCKED_REPLY,       /* called; waiting for the reply */
 	TS_BLOCKED_FAULT,       /* faulted; queued on its fault endpoint */
+	TS_BLOCKED_NTFN,        /* waiting on a notification (kern/object/notification.c) */
 };
 
 struct endpoint;
+struct notification;
 
 struct tcb {
 	/* First, as cspace/ expects: it empties these when the TCB's last capability goes. */
@@ -60,6 +62,7 @@ struct tcb {
 	uint64_t fault_addr, fault_error;       /* VM fault / exception details */
 	uint32_t timeslice;                     /* ticks left */
 	uint32_t id;                            /* for debug messages only */
+	struct notification *bound_ntfn;        /* TCB_BIND_NOTIFICATION, or NULL */
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << WRIT_TCB_BITS), "a TCB fits its object size");
@@ -74,6 +77,21 @@ struct endpoint {
 };
 
 _Static_assert(sizeof(struct endpoint) <= (1u << WRIT_ENDPOINT_BITS), "endpoint size");
+
+/*
+ * A notification: the signal word and a FIFO of waiting threads. The queue is a struct
+ * endpoint so a waiter's blocked_on can point at it and ipc_cancel() (suspend, delete)
+ * takes a waiter out the same way it takes one out of an endpoint; the waiter's state,
+ * TS_BLOCKED_NTFN, says which kind of queue it is in.
+ */
+struct notification {
+	struct endpoint waiters;
+	uint64_t word;
+	struct tcb *bound;                      /* the TCB bound to it, or NULL */
+};
+
+_Static_assert(sizeof(struct notification) <= (1u << WRIT_NOTIFICATION_BITS),
+	       "notification size");
 
 /* ---- object lifecycle (kern/object/) ---- */
 void obj_finalise(const struct cap *cap);
@@ -108,6 +126,16 @@ void ipc_cancel(struct tcb *t);
 void ep_cancel_all(struct endpoint *ep);
 void ep_cancel_badged(struct endpoint *ep, uint64_t badge);
 void fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error);
+void ep_append(struct endpoint *ep, struct tcb *t);
+void ep_remove(struct endpoint *ep, struct tcb *t);
+
+/* ---- notifications (kern/object/notification.c) ---- */
+void ntfn_signal(struct notification *n, uint64_t badge);
+void ntfn_wait(struct tcb *t, struct notification *n, bool blocking);
+bool ntfn_recv_bound(struct tcb *t);
+void ntfn_finalise(struct notification *n);
+void ntfn_unbind_tcb(struct tcb *t);
+void ntfn_recv_cap(struct tcb *t, const struct cte *slot, bool blocking);
 
 /* ---- user memory (kern/arch/x86_64/vspace.c) ---- */
 struct writ_ipc_buffer *tcb_ipc_buffer(struct tcb *t);

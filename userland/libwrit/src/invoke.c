@@ -216,3 +216,89 @@ writ_ioport_out(writ_cptr_t port_cap, unsigned width, unsigned port, uint32_t va
 
 	return INVOKE(port_cap, label, port, value);
 }
+
+/* ---- notifications and IRQs ---- */
+
+long
+writ_signal(writ_cptr_t ntfn)
+{
+	struct writ_msg m = { 0 };
+
+	return writ_send(ntfn, &m);
+}
+
+long
+writ_wait(writ_cptr_t ntfn, writ_word_t *word)
+{
+	struct writ_msg m = { 0 };
+	long err = writ_recv(ntfn, &m);
+
+	if (word)
+		*word = err == WRIT_OK ? m.badge : 0;
+	return err;
+}
+
+long
+writ_poll(writ_cptr_t ntfn, writ_word_t *word)
+{
+	struct writ_msg m = { 0 };
+	long err = writ_nbrecv(ntfn, &m);
+
+	if (word)
+		*word = err == WRIT_OK ? m.badge : 0;
+	return err;
+}
+
+long
+writ_tcb_bind_notification(writ_cptr_t tcb, writ_cptr_t ntfn)
+{
+	return INVOKE(tcb, WRIT_LABEL_TCB_BIND_NOTIFICATION, ntfn);
+}
+
+long
+writ_tcb_unbind_notification(writ_cptr_t tcb)
+{
+	return writ_invoke(tcb, WRIT_LABEL_TCB_UNBIND_NOTIFICATION, NULL, 0, NULL, 0);
+}
+
+long
+writ_irq_control_issue(writ_cptr_t control, unsigned line, writ_cptr_t root, writ_word_t index,
+		       unsigned depth)
+{
+	return INVOKE(control, WRIT_LABEL_IRQ_CONTROL_ISSUE, line, root, index, depth);
+}
+
+long
+writ_irq_control_stats(writ_cptr_t control, unsigned line, writ_word_t *unhandled,
+		       writ_word_t *delivered, writ_word_t *last_tsc)
+{
+	const writ_word_t a[] = { line };
+	writ_word_t out[3] = { 0 };
+	long err = writ_invoke(control, WRIT_LABEL_IRQ_CONTROL_STATS, a, 1, out, 3);
+
+	if (unhandled)
+		*unhandled = out[0];
+	if (delivered)
+		*delivered = out[1];
+	if (last_tsc)
+		*last_tsc = out[2];
+	return err;
+}
+
+long
+writ_irq_handler_set_notification(writ_cptr_t handler, writ_cptr_t ntfn)
+{
+	return INVOKE(handler, WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION, ntfn);
+}
+
+long
+writ_irq_handler_ack(writ_cptr_t handler)
+{
+	return writ_invoke(handler, WRIT_LABEL_IRQ_HANDLER_ACK, NULL, 0, NULL, 0);
+}
+
+long
+writ_irq_handler_clear(writ_cptr_t handler)
+{
+	return writ_invoke(handler, WRIT_LABEL_IRQ_HANDLER_CLEAR, NULL, 0, NULL, 0);
+}

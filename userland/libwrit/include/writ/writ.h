@@ -144,6 +144,26 @@ long writ_ioport_issue(writ_cptr_t control, unsigned first, unsigned last, writ_
 long writ_ioport_in(writ_cptr_t port_cap, unsigned width, unsigned port, uint32_t *value);
 long writ_ioport_out(writ_cptr_t port_cap, unsigned width, unsigned port, uint32_t value);
 
+/* ---- notifications and IRQs (<writ/abi.h>, "Notifications, bound notifications and IRQs") ---- */
+
+/* Signal: OR the capability's badge into the notification (never blocks). */
+long writ_signal(writ_cptr_t ntfn);
+/* Wait: block until the word is non-zero; *word gets it (and it is cleared). */
+long writ_wait(writ_cptr_t ntfn, writ_word_t *word);
+/* Poll: the word now, possibly 0; never blocks. */
+long writ_poll(writ_cptr_t ntfn, writ_word_t *word);
+long writ_tcb_bind_notification(writ_cptr_t tcb, writ_cptr_t ntfn);
+long writ_tcb_unbind_notification(writ_cptr_t tcb);
+long writ_irq_control_issue(writ_cptr_t control, unsigned line, writ_cptr_t root,
+			    writ_word_t index, unsigned depth);
+/* Interrupts of `line` that found no notification, those delivered, and the TSC of the
+ * kernel entry of the last one. Any pointer may be NULL. */
+long writ_irq_control_stats(writ_cptr_t control, unsigned line, writ_word_t *unhandled,
+			    writ_word_t *delivered, writ_word_t *last_tsc);
+long writ_irq_handler_set_notification(writ_cptr_t handler, writ_cptr_t ntfn);
+long writ_irq_handler_ack(writ_cptr_t handler);
+long writ_irq_handler_clear(writ_cptr_t handler);
+
 /* ---- console and exit (through IOPort capabilities) ---- */
 
 /* Use `serial` (an IOPort for 0x3f8..0x3ff) for output and `exit_port` (0xf4) to leave

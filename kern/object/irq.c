@@ -1,0 +1,217 @@
+/*
+ * IRQControl and IRQHandler capabilities, and what happens when a device interrupts.
+ *
+ * Model. Each IRQ line (<writ/abi.h>: ISA 0..15, GSIs above) is in one of three states:
+ * not issued (masked, no capability), issued without a notification, or issued with a
+ * notification to signal. IRQControl issues at most one IRQHandler capability per line
+ * (copies aside: cspace/ treats all copies of a line's handler as one object and relies
+ * on there being only one such object); the line is free again when its last handler
+ * capability is deleted. `issued` here and the derivation tree agree on this.
+ *
+ * An interrupt masks its line, then is acknowledged at the local APIC, then signals the
+ * notification with the badge of the capability SetNotification was given; the driver
+ * serves the device and Acks, which unmasks the line. An interrupt with nobody to
+ * signal (no notification yet) is masked and counted, and the first one per line is
+ * logged: it is never silently lost, and never a panic. IRQ_CONTROL_STATS reads the
+ * counts and the TSC of the last kernel entry for a line (for latency figures).
+ *
+ * The handler holds the notification by pointer, not by capability: ntfn_finalise()
+ * calls irq_forget_ntfn() before the notification's memory can be reused.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kern/boot.h>
+#include <kern/console.h>
+#include <kern/invoke.h>
+#include <kern/irq.h>
+#include <kern/object.h>
+#include <kern/vspace.h>
+
+#include "arch/x86_64/cpu.h"
+#include "boot/acpi.h"
+#include "boot/mb2.h"
+
+struct irq_line {
+	struct notification *ntfn;
+	uint64_t badge;
+	uint64_t unhandled, delivered, last_tsc;
+	bool issued;
+};
+
+static struct irq_line lines[WRIT_IRQ_LINES];
+extern uint64_t boot_info_phys;
+const struct mb2_info *boot_information(void);
+
+static const void *
+acpi_map(void *ctx, uint64_t paddr, uint64_t len)
+{
+	(void)ctx;
+	/* Only what the direct map covers; a table above 4 GiB is as good as absent. */
+	if (paddr >= (4ull << 30) || len > (4ull << 30) - paddr)
+		return NULL;
+	return vs_virt(paddr);
+}
+
+/* Find the IOAPICs through ACPI and route every line, masked. Without them, no lines. */
+void
+irq_lines_init(void)
+{
+	const struct mb2_info *mb = boot_information();
+	struct acpi_madt madt;
+	struct acpi_diag d;
+	enum acpi_error e;
+	unsigned n;
+
+	if (!mb->rsdp_offset) {
+		kprintf("irq: no ACPI RSDP: no device IRQ lines\n");
+		return;
+	}
+	e = acpi_parse(vs_virt(boot_info_phys + mb->rsdp_offset), mb->rsdp_version >= 2 ? 36 : 20,
+		       acpi_map, NULL, &madt, &d);
+	if (e != ACPI_OK) {
+		kprintf("irq: ACPI: %s (table at %lx, offset %u): no device IRQ lines\n",
+			acpi_strerror(e), d.table, d.offset);
+		return;
+	}
+	n = ioapic_init(&madt);
+	kprintf("irq: %u IOAPIC%s, IRQ 0 -> GSI %u, %u lines routed (masked)\n", madt.n_ioapics,
+		madt.n_ioapics == 1 ? "" : "s", madt.isa[0].gsi, n);
+}
+
+bool
+irq_is_line_vector(uint64_t vector)
+{
+	return vector >= IOAPIC_VECTOR_BASE && vector < IOAPIC_VECTOR_BASE + WRIT_IRQ_LINES;
+}
+
+/* A device interrupt (trap.c, interrupts off). Masked first, so it cannot recur. */
+void
+irq_line_interrupt(uint64_t vector, uint64_t entry_tsc)
+{
+	unsigned line = (unsigned)(vector - IOAPIC_VECTOR_BASE);
+	struct irq_line *l = &lines[line];
+
+	ioapic_set_masked(line, true);
+	irq_eoi();
+	l->last_tsc = entry_tsc;
+	if (!l->ntfn) {
+		if (l->unhandled++ == 0)
+			kprintf("irq: line %u fired with no notification to signal: masked, "
+				"counted\n", line);
+		return;
+	}
+	l->delivered++;
+	ntfn_signal(l->ntfn, l->badge);
+}
+
+void
+irq_forget_ntfn(struct notification *n)
+{
+	for (unsigned i = 0; i < WRIT_IRQ_LINES; i++)
+		if (lines[i].ntfn == n)
+			lines[i].ntfn = NULL;
+}
+
+/* The line's last handler capability is gone: masked, silent, free to issue again. */
+void
+irq_handler_finalise(const struct cap *cap)
+{
+	struct irq_line *l;
+
+	if (cap->w1 >= WRIT_IRQ_LINES)
+		return;
+	l = &lines[cap->w1];
+	ioapic_set_masked((unsigned)cap->w1, true);
+	l->ntfn = NULL;
+	l->badge = 0;
+	l->issued = false;
+}
+
+static int
+control_issue(struct inv *iv, struct cte *control)
+{
+	struct cte *root, *dest;
+	writ_word_t a[4];
+	struct cap c;
+	int err;
+
+	if ((err = inv_args(iv, a, 4)) != WRIT_OK)
+		return err;
+	if (!ioapic_line_exists(a[0] < WRIT_IRQ_LINES ? (unsigned)a[0] : WRIT_IRQ_LINES))
+		return WRIT_E_RANGE;
+	if (lines[a[0]].issued)
+		return WRIT_E_ILLEGAL_OPERATION;	/* one handler object per line */
+	if ((err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
+	    (err = inv_lookup_slot(iv, root, a[2], a[3], &dest)) != WRIT_OK)
+		return err;
+	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, a[0]);
+	if ((err = cte_insert_issued(&kern_cspace, dest, control, &c)) != WRIT_OK)
+		return err;
+	lines[a[0]].issued = true;
+	return WRIT_OK;
+}
+
+static int
+control_stats(struct inv *iv)
+{
+	writ_word_t line;
+	int err;
+
+	if ((err = inv_args(iv, &line, 1)) != WRIT_OK)
+		return err;
+	if (line >= WRIT_IRQ_LINES)
+		return WRIT_E_RANGE;
+	inv_ret(iv, lines[line].unhandled);
+	inv_ret(iv, lines[line].delivered);
+	inv_ret(iv, lines[line].last_tsc);
+	return WRIT_OK;
+}
+
+static int
+handler_set_notification(struct inv *iv, struct irq_line *l)
+{
+	struct cte *slot = NULL;
+	writ_word_t a;
+	int err;
+
+	if ((err = inv_args(iv, &a, 1)) != WRIT_OK)
+		return err;
+	if (a && (err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot)) != WRIT_OK)
+		return err;
+	if (slot && !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
+		return WRIT_E_RIGHTS;	/* the kernel signals on the driver's behalf */
+	l->ntfn = slot ? (struct notification *)cap_addr(&slot->cap) : NULL;
+	l->badge = slot ? cap_badge(&slot->cap) : 0;
+	return WRIT_OK;
+}
+
+int
+irq_invoke(struct inv *iv, struct cte *slot)
+{
+	unsigned line = (unsigned)slot->cap.w1;
+
+	if (cap_type(&slot->cap) == WRIT_OBJ_IRQ_CONTROL) {
+		if (iv->label == WRIT_LABEL_IRQ_CONTROL_ISSUE)
+			return control_issue(iv, slot);
+		if (iv->label == WRIT_LABEL_IRQ_CONTROL_STATS)
+			return control_stats(iv);
+		return WRIT_E_ILLEGAL_OPERATION;
+	}
+	if (line >= WRIT_IRQ_LINES)
+		return WRIT_E_ILLEGAL_OPERATION;	/* cannot be issued; belt and braces */
+	switch (iv->label) {
+	case WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION:
+		return handler_set_notification(iv, &lines[line]);
+	case WRIT_LABEL_IRQ_HANDLER_ACK:
+		ioapic_set_masked(line, false);
+		return WRIT_OK;
+	case WRIT_LABEL_IRQ_HANDLER_CLEAR:
+		lines[line].ntfn = NULL;
+		lines[line].badge = 0;
+		ioapic_set_masked(line, true);
+		return WRIT_OK;
+	default:
+		return WRIT_E_ILLEGAL_OPERATION;
+	}
+}
