@@ -623,27 +623,26 @@ test_tls(void)
 /* ---- long operations ---- */
 
 /*
- * A revoke of thousands of capabilities is long enough for the timer to interrupt it:
- * the kernel stops (WRIT_E_PREEMPTED) and the next call continues. A round may slip
- * between two ticks, so up to four rounds are made; one preemption is enough.
+ * Revoking an untyped that 16384 objects were retyped from is long enough for the
+ * timer to interrupt it several times: the kernel stops (WRIT_E_PREEMPTED) and the
+ * next call continues. Retyping 256 objects per call keeps the set-up to 64 syscalls,
+ * so it stays quick even when the debug kernel checks every invariant after each one.
  */
 static void
 test_long_revoke(void)
 {
-	writ_cptr_t cn = obj_new(WRIT_OBJ_CNODE, 12);
+	writ_cptr_t cn = obj_new(WRIT_OBJ_CNODE, 14), ut = obj_new(WRIT_OBJ_UNTYPED, 19);
 	unsigned made = 0, preempted = 0, rounds = 0;
 	long err = WRIT_OK;
 
-	while (rounds < 4 && preempted == 0 && err == WRIT_OK) {
-		writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
-
+	while (rounds < 3 && preempted == 0 && err == WRIT_OK) {
 		rounds++;
 		made = 0;
-		for (unsigned i = 0; i < 4096; i++)
-			made += writ_cnode_copy(cn, i, 12, WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH,
-						RW) == 0;
+		for (unsigned i = 0; i < 16384; i += 256)
+			if (writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, cn, 0, 0, i, 256) == 0)
+				made += 256;
 		for (;;) {
-			const writ_word_t a[] = { ep, FULL_DEPTH };
+			const writ_word_t a[] = { ut, FULL_DEPTH };
 
 			err = writ_invoke(WRIT_SLOT_ROOT_CNODE, WRIT_LABEL_CNODE_REVOKE, a, 2,
 					  NULL, 0);
@@ -652,13 +651,15 @@ test_long_revoke(void)
 			preempted++;
 		}
 	}
-	writ_printf("# revoke of %u copies: preempted %u times in %u rounds\n", made, preempted,
-		    rounds);
-	check(made == 4096 && err == WRIT_OK, "kern/long-revoke-completes", "made %u err %s",
+	writ_printf("# revoke of %u objects: preempted %u times in %u rounds\n", made,
+		    preempted, rounds);
+	check(made == 16384 && err == WRIT_OK, "kern/long-revoke-completes", "made %u err %s",
 	      made, writ_error_name((int)err));
 	check(preempted > 0, "kern/long-revoke-preempted", "never preempted in %u rounds",
 	      rounds);
-	check_err(writ_cnode_delete(cn, 17, 12), WRIT_OK, "kern/long-revoke-emptied");
+	check_err(writ_cnode_delete(cn, 17, 14), WRIT_OK, "kern/long-revoke-emptied");
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, cn, 0, 0, 0, 1), WRIT_OK,
+		  "kern/long-revoke-memory-reusable");
 }
 
 static volatile long nobuf_err = -1;
