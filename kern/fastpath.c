@@ -81,14 +81,17 @@ copy_message(const struct tcb *from, struct tcb *to, uint64_t badge)
 }
 
 bool
-fastpath_call(struct tcb *t)
+fastpath_call(struct tcb *t, struct cte **found)
 {
 	struct cte *slot;
 	struct endpoint *ep;
 	struct tcb *recv;
 
-	if (!fastpath_enabled || !simple_message(t) || !(slot = lookup_flat(t, t->frame.rdi)) ||
-	    cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
+	*found = NULL;
+	if (!fastpath_enabled || !(slot = lookup_flat(t, t->frame.rdi)) || cte_is_empty(slot))
+		return false;
+	*found = slot;		/* the full path need not look it up again */
+	if (!simple_message(t) || cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
 	    !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
 		return false;
 	ep = (struct endpoint *)cap_addr(&slot->cap);

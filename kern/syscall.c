@@ -157,10 +157,9 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 }
 
 static void
-sys_send(struct tcb *t, bool call, bool blocking)
+sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 {
-	struct cte *slot;
-	int err = lookup(t, t->frame.rdi, &slot);
+	int err = slot ? WRIT_OK : lookup(t, t->frame.rdi, &slot);
 
 	if (err != WRIT_OK) {
 		t->frame.rax = (uint64_t)err;
@@ -235,15 +234,18 @@ syscall_dispatch(struct trap_frame *f)
 
 	KASSERT(t && f == &t->frame);
 	switch (n) {
-	case WRIT_SYS_CALL:
-		if (!fastpath_call(t))
-			sys_send(t, true, true);
+	case WRIT_SYS_CALL: {
+		struct cte *slot;
+
+		if (!fastpath_call(t, &slot))
+			sys_send(t, true, true, slot);
 		break;
+	}
 	case WRIT_SYS_SEND:
-		sys_send(t, false, true);
+		sys_send(t, false, true, NULL);
 		break;
 	case WRIT_SYS_NBSEND:
-		sys_send(t, false, false);
+		sys_send(t, false, false, NULL);
 		break;
 	case WRIT_SYS_RECV:
 		sys_recv(t, true);

@@ -3,12 +3,17 @@
 
 #include <stdbool.h>
 
+struct cte;
 struct tcb;
 
 extern bool fastpath_enabled;
 
-/* Each does the whole syscall and returns true, or declines and changes nothing. */
-bool fastpath_call(struct tcb *t);
+/*
+ * Each does the whole syscall and returns true, or declines and changes nothing.
+ * fastpath_call also hands back the capability it found (or NULL), so a declined Call
+ * on a kernel object goes straight to the invocation.
+ */
+bool fastpath_call(struct tcb *t, struct cte **found);
 bool fastpath_reply_recv(struct tcb *t);
 
 #endif
