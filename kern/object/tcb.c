@@ -58,7 +58,7 @@ tcb_suspend(struct tcb *t)
 {
 	/* Cut out of an IPC, it must not look as if the IPC happened when resumed. */
 	if (t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ||
-	    t->state == TS_BLOCKED_REPLY)
+	    t->state == TS_BLOCKED_REPLY || t->state == TS_BLOCKED_NTFN)
 		t->frame.rax = WRIT_E_CANCELLED;
 	ipc_cancel(t);
 	sched_dequeue(t);
