@@ -80,7 +80,7 @@ copy_message(const struct tcb *from, struct tcb *to, uint64_t badge)
 	to->frame.rax = WRIT_OK;
 }
 
-bool
+struct tcb *
 fastpath_call(struct tcb *t, struct cte **found)
 {
 	struct cte *slot;
@@ -89,17 +89,17 @@ fastpath_call(struct tcb *t, struct cte **found)
 
 	*found = NULL;
 	if (!fastpath_enabled || !(slot = lookup_flat(t, t->frame.rdi)) || cte_is_empty(slot))
-		return false;
+		return NULL;
 	*found = slot;		/* the full path need not look it up again */
 	if (!simple_message(t) || cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
 	    !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
-		return false;
+		return NULL;
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	recv = ep->head;
 	if (!recv || recv->state != TS_BLOCKED_RECV)
-		return false;
+		return NULL;
 	if (!runs_next(t, recv))
-		return false;
+		return NULL;
 	sched_dequeue(t);
 	ep_remove(ep, recv);
 	copy_message(t, recv, cap_badge(&slot->cap));
@@ -110,10 +110,10 @@ fastpath_call(struct tcb *t, struct cte **found)
 	t->replier = recv;
 	t->state = TS_BLOCKED_REPLY;
 	sched_make_runnable(recv);
-	return true;
+	return recv;
 }
 
-bool
+struct tcb *
 fastpath_reply_recv(struct tcb *t)
 {
 	struct tcb *caller = t->caller;
@@ -121,16 +121,15 @@ fastpath_reply_recv(struct tcb *t)
 	struct endpoint *ep;
 
 	if (!fastpath_enabled || !caller || caller->fault_type || t->bound_ntfn ||
-	    !simple_message(t) ||
-	    !(slot = lookup_flat(t, t->frame.rdi)) ||
+	    !simple_message(t) || !(slot = lookup_flat(t, t->frame.rdi)) ||
 	    cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
 	    !(cap_rights(&slot->cap) & WRIT_RIGHT_READ))
-		return false;
+		return NULL;
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	if (ep->head && ep->head->state != TS_BLOCKED_RECV)
-		return false;		/* a sender waits: the full path receives it */
+		return NULL;		/* a sender waits: the full path receives it */
 	if (!runs_next(t, caller))
-		return false;
+		return NULL;
 	sched_dequeue(t);
 	t->caller = NULL;
 	caller->replier = NULL;
@@ -138,5 +137,5 @@ fastpath_reply_recv(struct tcb *t)
 	sched_make_runnable(caller);
 	t->state = TS_BLOCKED_RECV;
 	ep_append(ep, t);
-	return true;
+	return caller;
 }

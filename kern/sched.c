@@ -184,6 +184,14 @@ sched_exit_to_user(void)
 
 	if (!next)
 		idle();
+	sched_switch_to(next);
+}
+
+/* Run `next`, which the caller knows is the thread pick() would choose. */
+void
+sched_switch_to(struct tcb *next)
+{
+	KASSERT(next == pick());
 	switch_fpu(next);
 	vs_activate(next);
 	if (next->fs_base != loaded_fs_base)

@@ -226,10 +226,21 @@ sys_debug(struct tcb *t, int64_t n)
 	t->frame.rax = WRIT_E_ILLEGAL_SYSCALL;
 }
 
+static inline void
+debug_after_syscall(int64_t n)
+{
+#ifdef WRIT_DEBUG
+	if (debug_check_every_syscall && debug_check_all() != WRIT_OK)
+		kpanic("cspace invariants broken by syscall %ld", n);
+#else
+	(void)n;
+#endif
+}
+
 void
 syscall_dispatch(struct trap_frame *f)
 {
-	struct tcb *t = sched_current;
+	struct tcb *t = sched_current, *next;
 	int64_t n = (int64_t)f->rax;
 
 	KASSERT(t && f == &t->frame);
@@ -237,8 +248,9 @@ syscall_dispatch(struct trap_frame *f)
 	case WRIT_SYS_CALL: {
 		struct cte *slot;
 
-		if (!fastpath_call(t, &slot))
-			sys_send(t, true, true, slot);
+		if ((next = fastpath_call(t, &slot)) != NULL)
+			goto switch_to_next;
+		sys_send(t, true, true, slot);
 		break;
 	}
 	case WRIT_SYS_SEND:
@@ -257,8 +269,8 @@ syscall_dispatch(struct trap_frame *f)
 		f->rax = (uint64_t)ipc_reply(t);
 		break;
 	case WRIT_SYS_REPLY_RECV:
-		if (fastpath_reply_recv(t))
-			break;
+		if ((next = fastpath_reply_recv(t)) != NULL)
+			goto switch_to_next;
 		ipc_reply(t);
 		sys_recv(t, true);
 		break;
@@ -275,9 +287,10 @@ syscall_dispatch(struct trap_frame *f)
 		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
 		break;
 	}
-#ifdef WRIT_DEBUG
-	if (debug_check_every_syscall && debug_check_all() != WRIT_OK)
-		kpanic("cspace invariants broken by syscall %ld", n);
-#endif
+	debug_after_syscall(n);
 	sched_exit_to_user();
+
+switch_to_next:		/* the fastpath knows who runs next */
+	debug_after_syscall(n);
+	sched_switch_to(next);
 }

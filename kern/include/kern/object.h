@@ -111,6 +111,7 @@ void sched_make_runnable(struct tcb *t);
 bool sched_has_runnable(void);
 void sched_block(struct tcb *t, enum thread_state st);
 __attribute__((noreturn)) void sched_exit_to_user(void);
+__attribute__((noreturn)) void sched_switch_to(struct tcb *next);
 
 /* ---- threads (kern/object/tcb.c) ---- */
 void tcb_suspend(struct tcb *t);
