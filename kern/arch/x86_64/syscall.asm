@@ -14,7 +14,7 @@ SYSCALL_VECTOR  equ 0x100
 
 extern syscall_dispatch
 extern kernel_stack_top
-global syscall_entry
+global syscall_entry:function
 global syscall_frame_top
 
 %include "arch/x86_64/frame.inc"

@@ -16,7 +16,7 @@
 extern trap_dispatch
 extern kernel_stack_top
 global trap_stubs
-global kernel_exit
+global kernel_exit:function
 
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
