@@ -180,6 +180,45 @@ bench_revoke(void)
 	writ_printf("bench kern/revoke-per-cap %lu instructions\n", samples[0]);
 }
 
+static volatile uint64_t cap_wake_tsc;
+
+/* Receives a capability into `slot` forever, noting the TSC when each arrives. */
+static void
+cap_sink(uint64_t arg)
+{
+	writ_cptr_t ep = (uint32_t)arg, slot = arg >> 32;
+	struct writ_msg m = { 0 };
+
+	for (;;) {
+		writ_set_receive_slot(WRIT_SLOT_ROOT_CNODE, slot, FULL_DEPTH);
+		writ_recv(ep, &m);
+		cap_wake_tsc = rdtsc();
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, slot, FULL_DEPTH);
+	}
+}
+
+/* One capability sent and received: Send -> the higher-priority receiver has it. */
+static void
+bench_cap_transfer(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), frame = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	writ_cptr_t t = thread_new(cap_sink, ep | (uint64_t)slot_alloc() << 32, 200, 0);
+
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 100);
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		struct writ_msg m = { .info = writ_msginfo(1, 1, 0) };
+		uint64_t t0;
+
+		writ_set_cap(0, frame);
+		t0 = rdtsc();
+		writ_send(ep, &m);
+		samples[i] = cap_wake_tsc - t0;
+	}
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	report("cap-transfer-one-way", samples, ROUNDS);
+}
+
 void
 bench_run(void)
 {
@@ -190,6 +229,7 @@ bench_run(void)
 	bench_context_switch();
 	bench_fault_round_trip();
 	bench_revoke();
+	bench_cap_transfer();
 	ipc_bench_run();
 	bench_ntfn_run();	/* tests_ntfn.c: signal -> wait, IRQ -> user thread */
 }

@@ -539,6 +539,27 @@ bench_ntfn_run(void)
 	}
 	writ_printf("bench kern/ntfn-signal-wait %lu instructions\n", bench_median(BENCH_ROUNDS));
 
+	/* Signal to a lower-priority waiter: it is woken but does not run; no switch. */
+	{
+		static writ_cptr_t low_caps[2];
+		writ_cptr_t n2 = ntfn_new(), b2 = mint(n2, WRIT_RIGHT_WRITE, 1);
+
+		low_caps[0] = n2;
+		thread_new(bench_waiter, (uint64_t)low_caps, 50, 0);
+		for (unsigned i = 0; i < BENCH_ROUNDS; i++) {
+			uint64_t t0;
+
+			root_yield_at(49, 1);		/* it waits again */
+			t0 = rdtsc();
+			writ_signal(b2);
+			bench_samples[i] = rdtsc() - t0;
+		}
+		writ_printf("bench kern/ntfn-signal-lower-priority %lu instructions\n",
+			    bench_median(BENCH_ROUNDS));
+		/* root_yield_at left us at the top: back below the IRQ waiter below. */
+		writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 100);
+	}
+
 	n = ntfn_new();
 	if (writ_irq_control_issue(WRIT_SLOT_IRQ_CONTROL, IRQ_COM1, R, h, FULL_DEPTH) != WRIT_OK ||
 	    writ_irq_handler_set_notification(h, n) != WRIT_OK) {
