@@ -122,11 +122,10 @@ pick(void)
 struct tcb *
 sched_peek_other(const struct tcb *t)
 {
-	struct tcb *top = pick();
 	unsigned p = t->priority;
 
-	if (top != t)
-		return top;
+	/* t is running, so it heads the highest queue: every kernel exit picks again. */
+	KASSERT(pick() == t);
 	if (t->sched_next)
 		return t->sched_next;
 	/* t is alone at its priority: the highest non-empty queue below it. */

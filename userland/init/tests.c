@@ -493,6 +493,45 @@ test_mcp(void)
 /* ---- registers ---- */
 
 uint64_t regs_after_syscall[6];
+uint64_t regs_syscall_cap;
+
+/*
+ * Magic values in every register syscall `n` (on capability regs_syscall_cap) does not
+ * define, checked after: rbx, rbp, r12-r15.
+ */
+static void
+regs_preserved(long n, const char *name)
+{
+	uint64_t *out = regs_after_syscall;
+
+	__asm__ volatile(
+		"push %%rbp\n\t"
+		"movabs $0x1111111111111111, %%rbx\n\t"
+		"movabs $0x5555555555555555, %%rbp\n\t"
+		"movabs $0xcccccccccccccccc, %%r12\n\t"
+		"movabs $0xdddddddddddddddd, %%r13\n\t"
+		"movabs $0xeeeeeeeeeeeeeeee, %%r14\n\t"
+		"movabs $0xffffffffffffffff, %%r15\n\t"
+		"mov regs_syscall_cap(%%rip), %%rdi\n\t"
+		"xor %%esi, %%esi\n\t"
+		"syscall\n\t"
+		"mov %%rbx, regs_after_syscall(%%rip)\n\t"
+		"mov %%rbp, regs_after_syscall+8(%%rip)\n\t"
+		"mov %%r12, regs_after_syscall+16(%%rip)\n\t"
+		"mov %%r13, regs_after_syscall+24(%%rip)\n\t"
+		"mov %%r14, regs_after_syscall+32(%%rip)\n\t"
+		"mov %%r15, regs_after_syscall+40(%%rip)\n\t"
+		"pop %%rbp"
+		: "+a"(n)
+		:
+		: "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
+		  "r14", "r15", "memory");
+	check(out[0] == 0x1111111111111111ull && out[1] == 0x5555555555555555ull &&
+	      out[2] == 0xccccccccccccccccull && out[3] == 0xddddddddddddddddull &&
+	      out[4] == 0xeeeeeeeeeeeeeeeeull && out[5] == 0xffffffffffffffffull, name,
+	      "a register changed: rbx %lx rbp %lx r12 %lx r15 %lx", out[0], out[1], out[2],
+	      out[5]);
+}
 
 static void
 test_register_preservation(void)
@@ -504,39 +543,23 @@ test_register_preservation(void)
 					     "kern/regs-preserved-nbrecv",
 					     "kern/regs-preserved-reply",
 					     "kern/regs-preserved-call-error" };
+	/* sel4test SYSCALL0011-0013: receives that return at once from a signalled
+	 * notification (Wait, Poll, ReplyRecv). */
+	static const long ntfn_calls[] = { WRIT_SYS_RECV, WRIT_SYS_NBRECV, WRIT_SYS_REPLY_RECV };
+	static const char *const ntfn_names[] = { "kern/regs-preserved-wait-signalled",
+						  "kern/regs-preserved-poll-signalled",
+						  "kern/regs-preserved-reply-recv-signalled" };
+	writ_cptr_t n = obj_new(WRIT_OBJ_NOTIFICATION, 0), b = slot_alloc();
 
-	for (unsigned i = 0; i < 5; i++) {
-		uint64_t *out = regs_after_syscall;
-		long n = calls[i];
-
-		/* Magic values in every register the syscall does not define, checked after. */
-		__asm__ volatile(
-			"push %%rbp\n\t"
-			"movabs $0x1111111111111111, %%rbx\n\t"
-			"movabs $0x5555555555555555, %%rbp\n\t"
-			"movabs $0xcccccccccccccccc, %%r12\n\t"
-			"movabs $0xdddddddddddddddd, %%r13\n\t"
-			"movabs $0xeeeeeeeeeeeeeeee, %%r14\n\t"
-			"movabs $0xffffffffffffffff, %%r15\n\t"
-			"mov $0x7777, %%edi\n\t"
-			"xor %%esi, %%esi\n\t"
-			"syscall\n\t"
-			"mov %%rbx, regs_after_syscall(%%rip)\n\t"
-			"mov %%rbp, regs_after_syscall+8(%%rip)\n\t"
-			"mov %%r12, regs_after_syscall+16(%%rip)\n\t"
-			"mov %%r13, regs_after_syscall+24(%%rip)\n\t"
-			"mov %%r14, regs_after_syscall+32(%%rip)\n\t"
-			"mov %%r15, regs_after_syscall+40(%%rip)\n\t"
-			"pop %%rbp"
-			: "+a"(n)
-			:
-			: "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12",
-			  "r13", "r14", "r15", "memory");
-		check(out[0] == 0x1111111111111111ull && out[1] == 0x5555555555555555ull &&
-		      out[2] == 0xccccccccccccccccull && out[3] == 0xddddddddddddddddull &&
-		      out[4] == 0xeeeeeeeeeeeeeeeeull && out[5] == 0xffffffffffffffffull,
-		      names[i], "a register changed: rbx %lx rbp %lx r12 %lx r15 %lx", out[0],
-		      out[1], out[2], out[5]);
+	regs_syscall_cap = 0x7777;	/* an empty slot: the calls fail, registers must not */
+	for (unsigned i = 0; i < 5; i++)
+		regs_preserved(calls[i], names[i]);
+	writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, b, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, n, FULL_DEPTH,
+			RW, 3);
+	regs_syscall_cap = n;
+	for (unsigned i = 0; i < 3; i++) {
+		writ_signal(b);
+		regs_preserved(ntfn_calls[i], ntfn_names[i]);
 	}
 }
 
