@@ -11,6 +11,7 @@
 #include <kern/boot.h>
 #include <kern/cpu_features.h>
 #include <kern/object.h>
+#include <kern/panic.h>
 #include <kern/string.h>
 #include <kern/vspace.h>
 
@@ -79,6 +80,9 @@ static struct {
 	bool stale;
 } asids[VS_MAX_ASIDS];
 static unsigned asid_next = 1;
+
+/* The PML4 in CR3, so a switch within one address space costs no CR3 read. */
+static uint64_t *active_pml4 = boot_pml4;
 
 uint64_t
 vs_phys(const void *p)
@@ -362,8 +366,10 @@ vs_finalise(const struct cap *cap)
 
 	if (type == WRIT_OBJ_PML4) {
 		pml4 = (uint64_t *)cap_addr(cap);
-		if (is_current(pml4))
+		if (is_current(pml4)) {
 			x86_write_cr3(vs_phys(boot_pml4));	/* PCID 0, the kernel's */
+			active_pml4 = boot_pml4;
+		}
 		if (pml4_asid_word(pml4))
 			asids[pml4_asid_word(pml4) & MAP_ASID_MASK].pml4 = NULL;
 		return;
@@ -384,11 +390,15 @@ vs_activate(struct tcb *t)
 {
 	const struct cap *vs = &t->slots[TCB_SLOT_VSPACE].cap;
 	uint64_t *pml4 = cap_type(vs) == WRIT_OBJ_PML4 ? (uint64_t *)cap_addr(vs) : boot_pml4;
-	uint64_t cr3 = vs_phys(pml4);
-	unsigned asid = pml4 == boot_pml4 ? 0 : pml4_asid(pml4);
+	uint64_t cr3;
+	unsigned asid;
 
-	if (is_current(pml4))
+	if (pml4 == active_pml4)
 		return;
+	KASSERT(!is_current(pml4));
+	active_pml4 = pml4;
+	cr3 = vs_phys(pml4);
+	asid = pml4 == boot_pml4 ? 0 : pml4_asid(pml4);
 	if (cpu_features.pcid) {
 		cr3 |= asid;
 		if (asids[asid].stale)
