@@ -129,10 +129,12 @@ invoke(struct inv *iv, struct cte *slot)
 static void
 kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 {
-	struct inv iv = { .t = t };
+	struct inv iv;		/* not zero-filled: out[] is written before it is read */
 	struct trap_frame *f = &t->frame;
 	int err;
 
+	iv.t = t;
+	iv.nout = 0;
 	iv.label = writ_msginfo_label(f->rsi);
 	iv.len = writ_msginfo_length(f->rsi);
 	if (iv.len > WRIT_MSG_MAX_LENGTH)
