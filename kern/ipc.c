@@ -34,17 +34,20 @@ mr_reg(struct trap_frame *f, unsigned i)
 	}
 }
 
-/* The user context in WRIT_CTX order, read from or written to a TCB. */
+/* Where each register of the user context (WRIT_CTX order) lives in a TCB. */
+#define CTX(field) (uint16_t)__builtin_offsetof(struct tcb, field)
+static const uint16_t ctx_offset[WRIT_CTX_COUNT] = {
+	CTX(frame.rip), CTX(frame.rsp), CTX(frame.rflags), CTX(frame.rax), CTX(frame.rbx),
+	CTX(frame.rcx), CTX(frame.rdx), CTX(frame.rsi), CTX(frame.rdi), CTX(frame.rbp),
+	CTX(frame.r8), CTX(frame.r9), CTX(frame.r10), CTX(frame.r11), CTX(frame.r12),
+	CTX(frame.r13), CTX(frame.r14), CTX(frame.r15), CTX(fs_base), CTX(gs_base),
+};
+#undef CTX
+
 static uint64_t *
 ctx_reg(struct tcb *t, unsigned i)
 {
-	struct trap_frame *f = &t->frame;
-	uint64_t *const map[WRIT_CTX_COUNT] = {
-		&f->rip, &f->rsp, &f->rflags, &f->rax, &f->rbx, &f->rcx, &f->rdx, &f->rsi,
-		&f->rdi, &f->rbp, &f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13,
-		&f->r14, &f->r15, &t->fs_base, &t->gs_base,
-	};
-	return map[i];
+	return (uint64_t *)((char *)t + ctx_offset[i]);
 }
 
 uint64_t
