@@ -13,33 +13,12 @@
 
 static uint64_t samples[ROUNDS];
 
-static inline uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t
-median(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)	/* insertion sort: n is small */
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	return v[n / 2];
-}
-
 static uint64_t tsc_overhead;
 
 static void
 report(const char *name, uint64_t *v, unsigned n)
 {
-	uint64_t m = median(v, n);
+	uint64_t m = median_of(v, n);
 
 	writ_printf("bench kern/%s %lu instructions\n", name, m > tsc_overhead ? m - tsc_overhead : 0);
 }
@@ -51,7 +30,7 @@ bench_overhead(void)
 		uint64_t t0 = rdtsc();
 		samples[i] = rdtsc() - t0;
 	}
-	tsc_overhead = median(samples, ROUNDS);
+	tsc_overhead = median_of(samples, ROUNDS);
 }
 
 static void

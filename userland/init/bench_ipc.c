@@ -46,8 +46,8 @@ touch_fpu(void)
 }
 
 /* Swap-free selection of the median (quickselect; the order of v is lost). */
-static uint64_t
-median(uint64_t *v, unsigned n)
+uint64_t
+median_of(uint64_t *v, unsigned n)
 {
 	unsigned lo = 0, hi = n - 1, k = n / 2;
 
@@ -96,7 +96,7 @@ nop_overhead(void)
 		TIMED_SYSCALL("nop", 0, rdi, rsi, before, after);
 		samples[i] = after - before;
 	}
-	return median(samples, ROUNDS);
+	return median_of(samples, ROUNDS);
 }
 
 static void
@@ -156,15 +156,15 @@ bench_call(const char *tag, writ_cptr_t vspace, unsigned len, bool fpu, uint64_t
 	for (unsigned i = 0; i + WARMUP < ROUNDS; i++)
 		samples[i] = t_after_recv[i + WARMUP] - t_before_call[i] - overhead;
 	writ_snprintf(name, sizeof(name), "call-one-way-%s", tag);
-	report(name, median(samples, ROUNDS - WARMUP));
+	report(name, median_of(samples, ROUNDS - WARMUP));
 	for (unsigned i = 0; i + WARMUP < ROUNDS; i++)
 		samples[i] = t_after_call[i] - t_before_reply[i + WARMUP] - overhead;
 	writ_snprintf(name, sizeof(name), "reply-recv-one-way-%s", tag);
-	report(name, median(samples, ROUNDS - WARMUP));
+	report(name, median_of(samples, ROUNDS - WARMUP));
 	for (unsigned i = 0; i < ROUNDS; i++)
 		samples[i] = t_after_call[i] - t_before_call[i] - overhead;
 	writ_snprintf(name, sizeof(name), "call-reply-recv-round-trip-%s", tag);
-	report(name, median(samples, ROUNDS));
+	report(name, median_of(samples, ROUNDS));
 }
 
 static volatile uint64_t recv_after[ROUNDS];
@@ -200,7 +200,7 @@ bench_send_low_to_high(uint64_t overhead)
 	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
 	for (unsigned i = 0; i < ROUNDS; i++)
 		samples[i] = recv_after[i] - t_before_call[i] - overhead;
-	report("send-low-to-high-one-way", median(samples, ROUNDS));
+	report("send-low-to-high-one-way", median_of(samples, ROUNDS));
 }
 
 void

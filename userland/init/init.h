@@ -20,6 +20,19 @@ writ_cptr_t slot_alloc(void);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void check_err(long got, long want, const char *name);
 void tests_run(void);
+
+/* The TSC: under -icount shift=0 it counts instructions exactly. */
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The median of v[0..n) (bench_ipc.c; reorders v). */
+uint64_t median_of(uint64_t *v, unsigned n);
 void bench_run(void);
 bool cmdline_has(const char *word);
 

@@ -85,15 +85,6 @@ cmdline_has(const char *word)
 	return false;
 }
 
-static inline uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 int
 writ_main(struct writ_bootinfo *bi)
 {

@@ -475,28 +475,6 @@ tests_ntfn_run(void)
 static uint64_t bench_samples[BENCH_ROUNDS];
 static volatile uint64_t bench_wake_tsc;
 
-static inline uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint64_t
-bench_median(unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && bench_samples[j - 1] > bench_samples[j]; j--) {
-			uint64_t t = bench_samples[j];
-
-			bench_samples[j] = bench_samples[j - 1];
-			bench_samples[j - 1] = t;
-		}
-	return bench_samples[n / 2];
-}
-
 /* Wait, note the TSC at wake-up, and (for the IRQ bench) quiet the UART and Ack. */
 static void
 bench_waiter(uint64_t arg)
@@ -537,7 +515,8 @@ bench_ntfn_run(void)
 		writ_signal(b);
 		bench_samples[i] = bench_wake_tsc - t0;
 	}
-	writ_printf("bench kern/ntfn-signal-wait %lu instructions\n", bench_median(BENCH_ROUNDS));
+	writ_printf("bench kern/ntfn-signal-wait %lu instructions\n",
+		    median_of(bench_samples, BENCH_ROUNDS));
 
 	/* Signal to a lower-priority waiter: it is woken but does not run; no switch. */
 	{
@@ -555,7 +534,7 @@ bench_ntfn_run(void)
 			bench_samples[i] = rdtsc() - t0;
 		}
 		writ_printf("bench kern/ntfn-signal-lower-priority %lu instructions\n",
-			    bench_median(BENCH_ROUNDS));
+			    median_of(bench_samples, BENCH_ROUNDS));
 		/* root_yield_at left us at the top: back below the IRQ waiter below. */
 		writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 100);
 	}
@@ -580,7 +559,7 @@ bench_ntfn_run(void)
 	}
 	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
 	if (got)
-		writ_printf("bench kern/irq-latency %lu instructions\n", bench_median(got));
+		writ_printf("bench kern/irq-latency %lu instructions\n", median_of(bench_samples, got));
 	else
 		writ_printf("# bench: no COM1 interrupt arrived\n");
 }
