@@ -144,6 +144,26 @@ bench_fault_round_trip(void)
 	report("fault-round-trip", samples, ROUNDS);
 }
 
+/*
+ * The cheapest invocation there is (a frame's address): the syscall, one capability
+ * lookup in the root CNode, the decode and the reply, so it bounds the in-kernel cost of
+ * looking a capability up.
+ */
+static void
+bench_lookup_invoke(void)
+{
+	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	writ_word_t pa;
+
+	for (unsigned i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+
+		writ_frame_get_address(f, &pa);
+		samples[i] = rdtsc() - t0;
+	}
+	report("invoke-lookup-frame-address", samples, ROUNDS);
+}
+
 static void
 bench_revoke(void)
 {
@@ -207,6 +227,7 @@ bench_run(void)
 	bench_thread_lifecycle();
 	bench_context_switch();
 	bench_fault_round_trip();
+	bench_lookup_invoke();
 	bench_revoke();
 	bench_cap_transfer();
 	ipc_bench_run();
