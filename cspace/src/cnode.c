@@ -200,8 +200,9 @@ cte_mint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
 	return cte_derive(cs, dest, src, rights, true, badge);
 }
 
-int
-cte_move(struct cspace *cs, struct cte *dest, struct cte *src)
+/* What Move and Mutate both require: a capability to move, somewhere empty to put it. */
+static int
+cte_move_check(struct cspace *cs, const struct cte *dest, const struct cte *src)
 {
 	CS_ASSERT_SLOT(cs, dest);
 	CS_ASSERT_SLOT(cs, src);
@@ -211,6 +212,16 @@ cte_move(struct cspace *cs, struct cte *dest, struct cte *src)
 		return WRIT_E_DELETE_FIRST;
 	if (cap_type_is_pinned(cap_type(&src->cap)))
 		return WRIT_E_ILLEGAL_OPERATION;
+	return WRIT_OK;
+}
+
+int
+cte_move(struct cspace *cs, struct cte *dest, struct cte *src)
+{
+	int err = cte_move_check(cs, dest, src);
+
+	if (err != WRIT_OK)
+		return err;
 	cdt_swap(cs, src, dest);
 	return WRIT_OK;
 }
@@ -242,15 +253,8 @@ cte_mutate(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights
 	struct cap c;
 	int err;
 
-	CS_ASSERT_SLOT(cs, dest);
-	CS_ASSERT_SLOT(cs, src);
-	if (cte_is_empty(src))
-		return WRIT_E_INVALID_CAP;
-	if (!cte_is_empty(dest))
-		return WRIT_E_DELETE_FIRST;
-	if (cap_type_is_pinned(cap_type(&src->cap)))
-		return WRIT_E_ILLEGAL_OPERATION;
-	if ((err = cte_mutated(src, rights, badge, &c)) != WRIT_OK)
+	if ((err = cte_move_check(cs, dest, src)) != WRIT_OK ||
+	    (err = cte_mutated(src, rights, badge, &c)) != WRIT_OK)
 		return err;
 	cdt_swap(cs, src, dest);
 	dest->cap = c;

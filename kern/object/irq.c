@@ -138,7 +138,7 @@ control_issue(struct inv *iv, struct cte *control)
 
 	if ((err = inv_args(iv, a, 4)) != WRIT_OK)
 		return err;
-	if (!ioapic_line_exists(a[0] < WRIT_IRQ_LINES ? (unsigned)a[0] : WRIT_IRQ_LINES))
+	if (a[0] >= WRIT_IRQ_LINES || !ioapic_line_exists((unsigned)a[0]))
 		return WRIT_E_RANGE;
 	if (lines[a[0]].issued)
 		return WRIT_E_ILLEGAL_OPERATION;	/* one handler object per line */
