@@ -1,5 +1,6 @@
 /*
- * The IPC fastpath: Call and ReplyRecv in their common case, in straight-line C.
+ * The IPC fastpath: Call and ReplyRecv in their common case, in straight-line C, entered
+ * straight from the syscall stub and left through a sysret (kernel_exit).
  *
  * It applies only when the outcome is exactly what the full path (kern/ipc.c) would
  * produce, and otherwise declines, leaving every thread untouched, so the full path
@@ -11,131 +12,157 @@
  *     endpoint (the full path would take it at once), and the thread has no bound
  *     notification (whose signal would come first);
  *   - the thread that gets the message is the one the scheduler would pick next: no
- *     other ready thread at or above its priority.
- * What it skips is the general machinery: message buffers, capability transfer, the
- * full CSpace walk, fault messages. `fastpath_enabled` is cleared by the command-line
- * word `nofastpath`; the IPC tests run both ways and must agree.
+ *     queued thread at or above its priority.
+ * Because the running thread sits in no ready queue (kern/sched.c), the switch itself
+ * touches no queue: the sender blocks, the receiver runs. What it skips is the general
+ * machinery: message buffers, capability transfer, the full CSpace walk, fault
+ * messages. `fastpath_enabled` is cleared by the command-line word `nofastpath`; the
+ * IPC tests run both ways and must agree.
  */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <kern/fastpath.h>
 #include <kern/object.h>
+#include <kern/panic.h>
+#include <kern/sched.h>
 
 bool fastpath_enabled = true;
 
-struct tcb *sched_peek_other(const struct tcb *t);
+#define FRAME_TCB(f) ((struct tcb *)((char *)(f) - __builtin_offsetof(struct tcb, frame)))
 
-/* The slot a cptr names in a one-level CSpace whose guard and radix cover 64 bits. */
-static struct cte *
+/* Message info that fits: no capabilities and at most WRIT_MSG_REGS words. */
+#define INFO_FAST_MASK (WRIT_MSGINFO_CAPS_MASK << WRIT_MSGINFO_CAPS_SHIFT | \
+			WRIT_MSGINFO_LENGTH_MASK << WRIT_MSGINFO_LENGTH_SHIFT)
+_Static_assert(WRIT_MSGINFO_LENGTH_SHIFT == 0 &&
+	       WRIT_MSGINFO_CAPS_SHIFT == 7 && WRIT_MSGINFO_LENGTH_MASK == 0x7f,
+	       "(info & INFO_FAST_MASK) <= WRIT_MSG_REGS tests both fields at once");
+
+/* The endpoint capability's rights the path needs, tested with its type in one go. */
+#define CAP_TYPE_AND(right) (CAP_TYPE_MASK | (uint64_t)(right) << CAP_RIGHTS_SHIFT)
+#define CAP_IS_EP_WITH(right) (WRIT_OBJ_ENDPOINT | (uint64_t)(right) << CAP_RIGHTS_SHIFT)
+
+__attribute__((noreturn)) void kernel_exit(struct trap_frame *f);
+
+/*
+ * The slot a cptr names in a one-level CSpace with an all-zero guard that, with the
+ * radix, covers the 64 bits: the cptr is then the slot's index itself. (A CNode's radix
+ * is at least 1, so the guard word can only match a real guard width.)
+ */
+static inline __attribute__((always_inline)) struct cte *
 lookup_flat(const struct tcb *t, writ_cptr_t cptr)
 {
 	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
-	unsigned radix, guard_bits;
+	unsigned radix = cap_cnode_radix(root);
 
-	if (cap_type(root) != WRIT_OBJ_CNODE)
+	if (cap_type(root) != WRIT_OBJ_CNODE || root->w1 != WRIT_WORD_BITS - radix ||
+	    (cptr >> radix) != 0)
 		return NULL;
-	radix = cap_cnode_radix(root);
-	guard_bits = cap_cnode_guard_bits(root);
-	if (radix + guard_bits != WRIT_WORD_BITS || (cptr >> radix) != cap_cnode_guard(root))
-		return NULL;
-	return cnode_slots(root) + (cptr & ((1ull << radix) - 1));
+	return cnode_slots(root) + cptr;
 }
 
-/*
- * Would `next`, made runnable (at the tail of its queue) while `cur` blocks, be the
- * next to run? Only if every other ready thread has a lower priority.
- */
-static bool
-runs_next(const struct tcb *cur, const struct tcb *next)
-{
-	const struct tcb *top = sched_peek_other(cur);
-
-	return !top || top->priority < next->priority;
-}
-
-static bool
-simple_message(const struct tcb *t)
-{
-	return writ_msginfo_caps(t->frame.rsi) == 0 &&
-	       writ_msginfo_length(t->frame.rsi) <= WRIT_MSG_REGS;
-}
+_Static_assert(WRIT_CNODE_GUARD(0, 1) == 1 && WRIT_GUARD_BITS_SHIFT == 0,
+	       "an all-zero guard of width w is the word w");
 
 /* The message registers and info of `from` to `to`, as the full path delivers them. */
-static void
-copy_message(const struct tcb *from, struct tcb *to, uint64_t badge)
+static inline __attribute__((always_inline)) void
+copy_message(const struct trap_frame *from, struct trap_frame *to, uint64_t badge)
 {
-	unsigned len = writ_msginfo_length(from->frame.rsi);
+	uint64_t info = from->rsi;
+	unsigned len = writ_msginfo_length(info);
 
 	if (len > 0)
-		to->frame.rdx = from->frame.rdx;
+		to->rdx = from->rdx;
 	if (len > 1)
-		to->frame.r10 = from->frame.r10;
+		to->r10 = from->r10;
 	if (len > 2)
-		to->frame.r8 = from->frame.r8;
+		to->r8 = from->r8;
 	if (len > 3)
-		to->frame.r9 = from->frame.r9;
-	to->frame.rsi = writ_msginfo(writ_msginfo_label(from->frame.rsi), 0, len);
-	to->frame.rdi = badge;
-	to->frame.rax = WRIT_OK;
+		to->r9 = from->r9;
+	/* label and length as they are: the capability count is 0, unwrapped bits go */
+	to->rsi = info & ~(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT);
+	to->rdi = badge;
+	to->rax = WRIT_OK;
 }
 
-struct tcb *
-fastpath_call(struct tcb *t, struct cte **found)
+/* Run `next` now: nothing queued may outrank it (or tie with it: it would go first). */
+static inline __attribute__((always_inline, noreturn)) void
+switch_to(struct tcb *next)
 {
-	struct cte *slot;
-	struct endpoint *ep;
-	struct tcb *recv;
+	KASSERT(!next->in_ready_queue && !sched_outranked(next->priority));
+	next->state = TS_RUNNABLE;
+	sched_load(next);
+	fastpath_debug_hook();
+	kernel_exit(&next->frame);
+}
 
-	*found = NULL;
-	if (!fastpath_enabled || !(slot = lookup_flat(t, t->frame.rdi)) || cte_is_empty(slot))
-		return NULL;
-	*found = slot;		/* the full path need not look it up again */
-	if (!simple_message(t) || cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
-	    !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
-		return NULL;
+void
+syscall_call(struct trap_frame *f)
+{
+	struct tcb *t = FRAME_TCB(f), *recv;
+	struct cte *slot = lookup_flat(t, f->rdi);
+	struct endpoint *ep;
+
+	KASSERT(t == sched_current);
+	if (!slot || !fastpath_enabled ||
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
+	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
+		syscall_call_slow(t, slot);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	recv = ep->head;
-	if (!recv || recv->state != TS_BLOCKED_RECV)
-		return NULL;
-	if (!runs_next(t, recv))
-		return NULL;
-	sched_dequeue(t);
-	ep_remove(ep, recv);
-	copy_message(t, recv, cap_badge(&slot->cap));
-	t->frame.rax = WRIT_OK;
-	if (recv->caller)
+	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
+		syscall_call_slow(t, slot);
+
+	/* recv heads the queue: take it off */
+	ep->head = recv->ep_next;
+	if (ep->head)
+		ep->head->ep_prev = NULL;
+	else
+		ep->tail = NULL;
+	recv->ep_next = NULL;
+	recv->blocked_on = NULL;
+
+	copy_message(f, &recv->frame, cap_badge(&slot->cap));
+	f->rax = WRIT_OK;
+	if (recv->caller)	/* an unanswered earlier call loses its reply */
 		recv->caller->replier = NULL;
 	recv->caller = t;
 	t->replier = recv;
 	t->state = TS_BLOCKED_REPLY;
-	sched_make_runnable(recv);
-	return recv;
+	switch_to(recv);
 }
 
-struct tcb *
-fastpath_reply_recv(struct tcb *t)
+void
+syscall_reply_recv(struct trap_frame *f)
 {
-	struct tcb *caller = t->caller;
-	struct cte *slot;
+	struct tcb *t = FRAME_TCB(f), *caller = t->caller, *head;
+	struct cte *slot = lookup_flat(t, f->rdi);
 	struct endpoint *ep;
 
-	if (!fastpath_enabled || !caller || caller->fault_type || t->bound_ntfn ||
-	    !simple_message(t) || !(slot = lookup_flat(t, t->frame.rdi)) ||
-	    cap_type(&slot->cap) != WRIT_OBJ_ENDPOINT ||
-	    !(cap_rights(&slot->cap) & WRIT_RIGHT_READ))
-		return NULL;
+	KASSERT(t == sched_current);
+	if (!slot || !caller || !fastpath_enabled || caller->fault_type || t->bound_ntfn ||
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ) ||
+	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || sched_outranked(caller->priority))
+		syscall_reply_recv_slow(t);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
-	if (ep->head && ep->head->state != TS_BLOCKED_RECV)
-		return NULL;		/* a sender waits: the full path receives it */
-	if (!runs_next(t, caller))
-		return NULL;
-	sched_dequeue(t);
+	head = ep->head;
+	if (head && head->state != TS_BLOCKED_RECV)
+		syscall_reply_recv_slow(t);	/* a sender waits: the full path receives it */
+
+	KASSERT(caller->state == TS_BLOCKED_REPLY && caller->replier == t);
 	t->caller = NULL;
 	caller->replier = NULL;
-	copy_message(t, caller, 0);
-	sched_make_runnable(caller);
+	copy_message(f, &caller->frame, 0);
+
+	/* t waits at the tail of the endpoint's receivers */
 	t->state = TS_BLOCKED_RECV;
-	ep_append(ep, t);
-	return caller;
+	t->ep_next = NULL;
+	t->ep_prev = ep->tail;
+	if (head)
+		ep->tail->ep_next = t;
+	else
+		ep->head = t;
+	ep->tail = t;
+	t->blocked_on = ep;
+	switch_to(caller);
 }

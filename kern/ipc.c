@@ -71,6 +71,7 @@ tcb_set_reg(struct tcb *t, unsigned i, uint64_t v)
 	    v >= WRIT_USER_HI)
 		v = 0;
 	*ctx_reg(t, i) = v;
+	t->frame.vector = TRAP_VECTOR_WRITTEN;	/* so RCX and R11 go back too */
 }
 
 /* Words of the message a thread sends: its fault message, or its own registers. */

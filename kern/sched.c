@@ -1,11 +1,15 @@
 /*
  * The scheduler: 256 priorities, round-robin within a priority, preemption by the timer.
  *
- * Model. A thread is in the ready queue of its priority exactly when its state is
- * TS_RUNNABLE (sched_check_invariants asserts it in debug builds); the running thread
- * stays at the head of its queue while it runs. A bitmap of non-empty queues finds the
- * highest priority in four word tests. sched_current is the thread whose registers the
- * next kernel entry saves, or NULL while the CPU idles.
+ * Model. A thread waits in the ready queue of its priority exactly when its state is
+ * TS_RUNNABLE and it is not the running thread: the running thread (sched_current) is
+ * in no queue while it runs, so that switching straight from one thread to another (the
+ * IPC fastpath) touches no queue at all. It still behaves as if it headed its queue:
+ * when the kernel is left and it may go on running, it keeps the CPU unless a queued
+ * thread has a higher priority, and if one has, it goes back to the head of its queue,
+ * not the tail. Yielding (or using up its timeslice) puts it at the tail instead. A
+ * bitmap of non-empty queues, and one of non-empty bitmap words, find the highest
+ * priority in two bit scans. sched_current is NULL while the CPU idles.
  *
  * The kernel is entered and left as events: every path out of the kernel ends in
  * sched_exit_to_user(), which picks the thread to run, switches address space, FPU and
@@ -19,6 +23,7 @@
 #include <kern/cpu_features.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
@@ -26,19 +31,34 @@
 #define TIMESLICE_TICKS 2
 
 struct tcb *sched_current;
-static struct tcb *fpu_owner;
-static uint64_t loaded_fs_base, loaded_gs_base;	/* what the MSRs hold now */
+struct sched_loaded sched_loaded;
+uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64];
+unsigned sched_ready_words;
 static struct tcb *queue_head[WRIT_PRIO_MAX + 1], *queue_tail[WRIT_PRIO_MAX + 1];
-static uint64_t ready_bits[4];
 
 void kernel_exit(struct trap_frame *f) __attribute__((noreturn));
+
+static void
+mark_ready(unsigned p)
+{
+	sched_ready_bits[p / 64] |= 1ull << (p % 64);
+	sched_ready_words |= 1u << (p / 64);
+}
+
+static void
+mark_empty(unsigned p)
+{
+	sched_ready_bits[p / 64] &= ~(1ull << (p % 64));
+	if (!sched_ready_bits[p / 64])
+		sched_ready_words &= ~(1u << (p / 64));
+}
 
 void
 sched_enqueue(struct tcb *t)
 {
 	unsigned p = t->priority;
 
-	KASSERT(!t->in_ready_queue);
+	KASSERT(!t->in_ready_queue && t->state == TS_RUNNABLE);
 	t->sched_next = NULL;
 	t->sched_prev = queue_tail[p];
 	if (queue_tail[p])
@@ -46,7 +66,25 @@ sched_enqueue(struct tcb *t)
 	else
 		queue_head[p] = t;
 	queue_tail[p] = t;
-	ready_bits[p / 64] |= 1ull << (p % 64);
+	mark_ready(p);
+	t->in_ready_queue = 1;
+}
+
+/* The running thread, preempted before its turn is over, keeps its place. */
+static void
+enqueue_head(struct tcb *t)
+{
+	unsigned p = t->priority;
+
+	KASSERT(!t->in_ready_queue && t->state == TS_RUNNABLE);
+	t->sched_prev = NULL;
+	t->sched_next = queue_head[p];
+	if (queue_head[p])
+		queue_head[p]->sched_prev = t;
+	else
+		queue_tail[p] = t;
+	queue_head[p] = t;
+	mark_ready(p);
 	t->in_ready_queue = 1;
 }
 
@@ -66,7 +104,7 @@ sched_dequeue(struct tcb *t)
 	else
 		queue_tail[p] = t->sched_prev;
 	if (!queue_head[p])
-		ready_bits[p / 64] &= ~(1ull << (p % 64));
+		mark_empty(p);
 	t->sched_next = t->sched_prev = NULL;
 	t->in_ready_queue = 0;
 }
@@ -75,7 +113,7 @@ void
 sched_make_runnable(struct tcb *t)
 {
 	t->state = TS_RUNNABLE;
-	if (!t->in_ready_queue)
+	if (!t->in_ready_queue && t != sched_current)
 		sched_enqueue(t);
 }
 
@@ -86,16 +124,24 @@ sched_block(struct tcb *t, enum thread_state st)
 	sched_dequeue(t);
 }
 
-/* Move the current thread behind the others of its priority. */
+/* The running thread goes behind the others of its priority. */
 void
 sched_yield_current(void)
 {
 	struct tcb *t = sched_current;
 
-	if (t && t->in_ready_queue) {
-		sched_dequeue(t);
+	if (t && t->state == TS_RUNNABLE && !t->in_ready_queue)
 		sched_enqueue(t);
-	}
+}
+
+/* A new priority; a thread that can run goes to the tail of its new queue. */
+void
+sched_set_priority(struct tcb *t, unsigned prio)
+{
+	sched_dequeue(t);
+	t->priority = (uint8_t)prio;
+	if (t->state == TS_RUNNABLE)
+		sched_enqueue(t);
 }
 
 void
@@ -109,41 +155,23 @@ sched_tick(void)
 	}
 }
 
+/* The first thread of the highest non-empty queue, or NULL. */
 static struct tcb *
 pick(void)
 {
-	for (int w = 3; w >= 0; w--)
-		if (ready_bits[w])
-			return queue_head[w * 64 + 63 - __builtin_clzll(ready_bits[w])];
-	return NULL;
-}
+	unsigned w;
 
-/* The thread that would run next if `t` stopped being runnable, without any change. */
-struct tcb *
-sched_peek_other(const struct tcb *t)
-{
-	unsigned p = t->priority;
-
-	/* t is running, so it heads the highest queue: every kernel exit picks again. */
-	KASSERT(pick() == t);
-	if (t->sched_next)
-		return t->sched_next;
-	/* t is alone at its priority: the highest non-empty queue below it. */
-	for (int w = (int)(p / 64); w >= 0; w--) {
-		uint64_t bits = ready_bits[w];
-
-		if (w == (int)(p / 64))
-			bits &= (1ull << (p % 64)) - 1;
-		if (bits)
-			return queue_head[w * 64 + 63 - __builtin_clzll(bits)];
-	}
-	return NULL;
+	if (!sched_ready_words)
+		return NULL;
+	w = 31 - (unsigned)__builtin_clz(sched_ready_words);
+	return queue_head[w * 64 + 63 - (unsigned)__builtin_clzll(sched_ready_bits[w])];
 }
 
 bool
 sched_has_runnable(void)
 {
-	return pick() != NULL;
+	return pick() != NULL ||
+	       (sched_current && sched_current->state == TS_RUNNABLE);
 }
 
 /* Nothing to run: halt with interrupts on until an interrupt makes a thread ready. */
@@ -155,23 +183,12 @@ idle(void)
 		__asm__ volatile("sti\n\thlt\n\tcli" : : : "memory");
 }
 
-static void
-switch_fpu(struct tcb *next)
-{
-	if (fpu_owner == next)
-		return;
-	if (fpu_owner)
-		x86_fxsave(fpu_owner->fpu);
-	x86_fxrstor(next->fpu);
-	fpu_owner = next;
-}
-
 /* The TCB is going away: its FPU image must not be saved into freed memory. */
 void
 sched_forget(struct tcb *t)
 {
-	if (fpu_owner == t)
-		fpu_owner = NULL;
+	if (sched_loaded.fpu_owner == t)
+		sched_loaded.fpu_owner = NULL;
 	if (sched_current == t)
 		sched_current = NULL;
 }
@@ -179,25 +196,26 @@ sched_forget(struct tcb *t)
 void
 sched_exit_to_user(void)
 {
-	struct tcb *next = pick();
+	struct tcb *cur = sched_current, *next;
 
+	if (cur && cur->state == TS_RUNNABLE && !cur->in_ready_queue) {
+		if (cur->priority == WRIT_PRIO_MAX || !sched_queued_at_or_above(cur->priority + 1u))
+			sched_switch_to(cur);
+		enqueue_head(cur);
+	}
+	next = pick();
 	if (!next)
 		idle();
+	sched_dequeue(next);
 	sched_switch_to(next);
 }
 
-/* Run `next`, which the caller knows is the thread pick() would choose. */
+/* Run `next`, which is in no queue and has at least the priority of every queued thread. */
 void
 sched_switch_to(struct tcb *next)
 {
-	KASSERT(next == pick());
-	switch_fpu(next);
-	vs_activate(next);
-	if (next->fs_base != loaded_fs_base)
-		x86_wrmsr(MSR_FS_BASE, loaded_fs_base = next->fs_base);
-	if (next->gs_base != loaded_gs_base)
-		x86_wrmsr(MSR_GS_BASE, loaded_gs_base = next->gs_base);
-	x86_set_entry_frame(&next->frame + 1);
-	sched_current = next;
+	KASSERT(!next->in_ready_queue && next->state == TS_RUNNABLE);
+	KASSERT(next->priority == WRIT_PRIO_MAX || !sched_queued_at_or_above(next->priority + 1u));
+	sched_load(next);
 	kernel_exit(&next->frame);
 }

@@ -16,8 +16,6 @@
 
 #include "arch/x86_64/cpu.h"
 
-#define SYSCALL_VECTOR 0x100
-
 void debug_check_invariants(struct tcb *t);
 int debug_check_all(void);
 bool debug_check_every_syscall;
@@ -228,33 +226,24 @@ sys_debug(struct tcb *t, int64_t n)
 	t->frame.rax = WRIT_E_ILLEGAL_SYSCALL;
 }
 
-static inline void
-debug_after_syscall(int64_t n)
-{
 #ifdef WRIT_DEBUG
+void
+syscall_debug_check(void)
+{
 	if (debug_check_every_syscall && debug_check_all() != WRIT_OK)
-		kpanic("cspace invariants broken by syscall %ld", n);
-#else
-	(void)n;
-#endif
+		kpanic("cspace invariants broken by a syscall");
 }
+#endif
 
+/* Call and ReplyRecv come through syscall_call / syscall_reply_recv (kern/fastpath.c). */
 void
 syscall_dispatch(struct trap_frame *f)
 {
-	struct tcb *t = sched_current, *next;
+	struct tcb *t = sched_current;
 	int64_t n = (int64_t)f->rax;
 
 	KASSERT(t && f == &t->frame);
 	switch (n) {
-	case WRIT_SYS_CALL: {
-		struct cte *slot;
-
-		if ((next = fastpath_call(t, &slot)) != NULL)
-			goto switch_to_next;
-		sys_send(t, true, true, slot);
-		break;
-	}
 	case WRIT_SYS_SEND:
 		sys_send(t, false, true, NULL);
 		break;
@@ -270,12 +259,6 @@ syscall_dispatch(struct trap_frame *f)
 	case WRIT_SYS_REPLY:
 		f->rax = (uint64_t)ipc_reply(t);
 		break;
-	case WRIT_SYS_REPLY_RECV:
-		if ((next = fastpath_reply_recv(t)) != NULL)
-			goto switch_to_next;
-		ipc_reply(t);
-		sys_recv(t, true);
-		break;
 	case WRIT_SYS_YIELD:
 		f->rax = WRIT_OK;
 		sched_yield_current();
@@ -289,10 +272,25 @@ syscall_dispatch(struct trap_frame *f)
 		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
 		break;
 	}
-	debug_after_syscall(n);
+	fastpath_debug_hook();
 	sched_exit_to_user();
+}
 
-switch_to_next:		/* the fastpath knows who runs next */
-	debug_after_syscall(n);
-	sched_switch_to(next);
+void
+syscall_call_slow(struct tcb *t, struct cte *slot)
+{
+	if (slot && cte_is_empty(slot))
+		slot = NULL;	/* the full lookup says why */
+	sys_send(t, true, true, slot);
+	fastpath_debug_hook();
+	sched_exit_to_user();
+}
+
+void
+syscall_reply_recv_slow(struct tcb *t)
+{
+	ipc_reply(t);
+	sys_recv(t, true);
+	fastpath_debug_hook();
+	sched_exit_to_user();
 }

@@ -162,13 +162,7 @@ invoke_priority(struct inv *iv, struct tcb *t, bool mcp)
 		t->mcp = (uint8_t)a[1];
 		return WRIT_OK;
 	}
-	if (t->in_ready_queue) {
-		sched_dequeue(t);
-		t->priority = (uint8_t)a[1];
-		sched_enqueue(t);
-	} else {
-		t->priority = (uint8_t)a[1];
-	}
+	sched_set_priority(t, (unsigned)a[1]);
 	return WRIT_OK;
 }
 

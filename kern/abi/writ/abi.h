@@ -549,7 +549,9 @@ writ_msginfo_is_notification(writ_word_t mi)
 #define WRIT_ROOT_STACK_PAGES 16
 #define WRIT_ROOT_IPC_BUFFER  0x7fff00001000ull
 #define WRIT_USER_LO 0x1000ull
-#define WRIT_USER_HI 0x800000000000ull
+/* The last page below the canonical hole stays out of user memory: a `syscall` ending
+ * there would leave a non-canonical return address, which sysret cannot take. */
+#define WRIT_USER_HI 0x7ffffffff000ull
 
 /* ---- BootInfo ------------------------------------------------------------------------
  *

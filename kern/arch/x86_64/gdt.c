@@ -19,40 +19,20 @@
 #define GDT_KDATA 0x10
 #define GDT_TSS 0x28
 
-struct tss {
-	uint32_t reserved0;
-	uint64_t rsp[3];
-	uint64_t reserved1;
-	uint64_t ist[7];
-	uint64_t reserved2;
-	uint16_t reserved3;
-	uint16_t iomap_base;
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct tss) == 104, "TSS layout");
 
 static uint64_t gdt[7];
-static struct tss tss;
+struct x86_tss x86_tss;
 static uint8_t ist_stacks[2][8192] __attribute__((aligned(16)));
-
-extern uint64_t syscall_frame_top;
-
-void
-x86_set_entry_frame(void *frame_end)
-{
-	tss.rsp[0] = (uint64_t)frame_end;
-	syscall_frame_top = (uint64_t)frame_end;
-}
 
 void
 gdt_init(void)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)&x86_tss, limit = sizeof(x86_tss) - 1;
 	struct x86_desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
 
-	tss.ist[0] = (uint64_t)&ist_stacks[0][sizeof(ist_stacks[0])];
-	tss.ist[1] = (uint64_t)&ist_stacks[1][sizeof(ist_stacks[1])];
-	tss.iomap_base = sizeof(tss);		/* no I/O bitmap: user port access faults */
+	x86_tss.ist[0] = (uint64_t)&ist_stacks[0][sizeof(ist_stacks[0])];
+	x86_tss.ist[1] = (uint64_t)&ist_stacks[1][sizeof(ist_stacks[1])];
+	x86_tss.iomap_base = sizeof(x86_tss);		/* no I/O bitmap: user port access faults */
 
 	gdt[0] = 0;
 	gdt[1] = 0x00af9a000000ffffull;		/* kernel code: L, P, DPL 0 */

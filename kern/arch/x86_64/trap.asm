@@ -15,12 +15,15 @@
 
 extern trap_dispatch
 extern kernel_stack_top
+extern syscall_exit
 global trap_stubs
 global kernel_exit:function
 
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
 %include "arch/x86_64/frame.inc"
+
+SYSCALL_VECTOR  equ 0x100                ; syscall.asm, trap.h
 
 section .text
 %assign vec 0
@@ -48,9 +51,12 @@ trap_common:
         call    trap_dispatch
         jmp     restore_frame
 
-; kernel_exit(frame): on entry RDI = a struct trap_frame (a TCB's, or the kernel stack's);
-; never returns. Loads every general register from it and returns with iretq.
+; kernel_exit(frame): on entry RDI = a struct trap_frame (a TCB's); never returns. A
+; frame the syscall entry saved, unwritten since, leaves by sysret (syscall.asm); any
+; other loads every general register and returns with iretq.
 kernel_exit:
+        cmp     qword [rdi + F_VECTOR], SYSCALL_VECTOR
+        je      syscall_exit
         mov     rsp, rdi
 restore_frame:
         RESTORE_GPRS

@@ -17,6 +17,15 @@ struct trap_frame {
 _Static_assert(offsetof(struct trap_frame, cs) == 18 * 8, "trap frame layout");
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame size");
 
+/*
+ * trap_frame.vector of a user thread's frame: the CPU vector it entered by, or
+ * TRAP_VECTOR_SYSCALL for the `syscall` instruction, whose frame may be left by sysret
+ * (RCX and R11 hold nothing of the thread's), or TRAP_VECTOR_WRITTEN once the kernel
+ * has written the thread's registers, so every one of them goes back exactly (iretq).
+ */
+#define TRAP_VECTOR_SYSCALL 0x100
+#define TRAP_VECTOR_WRITTEN 0x101
+
 void trap_dispatch(struct trap_frame *f);
 
 /* For the self-tests: how many #BP traps came back from trap_dispatch. */

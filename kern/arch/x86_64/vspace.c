@@ -34,7 +34,6 @@
 #define MAP_GEN_MASK 0x7fffull
 #define MAP_VPN_SHIFT 28
 
-extern uint64_t boot_pml4[512];
 extern uint64_t boot_pdpt_low[512];
 
 /*
@@ -82,7 +81,7 @@ static struct {
 static unsigned asid_next = 1;
 
 /* The PML4 in CR3, so a switch within one address space costs no CR3 read. */
-static uint64_t *active_pml4 = boot_pml4;
+uint64_t *vs_active_pml4 = boot_pml4;
 
 uint64_t
 vs_phys(const void *p)
@@ -368,7 +367,7 @@ vs_finalise(const struct cap *cap)
 		pml4 = (uint64_t *)cap_addr(cap);
 		if (is_current(pml4)) {
 			x86_write_cr3(vs_phys(boot_pml4));	/* PCID 0, the kernel's */
-			active_pml4 = boot_pml4;
+			vs_active_pml4 = boot_pml4;
 		}
 		if (pml4_asid_word(pml4))
 			asids[pml4_asid_word(pml4) & MAP_ASID_MASK].pml4 = NULL;
@@ -385,18 +384,15 @@ vs_finalise(const struct cap *cap)
 			    vs_phys((void *)cap_addr(cap)));
 }
 
+/* Load `pml4` into CR3: only when it is not the one loaded (sched.h, vs_load). */
 void
-vs_activate(struct tcb *t)
+vs_switch(uint64_t *pml4)
 {
-	const struct cap *vs = &t->slots[TCB_SLOT_VSPACE].cap;
-	uint64_t *pml4 = cap_type(vs) == WRIT_OBJ_PML4 ? (uint64_t *)cap_addr(vs) : boot_pml4;
 	uint64_t cr3;
 	unsigned asid;
 
-	if (pml4 == active_pml4)
-		return;
-	KASSERT(!is_current(pml4));
-	active_pml4 = pml4;
+	KASSERT(pml4 != vs_active_pml4 && !is_current(pml4));
+	vs_active_pml4 = pml4;
 	cr3 = vs_phys(pml4);
 	asid = pml4 == boot_pml4 ? 0 : pml4_asid(pml4);
 	if (cpu_features.pcid) {

@@ -12,7 +12,29 @@ extern struct cpu_features cpu_features;
 extern uint8_t fpu_initial_state[512];
 
 void x86_cpu_init(void);
-/* Where the next entry from user mode saves its registers: the current TCB's frame. */
-void x86_set_entry_frame(void *frame_end);
+struct x86_tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct x86_tss) == 104, "TSS layout");
+_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "syscall.asm reads rsp[0] at 4");
+
+extern struct x86_tss x86_tss;
+
+/*
+ * Where the next entry from user mode saves its registers: the current TCB's frame.
+ * Interrupts find it in the TSS's RSP0; the syscall entry reads it from there too.
+ */
+static inline void
+x86_set_entry_frame(void *frame_end)
+{
+	x86_tss.rsp[0] = (uint64_t)frame_end;
+}
 
 #endif

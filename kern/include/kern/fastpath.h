@@ -5,16 +5,28 @@
 
 struct cte;
 struct tcb;
+struct trap_frame;
 
 extern bool fastpath_enabled;
 
 /*
- * Each does the whole syscall and returns the thread to run next (its partner), or
- * declines, changing nothing, and returns NULL. fastpath_call also hands back the
- * capability it found (or NULL), so a declined Call on a kernel object goes straight
- * to the invocation.
+ * The syscall stub calls these for Call and ReplyRecv (kern/fastpath.c). Each does the
+ * whole syscall on the fastpath and leaves to the partner thread, or declines, changing
+ * nothing, and hands over to the full path: the *_slow functions (kern/syscall.c).
+ * syscall_call passes on the slot it found (or NULL), so a Call on a kernel object goes
+ * straight to the invocation without a second lookup.
  */
-struct tcb *fastpath_call(struct tcb *t, struct cte **found);
-struct tcb *fastpath_reply_recv(struct tcb *t);
+__attribute__((noreturn)) void syscall_call(struct trap_frame *f);
+__attribute__((noreturn)) void syscall_reply_recv(struct trap_frame *f);
+__attribute__((noreturn)) void syscall_call_slow(struct tcb *t, struct cte *slot);
+__attribute__((noreturn)) void syscall_reply_recv_slow(struct tcb *t);
+
+#ifdef WRIT_DEBUG
+/* The per-syscall checks of debug builds (the command-line word `check`). */
+void syscall_debug_check(void);
+#define fastpath_debug_hook() syscall_debug_check()
+#else
+#define fastpath_debug_hook() ((void)0)
+#endif
 
 #endif

@@ -106,6 +106,7 @@ extern struct tcb *sched_current;
 void sched_enqueue(struct tcb *t);
 void sched_dequeue(struct tcb *t);
 void sched_yield_current(void);
+void sched_set_priority(struct tcb *t, unsigned prio);
 void sched_tick(void);
 void sched_make_runnable(struct tcb *t);
 bool sched_has_runnable(void);

@@ -28,7 +28,10 @@ extern uint64_t vs_direct_map_end;
 void vs_extend_direct_map(uint64_t end);
 
 void vs_init_pml4(void *pml4);
-void vs_activate(struct tcb *t);
+/* The PML4 in CR3 (boot_pml4 for the kernel's own), and the switch to another. */
+extern uint64_t *vs_active_pml4;
+extern uint64_t boot_pml4[512];
+void vs_switch(uint64_t *pml4);
 int vs_map_table(struct cte *table, struct cte *pml4, uint64_t vaddr, unsigned attr);
 int vs_unmap_table(struct cte *table);
 int vs_map_frame(struct cte *frame, struct cte *pml4, uint64_t vaddr, unsigned rights,

@@ -4,10 +4,10 @@
  * dynamic count is `./writ bench`'s ipc/call-one-way-0w figure).
  *
  * It counts every instruction of the functions a fast Call runs through, from the
- * `syscall` entry stub to the `iretq` that leaves: whole functions, so it is an upper
- * bound of the path, not the path itself (branches not taken are counted too). Entry
- * and exit stubs are nasm symbols without sizes; for those it counts up to and including
- * the first `call` (entry) or `iretq` (exit).
+ * `syscall` entry stub to the `sysretq` that leaves: whole functions, so it is an upper
+ * bound of the path, not the path itself (branches not taken, and the declining calls
+ * to the full path, are counted too). Entry and exit stubs are nasm symbols without
+ * sizes; for those it counts up to and including a given instruction.
  *
  * usage: writ-pathlen KERNEL.elf    prints one line per function, then
  *        `bench ipc/fastpath-static-code N instructions accel=host`; exit 1 if a
@@ -20,13 +20,19 @@
 
 #include "annotate.h"
 
-static const char *const path[] = {
-	"syscall_entry", "syscall_dispatch", "fastpath_call", "sched_peek_other",
-	"sched_dequeue", "ep_remove", "sched_make_runnable", "sched_enqueue",
-	"sched_switch_to", "vs_activate", "x86_set_entry_frame",
-	"kernel_exit",		/* and restore_frame after it, up to the iretq */
+/* A nasm stub has no size in the ELF: it is counted up to and including `stop`. */
+struct step {
+	const char *name;
+	const char *stop;	/* NULL: the whole (sized) C function */
 };
 
+static const struct step path[] = {
+	{ "syscall_entry", "call" },	/* to the first call: the Call test comes before it */
+	{ "syscall_call", NULL },	/* kern/fastpath.c: checks, message, FPU, TLS, switch */
+	{ "vs_switch", NULL },		/* only across address spaces */
+	{ "kernel_exit", "je" },	/* the syscall-frame test */
+	{ "syscall_exit", "sysret" },	/* capstone may say sysret or sysretq */
+};
 static const struct elf_sym *
 find(const struct elf_file *ef, const char *name)
 {
@@ -36,19 +42,10 @@ find(const struct elf_file *ef, const char *name)
 	return NULL;
 }
 
-/* nasm stubs: their symbols carry no size (the ELF reader stretches them to the next
- * symbol), so they are counted up to their first call or iretq instead. */
-static bool
-is_stub(const char *name)
-{
-	return strcmp(name, "syscall_entry") == 0 || strcmp(name, "kernel_exit") == 0;
-}
-
-/* Instructions in the function, or up to the first call/iretq for a stub. */
+/* Instructions in the function, or up to `stop` for a stub. */
 static long
-count(csh cs, const struct elf_file *ef, const struct elf_sym *s)
+count(csh cs, const struct elf_file *ef, const struct elf_sym *s, const char *stop)
 {
-	bool stub = is_stub(s->name);
 	const unsigned char *code;
 	uint64_t seg, addr = s->value;
 	size_t avail = elf_code_at(ef, addr, &seg, &code), len;
@@ -60,12 +57,11 @@ count(csh cs, const struct elf_file *ef, const struct elf_sym *s)
 	/* elf_code_at gives the whole segment: start at the function. */
 	code += addr - seg;
 	avail -= addr - seg;
-	len = s->size && !stub ? (s->size < avail ? s->size : avail) : (avail < 4096 ? avail : 4096);
+	len = s->size && !stop ? (s->size < avail ? s->size : avail) : (avail < 4096 ? avail : 4096);
 	insn = cs_malloc(cs);
 	while (len > 0 && cs_disasm_iter(cs, &code, &len, &addr, insn)) {
 		n++;
-		if (stub && (strcmp(insn->mnemonic, "call") == 0 ||
-				 strcmp(insn->mnemonic, "iretq") == 0))
+		if (stop && strncmp(insn->mnemonic, stop, strlen(stop)) == 0)
 			break;
 	}
 	cs_free(insn, 1);
@@ -92,15 +88,15 @@ main(int argc, char **argv)
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
 		return 1;
 	for (size_t i = 0; i < sizeof(path) / sizeof(path[0]); i++) {
-		const struct elf_sym *s = find(&ef, path[i]);
-		long n = s ? count(cs, &ef, s) : -1;
+		const struct elf_sym *s = find(&ef, path[i].name);
+		long n = s ? count(cs, &ef, s, path[i].stop) : -1;
 
 		if (n < 0) {
-			printf("# %-22s missing\n", path[i]);
+			printf("# %-22s missing\n", path[i].name);
 			missing++;
 			continue;
 		}
-		printf("# %-22s %ld\n", path[i], n);
+		printf("# %-22s %ld\n", path[i].name, n);
 		total += n;
 	}
 	cs_close(&cs);

@@ -1,0 +1,88 @@
+/*
+ * The scheduler's state that the IPC fastpath reads and writes inline (kern/fastpath.c):
+ * one priority test and the loading of a thread's CPU state. Everything else about
+ * scheduling goes through the functions in kern/object.h, implemented in kern/sched.c.
+ */
+#ifndef WRIT_KERN_SCHED_H
+#define WRIT_KERN_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kern/cpu_features.h>
+#include <kern/object.h>
+#include <kern/vspace.h>
+
+#include "arch/x86_64/cpu.h"
+
+/* What the CPU holds now: whose FPU registers, which TLS bases. */
+struct sched_loaded {
+	struct tcb *fpu_owner;
+	uint64_t fs_base, gs_base;
+};
+
+extern struct sched_loaded sched_loaded;
+/* Bit p % 64 of word p / 64: the ready queue of priority p is not empty. */
+extern uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64];
+/* Bit w: sched_ready_bits[w] is not zero. */
+extern unsigned sched_ready_words;
+
+
+/* Is a thread of priority p or higher waiting in a ready queue? */
+static inline __attribute__((always_inline)) bool
+sched_queued_at_or_above(unsigned p)
+{
+	unsigned w = p / 64;
+
+	return (sched_ready_words >> w >> 1) != 0 || (sched_ready_bits[w] >> (p % 64)) != 0;
+}
+
+/* Would a queued thread run before one of priority p made ready now? Mostly none is. */
+static inline __attribute__((always_inline)) bool
+sched_outranked(unsigned p)
+{
+	return sched_ready_words != 0 && sched_queued_at_or_above(p);
+}
+
+/* Its address space: CR3 is written only when it changes. */
+static inline __attribute__((always_inline)) void
+vs_load(const struct tcb *t)
+{
+	const struct cap *vs = &t->slots[TCB_SLOT_VSPACE].cap;
+	uint64_t *pml4 = cap_type(vs) == WRIT_OBJ_PML4 ? (uint64_t *)cap_addr(vs) : boot_pml4;
+
+	if (pml4 != vs_active_pml4)
+		vs_switch(pml4);
+}
+
+static inline __attribute__((always_inline)) void
+sched_load_fpu(struct tcb *next)
+{
+	if (sched_loaded.fpu_owner)
+		x86_fxsave(sched_loaded.fpu_owner->fpu);
+	x86_fxrstor(next->fpu);
+	sched_loaded.fpu_owner = next;
+}
+
+static inline __attribute__((always_inline)) void
+sched_load_tls(const struct tcb *next)
+{
+	if (next->fs_base != sched_loaded.fs_base)
+		x86_wrmsr(MSR_FS_BASE, sched_loaded.fs_base = next->fs_base);
+	if (next->gs_base != sched_loaded.gs_base)
+		x86_wrmsr(MSR_GS_BASE, sched_loaded.gs_base = next->gs_base);
+}
+
+/* Make `next` the running thread: its FPU, address space, TLS bases and entry frame. */
+static inline __attribute__((always_inline)) void
+sched_load(struct tcb *next)
+{
+	if (sched_loaded.fpu_owner != next)
+		sched_load_fpu(next);
+	vs_load(next);
+	sched_load_tls(next);
+	x86_set_entry_frame(&next->frame + 1);
+	sched_current = next;
+}
+
+#endif
