@@ -230,7 +230,7 @@ def bench_boots(ctx):
 def bench_in_vm(ctx):
     """The root task's benchmarks and the boot's instruction counts (tcg-icount)."""
     iso = ctx.iso("release", "bench", [(ctx.init_elf("release"), "init")])
-    b = qemu.boot(iso, timeout=600, accel="tcg-icount")
+    b = qemu.boot(iso, timeout=600, accel="tcg-icount", extra=qemu.EDU)  # kern/msi-latency
     banner = first_match(b.log, r"boot: (\d+) TSC ticks from kernel entry to banner")
     root = first_match(b.log, r"init: (\d+) TSC ticks from kernel entry to the root task")
     if not banner or not root or b.guest_exit != qemu.EXIT_PASS:
@@ -254,7 +254,7 @@ def bench_variants(ctx):
                 ("bench", "tcg", "tsc-ticks", "", lambda name: True))
     for cmdline, accel, unit, suffix, wanted in variants:
         iso = ctx.iso("release", cmdline, [(ctx.init_elf("release"), "init")])
-        b = qemu.boot(iso, timeout=600, accel=accel)
+        b = qemu.boot(iso, timeout=600, accel=accel, extra=qemu.EDU)
         if b.guest_exit != qemu.EXIT_PASS:
             print("# the %r benchmark boot (%s) failed: %s" % (cmdline, accel, b.describe()))
             ok = False

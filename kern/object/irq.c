@@ -15,6 +15,14 @@
  * logged: it is never silently lost, and never a panic. IRQ_CONTROL_STATS reads the
  * counts and the TSC of the last kernel entry for a line (for latency figures).
  *
+ * MSIs (IRQ_CONTROL_GET_MSI) share the model with one difference: nothing can mask
+ * them, so the kernel never holds one back. An MSI with a notification signals it at
+ * once, Ack or no Ack (the notification word merges the signals that come before the
+ * driver Waits). One with nobody to signal is counted and remembered (`missed`), and
+ * the next Ack with a notification set signals it, because an edge-triggered device
+ * will not raise it again on its own. An IRQHandler capability's w1 is its IRQ number:
+ * the line, or WRIT_IRQ_MSI(msi).
+ *
  * The handler holds the notification by pointer, not by capability: ntfn_finalise()
  * calls irq_forget_ntfn() before the notification's memory can be reused.
  */
@@ -37,9 +45,30 @@ struct irq_line {
 	uint64_t badge;
 	uint64_t unhandled, delivered, last_tsc;
 	bool issued;
+	bool missed;		/* MSIs: one came with nobody to signal, and no Ack since */
 };
 
-static struct irq_line lines[WRIT_IRQ_LINES];
+static struct irq_line lines[WRIT_IRQ_LINES], msis[WRIT_IRQ_MSIS];
+
+_Static_assert(WRIT_IRQ_MSI_FIRST + WRIT_IRQ_MSIS <= CAP_IRQ_LINES,
+	       "every IRQ number fits an IRQHandler capability");
+
+static bool
+irq_number_is_msi(uint64_t irq)
+{
+	return irq >= WRIT_IRQ_MSI_FIRST && irq - WRIT_IRQ_MSI_FIRST < WRIT_IRQ_MSIS;
+}
+
+/* The state behind an IRQ number (a line or an MSI), or NULL for any other number. */
+static struct irq_line *
+irq_state(uint64_t irq)
+{
+	if (irq < WRIT_IRQ_LINES)
+		return &lines[irq];
+	if (irq_number_is_msi(irq))
+		return &msis[irq - WRIT_IRQ_MSI_FIRST];
+	return NULL;
+}
 extern uint64_t boot_info_phys;
 const struct mb2_info *boot_information(void);
 
@@ -105,24 +134,54 @@ irq_line_interrupt(uint64_t vector, uint64_t entry_tsc)
 	ntfn_signal(l->ntfn, l->badge);
 }
 
+bool
+irq_is_msi_vector(uint64_t vector)
+{
+	return vector >= MSI_VECTOR_BASE && vector < MSI_VECTOR_BASE + WRIT_IRQ_MSIS;
+}
+
+/* An MSI (trap.c, interrupts off). Edge-triggered: it cannot recur unless the device
+ * writes again, so there is nothing to mask; one nobody takes is kept for the Ack. */
+void
+irq_msi_interrupt(uint64_t vector, uint64_t entry_tsc)
+{
+	unsigned msi = (unsigned)(vector - MSI_VECTOR_BASE);
+	struct irq_line *m = &msis[msi];
+
+	irq_eoi();
+	m->last_tsc = entry_tsc;
+	if (!m->ntfn) {
+		m->missed = true;
+		if (m->unhandled++ == 0)
+			kprintf("irq: MSI %u fired with no notification to signal: counted, "
+				"kept for the next Ack\n", msi);
+		return;
+	}
+	m->delivered++;
+	ntfn_signal(m->ntfn, m->badge);
+}
+
 void
 irq_forget_ntfn(struct notification *n)
 {
 	for (unsigned i = 0; i < WRIT_IRQ_LINES; i++)
 		if (lines[i].ntfn == n)
 			lines[i].ntfn = NULL;
+	for (unsigned i = 0; i < WRIT_IRQ_MSIS; i++)
+		if (msis[i].ntfn == n)
+			msis[i].ntfn = NULL;
 }
 
-/* The line's last handler capability is gone: masked, silent, free to issue again. */
+/* The last handler capability is gone: masked (lines), silent, free to issue again. */
 void
 irq_handler_finalise(const struct cap *cap)
 {
-	struct irq_line *l;
+	struct irq_line *l = irq_state(cap->w1);
 
-	if (cap->w1 >= WRIT_IRQ_LINES)
+	if (!l)
 		return;
-	l = &lines[cap->w1];
-	ioapic_set_masked((unsigned)cap->w1, true);
+	if (cap->w1 < WRIT_IRQ_LINES)
+		ioapic_set_masked((unsigned)cap->w1, true);
 	l->ntfn = NULL;
 	l->badge = 0;
 	l->issued = false;
@@ -152,19 +211,50 @@ control_issue(struct inv *iv, struct cte *control)
 	return WRIT_OK;
 }
 
+/* Like control_issue, for an MSI; the reply is what the device must be programmed with. */
+static int
+control_get_msi(struct inv *iv, struct cte *control)
+{
+	struct cte *root, *dest;
+	struct irq_line *m;
+	writ_word_t a[4];
+	struct cap c;
+	int err;
+
+	if ((err = inv_args(iv, a, 4)) != WRIT_OK)
+		return err;
+	if (a[0] >= WRIT_IRQ_MSIS)
+		return WRIT_E_RANGE;
+	m = &msis[a[0]];
+	if (m->issued)
+		return WRIT_E_ILLEGAL_OPERATION;	/* one handler object per MSI */
+	if ((err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
+	    (err = inv_lookup_slot(iv, root, a[2], a[3], &dest)) != WRIT_OK)
+		return err;
+	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, WRIT_IRQ_MSI(a[0]));
+	if ((err = cte_insert_issued(&kern_cspace, dest, control, &c)) != WRIT_OK)
+		return err;
+	m->issued = true;
+	m->missed = false;	/* a stray write before this handler is not its interrupt */
+	inv_ret(iv, writ_msi_address(irq_apic_id));
+	inv_ret(iv, writ_msi_data((unsigned)a[0]));
+	return WRIT_OK;
+}
+
 static int
 control_stats(struct inv *iv)
 {
-	writ_word_t line;
+	struct irq_line *l;
+	writ_word_t irq;
 	int err;
 
-	if ((err = inv_args(iv, &line, 1)) != WRIT_OK)
+	if ((err = inv_args(iv, &irq, 1)) != WRIT_OK)
 		return err;
-	if (line >= WRIT_IRQ_LINES)
+	if (!(l = irq_state(irq)))
 		return WRIT_E_RANGE;
-	inv_ret(iv, lines[line].unhandled);
-	inv_ret(iv, lines[line].delivered);
-	inv_ret(iv, lines[line].last_tsc);
+	inv_ret(iv, l->unhandled);
+	inv_ret(iv, l->delivered);
+	inv_ret(iv, l->last_tsc);
 	return WRIT_OK;
 }
 
@@ -186,30 +276,49 @@ handler_set_notification(struct inv *iv, struct irq_line *l)
 	return WRIT_OK;
 }
 
+/* Ack on an MSI: nothing to unmask; hand over the one that found nobody, if any. */
+static int
+msi_ack(struct irq_line *m)
+{
+	if (m->missed && m->ntfn) {
+		m->missed = false;
+		m->delivered++;
+		ntfn_signal(m->ntfn, m->badge);
+	}
+	return WRIT_OK;
+}
+
 int
 irq_invoke(struct inv *iv, struct cte *slot)
 {
-	unsigned line = (unsigned)slot->cap.w1;
+	uint64_t irq = slot->cap.w1;
+	bool msi = irq_number_is_msi(irq);
+	struct irq_line *l;
 
 	if (cap_type(&slot->cap) == WRIT_OBJ_IRQ_CONTROL) {
 		if (iv->label == WRIT_LABEL_IRQ_CONTROL_ISSUE)
 			return control_issue(iv, slot);
+		if (iv->label == WRIT_LABEL_IRQ_CONTROL_GET_MSI)
+			return control_get_msi(iv, slot);
 		if (iv->label == WRIT_LABEL_IRQ_CONTROL_STATS)
 			return control_stats(iv);
 		return WRIT_E_ILLEGAL_OPERATION;
 	}
-	if (line >= WRIT_IRQ_LINES)
+	if (!(l = irq_state(irq)))
 		return WRIT_E_ILLEGAL_OPERATION;	/* cannot be issued; belt and braces */
 	switch (iv->label) {
 	case WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION:
-		return handler_set_notification(iv, &lines[line]);
+		return handler_set_notification(iv, l);
 	case WRIT_LABEL_IRQ_HANDLER_ACK:
-		ioapic_set_masked(line, false);
+		if (msi)
+			return msi_ack(l);
+		ioapic_set_masked((unsigned)irq, false);
 		return WRIT_OK;
 	case WRIT_LABEL_IRQ_HANDLER_CLEAR:
-		lines[line].ntfn = NULL;
-		lines[line].badge = 0;
-		ioapic_set_masked(line, true);
+		l->ntfn = NULL;
+		l->badge = 0;
+		if (!msi)
+			ioapic_set_masked((unsigned)irq, true);
 		return WRIT_OK;
 	default:
 		return WRIT_E_ILLEGAL_OPERATION;

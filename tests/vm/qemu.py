@@ -18,6 +18,11 @@ BANNER = "capability microkernel for x86_64"
 EXIT_PASS, EXIT_FAIL, EXIT_PANIC = 0x10, 0x11, 0x12
 EXIT_NAMES = {EXIT_PASS: "pass", EXIT_FAIL: "fail", EXIT_PANIC: "panic"}
 
+# QEMU's `edu` teaching device (PCI 1234:11e8): it raises an MSI on request, so the root
+# task's MSI tests use it. Boots that add it say `edu` on the kernel command line, and
+# there the root task fails the tests if it does not find the device.
+EDU = ["-device", "edu"]
+
 # Every QEMU we started and have not reaped: killed at exit and on SIGTERM/SIGINT, so
 # no QEMU outlives the runner even when the runner itself is killed.
 _live = set()
@@ -143,14 +148,15 @@ class Monitor:
 
 
 def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False,
-         on_hold=None, until_line=None, cpu=None):
+         on_hold=None, until_line=None, cpu=None, extra=()):
     """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner;
     with until_line, at the first line containing that text (its time in Boot.until_s).
 
     on_hold(monitor, lines): called when a `hold` test boot waits on COM1; the guest is then
-    sent a byte and leaves QEMU through isa-debug-exit as usual.
+    sent a byte and leaves QEMU through isa-debug-exit as usual. `extra`: more QEMU
+    arguments (devices).
     """
-    args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp, cpu=cpu)
+    args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp, cpu=cpu, extra=extra)
     tmp = tempfile.mkdtemp(prefix="writ-qemu-")
     monitor = Monitor(os.path.join(tmp, "monitor.sock"))
     args += ["-display", "none", "-monitor",

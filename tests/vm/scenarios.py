@@ -75,12 +75,12 @@ def selftest_boot(ctx, cfg, uefi):
     fw = "uefi" if uefi else "bios"
     # The debug BIOS boot also runs the cspace checker after every syscall of the root
     # task; that is slow, so its stress run is short (the other boots run the full one).
-    cmdline = "test hold check stress-steps=3000" if cfg == "debug" and not uefi \
-        else "test hold"
+    cmdline = "test hold check stress-steps=3000 edu" if cfg == "debug" and not uefi \
+        else "test hold edu"
     iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init"),
                                      (ctx.sample_module(), "sample module")])
     screen = []
-    b = qemu.boot(iso, timeout=300 if uefi else 240, uefi=uefi,
+    b = qemu.boot(iso, timeout=300 if uefi else 240, uefi=uefi, extra=qemu.EDU,
                   on_hold=lambda mon, lines: screen.append(
                       screen_first_line(mon, lines, ctx.scratch)))
     name = "boot/%s-%s" % (fw, cfg)
@@ -179,8 +179,8 @@ def bad_root_task_boot(ctx, cfg):
 
 def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
     """The whole root-task suite once more, in a variant of the machine or kernel."""
-    iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init")])
-    b = qemu.boot(iso, timeout=240, cpu=cpu)
+    iso = ctx.iso(cfg, cmdline + " edu", [(ctx.init_elf(cfg), "init")])
+    b = qemu.boot(iso, timeout=240, cpu=cpu, extra=qemu.EDU)
     name = "boot/%s-%s" % (variant, cfg)
     guest = [(ok, "%s/%s-%s" % (n, variant, cfg), why) for ok, n, why in guest_results(b)]
     res = guest + [(len(guest) > 50, name + "-suite-ran", "only %d tests ran" % len(guest)),
@@ -213,8 +213,8 @@ def groups_of(group):
 
 def big_ram_boot(ctx, cfg):
     """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
-    iso = ctx.iso(cfg, "test stress-steps=2000", [(ctx.init_elf(cfg), "init")])
-    b = qemu.boot(iso, timeout=300, mem=6144)
+    iso = ctx.iso(cfg, "test stress-steps=2000 edu", [(ctx.init_elf(cfg), "init")])
+    b = qemu.boot(iso, timeout=300, mem=6144, extra=qemu.EDU)
     name = "boot/big-ram-%s" % cfg
     m = first_int(b.log, r"init: (\d+) MiB of RAM as untyped memory")
     res = [(m is not None and m > 5900, name + "-all-ram-untyped",

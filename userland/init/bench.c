@@ -232,4 +232,5 @@ bench_run(void)
 	bench_cap_transfer();
 	ipc_bench_run();
 	bench_ntfn_run();	/* tests_ntfn.c: signal -> wait, IRQ -> user thread */
+	msi_bench_run();	/* tests_msi.c: MSI -> user thread */
 }

@@ -58,6 +58,10 @@ void ipc_bench_run(void);
 void tests_ntfn_run(void);
 void bench_ntfn_run(void);
 
+/* tests_msi.c: MSIs through QEMU's edu device (group irq), and kern/msi-latency. */
+void msi_tests_run(void);
+void msi_bench_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -851,5 +851,6 @@ tests_run(void)
 	test_debug_syscalls();
 	ipc_tests_run();
 	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
+	msi_tests_run();	/* tests_msi.c: MSIs */
 	stress_run();
 }

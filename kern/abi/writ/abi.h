@@ -500,12 +500,35 @@ enum writ_label_core {
  * IRQ_CONTROL_ISSUE  (line, dest cnode, dest index, dest depth): RANGE (line outside the
  *                    lines the machine has), ILLEGAL_OPERATION (line already issued),
  *                    DELETE_FIRST, lookup errors.
- * IRQ_CONTROL_STATS  (line) -> (interrupts counted with no notification to signal,
- *                    interrupts delivered, TSC at the kernel entry of the last one).
+ * IRQ_CONTROL_STATS  (line, or WRIT_IRQ_MSI(i) for an MSI) -> (interrupts counted with
+ *                    no notification to signal, interrupts delivered, TSC at the
+ *                    kernel entry of the last one). RANGE for any other number.
  * IRQ_HANDLER_SET_NOTIFICATION (notification cptr, or 0 for none): needs Write on it.
  * IRQ_HANDLER_ACK    (): unmask the line.
  * IRQ_HANDLER_CLEAR  (): forget the notification and mask the line.
  * Deleting the last IRQHandler capability masks the line and lets it be issued again.
+ *
+ * MSIs. A PCI device with an MSI capability interrupts by writing a data word to an
+ * address; the kernel keeps WRIT_IRQ_MSIS vectors for them, MSI 0..WRIT_IRQ_MSIS-1.
+ * The IRQHandler of MSI i answers to IRQ number WRIT_IRQ_MSI(i) (IRQ_CONTROL_STATS).
+ * IRQ_CONTROL_GET_MSI (msi, dest cnode, dest index, dest depth) -> (address, data):
+ *                    issues the handler and returns what the driver programs into the
+ *                    device's MSI capability: writ_msi_address(the kernel's local APIC
+ *                    id) and writ_msi_data(msi), a fixed, edge-triggered message.
+ *                    RANGE (msi >= WRIT_IRQ_MSIS), ILLEGAL_OPERATION (already issued),
+ *                    DELETE_FIRST, lookup errors; ILLEGAL_OPERATION on an IRQHandler,
+ *                    as for IRQ_CONTROL_ISSUE.
+ * An MSI has no mask the kernel could set (the IOAPIC never sees it, and the device's
+ * own mask bit, where it has one, belongs to the driver), so the kernel does not hold
+ * MSIs back: each one signals the notification, and signals that arrive before the
+ * driver Waits merge in the notification word. Ack is valid and changes nothing for an
+ * MSI that was delivered. An MSI that finds no notification (none set, cleared, or no
+ * handler issued: a device can write any vector) is counted as unhandled, never lost
+ * silently; the kernel also remembers that one was missed, and the next Ack on the
+ * handler while it has a notification signals it once, as an unmasked level-triggered
+ * line would fire again. Issuing a handler forgets what was missed before it existed.
+ * IRQ_HANDLER_CLEAR forgets the notification; deleting the last handler capability
+ * frees the MSI to be issued again.
  */
 #define WRIT_LABELS_NTFN(E)                             \
 	E(WRIT_LABEL_TCB_BIND_NOTIFICATION,       80)    \
@@ -514,7 +537,8 @@ enum writ_label_core {
 	E(WRIT_LABEL_IRQ_CONTROL_STATS,           89)    \
 	E(WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION, 90)   \
 	E(WRIT_LABEL_IRQ_HANDLER_ACK,             91)    \
-	E(WRIT_LABEL_IRQ_HANDLER_CLEAR,           92)
+	E(WRIT_LABEL_IRQ_HANDLER_CLEAR,           92)    \
+	E(WRIT_LABEL_IRQ_CONTROL_GET_MSI,         93)
 
 enum writ_label_ntfn {
 #define WRIT_LABEL_NTFN_ENUM_(name, num) name = num,
@@ -524,6 +548,29 @@ enum writ_label_ntfn {
 
 #define WRIT_IRQ_LINES 24       /* ISA 0..15, then IOAPIC GSIs 16..23 */
 #define WRIT_IRQ_ISA_LINES 16
+
+#define WRIT_IRQ_MSIS 32                /* MSI 0..31 */
+#define WRIT_IRQ_MSI_FIRST 64           /* the IRQ number of MSI 0 */
+#define WRIT_IRQ_MSI(i) (WRIT_IRQ_MSI_FIRST + (writ_word_t)(i))
+#define WRIT_MSI_VECTOR_BASE 0x50       /* MSI i arrives on CPU vector 0x50 + i */
+#define WRIT_MSI_ADDRESS_BASE 0xfee00000ull
+
+_Static_assert(WRIT_IRQ_LINES <= WRIT_IRQ_MSI_FIRST, "MSI numbers follow the lines");
+_Static_assert(WRIT_MSI_VECTOR_BASE + WRIT_IRQ_MSIS <= 0xf0, "MSI vectors below 0xf0");
+
+/* The MSI address for a local APIC: physical destination mode, no redirection hint. */
+static inline writ_word_t
+writ_msi_address(unsigned apic_id)
+{
+	return WRIT_MSI_ADDRESS_BASE | ((writ_word_t)(apic_id & 0xff) << 12);
+}
+
+/* The MSI data word for MSI i: its vector, fixed delivery, edge-triggered. */
+static inline writ_word_t
+writ_msi_data(unsigned msi)
+{
+	return WRIT_MSI_VECTOR_BASE + (writ_word_t)msi;
+}
 
 /* A delivered signal: label 0, no words, no caps, all three unwrap bits set. */
 #define WRIT_MSGINFO_NOTIFICATION (WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT)

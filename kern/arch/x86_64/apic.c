@@ -32,6 +32,7 @@
 
 static volatile uint32_t *apic;
 uint64_t irq_apic_ticks_per_ms;
+uint32_t irq_apic_id;
 volatile uint64_t irq_ticks;
 
 static uint32_t
@@ -91,6 +92,7 @@ irq_init(void)
 	x86_wrmsr(MSR_APIC_BASE, base | (1u << 11));	/* globally enabled */
 	apic = (volatile uint32_t *)(KERN_DIRECT_MAP + (base & 0xfffff000u));
 	apic_write(APIC_SPURIOUS, 0x100 | IRQ_VECTOR_SPURIOUS);
+	irq_apic_id = apic_read(APIC_ID) >> 24;
 	irq_apic_ticks_per_ms = calibrate() / CALIBRATE_MS;
 	if (irq_apic_ticks_per_ms == 0)
 		irq_apic_ticks_per_ms = 1;
@@ -98,7 +100,7 @@ irq_init(void)
 	apic_write(APIC_LVT_TIMER, IRQ_VECTOR_TIMER | LVT_PERIODIC);
 	apic_write(APIC_TIMER_INIT, (uint32_t)(irq_apic_ticks_per_ms * IRQ_TICK_US / 1000));
 	kprintf("irq: local APIC %u at %lx, timer %lu ticks/ms, tick %u us\n",
-		apic_read(APIC_ID) >> 24, base & 0xfffff000u, irq_apic_ticks_per_ms, IRQ_TICK_US);
+		irq_apic_id, base & 0xfffff000u, irq_apic_ticks_per_ms, IRQ_TICK_US);
 }
 
 void

@@ -110,6 +110,8 @@ trap_dispatch(struct trap_frame *f)
 		sched_tick();
 	} else if (irq_is_line_vector(f->vector)) {
 		irq_line_interrupt(f->vector, x86_rdtsc());	/* kern/object/irq.c */
+	} else if (irq_is_msi_vector(f->vector)) {
+		irq_msi_interrupt(f->vector, x86_rdtsc());
 	} else if (f->vector == IRQ_VECTOR_SPURIOUS) {
 		/* no EOI for spurious interrupts */
 	} else if (user && f->vector < 32) {

@@ -4,13 +4,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <writ/abi.h>
+
 #define IRQ_VECTOR_TIMER 0x20
 #define IRQ_VECTOR_SPURIOUS 0xff
 #define IRQ_TICK_US 1000u
 /* Device IRQ lines (kern/arch/x86_64/ioapic.c): vector IOAPIC_VECTOR_BASE + line. */
 #define IOAPIC_VECTOR_BASE 0x30
+/* MSIs (kern/object/irq.c): vector MSI_VECTOR_BASE + msi. The vector is the data word
+ * user space programs into its device, so the base is part of the ABI. */
+#define MSI_VECTOR_BASE WRIT_MSI_VECTOR_BASE
+
+/* The 8259s are remapped to 0x20..0x2f (masked, but a spurious one can still come). */
+_Static_assert(IOAPIC_VECTOR_BASE >= 0x30, "IOAPIC vectors above the PICs' and the timer");
+_Static_assert(MSI_VECTOR_BASE >= IOAPIC_VECTOR_BASE + WRIT_IRQ_LINES,
+	       "MSI vectors above the IOAPIC lines'");
+_Static_assert(MSI_VECTOR_BASE + WRIT_IRQ_MSIS <= IRQ_VECTOR_SPURIOUS,
+	       "MSI vectors below the spurious vector");
 
 extern uint64_t irq_apic_ticks_per_ms;
+extern uint32_t irq_apic_id;		/* this CPU's local APIC: where MSIs are sent */
 extern volatile uint64_t irq_ticks;
 
 void irq_init(void);
@@ -26,5 +39,7 @@ void ioapic_set_masked(unsigned line, bool masked);
 void irq_lines_init(void);
 bool irq_is_line_vector(uint64_t vector);
 void irq_line_interrupt(uint64_t vector, uint64_t entry_tsc);
+bool irq_is_msi_vector(uint64_t vector);
+void irq_msi_interrupt(uint64_t vector, uint64_t entry_tsc);
 
 #endif

@@ -286,6 +286,22 @@ writ_irq_control_stats(writ_cptr_t control, unsigned line, writ_word_t *unhandle
 }
 
 long
+writ_irq_control_get_msi(writ_cptr_t control, unsigned msi, writ_cptr_t root,
+			 writ_word_t index, unsigned depth, writ_word_t *address,
+			 writ_word_t *data)
+{
+	const writ_word_t a[] = { msi, root, index, depth };
+	writ_word_t out[2] = { 0 };
+	long err = writ_invoke(control, WRIT_LABEL_IRQ_CONTROL_GET_MSI, a, 4, out, 2);
+
+	if (address)
+		*address = out[0];
+	if (data)
+		*data = out[1];
+	return err;
+}
+
+long
 writ_irq_handler_set_notification(writ_cptr_t handler, writ_cptr_t ntfn)
 {
 	return INVOKE(handler, WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION, ntfn);

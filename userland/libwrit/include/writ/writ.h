@@ -156,10 +156,15 @@ long writ_tcb_bind_notification(writ_cptr_t tcb, writ_cptr_t ntfn);
 long writ_tcb_unbind_notification(writ_cptr_t tcb);
 long writ_irq_control_issue(writ_cptr_t control, unsigned line, writ_cptr_t root,
 			    writ_word_t index, unsigned depth);
-/* Interrupts of `line` that found no notification, those delivered, and the TSC of the
- * kernel entry of the last one. Any pointer may be NULL. */
+/* Interrupts of `line` (or of WRIT_IRQ_MSI(msi)) that found no notification, those
+ * delivered, and the TSC of the kernel entry of the last one. Any pointer may be NULL. */
 long writ_irq_control_stats(writ_cptr_t control, unsigned line, writ_word_t *unhandled,
 			    writ_word_t *delivered, writ_word_t *last_tsc);
+/* The IRQHandler of MSI `msi` (0..WRIT_IRQ_MSIS-1) into (root, index, depth); *address
+ * and *data (either may be NULL) get what to program into the device's MSI capability. */
+long writ_irq_control_get_msi(writ_cptr_t control, unsigned msi, writ_cptr_t root,
+			      writ_word_t index, unsigned depth, writ_word_t *address,
+			      writ_word_t *data);
 long writ_irq_handler_set_notification(writ_cptr_t handler, writ_cptr_t ntfn);
 long writ_irq_handler_ack(writ_cptr_t handler);
 long writ_irq_handler_clear(writ_cptr_t handler);
