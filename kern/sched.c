@@ -8,6 +8,8 @@
  * when the kernel is left and it may go on running, it keeps the CPU unless a queued
  * thread has a higher priority, and if one has, it goes back to the head of its queue,
  * not the tail. Yielding (or using up its timeslice) puts it at the tail instead. A
+ * thread woken that outranks every queued one waits aside as the `candidate`, so that
+ * the common wake-and-switch touches no queue either. A
  * bitmap of non-empty queues, and one of non-empty bitmap words, find the highest
  * priority in two bit scans. sched_current is NULL while the CPU idles.
  *
@@ -32,9 +34,16 @@
 
 struct tcb *sched_current;
 struct sched_loaded sched_loaded;
-uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64];
+uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64 + 1];	/* the last word stays 0 */
 unsigned sched_ready_words;
 static struct tcb *queue_head[WRIT_PRIO_MAX + 1], *queue_tail[WRIT_PRIO_MAX + 1];
+/*
+ * The thread woken last in this kernel entry, if it outranked every queued thread then:
+ * it waits here instead of in its queue, because it is likely to run next, and then no
+ * queue needs touching. It stands for the tail of its queue: the next wake-up puts it
+ * there first, so threads woken in one entry keep their order.
+ */
+static struct tcb *candidate;
 
 void kernel_exit(struct trap_frame *f) __attribute__((noreturn));
 
@@ -93,6 +102,8 @@ sched_dequeue(struct tcb *t)
 {
 	unsigned p = t->priority;
 
+	if (t == candidate)
+		candidate = NULL;
 	if (!t->in_ready_queue)
 		return;
 	if (t->sched_prev)
@@ -109,12 +120,37 @@ sched_dequeue(struct tcb *t)
 	t->in_ready_queue = 0;
 }
 
+/* The candidate takes its place at the tail of its queue. */
+static void
+flush_candidate(void)
+{
+	if (candidate)
+		sched_enqueue(candidate);
+	candidate = NULL;
+}
+
+/* The running thread can go on running (it has not blocked or been stopped). */
+static bool
+running_ready(void)
+{
+	const struct tcb *cur = sched_current;
+
+	return cur && cur->state == TS_RUNNABLE && !cur->in_ready_queue;
+}
+
 void
 sched_make_runnable(struct tcb *t)
 {
 	t->state = TS_RUNNABLE;
-	if (!t->in_ready_queue && t != sched_current)
+	if (t->in_ready_queue || t == sched_current || t == candidate)
+		return;
+	flush_candidate();
+	/* most wake-ups are of threads that do not outrank the one running */
+	if ((running_ready() && t->priority <= sched_current->priority) ||
+	    sched_queued_at_or_above(t->priority))
 		sched_enqueue(t);
+	else
+		candidate = t;
 }
 
 void
@@ -124,13 +160,16 @@ sched_block(struct tcb *t, enum thread_state st)
 	sched_dequeue(t);
 }
 
-/* The running thread goes behind the others of its priority. */
+/* The running thread goes behind the others of its priority, if it has any. */
 void
 sched_yield_current(void)
 {
 	struct tcb *t = sched_current;
 
-	if (t && t->state == TS_RUNNABLE && !t->in_ready_queue)
+	if (!running_ready())
+		return;
+	flush_candidate();
+	if (sched_queued_at_or_above(t->priority))
 		sched_enqueue(t);
 }
 
@@ -170,7 +209,7 @@ pick(void)
 bool
 sched_has_runnable(void)
 {
-	return pick() != NULL ||
+	return pick() != NULL || candidate ||
 	       (sched_current && sched_current->state == TS_RUNNABLE);
 }
 
@@ -191,15 +230,31 @@ sched_forget(struct tcb *t)
 		sched_loaded.fpu_owner = NULL;
 	if (sched_current == t)
 		sched_current = NULL;
+	if (candidate == t)
+		candidate = NULL;
 }
 
 void
 sched_exit_to_user(void)
 {
-	struct tcb *cur = sched_current, *next;
+	struct tcb *cur = sched_current, *next = candidate;
+	bool cur_ready = running_ready();
 
-	if (cur && cur->state == TS_RUNNABLE && !cur->in_ready_queue) {
-		if (cur->priority == WRIT_PRIO_MAX || !sched_queued_at_or_above(cur->priority + 1u))
+	if (next) {
+		KASSERT(next->state == TS_RUNNABLE && !next->in_ready_queue);
+		candidate = NULL;
+		/* it stands at the tail of its queue: anyone queued there, or the running
+		 * thread at its priority, goes first */
+		if ((!cur_ready || next->priority > cur->priority) &&
+		    !sched_queued_at_or_above(next->priority)) {
+			if (cur_ready)
+				enqueue_head(cur);
+			sched_switch_to(next);
+		}
+		sched_enqueue(next);
+	}
+	if (cur_ready) {
+		if (!sched_outranked(cur->priority + 1u))
 			sched_switch_to(cur);
 		enqueue_head(cur);
 	}
@@ -215,7 +270,7 @@ void
 sched_switch_to(struct tcb *next)
 {
 	KASSERT(!next->in_ready_queue && next->state == TS_RUNNABLE);
-	KASSERT(next->priority == WRIT_PRIO_MAX || !sched_queued_at_or_above(next->priority + 1u));
+	KASSERT(!sched_queued_at_or_above(next->priority + 1u) && !candidate);
 	sched_load(next);
 	kernel_exit(&next->frame);
 }

@@ -22,8 +22,9 @@ struct sched_loaded {
 };
 
 extern struct sched_loaded sched_loaded;
-/* Bit p % 64 of word p / 64: the ready queue of priority p is not empty. */
-extern uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64];
+/* Bit p % 64 of word p / 64: the ready queue of priority p is not empty. A last word,
+ * always 0, lets sched_queued_at_or_above(WRIT_PRIO_MAX + 1) answer without a test. */
+extern uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64 + 1];
 /* Bit w: sched_ready_bits[w] is not zero. */
 extern unsigned sched_ready_words;
 
