@@ -84,18 +84,6 @@ static unsigned asid_next = 1;
 /* The PML4 in CR3, so a switch within one address space costs no CR3 read. */
 static uint64_t *active_pml4 = boot_pml4;
 
-uint64_t
-vs_phys(const void *p)
-{
-	return (uint64_t)p - KERN_DIRECT_MAP;
-}
-
-void *
-vs_virt(uint64_t phys)
-{
-	return (void *)(KERN_DIRECT_MAP + phys);
-}
-
 static uint64_t *
 table_at(uint64_t entry)
 {
