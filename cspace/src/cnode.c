@@ -64,8 +64,8 @@ cnode_lookup_slot(const struct cap *root, writ_cptr_t cptr, unsigned depth,
 }
 
 int
-cnode_lookup_cap(const struct cap *root, writ_cptr_t cptr, unsigned depth,
-		 struct cte **slot, struct cnode_fault *fault)
+cnode_lookup_cap_walk(const struct cap *root, writ_cptr_t cptr, unsigned depth,
+		      struct cte **slot, struct cnode_fault *fault)
 {
 	int err = cnode_lookup_slot(root, cptr, depth, slot, fault);
 

@@ -520,6 +520,24 @@ sim_pick(struct sim *s, struct gen *g, int *slot, bool *bad, int want)
 		sim_fail(s, "lookup %d vs model %ld (bits %ld)", le, me, (long)lf.bits_left);
 		return -1;
 	}
+	/* The inline one-level lookup must answer exactly as the walk behind it. */
+	{
+		struct cnode_fault cf, wf;
+		struct cte *cs_ = NULL, *ws = NULL;
+		int ce = cnode_lookup_cap(&s->w.boot, cptr, depth, &cs_, &cf);
+		int we = cnode_lookup_cap_walk(&s->w.boot, cptr, depth, &ws, &wf);
+
+		if (ce != we || (ce == WRIT_OK && cs_ != ws) || cf.err != wf.err ||
+		    (ce != WRIT_E_RANGE && cf.bits_left != wf.bits_left) ||
+		    cf.guard_bits != wf.guard_bits || cf.guard_found != wf.guard_found) {
+			snprintf(s->last, sizeof(s->last), "lookup cptr %#llx depth %u",
+				 (unsigned long long)cptr, depth);
+			*bad = true;
+			sim_fail(s, "inline lookup %d vs walk %ld (bits %ld)", ce, we,
+				 (long)cf.bits_left);
+			return -1;
+		}
+	}
 	*slot = ms;
 	return le == WRIT_OK;
 }

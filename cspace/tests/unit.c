@@ -138,6 +138,24 @@ test_lookup(void)
 	W.boot.w1 = WRIT_CNODE_GUARD((1ull << 58) - 1, 58);
 	e = cnode_lookup_cap(&W.boot, ~0ull << 6 | 6, 64, &s, &f);
 	t_check(e == WRIT_OK && s == S(6), "lookup-64bit-guard", "%s", writ_error_name(e));
+	e = cnode_lookup_cap(&W.boot, ~0ull << 7 | 6, 64, &s, &f);
+	t_check(e == WRIT_E_LOOKUP_GUARD_MISMATCH && f.bits_left == 64 && f.guard_bits == 58 &&
+		f.guard_found == ((1ull << 58) - 2), "lookup-64bit-guard-mismatch",
+		"%s bits_left %u", writ_error_name(e), f.bits_left);
+	/* One level, guard and radix covering `depth` bits: bits above depth are ignored. */
+	W.boot.w1 = WRIT_CNODE_GUARD(5, 3);
+	e = cnode_lookup_cap(&W.boot, 0xabcull << 9 | 5 << 6 | 6, 9, &s, &f);
+	t_check(e == WRIT_OK && s == S(6), "lookup-1level-guard", "%s", writ_error_name(e));
+	e = cnode_lookup_cap(&W.boot, 4 << 6 | 6, 9, &s, &f);
+	t_check(e == WRIT_E_LOOKUP_GUARD_MISMATCH && f.bits_left == 9 && f.guard_found == 4 &&
+		f.guard_bits == 3, "lookup-1level-guard-mismatch", "%s bits_left %u",
+		writ_error_name(e), f.bits_left);
+	e = cnode_lookup_cap(&W.boot, 5 << 6 | 40, 9, &s, &f);
+	t_check(e == WRIT_E_LOOKUP_MISSING_CAP && f.bits_left == 0, "lookup-1level-guard-empty",
+		"%s", writ_error_name(e));
+	e = cnode_lookup_cap(&W.boot, 5 << 6 | 6, 8, &s, &f);
+	t_check(e == WRIT_E_LOOKUP_DEPTH_MISMATCH && f.bits_left == 8,
+		"lookup-1level-guard-short", "%s", writ_error_name(e));
 	W.boot.w1 = 0;
 }
 

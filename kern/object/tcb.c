@@ -40,19 +40,6 @@ tcb_init(struct tcb *t)
 	t->id = next_id++;
 }
 
-struct writ_ipc_buffer *
-tcb_ipc_buffer(struct tcb *t)
-{
-	const struct cap *c = &t->slots[TCB_SLOT_IPC_BUFFER].cap;
-	unsigned type = cap_type(c);
-	uint64_t size;
-
-	if (type != WRIT_OBJ_FRAME_4K && type != WRIT_OBJ_FRAME_2M)
-		return NULL;
-	size = type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
-	return (struct writ_ipc_buffer *)(cap_addr(c) + (t->ipc_buffer_vaddr & (size - 1)));
-}
-
 void
 tcb_suspend(struct tcb *t)
 {

@@ -11,14 +11,14 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	unsigned type = cap_type(&slot->cap);
 	bool frame = type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M;
 	struct cte *pml4;
-	writ_word_t a[4];
+	writ_word_t a[WRIT_MSG_REGS];
 	int err;
 
 	switch (iv->label) {
 	case WRIT_LABEL_PAGE_TABLE_MAP:
 		if (frame || type == WRIT_OBJ_PML4)
 			return WRIT_E_ILLEGAL_OPERATION;
-		if ((err = inv_args(iv, a, 3)) != WRIT_OK ||
+		if ((err = inv_args_regs(iv, a, 3)) != WRIT_OK ||
 		    (err = inv_lookup(iv, a[0], WRIT_OBJ_PML4, &pml4)) != WRIT_OK)
 			return err;
 		return vs_map_table(slot, pml4, a[1], (unsigned)a[2]);
@@ -29,7 +29,7 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_FRAME_MAP:
 		if (!frame)
 			return WRIT_E_ILLEGAL_OPERATION;
-		if ((err = inv_args(iv, a, 4)) != WRIT_OK ||
+		if ((err = inv_args_regs(iv, a, 4)) != WRIT_OK ||
 		    (err = inv_lookup(iv, a[0], WRIT_OBJ_PML4, &pml4)) != WRIT_OK)
 			return err;
 		return vs_map_frame(slot, pml4, a[1], (unsigned)a[2], (unsigned)a[3]);

@@ -271,8 +271,33 @@ struct cnode_fault {
  */
 int cnode_lookup_slot(const struct cap *root, writ_cptr_t cptr, unsigned depth,
 		      struct cte **slot, struct cnode_fault *fault);
-int cnode_lookup_cap(const struct cap *root, writ_cptr_t cptr, unsigned depth,
-		     struct cte **slot, struct cnode_fault *fault);
+int cnode_lookup_cap_walk(const struct cap *root, writ_cptr_t cptr, unsigned depth,
+			  struct cte **slot, struct cnode_fault *fault);
+
+/*
+ * Capability lookup is on every invocation's path, and nearly every CSpace is one CNode
+ * whose guard and radix cover the whole cptr. That case (guard matching, slot full) is
+ * decided here, inline in the caller; it gives the walk's very answer, slot and fault
+ * alike. Anything else, errors included, goes to the walk, which has the last word.
+ */
+static inline int
+cnode_lookup_cap(const struct cap *root, writ_cptr_t cptr, unsigned depth,
+		 struct cte **slot, struct cnode_fault *fault)
+{
+	unsigned gb = cap_cnode_guard_bits(root), radix = cap_cnode_radix(root);
+	struct cte *s;
+
+	/* With 1 <= radix and depth <= 64, gb < 64: every shift below is defined. */
+	if (cap_type(root) != WRIT_OBJ_CNODE || depth > WRIT_WORD_BITS || radix == 0 ||
+	    gb + radix != depth || ((cptr >> radix) & ((1ull << gb) - 1)) != cap_cnode_guard(root))
+		return cnode_lookup_cap_walk(root, cptr, depth, slot, fault);
+	s = cnode_slots(root) + (cptr & ((1ull << radix) - 1));
+	if (cte_is_empty(s))
+		return cnode_lookup_cap_walk(root, cptr, depth, slot, fault);
+	*fault = (struct cnode_fault){ WRIT_OK, depth, 0, 0 };
+	*slot = s;
+	return WRIT_OK;
+}
 
 /* ---- Capability operations ----------------------------------------------------------- */
 

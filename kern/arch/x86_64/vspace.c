@@ -83,18 +83,6 @@ static unsigned asid_next = 1;
 /* The PML4 in CR3, so a switch within one address space costs no CR3 read. */
 uint64_t *vs_active_pml4 = boot_pml4;
 
-uint64_t
-vs_phys(const void *p)
-{
-	return (uint64_t)p - KERN_DIRECT_MAP;
-}
-
-void *
-vs_virt(uint64_t phys)
-{
-	return (void *)(KERN_DIRECT_MAP + phys);
-}
-
 static uint64_t *
 table_at(uint64_t entry)
 {
@@ -262,18 +250,29 @@ vs_map_table(struct cte *table, struct cte *pml4_slot, uint64_t vaddr, unsigned 
 	return WRIT_OK;
 }
 
-static uint64_t
-frame_size(unsigned type)
-{
-	return type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
-}
+/*
+ * A frame's caching attribute in PTE bits. PAT is not programmed, so write-combining
+ * gets write-through, the nearest.
+ */
+static const uint64_t attr_pte_bits[] = {
+	[WRIT_MAP_WRITE_BACK] = 0,
+	[WRIT_MAP_UNCACHED] = PTE_PCD | PTE_PWT,
+	[WRIT_MAP_WRITE_COMBINE] = PTE_PWT,
+};
 
-int
-vs_map_frame(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned rights,
-	     unsigned attr)
+/*
+ * Frame Map for a frame of the size `level` gives (0: 4 KiB, 1: 2 MiB). Always inlined
+ * with a constant level, so that the alignment and range tests and the walk become
+ * straight-line code for each size: mapping pages is how every address space is built.
+ * The checks and their order (so the error a bad request gets) are one for both sizes.
+ */
+static inline __attribute__((always_inline)) int
+map_frame_at(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned rights,
+	     unsigned attr, unsigned level)
 {
-	unsigned type = cap_type(&frame->cap), level = type == WRIT_OBJ_FRAME_2M ? 1 : 0;
-	uint64_t *pml4, *t, pte;
+	const uint64_t size = 1ull << (12 + 9 * level);
+	uint64_t *pml4, *t, pte, w;
+	unsigned i;
 	int err;
 
 	if ((err = check_vspace(pml4_slot, &pml4)) != WRIT_OK)
@@ -284,36 +283,50 @@ vs_map_frame(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned 
 		return WRIT_E_RIGHTS;
 	if (attr > WRIT_MAP_WRITE_COMBINE)
 		return WRIT_E_INVALID_ARGUMENT;
-	if (vaddr % frame_size(type) != 0)
+	if (vaddr & (size - 1))
 		return WRIT_E_ALIGNMENT;
-	if (vaddr < WRIT_USER_LO || vaddr >= WRIT_USER_HI ||
-	    WRIT_USER_HI - vaddr < frame_size(type))
+	if (vaddr < WRIT_USER_LO || vaddr >= WRIT_USER_HI || WRIT_USER_HI - vaddr < size)
 		return WRIT_E_RANGE;
 	if (frame->cap.w1 & MAP_MAPPED)
 		return WRIT_E_ILLEGAL_OPERATION;	/* one mapping per capability */
 	t = walk(pml4, vaddr, level);
 	if (!t)
 		return WRIT_E_LOOKUP_MISSING_CAP;
-	if (t[index_of(vaddr, level)] & PTE_P)
+	i = index_of(vaddr, level);
+	if (t[i] & PTE_P)
 		return WRIT_E_DELETE_FIRST;
-	pte = vs_phys((void *)cap_addr(&frame->cap)) | PTE_P | PTE_U;
+	pte = vs_phys((void *)cap_addr(&frame->cap)) | PTE_P | PTE_U | attr_pte_bits[attr];
 	if (rights & WRIT_RIGHT_WRITE)
 		pte |= PTE_W;
 	if (!(rights & WRIT_RIGHT_EXEC))
 		pte |= PTE_NX;
 	if (level == 1)
 		pte |= PTE_PS;
-	if (attr == WRIT_MAP_UNCACHED)
-		pte |= PTE_PCD | PTE_PWT;
-	else if (attr == WRIT_MAP_WRITE_COMBINE)
-		pte |= PTE_PWT;		/* PAT not programmed: write-through is the nearest */
-	t[index_of(vaddr, level)] = pte;
-	frame->cap.w1 = mapping_word(pml4, vaddr);
+	/* Before the entry is written, which the compiler must assume may alias the PML4. */
+	w = mapping_word(pml4, vaddr);
+	/*
+	 * No TLB flush: the entry was not present, and x86 caches no not-present
+	 * translations, so no CPU can hold a stale one for vaddr.
+	 */
+	t[i] = pte;
+	frame->cap.w1 = w;
 	return WRIT_OK;
 }
 
-/* Clear the entry at `level` for vaddr if it still points at phys. */
-static void
+int
+vs_map_frame(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned rights,
+	     unsigned attr)
+{
+	if (cap_type(&frame->cap) == WRIT_OBJ_FRAME_2M)
+		return map_frame_at(frame, pml4_slot, vaddr, rights, attr, 1);
+	return map_frame_at(frame, pml4_slot, vaddr, rights, attr, 0);
+}
+
+/*
+ * Clear the entry at `level` for vaddr if it still points at phys. Inlined, so that
+ * Frame Unmap's walk, like Frame Map's, is straight-line code for its constant level.
+ */
+static inline __attribute__((always_inline)) void
 clear_entry(uint64_t *pml4, uint64_t vaddr, unsigned level, uint64_t phys)
 {
 	uint64_t *t = walk(pml4, vaddr, level);
@@ -337,10 +350,12 @@ int
 vs_unmap_frame(struct cte *frame)
 {
 	uint64_t w = frame->cap.w1, *pml4 = mapping_pml4(w);
-	unsigned level = cap_type(&frame->cap) == WRIT_OBJ_FRAME_2M ? 1 : 0;
+	uint64_t vaddr = mapping_vaddr(w), phys = vs_phys((void *)cap_addr(&frame->cap));
 
-	if (pml4)
-		clear_entry(pml4, mapping_vaddr(w), level, vs_phys((void *)cap_addr(&frame->cap)));
+	if (pml4 && cap_type(&frame->cap) == WRIT_OBJ_FRAME_2M)
+		clear_entry(pml4, vaddr, 1, phys);
+	else if (pml4)
+		clear_entry(pml4, vaddr, 0, phys);
 	frame->cap.w1 = 0;
 	return WRIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <kern/object.h>
+#include <kern/panic.h>
 
 #define INV_MAX_RESULTS WRIT_CTX_COUNT
 
@@ -22,6 +23,29 @@ struct inv {
 
 /* The first n arguments, or WRIT_E_TRUNCATED_MESSAGE if the message is shorter. */
 int inv_args(struct inv *iv, writ_word_t *a, unsigned n);
+
+/*
+ * inv_args() for an invocation whose arguments all travel in registers
+ * (n <= WRIT_MSG_REGS): the same answer, without looking for an IPC buffer they cannot
+ * be in, and inlined so that the hot invocations (Frame Map) pay no loop or call for
+ * it. The register order is the syscall ABI's (<writ/abi.h>), as in syscall.c.
+ */
+static inline int
+inv_args_regs(const struct inv *iv, writ_word_t a[WRIT_MSG_REGS], unsigned n)
+{
+	const struct trap_frame *f = &iv->t->frame;
+
+	_Static_assert(WRIT_MSG_REGS == 4, "four message registers: rdx, r10, r8, r9");
+	KASSERT(n <= WRIT_MSG_REGS);
+	if (n > iv->len)
+		return WRIT_E_TRUNCATED_MESSAGE;
+	a[0] = f->rdx;
+	a[1] = f->r10;
+	a[2] = f->r8;
+	a[3] = f->r9;
+	return WRIT_OK;
+}
+
 void inv_ret(struct inv *iv, writ_word_t v);
 /* A capability in the invoker's CSpace (full depth); type WRIT_OBJ_NULL = any type. */
 int inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot);

@@ -139,7 +139,23 @@ void ntfn_finalise(struct notification *n);
 void ntfn_unbind_tcb(struct tcb *t);
 void ntfn_recv_cap(struct tcb *t, const struct cte *slot, bool blocking);
 
-/* ---- user memory (kern/arch/x86_64/vspace.c) ---- */
-struct writ_ipc_buffer *tcb_ipc_buffer(struct tcb *t);
+/* ---- user memory ---- */
+
+/*
+ * The kernel address of a thread's IPC buffer, or NULL without one. Inline: every
+ * invocation's reply asks, usually only to learn that the registers suffice.
+ */
+static inline struct writ_ipc_buffer *
+tcb_ipc_buffer(struct tcb *t)
+{
+	const struct cap *c = &t->slots[TCB_SLOT_IPC_BUFFER].cap;
+	unsigned type = cap_type(c);
+	uint64_t size;
+
+	if (type != WRIT_OBJ_FRAME_4K && type != WRIT_OBJ_FRAME_2M)
+		return NULL;
+	size = type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
+	return (struct writ_ipc_buffer *)(cap_addr(c) + (t->ipc_buffer_vaddr & (size - 1)));
+}
 
 #endif

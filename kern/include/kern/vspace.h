@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include <cspace/cspace.h>
+#include <kern/boot.h>
 
 struct tcb;
 
@@ -38,11 +39,25 @@ int vs_map_frame(struct cte *frame, struct cte *pml4, uint64_t vaddr, unsigned r
 		 unsigned attr);
 int vs_unmap_frame(struct cte *frame);
 void vs_finalise(const struct cap *cap);
-uint64_t vs_phys(const void *direct_mapped);
 /* Kernel address of the byte at user vaddr in this PML4, or NULL if unmapped (boot). */
 void *vs_lookup_user(void *pml4, uint64_t vaddr);
 /* Is a table of `type` (PDPT, PD, PT) mapped to cover vaddr? (boot) */
 bool vs_has_table(void *pml4, uint64_t vaddr, unsigned type);
-void *vs_virt(uint64_t phys);
+
+/*
+ * Between the direct map and physical addresses. Inline: they are one addition, and the
+ * invocations that build page-table entries or report a frame's address use them.
+ */
+static inline uint64_t
+vs_phys(const void *direct_mapped)
+{
+	return (uint64_t)direct_mapped - KERN_DIRECT_MAP;
+}
+
+static inline void *
+vs_virt(uint64_t phys)
+{
+	return (void *)(KERN_DIRECT_MAP + phys);
+}
 
 #endif
