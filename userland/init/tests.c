@@ -479,6 +479,50 @@ test_priorities(void)
 }
 
 static void
+wait_then_mark(uint64_t arg)
+{
+	struct writ_msg m;
+
+	writ_recv(arg >> 8, &m);	/* cancelled when the endpoint goes */
+	order[order_n++] = (unsigned)(arg & 0xff);
+	thread_exit();
+}
+
+/*
+ * Threads woken in one kernel entry (an endpoint deleted under its waiters) run by
+ * priority, and in the order they were woken within a priority, the same as if each
+ * had gone to the tail of its ready queue as it woke. A timer tick may end a thread's
+ * timeslice just as it starts and let its equal start first, which is right too; a
+ * wrong order from the kernel would repeat every time, so three tries are allowed.
+ */
+static bool
+wake_order_once(void)
+{
+	static const unsigned prio[4] = { 150, 200, 150, 200 };
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+
+	order_n = 0;
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, 100);
+	for (unsigned i = 0; i < 4; i++)
+		thread_new(wait_then_mark, ep << 8 | (i + 1), prio[i], 0);	/* each waits */
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH);
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
+	return order_n == 4 && order[0] == 2 && order[1] == 4 && order[2] == 1 && order[3] == 3;
+}
+
+static void
+test_wake_order(void)
+{
+	unsigned tries = 1;
+
+	while (!wake_order_once() && tries < 3)
+		tries++;
+	check(order_n == 4 && order[0] == 2 && order[1] == 4 && order[2] == 1 && order[3] == 3,
+	      "kern/woken-together-run-in-order", "order %u %u %u %u (%u ran, %u tries)",
+	      order[0], order[1], order[2], order[3], order_n, tries);
+}
+
+static void
 test_mcp(void)
 {
 	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0);
@@ -561,6 +605,96 @@ test_register_preservation(void)
 		writ_signal(b);
 		regs_preserved(ntfn_calls[i], ntfn_names[i]);
 	}
+}
+
+/*
+ * A thread stopped inside a syscall, whose registers are then written, gets every one
+ * of them back, RCX and R11 too: `syscall` clobbers both, so the kernel's quick way
+ * back (sysret) may only be taken for frames nobody wrote.
+ */
+volatile uint64_t regs_probe_seen[3];
+void regs_probe(void);
+__asm__(".pushsection .text\n"
+	".globl regs_probe\n"
+	"regs_probe:\n\t"
+	"mov %rcx, regs_probe_seen(%rip)\n\t"
+	"mov %r11, regs_probe_seen+8(%rip)\n\t"
+	"movq $1, regs_probe_seen+16(%rip)\n"
+	"1:\tpause\n\t"
+	"jmp 1b\n"
+	".popsection\n");
+
+static void
+recv_forever(uint64_t ep)
+{
+	struct writ_msg m;
+
+	for (;;)
+		writ_recv(ep, &m);
+}
+
+static void
+test_written_registers_return(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), t;
+	writ_word_t ctx[WRIT_CTX_COUNT];
+
+	/* at the root's priority while it yields: the probe spins, the timer shares */
+	t = thread_new(recv_forever, ep, 50, 0);
+	root_yield_at(50, 2);			/* it blocks in its Recv */
+	writ_tcb_suspend(t);
+	writ_tcb_read_regs(t, ctx, WRIT_CTX_COUNT);
+	ctx[WRIT_CTX_RIP] = (writ_word_t)regs_probe;
+	ctx[WRIT_CTX_RCX] = 0x1234567887654321ull;
+	ctx[WRIT_CTX_R11] = 0x0badc0dedeadbeefull;
+	writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT);
+	root_yield_at(50, 2);
+	check(regs_probe_seen[2] == 1 && regs_probe_seen[0] == 0x1234567887654321ull &&
+	      regs_probe_seen[1] == 0x0badc0dedeadbeefull, "kern/written-rcx-r11-kept",
+	      "ran %lu, rcx %lx r11 %lx", regs_probe_seen[2], regs_probe_seen[0],
+	      regs_probe_seen[1]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+}
+
+/*
+ * User memory ends a page below the canonical hole, so even a `syscall` in its very
+ * last bytes returns to a canonical address (sysret faults in the kernel otherwise):
+ * here it returns to WRIT_USER_HI itself, where the next fetch is an ordinary VM fault.
+ */
+static void
+test_syscall_at_top_of_user_memory(void)
+{
+	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0), ep = obj_new(WRIT_OBJ_ENDPOINT, 0), t;
+	writ_cptr_t g = obj_new(WRIT_OBJ_FRAME_4K, 0);
+	uint64_t top = WRIT_USER_HI - 4096;
+	static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0xf8, 0xff, 0xff, 0xff,	/* rax = -8 */
+					0x0f, 0x05 };					/* syscall */
+	writ_word_t ctx[WRIT_CTX_COUNT];
+	struct writ_msg m;
+	long err;
+
+	_Static_assert(WRIT_SYS_YIELD == -8, "the code yields");
+	check_err(writ_frame_map(g, WRIT_SLOT_ROOT_VSPACE, WRIT_USER_HI, RW,
+				 WRIT_MAP_WRITE_BACK), WRIT_E_RANGE, "kern/map-at-user-hi-refused");
+	err = writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, top, RW | WRIT_RIGHT_EXEC,
+			     WRIT_MAP_WRITE_BACK);
+	check_err(err, WRIT_OK, "kern/map-last-user-page");
+	if (err != WRIT_OK)
+		return;
+	for (unsigned i = 0; i < sizeof(code); i++)
+		((volatile uint8_t *)top)[4096 - sizeof(code) + i] = code[i];
+	t = thread_new(recv_forever, ep, 100, ep);
+	writ_tcb_suspend(t);
+	writ_tcb_read_regs(t, ctx, WRIT_CTX_COUNT);
+	ctx[WRIT_CTX_RIP] = WRIT_USER_HI - sizeof(code);
+	writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT);
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_IP] == WRIT_USER_HI && m.mr[WRIT_VM_FAULT_ADDR] == WRIT_USER_HI,
+	      "kern/syscall-at-top-returns-canonical", "err %ld label %lu ip %lx addr %lx", err,
+	      writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_IP], m.mr[WRIT_VM_FAULT_ADDR]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	check_err(writ_frame_unmap(f), WRIT_OK, "kern/unmap-last-user-page");
 }
 
 static volatile uint64_t align_seen;
@@ -839,8 +973,11 @@ tests_run(void)
 	test_second_address_space();
 	test_mcp();
 	test_priorities();
+	test_wake_order();
 	test_preemption();
 	test_register_preservation();
+	test_written_registers_return();
+	test_syscall_at_top_of_user_memory();
 	test_stack_alignment();
 	test_fpu();
 	test_tls();

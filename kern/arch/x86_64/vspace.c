@@ -298,8 +298,8 @@ map_frame_at(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned 
 	pte = vs_phys((void *)cap_addr(&frame->cap)) | PTE_P | PTE_U | attr_pte_bits[attr];
 	if (rights & WRIT_RIGHT_WRITE)
 		pte |= PTE_W;
-	if (!(rights & WRIT_RIGHT_EXEC))
-		pte |= PTE_NX;
+	if (!(rights & WRIT_RIGHT_EXEC) && cpu_features.nx)
+		pte |= PTE_NX;		/* a reserved bit without NX: every access would fault */
 	if (level == 1)
 		pte |= PTE_PS;
 	/* Before the entry is written, which the compiler must assume may alias the PML4. */
