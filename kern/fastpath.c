@@ -44,25 +44,12 @@ _Static_assert(WRIT_MSGINFO_LENGTH_SHIFT == 0 &&
 
 __attribute__((noreturn)) void kernel_exit(struct trap_frame *f);
 
-/*
- * The slot a cptr names in a one-level CSpace with an all-zero guard that, with the
- * radix, covers the 64 bits: the cptr is then the slot's index itself. (A CNode's radix
- * is at least 1, so the guard word can only match a real guard width.)
- */
+/* The slot a cptr names in the usual flat CSpace (cspace.h), or NULL. */
 static inline __attribute__((always_inline)) struct cte *
 lookup_flat(const struct tcb *t, writ_cptr_t cptr)
 {
-	const struct cap *root = &t->slots[TCB_SLOT_CSPACE].cap;
-	unsigned radix = cap_cnode_radix(root);
-
-	if (cap_type(root) != WRIT_OBJ_CNODE || root->w1 != WRIT_WORD_BITS - radix ||
-	    (cptr >> radix) != 0)
-		return NULL;
-	return cnode_slots(root) + cptr;
+	return cnode_flat_slot(&t->slots[TCB_SLOT_CSPACE].cap, cptr);
 }
-
-_Static_assert(WRIT_CNODE_GUARD(0, 1) == 1 && WRIT_GUARD_BITS_SHIFT == 0,
-	       "an all-zero guard of width w is the word w");
 
 /* The message registers and info of `from` to `to`, as the full path delivers them. */
 static inline __attribute__((always_inline)) void

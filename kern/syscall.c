@@ -145,7 +145,7 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 		return;
 	if (err != WRIT_OK)
 		iv.nout = 0;
-	if (!tcb_ipc_buffer(t) && iv.nout > WRIT_MSG_REGS)
+	if (iv.nout > WRIT_MSG_REGS && !tcb_ipc_buffer(t))
 		iv.nout = WRIT_MSG_REGS;	/* no buffer for the rest: the length says so */
 	for (unsigned i = 0; i < iv.nout; i++) {
 		if (i < WRIT_MSG_REGS)

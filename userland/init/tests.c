@@ -381,6 +381,41 @@ test_frame_delete_unmaps(void)
 }
 
 /*
+ * A 2 MiB page: mapped through a page directory of its own, used at both ends, then
+ * unmapped, after which a touch at its far end faults (one TLB entry to drop).
+ */
+static void
+test_large_page(void)
+{
+	const uint64_t va = 0x600000000000ull;
+	writ_cptr_t pdpt = obj_new(WRIT_OBJ_PDPT, 0), pd = obj_new(WRIT_OBJ_PD, 0);
+	writ_cptr_t big = obj_new(WRIT_OBJ_FRAME_2M, 0), ep = obj_new(WRIT_OBJ_ENDPOINT, 0), t;
+	volatile uint64_t *lo = (volatile uint64_t *)va, *hi = (volatile uint64_t *)(va + 0x1ff000);
+	struct writ_msg m = { 0 };
+	long err;
+
+	err = writ_page_table_map(pdpt, WRIT_SLOT_ROOT_VSPACE, va) |
+	      writ_page_table_map(pd, WRIT_SLOT_ROOT_VSPACE, va);
+	check_err(err, WRIT_OK, "kern/large-page-tables");
+	check_err(writ_frame_map(big, WRIT_SLOT_ROOT_VSPACE, va + 0x1000, RW, WRIT_MAP_WRITE_BACK),
+		  WRIT_E_ALIGNMENT, "kern/large-page-misaligned");
+	err = writ_frame_map(big, WRIT_SLOT_ROOT_VSPACE, va, RW, WRIT_MAP_WRITE_BACK);
+	check_err(err, WRIT_OK, "kern/large-page-map");
+	if (err != WRIT_OK)
+		return;
+	*lo = 11;
+	*hi = 22;
+	check(*lo == 11 && *hi == 22, "kern/large-page-both-ends", "%lu %lu", *lo, *hi);
+	check_err(writ_frame_unmap(big), WRIT_OK, "kern/large-page-unmap");
+	t = thread_new(fault_thread, (uint64_t)hi, 100, ep);
+	err = writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_ADDR] == (uint64_t)hi, "kern/large-page-gone-after-unmap",
+	      "label %lu addr %lx", writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+}
+
+/*
  * A thread in a second address space: its code is six bytes that load a word of ours
  * (mov rax, [abs64]; ud2). The word is not mapped there, so it faults, and the fault
  * names the address: it cannot read our memory.
@@ -970,6 +1005,7 @@ tests_run(void)
 	test_ioport_ranges();
 	test_ipc_buffer_config();
 	test_frame_delete_unmaps();
+	test_large_page();
 	test_second_address_space();
 	test_mcp();
 	test_priorities();

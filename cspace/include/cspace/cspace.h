@@ -276,23 +276,34 @@ int cnode_lookup_cap_walk(const struct cap *root, writ_cptr_t cptr, unsigned dep
 
 /*
  * Capability lookup is on every invocation's path, and nearly every CSpace is one CNode
- * whose guard and radix cover the whole cptr. That case (guard matching, slot full) is
- * decided here, inline in the caller; it gives the walk's very answer, slot and fault
- * alike. Anything else, errors included, goes to the walk, which has the last word.
+ * whose guard, all zeros, and radix cover the whole cptr: the cptr is then the slot's
+ * index itself. cnode_flat_slot() finds that slot (full or empty), or says NULL when
+ * the CSpace is not of that shape. (A CNode's radix is at least 1, so the guard word
+ * can only match a real guard width.)
+ */
+static inline __attribute__((always_inline)) struct cte *
+cnode_flat_slot(const struct cap *root, writ_cptr_t cptr)
+{
+	unsigned radix = cap_cnode_radix(root);
+
+	if (cap_type(root) != WRIT_OBJ_CNODE ||
+	    root->w1 != WRIT_CNODE_GUARD(0, WRIT_WORD_BITS - radix) || (cptr >> radix) != 0)
+		return NULL;
+	return cnode_slots(root) + cptr;
+}
+
+/*
+ * The flat case with a full slot is decided here, inline in the caller; it gives the
+ * walk's very answer, slot and fault alike. Anything else, errors and other guards
+ * included, goes to the walk, which has the last word.
  */
 static inline int
 cnode_lookup_cap(const struct cap *root, writ_cptr_t cptr, unsigned depth,
 		 struct cte **slot, struct cnode_fault *fault)
 {
-	unsigned gb = cap_cnode_guard_bits(root), radix = cap_cnode_radix(root);
-	struct cte *s;
+	struct cte *s = depth == WRIT_WORD_BITS ? cnode_flat_slot(root, cptr) : NULL;
 
-	/* With 1 <= radix and depth <= 64, gb < 64: every shift below is defined. */
-	if (cap_type(root) != WRIT_OBJ_CNODE || depth > WRIT_WORD_BITS || radix == 0 ||
-	    gb + radix != depth || ((cptr >> radix) & ((1ull << gb) - 1)) != cap_cnode_guard(root))
-		return cnode_lookup_cap_walk(root, cptr, depth, slot, fault);
-	s = cnode_slots(root) + (cptr & ((1ull << radix) - 1));
-	if (cte_is_empty(s))
+	if (!s || cte_is_empty(s))
 		return cnode_lookup_cap_walk(root, cptr, depth, slot, fault);
 	*fault = (struct cnode_fault){ WRIT_OK, depth, 0, 0 };
 	*slot = s;

@@ -331,19 +331,22 @@ clear_entry(uint64_t *pml4, uint64_t vaddr, unsigned level, uint64_t phys)
 {
 	uint64_t *t = walk(pml4, vaddr, level);
 	unsigned i = index_of(vaddr, level);
+	uint64_t old;
 
 	if (!t || !(t[i] & PTE_P) || (t[i] & PTE_ADDR) != phys)
 		return;
+	old = t[i];
 	t[i] = 0;
 	if (!is_current(pml4)) {
 		/* Without PCIDs the next switch flushes anyway; with them, it must be told. */
 		asids[pml4_asid(pml4)].stale = true;
 		return;
 	}
-	if (level == 0)
+	/* A page, 4 KiB or 2 MiB, is one TLB entry; a table stands for many. */
+	if (level == 0 || (old & PTE_PS))
 		x86_invlpg(vaddr);
 	else
-		x86_write_cr3(x86_read_cr3() & ~CR3_NOFLUSH);	/* a whole table's entries */
+		x86_write_cr3(x86_read_cr3() & ~CR3_NOFLUSH);
 }
 
 int
