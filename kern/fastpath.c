@@ -116,6 +116,7 @@ syscall_call(struct trap_frame *f)
 	recv->caller = t;
 	t->replier = recv;
 	t->state = TS_BLOCKED_REPLY;
+	t->timeslice = SCHED_TIMESLICE_TICKS;	/* as sched_block does */
 	switch_to(recv);
 }
 
@@ -143,6 +144,7 @@ syscall_reply_recv(struct trap_frame *f)
 
 	/* t waits at the tail of the endpoint's receivers */
 	t->state = TS_BLOCKED_RECV;
+	t->timeslice = SCHED_TIMESLICE_TICKS;
 	t->ep_next = NULL;
 	t->ep_prev = ep->tail;
 	if (head)

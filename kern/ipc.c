@@ -246,6 +246,7 @@ pair(struct tcb *caller, struct tcb *server)
 	server->caller = caller;
 	caller->replier = server;
 	caller->state = TS_BLOCKED_REPLY;
+	caller->timeslice = SCHED_TIMESLICE_TICKS;	/* blocked, as sched_block does */
 }
 
 void

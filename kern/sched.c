@@ -30,8 +30,6 @@
 
 #include "arch/x86_64/cpu.h"
 
-#define TIMESLICE_TICKS 2
-
 struct tcb *sched_current;
 struct sched_loaded sched_loaded;
 uint64_t sched_ready_bits[(WRIT_PRIO_MAX + 1) / 64 + 1];	/* the last word stays 0 */
@@ -153,10 +151,12 @@ sched_make_runnable(struct tcb *t)
 		candidate = t;
 }
 
+/* A thread that blocks gives up the rest of its turn and starts the next afresh. */
 void
 sched_block(struct tcb *t, enum thread_state st)
 {
 	t->state = st;
+	t->timeslice = SCHED_TIMESLICE_TICKS;
 	sched_dequeue(t);
 }
 
@@ -189,7 +189,7 @@ sched_tick(void)
 	struct tcb *t = sched_current;
 
 	if (t && t->state == TS_RUNNABLE && --t->timeslice == 0) {
-		t->timeslice = TIMESLICE_TICKS;
+		t->timeslice = SCHED_TIMESLICE_TICKS;
 		sched_yield_current();
 	}
 }

@@ -36,7 +36,7 @@ tcb_init(struct tcb *t)
 	t->frame.ss = 0x1b;
 	t->frame.rflags = 0x202;
 	t->state = TS_INACTIVE;
-	t->timeslice = 1;
+	t->timeslice = SCHED_TIMESLICE_TICKS;	/* a whole turn to begin with */
 	t->id = next_id++;
 }
 

@@ -526,12 +526,11 @@ wait_then_mark(uint64_t arg)
 /*
  * Threads woken in one kernel entry (an endpoint deleted under its waiters) run by
  * priority, and in the order they were woken within a priority, the same as if each
- * had gone to the tail of its ready queue as it woke. A timer tick may end a thread's
- * timeslice just as it starts and let its equal start first, which is right too; a
- * wrong order from the kernel would repeat every time, so three tries are allowed.
+ * had gone to the tail of its ready queue as it woke. (Each starts with a whole
+ * timeslice, having blocked, so a timer tick as it starts cannot reorder equals.)
  */
-static bool
-wake_order_once(void)
+static void
+test_wake_order(void)
 {
 	static const unsigned prio[4] = { 150, 200, 150, 200 };
 	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
@@ -542,19 +541,9 @@ wake_order_once(void)
 		thread_new(wait_then_mark, ep << 8 | (i + 1), prio[i], 0);	/* each waits */
 	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH);
 	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
-	return order_n == 4 && order[0] == 2 && order[1] == 4 && order[2] == 1 && order[3] == 3;
-}
-
-static void
-test_wake_order(void)
-{
-	unsigned tries = 1;
-
-	while (!wake_order_once() && tries < 3)
-		tries++;
 	check(order_n == 4 && order[0] == 2 && order[1] == 4 && order[2] == 1 && order[3] == 3,
-	      "kern/woken-together-run-in-order", "order %u %u %u %u (%u ran, %u tries)",
-	      order[0], order[1], order[2], order[3], order_n, tries);
+	      "kern/woken-together-run-in-order", "order %u %u %u %u (%u ran)", order[0],
+	      order[1], order[2], order[3], order_n);
 }
 
 static void

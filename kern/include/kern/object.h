@@ -102,6 +102,7 @@ void obj_cap_deleted(const struct cap *cap);
 extern struct cspace kern_cspace;
 
 /* ---- scheduler (kern/sched.c) ---- */
+#define SCHED_TIMESLICE_TICKS 2		/* timer ticks a thread runs before its equals */
 extern struct tcb *sched_current;
 void sched_enqueue(struct tcb *t);
 void sched_dequeue(struct tcb *t);
