@@ -16,8 +16,8 @@
  * Because the running thread sits in no ready queue (kern/sched.c), the switch itself
  * touches no queue: the sender blocks, the receiver runs. What it skips is the general
  * machinery: message buffers, capability transfer, the full CSpace walk, fault
- * messages. `fastpath_enabled` is cleared by the command-line word `nofastpath`; the
- * IPC tests run both ways and must agree.
+ * messages. The command-line word `nofastpath` selects the syscall entry without it
+ * (x86_syscall_entry_select); the IPC tests run both ways and must agree.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,8 +26,6 @@
 #include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
-
-bool fastpath_enabled = true;
 
 #define FRAME_TCB(f) ((struct tcb *)((char *)(f) - __builtin_offsetof(struct tcb, frame)))
 
@@ -83,7 +81,10 @@ switch_to(struct tcb *next)
 	kernel_exit(&next->frame);
 }
 
-void
+/* Neither returns, and nothing unwinds through them: no frame pointer to keep. */
+#define FASTPATH_FN __attribute__((optimize("omit-frame-pointer")))
+
+FASTPATH_FN void
 syscall_call(struct trap_frame *f)
 {
 	struct tcb *t = FRAME_TCB(f), *recv;
@@ -91,7 +92,7 @@ syscall_call(struct trap_frame *f)
 	struct endpoint *ep;
 
 	KASSERT(t == sched_current);
-	if (!slot || !fastpath_enabled ||
+	if (!slot ||
 	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
 	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
 		syscall_call_slow(t, slot);
@@ -120,17 +121,19 @@ syscall_call(struct trap_frame *f)
 	switch_to(recv);
 }
 
-void
+FASTPATH_FN void
 syscall_reply_recv(struct trap_frame *f)
 {
 	struct tcb *t = FRAME_TCB(f), *caller = t->caller, *head;
-	struct cte *slot = lookup_flat(t, f->rdi);
+	struct cte *slot;
 	struct endpoint *ep;
 
 	KASSERT(t == sched_current);
-	if (!slot || !caller || !fastpath_enabled || caller->fault_type || t->bound_ntfn ||
+	/* the cheap tests first: the full path looks the capability up again anyway */
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->fault_type ||
+	    t->bound_ntfn || !(slot = lookup_flat(t, f->rdi)) ||
 	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ) ||
-	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || sched_outranked(caller->priority))
+	    sched_outranked(caller->priority))
 		syscall_reply_recv_slow(t);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	head = ep->head;

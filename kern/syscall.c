@@ -235,7 +235,8 @@ syscall_debug_check(void)
 }
 #endif
 
-/* Call and ReplyRecv come through syscall_call / syscall_reply_recv (kern/fastpath.c). */
+/* Call and ReplyRecv come through syscall_call / syscall_reply_recv (kern/fastpath.c)
+ * unless the fastpath is off. */
 void
 syscall_dispatch(struct trap_frame *f)
 {
@@ -244,6 +245,10 @@ syscall_dispatch(struct trap_frame *f)
 
 	KASSERT(t && f == &t->frame);
 	switch (n) {
+	case WRIT_SYS_CALL:		/* here only without the fastpath */
+		syscall_call_slow(t, NULL);
+	case WRIT_SYS_REPLY_RECV:
+		syscall_reply_recv_slow(t);
 	case WRIT_SYS_SEND:
 		sys_send(t, false, true, NULL);
 		break;

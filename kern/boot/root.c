@@ -19,7 +19,7 @@
 
 #include <kern/boot.h>
 #include <kern/console.h>
-#include <kern/fastpath.h>
+#include <kern/cpu_features.h>
 #include <kern/invoke.h>
 #include <kern/object.h>
 #include <kern/panic.h>
@@ -216,7 +216,7 @@ start_thread(const struct elf_image *img)
 	t->frame.rsp = WRIT_ROOT_STACK_TOP;
 	t->frame.rdi = WRIT_BOOTINFO_VADDR;
 	sched_make_runnable(t);
-	fastpath_enabled = !cmdline_has("nofastpath");
+	x86_syscall_entry_select(!cmdline_has("nofastpath"));
 #ifdef WRIT_DEBUG
 	debug_root_tcb = t;
 	debug_check_every_syscall = cmdline_has("check");

@@ -35,7 +35,13 @@
 struct cpu_features cpu_features;
 uint8_t fpu_initial_state[512] __attribute__((aligned(16)));
 
-extern char syscall_entry[];
+extern char syscall_entry[], syscall_entry_full[];
+
+void
+x86_syscall_entry_select(bool fastpath)
+{
+	x86_wrmsr(MSR_LSTAR, (uint64_t)(fastpath ? syscall_entry : syscall_entry_full));
+}
 
 void
 x86_cpu_init(void)
@@ -68,7 +74,7 @@ x86_cpu_init(void)
 
 	/* syscall: kernel CS 0x08 (SS 0x10); sysret base 0x10 -> user SS 0x1b, CS 0x23. */
 	x86_wrmsr(MSR_STAR, (0x10ull << 48) | (0x08ull << 32));
-	x86_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	x86_syscall_entry_select(true);
 	x86_wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_AC);
 	x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_SCE);
 	kprintf("cpu: NX %s, SMEP %s, SMAP %s, PCID %s\n", cpu_features.nx ? "on" : "absent",

@@ -6,7 +6,8 @@
 ; place (the end of the current TCB's frame, the TSS's RSP0), with vector 0x100 to mark
 ; it as a syscall, then move to the kernel stack and call the C side with the frame:
 ; syscall_call and syscall_reply_recv (the IPC fastpath) for those two, and
-; syscall_dispatch for the rest. None returns: each leaves through kernel_exit.
+; syscall_dispatch for the rest (and for all, without the fastpath). None returns: each
+; leaves through kernel_exit.
 ; No swapgs: one CPU, so per-CPU data are plain globals and GS stays the user's.
 
 USER_CS         equ 0x23
@@ -22,13 +23,14 @@ extern syscall_reply_recv
 extern kernel_stack_top
 extern x86_tss
 global syscall_entry:function
+global syscall_entry_full:function
 global syscall_exit:function
 
 %include "arch/x86_64/frame.inc"
 
-section .text
-; DF is already clear: SFMASK clears it on the way in.
-syscall_entry:
+; The frame as an interrupt from user mode would build it, then onto the kernel stack
+; with RDI = the frame. DF is already clear: SFMASK clears it on the way in.
+%macro SYSCALL_SAVE 0
         mov     [rel syscall_user_rsp], rsp
         mov     rsp, [rel x86_tss + TSS_RSP0]
         push    USER_SS
@@ -42,6 +44,13 @@ syscall_entry:
         mov     rdi, rsp
         mov     rsp, kernel_stack_top
         xor     ebp, ebp
+%endmacro
+
+section .text
+; LSTAR names one of the two entries (x86_syscall_entry_select): this one with the IPC
+; fastpath, syscall_entry_full without it (the command-line word `nofastpath`).
+syscall_entry:
+        SYSCALL_SAVE
         cmp     rax, WRIT_SYS_CALL
         je      .call
         cmp     rax, WRIT_SYS_REPLY_RECV
@@ -53,6 +62,11 @@ syscall_entry:
         ud2
 .reply_recv:
         call    syscall_reply_recv
+        ud2
+
+syscall_entry_full:
+        SYSCALL_SAVE
+        call    syscall_dispatch
         ud2
 
 ; syscall_exit(frame): the way back for a frame the syscall entry saved and nobody has

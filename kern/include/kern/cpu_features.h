@@ -12,6 +12,8 @@ extern struct cpu_features cpu_features;
 extern uint8_t fpu_initial_state[512];
 
 void x86_cpu_init(void);
+/* The syscall entry: with the IPC fastpath (kern/fastpath.c) or without. */
+void x86_syscall_entry_select(bool fastpath);
 struct x86_tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];

@@ -7,8 +7,6 @@ struct cte;
 struct tcb;
 struct trap_frame;
 
-extern bool fastpath_enabled;
-
 /*
  * The syscall stub calls these for Call and ReplyRecv (kern/fastpath.c). Each does the
  * whole syscall on the fastpath and leaves to the partner thread, or declines, changing
