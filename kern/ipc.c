@@ -112,38 +112,42 @@ message_words(struct tcb *t, uint64_t *words, uint64_t *label)
 }
 
 /*
- * The receiver's slot for a capability it is sent: (receive_cnode cptr in its CSpace,
- * receive_index, receive_depth) in its IPC buffer; NULL unless that names an empty slot.
+ * The receiver's slot for the k-th capability copied to it: (receive_cnode cptr in its
+ * CSpace, receive_index + k, receive_depth) in its IPC buffer, so a message's copied
+ * capabilities land in consecutive slots; NULL unless that names an empty slot (an
+ * index that would carry past the depth names none).
  */
 static struct cte *
-receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf)
+receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf, unsigned k)
 {
 	struct cnode_fault fault;
 	struct cte *cn, *slot;
+	uint64_t depth = buf->receive_depth, index = buf->receive_index + k;
 
+	if (depth == 0 || depth > WRIT_WORD_BITS || index < buf->receive_index ||
+	    (depth < WRIT_WORD_BITS && index >> depth != 0))
+		return NULL;
 	if (cnode_lookup_cap(&to->slots[TCB_SLOT_CSPACE].cap, buf->receive_cnode,
 			     WRIT_WORD_BITS, &cn, &fault) != WRIT_OK ||
-	    cap_type(&cn->cap) != WRIT_OBJ_CNODE || buf->receive_depth == 0 ||
-	    buf->receive_depth > WRIT_WORD_BITS ||
-	    cnode_lookup_slot(&cn->cap, buf->receive_index, (unsigned)buf->receive_depth, &slot,
-			      &fault) != WRIT_OK || !cte_is_empty(slot))
+	    cap_type(&cn->cap) != WRIT_OBJ_CNODE ||
+	    cnode_lookup_slot(&cn->cap, index, (unsigned)depth, &slot, &fault) != WRIT_OK ||
+	    !cte_is_empty(slot))
 		return NULL;
 	return slot;
 }
 
 /*
  * Capabilities named in the sender's IPC buffer go to the receiver: a capability to the
- * very endpoint the message came through is unwrapped into its badge; of the others,
- * one is copied into the receiver's receive slot. Transfer stops at the first that
- * cannot go (lookup failed, no slot, derivation refused); the count says how far it got.
- * Returns the message-info caps and unwrap fields for the receiver.
+ * very endpoint the message came through is unwrapped into its badge; the others are
+ * copied into the receiver's receive slots, one after another. Transfer stops at the
+ * first that cannot go (lookup failed, no empty slot, derivation refused); the count
+ * says how far it got. Returns the message-info caps and unwrap fields for the receiver.
  */
 static uint64_t
 transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsigned n)
 {
 	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
-	unsigned done = 0, unwrapped = 0;
-	bool copied = false;
+	unsigned done = 0, unwrapped = 0, copied = 0;
 
 	for (; src && dst && done < n; done++) {
 		struct cnode_fault fault;
@@ -157,10 +161,10 @@ transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsig
 			unwrapped |= 1u << done;
 			continue;
 		}
-		if (copied || !(slot = receive_slot(to, dst)) ||
+		if (!(slot = receive_slot(to, dst, copied)) ||
 		    cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)) != WRIT_OK)
 			break;
-		copied = true;
+		copied++;
 	}
 	return ((uint64_t)done & WRIT_MSGINFO_CAPS_MASK) << WRIT_MSGINFO_CAPS_SHIFT |
 	       ((uint64_t)unwrapped & WRIT_MSGINFO_UNWRAP_MASK) << WRIT_MSGINFO_UNWRAP_SHIFT;

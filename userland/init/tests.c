@@ -929,6 +929,83 @@ cap_receiver(uint64_t arg)
 	thread_exit();
 }
 
+/* Receives one message into three consecutive slots from `base`; records each slot. */
+static volatile long got_slot_err[3];
+static volatile writ_word_t got_badge1;
+
+static void
+caps_receiver(uint64_t arg)
+{
+	writ_cptr_t ep = (uint32_t)arg, base = arg >> 32;
+	struct writ_msg m = { 0 };
+	writ_word_t pa;
+
+	writ_set_receive_slot(WRIT_SLOT_ROOT_CNODE, base, FULL_DEPTH);
+	writ_recv(ep, &m);
+	got_info = m.info;
+	got_badge1 = writ_get_badge(1);
+	for (unsigned i = 0; i < 3; i++)
+		got_slot_err[i] = writ_frame_get_address(base + i, &pa);
+	thread_exit();
+}
+
+/* One Send of three capabilities to a waiting receiver; returns the info it got. */
+static writ_word_t
+send_three(writ_cptr_t ep, writ_cptr_t base, const writ_cptr_t caps[3])
+{
+	struct writ_msg m = { .info = writ_msginfo(9, 3, 0) };
+
+	got_info = ~0ull;
+	thread_new(caps_receiver, ep | (uint64_t)base << 32, 200, 0);
+	root_yield_at(199, 1);			/* it now waits in Recv */
+	for (unsigned i = 0; i < 3; i++)
+		writ_set_cap(i, caps[i]);
+	writ_send(ep, &m);
+	root_yield_at(199, 1);
+	return got_info;
+}
+
+/*
+ * Up to three capabilities in one message: copied ones land in consecutive receive
+ * slots, unwrapped ones take no slot, and transfer stops at the first without a slot.
+ */
+static void
+test_three_caps(writ_cptr_t ep, writ_cptr_t badged)
+{
+	writ_cptr_t f[3] = { obj_new(WRIT_OBJ_FRAME_4K, 0), obj_new(WRIT_OBJ_FRAME_4K, 0),
+			     obj_new(WRIT_OBJ_FRAME_4K, 0) };
+	writ_cptr_t base = slot_alloc(), mixed[3] = { f[0], badged, f[1] }, occupied;
+	writ_word_t info;
+
+	slot_alloc();
+	slot_alloc();				/* base .. base + 2 */
+	info = send_three(ep, base, f);
+	check(writ_msginfo_caps(info) == 3 && !(info >> WRIT_MSGINFO_UNWRAP_SHIFT & 7) &&
+	      got_slot_err[0] == WRIT_OK && got_slot_err[1] == WRIT_OK &&
+	      got_slot_err[2] == WRIT_OK, "ipc/three-caps-received", "info %lx slots %ld %ld %ld",
+	      info, got_slot_err[0], got_slot_err[1], got_slot_err[2]);
+
+	base = slot_alloc();
+	slot_alloc();
+	slot_alloc();
+	info = send_three(ep, base, mixed);
+	check(writ_msginfo_caps(info) == 3 && (info >> WRIT_MSGINFO_UNWRAP_SHIFT & 7) == 2 &&
+	      got_badge1 == 99 && got_slot_err[0] == WRIT_OK && got_slot_err[1] == WRIT_OK &&
+	      got_slot_err[2] != WRIT_OK, "ipc/caps-mixed-with-unwrapped",
+	      "info %lx badge %lu slots %ld %ld %ld", info, got_badge1, got_slot_err[0],
+	      got_slot_err[1], got_slot_err[2]);
+
+	/* The second receive slot is taken: the first capability goes, the rest stop. */
+	base = slot_alloc();
+	occupied = slot_alloc();
+	slot_alloc();
+	writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, occupied, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+			FULL_DEPTH, RW);
+	info = send_three(ep, base, f);
+	check(writ_msginfo_caps(info) == 1 && got_slot_err[0] == WRIT_OK,
+	      "ipc/caps-stop-at-occupied-slot", "info %lx slot0 %ld", info, got_slot_err[0]);
+}
+
 static void
 test_cap_transfer(void)
 {
@@ -964,6 +1041,7 @@ test_cap_transfer(void)
 	check((got_info >> WRIT_MSGINFO_UNWRAP_SHIFT & 1) && got_badge0 == 99 &&
 	      writ_msginfo_caps(got_info) == 1, "ipc/unwrap-badge", "info %lx badge %lu",
 	      got_info, got_badge0);
+	test_three_caps(ep, badged);
 }
 
 static void

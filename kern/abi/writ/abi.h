@@ -336,6 +336,15 @@ writ_msginfo_caps(writ_word_t mi)
  *
  * One per thread, in a frame the thread configured (TCB Configure). msg[0..3] are
  * shadowed by the CPU registers above; longer messages continue at msg[4].
+ *
+ * Capabilities. A sender whose endpoint capability has Grant names up to
+ * WRIT_MSG_MAX_CAPS capabilities in caps_or_badges (the message info says how many).
+ * Each that is a capability to the endpoint the message goes through arrives unwrapped:
+ * its badge in the receiver's caps_or_badges[i] and bit i of the unwrap mask. The
+ * others are copied, in order, into the receiver's slots receive_index,
+ * receive_index + 1, ... (at receive_depth in the CNode receive_cnode names), which
+ * must be empty. Transfer stops at the first capability that cannot go; the received
+ * message info counts those that went.
  */
 struct writ_ipc_buffer {
 	writ_word_t tag;
