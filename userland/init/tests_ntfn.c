@@ -470,7 +470,7 @@ tests_ntfn_run(void)
 
 /* ---- benchmarks (bench mode) ---- */
 
-#define BENCH_ROUNDS 1001
+#define BENCH_ROUNDS 10001	/* medians of at least 10,000 rounds */
 
 static uint64_t bench_samples[BENCH_ROUNDS];
 static volatile uint64_t bench_wake_tsc;
