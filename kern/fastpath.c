@@ -81,10 +81,8 @@ switch_to(struct tcb *next)
 	kernel_exit(&next->frame);
 }
 
-/* Neither returns, and nothing unwinds through them: no frame pointer to keep. */
-#define FASTPATH_FN __attribute__((optimize("omit-frame-pointer")))
-
-FASTPATH_FN void
+/* Built without frame pointers (kern/CMakeLists.txt): neither function returns. */
+void
 syscall_call(struct trap_frame *f)
 {
 	struct tcb *t = FRAME_TCB(f), *recv;
@@ -121,7 +119,7 @@ syscall_call(struct trap_frame *f)
 	switch_to(recv);
 }
 
-FASTPATH_FN void
+void
 syscall_reply_recv(struct trap_frame *f)
 {
 	struct tcb *t = FRAME_TCB(f), *caller = t->caller, *head;
