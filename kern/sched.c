@@ -9,9 +9,9 @@
  * thread has a higher priority, and if one has, it goes back to the head of its queue,
  * not the tail. Yielding (or using up its timeslice) puts it at the tail instead. A
  * thread woken that outranks every queued one waits aside as the `candidate`, so that
- * the common wake-and-switch touches no queue either. A
- * bitmap of non-empty queues, and one of non-empty bitmap words, find the highest
- * priority in two bit scans. sched_current is NULL while the CPU idles.
+ * the common wake-and-switch touches no queue either. A bitmap of non-empty queues, and
+ * one of non-empty bitmap words, find the highest priority in two bit scans.
+ * sched_current is NULL while the CPU idles.
  *
  * The kernel is entered and left as events: every path out of the kernel ends in
  * sched_exit_to_user(), which picks the thread to run, switches address space, FPU and
