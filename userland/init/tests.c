@@ -359,25 +359,32 @@ test_ipc_buffer_config(void)
 				     0x10000, f), WRIT_OK, "kern/configure-ok");
 }
 
+/* A thread of ours that reads `addr` must take a VM fault there (test `name`). */
+static void
+check_read_faults(uint64_t addr, const char *name)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t t = thread_new(fault_thread, addr, 100, ep);
+	struct writ_msg m = { 0 };
+	long err = writ_recv(ep, &m);
+
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_ADDR] == addr, name, "label %lu addr %lx",
+	      writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+}
+
 /* Deleting the only capability to a mapped frame takes the mapping with it. */
 static void
 test_frame_delete_unmaps(void)
 {
-	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), f;
+	writ_cptr_t f;
 	volatile uint64_t *p = page_new(&f);
-	struct writ_msg m = { 0 };
-	writ_cptr_t t;
-	long err;
 
 	*p = 77;
 	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH), WRIT_OK,
 		  "kern/frame-delete");
-	t = thread_new(fault_thread, (uint64_t)p, 100, ep);
-	err = writ_recv(ep, &m);
-	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
-	      m.mr[WRIT_VM_FAULT_ADDR] == (uint64_t)p, "kern/frame-delete-unmaps",
-	      "label %lu addr %lx", writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR]);
-	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	check_read_faults((uint64_t)p, "kern/frame-delete-unmaps");
 }
 
 /*
@@ -389,9 +396,8 @@ test_large_page(void)
 {
 	const uint64_t va = 0x600000000000ull;
 	writ_cptr_t pdpt = obj_new(WRIT_OBJ_PDPT, 0), pd = obj_new(WRIT_OBJ_PD, 0);
-	writ_cptr_t big = obj_new(WRIT_OBJ_FRAME_2M, 0), ep = obj_new(WRIT_OBJ_ENDPOINT, 0), t;
+	writ_cptr_t big = obj_new(WRIT_OBJ_FRAME_2M, 0);
 	volatile uint64_t *lo = (volatile uint64_t *)va, *hi = (volatile uint64_t *)(va + 0x1ff000);
-	struct writ_msg m = { 0 };
 	long err;
 
 	err = writ_page_table_map(pdpt, WRIT_SLOT_ROOT_VSPACE, va) |
@@ -407,12 +413,7 @@ test_large_page(void)
 	*hi = 22;
 	check(*lo == 11 && *hi == 22, "kern/large-page-both-ends", "%lu %lu", *lo, *hi);
 	check_err(writ_frame_unmap(big), WRIT_OK, "kern/large-page-unmap");
-	t = thread_new(fault_thread, (uint64_t)hi, 100, ep);
-	err = writ_recv(ep, &m);
-	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
-	      m.mr[WRIT_VM_FAULT_ADDR] == (uint64_t)hi, "kern/large-page-gone-after-unmap",
-	      "label %lu addr %lx", writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_ADDR]);
-	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+	check_read_faults((uint64_t)hi, "kern/large-page-gone-after-unmap");
 }
 
 /*
