@@ -1000,11 +1000,22 @@ test_three_caps(writ_cptr_t ep, writ_cptr_t badged)
 	base = slot_alloc();
 	occupied = slot_alloc();
 	slot_alloc();
-	writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, occupied, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, ep,
+	/* (a frame: the receiver looks at each slot, and a Call on an endpoint would block) */
+	writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, occupied, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, f[2],
 			FULL_DEPTH, RW);
 	info = send_three(ep, base, f);
 	check(writ_msginfo_caps(info) == 1 && got_slot_err[0] == WRIT_OK,
 	      "ipc/caps-stop-at-occupied-slot", "info %lx slot0 %ld", info, got_slot_err[0]);
+
+	/* Receive slots past the end of the CNode, or past the last index, are none. */
+	base = ((writ_cptr_t)1 << init.bi->root_cnode_radix) - 1;
+	info = send_three(ep, base, f);
+	check(writ_msginfo_caps(info) == 1 && got_slot_err[0] == WRIT_OK,
+	      "ipc/caps-stop-at-cnode-end", "info %lx slot0 %ld", info, got_slot_err[0]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, base, FULL_DEPTH);
+	info = send_three(ep, ~(writ_cptr_t)0, f);
+	check(writ_msginfo_caps(info) == 0 && writ_msginfo_label(info) == 9,
+	      "ipc/caps-past-last-index-none", "info %lx", info);
 }
 
 static void

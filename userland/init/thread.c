@@ -72,7 +72,11 @@ thread_new(void (*fn)(uint64_t), uint64_t arg, unsigned prio, writ_cptr_t fault_
 
 	if (!limbo_ep)
 		limbo_ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
-	if (!tcb || !ipc || next_stack == MAX_THREADS)
+	if (next_stack == MAX_THREADS) {
+		writ_printf("# init: all %u thread stacks in use\n", MAX_THREADS);
+		return 0;
+	}
+	if (!tcb || !ipc)
 		return 0;
 	stack = stacks[next_stack++] + STACK_BYTES;
 	if (writ_tcb_configure(tcb, fault_ep, WRIT_SLOT_ROOT_CNODE, 0, WRIT_SLOT_ROOT_VSPACE,
