@@ -114,24 +114,32 @@ irq_is_line_vector(uint64_t vector)
 	return vector >= IOAPIC_VECTOR_BASE && vector < IOAPIC_VECTOR_BASE + WRIT_IRQ_LINES;
 }
 
+/*
+ * Ends the interrupt and signals the handler's notification, or counts it when there is
+ * none; true for the first one nobody took (the caller says so once in the log).
+ */
+static bool
+signal_or_count(struct irq_line *l, uint64_t entry_tsc)
+{
+	irq_eoi();
+	l->last_tsc = entry_tsc;
+	if (!l->ntfn)
+		return l->unhandled++ == 0;
+	l->delivered++;
+	ntfn_signal(l->ntfn, l->badge);
+	return false;
+}
+
 /* A device interrupt (trap.c, interrupts off). Masked first, so it cannot recur. */
 void
 irq_line_interrupt(uint64_t vector, uint64_t entry_tsc)
 {
 	unsigned line = (unsigned)(vector - IOAPIC_VECTOR_BASE);
-	struct irq_line *l = &lines[line];
 
 	ioapic_set_masked(line, true);
-	irq_eoi();
-	l->last_tsc = entry_tsc;
-	if (!l->ntfn) {
-		if (l->unhandled++ == 0)
-			kprintf("irq: line %u fired with no notification to signal: masked, "
-				"counted\n", line);
-		return;
-	}
-	l->delivered++;
-	ntfn_signal(l->ntfn, l->badge);
+	if (signal_or_count(&lines[line], entry_tsc))
+		kprintf("irq: line %u fired with no notification to signal: masked, counted\n",
+			line);
 }
 
 bool
@@ -148,17 +156,11 @@ irq_msi_interrupt(uint64_t vector, uint64_t entry_tsc)
 	unsigned msi = (unsigned)(vector - MSI_VECTOR_BASE);
 	struct irq_line *m = &msis[msi];
 
-	irq_eoi();
-	m->last_tsc = entry_tsc;
-	if (!m->ntfn) {
+	if (!m->ntfn)
 		m->missed = true;
-		if (m->unhandled++ == 0)
-			kprintf("irq: MSI %u fired with no notification to signal: counted, "
-				"kept for the next Ack\n", msi);
-		return;
-	}
-	m->delivered++;
-	ntfn_signal(m->ntfn, m->badge);
+	if (signal_or_count(m, entry_tsc))
+		kprintf("irq: MSI %u fired with no notification to signal: counted, kept for "
+			"the next Ack\n", msi);
 }
 
 void
