@@ -417,6 +417,41 @@ test_large_page(void)
 }
 
 /*
+ * A thread whose address space is deleted while it waits runs on without one: the kernel
+ * switches to its own page tables (no user memory), and the thread's next fetch is an
+ * ordinary VM fault, not a bad CR3.
+ */
+static void
+test_vspace_deleted_under_thread(void)
+{
+	writ_cptr_t pml4 = obj_new(WRIT_OBJ_PML4, 0), ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0);
+	writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+	struct writ_msg m = { 0 };
+	long err;
+
+	ctx[WRIT_CTX_RIP] = 0x400000;		/* nothing mapped there in the new space */
+	ctx[WRIT_CTX_RFLAGS] = 0x202;
+	err = writ_tcb_configure(t, ep, WRIT_SLOT_ROOT_CNODE, 0, pml4, 0, 0) |
+	      writ_tcb_set_priority(t, WRIT_SLOT_ROOT_TCB, 100) |
+	      writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT);
+	err = err ? err : writ_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_IP] == 0x400000, "kern/fault-in-empty-vspace",
+	      "err %ld label %lu ip %lx", err, writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_IP]);
+	/* the revoke takes the thread's copy too: the PML4 itself goes */
+	check_err(writ_cnode_revoke(WRIT_SLOT_ROOT_CNODE, pml4, FULL_DEPTH) |
+		  writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, pml4, FULL_DEPTH), WRIT_OK,
+		  "kern/vspace-delete-under-thread");
+	m.info = writ_msginfo(0, 0, 0);		/* resume it */
+	err = writ_reply_recv(ep, &m);
+	check(err == WRIT_OK && writ_msginfo_label(m.info) == WRIT_FAULT_VM &&
+	      m.mr[WRIT_VM_FAULT_IP] == 0x400000, "kern/thread-without-vspace-faults",
+	      "err %ld label %lu ip %lx", err, writ_msginfo_label(m.info), m.mr[WRIT_VM_FAULT_IP]);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH);
+}
+
+/*
  * A thread in a second address space: its code is six bytes that load a word of ours
  * (mov rax, [abs64]; ud2). The word is not mapped there, so it faults, and the fault
  * names the address: it cannot read our memory.
@@ -1086,6 +1121,7 @@ tests_run(void)
 	test_frame_delete_unmaps();
 	test_large_page();
 	test_second_address_space();
+	test_vspace_deleted_under_thread();
 	test_mcp();
 	test_priorities();
 	test_wake_order();

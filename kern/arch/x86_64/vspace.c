@@ -155,10 +155,20 @@ mapping_vaddr(uint64_t w)
 	return (w >> MAP_VPN_SHIFT) << 12;
 }
 
+/*
+ * A PML4's physical address. boot_pml4 lives in the kernel image, not in the direct
+ * map vs_phys() undoes: a thread left without a PML4 runs on it.
+ */
+static uint64_t
+pml4_phys(const uint64_t *pml4)
+{
+	return pml4 == boot_pml4 ? (uint64_t)boot_pml4 - KERN_IMAGE_BASE : vs_phys(pml4);
+}
+
 static bool
 is_current(const uint64_t *pml4)
 {
-	return (x86_read_cr3() & PTE_ADDR) == vs_phys(pml4);
+	return (x86_read_cr3() & PTE_ADDR) == pml4_phys(pml4);
 }
 
 static unsigned
@@ -384,7 +394,7 @@ vs_finalise(const struct cap *cap)
 	if (type == WRIT_OBJ_PML4) {
 		pml4 = (uint64_t *)cap_addr(cap);
 		if (is_current(pml4)) {
-			x86_write_cr3(vs_phys(boot_pml4));	/* PCID 0, the kernel's */
+			x86_write_cr3(pml4_phys(boot_pml4));	/* PCID 0, the kernel's */
 			vs_active_pml4 = boot_pml4;
 		}
 		if (pml4_asid_word(pml4))
@@ -411,7 +421,7 @@ vs_switch(uint64_t *pml4)
 
 	KASSERT(pml4 != vs_active_pml4 && !is_current(pml4));
 	vs_active_pml4 = pml4;
-	cr3 = vs_phys(pml4);
+	cr3 = pml4_phys(pml4);
 	asid = pml4 == boot_pml4 ? 0 : pml4_asid(pml4);
 	if (cpu_features.pcid) {
 		cr3 |= asid;
