@@ -360,6 +360,22 @@ ipc_cancel(struct tcb *t)
 	}
 }
 
+/*
+ * A thread taken out of an endpoint queue whose IPC will not happen. One in a syscall
+ * wakes with WRIT_E_CANCELLED; one that faulted was in no syscall, so its registers stay
+ * untouched (RAX included) and it stays stopped, its handler gone.
+ */
+static void
+cancel_waiter(struct tcb *t)
+{
+	if (t->fault_type) {
+		t->state = TS_INACTIVE;
+		return;
+	}
+	t->frame.rax = WRIT_E_CANCELLED;
+	sched_make_runnable(t);
+}
+
 /* An endpoint is going away: every waiter wakes with WRIT_E_CANCELLED. */
 void
 ep_cancel_all(struct endpoint *ep)
@@ -368,11 +384,7 @@ ep_cancel_all(struct endpoint *ep)
 		struct tcb *t = ep->head;
 
 		ep_remove(ep, t);
-		t->frame.rax = WRIT_E_CANCELLED;
-		if (t->fault_type)
-			t->state = TS_INACTIVE;	/* its handler is gone: stays stopped */
-		else
-			sched_make_runnable(t);
+		cancel_waiter(t);
 	}
 }
 
@@ -389,11 +401,7 @@ ep_cancel_badged(struct endpoint *ep, uint64_t badge)
 		if (t->send_badge != badge)
 			continue;
 		ep_remove(ep, t);
-		t->frame.rax = WRIT_E_CANCELLED;
-		if (t->fault_type)
-			t->state = TS_INACTIVE;
-		else
-			sched_make_runnable(t);
+		cancel_waiter(t);
 	}
 }
 
@@ -405,7 +413,11 @@ fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error)
 	t->fault_type = (uint8_t)type;
 	t->fault_addr = addr;
 	t->fault_error = error;
-	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT) {
+	/* Configure accepts only such capabilities; the check here is the one that counts
+	 * should another way of filling the slot ever appear. */
+	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT ||
+	    !(cap_rights(&ep->cap) & WRIT_RIGHT_WRITE) ||
+	    !(cap_rights(&ep->cap) & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY))) {
 #ifdef WRIT_DEBUG
 		/* The shape of a kernel dump, so ./writ's annotator names the code too. */
 		kprintf("*** user fault: thread %u, %s (addr %lx, error %lx); no handler, "

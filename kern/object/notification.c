@@ -162,5 +162,14 @@ ntfn_tcb_invoke(struct inv *iv, struct tcb *t)
 		return WRIT_E_ILLEGAL_OPERATION;
 	t->bound_ntfn = n;
 	n->bound = t;
+	/* A bound thread waiting in Recv never coexists with a pending word (ntfn_signal
+	 * relies on it): bound while it waits, it takes the word now, as if the signal had
+	 * come after the binding. */
+	if (n->word && t->state == TS_BLOCKED_RECV && t->blocked_on) {
+		ep_remove(t->blocked_on, t);
+		deliver_signal(t, n->word);
+		n->word = 0;
+		sched_make_runnable(t);
+	}
 	return WRIT_OK;
 }

@@ -43,9 +43,12 @@ tcb_init(struct tcb *t)
 void
 tcb_suspend(struct tcb *t)
 {
-	/* Cut out of an IPC, it must not look as if the IPC happened when resumed. */
-	if (t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ||
-	    t->state == TS_BLOCKED_REPLY || t->state == TS_BLOCKED_NTFN)
+	/* Cut out of an IPC, it must not look as if the IPC happened when resumed. A thread
+	 * stopped by a fault is not in a syscall: resumed, it runs the faulting instruction
+	 * again with every register as it was, RAX included. */
+	if (!t->fault_type &&
+	    (t->state == TS_BLOCKED_SEND || t->state == TS_BLOCKED_RECV ||
+	     t->state == TS_BLOCKED_REPLY || t->state == TS_BLOCKED_NTFN))
 		t->frame.rax = WRIT_E_CANCELLED;
 	ipc_cancel(t);
 	sched_dequeue(t);
@@ -74,20 +77,76 @@ tcb_finalise(struct tcb *t)
 	sched_forget(t);
 }
 
-/* Replace a TCB slot with a copy of `src` (or empty it when src is NULL). */
-static int
-set_slot(struct tcb *t, enum tcb_slot which, struct cte *src)
+/*
+ * What Configure was asked to do, read and checked before anything changes: the slots
+ * of the new capabilities (NULL: empty the TCB's slot) and the capability words each
+ * held then, so that a step can tell whether an earlier deletion took them away.
+ */
+struct configure {
+	struct cte *target;		/* the invoked TCB capability's slot */
+	struct cap target_cap;
+	struct cte *src[TCB_SLOTS];
+	struct cap src_cap[TCB_SLOTS];
+	writ_word_t guard, ipc_buffer_vaddr;
+};
+
+/* The slot still holds the capability it held when Configure checked it. */
+static bool
+slot_unchanged(const struct cte *slot, const struct cap *was)
 {
+	return slot->cap.w0 == was->w0;
+}
+
+/*
+ * One step of Configure: replace TCB slot `which` with a copy of its new capability.
+ *
+ * Deleting the old capability can delete anything it was the last way to: its CSpace
+ * can hold the only capability to this very TCB (then the TCB is finalised and its
+ * memory goes back to its untyped) and the capabilities later steps copy from. So after
+ * the deletion nothing of the TCB is written, and no source is read, until the invoked
+ * slot is seen to still hold the TCB's capability (the TCB is alive: its last capability
+ * was not deleted) and the source its capability. The slots themselves stay readable:
+ * a CNode or TCB being freed has all its slots emptied first, and nothing can reuse the
+ * memory before this kernel entry ends. WRIT_E_INVALID_CAP: the step's deletion took the
+ * target or the source away, and Configure stops there.
+ */
+static int
+configure_slot(struct configure *c, struct tcb *t, enum tcb_slot which)
+{
+	struct cte *src = c->src[which];
 	int err = obj_delete_fully(&t->slots[which]);
 
-	if (err != WRIT_OK || !src)
+	if (err != WRIT_OK)
 		return err;
-	return cte_copy(&kern_cspace, &t->slots[which], src, cap_rights(&src->cap));
+	if (!slot_unchanged(c->target, &c->target_cap) ||
+	    (src && !slot_unchanged(src, &c->src_cap[which])))
+		return WRIT_E_INVALID_CAP;
+	if (src && (err = cte_copy(&kern_cspace, &t->slots[which], src,
+				   cap_rights(&src->cap))) != WRIT_OK)
+		return err;
+	if (which == TCB_SLOT_CSPACE && src && c->guard)
+		t->slots[which].cap.w1 = c->guard;
+	if (which == TCB_SLOT_IPC_BUFFER)
+		t->ipc_buffer_vaddr = c->ipc_buffer_vaddr;
+	return WRIT_OK;
+}
+
+/* A fault endpoint must carry a Call (Write) and authority to be answered (Grant or
+ * GrantReply), as in seL4: the answer to a fault rewrites the faulting thread. */
+static bool
+fault_ep_rights_ok(const struct cap *c)
+{
+	unsigned r = cap_rights(c);
+
+	return (r & WRIT_RIGHT_WRITE) && (r & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY));
 }
 
 static int
-invoke_configure(struct inv *iv, struct tcb *t)
+invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 {
+	static const enum tcb_slot order[] = { TCB_SLOT_FAULT_EP, TCB_SLOT_CSPACE,
+					       TCB_SLOT_VSPACE, TCB_SLOT_IPC_BUFFER };
+	struct configure c = { .target = slot, .target_cap = slot->cap };
 	struct cte *fault = NULL, *cspace = NULL, *vspace = NULL, *ipcbuf = NULL;
 	writ_word_t a[6];
 	int err;
@@ -96,6 +155,8 @@ invoke_configure(struct inv *iv, struct tcb *t)
 		return err;
 	if (a[0] && (err = inv_lookup(iv, a[0], WRIT_OBJ_ENDPOINT, &fault)) != WRIT_OK)
 		return err;
+	if (fault && !fault_ep_rights_ok(&fault->cap))
+		return WRIT_E_RIGHTS;
 	if (a[1] && (err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &cspace)) != WRIT_OK)
 		return err;
 	if (a[3] && (err = inv_lookup(iv, a[3], WRIT_OBJ_PML4, &vspace)) != WRIT_OK)
@@ -120,15 +181,19 @@ invoke_configure(struct inv *iv, struct tcb *t)
 		    (a[2] >> WRIT_GUARD_VALUE_SHIFT) >> gb != 0)
 			return WRIT_E_INVALID_ARGUMENT;
 	}
-	/* Everything checked: from here on nothing fails for a user reason. */
-	if ((err = set_slot(t, TCB_SLOT_FAULT_EP, fault)) != WRIT_OK ||
-	    (err = set_slot(t, TCB_SLOT_CSPACE, cspace)) != WRIT_OK ||
-	    (err = set_slot(t, TCB_SLOT_VSPACE, vspace)) != WRIT_OK ||
-	    (err = set_slot(t, TCB_SLOT_IPC_BUFFER, ipcbuf)) != WRIT_OK)
-		return err;
-	if (a[2] && cspace)
-		t->slots[TCB_SLOT_CSPACE].cap.w1 = a[2];
-	t->ipc_buffer_vaddr = ipcbuf ? a[4] : 0;
+	c.src[TCB_SLOT_FAULT_EP] = fault;
+	c.src[TCB_SLOT_CSPACE] = cspace;
+	c.src[TCB_SLOT_VSPACE] = vspace;
+	c.src[TCB_SLOT_IPC_BUFFER] = ipcbuf;
+	for (unsigned i = 0; i < TCB_SLOTS; i++)
+		if (c.src[i])
+			c.src_cap[i] = c.src[i]->cap;
+	c.guard = cspace ? a[2] : 0;
+	c.ipc_buffer_vaddr = ipcbuf ? a[4] : 0;
+	/* Everything checked: from here on only a step's own deletion can stop it. */
+	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if ((err = configure_slot(&c, t, order[i])) != WRIT_OK)
+			return err;
 	return WRIT_OK;
 }
 
@@ -198,7 +263,7 @@ tcb_invoke(struct inv *iv, struct cte *slot)
 
 	switch (iv->label) {
 	case WRIT_LABEL_TCB_CONFIGURE:
-		return invoke_configure(iv, t);
+		return invoke_configure(iv, slot, t);
 	case WRIT_LABEL_TCB_SET_PRIORITY:
 		return invoke_priority(iv, t, false);
 	case WRIT_LABEL_TCB_SET_MCP:

@@ -102,8 +102,11 @@ writ_error_text(int err)
  * A derived capability never holds a right its source lacks; asking for one is
  * WRIT_E_RIGHTS, never a silent downgrade. Frames use READ, WRITE and EXEC;
  * endpoints and notifications READ (receive), WRITE (send), GRANT (transfer caps)
- * and GRANT_REPLY (transfer caps in a reply). Other objects carry the bits but the
- * kernel gives them no meaning yet.
+ * and GRANT_REPLY: a Call through the capability may be answered with authority over
+ * the caller. Today the one such answer is a fault reply, which rewrites the faulting
+ * thread's registers and resumes it; replies carry no capabilities yet. So a fault
+ * endpoint capability (TCB_CONFIGURE) needs WRITE plus GRANT or GRANT_REPLY, as in
+ * seL4. Other objects carry the bits but the kernel gives them no meaning yet.
  */
 #define WRIT_RIGHT_READ        0x01u
 #define WRIT_RIGHT_WRITE       0x02u
@@ -424,6 +427,11 @@ enum writ_fault {
  * CNODE_*          on the destination CNode: (index, depth, ...) as in libwrit
  * TCB_CONFIGURE    (fault ep cptr, cspace root cptr, cspace root guard (0 = keep),
  *                   vspace root cptr, ipc buffer vaddr, ipc buffer frame cptr)
+ *                  RIGHTS: fault ep without WRITE, or without GRANT and GRANT_REPLY.
+ *                  The four slots are replaced in the order fault ep, cspace, vspace,
+ *                  ipc buffer (0 empties a slot); INVALID_CAP after some were: deleting
+ *                  an old capability deleted the TCB itself or a capability still to be
+ *                  copied (its last capability was in the CSpace being replaced).
  * TCB_SET_PRIORITY (authority tcb cptr, priority)   bounded by the authority's MCP
  * TCB_SET_MCP      (authority tcb cptr, mcp)
  * TCB_READ_REGS    (count) -> WRIT_CTX order
@@ -435,6 +443,8 @@ enum writ_fault {
  * FRAME_UNMAP      ()
  * FRAME_GET_ADDRESS () -> physical address
  * IOPORT_CONTROL_ISSUE (first port, last port, dest cnode, dest index, dest depth)
+ *                  ILLEGAL_OPERATION: the range touches ports the kernel keeps (PICs,
+ *                  PIT, port 0x61; kern/object/ioport.c)
  * IOPORT_IN8/16/32 (port) -> value;  IOPORT_OUT8/16/32 (port, value)
  */
 #define WRIT_LABELS_CORE(E)                     \
