@@ -35,6 +35,20 @@ x86_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+#define X86_RFLAGS_TF (1ull << 8)
+#define X86_RFLAGS_DF (1ull << 10)
+#define X86_RFLAGS_NT (1ull << 14)
+#define X86_RFLAGS_AC (1ull << 18)
+
+static inline uint64_t
+x86_read_rflags(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t
 x86_read_cr0(void)
 {

@@ -17,6 +17,7 @@ extern trap_dispatch
 extern kernel_stack_top
 extern syscall_exit
 global trap_stubs
+global trap_stubs_clac
 global kernel_exit:function
 
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -25,10 +26,16 @@ global kernel_exit:function
 
 SYSCALL_VECTOR  equ 0x100                ; syscall.asm, trap.h
 
-section .text
+; Two sets of stubs, alike but for a `clac` first in the second: on a CPU with SMAP the
+; IDT points at those (idt_select_stubs), so AC set by user code never lets the kernel
+; reach user pages; without SMAP `clac` does not exist and AC means nothing in ring 0.
+%macro STUBS 2                          ; label prefix, 1 = clac first
 %assign vec 0
 %rep 256
-trap_stub_ %+ vec:
+%1 %+ vec:
+%if %2
+        clac
+%endif
 %if !has_error_code(vec)
         push    0
 %endif
@@ -36,6 +43,11 @@ trap_stub_ %+ vec:
         jmp     trap_common
 %assign vec vec + 1
 %endrep
+%endmacro
+
+section .text
+        STUBS   trap_stub_, 0
+        STUBS   trap_stub_clac_, 1
 
 trap_common:
         SAVE_GPRS
@@ -63,11 +75,17 @@ restore_frame:
         add     rsp, 16                 ; vector and error code
         iretq
 
+%macro STUB_TABLE 1
+%assign vec 0
+%rep 256
+        dq      %1 %+ vec
+%assign vec vec + 1
+%endrep
+%endmacro
+
 section .rodata
 align 8
 trap_stubs:
-%assign vec 0
-%rep 256
-        dq      trap_stub_ %+ vec
-%assign vec vec + 1
-%endrep
+        STUB_TABLE trap_stub_
+trap_stubs_clac:
+        STUB_TABLE trap_stub_clac_

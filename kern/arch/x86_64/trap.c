@@ -9,6 +9,7 @@
 
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/cpu_features.h>
 #include <kern/irq.h>
 #include <kern/ksyms.h>
 #include <kern/object.h>
@@ -35,7 +36,7 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-extern const uint64_t trap_stubs[IDT_VECTORS];
+extern const uint64_t trap_stubs[IDT_VECTORS], trap_stubs_clac[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS];
 volatile uint64_t trap_breakpoints;
 volatile uint64_t irq_unexpected;
@@ -49,13 +50,11 @@ static const char *const exception_names[32] = {
 	"#VE virtualisation", "#CP control protection",
 };
 
-void
-idt_init(void)
+static void
+idt_set_gates(const uint64_t *stubs)
 {
-	struct x86_desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
-
 	for (int v = 0; v < IDT_VECTORS; v++) {
-		uint64_t h = trap_stubs[v];
+		uint64_t h = stubs[v];
 
 		idt[v].off_lo = (uint16_t)h;
 		idt[v].sel = 0x08;
@@ -65,7 +64,22 @@ idt_init(void)
 		idt[v].off_mid = (uint16_t)(h >> 16);
 		idt[v].off_hi = (uint32_t)(h >> 32);
 	}
+}
+
+void
+idt_init(void)
+{
+	struct x86_desc_ptr p = { sizeof(idt) - 1, (uint64_t)idt };
+
+	idt_set_gates(trap_stubs);
 	x86_lidt(&p);
+}
+
+/* Interrupts are off (boot): no gate is half-written when one is taken. */
+void
+idt_select_stubs(bool clac)
+{
+	idt_set_gates(clac ? trap_stubs_clac : trap_stubs);
 }
 
 static void
@@ -103,6 +117,11 @@ void
 trap_dispatch(struct trap_frame *f)
 {
 	bool user = (f->cs & 3) != 0;
+
+	/* No flag of the interrupted code's may reach here (the gate clears TF and NT, the
+	 * stubs DF and, with SMAP, AC). */
+	KASSERT(!(x86_read_rflags() & (X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_NT)) &&
+		!(cpu_features.smap && (x86_read_rflags() & X86_RFLAGS_AC)));
 
 	if (f->vector == IRQ_VECTOR_TIMER) {
 		irq_ticks++;

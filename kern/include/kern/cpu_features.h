@@ -5,13 +5,15 @@
 #include <stdint.h>
 
 struct cpu_features {
-	bool nx, smep, smap, pcid;
+	bool nx, smep, smap, pcid, umip;
 };
 
 extern struct cpu_features cpu_features;
 extern uint8_t fpu_initial_state[512];
 
 void x86_cpu_init(void);
+/* The IDT's entry stubs: with `clac` first (a CPU with SMAP) or without. */
+void idt_select_stubs(bool clac);
 /* The syscall entry: with the IPC fastpath (kern/fastpath.c) or without. */
 void x86_syscall_entry_select(bool fastpath);
 struct x86_tss {
