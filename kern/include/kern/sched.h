@@ -15,10 +15,9 @@
 
 #include "arch/x86_64/cpu.h"
 
-/* What the CPU holds now: whose FPU registers, which TLS bases. */
+/* What the CPU holds now: whose FPU registers. */
 struct sched_loaded {
 	struct tcb *fpu_owner;
-	uint64_t fs_base, gs_base;
 };
 
 extern struct sched_loaded sched_loaded;
@@ -65,13 +64,19 @@ sched_load_fpu(struct tcb *next)
 	sched_loaded.fpu_owner = next;
 }
 
+/*
+ * Its FS and GS bases, written every time: no cache of "what the CPU holds" can be
+ * trusted, because user code changes the live bases without the kernel by loading a
+ * segment selector (`mov %ax, %fs` loads the base from the descriptor, or clears it
+ * for a null selector). A thread's own load lasts until it is next switched out; the
+ * next thread, of this address space or another, always starts on its own bases.
+ * The price is two wrmsr per switch (proofs-notes/kernel.md, "FS and GS bases").
+ */
 static inline __attribute__((always_inline)) void
 sched_load_tls(const struct tcb *next)
 {
-	if (next->fs_base != sched_loaded.fs_base)
-		x86_wrmsr(MSR_FS_BASE, sched_loaded.fs_base = next->fs_base);
-	if (next->gs_base != sched_loaded.gs_base)
-		x86_wrmsr(MSR_GS_BASE, sched_loaded.gs_base = next->gs_base);
+	x86_wrmsr(MSR_FS_BASE, next->fs_base);
+	x86_wrmsr(MSR_GS_BASE, next->gs_base);
 }
 
 /* Make `next` the running thread: its FPU, address space, TLS bases and entry frame. */
