@@ -86,11 +86,7 @@ inv_lookup_slot(struct inv *iv, struct cte *root, writ_word_t index, writ_word_t
 bool
 inv_frame_is_device(const struct cte *frame)
 {
-	const struct cte *s = frame;
-
-	while (s && cap_type(&s->cap) != WRIT_OBJ_UNTYPED)
-		s = cdt_parent(&kern_cspace, s);
-	return s && cap_ut_is_device(&s->cap);
+	return cap_frame_is_device(&frame->cap);
 }
 
 static int
@@ -244,6 +240,8 @@ syscall_dispatch(struct trap_frame *f)
 	int64_t n = (int64_t)f->rax;
 
 	KASSERT(t && f == &t->frame);
+	KASSERT(!(x86_read_rflags() & (X86_RFLAGS_TF | X86_RFLAGS_DF | X86_RFLAGS_NT |
+				       X86_RFLAGS_AC)));	/* SFMASK */
 	switch (n) {
 	case WRIT_SYS_CALL:		/* here only without the fastpath */
 		syscall_call_slow(t, NULL);

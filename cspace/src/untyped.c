@@ -109,6 +109,9 @@ ut_new_cap(const struct cte *ut, unsigned type, unsigned size_bits, uintptr_t ad
 		small = size_bits | (cap_ut_is_device(&ut->cap) ? CAP_UT_DEVICE : 0);
 	else if (type == WRIT_OBJ_CNODE)
 		small = size_bits;
+	else if ((type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M) &&
+		 cap_ut_is_device(&ut->cap))
+		small = CAP_FRAME_DEVICE;
 	return cap_make(type, addr, WRIT_RIGHTS_ALL, small, 0);
 }
 

@@ -25,14 +25,35 @@
 extern uint64_t boot_info_phys;
 void root_give_untyped(uint64_t base, unsigned bits, bool device);
 
-static struct carve_range ram[MB2_MAX_REGIONS], reserved[MAX_RANGES];
-static struct carve_block blocks[MAX_BLOCKS];
+#define MAX_KERNEL_DEVICES 16	/* the local APIC and up to ACPI_MAX_IOAPICS */
+
+static struct carve_range ram[MB2_MAX_REGIONS + MAX_KERNEL_DEVICES], reserved[MAX_RANGES];
+static struct carve_range kernel_devices[MAX_KERNEL_DEVICES];
+static unsigned n_kernel_devices;
 
 static uint64_t
 page_up(uint64_t x)
 {
 	return (x + 4095) & ~4095ull;
 }
+
+/*
+ * MMIO the kernel drives itself (the local APIC, each I/O APIC): it is left out of the
+ * device untyped, so nobody can map it and retarget the timer or IRQ vectors (onto
+ * exception vectors, say). Called by the drivers as they find their devices, before
+ * root_give_memory(); too many is a kernel bug, not a machine's property.
+ */
+void
+boot_reserve_device(uint64_t base, uint64_t len)
+{
+	if (n_kernel_devices == MAX_KERNEL_DEVICES)
+		kpanic("boot: more than %u device ranges reserved for the kernel",
+		       MAX_KERNEL_DEVICES);
+	kernel_devices[n_kernel_devices++] = (struct carve_range){ base & ~4095ull,
+								   page_up(base + len) - (base & ~4095ull) };
+}
+
+static struct carve_block blocks[MAX_BLOCKS];
 
 /* Usable RAM inside the direct map; returns the count, and how much lies beyond. */
 static unsigned
@@ -110,11 +131,14 @@ root_give_memory(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bi
 		kprintf("boot: %lu MiB of RAM above %lu GiB left unused (beyond the direct map)\n",
 			above >> 20, vs_direct_map_end >> 30);
 
-	/* Device memory: every hole below 4 GiB, and the framebuffer whatever the map says. */
+	/* Device memory: every hole below 4 GiB but the kernel's own devices, and the
+	 * framebuffer whatever the map says. */
 	nr = 0;
 	for (unsigned i = 0; i < mb->n_regions; i++)
 		if (mb->regions[i].type == MB2_MEM_AVAILABLE || mb->regions[i].type == MB2_MEM_BAD)
 			ram[nr++] = (struct carve_range){ mb->regions[i].base, mb->regions[i].len };
+	for (unsigned i = 0; i < n_kernel_devices; i++)
+		ram[nr++] = kernel_devices[i];
 	force = (struct carve_range){ mb->fb.addr, (uint64_t)mb->fb.pitch * mb->fb.height };
 	if (carve_device(ram, nr, &force, mb->has_framebuffer ? 1 : 0, LOW_4G, blocks,
 			 MAX_BLOCKS, &n) != CARVE_OK)

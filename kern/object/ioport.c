@@ -9,6 +9,32 @@
 
 #include "arch/x86_64/cpu.h"
 
+/*
+ * Ports the kernel drives, or whose use would reach into what it drives: never issued.
+ * A range that touches any of them is refused whole. Who may hold the rest, and why
+ * COM1 and the PCI configuration ports stay issuable: proofs-notes/kernel.md, "I/O
+ * ports and MMIO the kernel keeps".
+ */
+static const struct {
+	uint16_t first, last;
+} kernel_ports[] = {
+	{ 0x20, 0x21 },		/* PIC 1: remapped and masked at boot; its vector base
+				 * could be pointed at the exception vectors */
+	{ 0xa0, 0xa1 },		/* PIC 2 */
+	{ 0x4d0, 0x4d1 },	/* the PICs' edge/level control */
+	{ 0x40, 0x43 },		/* PIT: the APIC timer's calibration */
+	{ 0x61, 0x61 },		/* PIT channel 2 gate and speaker: calibration too */
+};
+
+static bool
+ports_are_kernels(writ_word_t first, writ_word_t last)
+{
+	for (unsigned i = 0; i < sizeof(kernel_ports) / sizeof(kernel_ports[0]); i++)
+		if (first <= kernel_ports[i].last && kernel_ports[i].first <= last)
+			return true;
+	return false;
+}
+
 static int
 issue(struct inv *iv, struct cte *control)
 {
@@ -21,6 +47,8 @@ issue(struct inv *iv, struct cte *control)
 		return err;
 	if (a[0] > a[1] || a[1] > 0xffff)
 		return WRIT_E_RANGE;
+	if (ports_are_kernels(a[0], a[1]))
+		return WRIT_E_ILLEGAL_OPERATION;
 	if ((err = inv_lookup(iv, a[2], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
 	    (err = inv_lookup_slot(iv, root, a[3], a[4], &dest)) != WRIT_OK)
 		return err;

@@ -50,7 +50,8 @@
  *     encoding), watermark in bytes (untyped), mapping word (frames, page tables),
  *     IRQ number (IRQ handler), first | last << 16 (IOPort), cursor | link << 32
  *     (zombie).
- * small: untyped: size_bits | device << 6; CNode: radix; zombie: radix | top << 6
+ * small: untyped: size_bits | device << 6; CNode: radix; frame: device (bit 0);
+ *     zombie: radix | top << 6
  *     (radix of the slots being emptied).
  * zombie w1: cursor (bits 0..26) | original type << 27 | link << 32.
  */
@@ -85,6 +86,7 @@ _Static_assert((1u << CSPACE_TCB_SLOT_RADIX) * 32u <= (1u << WRIT_TCB_BITS),
 #define CAP_ADDR_SHIFT   16             /* address bit 4 lands on w0 bit 20 */
 #define CAP_ADDR_LOW     0xfffffull     /* w0 bits below the address */
 #define CAP_UT_DEVICE    0x40u
+#define CAP_FRAME_DEVICE 0x01u          /* frames: small field */
 #define CAP_IRQ_LINES    256            /* IRQ handler numbers: x86 vectors */
 #define CAP_ZOMBIE_TOP   0x40u
 
@@ -164,6 +166,15 @@ static inline bool
 cap_ut_is_device(const struct cap *c)
 {
 	return (cap_small(c) & CAP_UT_DEVICE) != 0;
+}
+
+/* A frame made from device untyped: MMIO, never RAM the kernel may write (an IPC
+ * buffer, say). Kept in the frame's own capability, and so in every copy of it, because
+ * the derivation tree cannot say it once the device untyped is gone. */
+static inline bool
+cap_frame_is_device(const struct cap *c)
+{
+	return (cap_small(c) & CAP_FRAME_DEVICE) != 0;
 }
 
 static inline uint64_t

@@ -91,6 +91,7 @@ irq_init(void)
 	pic_disable();
 	x86_wrmsr(MSR_APIC_BASE, base | (1u << 11));	/* globally enabled */
 	apic = (volatile uint32_t *)(KERN_DIRECT_MAP + (base & 0xfffff000u));
+	boot_reserve_device(base & 0xfffff000u, 4096);
 	apic_write(APIC_SPURIOUS, 0x100 | IRQ_VECTOR_SPURIOUS);
 	irq_apic_id = apic_read(APIC_ID) >> 24;
 	irq_apic_ticks_per_ms = calibrate() / CALIBRATE_MS;

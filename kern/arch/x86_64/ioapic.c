@@ -94,6 +94,8 @@ ioapic_init(const struct acpi_madt *m)
 
 	x86_cpuid(1, 0, r);
 	apic_id = r[1] >> 24;
+	for (unsigned i = 0; i < m->n_ioapics; i++)
+		boot_reserve_device(m->ioapics[i].addr, 4096);
 	for (unsigned l = 0; l < WRIT_IRQ_LINES; l++) {
 		uint32_t low;
 

@@ -26,6 +26,8 @@ bool boot_is_test(void);
 void boot_exit_qemu(uint8_t code) __attribute__((noreturn));
 
 void gdt_init(void);
+/* MMIO the kernel drives: never handed out as device untyped (kern/boot/memory.c). */
+void boot_reserve_device(uint64_t base, uint64_t len);
 void idt_init(void);
 void selftest_run(bool last);
 
