@@ -7,20 +7,35 @@
  */
 #include <kern/console.h>
 #include <kern/object.h>
+#include <kern/string.h>
 
 #ifdef WRIT_DEBUG
-#define MAX_RANGES 512
+#define MAX_RANGES 2048
 
 static struct cspace_range ranges[MAX_RANGES];
 static unsigned n_ranges;
 
+/* Ranges already listed, by address: open addressing, twice as many entries as ranges,
+ * so each check stays linear in the number of CNodes and TCBs however they nest. */
+#define SEEN_BITS 12
+static const struct cte *seen_tab[1u << SEEN_BITS];
+
+_Static_assert((1u << SEEN_BITS) >= 2 * MAX_RANGES, "the table never fills");
+
 static bool
 seen(const struct cte *slots)
 {
-	for (unsigned i = 0; i < n_ranges; i++)
-		if (ranges[i].slots == slots)
+	unsigned h = (unsigned)(((uintptr_t)slots >> WRIT_SLOT_BITS) * 0x9e3779b97f4a7c15ull >>
+				(64 - SEEN_BITS));
+
+	for (;; h = (h + 1) & ((1u << SEEN_BITS) - 1)) {
+		if (seen_tab[h] == slots)
 			return true;
-	return false;
+		if (!seen_tab[h]) {
+			seen_tab[h] = slots;
+			return false;
+		}
+	}
 }
 
 static void add_range(struct cte *slots, size_t count);
@@ -50,18 +65,29 @@ add_children(const struct cte *ut)
 		add_object(&cte_at(&kern_cspace, i)->cap);
 }
 
+/* Queue a range for the walk (ranges[] is the work list as well as the result). */
 static void
 add_range(struct cte *slots, size_t count)
 {
 	if (n_ranges == MAX_RANGES || seen(slots))
-		return;
+		return;	/* past MAX_RANGES the rest goes unchecked */
 	ranges[n_ranges++] = (struct cspace_range){ slots, count };
-	for (size_t i = 0; i < count; i++) {
-		const struct cap *c = &slots[i].cap;
+}
+
+/*
+ * The objects the slots of one range name join the list behind it. The walk is a loop
+ * over the list, never a recursion: user space decides how deep CNodes nest (a chain of
+ * hundreds of radix-1 CNodes is cheap to build), and the kernel stack is 16 KiB.
+ */
+static void
+scan_range(const struct cspace_range *r)
+{
+	for (size_t i = 0; i < r->count; i++) {
+		const struct cap *c = &r->slots[i].cap;
 
 		add_object(c);
 		if (cap_type(c) == WRIT_OBJ_UNTYPED)
-			add_children(&slots[i]);
+			add_children(&r->slots[i]);
 	}
 }
 
@@ -77,7 +103,10 @@ debug_check_all(void)
 	if (!debug_root_tcb)
 		return WRIT_OK;
 	n_ranges = 0;
+	memset(seen_tab, 0, sizeof(seen_tab));
 	add_range(debug_root_tcb->slots, 1u << CSPACE_TCB_SLOT_RADIX);
+	for (unsigned r = 0; r < n_ranges; r++)
+		scan_range(&ranges[r]);
 	err = cspace_check(&kern_cspace, ranges, n_ranges, &rep);
 	if (err != WRIT_OK)
 		kprintf("cspace check: %s at slot %p (type %u)\n", rep.why, (const void *)rep.slot,

@@ -83,11 +83,27 @@ test_boot_state(void)
 	      "CPU has NX but EFER.NXE is clear");
 }
 
+static volatile unsigned overflow_limit = ~0u;
+
+/* Deeper and deeper until the kernel stack runs into its guard page (gdt.c). */
+static __attribute__((noinline)) unsigned
+stack_overflow(unsigned depth)
+{
+	volatile uint8_t frame[512];
+
+	frame[0] = (uint8_t)depth;
+	if (depth == overflow_limit)
+		return 0;
+	return stack_overflow(depth + 1) + frame[0];
+}
+
 /* noinline so each level is a real frame with a name in the backtrace. */
 static __attribute__((noinline)) void
 fault_trigger(const char *kind)
 {
-	if (strncmp(kind, "pf", 3) == 0)
+	if (strncmp(kind, "stack", 6) == 0)
+		stack_overflow(0);
+	else if (strncmp(kind, "pf", 3) == 0)
 		*(volatile uint64_t *)0xdead000 = 1;	/* low half: unmapped after boot */
 	else if (strncmp(kind, "ud", 3) == 0)
 		__asm__ volatile("ud2");

@@ -141,6 +141,19 @@ def fault_boot(ctx, cfg, kind):
     return res, b
 
 
+def stack_guard_boot(ctx, cfg):
+    """A kernel stack overflow hits the guard page under the stack: the #PF cannot be
+    pushed on the overflowed stack, so it ends as a #DF dump on its own IST stack
+    (without the guard it wrote over the boot page directories and reset the machine)."""
+    iso = ctx.iso(cfg, "test fault=stack")
+    b = qemu.boot(iso, timeout=60)
+    name = "boot/kernel-stack-guard-%s" % cfg
+    text = "\n".join(b.log)
+    return [(re.search(r"CPU exception: vector 8 \(#DF", text) is not None, name + "-double-fault",
+             "no #DF dump after the kernel stack overflowed"),
+            expect_exit(b, qemu.EXIT_PANIC, name + "-halts")], b
+
+
 def check_annotated(boot, cfg, name):
     """The host annotator explains the #PF: function, file:line of the store, and code."""
     src = os.path.join(qemu.ROOT, "kern", "selftest.c")
@@ -253,6 +266,9 @@ def all_scenarios(cfgs):
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
+        if cfg == "debug":
+            out.append(("boot", "kernel-stack-guard-" + cfg,
+                        lambda ctx, c=cfg: stack_guard_boot(ctx, c), cfg))
         for kind in (FAULTS if cfg == "debug" else ["pf"]):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
                         lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))

@@ -21,6 +21,8 @@ extern kmain
 global _start
 global boot_pml4
 global boot_pdpt_low
+global boot_pd
+global boot_stack_guard
 global boot_entry_tsc
 global boot_stack_top
 global kernel_stack_top
@@ -173,6 +175,9 @@ boot_pdpt_low:  resb 4096
 boot_pdpt_high: resb 4096
 boot_pd:        resb 4 * 4096
 boot_tables_end:
+; Unmapped by gdt_init (kern/arch/x86_64/gdt.c): an overflow of the stack above faults
+; here instead of writing over the page directories below.
+boot_stack_guard: resb 4096
 boot_stack:     resb 16384
 boot_stack_top:
 ; The boot stack becomes the kernel stack: every entry from user mode starts at its top.

@@ -6,6 +6,11 @@
  *   0x28 TSS (a 16-byte system descriptor).
  * The TSS gives the CPU a known-good stack for double faults and NMIs (IST1, IST2), so
  * a kernel stack overflow still ends in a register dump rather than a triple fault.
+ *
+ * Every kernel stack (the kernel stack of boot.asm, the two IST stacks) has an unmapped
+ * guard page below it: an overflow faults at once (a #PF that cannot be delivered on the
+ * overflowed stack becomes a #DF on IST1, and the dump) instead of silently writing over
+ * whatever lies below, which for the kernel stack is the boot page directories.
  */
 #include <stdint.h>
 
@@ -20,9 +25,57 @@
 #define GDT_TSS 0x28
 
 
+#define PAGE 4096ull
+#define PTE_P (1ull << 0)
+#define PTE_PS (1ull << 7)
+#define PTE_FLAGS 0xfffull		/* and NX: what a 4 KiB entry keeps of its 2 MiB one */
+#define PTE_NX (1ull << 63)
+
 static uint64_t gdt[7];
 struct x86_tss x86_tss;
-static uint8_t ist_stacks[2][8192] __attribute__((aligned(16)));
+static struct {
+	uint8_t guard[PAGE];
+	uint8_t stack[8192];
+} ist_stacks[2] __attribute__((aligned(PAGE)));
+
+/* boot.asm: the page directory of physical 0..4 GiB (the kernel image's mapping and the
+ * direct map share its first GiB) and the guard page under the kernel stack. */
+extern uint64_t boot_pd[4 * 512];
+extern uint8_t boot_stack_guard[PAGE];
+
+/* Page tables for the 2 MiB pages that hold a guard page: one each at most. */
+static uint64_t guard_pts[3][512] __attribute__((aligned(PAGE)));
+static unsigned guard_pts_used;
+
+/*
+ * Unmap one page of the kernel image: its 2 MiB page becomes a page table with the same
+ * mappings but this one. The image lies in the first GiB (kernel.ld), which boot_pd maps
+ * for both of its aliases, so neither can reach the page afterwards.
+ */
+static void
+guard_page(void *page)
+{
+	uint64_t phys = (uint64_t)page - KERN_IMAGE_BASE, *pde = &boot_pd[phys >> 21];
+
+	if (*pde & PTE_PS) {
+		uint64_t *pt = guard_pts[guard_pts_used++], base = *pde & ~(PTE_FLAGS | PTE_NX);
+
+		for (unsigned i = 0; i < 512; i++)
+			pt[i] = (base + i * PAGE) | (*pde & (PTE_FLAGS & ~PTE_PS)) | (*pde & PTE_NX);
+		*pde = ((uint64_t)pt - KERN_IMAGE_BASE) | (*pde & (PTE_FLAGS & ~PTE_PS));
+	}
+	((uint64_t *)((*pde & ~(PTE_FLAGS | PTE_NX)) + KERN_IMAGE_BASE))[phys >> 12 & 511] = 0;
+}
+
+static void
+guard_stacks(void)
+{
+	_Static_assert(sizeof(guard_pts) / sizeof(guard_pts[0]) >= 3, "a table per guard");
+	guard_page(boot_stack_guard);
+	guard_page(ist_stacks[0].guard);
+	guard_page(ist_stacks[1].guard);
+	x86_write_cr3(x86_read_cr3());	/* the 2 MiB TLB entries go */
+}
 
 void
 gdt_init(void)
@@ -30,8 +83,9 @@ gdt_init(void)
 	uint64_t base = (uint64_t)&x86_tss, limit = sizeof(x86_tss) - 1;
 	struct x86_desc_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
 
-	x86_tss.ist[0] = (uint64_t)&ist_stacks[0][sizeof(ist_stacks[0])];
-	x86_tss.ist[1] = (uint64_t)&ist_stacks[1][sizeof(ist_stacks[1])];
+	guard_stacks();
+	x86_tss.ist[0] = (uint64_t)&ist_stacks[0].stack[sizeof(ist_stacks[0].stack)];
+	x86_tss.ist[1] = (uint64_t)&ist_stacks[1].stack[sizeof(ist_stacks[1].stack)];
 	x86_tss.iomap_base = sizeof(x86_tss);		/* no I/O bitmap: user port access faults */
 
 	gdt[0] = 0;
