@@ -1140,5 +1140,6 @@ tests_run(void)
 	ipc_tests_run();
 	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
 	msi_tests_run();	/* tests_msi.c: MSIs */
+	sec_tests_run();	/* tests_sec.c: the security regressions of issue 18 */
 	stress_run();
 }
