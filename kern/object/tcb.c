@@ -118,13 +118,15 @@ static int
 configure_slot(struct configure *c, struct tcb *t, enum tcb_slot which)
 {
 	struct cte *src = c->src[which];
-	int err = obj_delete_fully(&t->slots[which]);
+	int err;
 
-	if (err != WRIT_OK)
-		return err;
-	if (!slot_unchanged(c->target, c->target_w0) ||
-	    (src && !slot_unchanged(src, c->src_w0[which])))
-		return WRIT_E_INVALID_CAP;
+	if (!cte_is_empty(&t->slots[which])) {	/* else there is nothing to delete */
+		if ((err = obj_delete_fully(&t->slots[which])) != WRIT_OK)
+			return err;
+		if (!slot_unchanged(c->target, c->target_w0) ||
+		    (src && !slot_unchanged(src, c->src_w0[which])))
+			return WRIT_E_INVALID_CAP;
+	}
 	if (src && (err = cte_copy(&kern_cspace, &t->slots[which], src,
 				   cap_rights(&src->cap))) != WRIT_OK)
 		return err;

@@ -206,6 +206,24 @@ test_rflags_bits(void)
 	}
 }
 
+/*
+ * WriteRegisters and a fault reply are the other way into a frame that leaves by iretq:
+ * they take the arithmetic flags and DF only, IF forced on (no IOPL, VM, NT, TF, AC, ID).
+ */
+static void
+test_written_rflags_masked(void)
+{
+	writ_cptr_t t = obj_new(WRIT_OBJ_TCB, 0);
+	writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+
+	ctx[WRIT_CTX_RFLAGS] = ~0ull;
+	writ_tcb_write_regs(t, false, ctx, WRIT_CTX_COUNT);
+	writ_tcb_read_regs(t, ctx, WRIT_CTX_COUNT);
+	check(ctx[WRIT_CTX_RFLAGS] == 0xed7, "kern/rflags-written-only-user-bits",
+	      "all ones written, %lx read back", ctx[WRIT_CTX_RFLAGS]);
+	writ_cnode_delete(R, t, FULL_DEPTH);
+}
+
 static volatile int tf_after;
 
 static void
@@ -664,6 +682,7 @@ sec_tests_run(void)
 {
 	test_configure_frees_own_tcb();
 	test_rflags_bits();
+	test_written_rflags_masked();
 	test_rflags_tf();
 	test_umip();
 	test_x87_error_faults();

@@ -10,7 +10,7 @@
 #define TEST_VA_BASE 0x7fffffe00000ull
 #define TEST_VA_PAGES 240
 #define STACK_BYTES 8192
-#define MAX_THREADS 128
+#define MAX_THREADS 96
 
 static uint8_t stacks[MAX_THREADS][STACK_BYTES] __attribute__((aligned(16)));
 static unsigned next_va, next_stack;

@@ -65,12 +65,12 @@ sched_load_fpu(struct tcb *next)
 }
 
 /*
- * Its FS and GS bases, written every time: no cache of "what the CPU holds" can be
- * trusted, because user code changes the live bases without the kernel by loading a
- * segment selector (`mov %ax, %fs` loads the base from the descriptor, or clears it
- * for a null selector). A thread's own load lasts until it is next switched out; the
- * next thread, of this address space or another, always starts on its own bases.
- * The price is two wrmsr per switch (proofs-notes/kernel.md, "FS and GS bases").
+ * Its FS and GS bases, written at every switch to another thread: no cache of which
+ * bases the CPU holds can be trusted, because user code changes the live bases without
+ * the kernel by loading a segment selector (`mov %ax, %fs` loads the base from the
+ * descriptor, or clears it for a null selector). A thread's own load lasts until it is
+ * next switched out; the next thread, of this address space or another, always starts
+ * on its own bases. The price is two wrmsr per switch (proofs-notes/kernel.md, K12).
  */
 static inline __attribute__((always_inline)) void
 sched_load_tls(const struct tcb *next)
@@ -86,7 +86,10 @@ sched_load(struct tcb *next)
 	if (sched_loaded.fpu_owner != next)
 		sched_load_fpu(next);
 	vs_load(next);
-	sched_load_tls(next);
+	/* The same thread again (a syscall that switched nothing): the live bases are
+	 * still its own, as it left them; nobody else ran in user mode in between. */
+	if (next != sched_current)
+		sched_load_tls(next);
 	x86_set_entry_frame(&next->frame + 1);
 	sched_current = next;
 }
