@@ -77,8 +77,8 @@ def selftest_boot(ctx, cfg, uefi):
     # task; that is slow, so its stress run is short (the other boots run the full one).
     cmdline = "test hold check stress-steps=3000 edu" if cfg == "debug" and not uefi \
         else "test hold edu"
-    iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init"),
-                                     (ctx.sample_module(), "sample module")])
+    mods = ctx.modules(cfg) + [(ctx.sample_module(), "sample module")]
+    iso = ctx.iso(cfg, cmdline, mods)
     screen = []
     b = qemu.boot(iso, timeout=300 if uefi else 240, uefi=uefi, extra=qemu.EDU,
                   on_hold=lambda mon, lines: screen.append(
@@ -89,7 +89,7 @@ def selftest_boot(ctx, cfg, uefi):
     shown = (screen[0] or "").rstrip("\0 ") if screen else None
     res.append((bool(banner) and shown == banner, name + "-screen-mirrors-serial",
                 "screen's first line %r, serial banner %r" % (shown, banner)))
-    res.append((any("boot: 2 modules" in l for l in b.log) and
+    res.append((any("boot: %d modules" % len(mods) in l for l in b.log) and
                 any("'sample module'" in l for l in b.log), name + "-modules",
                 "the boot summary does not list the root task and the sample module"))
     res.append((any(l.startswith("init: root task up") for l in b.log), name + "-root-task",
@@ -179,7 +179,7 @@ def bad_root_task_boot(ctx, cfg):
 
 def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
     """The whole root-task suite once more, in a variant of the machine or kernel."""
-    iso = ctx.iso(cfg, cmdline + " edu", [(ctx.init_elf(cfg), "init")])
+    iso = ctx.iso(cfg, cmdline + " edu", ctx.modules(cfg))
     b = qemu.boot(iso, timeout=240, cpu=cpu, extra=qemu.EDU)
     name = "boot/%s-%s" % (variant, cfg)
     guest = [(ok, "%s/%s-%s" % (n, variant, cfg), why) for ok, n, why in guest_results(b)]
@@ -213,7 +213,7 @@ def groups_of(group):
 
 def big_ram_boot(ctx, cfg):
     """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
-    iso = ctx.iso(cfg, "test stress-steps=2000 edu", [(ctx.init_elf(cfg), "init")])
+    iso = ctx.iso(cfg, "test stress-steps=2000 edu", ctx.modules(cfg))
     b = qemu.boot(iso, timeout=300, mem=6144, extra=qemu.EDU)
     name = "boot/big-ram-%s" % cfg
     m = first_int(b.log, r"init: (\d+) MiB of RAM as untyped memory")

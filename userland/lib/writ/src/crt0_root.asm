@@ -1,4 +1,4 @@
-; Entry point of a freestanding Writ program (the root task, test programs).
+; Entry point of the root task (init), which the kernel starts itself.
 ; On entry: RSP = top of the stack (16-byte aligned), RDI = the program's argument (the
 ; BootInfo address for the root task). Calls writ_main(arg) with the SysV alignment
 ; (RSP + 8 aligned at function entry); if it returns, the thread stops by faulting on

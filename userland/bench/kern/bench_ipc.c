@@ -45,41 +45,6 @@ touch_fpu(void)
 	__asm__ volatile("addsd %0, %0" : "+x"(x));
 }
 
-/* Swap-free selection of the median (quickselect; the order of v is lost). */
-uint64_t
-median_of(uint64_t *v, unsigned n)
-{
-	unsigned lo = 0, hi = n - 1, k = n / 2;
-
-	while (lo < hi) {
-		uint64_t pivot = v[(lo + hi) / 2], t;
-		unsigned i = lo, j = hi;
-
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
-	}
-	return v[k];
-}
-
 static void
 report(const char *name, uint64_t value)
 {

@@ -5,8 +5,10 @@
 
 #define FULL_DEPTH 64
 
+/* The suite's state (named `init` because it ran as the root task until init became a
+ * process manager; it still sees the machine as the root task does). */
 struct init_state {
-	struct writ_bootinfo *bi;
+	const struct writ_bootinfo *bi;
 	unsigned next_slot;
 	unsigned failures;
 	writ_cptr_t ram;		/* the largest RAM untyped */
@@ -20,6 +22,7 @@ writ_cptr_t slot_alloc(void);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void check_err(long got, long want, const char *name);
 void tests_run(void);
+void suite_init(void);
 
 /* The TSC: under -icount shift=0 it counts instructions exactly. */
 static inline uint64_t

@@ -187,5 +187,10 @@ void *memmove(void *d, const void *s, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+char *strrchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
+size_t strnlen(const char *s, size_t max);
 
 #endif

@@ -13,7 +13,7 @@
  * inside the file). Sums of two file-supplied 64-bit values are never formed before a
  * check that they cannot wrap. Loosen any of this only with a test that shows why.
  */
-#include "elf.h"
+#include <portable/elf.h>
 
 #define EH_SIZE 64
 #define PH_SIZE 56

@@ -1,0 +1,119 @@
+/*
+ * Processes: what a program finds when it starts, and how it asks init (the process
+ * manager) to spawn, wait for and kill processes.
+ *
+ * A process is a CSpace, a VSpace, threads and a memory quota, all made from untyped
+ * memory that init set aside for it; its authority is exactly the capabilities in its
+ * own CSpace. Its CSpace root is one CNode whose guard makes a capability pointer
+ * equal to a slot index (as the root task's), laid out as WRIT_PSLOT_* below.
+ *
+ * The start. init lays out the initial stack exactly as Linux does for a static
+ * x86_64 program (argc, argv, envp, auxv with AT_PHDR, AT_PHNUM, AT_PAGESZ, AT_ENTRY,
+ * AT_RANDOM), so unmodified programs start the same way, and adds one auxv entry,
+ * WRIT_AT_STARTINFO, the address of a read-only page describing the capabilities it
+ * handed over (struct writ_startinfo). libwrit's _start finds it and calls main().
+ */
+#ifndef WRIT_PROC_H
+#define WRIT_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <writ/abi.h>
+
+/* Fixed slots of a process's CSpace (the first ones match the root task's). */
+#define WRIT_PSLOT_TCB          1       /* its first thread */
+#define WRIT_PSLOT_CNODE        2       /* its CSpace root */
+#define WRIT_PSLOT_VSPACE       3       /* its PML4 */
+#define WRIT_PSLOT_IRQ_CONTROL  4       /* empty unless lent (the kernel test suite) */
+#define WRIT_PSLOT_IOPORT_CONTROL 5     /* empty unless lent */
+#define WRIT_PSLOT_BOOTINFO     6       /* a BootInfo view, for the kernel test suite */
+#define WRIT_PSLOT_IPC_BUFFER   7       /* the first thread's IPC buffer frame */
+#define WRIT_PSLOT_PROC         9       /* itself, at init: exit, spawn, wait, kill */
+#define WRIT_PSLOT_STARTINFO   10       /* the frame of struct writ_startinfo */
+#define WRIT_PSLOT_WAKE        11       /* a notification of its own (badge-less) */
+#define WRIT_PSLOT_FIRST_FREE  16
+
+/* Where things are in a new process's address space. */
+#define WRIT_STARTINFO_VADDR   0x7fff00002000ull
+#define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
+#define WRIT_HEAP_HI           0x200000000000ull
+
+#define WRIT_AT_STARTINFO      0x5701   /* auxv type: not one Linux uses */
+#define WRIT_STARTINFO_MAGIC   0x5772697453747274ull   /* "WritStrt" */
+#define WRIT_STARTINFO_UNTYPED 12
+#define WRIT_STARTINFO_CAPS    40
+#define WRIT_CAP_NAME          32
+
+/* A capability init handed over, by name: a scheme ("file", "log", ...), an fd
+ * ("fd0".."fd2"), a device ("ioport0", "irq4", "devmem0"), a served endpoint ("serve"). */
+struct writ_startinfo_cap {
+	char name[WRIT_CAP_NAME];
+	uint32_t slot;
+	uint32_t kind;                  /* WRIT_SCAP_* */
+	writ_word_t arg;                /* kind-specific: the IRQ line, first/last port... */
+};
+
+#define WRIT_SCAP_SCHEME  1     /* a scheme capability (a policy at its server) */
+#define WRIT_SCAP_FD      2     /* an open file; arg = fd number */
+#define WRIT_SCAP_IOPORT  3     /* arg = first | last << 16 */
+#define WRIT_SCAP_IRQ     4     /* an IRQHandler; arg = the line */
+#define WRIT_SCAP_DEVMEM  5     /* a device untyped; arg = physical address */
+#define WRIT_SCAP_SERVE   6     /* the endpoint a server receives on */
+#define WRIT_SCAP_OTHER   7
+
+struct writ_startinfo {
+	writ_word_t magic;
+	uint32_t version;
+	uint32_t pid;
+	uint32_t cnode_radix;
+	uint32_t first_free_slot;       /* [first_free_slot, 1 << cnode_radix) are empty */
+	uint32_t n_untyped;
+	uint32_t n_caps;
+	struct { uint32_t slot; uint32_t size_bits; } untyped[WRIT_STARTINFO_UNTYPED];
+	writ_word_t heap_lo, heap_hi;   /* virtual range for anonymous memory */
+	writ_word_t spawn_tsc;          /* the TSC when init began building it */
+	struct writ_startinfo_cap caps[WRIT_STARTINFO_CAPS];
+	char name[WRIT_CAP_NAME];       /* what init calls it (its boot.conf name or path) */
+};
+
+_Static_assert(sizeof(struct writ_startinfo) <= 4096, "start info fits one page");
+
+/* ---- the process's own runtime ---- */
+
+/* The start info init gave this process (NULL in the root task). */
+const struct writ_startinfo *writ_startinfo(void);
+/* The slot of the capability named `name`, or 0. */
+writ_cptr_t writ_cap_named(const char *name);
+/* A free slot of the process's own CSpace, or 0 when the CNode is full. */
+writ_cptr_t writ_slot_alloc(void);
+void writ_slot_free(writ_cptr_t slot);
+/* The process's arguments and environment, as main got them. */
+extern int writ_argc;
+extern char **writ_argv;
+extern char **writ_envp;
+const char *writ_getenv(const char *name);
+
+/*
+ * Leave: the process ends with `status`, and every object made from its quota goes
+ * back to init. Example: `if (bad) writ_exit(2);`
+ */
+__attribute__((noreturn)) void writ_exit(int status);
+
+/* ---- the process manager's protocol (labels of calls on WRIT_PSLOT_PROC) ---- */
+#define WRIT_PROC_EXIT    1     /* (status): never answered */
+#define WRIT_PROC_SPAWN   2     /* see writ_spawn */
+#define WRIT_PROC_WAIT    3     /* on a child's capability: -> (status) */
+#define WRIT_PROC_KILL    4     /* on a child's capability */
+#define WRIT_PROC_INFO    5     /* -> (pid, quota bytes, used bytes) */
+
+/* How a process ended, as wait gives it: exit status in bits 8..15 as Linux's wait
+ * status, or the fault that killed it (WRIT_WAIT_FAULTED, WRIT_WAIT_KILLED). */
+#define WRIT_WAIT_EXITED(s)   (((s) & 0x7f) == 0)
+#define WRIT_WAIT_STATUS(s)   (((s) >> 8) & 0xff)
+#define WRIT_WAIT_SIGNAL(s)   ((s) & 0x7f)
+#define WRIT_WAIT_KILLED      9         /* SIGKILL */
+#define WRIT_WAIT_FAULTED     11        /* SIGSEGV: a fault nobody handled */
+
+#endif
