@@ -65,6 +65,9 @@ void bench_ntfn_run(void);
 void msi_tests_run(void);
 void msi_bench_run(void);
 
+/* tests_reply.c: replies with capabilities, callers of a deleted server. */
+void reply_tests_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -1136,6 +1136,7 @@ tests_run(void)
 	test_results_without_ipc_buffer();
 	test_cancel_badged_sends();
 	test_cap_transfer();
+	reply_tests_run();	/* tests_reply.c: GrantReply, callers of a dead server */
 	test_debug_syscalls();
 	ipc_tests_run();
 	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
