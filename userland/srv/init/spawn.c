@@ -499,6 +499,8 @@ build(struct build *b)
 			{ .src = tcb, .dest = WRIT_PSLOT_TCB },
 			{ .src = b->pml4, .dest = WRIT_PSLOT_VSPACE },
 			{ .src = init.ep, .dest = WRIT_PSLOT_PROC, .badge = BADGE_SELF | p->pid,
+			  .rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY },
+			{ .src = init.ep, .dest = WRIT_PSLOT_FAULT, .badge = BADGE_FAULT | p->pid,
 			  .rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT },
 		};
 

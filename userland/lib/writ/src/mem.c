@@ -104,6 +104,20 @@ writ_pages_alloc(size_t n)
 	return (void *)start;
 }
 
+void *
+writ_page_alloc_cap(writ_cptr_t *frame)
+{
+	writ_word_t va = heap_next;
+
+	if (heap_next + 4096 > heap_end ||
+	    writ_own_object(WRIT_OBJ_FRAME_4K, 0, frame) != WRIT_OK ||
+	    writ_map_frame(WRIT_PSLOT_VSPACE, *frame, heap_next, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE,
+			   WRIT_MAP_WRITE_BACK, own_new, NULL) != WRIT_OK)
+		return NULL;
+	heap_next += 4096;
+	return (void *)va;
+}
+
 /* ---- malloc: power-of-two bins up to 2 KiB, whole pages beyond ---- */
 
 #define MIN_SHIFT 4

@@ -44,6 +44,17 @@ writ_slot_alloc(void)
 	return next_slot++;
 }
 
+writ_cptr_t
+writ_slot_alloc_run(unsigned n)
+{
+	writ_cptr_t first = next_slot;
+
+	if (next_slot + n > slot_end)
+		return 0;
+	next_slot += n;
+	return first;
+}
+
 void
 writ_slot_free(writ_cptr_t slot)
 {

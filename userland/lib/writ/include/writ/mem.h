@@ -38,6 +38,10 @@ long writ_map_frame(writ_cptr_t vspace, writ_cptr_t frame, writ_word_t vaddr, un
  * Example: `char *buf = writ_pages_alloc(16);  // 64 KiB` */
 void *writ_pages_alloc(size_t n);
 
+/* One page, as writ_pages_alloc, with its frame capability in *frame (to share it or
+ * to use it as an IPC buffer). */
+void *writ_page_alloc_cap(writ_cptr_t *frame);
+
 /* The C allocator, over writ_pages_alloc. */
 void *malloc(size_t n);
 void free(void *p);

@@ -32,7 +32,7 @@
 #define WRIT_PSLOT_IPC_BUFFER   7       /* the first thread's IPC buffer frame */
 #define WRIT_PSLOT_PROC         9       /* itself, at init: exit, spawn, wait, kill */
 #define WRIT_PSLOT_STARTINFO   10       /* the frame of struct writ_startinfo */
-#define WRIT_PSLOT_WAKE        11       /* a notification of its own (badge-less) */
+#define WRIT_PSLOT_FAULT       12       /* init's endpoint for its threads' faults */
 #define WRIT_PSLOT_FIRST_FREE  16
 
 /* Where things are in a new process's address space. */
@@ -89,6 +89,8 @@ writ_cptr_t writ_cap_named(const char *name);
 /* A free slot of the process's own CSpace, or 0 when the CNode is full. */
 writ_cptr_t writ_slot_alloc(void);
 void writ_slot_free(writ_cptr_t slot);
+/* n consecutive free slots (the first), or 0. */
+writ_cptr_t writ_slot_alloc_run(unsigned n);
 /* The process's arguments and environment, as main got them. */
 extern int writ_argc;
 extern char **writ_argv;

@@ -1,0 +1,321 @@
+/*
+ * The scheme server loop (see srv.h).
+ */
+#include <srv/srv.h>
+#include <writ/mem.h>
+
+#include <errno.h>
+
+#define FULL 64
+#define ORIG_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY)
+#define PROBE_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT)
+
+static struct writ_thread first_thread;
+
+int
+srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+
+	s->name = name;
+	s->ops = ops;
+	s->ep = writ_cap_named("serve");
+	s->gc = writ_cap_named("gc");
+	s->prio = 100;
+	for (unsigned i = 0; si && i < si->n_caps; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SERVE)
+			s->epoch = (unsigned)si->caps[i].arg;
+	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
+		return -1;
+	return 0;
+}
+
+int
+srv_record_new(struct srv *s, unsigned kind, void *obj)
+{
+	writ_cptr_t orig;
+	unsigned i;
+
+	if (s->n_rec == 0)
+		s->n_rec = 1;		/* index 0 is never a record: a zero badge names none */
+	for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+		;
+	if (i == s->n_rec && s->n_rec == SRV_MAX_RECORDS) {
+		srv_sweep(s);
+		for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+			;
+		if (i == s->n_rec)
+			return -1;
+	}
+	if (i == s->n_rec)
+		s->n_rec++;
+	if (!(orig = writ_slot_alloc()))
+		return -1;
+	s->rec[i].gen++;
+	if (writ_cnode_mint(WRIT_PSLOT_CNODE, orig, FULL, WRIT_PSLOT_CNODE, s->ep, FULL,
+			    ORIG_RIGHTS, scheme_badge(i, s->rec[i].gen, kind, s->epoch)) != WRIT_OK) {
+		writ_slot_free(orig);
+		return -1;
+	}
+	s->rec[i].kind = (uint8_t)kind;
+	s->rec[i].closed = false;
+	s->rec[i].orig = orig;
+	s->rec[i].obj = obj;
+	s->live++;
+	return (int)i;
+}
+
+int
+srv_root_policy(struct srv *s)
+{
+	int i = srv_record_new(s, SCHEME_KIND_POLICY, NULL);
+
+	if (i >= 0)
+		s->rec[i].pinned = true;
+	return i;
+}
+
+void
+srv_reply_record(struct srv_req *req, struct srv *s, int i)
+{
+	req->reply_cap = s->rec[i].orig;	/* the client's copy is a child of it */
+}
+
+void
+srv_record_free(struct srv *s, int i)
+{
+	struct srv_record *r = &s->rec[i];
+
+	if (!r->kind)
+		return;
+	/* Every client copy goes with the original: their next call fails. */
+	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
+	writ_slot_free(r->orig);
+	if (s->ops->release)
+		s->ops->release(s, r);
+	r->kind = 0;
+	r->obj = NULL;
+	s->live--;
+}
+
+/* Does anyone but the server hold record i? Mutate moves a capability only when it
+ * has no children, and the clients' copies are its children. */
+static bool
+record_held(struct srv *s, unsigned i)
+{
+	writ_cptr_t tmp = writ_slot_alloc();
+	long err;
+
+	if (!tmp)
+		return true;
+	err = writ_cnode_mutate(WRIT_PSLOT_CNODE, tmp, FULL, WRIT_PSLOT_CNODE, s->rec[i].orig,
+				FULL, PROBE_RIGHTS, 0);
+	if (err == WRIT_OK) {
+		/* Nobody held it: it moved, narrowed. Put it back so free finds it. */
+		writ_cnode_move(WRIT_PSLOT_CNODE, s->rec[i].orig, FULL, WRIT_PSLOT_CNODE, tmp, FULL);
+	}
+	writ_slot_free(tmp);
+	return err != WRIT_OK;
+}
+
+unsigned
+srv_sweep(struct srv *s)
+{
+	unsigned freed = 0;
+
+	for (unsigned i = 1; i < s->n_rec; i++)
+		if (s->rec[i].kind && !s->rec[i].pinned && !record_held(s, i)) {
+			srv_record_free(s, (int)i);
+			freed++;
+		}
+	return freed;
+}
+
+long
+srv_get_bytes(struct srv_req *req, unsigned word_off, void *buf, size_t len)
+{
+	unsigned have = writ_msginfo_length(req->m.info);
+	unsigned first = SCHEME_DATA_WORD + word_off;
+	uint8_t *p = buf;
+
+	if (first + (len + 7) / 8 > have || first + (len + 7) / 8 > WRIT_MSG_MAX_LENGTH)
+		return -1;
+	for (size_t i = 0; i < len; i += 8) {
+		writ_word_t w = writ_mr_get(first + (unsigned)(i / 8));
+		size_t n = len - i < 8 ? len - i : 8;
+
+		memcpy(p + i, &w, n);
+	}
+	return (long)len;
+}
+
+void
+srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	unsigned first = SCHEME_DATA_WORD + word_off;
+
+	for (size_t i = 0; i < len; i += 8) {
+		writ_word_t w = 0;
+		size_t n = len - i < 8 ? len - i : 8;
+
+		memcpy(&w, p + i, n);
+		writ_mr_set(first + (unsigned)(i / 8), w);
+	}
+	if (first + (len + 7) / 8 > req->reply_len)
+		req->reply_len = first + (unsigned)((len + 7) / 8);
+}
+
+static void worker(void *arg);
+
+/* Worker w's receive slots: consecutive, as the kernel fills them. */
+static bool
+recv_slots_for(struct srv *s, unsigned w)
+{
+	writ_cptr_t first = writ_slot_alloc_run(WRIT_MSG_MAX_CAPS);
+
+	for (unsigned k = 0; k < WRIT_MSG_MAX_CAPS; k++)
+		s->recv_slots[w][k] = first ? first + k : 0;
+	return first != 0;
+}
+
+static bool
+start_worker(struct srv *s)
+{
+	struct writ_thread *t;
+
+	if (s->n_workers == SRV_MAX_WORKERS)
+		return false;
+	t = &s->workers[s->n_workers];
+	if (!recv_slots_for(s, s->n_workers + 1))
+		return false;
+	s->n_workers++;
+	t->user = s;
+	if (writ_thread_create(t, worker, s, s->prio) != WRIT_OK) {
+		s->n_workers--;
+		return false;
+	}
+	return true;
+}
+
+void
+srv_wait(struct srv *s, struct srv_waitq *q)
+{
+	struct writ_thread *self = writ_thread_self();
+	writ_word_t w;
+
+	/* Someone must go on receiving while this worker sleeps. */
+	if (s->receiving == 0)
+		start_worker(s);
+	if (q->n < SRV_MAX_WORKERS)
+		q->waiters[q->n++] = self;
+	writ_mutex_unlock(&s->lock);
+	writ_wait(self->wake, &w);
+	writ_mutex_lock(&s->lock);
+}
+
+void
+srv_wake(struct srv_waitq *q)
+{
+	for (unsigned i = 0; i < q->n; i++)
+		writ_signal(q->waiters[i]->wake);
+	q->n = 0;
+}
+
+static unsigned
+worker_index(struct srv *s, struct writ_thread *self)
+{
+	return self == &first_thread ? 0 : (unsigned)(self - s->workers) + 1;
+}
+
+static void
+handle(struct srv *s, struct srv_req *req, unsigned w)
+{
+	writ_word_t b = req->badge;
+	unsigned ncaps = writ_msginfo_caps(req->m.info);
+	unsigned unwrapped = (unsigned)(req->m.info >> WRIT_MSGINFO_UNWRAP_SHIFT) &
+			     WRIT_MSGINFO_UNWRAP_MASK;
+	uint32_t i = scheme_badge_index(b);
+
+	req->op = (unsigned)writ_msginfo_label(req->m.info);
+	req->rec = NULL;
+	req->index = i;
+	req->reply_cap = 0;
+	req->reply_len = 1;
+	req->no_reply = false;
+	req->n_got = 0;
+	/* Copied capabilities landed in this worker's receive slots, in order. */
+	for (unsigned k = 0, c = 0; k < ncaps; k++)
+		if (!(unwrapped & (1u << k)))
+			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
+	if (scheme_badge_epoch(b) == (s->epoch & 0xffff) && i > 0 && i < s->n_rec &&
+	    s->rec[i].kind && s->rec[i].kind == scheme_badge_kind(b) &&
+	    s->rec[i].gen == scheme_badge_gen(b))
+		req->rec = &s->rec[i];
+	if (!req->rec) {
+		srv_result(req, scheme_badge_epoch(b) != (s->epoch & 0xffff) ? -EIO : -EBADF);
+		return;
+	}
+	s->ops->request(s, req);
+}
+
+static void
+serve_loop(struct srv *s)
+{
+	struct writ_thread *self = writ_thread_self();
+	unsigned w = worker_index(s, self);
+	struct srv_req req;
+
+	writ_mutex_lock(&s->lock);
+	for (;;) {
+		s->receiving++;
+		writ_mutex_unlock(&s->lock);
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
+		memset(&req.m, 0, sizeof(req.m));
+		writ_recv(s->ep, &req.m);
+		writ_mutex_lock(&s->lock);
+		s->receiving--;
+		if (writ_msginfo_is_notification(req.m.info)) {
+			srv_sweep(s);		/* init: a process ended */
+			continue;
+		}
+		req.badge = req.m.badge;
+		handle(s, &req, w);
+		if (!req.no_reply) {
+			req.m.info = writ_msginfo(0, req.reply_cap ? 1 : 0, req.reply_len);
+			if (req.reply_cap)
+				writ_set_cap(0, req.reply_cap);
+			writ_reply(&req.m);
+		}
+		/* Capabilities the handler did not keep go; the slots are reused. */
+		for (unsigned k = 0; k < req.n_got; k++)
+			if (req.got_cap[k])
+				writ_cnode_delete(WRIT_PSLOT_CNODE, req.got_cap[k], FULL);
+		for (unsigned i = 1; i < s->n_rec; i++)
+			if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
+				s->rec[i].closed = false;
+				if (!record_held(s, i))
+					srv_record_free(s, (int)i);
+			}
+	}
+}
+
+static void
+worker(void *arg)
+{
+	serve_loop(arg);
+}
+
+void
+srv_run(struct srv *s)
+{
+	first_thread.user = s;
+	writ_thread_adopt(&first_thread);
+	recv_slots_for(s, 0);
+	if (s->gc)
+		writ_tcb_bind_notification(WRIT_PSLOT_TCB, s->gc);
+	serve_loop(s);
+	for (;;)
+		;
+}
