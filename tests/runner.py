@@ -46,9 +46,7 @@ def init_elf(cfg):
 def user_modules(cfg):
     """The modules of a boot that runs user space: init first, then the programs it
     starts, named by their path."""
-    elf = lambda name: os.path.join(BUILD, cfg, "userland", name + ".elf")
-    return [(init_elf(cfg), "init"), (elf("test-kern"), "/test/kern"),
-            (elf("bench-kern"), "/bench/kern")]
+    return [(init_elf(cfg), "init"), (os.path.join(BUILD, cfg, "boot.cpio"), "archive")]
 
 
 class Context:
@@ -102,7 +100,7 @@ class Report:
 
     def serial_tail(self, log, cfg, limit=40):
         """The last `limit` lines of a serial log, with the dumps among them explained."""
-        out = qemu.annotate(log, [kernel_elf(cfg)] + [m for m, _ in user_modules(cfg)])
+        out = qemu.annotate(log, [kernel_elf(cfg), init_elf(cfg)])
         start, seen = 0, 0
         for i in range(len(out) - 1, -1, -1):
             if not out[i].startswith(qemu.ANNOTATION):
@@ -325,7 +323,7 @@ def cmd_run(args):
     argv = qemu.qemu_args(iso, uefi=args.uefi, accel=accel, mem=args.mem, smp=args.smp,
                           serial="mon:stdio", extra=extra)
     argv += ["-display", "none"]
-    annotator = qemu.annotator_argv([kernel_elf(cfg)] + [m for m, _ in user_modules(cfg)])
+    annotator = qemu.annotator_argv([kernel_elf(cfg), init_elf(cfg)])
     if annotator is None:
         print("writ: %s is not built: fault dumps stay unannotated" % qemu.ANNOTATOR,
               file=sys.stderr)

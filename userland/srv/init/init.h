@@ -4,6 +4,7 @@
 
 #include <writ/mem.h>
 #include <writ/proc.h>
+#include <writ/scheme.h>
 #include <writ/writ.h>
 
 #define FULL_DEPTH 64
@@ -24,7 +25,6 @@ writ_cptr_t slot_alloc(void);
 void slot_free(writ_cptr_t slot);
 /* n consecutive slots, or 0. */
 writ_cptr_t slot_alloc_run(unsigned n);
-void slot_free_run(writ_cptr_t first, unsigned n);
 
 bool cmdline_has(const char *word);
 const char *cmdline_value(const char *key, char *buf, size_t n);
@@ -39,11 +39,14 @@ uint64_t umem_free_bytes(void);
 uint64_t umem_total_bytes(void);
 unsigned umem_free_blocks(void);
 long revoke_fully(writ_cptr_t slot);
+writ_cptr_t init_object(unsigned type);
 
 /* A capability to put into a new process's CSpace. */
 struct spawn_cap {
 	const char *name;               /* NULL: not listed in the start info */
-	writ_cptr_t src;                /* in init's CSpace */
+	writ_cptr_t src;                /* in init's CSpace, or in src_cnode's */
+	writ_cptr_t src_cnode;          /* 0: init's own; else a CNode init holds */
+	unsigned src_depth;
 	unsigned kind;                  /* WRIT_SCAP_* */
 	writ_word_t arg;
 	bool move;                      /* move (lend), else copy/mint */
@@ -119,7 +122,15 @@ strncpy_bounded(char *d, const char *s, size_t n)
 /* Run the init loop until every process in `pids` has ended (test mode), or forever. */
 void serve(const unsigned *pids, unsigned n);
 
-/* Archive (boot module) access: the bytes of program `path`, or NULL. */
+/* boot.c: the boot archive, /etc/boot.conf's services, scheme capabilities. */
+bool archive_init(const void *data, size_t size);
 const void *archive_file(const char *path, size_t *size);
+void archive_each(const char *dir, void (*fn)(const char *path, void *ctx), void *ctx);
+bool boot_services(void);
+unsigned boot_runs(unsigned *pids, unsigned max);
+bool scheme_cap(struct spawn_args *a, const char *scheme);
+void all_scheme_caps(struct spawn_args *a);
+void services_process_ended(unsigned pid);
+unsigned service_pid(const char *scheme);
 
 #endif

@@ -33,6 +33,17 @@ slot_alloc(void)
 	return next_slot++;
 }
 
+writ_cptr_t
+slot_alloc_run(unsigned n)
+{
+	writ_cptr_t first = next_slot;
+
+	if (next_slot + n > slot_end)
+		return 0;
+	next_slot += n;
+	return first;
+}
+
 void
 slot_free(writ_cptr_t slot)
 {
@@ -99,7 +110,7 @@ static struct module modules[WRIT_BOOTINFO_MAX_MODULES];
 static unsigned n_modules;
 
 static long
-init_object(void *ctx, unsigned type, writ_cptr_t *out)
+module_table(void *ctx, unsigned type, writ_cptr_t *out)
 {
 	struct writ_ut *ut = ctx;
 	writ_cptr_t s = slot_alloc();
@@ -128,7 +139,7 @@ map_modules(void)
 		for (unsigned i = 0; i < bm->frames && err == WRIT_OK; i++)
 			err = writ_map_frame(WRIT_SLOT_ROOT_VSPACE, bm->first_frame_slot + i,
 					     va + 4096ull * i, WRIT_RIGHT_READ, WRIT_MAP_WRITE_BACK,
-					     init_object, &tables);
+					     module_table, &tables);
 		if (err != WRIT_OK) {
 			writ_printf("init: cannot map module %u: %s\n", m, writ_error_name((int)err));
 			continue;
@@ -139,15 +150,15 @@ map_modules(void)
 	}
 }
 
-const void *
-archive_file(const char *path, size_t *size)
+/* The boot archive is the module named "archive". */
+static bool
+find_archive(void)
 {
 	for (unsigned i = 0; i < n_modules; i++)
-		if (strcmp(modules[i].name, path) == 0) {
-			*size = modules[i].size;
-			return modules[i].data;
-		}
-	return NULL;
+		if (strcmp(modules[i].name, "archive") == 0)
+			return archive_init(modules[i].data, modules[i].size);
+	writ_printf("init: no boot archive among the modules\n");
+	return false;
 }
 
 /* ---- the kernel suite ---- */
@@ -221,6 +232,44 @@ run_kernel_suite(const char *path)
 	}
 }
 
+/* A user-space test or benchmark program: every scheme, COM1 to print its lines on;
+ * its exit status is its verdict. */
+static void
+run_user_suite(const char *path, void *skip)
+{
+	static struct spawn_args a;
+	static const char *argv[2];
+	unsigned pid;
+	struct proc *p;
+
+	if (strcmp(path, skip) == 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	argv[0] = path;
+	a.name = path;
+	a.argv = argv;
+	a.elf = archive_file(path, &a.elf_size);
+	a.quota_bits = 26;
+	a.cnode_radix = 12;
+	a.prio = 100;
+	a.mcp = 100;
+	if (init.serial)
+		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
+			.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
+	all_scheme_caps(&a);
+	pid = spawn(&a);
+	if (!pid) {
+		init.failures++;
+		return;
+	}
+	serve(&pid, 1);
+	p = proc_get(pid);
+	writ_printf("init: %s ended with status %d\n", path, p->status);
+	if (p->status != 0)
+		init.failures++;
+	proc_reap(p);
+}
+
 int
 writ_main(struct writ_bootinfo *bi)
 {
@@ -254,25 +303,32 @@ writ_main(struct writ_bootinfo *bi)
 			umem_add(bi->untyped[i].slot, bi->untyped[i].size_bits);
 		}
 	writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
-	init.ep = slot_alloc();
-	{
-		writ_cptr_t blk;
-
-		if (umem_alloc(12, &blk) < 0 ||
-		    writ_untyped_retype(blk, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
-					init.ep, 1) != WRIT_OK)
-			assert_init(false, "no endpoint for the process manager");
-	}
+	init.ep = init_object(WRIT_OBJ_ENDPOINT);
+	assert_init(init.ep != 0, "no endpoint for the process manager");
 	map_modules();
+	if (!find_archive())
+		writ_exit_qemu(EXIT_FAIL);
 	if (cmdline_has("bench") || cmdline_has("test")) {
-		const char *suite = cmdline_has("bench") ? "/bench/kern" : "/test/kern";
+		bool bench = cmdline_has("bench");
+		const char *suite = bench ? "/bench/kern" : "/test/kern";
 
 		status = run_kernel_suite(suite);
 		writ_printf("init: %s ended with status %d\n", suite, status);
-		writ_exit_qemu(status == 0 && init.failures == 0 ? EXIT_PASS : EXIT_FAIL);
+		if (status != 0)
+			init.failures++;
+		if (!cmdline_has("kernel-only")) {
+			if (!boot_services())
+				writ_exit_qemu(EXIT_FAIL);
+			archive_each(bench ? "bench" : "test", run_user_suite, (void *)suite);
+		}
+		writ_exit_qemu(init.failures == 0 ? EXIT_PASS : EXIT_FAIL);
 	}
-	writ_printf("init: nothing to run yet: the process manager and servers come next. "
-		    "Boot with 'test' on the kernel command line for the test harness.\n");
+	if (boot_services()) {
+		unsigned pids[16], n = boot_runs(pids, 16);
+
+		if (n == 0)
+			writ_printf("init: boot.conf names nothing to run\n");
+	}
 	serve(NULL, 0);
 	return 0;
 }

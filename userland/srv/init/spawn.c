@@ -344,16 +344,28 @@ move_to_child(struct build *b, writ_cptr_t src, writ_cptr_t dest)
 	return true;
 }
 
+/* Copy with whatever rights the source has: the largest subset the kernel accepts. */
+static long
+copy_same_rights(writ_cptr_t droot, writ_cptr_t dest, unsigned depth, writ_cptr_t sroot,
+		 writ_cptr_t src, unsigned sdepth)
+{
+	long err = WRIT_E_RIGHTS;
+
+	for (int r = WRIT_RIGHTS_ALL; r >= 0 && err == WRIT_E_RIGHTS; r--)
+		err = writ_cnode_copy(droot, dest, depth, sroot, src, sdepth, (unsigned)r);
+	return err;
+}
+
 static bool
 give_cap(struct build *b, const struct spawn_cap *c)
 {
 	writ_cptr_t dest = c->dest ? c->dest : b->child_next++;
-	unsigned depth = b->p->cnode_radix;
+	writ_cptr_t sroot = c->src_cnode ? c->src_cnode : WRIT_SLOT_ROOT_CNODE;
+	unsigned depth = b->p->cnode_radix, sdepth = c->src_cnode ? c->src_depth : FULL_DEPTH;
 	long err;
 
 	if (c->move) {
-		err = writ_cnode_move(b->p->cnode, dest, depth, WRIT_SLOT_ROOT_CNODE, c->src,
-				      FULL_DEPTH);
+		err = writ_cnode_move(b->p->cnode, dest, depth, sroot, c->src, sdepth);
 		if (err == WRIT_OK) {
 			/* Lent capabilities come back to init when the process ends. */
 			if (b->p->n_lent == PROC_MAX_LENT)
@@ -362,11 +374,14 @@ give_cap(struct build *b, const struct spawn_cap *c)
 			b->p->lent_home[b->p->n_lent++] = c->src;
 		}
 	} else if (c->badge) {
-		err = writ_cnode_mint(b->p->cnode, dest, depth, WRIT_SLOT_ROOT_CNODE, c->src,
-				      FULL_DEPTH, c->rights ? c->rights : WRIT_RIGHTS_ALL, c->badge);
+		err = writ_cnode_mint(b->p->cnode, dest, depth, sroot, c->src, sdepth,
+				      c->rights ? c->rights : WRIT_RIGHTS_ALL, c->badge);
 	} else {
-		err = writ_cnode_copy(b->p->cnode, dest, depth, WRIT_SLOT_ROOT_CNODE, c->src,
-				      FULL_DEPTH, c->rights ? c->rights : WRIT_RIGHTS_ALL);
+		/* All the rights the source has, unless fewer are asked for. */
+		err = writ_cnode_copy(b->p->cnode, dest, depth, sroot, c->src, sdepth,
+				      c->rights ? c->rights : WRIT_RIGHTS_ALL);
+		if (err == WRIT_E_RIGHTS && !c->rights)
+			err = copy_same_rights(b->p->cnode, dest, depth, sroot, c->src, sdepth);
 	}
 	if (err != WRIT_OK)
 		return fail(b, "cannot hand over a capability", err);
@@ -635,6 +650,8 @@ spawn(const struct spawn_args *a)
 void
 proc_end(struct proc *p, int status)
 {
+	unsigned pid = p->pid;
+
 	if (!p->alive)
 		return;
 	writ_tcb_suspend(p->tcb);
@@ -650,6 +667,14 @@ proc_end(struct proc *p, int status)
 		slot_free(p->waiter_wake);
 		p->waiter_wake = 0;
 	}
+	/* Its children: those already ended have nobody left to wait for them. */
+	for (unsigned i = 0; i < MAX_PROCS; i++)
+		if (procs[i].pid && procs[i].parent == pid) {
+			procs[i].parent = 0;
+			if (!procs[i].alive)
+				proc_reap(&procs[i]);
+		}
+	services_process_ended(pid);
 }
 
 void

@@ -56,17 +56,14 @@ static bool
 split(int b)
 {
 	int c = block_new();
-	writ_cptr_t s0 = slot_alloc(), s1 = slot_alloc();
+	writ_cptr_t s0 = slot_alloc_run(2);
 
-	if (c < 0 || !s0 || !s1 || s1 != s0 + 1) {
-		slot_free(s0);
-		slot_free(s1);
+	if (c < 0 || !s0)
 		return false;
-	}
 	if (writ_untyped_retype(blocks[b].slot, WRIT_OBJ_UNTYPED, blocks[b].bits - 1u,
 				WRIT_SLOT_ROOT_CNODE, 0, 0, s0, 2) != WRIT_OK) {
 		slot_free(s0);
-		slot_free(s1);
+		slot_free(s0 + 1);
 		return false;
 	}
 	for (int k = 0; k < 2; k++)
@@ -155,4 +152,24 @@ umem_free_blocks(void)
 	for (unsigned i = 0; i < n_blocks; i++)
 		n += blocks[i].state == B_FREE;
 	return n;
+}
+
+/* init's own small objects (endpoints, notifications) from a block kept for them. */
+writ_cptr_t
+init_object(unsigned type)
+{
+	static writ_cptr_t ut;
+	writ_cptr_t s = slot_alloc();
+
+	if (!s)
+		return 0;
+	for (int tries = 0; tries < 2; tries++) {
+		if (!ut && umem_alloc(16, &ut) < 0)
+			break;
+		if (writ_untyped_retype(ut, type, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, s, 1) == WRIT_OK)
+			return s;
+		ut = 0;		/* full: the next block */
+	}
+	slot_free(s);
+	return 0;
 }

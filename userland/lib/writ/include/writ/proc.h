@@ -108,7 +108,30 @@ __attribute__((noreturn)) void writ_exit(int status);
 #define WRIT_PROC_SPAWN   2     /* see writ_spawn */
 #define WRIT_PROC_WAIT    3     /* on a child's capability: -> (status) */
 #define WRIT_PROC_KILL    4     /* on a child's capability */
-#define WRIT_PROC_INFO    5     /* -> (pid, quota bytes, used bytes) */
+#define WRIT_PROC_INFO    5     /* -> (pid, init's free bytes, its free blocks) */
+/* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
+ * sent with the request: init signals it when the child ends. */
+
+/*
+ * SPAWN's request, in the message words from SCHEME_DATA_WORD (writ/scheme.h): this
+ * header, then ncaps struct writ_spawn_cap, then the path, argv and envp strings, each
+ * NUL-terminated. The capabilities are slots of the caller's own CSpace, which init
+ * copies into the child (it holds every process's CNode). Answer: the pid or -errno in
+ * message register 0, and a capability to the child (wait, kill) in the reply.
+ */
+struct writ_spawn_hdr {
+	uint32_t quota_bits;            /* 0: init's default */
+	uint16_t argc, envc;
+	uint16_t ncaps, bytes;          /* capabilities; bytes of strings */
+	uint32_t flags;
+};
+
+struct writ_spawn_cap {
+	uint32_t slot;                  /* in the caller's CSpace */
+	uint32_t kind;                  /* WRIT_SCAP_*; for WRIT_SCAP_FD, arg is the fd */
+	writ_word_t arg;
+	char name[16];
+};
 
 /* How a process ended, as wait gives it: exit status in bits 8..15 as Linux's wait
  * status, or the fault that killed it (WRIT_WAIT_FAULTED, WRIT_WAIT_KILLED). */
