@@ -70,15 +70,40 @@ srv_root_policy(struct srv *s)
 {
 	int i = srv_record_new(s, SCHEME_KIND_POLICY, NULL);
 
-	if (i >= 0)
-		s->rec[i].pinned = true;
+	if (i < 0)
+		return i;
+	s->rec[i].pinned = true;
+	/* The closer comes with it, so the count of live records does not move when the
+	 * first CLOSE comes. */
+	s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
+	if (s->closer > 0)
+		s->rec[s->closer].pinned = true;
 	return i;
+}
+
+bool
+srv_reply_cap(struct srv_req *req, writ_cptr_t cap)
+{
+	if (!req->reply_cap) {
+		req->reply_cap = cap;
+		return true;
+	}
+	if (req->n_reply_more == WRIT_MSG_MAX_CAPS - 1)
+		return false;
+	req->reply_more[req->n_reply_more++] = cap;
+	return true;
 }
 
 void
 srv_reply_record(struct srv_req *req, struct srv *s, int i)
 {
-	req->reply_cap = s->rec[i].orig;	/* the client's copy is a child of it */
+	srv_reply_cap(req, s->rec[i].orig);	/* the client's copy is a child of it */
+}
+
+bool
+srv_req_alive(const struct srv_req *req)
+{
+	return req->rec && req->rec->kind && req->rec->gen == scheme_badge_gen(req->badge);
 }
 
 void
@@ -101,8 +126,8 @@ srv_record_free(struct srv *s, int i)
 
 /* Does anyone but the server hold record i? Mutate moves a capability only when it
  * has no children, and the clients' copies are its children. */
-static bool
-record_held(struct srv *s, unsigned i)
+bool
+srv_record_held(struct srv *s, unsigned i)
 {
 	writ_cptr_t tmp = writ_slot_alloc();
 	long err;
@@ -125,7 +150,7 @@ srv_sweep(struct srv *s)
 	unsigned freed = 0;
 
 	for (unsigned i = 1; i < s->n_rec; i++)
-		if (s->rec[i].kind && !s->rec[i].pinned && !record_held(s, i)) {
+		if (s->rec[i].kind && !s->rec[i].pinned && !srv_record_held(s, i)) {
 			srv_record_free(s, (int)i);
 			freed++;
 		}
@@ -199,20 +224,21 @@ start_worker(struct srv *s)
 	return true;
 }
 
-void
+int
 srv_wait(struct srv *s, struct srv_waitq *q)
 {
 	struct writ_thread *self = writ_thread_self();
 	writ_word_t w;
 
 	/* Someone must go on receiving while this worker sleeps. */
-	if (s->receiving == 0)
-		start_worker(s);
+	if (s->receiving == 0 && !start_worker(s))
+		return -1;
 	if (q->n < SRV_MAX_WORKERS)
 		q->waiters[q->n++] = self;
 	writ_mutex_unlock(&s->lock);
 	writ_wait(self->wake, &w);
 	writ_mutex_lock(&s->lock);
+	return 0;
 }
 
 void
@@ -229,6 +255,58 @@ worker_index(struct srv *s, struct writ_thread *self)
 	return self == &first_thread ? 0 : (unsigned)(self - s->workers) + 1;
 }
 
+/*
+ * The record a badge names, or NULL. The root policy answers in every life of the
+ * server: it holds nothing of a past life, and clients keep the capability init gave
+ * them across restarts (so new opens work after one). Other records of a past life
+ * are gone: EIO.
+ */
+static struct srv_record *
+record_of(struct srv *s, writ_word_t b)
+{
+	uint32_t i = scheme_badge_index(b);
+	struct srv_record *r = i > 0 && i < s->n_rec ? &s->rec[i] : NULL;
+
+	if (!r || !r->kind || r->kind != scheme_badge_kind(b) || r->gen != scheme_badge_gen(b))
+		return NULL;
+	if (scheme_badge_epoch(b) != (s->epoch & 0xffff) && !(r->pinned && i == 1))
+		return NULL;
+	return r;
+}
+
+/* CLOSE on a file: mark it, answer its badge and the closer (see scheme.h, "Closing");
+ * the client deletes its copy and then asks the closer to look. */
+static void
+close_request(struct srv *s, struct srv_req *req)
+{
+	if (s->closer <= 0) {
+		s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
+		if (s->closer > 0)
+			s->rec[s->closer].pinned = true;
+	}
+	req->rec->closed = true;
+	srv_result(req, 0);
+	req->m.mr[1] = req->badge;
+	req->reply_len = 2;
+	if (s->closer > 0)
+		srv_reply_record(req, s, s->closer);
+}
+
+/* CLOSE (badge) on the closer: free that record if its last holder let it go. */
+static void
+closer_request(struct srv *s, struct srv_req *req)
+{
+	struct srv_record *r = record_of(s, req->m.mr[0]);
+
+	if (req->op != SCHEME_OP_CLOSE) {
+		srv_result(req, -EBADF);
+		return;
+	}
+	if (r && !r->pinned && !srv_record_held(s, (unsigned)(r - s->rec)))
+		srv_record_free(s, (int)(r - s->rec));
+	srv_result(req, 0);
+}
+
 static void
 handle(struct srv *s, struct srv_req *req, unsigned w)
 {
@@ -236,12 +314,12 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	unsigned ncaps = writ_msginfo_caps(req->m.info);
 	unsigned unwrapped = (unsigned)(req->m.info >> WRIT_MSGINFO_UNWRAP_SHIFT) &
 			     WRIT_MSGINFO_UNWRAP_MASK;
-	uint32_t i = scheme_badge_index(b);
-
 	req->op = (unsigned)writ_msginfo_label(req->m.info);
 	req->rec = NULL;
-	req->index = i;
+	req->index = scheme_badge_index(b);
 	req->reply_cap = 0;
+	req->n_reply_more = 0;
+	req->n_drop = 0;
 	req->reply_len = 1;
 	req->no_reply = false;
 	req->n_got = 0;
@@ -249,12 +327,17 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	for (unsigned k = 0, c = 0; k < ncaps; k++)
 		if (!(unwrapped & (1u << k)))
 			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
-	if (scheme_badge_epoch(b) == (s->epoch & 0xffff) && i > 0 && i < s->n_rec &&
-	    s->rec[i].kind && s->rec[i].kind == scheme_badge_kind(b) &&
-	    s->rec[i].gen == scheme_badge_gen(b))
-		req->rec = &s->rec[i];
+	req->rec = record_of(s, b);
 	if (!req->rec) {
 		srv_result(req, scheme_badge_epoch(b) != (s->epoch & 0xffff) ? -EIO : -EBADF);
+		return;
+	}
+	if (req->rec->kind == SCHEME_KIND_CLOSER) {
+		closer_request(s, req);
+		return;
+	}
+	if (req->op == SCHEME_OP_CLOSE && req->rec->kind != SCHEME_KIND_POLICY) {
+		close_request(s, req);
 		return;
 	}
 	s->ops->request(s, req);
@@ -283,10 +366,19 @@ serve_loop(struct srv *s)
 		req.badge = req.m.badge;
 		handle(s, &req, w);
 		if (!req.no_reply) {
-			req.m.info = writ_msginfo(0, req.reply_cap ? 1 : 0, req.reply_len);
-			if (req.reply_cap)
-				writ_set_cap(0, req.reply_cap);
+			unsigned ncaps = 0;
+
+			if (req.reply_cap) {
+				writ_set_cap(ncaps++, req.reply_cap);
+				for (unsigned k = 0; k < req.n_reply_more; k++)
+					writ_set_cap(ncaps++, req.reply_more[k]);
+			}
+			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
 			writ_reply(&req.m);
+		}
+		for (unsigned k = 0; k < req.n_drop; k++) {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, req.drop[k], FULL);
+			writ_slot_free(req.drop[k]);
 		}
 		/* Capabilities the handler did not keep go; the slots are reused. */
 		for (unsigned k = 0; k < req.n_got; k++)
@@ -295,7 +387,7 @@ serve_loop(struct srv *s)
 		for (unsigned i = 1; i < s->n_rec; i++)
 			if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
 				s->rec[i].closed = false;
-				if (!record_held(s, i))
+				if (!srv_record_held(s, i))
 					srv_record_free(s, (int)i);
 			}
 	}

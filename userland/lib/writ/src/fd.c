@@ -81,15 +81,16 @@ get_bytes(unsigned word, void *buf, size_t len)
 	}
 }
 
-/* One request: a dead server (or a capability revoked with it) is -EIO. A capability
- * that comes back lands in *got (a fresh slot) when got is not NULL. */
+/* One request: a dead server (or a capability revoked with it) is -EIO. Capabilities
+ * that come back (at most ngot) land in got[] (fresh slots, 0 for none); *ngot_out
+ * says how many came. */
 static long
-request(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
-	const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *res,
-	unsigned nres, writ_cptr_t *got)
+request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+	     const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *res,
+	     unsigned nres, writ_cptr_t *got, unsigned ngot, unsigned *ngot_out)
 {
 	struct writ_msg m = { 0 };
-	unsigned words = SCHEME_DATA_WORD + (unsigned)((out_len + 7) / 8);
+	unsigned words = SCHEME_DATA_WORD + (unsigned)((out_len + 7) / 8), came;
 	writ_cptr_t slot = 0;
 	long err, r;
 
@@ -101,15 +102,16 @@ request(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
 		put_bytes(SCHEME_DATA_WORD, out, out_len);
 	else
 		words = nargs;
-	if (got) {
-		if (!(slot = writ_slot_alloc()))
+	if (ngot) {
+		if (!(slot = ngot == 1 ? writ_slot_alloc() : writ_slot_alloc_run(ngot)))
 			return -EMFILE;
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, slot, 64);
 	}
 	m.info = writ_msginfo(op, 0, words);
 	err = writ_call(cap, &m);
 	if (err != WRIT_OK) {
-		writ_slot_free(slot);
+		for (unsigned k = 0; k < ngot; k++)
+			writ_slot_free(slot + k);
 		return -EIO;
 	}
 	r = (long)m.mr[0];
@@ -122,15 +124,24 @@ request(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
 			n = SCHEME_INLINE;
 		get_bytes(SCHEME_DATA_WORD, in, n);
 	}
-	if (got) {
-		if (writ_msginfo_caps(m.info) == 1) {
-			*got = slot;
-		} else {
-			writ_slot_free(slot);
-			*got = 0;
-		}
+	came = writ_msginfo_caps(m.info);
+	for (unsigned k = 0; k < ngot; k++) {
+		got[k] = k < came ? slot + k : 0;
+		if (k >= came)
+			writ_slot_free(slot + k);
 	}
+	if (ngot_out)
+		*ngot_out = came < ngot ? came : ngot;
 	return r;
+}
+
+static long
+request(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+	const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *res,
+	unsigned nres, writ_cptr_t *got)
+{
+	return request_caps(cap, op, args, nargs, out, out_len, in, in_len, res, nres, got,
+			    got ? 1 : 0, NULL);
 }
 
 long
@@ -224,11 +235,12 @@ writ_read(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
 
-	/* Inline messages carry SCHEME_INLINE bytes a call; a short read ends it. */
+	/* Inline messages carry SCHEME_INLINE bytes a call; a short read ends it, and only
+	 * the first part may wait (a pipe's read returns what it has once it has some). */
 	while (done < n) {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		writ_word_t a[1] = { k };
-		long r = fd_request(fd, SCHEME_OP_READ, a, 1, NULL, 0, (char *)buf + done, k,
+		writ_word_t a[2] = { k, done ? SCHEME_READ_NOWAIT : 0 };
+		long r = fd_request(fd, SCHEME_OP_READ, a, 2, NULL, 0, (char *)buf + done, k,
 				    NULL, 0);
 
 		if (r < 0)
@@ -240,17 +252,29 @@ writ_read(int fd, void *buf, size_t n)
 	return (long)done;
 }
 
+/*
+ * Writes longer than a message go in parts. Up to SCHEME_PIPE_BUF bytes they form one
+ * group that a pipe keeps whole (scheme.h, "Writes that stay whole"): the first part
+ * says the total and gets a token the others carry. Longer writes may interleave.
+ */
 long
 writ_write(int fd, const void *buf, size_t n)
 {
+	writ_word_t token = 0;
 	size_t done = 0;
 
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		writ_word_t a[1] = { k };
-		long r = fd_request(fd, SCHEME_OP_WRITE, a, 1, (const char *)buf + done, k, NULL, 0,
-				    NULL, 0);
+		writ_word_t a[2] = { k, 0 };
+		long r;
 
+		if (n > SCHEME_PIPE_BUF)
+			a[1] = SCHEME_WRITE_PARTIAL;
+		else if (n > SCHEME_INLINE)
+			a[1] = done ? SCHEME_WRITE_MORE | token : SCHEME_WRITE_FIRST | n;
+		r = fd_request(fd, SCHEME_OP_WRITE, a, 2, (const char *)buf + done, k, NULL, 0,
+			       &token, 1);
+		token &= SCHEME_WRITE_ARG_MASK;
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (size_t)r;
@@ -333,16 +357,52 @@ writ_ftruncate(int fd, int64_t len)
 int
 writ_close(int fd)
 {
-	writ_cptr_t cap = writ_fd_cap(fd);
+	writ_cptr_t cap = writ_fd_cap(fd), closer = 0;
+	writ_word_t badge = 0;
+	long r;
 
 	if (!cap)
 		return -EBADF;
-	/* The server frees the open file once no copy of the capability is left; telling
-	 * it now lets it look at once. A dead server does not stop a close. */
+	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
+	 * then the closer lets the server look whether another copy is left. A dead
+	 * server does not stop a close. */
 	fds[fd] = 0;
+	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
-	request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL);
 	writ_slot_free(cap);
+	if (r == 0 && closer) {
+		writ_word_t a[1] = { badge };
+
+		request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL);
+	}
+	if (closer) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, closer, 64);
+		writ_slot_free(closer);
+	}
+	return 0;
+}
+
+/* A copy of cap into a fresh slot, or 0. A capability cannot learn its own rights, and
+ * a copy may not ask for more than it has: try the usual sets, widest first. */
+static writ_cptr_t
+copy_cap(writ_cptr_t cap)
+{
+	static const unsigned tries[] = {
+		WRIT_RIGHTS_ALL,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT,
+		WRIT_RIGHT_WRITE,
+	};
+	writ_cptr_t copy = writ_slot_alloc();
+
+	if (!copy)
+		return 0;
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
+				    tries[i]) == WRIT_OK)
+			return copy;
+	writ_slot_free(copy);
 	return 0;
 }
 
@@ -356,13 +416,8 @@ writ_dup(int fd)
 		return -EBADF;
 	if ((nfd = fd_lowest_free(0)) < 0)
 		return nfd;
-	if (!(copy = writ_slot_alloc()))
-		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
-		writ_slot_free(copy);
+	if (!(copy = copy_cap(cap)))
 		return -EIO;
-	}
 	fds[nfd] = copy;
 	return nfd;
 }
@@ -376,13 +431,8 @@ writ_dup2(int fd, int newfd)
 		return -EBADF;
 	if (fd == newfd)
 		return newfd;
-	if (!(copy = writ_slot_alloc()))
-		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
-		writ_slot_free(copy);
+	if (!(copy = copy_cap(cap)))
 		return -EIO;
-	}
 	if (fds[newfd])
 		writ_close(newfd);
 	fds[newfd] = copy;
@@ -480,4 +530,134 @@ writ_stat(const char *path, struct scheme_stat *st, int nofollow)
 	long r = path_op(SCHEME_OP_STAT, path, (writ_word_t)nofollow, st, sizeof(*st));
 
 	return r < 0 ? (int)r : 0;
+}
+
+/* ---- pipes and cables ---- */
+
+/* PAIR on a scheme: two new fds (fds[0] first). */
+static int
+scheme_pair(const char *scheme, int flags, int fds_out[2])
+{
+	writ_cptr_t base = writ_scheme_cap(scheme), got[2];
+	writ_word_t a[1] = { (writ_word_t)(unsigned)flags };
+	unsigned came = 0;
+	long r;
+	int f0, f1;
+
+	if (!base)
+		return -ENOENT;
+	if ((f0 = fd_lowest_free(0)) < 0 || (f1 = fd_lowest_free(f0 + 1)) < 0)
+		return -EMFILE;
+	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, NULL, 0, got, 2, &came);
+	if (r >= 0 && came != 2)
+		r = -EIO;
+	if (r < 0) {
+		for (unsigned k = 0; k < came; k++) {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, got[k], 64);
+			writ_slot_free(got[k]);
+		}
+		return (int)r;
+	}
+	fds[f0] = got[0];
+	fds[f1] = got[1];
+	fds_out[0] = f0;
+	fds_out[1] = f1;
+	return 0;
+}
+
+int
+writ_pipe2(int fds_out[2], int flags)
+{
+	return scheme_pair("pipe", flags, fds_out);
+}
+
+int
+writ_pipe(int fds_out[2])
+{
+	return scheme_pair("pipe", 0, fds_out);
+}
+
+int
+writ_cable_pair(int fds_out[2])
+{
+	return scheme_pair("cable", 0, fds_out);
+}
+
+long
+writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
+		unsigned nfds)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	writ_word_t a[3] = { len, key, 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	if (nfds > SCHEME_CABLE_FDS || len > SCHEME_INLINE)
+		return -EINVAL;
+	for (unsigned i = 0; i < nfds; i++) {
+		if (!writ_fd_cap(send_fds[i]))
+			return -EBADF;
+		writ_set_cap(i, writ_fd_cap(send_fds[i]));
+	}
+	{
+		struct writ_msg m = { 0 };
+
+		m.mr[0] = a[0];
+		m.mr[1] = a[1];
+		m.mr[2] = a[2];
+		if (len)
+			put_bytes(SCHEME_DATA_WORD, data, len);
+		m.info = writ_msginfo(SCHEME_OP_SEND, nfds, SCHEME_DATA_WORD + (len + 7) / 8);
+		if (writ_call(cap, &m) != WRIT_OK)
+			return -EIO;
+		r = (long)m.mr[0];
+	}
+	/* The fds travel by move: the server holds its own copies now, so deleting ours
+	 * frees nothing there and needs no CLOSE. */
+	if (r >= 0)
+		for (unsigned i = 0; i < nfds; i++) {
+			writ_cptr_t c = fds[send_fds[i]];
+
+			if (!c)
+				continue;	/* the same fd twice */
+			fds[send_fds[i]] = 0;
+			writ_cnode_delete(WRIT_PSLOT_CNODE, c, 64);
+			writ_slot_free(c);
+		}
+	return r;
+}
+
+long
+writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds_out, unsigned *nfds)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), got[SCHEME_CABLE_FDS];
+	writ_word_t a[2] = { len < SCHEME_INLINE ? len : SCHEME_INLINE, 0 }, res[2] = { 0, 0 };
+	unsigned came = 0, want = nfds ? *nfds : 0;
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	r = request_caps(cap, SCHEME_OP_RECV, a, 2, NULL, 0, buf, len, res, 2, got,
+			 SCHEME_CABLE_FDS, &came);
+	if (key)
+		*key = r >= 0 ? res[0] : 0;
+	for (unsigned k = 0; k < came; k++) {
+		int nfd = writ_fd_install(got[k]);
+
+		if (nfd >= 0 && k < want && fds_out) {
+			fds_out[k] = nfd;
+			continue;
+		}
+		/* No room for it: it is closed, as an unread fd would be. */
+		if (nfd >= 0) {
+			writ_close(nfd);
+		} else {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, got[k], 64);
+			writ_slot_free(got[k]);
+		}
+	}
+	if (nfds)
+		*nfds = came < want ? came : want;
+	return r;
 }

@@ -47,6 +47,10 @@ struct srv_req {
 	uint32_t index;
 	unsigned op;
 	writ_cptr_t reply_cap;          /* a capability to send back with the reply, or 0 */
+	writ_cptr_t reply_more[WRIT_MSG_MAX_CAPS - 1];  /* and more after it (srv_reply_cap) */
+	unsigned n_reply_more;
+	writ_cptr_t drop[WRIT_MSG_MAX_CAPS];    /* server slots deleted and freed after the reply */
+	unsigned n_drop;
 	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
 	unsigned n_got;
 	unsigned reply_len;             /* message words of the reply (at least 1) */
@@ -78,6 +82,7 @@ struct srv {
 	struct srv_record rec[SRV_MAX_RECORDS];
 	unsigned n_rec;                 /* high-water mark of used entries */
 	unsigned live;
+	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
 	struct writ_thread workers[SRV_MAX_WORKERS];
 	unsigned n_workers, receiving;
 	writ_cptr_t recv_slots[SRV_MAX_WORKERS + 1][WRIT_MSG_MAX_CAPS];
@@ -94,15 +99,29 @@ int srv_record_new(struct srv *s, unsigned kind, void *obj);
 /* The root policy: record 1, generation 1, never swept (init mints its capabilities
  * from the endpoint itself, knowing that badge). Its index, or -1. */
 int srv_root_policy(struct srv *s);
-/* Put a copy of record i's capability in the reply (with GrantReply, it arrives). */
+/* Put a copy of record i's capability in the reply (with GrantReply, it arrives); a
+ * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. */
 void srv_reply_record(struct srv_req *req, struct srv *s, int i);
+/* Put a capability of the server's in the reply, after any already there; false when
+ * the reply is full. */
+bool srv_reply_cap(struct srv_req *req, writ_cptr_t cap);
+/* Is the record the request named still the same one (it may be swept while its
+ * worker waits: its client died)? */
+bool srv_req_alive(const struct srv_req *req);
+/* Does anyone but the server hold record i? */
+bool srv_record_held(struct srv *s, unsigned i);
 /* Forget record i now (its capabilities in clients are revoked with it). */
 void srv_record_free(struct srv *s, int i);
 /* Free every record nobody holds a capability to any more; the number freed. */
 unsigned srv_sweep(struct srv *s);
 
-/* Wait on q (lock held; released while waiting, held again on return). */
-void srv_wait(struct srv *s, struct srv_waitq *q);
+/* Wait on q (lock held; released while waiting, held again on return). Returns -1
+ * without waiting when no other worker could receive meanwhile (all SRV_MAX_WORKERS
+ * are waiting): the handler must answer instead (EAGAIN), or the server would stop.
+ * The worker's IPC buffer does not survive a wait (starting a worker makes calls):
+ * take the request's bytes out of it first.
+ * Whatever was awaited may have changed in any way on return: check again. */
+int srv_wait(struct srv *s, struct srv_waitq *q);
 void srv_wake(struct srv_waitq *q);
 
 /* Reply helpers. */

@@ -61,6 +61,52 @@ int writ_symlink(const char *target, const char *linkpath);
 long writ_readlink(const char *path, char *buf, size_t n);
 int writ_stat(const char *path, struct scheme_stat *st, int nofollow);
 
+/*
+ * A pipe: fds[0] reads what fds[1] writes, in order, through the pipe: server's 64 KiB
+ * buffer. A read waits for bytes and returns what is there (0 once every write end is
+ * closed: end of file); a write waits for room and takes all of its bytes, and a write
+ * of at most SCHEME_PIPE_BUF (4096) bytes is never interleaved with another's. Writing
+ * with no read end left is -EPIPE. writ_pipe2's flags: O_NONBLOCK (SCHEME_O_NONBLOCK):
+ * -EAGAIN instead of waiting. Ends are fds as any: dup, close, send them over cable:
+ * or to a child; an end whose holders all died counts as closed.
+ * -> 0, or -ENOENT (no pipe: capability), -EMFILE, -ENFILE (the server is full), -EIO.
+ * Example:
+ *   int p[2];
+ *   if (writ_pipe(p) == 0) {
+ *           writ_write(p[1], "hi", 2);
+ *           writ_close(p[1]);
+ *           n = writ_read(p[0], buf, sizeof(buf));      // 2, then 0 (end of file)
+ *   }
+ */
+int writ_pipe(int fds[2]);
+int writ_pipe2(int fds[2], int flags);
+
+/*
+ * A cable: a connected pair of fds; a message sent on one end is received on the other,
+ * in order, and carries up to SCHEME_INLINE bytes of data, a key (any 64-bit value the
+ * programs agree on) and up to SCHEME_CABLE_FDS (3) fds. The fds travel by move:
+ * writ_cable_send closes them in the sender once the server holds them, and they
+ * arrive as new fds in the receiver; if the cable dies with the message unread, they
+ * are closed. Sending on a cable whose other end is closed is -EPIPE.
+ *
+ * writ_cable_send -> len, or -errno (-EBADF: an fd to send is not open, -EINVAL: too
+ * many fds or bytes, or a cable end sent over a cable).
+ * writ_cable_recv waits for a message; -> its length (bytes beyond len are dropped),
+ * *key, the fds in fds_out[0..*nfds) (*nfds: in, room in fds_out; out, how many came;
+ * fds beyond the room are closed). -> -EPIPE once the other end is gone and nothing
+ * is left to read.
+ * Example:
+ *   int c[2], f = writ_open("zero:", O_RDONLY, 0), got[3];
+ *   unsigned n = 3; uint64_t key;
+ *   writ_cable_pair(c);
+ *   writ_cable_send(c[0], 42, "zero", 4, &f, 1);                // f is closed here
+ *   writ_cable_recv(c[1], &key, buf, sizeof(buf), got, &n);     // 4, key 42, n 1
+ */
+int writ_cable_pair(int fds[2]);
+long writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *fds,
+		     unsigned nfds);
+long writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds, unsigned *nfds);
+
 /* The capability behind fd (0 if none), and an fd for a capability already in a slot
  * (the fd takes the slot over). */
 writ_cptr_t writ_fd_cap(int fd);

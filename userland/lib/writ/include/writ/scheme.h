@@ -39,7 +39,7 @@
 	E(SCHEME_OP_FSTAT,      7)  /* () -> struct scheme_stat in the data words */ \
 	E(SCHEME_OP_FSYNC,      8)  /* () */                                        \
 	E(SCHEME_OP_FTRUNCATE,  9)  /* (length) */                                  \
-	E(SCHEME_OP_CLOSE,     10)  /* () the record goes; the caller deletes its cap */ \
+	E(SCHEME_OP_CLOSE,     10)  /* () -> badge, closer cap: see "Closing" below */ \
 	E(SCHEME_OP_DUP,       11)  /* () -> a new record, same object and offset, cap */ \
 	E(SCHEME_OP_FPATH,     12)  /* () -> n, the path opened */                  \
 	E(SCHEME_OP_GETDENTS,  13)  /* (len) -> n, packed struct scheme_dirent */    \
@@ -52,9 +52,9 @@
 	E(SCHEME_OP_READLINK,  20)  /* (path len, buf len) path -> n, bytes */       \
 	E(SCHEME_OP_STAT,      21)  /* (flags, path len) path -> struct scheme_stat */ \
 	E(SCHEME_OP_STATS,     22)  /* () -> server figures: records live, ... */    \
-	E(SCHEME_OP_SEND,      23)  /* cable: (len, key) bytes + fds */              \
-	E(SCHEME_OP_RECV,      24)  /* cable: (len) -> n, key, bytes + fds */        \
-	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: () -> two caps, in two replies */  \
+	E(SCHEME_OP_SEND,      23)  /* cable: (len, key, flags) bytes + fds */       \
+	E(SCHEME_OP_RECV,      24)  /* cable: (len, flags) -> n, key, nfds, bytes + fds */ \
+	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: (flags) -> two caps in one reply */ \
 	E(SCHEME_OP_WEAKEN,    26)  /* policies (part 2) */                         \
 	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */
 
@@ -68,6 +68,45 @@ enum scheme_op {
 #define SCHEME_DATA_WORD 4
 #define SCHEME_INLINE ((WRIT_MSG_MAX_LENGTH - SCHEME_DATA_WORD) * 8)
 
+/*
+ * Writes that stay whole (pipes). A write of at most SCHEME_PIPE_BUF bytes is never
+ * interleaved with another writer's (POSIX's PIPE_BUF). One that fits in a message is
+ * whole by itself; a longer one travels as a group: WRITE's second argument is
+ *   0                              a write of its own (whole: all of it or none)
+ *   SCHEME_WRITE_FIRST | total     the first part of a whole write of `total` bytes; the
+ *                                  reply's register 1 is a token for the rest
+ *   SCHEME_WRITE_MORE | token      a further part of that write, in order
+ *   SCHEME_WRITE_PARTIAL           a part of a write longer than SCHEME_PIPE_BUF: the
+ *                                  server may take less than all of it
+ * A pipe accepts a group's first part only when the whole group fits, and then holds
+ * that room for the rest, taking no other writer's bytes until the group is complete.
+ * Servers without streams ignore the argument. READ's second argument may say
+ * SCHEME_READ_NOWAIT: the later parts of one read must not block once bytes came.
+ */
+#define SCHEME_PIPE_BUF       4096
+#define SCHEME_WRITE_FIRST    (1ull << 63)
+#define SCHEME_WRITE_MORE     (1ull << 62)
+#define SCHEME_WRITE_PARTIAL  (1ull << 61)
+#define SCHEME_WRITE_ARG_MASK ((1ull << 61) - 1)
+#define SCHEME_READ_NOWAIT    1ull
+
+/* PAIR's and SEND's flags: Linux's O_NONBLOCK. */
+#define SCHEME_O_NONBLOCK     04000
+
+/*
+ * Closing. A record lives while anyone holds a capability to it, and only the holder
+ * can delete its own copy, so CLOSE is two calls: CLOSE on the file answers the
+ * record's badge in register 1 and a *closer* capability; the caller deletes its copy
+ * of the file capability, then calls CLOSE on the closer with the badge in register 0
+ * (the server then looks whether any copy is left, and frees the record if none is),
+ * and deletes the closer. A forged badge only makes the server look.
+ *
+ * cable: SEND (len, key, flags) carries up to SCHEME_CABLE_FDS capabilities, which the
+ * server keeps until the peer's RECV; RECV (len, flags) answers n, the key in register
+ * 1, the number of capabilities in register 2, the bytes, and the capabilities.
+ */
+#define SCHEME_CABLE_FDS      WRIT_MSG_MAX_CAPS
+
 /* ---- badges ----
  *   bits  0..19  record index
  *   bits 20..43  record generation
@@ -76,6 +115,7 @@ enum scheme_op {
  */
 #define SCHEME_KIND_POLICY 1
 #define SCHEME_KIND_FILE   2
+#define SCHEME_KIND_CLOSER 3            /* the server's closer: only CLOSE (badge) */
 
 static inline writ_word_t
 scheme_badge(uint32_t index, uint32_t gen, unsigned kind, unsigned epoch)
