@@ -6,8 +6,8 @@
  * DUP more). A message sent on one side waits in the other side's queue until RECV
  * there takes it. The fds it carries are capabilities the server keeps in its own
  * CSpace meanwhile (moved out of the worker's receive slots) and hands back in RECV's
- * reply; they are deleted if the message is never read: when the receiving side's
- * last record goes, its queue goes with them.
+ * reply; they are closed (srv_close_cap) if the message is never read: when the
+ * receiving side's last record goes, its queue goes with them.
  *
  * Limits: SCHEME_INLINE bytes and SCHEME_CABLE_FDS fds a message; CABLE_QUEUE
  * messages waiting on a side (a sender then waits, or gets EAGAIN with O_NONBLOCK).
@@ -57,8 +57,7 @@ static void
 msg_free(struct msg *m)
 {
 	for (unsigned k = 0; k < m->nfds; k++) {
-		writ_cnode_delete(WRIT_PSLOT_CNODE, m->fds[k], FULL);
-		writ_slot_free(m->fds[k]);
+		srv_close_cap(&server, m->fds[k]);	/* its server learns at once */
 		fds_held--;
 	}
 	free(m);

@@ -2,6 +2,7 @@
  * The scheme server loop (see srv.h).
  */
 #include <srv/srv.h>
+#include <writ/fd.h>
 #include <writ/mem.h>
 
 #include <errno.h>
@@ -192,6 +193,35 @@ srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t le
 		req->reply_len = first + (unsigned)((len + 7) / 8);
 }
 
+void
+srv_close_cap(struct srv *s, writ_cptr_t cap)
+{
+	if (s->n_to_close < SRV_MAX_CLOSE) {
+		s->to_close[s->n_to_close++] = cap;
+		return;
+	}
+	/* No room to wait for the reply: its server learns at its next sweep. */
+	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, FULL);
+	writ_slot_free(cap);
+}
+
+/* The closes srv_close_cap put off (lock held: the fd table is the process's). */
+static void
+close_pending(struct srv *s)
+{
+	while (s->n_to_close) {
+		writ_cptr_t cap = s->to_close[--s->n_to_close];
+		int fd = writ_fd_install(cap);
+
+		if (fd >= 0) {
+			writ_close(fd);
+		} else {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, cap, FULL);
+			writ_slot_free(cap);
+		}
+	}
+}
+
 static void worker(void *arg);
 
 /* Worker w's receive slots: consecutive, as the kernel fills them. */
@@ -361,6 +391,7 @@ serve_loop(struct srv *s)
 		s->receiving--;
 		if (writ_msginfo_is_notification(req.m.info)) {
 			srv_sweep(s);		/* init: a process ended */
+			close_pending(s);
 			continue;
 		}
 		req.badge = req.m.badge;
@@ -380,6 +411,7 @@ serve_loop(struct srv *s)
 			writ_cnode_delete(WRIT_PSLOT_CNODE, req.drop[k], FULL);
 			writ_slot_free(req.drop[k]);
 		}
+		close_pending(s);
 		/* Capabilities the handler did not keep go; the slots are reused. */
 		for (unsigned k = 0; k < req.n_got; k++)
 			if (req.got_cap[k])

@@ -30,6 +30,7 @@
 
 #define SRV_MAX_RECORDS 4096
 #define SRV_MAX_WORKERS 32
+#define SRV_MAX_CLOSE 64
 
 struct srv_record {
 	uint32_t gen;
@@ -83,6 +84,8 @@ struct srv {
 	unsigned n_rec;                 /* high-water mark of used entries */
 	unsigned live;
 	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
+	writ_cptr_t to_close[SRV_MAX_CLOSE];    /* others' fds to close after this request */
+	unsigned n_to_close;
 	struct writ_thread workers[SRV_MAX_WORKERS];
 	unsigned n_workers, receiving;
 	writ_cptr_t recv_slots[SRV_MAX_WORKERS + 1][WRIT_MSG_MAX_CAPS];
@@ -112,6 +115,11 @@ bool srv_req_alive(const struct srv_req *req);
 bool srv_record_held(struct srv *s, unsigned i);
 /* Forget record i now (its capabilities in clients are revoked with it). */
 void srv_record_free(struct srv *s, int i);
+/* Close a capability of another server's (an fd the server held for a client) as
+ * writ_close does, so that server learns at once; done after the current request's
+ * reply, as it calls the other server and uses the worker's IPC buffer. The slot is
+ * freed. */
+void srv_close_cap(struct srv *s, writ_cptr_t cap);
 /* Free every record nobody holds a capability to any more; the number freed. */
 unsigned srv_sweep(struct srv *s);
 
