@@ -76,7 +76,7 @@ def selftest_boot(ctx, cfg, uefi):
     # The debug BIOS boot also runs the cspace checker after every syscall of the root
     # task; that is slow, so its stress run is short (the other boots run the full one).
     cmdline = "test hold check stress-steps=3000 edu" if cfg == "debug" and not uefi \
-        else "test hold edu"
+        else "test hold edu long" if not uefi else "test hold edu"
     mods = ctx.modules(cfg) + [(ctx.sample_module(), "sample module")]
     iso = ctx.iso(cfg, cmdline, mods)
     screen = []

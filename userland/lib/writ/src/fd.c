@@ -359,7 +359,7 @@ writ_dup(int fd)
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
 	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
@@ -379,7 +379,7 @@ writ_dup2(int fd, int newfd)
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
 	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
