@@ -104,7 +104,7 @@ scheme_cap(struct spawn_args *a, const char *scheme)
 	a->caps[a->n_caps++] = (struct spawn_cap){
 		.name = sv->e->serves, .src = sv->ep, .kind = WRIT_SCAP_SCHEME,
 		.badge = scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
-		.rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY };
+		.rights = SCHEME_CAP_RIGHTS };
 	return true;
 }
 

@@ -382,30 +382,6 @@ writ_close(int fd)
 	return 0;
 }
 
-/* A copy of cap into a fresh slot, or 0. A capability cannot learn its own rights, and
- * a copy may not ask for more than it has: try the usual sets, widest first. */
-static writ_cptr_t
-copy_cap(writ_cptr_t cap)
-{
-	static const unsigned tries[] = {
-		WRIT_RIGHTS_ALL,
-		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
-		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY,
-		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT,
-		WRIT_RIGHT_WRITE,
-	};
-	writ_cptr_t copy = writ_slot_alloc();
-
-	if (!copy)
-		return 0;
-	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
-		if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-				    tries[i]) == WRIT_OK)
-			return copy;
-	writ_slot_free(copy);
-	return 0;
-}
-
 int
 writ_dup(int fd)
 {
@@ -416,8 +392,13 @@ writ_dup(int fd)
 		return -EBADF;
 	if ((nfd = fd_lowest_free(0)) < 0)
 		return nfd;
-	if (!(copy = copy_cap(cap)))
+	if (!(copy = writ_slot_alloc()))
+		return -EMFILE;
+	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
+		writ_slot_free(copy);
 		return -EIO;
+	}
 	fds[nfd] = copy;
 	return nfd;
 }
@@ -431,8 +412,13 @@ writ_dup2(int fd, int newfd)
 		return -EBADF;
 	if (fd == newfd)
 		return newfd;
-	if (!(copy = copy_cap(cap)))
+	if (!(copy = writ_slot_alloc()))
+		return -EMFILE;
+	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
+		writ_slot_free(copy);
 		return -EIO;
+	}
 	if (fds[newfd])
 		writ_close(newfd);
 	fds[newfd] = copy;
