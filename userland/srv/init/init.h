@@ -88,6 +88,7 @@ struct proc {
 	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */
 	unsigned n_lent;
 	bool alive;
+	bool is_test;                   /* a test program init runs: may kill services */
 	int status;                     /* wait status, once dead */
 	unsigned parent;                /* pid of the process that may wait for it */
 	writ_cptr_t waiter_wake;        /* a notification to signal when it ends, or 0 */

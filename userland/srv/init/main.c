@@ -268,6 +268,7 @@ run_user_suite(const char *path, void *skip)
 		init.failures++;
 		return;
 	}
+	proc_get(pid)->is_test = true;
 	serve(&pid, 1);
 	p = proc_get(pid);
 	writ_printf("init: %s ended with status %d\n", path, p->status);

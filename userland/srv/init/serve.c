@@ -166,6 +166,29 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	return pid;
 }
 
+/* KILL_SERVICE: a test program ends the server of a scheme, as a crash would (the
+ * tests of dead servers and restarts). No other process may. */
+static long
+do_kill_service(struct proc *p, struct writ_msg *m)
+{
+	char name[33];
+	size_t n = m->mr[0];
+	struct proc *sp;
+	unsigned pid;
+
+	if (!p->is_test)
+		return -EPERM;
+	if (n == 0 || n >= sizeof(name) || writ_msginfo_length(m->info) < SCHEME_DATA_WORD + (n + 7) / 8)
+		return -EINVAL;
+	get_bytes(SCHEME_DATA_WORD, name, n);
+	name[n] = 0;
+	if (!(pid = service_pid(name)) || !(sp = proc_get(pid)) || !sp->alive)
+		return -ENOENT;
+	writ_printf("init: %s (pid %u) killed on the request of test %s\n", sp->name, pid, p->name);
+	proc_end(sp, WRIT_WAIT_KILLED);
+	return 0;
+}
+
 static long
 do_wait(struct proc *p, writ_cptr_t got)
 {
@@ -251,6 +274,9 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_INFO:
 				reply(&m, p->pid, umem_free_bytes(), umem_free_blocks(), 0);
+				goto drop;
+			case WRIT_PROC_KILL_SERVICE:
+				reply(&m, do_kill_service(p, &m), 0, 0, 0);
 				goto drop;
 			}
 		} else if (kind == BADGE_HANDLE) {

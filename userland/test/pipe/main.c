@@ -1,7 +1,10 @@
 /*
  * /test/pipe: pipes (group pipe): bytes in order, end of file, EPIPE, O_NONBLOCK,
  * whole writes up to PIPE_BUF with two writers, a reader blocked when the last writer
- * goes, dup, bad input (wrong ends, lengths and group tokens), and no record left over.
+ * goes, dup, bad input (wrong ends, lengths and group tokens), and no record left over;
+ * between two processes (/test/bin/pipe-peer): a round trip, EOF and EPIPE when the
+ * other dies, no record left by a client that died with open ends; a pipe: server
+ * killed mid-read (the reader gets EIO) and restarted (a new pipe works).
  */
 #include <writ/fd.h>
 #include <writ/proc.h>
@@ -106,6 +109,39 @@ wait_done(struct job *j)
 	for (unsigned i = 0; i < 200000 && !j->done; i++)
 		writ_yield();
 	return j->done;
+}
+
+/* Start /test/bin/pipe-peer MODE with this process's schemes and serial line, and
+ * fd3, fd4 (either may be -1) as its fds 3 and 4. -> pid or -errno. */
+static long
+spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
+{
+	static struct writ_spawn_opts o;
+	const struct writ_startinfo *si = writ_startinfo();
+	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
+	int give[2] = { fd3, fd4 };
+
+	memset(&o, 0, sizeof(o));
+	for (unsigned i = 0; si && i < si->n_caps && o.ncaps < 14; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
+		    (si->caps[i].kind == WRIT_SCAP_IOPORT && strcmp(si->caps[i].name, "serial") == 0)) {
+			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
+
+			c->slot = si->caps[i].slot;
+			c->kind = si->caps[i].kind;
+			c->arg = si->caps[i].arg;
+			memcpy(c->name, si->caps[i].name, sizeof(c->name) - 1);
+		}
+	for (unsigned k = 0; k < 2; k++)
+		if (give[k] >= 0) {
+			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
+
+			c->slot = (uint32_t)writ_fd_cap(give[k]);
+			c->kind = WRIT_SCAP_FD;
+			c->arg = 3 + k;
+			writ_snprintf(c->name, sizeof(c->name), "fd%u", 3 + k);
+		}
+	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
 }
 
 /* ---- tests ---- */
@@ -400,6 +436,133 @@ test_no_leak(void)
 	      "records %ld -> %ld, pipes %lu -> %lu", before, after, pipes0, pipes1);
 }
 
+/* Two processes: ping through the child and back; then end of file both ways. */
+static void
+test_two_proc(void)
+{
+	char buf[16];
+	int to[2], from[2];
+	writ_cptr_t child;
+	long pid, r, st;
+
+	writ_pipe(to);
+	writ_pipe(from);
+	pid = spawn_peer("echo", to[0], from[1], &child);
+	check(pid > 0, "pipe/spawn-peer", "spawn %ld", pid);
+	if (pid <= 0)
+		return;
+	writ_close(to[0]);
+	writ_close(from[1]);
+	writ_write(to[1], "ping", 4);
+	r = writ_read(from[0], buf, sizeof(buf));
+	check(r == 4 && memcmp(buf, "ping", 4) == 0, "pipe/two-proc-round-trip", "read %ld", r);
+	writ_close(to[1]);		/* the child sees end of file, ends, and so its end closes */
+	r = writ_read(from[0], buf, sizeof(buf));
+	st = writ_proc_wait(child);
+	check(r == 0 && WRIT_WAIT_EXITED(st) && WRIT_WAIT_STATUS(st) == 0, "pipe/two-proc-eof",
+	      "read %ld, child status %lx", r, st);
+	writ_close(from[0]);
+}
+
+static void
+test_two_proc_epipe(void)
+{
+	int p[2];
+	writ_cptr_t child;
+	long r = 0, st;
+
+	writ_pipe(p);
+	if (spawn_peer("read-one", p[0], -1, &child) <= 0)
+		return;
+	writ_close(p[0]);
+	writ_write(p[1], "1", 1);
+	st = writ_proc_wait(child);
+	/* The child's end went with it (init's "gc" signal makes the server sweep). */
+	for (unsigned i = 0; i < 1000 && r >= 0; i++) {
+		r = writ_write(p[1], "2", 1);
+		writ_yield();
+	}
+	check(WRIT_WAIT_STATUS(st) == 0 && r == -EPIPE, "pipe/two-proc-epipe",
+	      "child status %lx, write %ld", st, r);
+	writ_close(p[1]);
+}
+
+/* The last writer is killed while the reader waits: the reader gets end of file. */
+static void
+test_killed_writer(void)
+{
+	static uint8_t buf[16];
+	struct job j = { .len = sizeof(buf), .buf = buf };
+	int p[2];
+	writ_cptr_t child;
+	long r;
+
+	writ_pipe(p);
+	if (spawn_peer("write-spin", -1, p[1], &child) <= 0)
+		return;
+	writ_close(p[1]);
+	r = writ_read(p[0], buf, sizeof(buf));
+	j.fd = p[0];
+	spawn_thread(0, reader, &j);
+	for (unsigned i = 0; i < 50; i++)
+		writ_yield();
+	writ_proc_kill(child);
+	writ_proc_wait(child);
+	check(r == 1 && wait_done(&j) && j.result == 0, "pipe/killed-writer-eof",
+	      "first read %ld, then done %d result %ld", r, j.done, j.result);
+	writ_close(p[0]);
+}
+
+static void
+test_dead_client_no_record(void)
+{
+	writ_word_t pipes0, pipes1;
+	long before = pipe_stats(&pipes0), after, st;
+	writ_cptr_t child;
+
+	if (spawn_peer("leak-pipes", -1, -1, &child) <= 0)
+		return;
+	st = writ_proc_wait(child);
+	after = pipe_stats(&pipes1);
+	check(WRIT_WAIT_STATUS(st) == 0 && after == before && pipes1 == pipes0,
+	      "pipe/dead-client-leaves-no-record", "child %lx, records %ld -> %ld, pipes %lu -> %lu",
+	      st, before, after, pipes0, pipes1);
+}
+
+/* The server dies under a waiting reader: EIO at once; init restarts it; new pipes work. */
+static void
+test_server_killed(void)
+{
+	static uint8_t buf[16];
+	struct job j = { .len = sizeof(buf), .buf = buf };
+	int p[2], q[2];
+	long r;
+
+	writ_pipe(p);
+	j.fd = p[0];
+	spawn_thread(0, reader, &j);
+	for (unsigned i = 0; i < 50; i++)
+		writ_yield();
+	r = writ_proc_kill_service("pipe");
+	check(r == 0, "pipe/kill-service", "kill %ld", r);
+	check(wait_done(&j) && j.result == -EIO, "pipe/server-killed-reader-eio",
+	      "done %d result %ld", j.done, j.result);
+	r = writ_write(p[1], "x", 1);
+	check(r == -EIO, "pipe/old-pipe-after-restart-eio", "write %ld", r);
+	writ_close(p[0]);
+	writ_close(p[1]);
+	r = writ_pipe(q);
+	if (r == 0) {
+		writ_write(q[1], "new", 3);
+		r = writ_read(q[0], buf, sizeof(buf));
+		writ_close(q[0]);
+		writ_close(q[1]);
+	}
+	check(r == 3 && memcmp(buf, "new", 3) == 0, "pipe/new-pipe-after-restart", "got %ld", r);
+	r = writ_proc_kill_service("no-such-scheme");
+	check(r == -ENOENT, "pipe/kill-service-unknown", "kill %ld", r);
+}
+
 int
 main(void)
 {
@@ -417,6 +580,11 @@ main(void)
 	test_nonblock();
 	test_bad_input();
 	test_no_leak();
+	test_two_proc();
+	test_two_proc_epipe();
+	test_killed_writer();
+	test_dead_client_no_record();
+	test_server_killed();
 	writ_printf("# pipe: %u test failures\n", failures);
 	return failures ? 1 : 0;
 }

@@ -431,14 +431,39 @@ worker(void *arg)
 	serve_loop(arg);
 }
 
+/*
+ * init signals "gc" whenever a process ends. A thread of its own waits for it: a
+ * notification bound to a worker would wait while that worker waits in srv_wait (a
+ * reader blocked on an empty pipe), and the sweep that should wake the reader with end
+ * of file would never come.
+ */
+static void
+gc_loop(void *arg)
+{
+	struct srv *s = arg;
+
+	for (;;) {
+		writ_word_t w;
+
+		if (writ_wait(s->gc, &w) != WRIT_OK)
+			writ_thread_exit();
+		writ_mutex_lock(&s->lock);
+		srv_sweep(s);
+		close_pending(s);
+		writ_mutex_unlock(&s->lock);
+	}
+}
+
 void
 srv_run(struct srv *s)
 {
+	static struct writ_thread gc_thread;
+
 	first_thread.user = s;
 	writ_thread_adopt(&first_thread);
 	recv_slots_for(s, 0);
-	if (s->gc)
-		writ_tcb_bind_notification(WRIT_PSLOT_TCB, s->gc);
+	if (s->gc && writ_thread_create(&gc_thread, gc_loop, s, s->prio) != WRIT_OK)
+		writ_tcb_bind_notification(WRIT_PSLOT_TCB, s->gc);	/* second best */
 	serve_loop(s);
 	for (;;)
 		;

@@ -164,3 +164,22 @@ writ_proc_info(writ_word_t *free_bytes, writ_word_t *free_blocks)
 		*free_blocks = m.mr[2];
 	return (long)m.mr[0];
 }
+
+long
+writ_proc_kill_service(const char *scheme)
+{
+	struct writ_msg m = { 0 };
+	size_t n = strlen(scheme);
+	writ_word_t w[4] = { 0, 0, 0, 0 };
+
+	if (n >= sizeof(w))
+		return -ENOENT;
+	memcpy(w, scheme, n);
+	m.mr[0] = n;
+	for (unsigned i = 0; i < 4; i++)
+		writ_mr_set(SCHEME_DATA_WORD + i, w[i]);
+	m.info = writ_msginfo(WRIT_PROC_KILL_SERVICE, 0, SCHEME_DATA_WORD + 4);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -EIO;
+	return (long)m.mr[0];
+}

@@ -109,6 +109,7 @@ __attribute__((noreturn)) void writ_exit(int status);
 #define WRIT_PROC_WAIT    3     /* on a child's capability: -> (status) */
 #define WRIT_PROC_KILL    4     /* on a child's capability */
 #define WRIT_PROC_INFO    5     /* -> (pid, init's free bytes, its free blocks) */
+#define WRIT_PROC_KILL_SERVICE 6 /* (name length) scheme name: test programs only */
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 
@@ -163,6 +164,11 @@ long writ_proc_kill(writ_cptr_t child);
 /* init's free memory, in bytes and in blocks (equal before and after a set of
  * processes that all ended means they returned every byte). -> the caller's pid. */
 long writ_proc_info(writ_word_t *free_bytes, writ_word_t *free_blocks);
+
+/* Kill the server that serves `scheme` now, as a crash would (init restarts it if
+ * boot.conf says restart=yes). Only for the test programs init runs: -EPERM for any
+ * other process, -ENOENT if no server serves it. Example: `writ_proc_kill_service("pipe");` */
+long writ_proc_kill_service(const char *scheme);
 
 /* How a process ended, as wait gives it: exit status in bits 8..15 as Linux's wait
  * status, or the fault that killed it (WRIT_WAIT_FAULTED, WRIT_WAIT_KILLED). */
