@@ -198,6 +198,90 @@ test_unread(void)
 	      pipe_rec0, pipe_rec1, pipes0, pipes1, cable_rec0, cable_rec1, cables0, cables1);
 }
 
+/* Start /test/bin/pipe-peer MODE with this process's schemes and serial line, and
+ * fd3, fd4 (either may be -1) as its fds 3 and 4. -> pid or -errno. */
+static long
+spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
+{
+	static struct writ_spawn_opts o;
+	const struct writ_startinfo *si = writ_startinfo();
+	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
+	int give[2] = { fd3, fd4 };
+
+	memset(&o, 0, sizeof(o));
+	for (unsigned i = 0; si && i < si->n_caps && o.ncaps < 14; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
+		    (si->caps[i].kind == WRIT_SCAP_IOPORT && strcmp(si->caps[i].name, "serial") == 0)) {
+			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
+
+			c->slot = si->caps[i].slot;
+			c->kind = si->caps[i].kind;
+			c->arg = si->caps[i].arg;
+			memcpy(c->name, si->caps[i].name, sizeof(c->name) - 1);
+		}
+	for (unsigned k = 0; k < 2; k++)
+		if (give[k] >= 0) {
+			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
+
+			c->slot = (uint32_t)writ_fd_cap(give[k]);
+			c->kind = WRIT_SCAP_FD;
+			c->arg = 3 + k;
+			writ_snprintf(c->name, sizeof(c->name), "fd%u", 3 + k);
+		}
+	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
+}
+
+/* fds to another process: it reads zero: through the fd after this process closed
+ * (moved) its copy; and a pipe end goes there and back. */
+static void
+test_two_proc(void)
+{
+	char buf[32];
+	int c[2], z, p[2], got[3];
+	unsigned n = 3;
+	uint64_t key;
+	writ_cptr_t child;
+	long r, st;
+
+	writ_cable_pair(c);
+	if (spawn_peer("cable-read", c[1], -1, &child) <= 0) {
+		check(false, "cable/spawn-peer", "spawn failed");
+		return;
+	}
+	writ_close(c[1]);
+	z = writ_open("zero:", O_RDONLY, 0);
+	r = writ_cable_send(c[0], 31, "z", 1, &z, 1);
+	memset(buf, 1, sizeof(buf));
+	r = writ_cable_recv(c[0], &key, buf, sizeof(buf), NULL, NULL);
+	st = writ_proc_wait(child);
+	check(r == 16 && key == 31 && buf[0] == 0 && buf[15] == 0 && WRIT_WAIT_STATUS(st) == 0 &&
+	      !writ_fd_cap(z), "cable/other-process-reads-passed-fd",
+	      "recv %ld key %lu, child %lx", r, key, st);
+	writ_close(c[0]);
+
+	writ_cable_pair(c);
+	writ_pipe(p);
+	if (spawn_peer("cable-echo", c[1], -1, &child) <= 0)
+		return;
+	writ_close(c[1]);
+	r = writ_cable_send(c[0], 1, "rt", 2, &p[1], 1);
+	r = writ_cable_recv(c[0], &key, buf, sizeof(buf), got, &n);
+	check(r == 2 && key == 2 && n == 1, "cable/fd-there-and-back", "recv %ld key %lu n %u",
+	      r, key, n);
+	if (n == 1) {
+		writ_write(got[0], "back", 4);
+		r = writ_read(p[0], buf, sizeof(buf));
+		check(r == 4 && memcmp(buf, "back", 4) == 0, "cable/fd-back-works", "read %ld", r);
+		writ_close(got[0]);
+	}
+	writ_close(c[0]);		/* the child's recv fails: it ends */
+	st = writ_proc_wait(child);
+	r = writ_read(p[0], buf, sizeof(buf));
+	check(WRIT_WAIT_STATUS(st) == 0 && r == 0, "cable/peer-ends-with-cable",
+	      "child %lx, pipe read %ld (want end of file)", st, r);
+	writ_close(p[0]);
+}
+
 /* A receiver that waits, woken by a message from another thread. */
 struct job {
 	int fd;
@@ -257,6 +341,7 @@ main(void)
 	test_fds();
 	test_unread();
 	test_blocking();
+	test_two_proc();
 	writ_printf("# cable: %u test failures\n", failures);
 	return failures ? 1 : 0;
 }
