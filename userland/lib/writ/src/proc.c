@@ -14,7 +14,7 @@ const struct writ_startinfo *writ_startinfo_page;
 
 /* Slots handed out past first_free_slot, and a short list of returned ones. */
 static unsigned next_slot, slot_end;
-static writ_cptr_t freed[64];
+static writ_cptr_t freed[256];
 static unsigned n_freed;
 
 const struct writ_startinfo *
@@ -44,10 +44,45 @@ writ_slot_alloc(void)
 	return next_slot++;
 }
 
+/* Index in freed[] of slot s, or -1. */
+static int
+freed_index(writ_cptr_t s)
+{
+	for (unsigned i = 0; i < n_freed; i++)
+		if (freed[i] == s)
+			return (int)i;
+	return -1;
+}
+
+/* n consecutive slots from the freed list, or 0: a run freed after use (a receive
+ * run for a cable's fds) is found again, so calls that take runs do not use up the
+ * CNode. */
+static writ_cptr_t
+freed_run(unsigned n)
+{
+	for (unsigned i = 0; i < n_freed; i++) {
+		writ_cptr_t first = freed[i];
+		unsigned k = 1;
+
+		while (k < n && freed_index(first + k) >= 0)
+			k++;
+		if (k < n)
+			continue;
+		for (k = 0; k < n; k++)
+			freed[freed_index(first + k)] = freed[--n_freed];
+		return first;
+	}
+	return 0;
+}
+
 writ_cptr_t
 writ_slot_alloc_run(unsigned n)
 {
-	writ_cptr_t first = next_slot;
+	writ_cptr_t first = n > 1 ? freed_run(n) : 0;
+
+	if (first)
+		return first;
+	first = next_slot;
 
 	if (next_slot + n > slot_end)
 		return 0;
