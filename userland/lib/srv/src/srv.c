@@ -373,24 +373,66 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	s->ops->request(s, req);
 }
 
+/* Has the request left work for after its reply (capabilities to delete, fds to
+ * close, a record marked closed)? Without any, the reply and the next receive are one
+ * ReplyRecv. */
+static bool
+after_reply_work(const struct srv *s, const struct srv_req *req)
+{
+	if (req->n_drop || s->n_to_close || req->op == SCHEME_OP_CLOSE)
+		return true;
+	for (unsigned k = 0; k < req->n_got; k++)
+		if (req->got_cap[k])
+			return true;
+	return false;
+}
+
+static void
+after_reply(struct srv *s, struct srv_req *req)
+{
+	for (unsigned k = 0; k < req->n_drop; k++) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, req->drop[k], FULL);
+		writ_slot_free(req->drop[k]);
+	}
+	close_pending(s);
+	/* Capabilities the handler did not keep go; the slots are reused. */
+	for (unsigned k = 0; k < req->n_got; k++)
+		if (req->got_cap[k])
+			writ_cnode_delete(WRIT_PSLOT_CNODE, req->got_cap[k], FULL);
+	if (req->op != SCHEME_OP_CLOSE)
+		return;
+	for (unsigned i = 1; i < s->n_rec; i++)
+		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
+			s->rec[i].closed = false;
+			if (!srv_record_held(s, i))
+				srv_record_free(s, (int)i);
+		}
+}
+
 static void
 serve_loop(struct srv *s)
 {
 	struct writ_thread *self = writ_thread_self();
 	unsigned w = worker_index(s, self);
 	struct srv_req req;
+	bool pending_reply = false;
 
 	writ_mutex_lock(&s->lock);
 	for (;;) {
 		s->receiving++;
 		writ_mutex_unlock(&s->lock);
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
-		memset(&req.m, 0, sizeof(req.m));
-		writ_recv(s->ep, &req.m);
+		if (pending_reply) {
+			writ_reply_recv(s->ep, &req.m);
+		} else {
+			memset(&req.m, 0, sizeof(req.m));
+			writ_recv(s->ep, &req.m);
+		}
+		pending_reply = false;
 		writ_mutex_lock(&s->lock);
 		s->receiving--;
 		if (writ_msginfo_is_notification(req.m.info)) {
-			srv_sweep(s);		/* init: a process ended */
+			srv_sweep(s);		/* a process ended (bound gc, if no gc thread) */
 			close_pending(s);
 			continue;
 		}
@@ -405,23 +447,13 @@ serve_loop(struct srv *s)
 					writ_set_cap(ncaps++, req.reply_more[k]);
 			}
 			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
+			if (!after_reply_work(s, &req) && ncaps == 0) {
+				pending_reply = true;
+				continue;
+			}
 			writ_reply(&req.m);
 		}
-		for (unsigned k = 0; k < req.n_drop; k++) {
-			writ_cnode_delete(WRIT_PSLOT_CNODE, req.drop[k], FULL);
-			writ_slot_free(req.drop[k]);
-		}
-		close_pending(s);
-		/* Capabilities the handler did not keep go; the slots are reused. */
-		for (unsigned k = 0; k < req.n_got; k++)
-			if (req.got_cap[k])
-				writ_cnode_delete(WRIT_PSLOT_CNODE, req.got_cap[k], FULL);
-		for (unsigned i = 1; i < s->n_rec; i++)
-			if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
-				s->rec[i].closed = false;
-				if (!srv_record_held(s, i))
-					srv_record_free(s, (int)i);
-			}
+		after_reply(s, &req);
 	}
 }
 
