@@ -149,7 +149,12 @@ do_read(struct srv_req *req, struct pipe_end *e)
 		}
 	}
 	n = pipe_get(p, buf, want);
-	srv_put_bytes(req, 0, buf, n);
+	if ((req->m.mr[1] & SCHEME_READ_REGS) && n <= SCHEME_REGS_BYTES) {
+		memcpy(&req->m.mr[1], buf, n);	/* the fast path's length (scheme.h) */
+		req->reply_len = WRIT_MSG_REGS;
+	} else {
+		srv_put_bytes(req, 0, buf, n);
+	}
 	srv_result(req, (long)n);
 	srv_wake(&p->wq);
 }
@@ -190,8 +195,16 @@ do_write(struct srv_req *req, struct pipe_end *e)
 	}
 	/* The bytes leave the IPC buffer before any wait: starting a worker meanwhile
 	 * makes calls that overwrite it. */
-	if (k > SCHEME_INLINE || srv_get_bytes(req, 0, buf, k) < 0 ||
-	    (fail = write_checks(req, p, k)) < 0) {
+	if (req->op == SCHEME_OP_WRITE_REGS) {
+		/* At most 16 bytes in registers 1 and 2, a whole write of its own. */
+		if (k > 16) {
+			srv_result(req, -EINVAL);
+			return;
+		}
+		memcpy(buf, &req->m.mr[1], k);
+		g = 0;
+	} else if (k > SCHEME_INLINE || srv_get_bytes(req, 0, buf, k) < 0 ||
+		   (fail = write_checks(req, p, k)) < 0) {
 		srv_result(req, -EINVAL);
 		return;
 	}
@@ -350,6 +363,7 @@ pipe_request(struct srv *s, struct srv_req *req)
 		do_read(req, e);
 		return;
 	case SCHEME_OP_WRITE:
+	case SCHEME_OP_WRITE_REGS:
 		do_write(req, e);
 		return;
 	case SCHEME_OP_PREAD:

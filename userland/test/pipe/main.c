@@ -12,6 +12,7 @@
 #include <writ/writ.h>
 
 #include <errno.h>
+#include <fcntl.h>
 
 static unsigned failures;
 
@@ -402,6 +403,20 @@ test_bad_input(void)
 	check(r == 8, "pipe/group-part-completes", "got %ld", r);
 	r = writ_read(p[0], buf, sizeof(buf));
 	check(r == 16, "pipe/group-read-whole", "read %ld", r);
+	/* Writes in registers: at most 16 bytes; servers without them still get small
+	 * writes (libwrit falls back to WRITE). */
+	a[0] = 17;
+	r = writ_scheme_call(writ_fd_cap(p[1]), SCHEME_OP_WRITE_REGS, a, 1, NULL, 0, NULL, 0, NULL, 0);
+	check(r == -EINVAL, "pipe/write-regs-too-long", "got %ld", r);
+	{
+		int n = writ_open("null:", O_RDWR, 0);
+
+		r = writ_write(n, "small", 5);
+		check(r == 5, "pipe/small-write-to-a-server-without-regs", "write %ld", r);
+		r = writ_write(n, "small", 5);
+		check(r == 5, "pipe/small-write-again", "write %ld", r);
+		writ_close(n);
+	}
 	/* Wrong kinds of calls on each kind of record. */
 	r = writ_scheme_call(writ_fd_cap(p[0]), SCHEME_OP_PAIR, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
 	check(r == -EINVAL, "pipe/pair-on-an-end-einval", "got %ld", r);

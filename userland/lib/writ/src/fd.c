@@ -230,6 +230,61 @@ fd_request(int fd, unsigned op, const writ_word_t *args, unsigned nargs, const v
 	return request(cap, op, args, nargs, out, out_len, in, in_len, res, nres, NULL);
 }
 
+/* READ with SCHEME_READ_REGS: a short answer comes in registers 1..3. */
+static long
+read_regs(int fd, const writ_word_t a[2], void *buf, size_t k)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	struct writ_msg m = { 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	m.mr[0] = a[0];
+	m.mr[1] = a[1];
+	m.info = writ_msginfo(SCHEME_OP_READ, 0, 2);
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -EIO;
+	r = (long)m.mr[0];
+	if (r <= 0)
+		return r;
+	if ((size_t)r > k)
+		r = (long)k;
+	if (writ_msginfo_length(m.info) <= WRIT_MSG_REGS && r <= SCHEME_REGS_BYTES)
+		memcpy(buf, &m.mr[1], (size_t)r);
+	else
+		get_bytes(SCHEME_DATA_WORD, buf, (size_t)r < SCHEME_INLINE ? (size_t)r : SCHEME_INLINE);
+	return r;
+}
+
+/* Servers that answered WRITE_REGS with -ENOSYS or -EINVAL, by fd: WRITE from then on. */
+static uint8_t no_write_regs[WRIT_FD_MAX];
+
+/* A write of at most 16 bytes in registers; -ENOSYS when the server has none. */
+static long
+write_regs(int fd, const void *buf, size_t n)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	struct writ_msg m = { 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	if (no_write_regs[fd])
+		return -ENOSYS;
+	m.mr[0] = n;
+	memcpy(&m.mr[1], buf, n);
+	m.info = writ_msginfo(SCHEME_OP_WRITE_REGS, 0, 3);
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -EIO;
+	r = (long)m.mr[0];
+	if (r == -ENOSYS || r == -EINVAL) {
+		no_write_regs[fd] = 1;
+		return -ENOSYS;
+	}
+	return r;
+}
+
 long
 writ_read(int fd, void *buf, size_t n)
 {
@@ -239,9 +294,10 @@ writ_read(int fd, void *buf, size_t n)
 	 * the first part may wait (a pipe's read returns what it has once it has some). */
 	while (done < n) {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		writ_word_t a[2] = { k, done ? SCHEME_READ_NOWAIT : 0 };
-		long r = fd_request(fd, SCHEME_OP_READ, a, 2, NULL, 0, (char *)buf + done, k,
-				    NULL, 0);
+		writ_word_t a[2] = { k, done ? SCHEME_READ_NOWAIT : SCHEME_READ_REGS };
+		long r = done ? fd_request(fd, SCHEME_OP_READ, a, 2, NULL, 0, (char *)buf + done,
+					   k, NULL, 0)
+			      : read_regs(fd, a, buf, k);
 
 		if (r < 0)
 			return done ? (long)done : r;
@@ -263,6 +319,12 @@ writ_write(int fd, const void *buf, size_t n)
 	writ_word_t token = 0;
 	size_t done = 0;
 
+	if (n && n <= 16) {
+		long r = write_regs(fd, buf, n);
+
+		if (r != -ENOSYS)
+			return r;
+	}
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
 		writ_word_t a[2] = { k, 0 };
@@ -367,6 +429,7 @@ writ_close(int fd)
 	 * then the closer lets the server look whether another copy is left. A dead
 	 * server does not stop a close. */
 	fds[fd] = 0;
+	no_write_regs[fd] = 0;
 	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	writ_slot_free(cap);

@@ -56,7 +56,8 @@
 	E(SCHEME_OP_RECV,      24)  /* cable: (len, flags) -> n, key, nfds, bytes + fds */ \
 	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: (flags) -> two caps in one reply */ \
 	E(SCHEME_OP_WEAKEN,    26)  /* policies (part 2) */                         \
-	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */
+	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */                         \
+	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,
@@ -93,6 +94,19 @@ enum scheme_op {
 #define SCHEME_WRITE_PARTIAL  (1ull << 61)
 #define SCHEME_WRITE_ARG_MASK ((1ull << 61) - 1)
 #define SCHEME_READ_NOWAIT    1ull
+
+/*
+ * Small messages in registers. A message of at most WRIT_MSG_REGS words takes the
+ * kernel's fast path, and bytes in the data words make it longer. So READ's second
+ * argument may also say SCHEME_READ_REGS: the caller takes an answer of at most
+ * SCHEME_REGS_BYTES bytes in registers 1..3 (a reply of at most WRIT_MSG_REGS words
+ * with bytes has them there; servers that ignore the flag answer in the data words, a
+ * longer reply). WRITE_REGS is a write of at most 16 bytes held in registers 1 and 2,
+ * whole, as a WRITE of its own; a server without it answers -ENOSYS or -EINVAL and the
+ * caller writes with WRITE instead.
+ */
+#define SCHEME_READ_REGS      2ull
+#define SCHEME_REGS_BYTES     24
 
 /* PAIR's and SEND's flags: Linux's O_NONBLOCK. */
 #define SCHEME_O_NONBLOCK     04000
