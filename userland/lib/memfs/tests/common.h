@@ -42,44 +42,44 @@ static const struct memfs_attr test_attr = { 0644, 1000, 1000 };
 
 #define P(s) (s), strlen(s)
 
-static int
+static inline int
 t_mkdir(struct memfs *fs, const char *p)
 {
         return memfs_mkdir(fs, NULL, P(p), &test_attr);
 }
 
-static int
+static inline int
 t_rmdir(struct memfs *fs, const char *p)
 {
         return memfs_rmdir(fs, NULL, P(p));
 }
 
-static int
+static inline int
 t_unlink(struct memfs *fs, const char *p)
 {
         return memfs_unlink(fs, NULL, P(p));
 }
 
-static int
+static inline int
 t_symlink(struct memfs *fs, const char *target, const char *p)
 {
         return memfs_symlink(fs, P(target), NULL, P(p), &test_attr);
 }
 
-static int
+static inline int
 t_link(struct memfs *fs, const char *a, const char *b)
 {
         return memfs_link(fs, NULL, P(a), NULL, P(b), 0);
 }
 
-static int
+static inline int
 t_rename(struct memfs *fs, const char *a, const char *b, unsigned flags)
 {
         return memfs_rename(fs, NULL, P(a), NULL, P(b), flags);
 }
 
 /* open(O_CREAT|O_EXCL), write data, close. */
-static int
+static inline int
 t_mkfile(struct memfs *fs, const char *p, const char *data)
 {
         struct memfs_node *n;
@@ -95,7 +95,7 @@ t_mkfile(struct memfs *fs, const char *p, const char *data)
         return err;
 }
 
-static int
+static inline int
 t_open(struct memfs *fs, const char *p, unsigned flags)
 {
         struct memfs_node *n;
@@ -106,7 +106,7 @@ t_open(struct memfs *fs, const char *p, unsigned flags)
         return err;
 }
 
-static struct memfs_node *
+static inline struct memfs_node *
 t_get(struct memfs *fs, const char *p, bool follow)
 {
         struct memfs_node *n;
