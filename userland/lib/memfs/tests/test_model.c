@@ -871,8 +871,8 @@ int
 main(int argc, char **argv)
 {
         uint64_t seed = tap_seed(argc, argv, "model");
-        int runs = argc > 2 ? atoi(argv[2]) : 1500;
-        int steps = argc > 3 ? atoi(argv[3]) : 150;
+        int runs = argc > 2 ? atoi(argv[2]) : 3000;
+        int steps = argc > 3 ? atoi(argv[3]) : 200;
 
         tap_begin();
         for (int r = 0; r < runs && !fails; r++)
