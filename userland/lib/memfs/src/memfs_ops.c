@@ -109,6 +109,8 @@ memfs_open(struct memfs *fs, const struct memfs_at *at, const char *path, size_t
         int err;
 
         *out = NULL;
+        if ((of & MEMFS_O_CREAT) && (of & MEMFS_O_DIRECTORY))
+                return EINVAL;          /* Linux since 6.4: never "create a directory" */
         if (of & MEMFS_O_CREAT) {
                 uint64_t before = fs->next_ino;
 

@@ -280,6 +280,8 @@ m_open(int at, const char *path, unsigned of, int *out, char *canon)
         bool created = false;
         int n, err;
 
+        if ((of & MEMFS_O_CREAT) && (of & MEMFS_O_DIRECTORY))
+                return EINVAL;
         if (of & MEMFS_O_CREAT) {
                 err = m_resolve(at, path, true, !(of & (MEMFS_O_EXCL | MEMFS_O_NOFOLLOW)), &r);
                 if (err)

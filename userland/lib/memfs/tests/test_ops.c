@@ -254,11 +254,17 @@ test_open(void)
         EXPECT(t_open(fs, "/dir", MEMFS_O_WRITE), EISDIR);
         EXPECT(t_open(fs, "/dir", MEMFS_O_TRUNC), EISDIR);
         EXPECT(t_open(fs, "/dir", MEMFS_O_DIRECTORY), 0);
+        EXPECT(t_open(fs, "/dir", MEMFS_O_DIRECTORY | C), EINVAL);
+        EXPECT(t_open(fs, "/newd", MEMFS_O_DIRECTORY | C), EINVAL);
+        CHECK(!t_get(fs, "/newd", false));
         EXPECT(t_open(fs, "/f", MEMFS_O_DIRECTORY), ENOTDIR);
         EXPECT(t_open(fs, "/lf", MEMFS_O_NOFOLLOW), ELOOP);
         EXPECT(t_open(fs, "/ld", MEMFS_O_NOFOLLOW | MEMFS_O_DIRECTORY), ENOTDIR);
         EXPECT(t_open(fs, "/lf/", 0), ENOTDIR);
         EXPECT(t_open(fs, "/ld/", 0), 0);
+        EXPECT(t_open(fs, "/ld/", MEMFS_O_NOFOLLOW), 0);        /* the slash follows */
+        EXPECT(t_open(fs, "/lf/", MEMFS_O_NOFOLLOW), ENOTDIR);
+        EXPECT(t_link(fs, "/ld/", "/x"), EPERM);
         EXPECT(t_open(fs, "/lfs", 0), ENOTDIR);
         EXPECT(t_open(fs, "/lfs", C), EISDIR);
         EXPECT(t_open(fs, "/dangs", C), EISDIR);
