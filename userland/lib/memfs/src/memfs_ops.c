@@ -81,7 +81,9 @@ open_create(struct memfs *fs, const struct memfs_at *at, const char *path, size_
 
         if (err)
                 return err;
-        if (r.last != MEMFS_LAST_NORM || r.trailing)
+        if (r.last != MEMFS_LAST_NORM)         /* ".", ".." or "/": an existing dir */
+                return of & MEMFS_O_EXCL ? EEXIST : EISDIR;
+        if (r.trailing)
                 return EISDIR;
         if (canon) {
                 canon->len = r.canon.len;

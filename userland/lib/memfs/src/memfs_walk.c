@@ -300,7 +300,12 @@ walk(struct walk *w, bool parent_mode, bool follow_last, int which, struct walk_
                 if (len > MEMFS_NAME_MAX)
                         return ENAMETOOLONG;
                 n = find(w, name, len);
-                if (n && node_is_link(n) && (follow_last || (trailing && !parent_mode))) {
+                /*
+                 * A slash after a final link follows it in a lookup; in parent mode
+                 * it stops there (open(O_CREAT) then says EISDIR without looking on).
+                 */
+                if (n && node_is_link(n) &&
+                    (parent_mode ? follow_last && !trailing : follow_last || trailing)) {
                         err = follow(w, n, name, len);
                         if (err)
                                 return err;

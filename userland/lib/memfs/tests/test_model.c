@@ -179,7 +179,7 @@ m_walk(int start, const char *path, bool parent_mode, bool follow, int *links,
                 if (!last && ch < 0)
                         return ENOENT;
                 if (m_is(ch, MEMFS_S_IFLNK) &&
-                    (!last || follow || (trailing && !parent_mode))) {
+                    (!last || (parent_mode ? follow && !trailing : follow || trailing))) {
                         if (++*links > MEMFS_SYMLOOP_MAX)
                                 return ELOOP;
                         rest[0] = '\0';
@@ -286,7 +286,9 @@ m_open(int at, const char *path, unsigned of, int *out, char *canon)
                 err = m_resolve(at, path, true, !(of & (MEMFS_O_EXCL | MEMFS_O_NOFOLLOW)), &r);
                 if (err)
                         return err;
-                if (r.last != L_NORM || r.trailing)
+                if (r.last != L_NORM)
+                        return of & MEMFS_O_EXCL ? EEXIST : EISDIR;
+                if (r.trailing)
                         return EISDIR;
                 if (r.node >= 0) {
                         if (of & MEMFS_O_EXCL)

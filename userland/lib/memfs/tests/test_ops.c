@@ -250,6 +250,8 @@ test_open(void)
         EXPECT(t_open(fs, "/new/", C), EISDIR);
         EXPECT(t_open(fs, "/.", C), EISDIR);
         EXPECT(t_open(fs, "/", C), EISDIR);
+        EXPECT(t_open(fs, "/..", C | MEMFS_O_EXCL), EEXIST);
+        EXPECT(t_open(fs, "/dir/.", C | MEMFS_O_EXCL), EEXIST);
         EXPECT(t_open(fs, "/dir", C), EISDIR);
         EXPECT(t_open(fs, "/dir", MEMFS_O_WRITE), EISDIR);
         EXPECT(t_open(fs, "/dir", MEMFS_O_TRUNC), EISDIR);
