@@ -875,7 +875,7 @@ int
 main(int argc, char **argv)
 {
         uint64_t seed = tap_seed(argc, argv, "model");
-        int runs = argc > 2 ? atoi(argv[2]) : 3000;
+        int runs = argc > 2 ? atoi(argv[2]) : 2000;
         int steps = argc > 3 ? atoi(argv[3]) : 200;
 
         tap_begin();
