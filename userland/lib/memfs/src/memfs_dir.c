@@ -86,21 +86,30 @@ struct memfs_dent *
 dir_find(const struct memfs_node *dir, const char *name, size_t len, uint64_t key,
          uint32_t *pos)
 {
-        uint32_t lo = 0, hi = dir->u.dir.count;
+        const struct memfs_dent *e = dir->u.dir.ents;
+        uint32_t lo = 0, n = dir->u.dir.count;
 
-        while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                int c = dent_cmp(key, name, len, &dir->u.dir.ents[mid]);
+        /* Lower bound on the key alone (a hash: names rarely need comparing). */
+        while (n > 0) {
+                uint32_t half = n / 2;
+
+                if (e[lo + half].key < key) {
+                        lo += half + 1;
+                        n -= half + 1;
+                } else {
+                        n = half;
+                }
+        }
+        for (; lo < dir->u.dir.count && e[lo].key == key; lo++) {
+                int c = dent_cmp(key, name, len, &e[lo]);
 
                 if (c == 0) {
                         if (pos)
-                                *pos = mid;
-                        return &dir->u.dir.ents[mid];
+                                *pos = lo;
+                        return (struct memfs_dent *)&e[lo];
                 }
                 if (c < 0)
-                        hi = mid;
-                else
-                        lo = mid + 1;
+                        break;
         }
         if (pos)
                 *pos = lo;
