@@ -40,7 +40,8 @@ check_names(struct memfs *fs, struct memfs_node *d, bool count, uint64_t *bytes,
                         ++*subdirs;
                         if (e[i].node->u.dir.parent != d)
                                 return "directory's parent is not where its entry is";
-                        if (e[i].node->u.dir.name != e[i].name)
+                        if (e[i].node->u.dir.name != e[i].name ||
+                            e[i].node->u.dir.name_len != e[i].len)
                                 return "directory's name is not its entry's";
                 }
         }

@@ -15,7 +15,7 @@ test_tick(void *ctx)
         return test_clock += 1000;
 }
 
-static struct memfs *
+static inline struct memfs *
 test_fs(uint64_t budget)
 {
         struct memfs_config cfg = { .budget = budget, .now = test_tick, .root_mode = 0755,
@@ -29,7 +29,7 @@ test_fs(uint64_t budget)
         return fs;
 }
 
-static const char *
+static inline const char *
 en(int e)
 {
         if (e == 0)
