@@ -228,8 +228,10 @@ memfs_chmod(struct memfs *fs, struct memfs_node *n, uint32_t mode)
 int
 memfs_chown(struct memfs *fs, struct memfs_node *n, uint32_t uid, uint32_t gid)
 {
-        n->uid = uid;
-        n->gid = gid;
+        if (uid != MEMFS_ID_KEEP)
+                n->uid = uid;
+        if (gid != MEMFS_ID_KEEP)
+                n->gid = gid;
         node_touch_c(fs, n);
         return 0;
 }

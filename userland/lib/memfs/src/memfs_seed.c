@@ -65,9 +65,12 @@ seed_file(struct memfs *fs, const struct memfs_seed *e, size_t len,
 {
         struct memfs_node *n;
         size_t done;
-        int err = memfs_open(fs, NULL, e->path, len,
-                             MEMFS_O_CREAT | MEMFS_O_EXCL | MEMFS_O_WRITE, a, &n, NULL);
+        int err;
 
+        if (e->size && !e->data)
+                return EINVAL;
+        err = memfs_open(fs, NULL, e->path, len, MEMFS_O_CREAT | MEMFS_O_EXCL | MEMFS_O_WRITE,
+                         a, &n, NULL);
         if (err)
                 return err;
         err = memfs_write(fs, n, 0, e->data, e->size, &done);

@@ -690,6 +690,7 @@ test_times(void)
         CHECK(b.ctime_ns > a.ctime_ns && b.mtime_ns == a.mtime_ns &&
               b.mode == (MEMFS_S_IFREG | 0600));
         EXPECT(memfs_chown(fs, n, 7, 8), 0);
+        EXPECT(memfs_chown(fs, n, MEMFS_ID_KEEP, MEMFS_ID_KEEP), 0);
         memfs_stat(fs, n, &a);
         CHECK(a.uid == 7 && a.gid == 8 && a.ctime_ns > b.ctime_ns);
         EXPECT(memfs_utimens(fs, n, 5, MEMFS_UTIME_OMIT), 0);
@@ -742,6 +743,7 @@ test_seed(void)
                 { "/etc/boot.conf", MEMFS_S_IFREG | 0600, 0, 0, "x", 1, NULL, 0 },
         };
         const struct memfs_seed badtype = { "/dev", 0020000, 0, 0, NULL, 0, NULL, 0 };
+        const struct memfs_seed nodata = { "/x", MEMFS_S_IFREG | 0644, 0, 0, NULL, 3, NULL, 0 };
 
         tap_begin();
         EXPECT(memfs_seed(fs, ok, 5, &bad), 0);
@@ -759,6 +761,7 @@ test_seed(void)
         EXPECT(memfs_seed(fs, dup, 2, &bad), EEXIST);
         CHECK(bad == 1 && t_get(fs, "/tmp", false));
         EXPECT(memfs_seed(fs, &badtype, 1, &bad), EINVAL);
+        EXPECT(memfs_seed(fs, &nodata, 1, &bad), EINVAL);
         CONSISTENT(fs);
         memfs_destroy(fs);
         tap_end("seed");

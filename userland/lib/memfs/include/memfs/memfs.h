@@ -56,7 +56,7 @@ struct memfs_node;
 struct memfs_config {
         uint64_t budget;                        /* bytes all allocations may use */
         uint64_t (*now)(void *ctx);             /* ns since the epoch; NULL: always 0 */
-        void *(*alloc)(void *ctx, size_t n);    /* NULL: malloc */
+        void *(*alloc)(void *ctx, size_t n);    /* NULL: malloc (give both or neither) */
         void (*free)(void *ctx, void *p, size_t n); /* NULL: free */
         void *ctx;
         uint64_t hash_key[2];   /* directory hashing; give a random one (rand:) */
@@ -266,6 +266,8 @@ int memfs_readdir(struct memfs *fs, struct memfs_node *dir, uint64_t *cookie,
 #define MEMFS_UTIME_OMIT  (-2ll)
 int memfs_utimens(struct memfs *fs, struct memfs_node *n, int64_t atime_ns, int64_t mtime_ns);
 int memfs_chmod(struct memfs *fs, struct memfs_node *n, uint32_t mode);
+/* MEMFS_ID_KEEP ((uint32_t)-1, as chown's -1) leaves that id as it is. */
+#define MEMFS_ID_KEEP  UINT32_MAX
 int memfs_chown(struct memfs *fs, struct memfs_node *n, uint32_t uid, uint32_t gid);
 
 bool memfs_is_dir(const struct memfs_node *n);
