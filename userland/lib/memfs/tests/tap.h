@@ -92,7 +92,8 @@ tap_below(uint64_t *s, unsigned n)
 static inline uint64_t
 tap_seed(int argc, char **argv, const char *name)
 {
-        uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 0) : (uint64_t)time(NULL);
+        uint64_t seed = argc > 1 && strcmp(argv[1], "random") ? strtoull(argv[1], NULL, 0) :
+                        (uint64_t)time(NULL);
 
         printf("# %s: seed %llu (rerun with this argument to reproduce)\n", name,
                (unsigned long long)seed);
