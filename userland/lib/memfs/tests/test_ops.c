@@ -663,6 +663,51 @@ test_readdir(void)
         tap_end("readdir");
 }
 
+static bool
+count_all(void *ctx, const struct memfs_dirent *d)
+{
+        (void)d;
+        ++*(int *)ctx;
+        return true;
+}
+
+/* A big directory: tables grow, lookups stay right, and shrink back as names go. */
+static void
+test_bigdir(void)
+{
+        struct memfs *fs = test_fs(16 << 20);
+        uint64_t base, full;
+        char p[32];
+        int listed = 0;
+        uint64_t cookie = 0;
+        size_t keep;
+
+        tap_begin();
+        EXPECT(t_mkdir(fs, "/d"), 0);
+        base = memfs_used(fs);
+        for (int i = 0; i < 3000; i++) {
+                snprintf(p, sizeof p, "/d/%d", i);
+                EXPECT(t_mkfile(fs, p, NULL), 0);
+        }
+        full = memfs_used(fs);
+        for (int i = 0; i < 3000; i += 7) {
+                snprintf(p, sizeof p, "/d/%d", i);
+                CHECK(t_get(fs, p, false) != NULL);
+        }
+        CONSISTENT(fs);
+        for (int i = 10; i < 3000; i++) {
+                snprintf(p, sizeof p, "/d/%d", i);
+                EXPECT(t_unlink(fs, p), 0);
+        }
+        CONSISTENT(fs);
+        CHECK(memfs_used(fs) - base < (full - base) / 100);      /* the table shrank too */
+        EXPECT(memfs_readdir(fs, t_get(fs, "/d", false), &cookie, count_all, &listed, &keep),
+               0);
+        CHECK(listed == 10 && keep == 10 && cookie == MEMFS_COOKIE_END);
+        memfs_destroy(fs);
+        tap_end("bigdir");
+}
+
 static void
 test_times(void)
 {
@@ -782,6 +827,7 @@ main(void)
         test_data();
         test_orphan();
         test_readdir();
+        test_bigdir();
         test_times();
         test_seed();
         return tap_exit();
