@@ -16,6 +16,7 @@ struct init_state {
 	writ_cptr_t ep;                 /* the process manager's endpoint */
 	writ_cptr_t irq_control, ioport_control;        /* 0 while lent */
 	unsigned failures;              /* test verdicts init itself checks */
+	const struct writ_bootinfo_module *archive;     /* the boot archive's frames */
 };
 
 extern struct init_state init;
@@ -68,6 +69,7 @@ struct spawn_args {
 	unsigned cnode_radix;
 	unsigned prio, mcp;
 	bool bootinfo_view;             /* the kernel test suite: a BootInfo page as root's */
+	bool archive_view;              /* the boot archive mapped read-only (file:) */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
 };
