@@ -292,12 +292,12 @@ serve_loop(struct srv *s)
 		for (unsigned k = 0; k < req.n_got; k++)
 			if (req.got_cap[k])
 				writ_cnode_delete(WRIT_PSLOT_CNODE, req.got_cap[k], FULL);
+		/* A closed record is still held while its closer deletes its copy after our
+		 * reply: look again after each request until it is free (or a sweep frees it). */
 		for (unsigned i = 1; i < s->n_rec; i++)
-			if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
-				s->rec[i].closed = false;
-				if (!record_held(s, i))
-					srv_record_free(s, (int)i);
-			}
+			if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned &&
+			    !record_held(s, i))
+				srv_record_free(s, (int)i);
 	}
 }
 

@@ -338,10 +338,11 @@ writ_close(int fd)
 	if (!cap)
 		return -EBADF;
 	/* The server frees the open file once no copy of the capability is left; telling
-	 * it now lets it look at once. A dead server does not stop a close. */
+	 * it first (a deleted capability could not) lets it look again soon. A dead server
+	 * does not stop a close. */
 	fds[fd] = 0;
-	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	writ_slot_free(cap);
 	return 0;
 }
