@@ -49,6 +49,10 @@ struct fserver {
 	unsigned n_ofd;                 /* open file descriptions alive */
 };
 
+/* alloc.c: memfs's allocator (struct memfs_config's alloc and free). */
+void *file_alloc(void *ctx, size_t n);
+void file_free(void *ctx, void *p, size_t n);
+
 void file_request(struct srv *s, struct srv_req *req);
 void file_release(struct srv *s, struct srv_record *rec);
 

@@ -4,9 +4,9 @@
  *
  * Memory. The server's quota (boot.conf quota=) is the file system's: memfs's budget
  * is the untyped memory init gave, less a reserve for the server's own code, tables
- * and records, and a malloc that fails is ENOSPC as well, so the tree stays consistent
- * whichever runs out first. File blocks are whole pages, kept on a free list of their
- * own (malloc would round a 4 KiB block up to two pages).
+ * and records, and an allocation that fails is ENOSPC as well, so the tree stays
+ * consistent whichever runs out first. The tree's memory comes from alloc.c, which
+ * gives a page freed by any object to any other.
  *
  * Seeding. boot.conf gives the server use=archive: init maps the boot archive's frames
  * read-only at WRIT_ARCHIVE_VADDR, and every regular file, directory and symbolic link
@@ -24,43 +24,6 @@
 #define RESERVE (1u << 20)      /* code, stacks, records, page tables: not the tree's */
 
 static struct fserver server;
-
-struct page {
-	struct page *next;
-};
-
-static struct page *free_pages;
-
-/* memfs's allocator: pages for 4 KiB blocks, malloc for the rest. */
-static void *
-fs_alloc(void *ctx, size_t n)
-{
-	(void)ctx;
-	if (n == MEMFS_BLOCK) {
-		struct page *p = free_pages;
-
-		if (p) {
-			free_pages = p->next;
-			return p;
-		}
-		return writ_pages_alloc(1);
-	}
-	return malloc(n);
-}
-
-static void
-fs_free(void *ctx, void *p, size_t n)
-{
-	(void)ctx;
-	if (n == MEMFS_BLOCK) {
-		struct page *pg = p;
-
-		pg->next = free_pages;
-		free_pages = pg;
-		return;
-	}
-	free(p);
-}
 
 static uint64_t
 rdtsc(void)
@@ -157,7 +120,7 @@ seed(struct memfs *fs)
 int
 main(int argc, char **argv)
 {
-	struct memfs_config cfg = { .now = fs_now, .alloc = fs_alloc, .free = fs_free,
+	struct memfs_config cfg = { .now = fs_now, .alloc = file_alloc, .free = file_free,
 				    .root_mode = 0755 };
 	static const struct srv_ops ops = { .request = file_request, .release = file_release };
 	uint64_t quota = quota_bytes(), budget = quota > 2 * RESERVE ? quota - RESERVE : quota / 2;

@@ -268,7 +268,7 @@ do_rw(struct fserver *f, struct srv_req *req, struct ofd *o)
 		}
 		srv_put_bytes(req, 0, buf, done);
 	} else {
-		if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, (size_t)len) < 0) {
+		if (len > SCHEME_INLINE || (len && srv_get_bytes(req, 0, buf, (size_t)len) < 0)) {
 			srv_result(req, -EINVAL);
 			return;
 		}
@@ -507,8 +507,9 @@ file_request(struct srv *s, struct srv_req *req)
 			return srv_result(req, -r);
 		return path_op(f, req, &at, pol);
 	}
-	if (!o)
-		return srv_result(req, -EBADF);       /* a policy is no open file */
+	if (!o)         /* a policy is no open file */
+		return srv_result(req, req->op >= SCHEME_OP_READ && req->op <= SCHEME_OP_GETDENTS ?
+					  -EBADF : -ENOSYS);
 	file_op(f, req, o);
 }
 

@@ -347,6 +347,25 @@ writ_close(int fd)
 	return 0;
 }
 
+/* A copy with the rights the original has: the kernel refuses to copy more rights
+ * than a capability holds, and a scheme capability has no Read. */
+static long
+copy_cap(writ_cptr_t dest, writ_cptr_t src)
+{
+	static const unsigned tries[] = {
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHTS_ALL,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHT_WRITE,
+	};
+	long err = WRIT_E_RIGHTS;
+
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && err == WRIT_E_RIGHTS; i++)
+		err = writ_cnode_copy(WRIT_PSLOT_CNODE, dest, 64, WRIT_PSLOT_CNODE, src, 64,
+				      tries[i]);
+	return err;
+}
+
 int
 writ_dup(int fd)
 {
@@ -359,8 +378,7 @@ writ_dup(int fd)
 		return nfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
+	if (copy_cap(copy, cap) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
@@ -379,8 +397,7 @@ writ_dup2(int fd, int newfd)
 		return newfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    WRIT_RIGHTS_ALL) != WRIT_OK) {
+	if (copy_cap(copy, cap) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
