@@ -203,7 +203,7 @@ def nofastpath_boot(ctx, cfg):
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
-ROOT_TASK_GROUPS = "boot+kern+ipc+irq"
+ROOT_TASK_GROUPS = "boot+kern+ipc+irq+file"
 
 
 def groups_of(group):

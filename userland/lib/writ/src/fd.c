@@ -59,26 +59,17 @@ writ_scheme_cap(const char *scheme)
 static void
 put_bytes(unsigned word, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	uint8_t *p = (uint8_t *)&writ_ipc_buffer()->msg[word];
 
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = 0;
-
-		memcpy(&w, p + i, len - i < 8 ? len - i : 8);
-		writ_mr_set(word + (unsigned)(i / 8), w);
-	}
+	memcpy(p, buf, len);
+	if (len % 8)
+		memset(p + len, 0, 8 - len % 8);
 }
 
 static void
 get_bytes(unsigned word, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = writ_mr_get(word + (unsigned)(i / 8));
-
-		memcpy(p + i, &w, len - i < 8 ? len - i : 8);
-	}
+	memcpy(buf, &writ_ipc_buffer()->msg[word], len);
 }
 
 /* One request: a dead server (or a capability revoked with it) is -EIO. A capability
