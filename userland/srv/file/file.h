@@ -5,28 +5,21 @@
 #include <memfs/memfs.h>
 #include <srv/srv.h>
 
-/*
- * Rights a policy grants (user space part 2 decides what each allows; the root policy
- * has them all). The letters are userland/lib/policy's.
- */
-#define FP_R 0x01
-#define FP_W 0x02
-#define FP_C 0x04
-#define FP_D 0x08
-#define FP_X 0x10
-#define FP_L 0x20
-#define FP_ALL 0x3f
+#include <policy/policy.h>
 
 /*
  * A policy record's object: which canonical paths its holder may reach, with which
- * rights. Part 1 has only the root policy (glob NULL: every path, every right). Part 2
- * adds derived ones: glob and rights narrowed from `parent`, checked by a memfs veto
- * (policy_at), and revoked together with everything opened through them (`revoked`,
- * and the records that name them).
+ * rights (userland/lib/policy's glob and rwcdxl bits). Part 1 has only the root
+ * policy: every path with every right, checked by nothing (the glob "/" + "**" would
+ * not do: its wildcards skip dotfiles). Part 2 adds derived ones: a compiled glob (22
+ * KiB each, so only policies that narrow have one) and rights narrowed from `parent`,
+ * checked by a memfs veto that policy_at installs (nothing runs between check and
+ * use), revoked with everything opened through them (`revoked`, and the records
+ * naming them).
  */
 struct fpolicy {
-	char *glob;                     /* NULL: every path (the root policy) */
-	uint32_t rights;                /* FP_* */
+	struct policy *policy;          /* glob and rights; NULL: every path (the root) */
+	uint8_t rights;                 /* policy's rights bits */
 	struct fpolicy *parent;         /* derived from; NULL for the root */
 	unsigned refs;                  /* records and open files naming it */
 	bool revoked;

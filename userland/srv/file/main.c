@@ -124,6 +124,7 @@ main(int argc, char **argv)
 				    .root_mode = 0755 };
 	static const struct srv_ops ops = { .request = file_request, .release = file_release };
 	uint64_t quota = quota_bytes(), budget = quota > 2 * RESERVE ? quota - RESERVE : quota / 2;
+	struct policy_err perr;
 	bool empty = false;
 
 	for (int i = 1; i < argc; i++) {
@@ -153,7 +154,12 @@ main(int argc, char **argv)
 	}
 	if (!empty)
 		seed(server.fs);
-	server.root = (struct fpolicy){ .glob = NULL, .rights = FP_ALL, .refs = 1 };
+	server.root = (struct fpolicy){ .policy = NULL, .refs = 1 };
+	if (policy_parse_rights(POLICY_RIGHT_LETTERS, strlen(POLICY_RIGHT_LETTERS),
+				&server.root.rights, &perr) != POLICY_OK) {
+		writ_printf("file: cannot parse the root policy's rights\n");
+		return 1;
+	}
 	server.srv.user = &server;
 	if (srv_root_policy(&server.srv) != 1) {
 		writ_printf("file: cannot make the root policy\n");
