@@ -21,6 +21,7 @@
 #define FILE_STATS_USED    2    /* bytes of the budget in use */
 #define FILE_STATS_BUDGET  3
 #define FILE_STATS_OFDS    4    /* open file descriptions alive */
+#define FILE_STATS_OFDS_NOW 5   /* the same, without a sweep first */
 
 static uint8_t buf[SCHEME_INLINE];
 
@@ -492,6 +493,8 @@ do_stats(struct fserver *f, struct srv_req *req)
 		return srv_result(req, (long)memfs_budget(f->fs));
 	case FILE_STATS_OFDS:
 		srv_sweep(&f->srv);
+		return srv_result(req, (long)f->n_ofd);
+	case FILE_STATS_OFDS_NOW:
 		return srv_result(req, (long)f->n_ofd);
 	default:
 		return srv_result(req, -EINVAL);

@@ -164,6 +164,13 @@ test_files(void)
 		writ_close(fd);
 		check(file_stats("file", 4) == before, "close-frees-open-file",
 		      "%ld open before, %ld after", before, file_stats("file", 4));
+		/* CLOSE reaches the server, which frees the record by its next request, with
+		 * no sweep (no process ended). */
+		fd = writ_open("/ft/a", O_RDONLY, 0);
+		writ_close(fd);
+		writ_stat("/ft/a", &st, 0);
+		check(fd >= 0 && file_stats("file", 5) == before, "close-frees-without-sweep",
+		      "%ld open before, %ld after", before, file_stats("file", 5));
 	}
 }
 
