@@ -2,7 +2,7 @@
  * The model check: a seeded random sequence of operations, applied through file: and
  * to a small reference model here, every result (errno, bytes, sizes, link counts,
  * listings) compared. The name space is small on purpose, so operations collide:
- * directories /m, /m/a, /m/b (a and b come and go, and rename into each other), files
+ * directories /mN, /mN/a, /mN/b (a and b come and go, and rename into each other), files
  * x, y, z in each, hard links between any two, writes, appends and truncates.
  */
 #include <errno.h>
@@ -30,7 +30,7 @@ struct minode {
 static struct minode ino[NINODES];
 static int slot[NSLOTS];                /* inode index, or -1 */
 static bool dir_exists[NDIRS];
-static const char *const dir_name[NDIRS] = { "/m", "/m/a", "/m/b" };
+static char dir_name[NDIRS][16];         /* /mN, /mN/a, /mN/b */
 static const char names[NNAMES] = { 'x', 'y', 'z' };
 static uint64_t rng;
 
@@ -148,7 +148,7 @@ static bool
 step(char *why, size_t wn)
 {
 	static uint8_t data[MAXLEN], got[2 * MAXLEN];
-	char p1[16], p2[16];
+	char p1[24], p2[24];
 	unsigned s1 = pick(NSLOTS), s2 = pick(NSLOTS), d = 1 + pick(2);
 	unsigned op = pick(12), n = pick(600);
 	long want = 0, r = 0;
@@ -307,14 +307,20 @@ step(char *why, size_t wn)
 	return true;
 }
 
-void
-test_model(uint64_t seed)
+static void
+model_run(unsigned run, uint64_t seed)
 {
-	char why[160] = "";
+	char why[160] = "", name[24];
 	unsigned s;
-	bool ok = writ_mkdir("/m", 0755) == 0;
+	bool ok;
 
+	writ_snprintf(dir_name[0], sizeof(dir_name[0]), "/m%u", run);
+	writ_snprintf(dir_name[1], sizeof(dir_name[1]), "/m%u/a", run);
+	writ_snprintf(dir_name[2], sizeof(dir_name[2]), "/m%u/b", run);
+	ok = writ_mkdir(dir_name[0], 0755) == 0;
 	rng = seed | 1;
+	memset(ino, 0, sizeof(ino));
+	dir_exists[1] = dir_exists[2] = false;
 	for (unsigned k = 0; k < NSLOTS; k++)
 		slot[k] = -1;
 	dir_exists[0] = true;
@@ -322,6 +328,15 @@ test_model(uint64_t seed)
 		ok = step(why, sizeof(why));
 	for (unsigned d = 0; ok && d < NDIRS; d++)
 		ok = listing_ok(d, why, sizeof(why));
-	check(ok, "model", "seed %lu, step %u: %s", (unsigned long)seed, s, why);
+	writ_snprintf(name, sizeof(name), "model-%u", run);
+	check(ok, name, "seed %lu, step %u: %s", (unsigned long)seed, s, why);
+}
+
+/* Three runs of STEPS operations, seeds seed, seed + 1, seed + 2. */
+void
+test_model(uint64_t seed)
+{
+	for (unsigned run = 0; run < 3; run++)
+		model_run(run, seed + run);
 	check(file_stats("file", 1) == 0, "model-tree-consistent", "memfs_check failed");
 }

@@ -61,6 +61,9 @@ test_seeded(void)
 	      "seeded-programs", "/sbin/file: mode %lo size %lu", st.mode, st.size);
 	check(type_of("/test/file", 0) == IFREG && type_of("/sbin", 0) == IFDIR &&
 	      type_of("/test", 0) == IFDIR, "seeded-dirs", "/test/file or /sbin missing");
+	fd = writ_open("file:etc/boot.conf", O_RDONLY, 0);
+	check(fd >= 0, "open-relative-to-policy", "file:etc/boot.conf: %d", fd);
+	writ_close(fd);
 	check(writ_stat("/home/yoric/readme.txt", &st, 0) == 0 && st.size == 73 &&
 	      type_of("/tmp/.keep", 0) == IFREG, "seeded-home", "size %lu", st.size);
 }
