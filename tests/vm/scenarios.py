@@ -204,7 +204,7 @@ def nofastpath_boot(ctx, cfg):
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
-ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable"
+ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme"
 
 
 def groups_of(group):

@@ -152,6 +152,11 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 		}
 		memcpy(scheme, u, n);
 		scheme[n] = 0;
+		if (strcmp(scheme, "archive") == 0 && !service_of_scheme(scheme, n)) {
+			/* Not a scheme: the boot archive itself, read-only (file: seeds from it). */
+			a->archive_view = true;
+			continue;
+		}
 		if (!scheme_cap(a, scheme)) {
 			writ_printf("init: boot.conf:%u: %s: use=%s: no server serves '%s'\n",
 				    e->line, e->name, u, scheme);

@@ -17,6 +17,7 @@ struct init_state {
 	writ_cptr_t irq_control, ioport_control;        /* 0 while lent */
 	unsigned failures;              /* test verdicts init itself checks */
 	bool trace;                     /* `inittrace`: a line per message */
+	const struct writ_bootinfo_module *archive;     /* the boot archive's frames */
 };
 
 extern struct init_state init;
@@ -70,6 +71,7 @@ struct spawn_args {
 	unsigned prio, mcp;
 	bool bootinfo_view;             /* the kernel test suite: a BootInfo page as root's */
 	unsigned stack_pages;           /* 0: the default */
+	bool archive_view;              /* the boot archive mapped read-only (file:) */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
 };

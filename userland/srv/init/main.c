@@ -104,6 +104,7 @@ struct module {
 	const char *name;
 	const void *data;
 	size_t size;
+	const struct writ_bootinfo_module *bm;
 };
 
 static struct module modules[WRIT_BOOTINFO_MAX_MODULES];
@@ -145,7 +146,7 @@ map_modules(void)
 			continue;
 		}
 		modules[n_modules++] = (struct module){ bm->name, (const void *)(va + (bm->paddr & 4095)),
-							bm->size };
+							bm->size, bm };
 		va += 4096ull * (bm->frames + 1);
 	}
 }
@@ -155,8 +156,10 @@ static bool
 find_archive(void)
 {
 	for (unsigned i = 0; i < n_modules; i++)
-		if (strcmp(modules[i].name, "archive") == 0)
+		if (strcmp(modules[i].name, "archive") == 0) {
+			init.archive = modules[i].bm;
 			return archive_init(modules[i].data, modules[i].size);
+		}
 	writ_printf("init: no boot archive among the modules\n");
 	return false;
 }
@@ -320,11 +323,13 @@ writ_main(struct writ_bootinfo *bi)
 		bool bench = cmdline_has("bench");
 		const char *suite = bench ? "/bench/kern" : "/test/kern";
 
-		/* `nokern`: user space only, for a quicker look at it. */
-		status = cmdline_has("nokern") ? 0 : run_kernel_suite(suite);
-		writ_printf("init: %s ended with status %d\n", suite, status);
-		if (status != 0)
-			init.failures++;
+		/* `user-only` (or `nokern`): straight to the user-space programs. */
+		if (!cmdline_has("user-only") && !cmdline_has("nokern")) {
+			status = run_kernel_suite(suite);
+			writ_printf("init: %s ended with status %d\n", suite, status);
+			if (status != 0)
+				init.failures++;
+		}
 		if (!cmdline_has("kernel-only")) {
 			if (!boot_services())
 				writ_exit_qemu(EXIT_FAIL);

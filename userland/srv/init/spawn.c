@@ -492,6 +492,50 @@ bootinfo_view(struct build *b, struct writ_bootinfo *v)
 		if (init.trace)                                                      \
 			writ_printf("init: spawn %s at +%lu\n", what, rdtsc() - b->p->spawn_tsc); \
 	} while (0)
+/*
+ * The boot archive, read-only at WRIT_ARCHIVE_VADDR: copies of the module's frame
+ * capabilities (a capability maps once), mapped with tables from the child's quota and
+ * moved into its CNode, so they go when it ends. Nothing is copied: file: seeds its
+ * tree from these pages.
+ */
+static bool
+map_archive(struct build *b)
+{
+	const struct writ_bootinfo_module *m = init.archive;
+	writ_cptr_t first = b->child_next;
+	struct writ_startinfo_cap *sc;
+	long err;
+
+	if (!m || b->info.n_caps == WRIT_STARTINFO_CAPS)
+		return fail(b, "no boot archive to lend", WRIT_E_RANGE);
+	for (unsigned i = 0; i < m->frames; i++) {
+		writ_cptr_t f = slot_alloc();
+
+		if (!f)
+			return fail(b, "out of slots for the archive", WRIT_E_RANGE);
+		if ((err = writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+					   m->first_frame_slot + i, FULL_DEPTH,
+					   WRIT_RIGHT_READ)) != WRIT_OK) {
+			slot_free(f);
+			return fail(b, "cannot copy an archive frame", err);
+		}
+		if ((err = writ_map_frame(b->pml4, f, WRIT_ARCHIVE_VADDR + 4096ull * i,
+					  WRIT_RIGHT_READ, WRIT_MAP_WRITE_BACK, child_table,
+					  b)) != WRIT_OK) {
+			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH);
+			slot_free(f);
+			return fail(b, "cannot map an archive frame", err);
+		}
+		if (!move_to_child(b, f, b->child_next++))
+			return false;
+	}
+	sc = &b->info.caps[b->info.n_caps++];
+	strncpy_bounded(sc->name, "archive", sizeof(sc->name));
+	sc->slot = (uint32_t)first;
+	sc->kind = WRIT_SCAP_ARCHIVE;
+	sc->arg = m->size | (m->paddr & 4095) << 52;
+	return true;
+}
 
 static bool
 build(struct build *b)
@@ -576,6 +620,8 @@ build(struct build *b)
 	for (unsigned i = 0; i < a->n_caps; i++)
 		if (!give_cap(b, &a->caps[i]))
 			return false;
+	if (a->archive_view && !map_archive(b))
+		return false;
 	/* The start info (and the suite's BootInfo view) are mapped before the last
 	 * capabilities move over and filled after, so they can list every slot in use. */
 	if ((err = writ_map_frame(b->pml4, b->info_frame, WRIT_STARTINFO_VADDR, WRIT_RIGHT_READ,

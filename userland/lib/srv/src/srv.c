@@ -163,34 +163,30 @@ srv_get_bytes(struct srv_req *req, unsigned word_off, void *buf, size_t len)
 {
 	unsigned have = writ_msginfo_length(req->m.info);
 	unsigned first = SCHEME_DATA_WORD + word_off;
-	uint8_t *p = buf;
 
 	if (first + (len + 7) / 8 > have || first + (len + 7) / 8 > WRIT_MSG_MAX_LENGTH)
 		return -1;
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = writ_mr_get(first + (unsigned)(i / 8));
-		size_t n = len - i < 8 ? len - i : 8;
-
-		memcpy(p + i, &w, n);
-	}
+	memcpy(buf, &writ_ipc_buffer()->msg[first], len);
 	return (long)len;
 }
 
 void
 srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	memcpy(srv_reply_data(req, word_off, len), buf, len);
+}
+
+void *
+srv_reply_data(struct srv_req *req, unsigned word_off, size_t len)
+{
 	unsigned first = SCHEME_DATA_WORD + word_off;
+	uint8_t *p = (uint8_t *)&writ_ipc_buffer()->msg[first];
 
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = 0;
-		size_t n = len - i < 8 ? len - i : 8;
-
-		memcpy(&w, p + i, n);
-		writ_mr_set(first + (unsigned)(i / 8), w);
-	}
+	if (len % 8)
+		memset(p + len, 0, 8 - len % 8);        /* no stale bytes in the last word */
 	if (first + (len + 7) / 8 > req->reply_len)
 		req->reply_len = first + (unsigned)((len + 7) / 8);
+	return p;
 }
 
 void

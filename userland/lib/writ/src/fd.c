@@ -59,26 +59,17 @@ writ_scheme_cap(const char *scheme)
 static void
 put_bytes(unsigned word, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	uint8_t *p = (uint8_t *)&writ_ipc_buffer()->msg[word];
 
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = 0;
-
-		memcpy(&w, p + i, len - i < 8 ? len - i : 8);
-		writ_mr_set(word + (unsigned)(i / 8), w);
-	}
+	memcpy(p, buf, len);
+	if (len % 8)
+		memset(p + len, 0, 8 - len % 8);
 }
 
 static void
 get_bytes(unsigned word, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = writ_mr_get(word + (unsigned)(i / 8));
-
-		memcpy(p + i, &w, len - i < 8 ? len - i : 8);
-	}
+	memcpy(buf, &writ_ipc_buffer()->msg[word], len);
 }
 
 /* One request: a dead server (or a capability revoked with it) is -EIO. Capabilities
@@ -445,6 +436,25 @@ writ_close(int fd)
 	return 0;
 }
 
+/* A copy with the rights the original has: the kernel refuses to copy more rights
+ * than a capability holds, and a scheme capability has no Read. */
+static long
+copy_cap(writ_cptr_t dest, writ_cptr_t src)
+{
+	static const unsigned tries[] = {
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHTS_ALL,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHT_WRITE,
+	};
+	long err = WRIT_E_RIGHTS;
+
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && err == WRIT_E_RIGHTS; i++)
+		err = writ_cnode_copy(WRIT_PSLOT_CNODE, dest, 64, WRIT_PSLOT_CNODE, src, 64,
+				      tries[i]);
+	return err;
+}
+
 int
 writ_dup(int fd)
 {
@@ -457,8 +467,7 @@ writ_dup(int fd)
 		return nfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
+	if (copy_cap(copy, cap) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
@@ -477,8 +486,7 @@ writ_dup2(int fd, int newfd)
 		return newfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
-			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
+	if (copy_cap(copy, cap) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}

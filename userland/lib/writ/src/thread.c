@@ -94,6 +94,15 @@ writ_thread_self(void)
 	return (struct writ_thread *)v;
 }
 
+struct writ_ipc_buffer *
+writ_ipc_buffer(void)
+{
+	struct writ_thread *t = writ_thread_self();
+
+	/* A thread libwrit did not start is the first one, whose buffer is at a fixed place. */
+	return t && t->ipc ? t->ipc : (struct writ_ipc_buffer *)WRIT_ROOT_IPC_BUFFER;
+}
+
 void
 writ_thread_exit(void)
 {

@@ -144,5 +144,8 @@ srv_result(struct srv_req *req, long v)
 long srv_get_bytes(struct srv_req *req, unsigned word_off, void *buf, size_t len);
 /* Put bytes in the reply from word SCHEME_DATA_WORD + word_off; grows reply_len. */
 void srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t len);
+/* Where the reply's bytes from word SCHEME_DATA_WORD + word_off go (in the IPC buffer),
+ * for len bytes the caller stores there itself (no system call in between). */
+void *srv_reply_data(struct srv_req *req, unsigned word_off, size_t len);
 
 #endif

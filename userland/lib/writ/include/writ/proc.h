@@ -37,6 +37,7 @@
 
 /* Where things are in a new process's address space. */
 #define WRIT_STARTINFO_VADDR   0x7fff00002000ull
+#define WRIT_ARCHIVE_VADDR     0x7ffc00000000ull  /* the boot archive, read-only (use=archive) */
 #define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
 #define WRIT_HEAP_HI           0x200000000000ull
 
@@ -62,6 +63,10 @@ struct writ_startinfo_cap {
 #define WRIT_SCAP_DEVMEM  5     /* a device untyped; arg = physical address */
 #define WRIT_SCAP_SERVE   6     /* the endpoint a server receives on */
 #define WRIT_SCAP_OTHER   7
+/* "archive": the boot archive's frames, mapped read-only from WRIT_ARCHIVE_VADDR; slot =
+ * the first of its consecutive frame capabilities, arg = its size in bytes | the offset
+ * of its first byte in the first page << 52. Given to a line with use=archive (file:). */
+#define WRIT_SCAP_ARCHIVE 8
 
 struct writ_startinfo {
 	writ_word_t magic;

@@ -18,9 +18,11 @@
  * arguments in message registers 0..3 and any bytes (paths, data to write) from
  * message word SCHEME_DATA_WORD on. The reply's message register 0 is the result: a
  * non-negative value, or -errno with Linux's errno values (so POSIX maps them one to
- * one). Replies to open and dup carry the new file's capability (the policy or file
- * capability must have GrantReply). An operation a server does not implement answers
- * -ENOSYS (or -EBADF / -ENOTDIR where POSIX says so).
+ * one). Each path is followed by a NUL in the bytes (two paths: one after the other);
+ * its length field does not count the NUL. Replies to open and dup carry the new
+ * file's capability (the policy or file capability must have GrantReply). An
+ * operation a server does not implement answers -ENOSYS (or -EBADF / -ENOTDIR where
+ * POSIX says so).
  */
 #ifndef WRIT_SCHEME_H
 #define WRIT_SCHEME_H
@@ -44,13 +46,13 @@
 	E(SCHEME_OP_FPATH,     12)  /* () -> n, the path opened */                  \
 	E(SCHEME_OP_GETDENTS,  13)  /* (len) -> n, packed struct scheme_dirent */    \
 	E(SCHEME_OP_MKDIR,     14)  /* (mode, path len) path */                     \
-	E(SCHEME_OP_RMDIR,     15)  /* (path len) path */                           \
-	E(SCHEME_OP_UNLINK,    16)  /* (path len) path */                           \
+	E(SCHEME_OP_RMDIR,     15)  /* (0, path len) path */                        \
+	E(SCHEME_OP_UNLINK,    16)  /* (0, path len) path */                        \
 	E(SCHEME_OP_RENAME,    17)  /* (flags, len1, len2) path1 path2 */           \
-	E(SCHEME_OP_LINK,      18)  /* (len1, len2) existing new */                 \
-	E(SCHEME_OP_SYMLINK,   19)  /* (len1, len2) target linkpath */              \
-	E(SCHEME_OP_READLINK,  20)  /* (path len, buf len) path -> n, bytes */       \
-	E(SCHEME_OP_STAT,      21)  /* (flags, path len) path -> struct scheme_stat */ \
+	E(SCHEME_OP_LINK,      18)  /* (flags, len1, len2) existing new */          \
+	E(SCHEME_OP_SYMLINK,   19)  /* (0, len1, len2) target linkpath */           \
+	E(SCHEME_OP_READLINK,  20)  /* (buf len, path len) path -> n, bytes */       \
+	E(SCHEME_OP_STAT,      21)  /* (nofollow, path len) path -> struct scheme_stat */ \
 	E(SCHEME_OP_STATS,     22)  /* () -> server figures: records live, ... */    \
 	E(SCHEME_OP_SEND,      23)  /* cable: (len, key, flags) bytes + fds */       \
 	E(SCHEME_OP_RECV,      24)  /* cable: (len, flags) -> n, key, nfds, bytes + fds */ \

@@ -83,6 +83,9 @@ writ_yield(void)
 /* Message word i of the calling thread's IPC buffer (found through GS). */
 writ_word_t writ_mr_get(unsigned i);
 void writ_mr_set(unsigned i, writ_word_t v);
+/* The calling thread's IPC buffer (message words from 4 on live in its msg[]), to copy
+ * many words at once. */
+struct writ_ipc_buffer *writ_ipc_buffer(void);
 
 /* Capability transfer: the caps a message sends (extra caps i = 0..2, with
  * writ_msginfo(label, ncaps, length)), where a received one lands, and the badges of
