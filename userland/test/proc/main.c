@@ -191,7 +191,7 @@ main(void)
 	test_fault();
 	test_quota();
 	test_bad_programs();
-	test_threads();
 	test_cycles();
+	test_threads();
 	return test_done("proc");
 }
