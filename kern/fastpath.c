@@ -91,9 +91,10 @@ syscall_call(struct trap_frame *f)
 
 	KASSERT(t == sched_current);
 	if (!slot ||
-	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY)) !=
+	    CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
 	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
-		syscall_call_slow(t, slot);
+		syscall_call_slow(t, slot);	/* GrantReply: the full path notes it */
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	recv = ep->head;
 	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
@@ -128,7 +129,7 @@ syscall_reply_recv(struct trap_frame *f)
 
 	KASSERT(t == sched_current);
 	/* the cheap tests first: the full path looks the capability up again anyway */
-	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->fault_type ||
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->reply_needs_slow_path ||
 	    t->bound_ntfn || !(slot = lookup_flat(t, f->rdi)) ||
 	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ) ||
 	    sched_outranked(caller->priority))

@@ -197,8 +197,23 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 
 	deliver(to, words, len, label, badge);
 	caps = from->fault_type ? 0 : writ_msginfo_caps(from->frame.rsi);
-	if (caps && ep && from->send_can_grant)
+	if (caps && ep && (from->send_can_grant & WRIT_RIGHT_GRANT))
 		to->frame.rsi |= transfer_caps(from, to, ep, caps);
+}
+
+/* A reply carries capabilities only when the caller's endpoint capability had
+ * GrantReply: the caller chose to accept them (and set its receive slot). */
+static void
+transfer_reply(struct tcb *replier, struct tcb *caller)
+{
+	uint64_t words[WRIT_MSG_MAX_LENGTH], label;
+	unsigned len = message_words(replier, words, &label), caps;
+
+	deliver(caller, words, len, label, 0);
+	caps = writ_msginfo_caps(replier->frame.rsi);
+	if (caps && caller->reply_grant)
+		caller->frame.rsi |= transfer_caps(replier, caller, NULL, caps);
+	caller->reply_grant = 0;
 }
 
 /* Also the queue of a notification's waiters (kern/object/notification.c). */
@@ -249,13 +264,14 @@ pair(struct tcb *caller, struct tcb *server)
 		server->caller->replier = NULL;
 	server->caller = caller;
 	caller->replier = server;
+	caller->reply_grant = (caller->send_can_grant & WRIT_RIGHT_GRANT_REPLY) != 0;
 	caller->state = TS_BLOCKED_REPLY;
 	caller->timeslice = SCHED_TIMESLICE_TICKS;	/* blocked, as sched_block does */
 }
 
 void
 ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
-	 bool is_call, bool can_grant)
+	 bool is_call, unsigned grants)
 {
 	struct tcb *recv;
 
@@ -264,7 +280,7 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 	if (ep_has_receivers(ep)) {
 		recv = ep->head;
 		ep_remove(ep, recv);
-		sender->send_can_grant = can_grant;
+		sender->send_can_grant = (uint8_t)grants;
 		transfer(sender, recv, badge, ep);
 		sched_make_runnable(recv);
 		if (is_call) {
@@ -278,7 +294,7 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND);
 	sender->send_badge = badge;
 	sender->is_call = is_call;
-	sender->send_can_grant = can_grant;
+	sender->send_can_grant = (uint8_t)grants;
 	ep_append(ep, sender);
 }
 
@@ -338,7 +354,7 @@ ipc_reply(struct tcb *replier)
 		fault_reply(replier, caller);
 		return WRIT_OK;
 	}
-	transfer(replier, caller, 0, NULL);	/* replies carry no capabilities */
+	transfer_reply(replier, caller);
 	sched_make_runnable(caller);
 	return WRIT_OK;
 }
@@ -354,9 +370,16 @@ ipc_cancel(struct tcb *t)
 		t->replier = NULL;
 	}
 	if (t->caller) {
-		t->caller->replier = NULL;
-		/* the caller stays blocked: its server is gone, as if it never answered */
+		struct tcb *c = t->caller;
+
+		c->replier = NULL;
 		t->caller = NULL;
+		/* The caller learns its server is gone (a fault waits on, stopped). */
+		if (!c->fault_type && c->state == TS_BLOCKED_REPLY) {
+			c->frame.rax = WRIT_E_CANCELLED;
+			c->reply_grant = 0;
+			sched_make_runnable(c);
+		}
 	}
 }
 

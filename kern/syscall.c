@@ -175,7 +175,8 @@ sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 			return;
 		}
 		ipc_send(t, (struct endpoint *)cap_addr(&slot->cap), cap_badge(&slot->cap),
-			 blocking, call, cap_rights(&slot->cap) & WRIT_RIGHT_GRANT);
+			 blocking, call, cap_rights(&slot->cap) &
+					 (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY));
 		return;
 	}
 	kernel_invocation(t, slot, call);

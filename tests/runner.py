@@ -43,6 +43,12 @@ def init_elf(cfg):
     return os.path.join(BUILD, cfg, "userland", "init.elf")
 
 
+def user_modules(cfg):
+    """The modules of a boot that runs user space: init first, then the programs it
+    starts, named by their path."""
+    return [(init_elf(cfg), "init"), (os.path.join(BUILD, cfg, "boot.cpio"), "archive")]
+
+
 class Context:
     """What scenarios need: ISOs built once per (config, command line), in a scratch dir."""
 
@@ -61,6 +67,9 @@ class Context:
 
     def init_elf(self, cfg):
         return init_elf(cfg)
+
+    def modules(self, cfg):
+        return user_modules(cfg)
 
     def iso(self, cfg, cmdline, modules=()):
         key = (cfg, cmdline, tuple(modules))
@@ -209,7 +218,7 @@ def first_match(log, pattern):
 
 def bench_boots(ctx):
     """Wall time to the kernel banner and to the root task's first line (tcg)."""
-    iso = ctx.iso("release", "bench", [(ctx.init_elf("release"), "init")])
+    iso = ctx.iso("release", "bench", ctx.modules("release"))
     for uefi, runs in ((False, 7), (True, 3)):
         banner, root = [], []
         for _ in range(runs):
@@ -229,7 +238,7 @@ def bench_boots(ctx):
 
 def bench_in_vm(ctx):
     """The root task's benchmarks and the boot's instruction counts (tcg-icount)."""
-    iso = ctx.iso("release", "bench", [(ctx.init_elf("release"), "init")])
+    iso = ctx.iso("release", "bench", ctx.modules("release"))
     b = qemu.boot(iso, timeout=600, accel="tcg-icount", extra=qemu.EDU)  # kern/msi-latency
     banner = first_match(b.log, r"boot: (\d+) TSC ticks from kernel entry to banner")
     root = first_match(b.log, r"init: (\d+) TSC ticks from kernel entry to the root task")
@@ -253,7 +262,7 @@ def bench_variants(ctx):
                  lambda name: name.startswith("ipc/")),
                 ("bench", "tcg", "tsc-ticks", "", lambda name: True))
     for cmdline, accel, unit, suffix, wanted in variants:
-        iso = ctx.iso("release", cmdline, [(ctx.init_elf("release"), "init")])
+        iso = ctx.iso("release", cmdline, ctx.modules("release"))
         b = qemu.boot(iso, timeout=600, accel=accel, extra=qemu.EDU)
         if b.guest_exit != qemu.EXIT_PASS:
             print("# the %r benchmark boot (%s) failed: %s" % (cmdline, accel, b.describe()))

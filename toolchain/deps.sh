@@ -13,6 +13,7 @@ packages=(
   grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools   # the hybrid BIOS/UEFI ISO
   qemu-system-x86 ovmf                                 # run and test (ovmf: UEFI firmware)
   musl-tools                                           # user programs (musl-gcc)
+  cpio                                                 # the boot archive (toolchain/mkarchive.sh)
   libcapstone-dev                                      # host tools: disassembly in fault reports
   gdb                                                  # ./writ run --gdb
 )

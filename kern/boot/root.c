@@ -27,7 +27,7 @@
 #include <kern/vspace.h>
 
 #include "boot/carve.h"
-#include "boot/elf.h"
+#include <portable/elf.h>
 #include "boot/mb2.h"
 
 #define ROOT_RADIX 12
@@ -329,20 +329,26 @@ root_give_module(unsigned index, const struct mb2_module *m)
 	struct carve_range r = { m->start, ((m->end + PAGE - 1) & ~(PAGE - 1)) - m->start };
 	struct carve_block blocks[64];
 	struct writ_bootinfo_module *bm;
-	unsigned n, first = rb.next;
+	unsigned n, first, ut_first = rb.next;
 
 	if (rb.bi->n_modules == WRIT_BOOTINFO_MAX_MODULES ||
 	    carve_ram(&r, 1, NULL, 0, blocks, 64, &n) != CARVE_OK)
 		return;
+	/* The blocks' untyped first, then all their frames, so that the frames of a module
+	 * carved into several blocks still sit in consecutive slots, as BootInfo says. */
 	for (unsigned b = 0; b < n; b++) {
-		uint64_t frames = 1ull << (blocks[b].size_bits - 12);
-		struct cte *ut = &rb.slots[rb.next];
-
-		if (rb.next + 1 + frames > (1u << ROOT_RADIX))
+		if (rb.next + 1 + (1ull << (blocks[b].size_bits - 12)) > (1u << ROOT_RADIX))
 			fail("root CNode full", -1);
 		root_give_untyped(blocks[b].base, blocks[b].size_bits, false);
 		rb.bi->n_untyped--;	/* not free memory: it becomes the module's frames */
-		first = b == 0 ? rb.next : first;
+	}
+	first = rb.next;
+	for (unsigned b = 0; b < n; b++) {
+		uint64_t frames = 1ull << (blocks[b].size_bits - 12);
+		struct cte *ut = &rb.slots[ut_first + b];
+
+		if (rb.next + frames > (1u << ROOT_RADIX))
+			fail("root CNode full", -1);
 		for (uint64_t done = 0; done < frames;) {
 			uint64_t k = frames - done > UT_RETYPE_MAX_COUNT ? UT_RETYPE_MAX_COUNT
 									  : frames - done;

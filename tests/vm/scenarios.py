@@ -73,12 +73,13 @@ def screen_first_line(monitor, lines, scratch):
 def selftest_boot(ctx, cfg, uefi):
     """A test boot: banner, summary, in-kernel self-tests, the screen, clean exit."""
     fw = "uefi" if uefi else "bios"
-    # The debug BIOS boot also runs the cspace checker after every syscall of the root
-    # task; that is slow, so its stress run is short (the other boots run the full one).
-    cmdline = "test hold check stress-steps=3000 edu" if cfg == "debug" and not uefi \
-        else "test hold edu"
-    iso = ctx.iso(cfg, cmdline, [(ctx.init_elf(cfg), "init"),
-                                     (ctx.sample_module(), "sample module")])
+    # The debug BIOS boot also runs the cspace checker after every syscall; that is slow,
+    # so its stress run is short and it runs the kernel suite only (the other boots run
+    # the full stress test and the user-space suites).
+    cmdline = "test hold check stress-steps=3000 edu kernel-only" if cfg == "debug" and not uefi \
+        else "test hold edu long" if not uefi else "test hold edu"
+    mods = ctx.modules(cfg) + [(ctx.sample_module(), "sample module")]
+    iso = ctx.iso(cfg, cmdline, mods)
     screen = []
     b = qemu.boot(iso, timeout=300 if uefi else 240, uefi=uefi, extra=qemu.EDU,
                   on_hold=lambda mon, lines: screen.append(
@@ -89,7 +90,7 @@ def selftest_boot(ctx, cfg, uefi):
     shown = (screen[0] or "").rstrip("\0 ") if screen else None
     res.append((bool(banner) and shown == banner, name + "-screen-mirrors-serial",
                 "screen's first line %r, serial banner %r" % (shown, banner)))
-    res.append((any("boot: 2 modules" in l for l in b.log) and
+    res.append((any("boot: %d modules" % len(mods) in l for l in b.log) and
                 any("'sample module'" in l for l in b.log), name + "-modules",
                 "the boot summary does not list the root task and the sample module"))
     res.append((any(l.startswith("init: root task up") for l in b.log), name + "-root-task",
@@ -192,7 +193,7 @@ def bad_root_task_boot(ctx, cfg):
 
 def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
     """The whole root-task suite once more, in a variant of the machine or kernel."""
-    iso = ctx.iso(cfg, cmdline + " edu", [(ctx.init_elf(cfg), "init")])
+    iso = ctx.iso(cfg, cmdline + " edu", ctx.modules(cfg))
     b = qemu.boot(iso, timeout=240, cpu=cpu, extra=qemu.EDU)
     name = "boot/%s-%s" % (variant, cfg)
     guest = [(ok, "%s/%s-%s" % (n, variant, cfg), why) for ok, n, why in guest_results(b)]
@@ -216,7 +217,7 @@ def nofastpath_boot(ctx, cfg):
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
-ROOT_TASK_GROUPS = "boot+kern+ipc+irq"
+ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme"
 
 
 def groups_of(group):
@@ -226,7 +227,7 @@ def groups_of(group):
 
 def big_ram_boot(ctx, cfg):
     """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
-    iso = ctx.iso(cfg, "test stress-steps=2000 edu", [(ctx.init_elf(cfg), "init")])
+    iso = ctx.iso(cfg, "test stress-steps=2000 edu", ctx.modules(cfg))
     b = qemu.boot(iso, timeout=300, mem=6144, extra=qemu.EDU)
     name = "boot/big-ram-%s" % cfg
     m = first_int(b.log, r"init: (\d+) MiB of RAM as untyped memory")

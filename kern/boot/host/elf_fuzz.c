@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boot/elf.h"
+#include <portable/elf.h>
 
 #define USER_LO 0x1000ull
 #define USER_HI 0x800000000000ull

@@ -57,8 +57,18 @@ struct tcb {
 	uint64_t send_badge;                    /* badge of the cap a queued send used */
 	uint32_t state;                         /* enum thread_state */
 	uint8_t priority, mcp;
-	uint8_t is_call, fault_type;            /* queued send is a Call; pending fault */
-	uint8_t in_ready_queue, send_can_grant;
+	uint8_t is_call;                        /* queued send is a Call */
+	uint8_t in_ready_queue;
+	uint8_t send_can_grant;                 /* the send's cap rights: Grant, GrantReply */
+	/* A pending fault; my pending Call may be answered with caps (GrantReply). Side by
+	 * side, so the fastpath declines a reply that needs either with one test. */
+	union {
+		struct {
+			uint8_t fault_type;
+			uint8_t reply_grant;
+		};
+		uint16_t reply_needs_slow_path;
+	};
 	uint64_t fault_addr, fault_error;       /* VM fault / exception details */
 	uint32_t timeslice;                     /* ticks left */
 	uint32_t id;                            /* for debug messages only */
@@ -122,7 +132,7 @@ struct tcb *tcb_of_cap(const struct cap *c);
 
 /* ---- IPC (kern/ipc.c) ---- */
 void ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
-	      bool is_call, bool can_grant);
+	      bool is_call, unsigned grants);
 void ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking);
 int ipc_reply(struct tcb *replier);
 void ipc_cancel(struct tcb *t);

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Stages the boot archive's file tree and packs it:
+#   stage-rootfs.sh STAGE ROOTFS_SRC OUT.cpio [PROGRAM=/PATH]...
+# The tree is ROOTFS_SRC (userland/rootfs: /etc/boot.conf, /home, ...) with every
+# program copied to its path.
+set -eu
+stage=$1 src=$2 out=$3
+shift 3
+rm -rf "$stage"
+mkdir -p "$stage"
+cp -a "$src/." "$stage/"
+for pair in "$@"; do
+  from=${pair%%=*} to=${pair#*=}
+  mkdir -p "$stage$(dirname "$to")"
+  cp "$from" "$stage$to"
+done
+exec "$(dirname "$0")/mkarchive.sh" "$stage" "$out"

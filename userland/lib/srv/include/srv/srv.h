@@ -1,0 +1,151 @@
+/*
+ * The scheme server loop, shared by every server: records named by badges, the
+ * capabilities that name them, worker threads that may block, and the sweep that
+ * frees records nobody holds any more.
+ *
+ * Records. A server keeps its policies and open files as records in one table. A
+ * record's *original* capability (a badged copy of the server's endpoint) stays in the
+ * server's CSpace; clients get copies of it (children in the derivation tree), and
+ * copy, send or delete those as they like. A record is alive while its original has
+ * children: srv_sweep() asks the kernel (Mutate refuses to move a capability that has
+ * children) and frees the records nobody holds. Sweeps run when init signals that a
+ * process ended, after a CLOSE, and before STATS answers.
+ *
+ * Workers. Requests are handled one at a time under the server's lock by whichever
+ * worker thread received them. A handler that must wait (a read of an empty pipe)
+ * calls srv_wait(): its worker sleeps, the lock goes, and another worker receives the
+ * next request; if none is left receiving, a new one is started first. srv_wake()
+ * wakes the workers waiting on a queue; each re-checks its condition.
+ */
+#ifndef SRV_SRV_H
+#define SRV_SRV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <writ/proc.h>
+#include <writ/scheme.h>
+#include <writ/thread.h>
+#include <writ/writ.h>
+
+#define SRV_MAX_RECORDS 4096
+#define SRV_MAX_WORKERS 32
+#define SRV_MAX_CLOSE 64
+
+struct srv_record {
+	uint32_t gen;
+	uint8_t kind;                   /* SCHEME_KIND_*, 0 = free */
+	bool closed;                    /* a holder said CLOSE: sweep it soon */
+	bool pinned;                    /* a root policy: init hands out its badge */
+	writ_cptr_t orig;               /* the original capability, in the server */
+	void *obj;                      /* the server's own */
+};
+
+struct srv_req {
+	struct writ_msg m;              /* the request, and the reply to fill in */
+	writ_word_t badge;
+	struct srv_record *rec;         /* the record the badge names, or NULL */
+	uint32_t index;
+	unsigned op;
+	writ_cptr_t reply_cap;          /* a capability to send back with the reply, or 0 */
+	writ_cptr_t reply_more[WRIT_MSG_MAX_CAPS - 1];  /* and more after it (srv_reply_cap) */
+	unsigned n_reply_more;
+	writ_cptr_t drop[WRIT_MSG_MAX_CAPS];    /* server slots deleted and freed after the reply */
+	unsigned n_drop;
+	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
+	unsigned n_got;
+	unsigned reply_len;             /* message words of the reply (at least 1) */
+	bool no_reply;                  /* the handler answered (or must not) itself */
+};
+
+struct srv;
+
+struct srv_ops {
+	/* One request; the reply is req->m (mr[0] the result). Called under the lock. */
+	void (*request)(struct srv *s, struct srv_req *req);
+	/* A record is gone (swept or closed): free its object. May be NULL. */
+	void (*release)(struct srv *s, struct srv_record *rec);
+};
+
+struct srv_waitq {
+	struct writ_thread *waiters[SRV_MAX_WORKERS];
+	unsigned n;
+};
+
+struct srv {
+	const char *name;
+	const struct srv_ops *ops;
+	writ_cptr_t ep;                 /* the endpoint it serves */
+	writ_cptr_t gc;                 /* init signals it when a process ends */
+	unsigned epoch;
+	unsigned prio;
+	struct writ_mutex lock;
+	struct srv_record rec[SRV_MAX_RECORDS];
+	unsigned n_rec;                 /* high-water mark of used entries */
+	unsigned live;
+	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
+	writ_cptr_t to_close[SRV_MAX_CLOSE];    /* others' fds to close after this request */
+	unsigned n_to_close;
+	struct writ_thread workers[SRV_MAX_WORKERS];
+	unsigned n_workers, receiving;
+	writ_cptr_t recv_slots[SRV_MAX_WORKERS + 1][WRIT_MSG_MAX_CAPS];
+	void *user;
+};
+
+/* Set up from the start info (the "serve" endpoint, "gc" notification, epoch). */
+int srv_init(struct srv *s, const char *name, const struct srv_ops *ops);
+/* Serve for ever. */
+__attribute__((noreturn)) void srv_run(struct srv *s);
+
+/* A new record of `kind` for obj; its index, or -1 (out of records or memory). */
+int srv_record_new(struct srv *s, unsigned kind, void *obj);
+/* The root policy: record 1, generation 1, never swept (init mints its capabilities
+ * from the endpoint itself, knowing that badge). Its index, or -1. */
+int srv_root_policy(struct srv *s);
+/* Put a copy of record i's capability in the reply (with GrantReply, it arrives); a
+ * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. */
+void srv_reply_record(struct srv_req *req, struct srv *s, int i);
+/* Put a capability of the server's in the reply, after any already there; false when
+ * the reply is full. */
+bool srv_reply_cap(struct srv_req *req, writ_cptr_t cap);
+/* Is the record the request named still the same one (it may be swept while its
+ * worker waits: its client died)? */
+bool srv_req_alive(const struct srv_req *req);
+/* Does anyone but the server hold record i? */
+bool srv_record_held(struct srv *s, unsigned i);
+/* Forget record i now (its capabilities in clients are revoked with it). */
+void srv_record_free(struct srv *s, int i);
+/* Close a capability of another server's (an fd the server held for a client) as
+ * writ_close does, so that server learns at once; done after the current request's
+ * reply, as it calls the other server and uses the worker's IPC buffer. The slot is
+ * freed. */
+void srv_close_cap(struct srv *s, writ_cptr_t cap);
+/* Free every record nobody holds a capability to any more; the number freed. */
+unsigned srv_sweep(struct srv *s);
+
+/* Wait on q (lock held; released while waiting, held again on return). Returns -1
+ * without waiting when no other worker could receive meanwhile (all SRV_MAX_WORKERS
+ * are waiting): the handler must answer instead (EAGAIN), or the server would stop.
+ * The worker's IPC buffer does not survive a wait (starting a worker makes calls):
+ * take the request's bytes out of it first.
+ * Whatever was awaited may have changed in any way on return: check again. */
+int srv_wait(struct srv *s, struct srv_waitq *q);
+void srv_wake(struct srv_waitq *q);
+
+/* Reply helpers. */
+static inline void
+srv_result(struct srv_req *req, long v)
+{
+	req->m.mr[0] = (writ_word_t)v;
+}
+
+/* The request's bytes (from message word SCHEME_DATA_WORD), copied to buf; the number
+ * copied, or -1 if `len` is more than the message holds. */
+long srv_get_bytes(struct srv_req *req, unsigned word_off, void *buf, size_t len);
+/* Put bytes in the reply from word SCHEME_DATA_WORD + word_off; grows reply_len. */
+void srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t len);
+/* Where the reply's bytes from word SCHEME_DATA_WORD + word_off go (in the IPC buffer),
+ * for len bytes the caller stores there itself (no system call in between). */
+void *srv_reply_data(struct srv_req *req, unsigned word_off, size_t len);
+
+#endif

@@ -1,0 +1,498 @@
+/*
+ * The scheme server loop (see srv.h).
+ */
+#include <srv/srv.h>
+#include <writ/fd.h>
+#include <writ/mem.h>
+
+#include <errno.h>
+
+#define FULL 64
+#define ORIG_RIGHTS SCHEME_CAP_RIGHTS
+#define PROBE_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT)
+
+static struct writ_thread first_thread;
+
+int
+srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+
+	s->name = name;
+	s->ops = ops;
+	s->ep = writ_cap_named("serve");
+	s->gc = writ_cap_named("gc");
+	s->prio = 100;
+	for (unsigned i = 0; si && i < si->n_caps; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SERVE)
+			s->epoch = (unsigned)si->caps[i].arg;
+	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
+		return -1;
+	return 0;
+}
+
+int
+srv_record_new(struct srv *s, unsigned kind, void *obj)
+{
+	writ_cptr_t orig;
+	unsigned i;
+
+	if (s->n_rec == 0)
+		s->n_rec = 1;		/* index 0 is never a record: a zero badge names none */
+	for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+		;
+	if (i == s->n_rec && s->n_rec == SRV_MAX_RECORDS) {
+		srv_sweep(s);
+		for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+			;
+		if (i == s->n_rec)
+			return -1;
+	}
+	if (i == s->n_rec)
+		s->n_rec++;
+	if (!(orig = writ_slot_alloc()))
+		return -1;
+	s->rec[i].gen++;
+	if (writ_cnode_mint(WRIT_PSLOT_CNODE, orig, FULL, WRIT_PSLOT_CNODE, s->ep, FULL,
+			    ORIG_RIGHTS, scheme_badge(i, s->rec[i].gen, kind, s->epoch)) != WRIT_OK) {
+		writ_slot_free(orig);
+		return -1;
+	}
+	s->rec[i].kind = (uint8_t)kind;
+	s->rec[i].closed = false;
+	s->rec[i].orig = orig;
+	s->rec[i].obj = obj;
+	s->live++;
+	return (int)i;
+}
+
+int
+srv_root_policy(struct srv *s)
+{
+	int i = srv_record_new(s, SCHEME_KIND_POLICY, NULL);
+
+	if (i < 0)
+		return i;
+	s->rec[i].pinned = true;
+	/* The closer comes with it, so the count of live records does not move when the
+	 * first CLOSE comes. */
+	s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
+	if (s->closer > 0)
+		s->rec[s->closer].pinned = true;
+	return i;
+}
+
+bool
+srv_reply_cap(struct srv_req *req, writ_cptr_t cap)
+{
+	if (!req->reply_cap) {
+		req->reply_cap = cap;
+		return true;
+	}
+	if (req->n_reply_more == WRIT_MSG_MAX_CAPS - 1)
+		return false;
+	req->reply_more[req->n_reply_more++] = cap;
+	return true;
+}
+
+void
+srv_reply_record(struct srv_req *req, struct srv *s, int i)
+{
+	srv_reply_cap(req, s->rec[i].orig);	/* the client's copy is a child of it */
+}
+
+bool
+srv_req_alive(const struct srv_req *req)
+{
+	return req->rec && req->rec->kind && req->rec->gen == scheme_badge_gen(req->badge);
+}
+
+void
+srv_record_free(struct srv *s, int i)
+{
+	struct srv_record *r = &s->rec[i];
+
+	if (!r->kind)
+		return;
+	/* Every client copy goes with the original: their next call fails. */
+	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
+	writ_slot_free(r->orig);
+	if (s->ops->release)
+		s->ops->release(s, r);
+	r->kind = 0;
+	r->obj = NULL;
+	s->live--;
+}
+
+/* Does anyone but the server hold record i? Mutate moves a capability only when it
+ * has no children, and the clients' copies are its children. */
+bool
+srv_record_held(struct srv *s, unsigned i)
+{
+	writ_cptr_t tmp = writ_slot_alloc();
+	long err;
+
+	if (!tmp)
+		return true;
+	err = writ_cnode_mutate(WRIT_PSLOT_CNODE, tmp, FULL, WRIT_PSLOT_CNODE, s->rec[i].orig,
+				FULL, PROBE_RIGHTS, 0);
+	if (err == WRIT_OK) {
+		/* Nobody held it: it moved, narrowed. Put it back so free finds it. */
+		writ_cnode_move(WRIT_PSLOT_CNODE, s->rec[i].orig, FULL, WRIT_PSLOT_CNODE, tmp, FULL);
+	}
+	writ_slot_free(tmp);
+	return err != WRIT_OK;
+}
+
+unsigned
+srv_sweep(struct srv *s)
+{
+	unsigned freed = 0;
+
+	for (unsigned i = 1; i < s->n_rec; i++)
+		if (s->rec[i].kind && !s->rec[i].pinned && !srv_record_held(s, i)) {
+			srv_record_free(s, (int)i);
+			freed++;
+		}
+	return freed;
+}
+
+long
+srv_get_bytes(struct srv_req *req, unsigned word_off, void *buf, size_t len)
+{
+	unsigned have = writ_msginfo_length(req->m.info);
+	unsigned first = SCHEME_DATA_WORD + word_off;
+
+	if (first + (len + 7) / 8 > have || first + (len + 7) / 8 > WRIT_MSG_MAX_LENGTH)
+		return -1;
+	memcpy(buf, &writ_ipc_buffer()->msg[first], len);
+	return (long)len;
+}
+
+void
+srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size_t len)
+{
+	memcpy(srv_reply_data(req, word_off, len), buf, len);
+}
+
+void *
+srv_reply_data(struct srv_req *req, unsigned word_off, size_t len)
+{
+	unsigned first = SCHEME_DATA_WORD + word_off;
+	uint8_t *p = (uint8_t *)&writ_ipc_buffer()->msg[first];
+
+	if (len % 8)
+		memset(p + len, 0, 8 - len % 8);        /* no stale bytes in the last word */
+	if (first + (len + 7) / 8 > req->reply_len)
+		req->reply_len = first + (unsigned)((len + 7) / 8);
+	return p;
+}
+
+void
+srv_close_cap(struct srv *s, writ_cptr_t cap)
+{
+	if (s->n_to_close < SRV_MAX_CLOSE) {
+		s->to_close[s->n_to_close++] = cap;
+		return;
+	}
+	/* No room to wait for the reply: its server learns at its next sweep. */
+	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, FULL);
+	writ_slot_free(cap);
+}
+
+/* The closes srv_close_cap put off (lock held: the fd table is the process's). */
+static void
+close_pending(struct srv *s)
+{
+	while (s->n_to_close) {
+		writ_cptr_t cap = s->to_close[--s->n_to_close];
+		int fd = writ_fd_install(cap);
+
+		if (fd >= 0) {
+			writ_close(fd);
+		} else {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, cap, FULL);
+			writ_slot_free(cap);
+		}
+	}
+}
+
+static void worker(void *arg);
+
+/* Worker w's receive slots: consecutive, as the kernel fills them. */
+static bool
+recv_slots_for(struct srv *s, unsigned w)
+{
+	writ_cptr_t first = writ_slot_alloc_run(WRIT_MSG_MAX_CAPS);
+
+	for (unsigned k = 0; k < WRIT_MSG_MAX_CAPS; k++)
+		s->recv_slots[w][k] = first ? first + k : 0;
+	return first != 0;
+}
+
+static bool
+start_worker(struct srv *s)
+{
+	struct writ_thread *t;
+
+	if (s->n_workers == SRV_MAX_WORKERS)
+		return false;
+	t = &s->workers[s->n_workers];
+	if (!recv_slots_for(s, s->n_workers + 1))
+		return false;
+	s->n_workers++;
+	t->user = s;
+	if (writ_thread_create(t, worker, s, s->prio) != WRIT_OK) {
+		s->n_workers--;
+		return false;
+	}
+	return true;
+}
+
+int
+srv_wait(struct srv *s, struct srv_waitq *q)
+{
+	struct writ_thread *self = writ_thread_self();
+	writ_word_t w;
+
+	/* Someone must go on receiving while this worker sleeps. */
+	if (s->receiving == 0 && !start_worker(s))
+		return -1;
+	if (q->n < SRV_MAX_WORKERS)
+		q->waiters[q->n++] = self;
+	writ_mutex_unlock(&s->lock);
+	writ_wait(self->wake, &w);
+	writ_mutex_lock(&s->lock);
+	return 0;
+}
+
+void
+srv_wake(struct srv_waitq *q)
+{
+	for (unsigned i = 0; i < q->n; i++)
+		writ_signal(q->waiters[i]->wake);
+	q->n = 0;
+}
+
+static unsigned
+worker_index(struct srv *s, struct writ_thread *self)
+{
+	return self == &first_thread ? 0 : (unsigned)(self - s->workers) + 1;
+}
+
+/*
+ * The record a badge names, or NULL. The root policy answers in every life of the
+ * server: it holds nothing of a past life, and clients keep the capability init gave
+ * them across restarts (so new opens work after one). Other records of a past life
+ * are gone: EIO.
+ */
+static struct srv_record *
+record_of(struct srv *s, writ_word_t b)
+{
+	uint32_t i = scheme_badge_index(b);
+	struct srv_record *r = i > 0 && i < s->n_rec ? &s->rec[i] : NULL;
+
+	if (!r || !r->kind || r->kind != scheme_badge_kind(b) || r->gen != scheme_badge_gen(b))
+		return NULL;
+	if (scheme_badge_epoch(b) != (s->epoch & 0xffff) && !(r->pinned && i == 1))
+		return NULL;
+	return r;
+}
+
+/* CLOSE on a file: mark it, answer its badge and the closer (see scheme.h, "Closing");
+ * the client deletes its copy and then asks the closer to look. */
+static void
+close_request(struct srv *s, struct srv_req *req)
+{
+	if (s->closer <= 0) {
+		s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
+		if (s->closer > 0)
+			s->rec[s->closer].pinned = true;
+	}
+	req->rec->closed = true;
+	srv_result(req, 0);
+	req->m.mr[1] = req->badge;
+	req->reply_len = 2;
+	if (s->closer > 0)
+		srv_reply_record(req, s, s->closer);
+}
+
+/* CLOSE (badge) on the closer: free that record if its last holder let it go. */
+static void
+closer_request(struct srv *s, struct srv_req *req)
+{
+	struct srv_record *r = record_of(s, req->m.mr[0]);
+
+	if (req->op != SCHEME_OP_CLOSE) {
+		srv_result(req, -EBADF);
+		return;
+	}
+	if (r && !r->pinned && !srv_record_held(s, (unsigned)(r - s->rec)))
+		srv_record_free(s, (int)(r - s->rec));
+	srv_result(req, 0);
+}
+
+static void
+handle(struct srv *s, struct srv_req *req, unsigned w)
+{
+	writ_word_t b = req->badge;
+	unsigned ncaps = writ_msginfo_caps(req->m.info);
+	unsigned unwrapped = (unsigned)(req->m.info >> WRIT_MSGINFO_UNWRAP_SHIFT) &
+			     WRIT_MSGINFO_UNWRAP_MASK;
+	req->op = (unsigned)writ_msginfo_label(req->m.info);
+	req->rec = NULL;
+	req->index = scheme_badge_index(b);
+	req->reply_cap = 0;
+	req->n_reply_more = 0;
+	req->n_drop = 0;
+	req->reply_len = 1;
+	req->no_reply = false;
+	req->n_got = 0;
+	/* Copied capabilities landed in this worker's receive slots, in order. */
+	for (unsigned k = 0, c = 0; k < ncaps; k++)
+		if (!(unwrapped & (1u << k)))
+			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
+	req->rec = record_of(s, b);
+	if (!req->rec) {
+		srv_result(req, scheme_badge_epoch(b) != (s->epoch & 0xffff) ? -EIO : -EBADF);
+		return;
+	}
+	if (req->rec->kind == SCHEME_KIND_CLOSER) {
+		closer_request(s, req);
+		return;
+	}
+	if (req->op == SCHEME_OP_CLOSE && req->rec->kind != SCHEME_KIND_POLICY) {
+		close_request(s, req);
+		return;
+	}
+	s->ops->request(s, req);
+}
+
+/* Has the request left work for after its reply (capabilities to delete, fds to
+ * close, a record marked closed)? Without any, the reply and the next receive are one
+ * ReplyRecv. */
+static bool
+after_reply_work(const struct srv *s, const struct srv_req *req)
+{
+	if (req->n_drop || s->n_to_close || req->op == SCHEME_OP_CLOSE)
+		return true;
+	for (unsigned k = 0; k < req->n_got; k++)
+		if (req->got_cap[k])
+			return true;
+	return false;
+}
+
+static void
+after_reply(struct srv *s, struct srv_req *req)
+{
+	for (unsigned k = 0; k < req->n_drop; k++) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, req->drop[k], FULL);
+		writ_slot_free(req->drop[k]);
+	}
+	close_pending(s);
+	/* Capabilities the handler did not keep go; the slots are reused. */
+	for (unsigned k = 0; k < req->n_got; k++)
+		if (req->got_cap[k])
+			writ_cnode_delete(WRIT_PSLOT_CNODE, req->got_cap[k], FULL);
+	if (req->op != SCHEME_OP_CLOSE)
+		return;
+	for (unsigned i = 1; i < s->n_rec; i++)
+		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
+			s->rec[i].closed = false;
+			if (!srv_record_held(s, i))
+				srv_record_free(s, (int)i);
+		}
+}
+
+static void
+serve_loop(struct srv *s)
+{
+	struct writ_thread *self = writ_thread_self();
+	unsigned w = worker_index(s, self);
+	struct srv_req req;
+	bool pending_reply = false;
+
+	writ_mutex_lock(&s->lock);
+	for (;;) {
+		s->receiving++;
+		writ_mutex_unlock(&s->lock);
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
+		if (pending_reply) {
+			writ_reply_recv(s->ep, &req.m);
+		} else {
+			memset(&req.m, 0, sizeof(req.m));
+			writ_recv(s->ep, &req.m);
+		}
+		pending_reply = false;
+		writ_mutex_lock(&s->lock);
+		s->receiving--;
+		if (writ_msginfo_is_notification(req.m.info)) {
+			srv_sweep(s);		/* a process ended (bound gc, if no gc thread) */
+			close_pending(s);
+			continue;
+		}
+		req.badge = req.m.badge;
+		handle(s, &req, w);
+		if (!req.no_reply) {
+			unsigned ncaps = 0;
+
+			if (req.reply_cap) {
+				writ_set_cap(ncaps++, req.reply_cap);
+				for (unsigned k = 0; k < req.n_reply_more; k++)
+					writ_set_cap(ncaps++, req.reply_more[k]);
+			}
+			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
+			if (!after_reply_work(s, &req) && ncaps == 0) {
+				pending_reply = true;
+				continue;
+			}
+			writ_reply(&req.m);
+		}
+		after_reply(s, &req);
+	}
+}
+
+static void
+worker(void *arg)
+{
+	serve_loop(arg);
+}
+
+/*
+ * init signals "gc" whenever a process ends. A thread of its own waits for it: a
+ * notification bound to a worker would wait while that worker waits in srv_wait (a
+ * reader blocked on an empty pipe), and the sweep that should wake the reader with end
+ * of file would never come.
+ */
+static void
+gc_loop(void *arg)
+{
+	struct srv *s = arg;
+
+	for (;;) {
+		writ_word_t w;
+
+		if (writ_wait(s->gc, &w) != WRIT_OK)
+			writ_thread_exit();
+		writ_mutex_lock(&s->lock);
+		srv_sweep(s);
+		close_pending(s);
+		writ_mutex_unlock(&s->lock);
+	}
+}
+
+void
+srv_run(struct srv *s)
+{
+	static struct writ_thread gc_thread;
+
+	first_thread.user = s;
+	writ_thread_adopt(&first_thread);
+	recv_slots_for(s, 0);
+	if (s->gc && writ_thread_create(&gc_thread, gc_loop, s, s->prio) != WRIT_OK)
+		writ_tcb_bind_notification(WRIT_PSLOT_TCB, s->gc);	/* second best */
+	serve_loop(s);
+	for (;;)
+		;
+}

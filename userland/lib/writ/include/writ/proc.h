@@ -1,0 +1,186 @@
+/*
+ * Processes: what a program finds when it starts, and how it asks init (the process
+ * manager) to spawn, wait for and kill processes.
+ *
+ * A process is a CSpace, a VSpace, threads and a memory quota, all made from untyped
+ * memory that init set aside for it; its authority is exactly the capabilities in its
+ * own CSpace. Its CSpace root is one CNode whose guard makes a capability pointer
+ * equal to a slot index (as the root task's), laid out as WRIT_PSLOT_* below.
+ *
+ * The start. init lays out the initial stack exactly as Linux does for a static
+ * x86_64 program (argc, argv, envp, auxv with AT_PHDR, AT_PHNUM, AT_PAGESZ, AT_ENTRY,
+ * AT_RANDOM), so unmodified programs start the same way, and adds one auxv entry,
+ * WRIT_AT_STARTINFO, the address of a read-only page describing the capabilities it
+ * handed over (struct writ_startinfo). libwrit's _start finds it and calls main().
+ */
+#ifndef WRIT_PROC_H
+#define WRIT_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <writ/abi.h>
+
+/* Fixed slots of a process's CSpace (the first ones match the root task's). */
+#define WRIT_PSLOT_TCB          1       /* its first thread */
+#define WRIT_PSLOT_CNODE        2       /* its CSpace root */
+#define WRIT_PSLOT_VSPACE       3       /* its PML4 */
+#define WRIT_PSLOT_IRQ_CONTROL  4       /* empty unless lent (the kernel test suite) */
+#define WRIT_PSLOT_IOPORT_CONTROL 5     /* empty unless lent */
+#define WRIT_PSLOT_BOOTINFO     6       /* a BootInfo view, for the kernel test suite */
+#define WRIT_PSLOT_IPC_BUFFER   7       /* the first thread's IPC buffer frame */
+#define WRIT_PSLOT_PROC         9       /* itself, at init: exit, spawn, wait, kill */
+#define WRIT_PSLOT_STARTINFO   10       /* the frame of struct writ_startinfo */
+#define WRIT_PSLOT_FAULT       12       /* init's endpoint for its threads' faults */
+#define WRIT_PSLOT_FIRST_FREE  16
+
+/* Where things are in a new process's address space. */
+#define WRIT_STARTINFO_VADDR   0x7fff00002000ull
+#define WRIT_ARCHIVE_VADDR     0x7ffc00000000ull  /* the boot archive, read-only (use=archive) */
+#define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
+#define WRIT_HEAP_HI           0x200000000000ull
+
+#define WRIT_AT_STARTINFO      0x5701   /* auxv type: not one Linux uses */
+#define WRIT_STARTINFO_MAGIC   0x5772697453747274ull   /* "WritStrt" */
+#define WRIT_STARTINFO_UNTYPED 12
+#define WRIT_STARTINFO_CAPS    40
+#define WRIT_CAP_NAME          32
+
+/* A capability init handed over, by name: a scheme ("file", "log", ...), an fd
+ * ("fd0".."fd2"), a device ("ioport0", "irq4", "devmem0"), a served endpoint ("serve"). */
+struct writ_startinfo_cap {
+	char name[WRIT_CAP_NAME];
+	uint32_t slot;
+	uint32_t kind;                  /* WRIT_SCAP_* */
+	writ_word_t arg;                /* kind-specific: the IRQ line, first/last port... */
+};
+
+#define WRIT_SCAP_SCHEME  1     /* a scheme capability (a policy at its server) */
+#define WRIT_SCAP_FD      2     /* an open file; arg = fd number */
+#define WRIT_SCAP_IOPORT  3     /* arg = first | last << 16 */
+#define WRIT_SCAP_IRQ     4     /* an IRQHandler; arg = the line */
+#define WRIT_SCAP_DEVMEM  5     /* a device untyped; arg = physical address */
+#define WRIT_SCAP_SERVE   6     /* the endpoint a server receives on */
+#define WRIT_SCAP_OTHER   7
+/* "archive": the boot archive's frames, mapped read-only from WRIT_ARCHIVE_VADDR; slot =
+ * the first of its consecutive frame capabilities, arg = its size in bytes | the offset
+ * of its first byte in the first page << 52. Given to a line with use=archive (file:). */
+#define WRIT_SCAP_ARCHIVE 8
+
+struct writ_startinfo {
+	writ_word_t magic;
+	uint32_t version;
+	uint32_t pid;
+	uint32_t cnode_radix;
+	uint32_t first_free_slot;       /* [first_free_slot, 1 << cnode_radix) are empty */
+	uint32_t n_untyped;
+	uint32_t n_caps;
+	struct { uint32_t slot; uint32_t size_bits; } untyped[WRIT_STARTINFO_UNTYPED];
+	writ_word_t heap_lo, heap_hi;   /* virtual range for anonymous memory */
+	writ_word_t spawn_tsc;          /* the TSC when init began building it */
+	struct writ_startinfo_cap caps[WRIT_STARTINFO_CAPS];
+	char name[WRIT_CAP_NAME];       /* what init calls it (its boot.conf name or path) */
+};
+
+_Static_assert(sizeof(struct writ_startinfo) <= 4096, "start info fits one page");
+
+/* ---- the process's own runtime ---- */
+
+/* The start info init gave this process (NULL in the root task). */
+const struct writ_startinfo *writ_startinfo(void);
+/* The slot of the capability named `name`, or 0. */
+writ_cptr_t writ_cap_named(const char *name);
+/* A free slot of the process's own CSpace, or 0 when the CNode is full. */
+writ_cptr_t writ_slot_alloc(void);
+void writ_slot_free(writ_cptr_t slot);
+/* n consecutive free slots (the first), or 0. */
+writ_cptr_t writ_slot_alloc_run(unsigned n);
+/* The process's arguments and environment, as main got them. */
+extern int writ_argc;
+extern char **writ_argv;
+extern char **writ_envp;
+const char *writ_getenv(const char *name);
+
+/*
+ * Leave: the process ends with `status`, and every object made from its quota goes
+ * back to init. Example: `if (bad) writ_exit(2);`
+ */
+__attribute__((noreturn)) void writ_exit(int status);
+
+/* ---- the process manager's protocol (labels of calls on WRIT_PSLOT_PROC) ---- */
+#define WRIT_PROC_EXIT    1     /* (status): never answered */
+#define WRIT_PROC_SPAWN   2     /* see writ_spawn */
+#define WRIT_PROC_WAIT    3     /* on a child's capability: -> (status) */
+#define WRIT_PROC_KILL    4     /* on a child's capability */
+#define WRIT_PROC_INFO    5     /* -> (pid, init's free bytes, its free blocks) */
+#define WRIT_PROC_KILL_SERVICE 6 /* (name length) scheme name: test programs only */
+/* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
+ * sent with the request: init signals it when the child ends. */
+
+/*
+ * SPAWN's request, in the message words from SCHEME_DATA_WORD (writ/scheme.h): this
+ * header, then ncaps struct writ_spawn_cap, then the path, argv and envp strings, each
+ * NUL-terminated. The capabilities are slots of the caller's own CSpace, which init
+ * copies into the child (it holds every process's CNode). Answer: the pid or -errno in
+ * message register 0, and a capability to the child (wait, kill) in the reply.
+ */
+struct writ_spawn_hdr {
+	uint32_t quota_bits;            /* 0: init's default */
+	uint16_t argc, envc;
+	uint16_t ncaps, bytes;          /* capabilities; bytes of strings */
+	uint32_t flags;
+};
+
+struct writ_spawn_cap {
+	uint32_t slot;                  /* in the caller's CSpace */
+	uint32_t kind;                  /* WRIT_SCAP_*; for WRIT_SCAP_FD, arg is the fd */
+	writ_word_t arg;
+	char name[16];
+};
+
+/*
+ * Start the program at `path` (in the boot archive) with argv (NULL-terminated).
+ * Without options the child gets the caller's scheme capabilities (its namespace) and
+ * its fds 0, 1 and 2; with options, exactly o->caps (a sandbox) and its quota is
+ * 2^o->quota_bits bytes (0: init's default, 4 MiB). Returns the pid or -errno
+ * (-ENOENT: no such program, -ENOEXEC: not a usable ELF, -ENOMEM: no memory for its
+ * quota); *child gets a capability to it, for writ_proc_wait and writ_proc_kill.
+ * Example:
+ *   writ_cptr_t child;
+ *   const char *argv[] = { "/test/bin/echo", "hi", NULL };
+ *   long pid = writ_spawn("/test/bin/echo", argv, NULL, &child);
+ *   long status = writ_proc_wait(child);     // WRIT_WAIT_STATUS(status) is its exit code
+ */
+struct writ_spawn_opts {
+	unsigned quota_bits;
+	const char *const *envp;        /* NULL: the caller's environment */
+	unsigned ncaps;
+	struct writ_spawn_cap caps[16];
+};
+
+long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
+		writ_cptr_t *child);
+/* Wait for the child to end; its wait status (Linux's encoding), or -errno. The
+ * capability is gone afterwards. Example: `long s = writ_proc_wait(child);` */
+long writ_proc_wait(writ_cptr_t child);
+/* End the child now (its wait status says WRIT_WAIT_KILLED). Example: `writ_proc_kill(child);` */
+long writ_proc_kill(writ_cptr_t child);
+/* init's free memory, in bytes and in blocks (equal before and after a set of
+ * processes that all ended means they returned every byte). -> the caller's pid. */
+long writ_proc_info(writ_word_t *free_bytes, writ_word_t *free_blocks);
+
+/* Kill the server that serves `scheme` now, as a crash would (init restarts it if
+ * boot.conf says restart=yes). Only for the test programs init runs: -EPERM for any
+ * other process, -ENOENT if no server serves it. Example: `writ_proc_kill_service("pipe");` */
+long writ_proc_kill_service(const char *scheme);
+
+/* How a process ended, as wait gives it: exit status in bits 8..15 as Linux's wait
+ * status, or the fault that killed it (WRIT_WAIT_FAULTED, WRIT_WAIT_KILLED). */
+#define WRIT_WAIT_EXITED(s)   (((s) & 0x7f) == 0)
+#define WRIT_WAIT_STATUS(s)   (((s) >> 8) & 0xff)
+#define WRIT_WAIT_SIGNAL(s)   ((s) & 0x7f)
+#define WRIT_WAIT_KILLED      9         /* SIGKILL */
+#define WRIT_WAIT_FAULTED     11        /* SIGSEGV: a fault nobody handled */
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * The scheme protocol: how a process talks to a scheme server (file:, pipe:, rand:,
+ * null:, zero:, log:, cable:, drivers' own). One header for clients and servers.
+ *
+ * Capabilities. Everything a process can reach at a server is a badged capability to
+ * the server's endpoint, in the process's own CSpace:
+ *  - a *policy* (a scheme capability): a record at the server naming a path glob and
+ *    rights (`file:/home/u/` then `*.txt:r`; the root policy of a scheme matches every path
+ *    with every right). open, mkdir, unlink... are calls on it, with a path the server resolves
+ *    and checks against the glob;
+ *  - an *open file* (a file descriptor): a record holding the object and the offset.
+ *    read, write, seek, fstat... are calls on it, straight to the server.
+ * The badge names the record and carries a generation, so a record reused for another
+ * file never answers to an old badge, and the server's epoch (how many times init
+ * restarted it), so a restarted server answers records of its past life with EIO.
+ *
+ * Messages. A request is a Call whose label is the operation (SCHEME_OP_*), with its
+ * arguments in message registers 0..3 and any bytes (paths, data to write) from
+ * message word SCHEME_DATA_WORD on. The reply's message register 0 is the result: a
+ * non-negative value, or -errno with Linux's errno values (so POSIX maps them one to
+ * one). Each path is followed by a NUL in the bytes (two paths: one after the other);
+ * its length field does not count the NUL. Replies to open and dup carry the new
+ * file's capability (the policy or file capability must have GrantReply). An
+ * operation a server does not implement answers -ENOSYS (or -EBADF / -ENOTDIR where
+ * POSIX says so).
+ */
+#ifndef WRIT_SCHEME_H
+#define WRIT_SCHEME_H
+
+#include <stdint.h>
+
+#include <writ/abi.h>
+
+#define SCHEME_OPS(E)                                                            \
+	E(SCHEME_OP_OPEN,       1)  /* (flags, mode, path len) path -> file cap */  \
+	E(SCHEME_OP_READ,       2)  /* (len) -> n, bytes */                         \
+	E(SCHEME_OP_WRITE,      3)  /* (len) bytes -> n */                          \
+	E(SCHEME_OP_PREAD,      4)  /* (len, offset) -> n, bytes */                 \
+	E(SCHEME_OP_PWRITE,     5)  /* (len, offset) bytes -> n */                  \
+	E(SCHEME_OP_SEEK,       6)  /* (offset, whence) -> new offset */            \
+	E(SCHEME_OP_FSTAT,      7)  /* () -> struct scheme_stat in the data words */ \
+	E(SCHEME_OP_FSYNC,      8)  /* () */                                        \
+	E(SCHEME_OP_FTRUNCATE,  9)  /* (length) */                                  \
+	E(SCHEME_OP_CLOSE,     10)  /* () -> badge, closer cap: see "Closing" below */ \
+	E(SCHEME_OP_DUP,       11)  /* () -> a new record, same object and offset, cap */ \
+	E(SCHEME_OP_FPATH,     12)  /* () -> n, the path opened */                  \
+	E(SCHEME_OP_GETDENTS,  13)  /* (len) -> n, packed struct scheme_dirent */    \
+	E(SCHEME_OP_MKDIR,     14)  /* (mode, path len) path */                     \
+	E(SCHEME_OP_RMDIR,     15)  /* (0, path len) path */                        \
+	E(SCHEME_OP_UNLINK,    16)  /* (0, path len) path */                        \
+	E(SCHEME_OP_RENAME,    17)  /* (flags, len1, len2) path1 path2 */           \
+	E(SCHEME_OP_LINK,      18)  /* (flags, len1, len2) existing new */          \
+	E(SCHEME_OP_SYMLINK,   19)  /* (0, len1, len2) target linkpath */           \
+	E(SCHEME_OP_READLINK,  20)  /* (buf len, path len) path -> n, bytes */       \
+	E(SCHEME_OP_STAT,      21)  /* (nofollow, path len) path -> struct scheme_stat */ \
+	E(SCHEME_OP_STATS,     22)  /* () -> server figures: records live, ... */    \
+	E(SCHEME_OP_SEND,      23)  /* cable: (len, key, flags) bytes + fds */       \
+	E(SCHEME_OP_RECV,      24)  /* cable: (len, flags) -> n, key, nfds, bytes + fds */ \
+	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: (flags) -> two caps in one reply */ \
+	E(SCHEME_OP_WEAKEN,    26)  /* policies (part 2) */                         \
+	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */                         \
+	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */
+
+enum scheme_op {
+#define SCHEME_OP_ENUM_(name, num) name = num,
+	SCHEME_OPS(SCHEME_OP_ENUM_)
+#undef SCHEME_OP_ENUM_
+};
+
+/* The rights of every capability a server hands out: call it, send capabilities
+ * through it, and take capabilities from its replies. */
+#define SCHEME_CAP_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY)
+
+/* Bytes of a request or reply start at this message word; at most SCHEME_INLINE. */
+#define SCHEME_DATA_WORD 4
+#define SCHEME_INLINE ((WRIT_MSG_MAX_LENGTH - SCHEME_DATA_WORD) * 8)
+
+/*
+ * Writes that stay whole (pipes). A write of at most SCHEME_PIPE_BUF bytes is never
+ * interleaved with another writer's (POSIX's PIPE_BUF). One that fits in a message is
+ * whole by itself; a longer one travels as a group: WRITE's second argument is
+ *   0                              a write of its own (whole: all of it or none)
+ *   SCHEME_WRITE_FIRST | total     the first part of a whole write of `total` bytes; the
+ *                                  reply's register 1 is a token for the rest
+ *   SCHEME_WRITE_MORE | token      a further part of that write, in order
+ *   SCHEME_WRITE_PARTIAL           a part of a write longer than SCHEME_PIPE_BUF: the
+ *                                  server may take less than all of it
+ * A pipe accepts a group's first part only when the whole group fits, and then holds
+ * that room for the rest, taking no other writer's bytes until the group is complete.
+ * Servers without streams ignore the argument. READ's second argument may say
+ * SCHEME_READ_NOWAIT: the later parts of one read must not block once bytes came.
+ */
+#define SCHEME_PIPE_BUF       4096
+#define SCHEME_WRITE_FIRST    (1ull << 63)
+#define SCHEME_WRITE_MORE     (1ull << 62)
+#define SCHEME_WRITE_PARTIAL  (1ull << 61)
+#define SCHEME_WRITE_ARG_MASK ((1ull << 61) - 1)
+#define SCHEME_READ_NOWAIT    1ull
+
+/*
+ * Small messages in registers. A message of at most WRIT_MSG_REGS words takes the
+ * kernel's fast path, and bytes in the data words make it longer. So READ's second
+ * argument may also say SCHEME_READ_REGS: the caller takes an answer of at most
+ * SCHEME_REGS_BYTES bytes in registers 1..3 (a reply of at most WRIT_MSG_REGS words
+ * with bytes has them there; servers that ignore the flag answer in the data words, a
+ * longer reply). WRITE_REGS is a write of at most 16 bytes held in registers 1 and 2,
+ * whole, as a WRITE of its own; a server without it answers -ENOSYS or -EINVAL and the
+ * caller writes with WRITE instead.
+ */
+#define SCHEME_READ_REGS      2ull
+#define SCHEME_REGS_BYTES     24
+
+/* PAIR's and SEND's flags: Linux's O_NONBLOCK. */
+#define SCHEME_O_NONBLOCK     04000
+
+/*
+ * Closing. A record lives while anyone holds a capability to it, and only the holder
+ * can delete its own copy, so CLOSE is two calls: CLOSE on the file answers the
+ * record's badge in register 1 and a *closer* capability; the caller deletes its copy
+ * of the file capability, then calls CLOSE on the closer with the badge in register 0
+ * (the server then looks whether any copy is left, and frees the record if none is),
+ * and deletes the closer. A forged badge only makes the server look.
+ *
+ * cable: SEND (len, key, flags) carries up to SCHEME_CABLE_FDS capabilities, which the
+ * server keeps until the peer's RECV; RECV (len, flags) answers n, the key in register
+ * 1, the number of capabilities in register 2, the bytes, and the capabilities.
+ */
+#define SCHEME_CABLE_FDS      WRIT_MSG_MAX_CAPS
+
+/* ---- badges ----
+ *   bits  0..19  record index
+ *   bits 20..43  record generation
+ *   bits 44..47  record kind (SCHEME_KIND_*)
+ *   bits 48..63  server epoch
+ */
+#define SCHEME_KIND_POLICY 1
+#define SCHEME_KIND_FILE   2
+#define SCHEME_KIND_CLOSER 3            /* the server's closer: only CLOSE (badge) */
+
+static inline writ_word_t
+scheme_badge(uint32_t index, uint32_t gen, unsigned kind, unsigned epoch)
+{
+	return (writ_word_t)(index & 0xfffff) | (writ_word_t)(gen & 0xffffff) << 20 |
+	       (writ_word_t)(kind & 0xf) << 44 | (writ_word_t)(epoch & 0xffff) << 48;
+}
+
+static inline uint32_t scheme_badge_index(writ_word_t b) { return b & 0xfffff; }
+static inline uint32_t scheme_badge_gen(writ_word_t b) { return (b >> 20) & 0xffffff; }
+static inline unsigned scheme_badge_kind(writ_word_t b) { return (b >> 44) & 0xf; }
+static inline unsigned scheme_badge_epoch(writ_word_t b) { return (b >> 48) & 0xffff; }
+
+/* fstat's answer, in the data words: Linux's fields, widened. */
+struct scheme_stat {
+	uint64_t ino, mode, nlink, uid, gid, size, blocks;
+	int64_t atime_ns, mtime_ns, ctime_ns;
+	uint64_t dev, rdev, blksize;
+};
+
+/* getdents: entries packed one after the other, each 8-byte aligned. */
+struct scheme_dirent {
+	uint64_t ino;
+	uint64_t cookie;                /* resume the listing after this entry */
+	uint16_t reclen;                /* bytes of this entry, name and padding included */
+	uint8_t type;                   /* DT_* as Linux's */
+	char name[];                    /* NUL-terminated */
+};
+
+#endif

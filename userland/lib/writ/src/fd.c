@@ -1,0 +1,720 @@
+/*
+ * File descriptors over scheme capabilities (see <writ/fd.h>).
+ */
+#include <writ/fd.h>
+#include <writ/proc.h>
+#include <writ/writ.h>
+
+#include <errno.h>
+
+static writ_cptr_t fds[WRIT_FD_MAX];
+
+void
+writ_fd_init(void)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+
+	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
+		if (si->caps[i].kind == WRIT_SCAP_FD && si->caps[i].arg < WRIT_FD_MAX)
+			fds[si->caps[i].arg] = si->caps[i].slot;
+}
+
+writ_cptr_t
+writ_fd_cap(int fd)
+{
+	return fd >= 0 && fd < WRIT_FD_MAX ? fds[fd] : 0;
+}
+
+static int
+fd_lowest_free(int from)
+{
+	for (int fd = from; fd < WRIT_FD_MAX; fd++)
+		if (!fds[fd])
+			return fd;
+	return -EMFILE;
+}
+
+int
+writ_fd_install(writ_cptr_t cap)
+{
+	int fd = fd_lowest_free(0);
+
+	if (fd >= 0)
+		fds[fd] = cap;
+	return fd;
+}
+
+writ_cptr_t
+writ_scheme_cap(const char *scheme)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+
+	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME &&
+		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0)
+			return si->caps[i].slot;
+	return 0;
+}
+
+static void
+put_bytes(unsigned word, const void *buf, size_t len)
+{
+	uint8_t *p = (uint8_t *)&writ_ipc_buffer()->msg[word];
+
+	memcpy(p, buf, len);
+	if (len % 8)
+		memset(p + len, 0, 8 - len % 8);
+}
+
+static void
+get_bytes(unsigned word, void *buf, size_t len)
+{
+	memcpy(buf, &writ_ipc_buffer()->msg[word], len);
+}
+
+/* One request: a dead server (or a capability revoked with it) is -EIO. Capabilities
+ * that come back (at most ngot) land in got[] (fresh slots, 0 for none); *ngot_out
+ * says how many came. */
+static long
+request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+	     const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *res,
+	     unsigned nres, writ_cptr_t *got, unsigned ngot, unsigned *ngot_out)
+{
+	struct writ_msg m = { 0 };
+	unsigned words = SCHEME_DATA_WORD + (unsigned)((out_len + 7) / 8), came;
+	writ_cptr_t slot = 0;
+	long err, r;
+
+	if (out_len > SCHEME_INLINE)
+		return -E2BIG;
+	for (unsigned i = 0; i < nargs && i < WRIT_MSG_REGS; i++)
+		m.mr[i] = args[i];
+	if (out_len)
+		put_bytes(SCHEME_DATA_WORD, out, out_len);
+	else
+		words = nargs;
+	if (ngot) {
+		if (!(slot = ngot == 1 ? writ_slot_alloc() : writ_slot_alloc_run(ngot)))
+			return -EMFILE;
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, slot, 64);
+	}
+	m.info = writ_msginfo(op, 0, words);
+	err = writ_call(cap, &m);
+	if (err != WRIT_OK) {
+		for (unsigned k = 0; k < ngot; k++)
+			writ_slot_free(slot + k);
+		return -EIO;
+	}
+	r = (long)m.mr[0];
+	for (unsigned i = 0; i < nres && i + 1 < WRIT_MSG_REGS; i++)
+		res[i] = m.mr[i + 1];
+	if (in && r > 0) {
+		size_t n = (size_t)r < in_len ? (size_t)r : in_len;
+
+		if (n > SCHEME_INLINE)
+			n = SCHEME_INLINE;
+		get_bytes(SCHEME_DATA_WORD, in, n);
+	}
+	came = writ_msginfo_caps(m.info);
+	for (unsigned k = 0; k < ngot; k++) {
+		got[k] = k < came ? slot + k : 0;
+		if (k >= came)
+			writ_slot_free(slot + k);
+	}
+	if (ngot_out)
+		*ngot_out = came < ngot ? came : ngot;
+	return r;
+}
+
+static long
+request(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+	const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *res,
+	unsigned nres, writ_cptr_t *got)
+{
+	return request_caps(cap, op, args, nargs, out, out_len, in, in_len, res, nres, got,
+			    got ? 1 : 0, NULL);
+}
+
+long
+writ_scheme_call(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+		 const void *out, size_t out_len, void *in, size_t in_len, writ_word_t *results,
+		 unsigned nresults)
+{
+	return request(cap, op, args, nargs, out, out_len, in, in_len, results, nresults, NULL);
+}
+
+/* Split `scheme:rest`; a path with no scheme is file:'s. */
+static writ_cptr_t
+resolve(const char *path, const char **rest)
+{
+	const char *colon = strchr(path, ':');
+	const char *slash = strchr(path, '/');
+	char scheme[WRIT_CAP_NAME];
+	size_t n;
+
+	if (!colon || (slash && slash < colon)) {
+		*rest = path;
+		return writ_scheme_cap("file");
+	}
+	n = (size_t)(colon - path);
+	if (n == 0 || n >= sizeof(scheme))
+		return 0;
+	memcpy(scheme, path, n);
+	scheme[n] = 0;
+	*rest = colon + 1;
+	return writ_scheme_cap(scheme);
+}
+
+static int
+open_on(writ_cptr_t base, const char *rest, int flags, unsigned mode)
+{
+	size_t len = strlen(rest);
+	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
+	writ_cptr_t got;
+	long r;
+	int fd;
+
+	if (len + 1 > SCHEME_INLINE)
+		return -ENAMETOOLONG;
+	if ((fd = fd_lowest_free(0)) < 0)
+		return fd;
+	r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, NULL, 0, &got);
+	if (r < 0)
+		return (int)r;
+	if (!got)
+		return -EIO;
+	fds[fd] = got;
+	return fd;
+}
+
+int
+writ_open(const char *path, int flags, unsigned mode)
+{
+	const char *rest;
+	writ_cptr_t cap = resolve(path, &rest);
+
+	if (!cap)
+		return -ENOENT;
+	return open_on(cap, rest, flags, mode);
+}
+
+int
+writ_openat(int dirfd, const char *path, int flags, unsigned mode)
+{
+	const char *colon = strchr(path, ':'), *slash = strchr(path, '/');
+
+	if (path[0] == '/' || (colon && (!slash || colon < slash)))
+		return writ_open(path, flags, mode);
+	if (!writ_fd_cap(dirfd))
+		return -EBADF;
+	return open_on(writ_fd_cap(dirfd), path, flags, mode);
+}
+
+static long
+fd_request(int fd, unsigned op, const writ_word_t *args, unsigned nargs, const void *out,
+	   size_t out_len, void *in, size_t in_len, writ_word_t *res, unsigned nres)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+
+	if (!cap)
+		return -EBADF;
+	return request(cap, op, args, nargs, out, out_len, in, in_len, res, nres, NULL);
+}
+
+/* READ with SCHEME_READ_REGS: a short answer comes in registers 1..3. */
+static long
+read_regs(int fd, const writ_word_t a[2], void *buf, size_t k)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	struct writ_msg m = { 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	m.mr[0] = a[0];
+	m.mr[1] = a[1];
+	m.info = writ_msginfo(SCHEME_OP_READ, 0, 2);
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -EIO;
+	r = (long)m.mr[0];
+	if (r <= 0)
+		return r;
+	if ((size_t)r > k)
+		r = (long)k;
+	if (writ_msginfo_length(m.info) <= WRIT_MSG_REGS && r <= SCHEME_REGS_BYTES)
+		memcpy(buf, &m.mr[1], (size_t)r);
+	else
+		get_bytes(SCHEME_DATA_WORD, buf, (size_t)r < SCHEME_INLINE ? (size_t)r : SCHEME_INLINE);
+	return r;
+}
+
+/* Servers that answered WRITE_REGS with -ENOSYS or -EINVAL, by fd: WRITE from then on. */
+static uint8_t no_write_regs[WRIT_FD_MAX];
+
+/* A write of at most 16 bytes in registers; -ENOSYS when the server has none. */
+static long
+write_regs(int fd, const void *buf, size_t n)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	struct writ_msg m = { 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	if (no_write_regs[fd])
+		return -ENOSYS;
+	m.mr[0] = n;
+	memcpy(&m.mr[1], buf, n);
+	m.info = writ_msginfo(SCHEME_OP_WRITE_REGS, 0, 3);
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -EIO;
+	r = (long)m.mr[0];
+	if (r == -ENOSYS || r == -EINVAL) {
+		no_write_regs[fd] = 1;
+		return -ENOSYS;
+	}
+	return r;
+}
+
+long
+writ_read(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	/* Inline messages carry SCHEME_INLINE bytes a call; a short read ends it, and only
+	 * the first part may wait (a pipe's read returns what it has once it has some). */
+	while (done < n) {
+		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
+		writ_word_t a[2] = { k, done ? SCHEME_READ_NOWAIT : SCHEME_READ_REGS };
+		long r = done ? fd_request(fd, SCHEME_OP_READ, a, 2, NULL, 0, (char *)buf + done,
+					   k, NULL, 0)
+			      : read_regs(fd, a, buf, k);
+
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	}
+	return (long)done;
+}
+
+/*
+ * Writes longer than a message go in parts. Up to SCHEME_PIPE_BUF bytes they form one
+ * group that a pipe keeps whole (scheme.h, "Writes that stay whole"): the first part
+ * says the total and gets a token the others carry. Longer writes may interleave.
+ */
+long
+writ_write(int fd, const void *buf, size_t n)
+{
+	writ_word_t token = 0;
+	size_t done = 0;
+
+	if (n && n <= 16) {
+		long r = write_regs(fd, buf, n);
+
+		if (r != -ENOSYS)
+			return r;
+	}
+	do {
+		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
+		writ_word_t a[2] = { k, 0 };
+		long r;
+
+		if (n > SCHEME_PIPE_BUF)
+			a[1] = SCHEME_WRITE_PARTIAL;
+		else if (n > SCHEME_INLINE)
+			a[1] = done ? SCHEME_WRITE_MORE | token : SCHEME_WRITE_FIRST | n;
+		r = fd_request(fd, SCHEME_OP_WRITE, a, 2, (const char *)buf + done, k, NULL, 0,
+			       &token, 1);
+		token &= SCHEME_WRITE_ARG_MASK;
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	} while (done < n);
+	return (long)done;
+}
+
+long
+writ_pread(int fd, void *buf, size_t n, int64_t off)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
+		writ_word_t a[2] = { k, (writ_word_t)(off + (int64_t)done) };
+		long r = fd_request(fd, SCHEME_OP_PREAD, a, 2, NULL, 0, (char *)buf + done, k,
+				    NULL, 0);
+
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	}
+	return (long)done;
+}
+
+long
+writ_pwrite(int fd, const void *buf, size_t n, int64_t off)
+{
+	size_t done = 0;
+
+	do {
+		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
+		writ_word_t a[2] = { k, (writ_word_t)(off + (int64_t)done) };
+		long r = fd_request(fd, SCHEME_OP_PWRITE, a, 2, (const char *)buf + done, k, NULL,
+				    0, NULL, 0);
+
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	} while (done < n);
+	return (long)done;
+}
+
+int64_t
+writ_seek(int fd, int64_t off, int whence)
+{
+	writ_word_t a[2] = { (writ_word_t)off, (writ_word_t)whence };
+
+	return fd_request(fd, SCHEME_OP_SEEK, a, 2, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
+writ_fstat(int fd, struct scheme_stat *st)
+{
+	long r = fd_request(fd, SCHEME_OP_FSTAT, NULL, 0, NULL, 0, st, sizeof(*st), NULL, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+int
+writ_fsync(int fd)
+{
+	return (int)fd_request(fd, SCHEME_OP_FSYNC, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
+writ_ftruncate(int fd, int64_t len)
+{
+	writ_word_t a[1] = { (writ_word_t)len };
+
+	return (int)fd_request(fd, SCHEME_OP_FTRUNCATE, a, 1, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
+writ_close(int fd)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), closer = 0;
+	writ_word_t badge = 0;
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
+	 * then the closer lets the server look whether another copy is left. A dead
+	 * server does not stop a close. */
+	fds[fd] = 0;
+	no_write_regs[fd] = 0;
+	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
+	writ_slot_free(cap);
+	if (r == 0 && closer) {
+		writ_word_t a[1] = { badge };
+
+		request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL);
+	}
+	if (closer) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, closer, 64);
+		writ_slot_free(closer);
+	}
+	return 0;
+}
+
+/* A copy with the rights the original has: the kernel refuses to copy more rights
+ * than a capability holds, and a scheme capability has no Read. */
+static long
+copy_cap(writ_cptr_t dest, writ_cptr_t src)
+{
+	static const unsigned tries[] = {
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHTS_ALL,
+		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY,
+		WRIT_RIGHT_WRITE,
+	};
+	long err = WRIT_E_RIGHTS;
+
+	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && err == WRIT_E_RIGHTS; i++)
+		err = writ_cnode_copy(WRIT_PSLOT_CNODE, dest, 64, WRIT_PSLOT_CNODE, src, 64,
+				      tries[i]);
+	return err;
+}
+
+int
+writ_dup(int fd)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), copy;
+	int nfd;
+
+	if (!cap)
+		return -EBADF;
+	if ((nfd = fd_lowest_free(0)) < 0)
+		return nfd;
+	if (!(copy = writ_slot_alloc()))
+		return -EMFILE;
+	if (copy_cap(copy, cap) != WRIT_OK) {
+		writ_slot_free(copy);
+		return -EIO;
+	}
+	fds[nfd] = copy;
+	return nfd;
+}
+
+int
+writ_dup2(int fd, int newfd)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), copy;
+
+	if (!cap || newfd < 0 || newfd >= WRIT_FD_MAX)
+		return -EBADF;
+	if (fd == newfd)
+		return newfd;
+	if (!(copy = writ_slot_alloc()))
+		return -EMFILE;
+	if (copy_cap(copy, cap) != WRIT_OK) {
+		writ_slot_free(copy);
+		return -EIO;
+	}
+	if (fds[newfd])
+		writ_close(newfd);
+	fds[newfd] = copy;
+	return newfd;
+}
+
+long
+writ_fpath(int fd, char *buf, size_t n)
+{
+	long r = fd_request(fd, SCHEME_OP_FPATH, NULL, 0, NULL, 0, buf, n ? n - 1 : 0, NULL, 0);
+
+	if (r >= 0 && n)
+		buf[(size_t)r < n - 1 ? (size_t)r : n - 1] = 0;
+	return r;
+}
+
+long
+writ_getdents(int fd, void *buf, size_t n)
+{
+	writ_word_t a[1] = { n < SCHEME_INLINE ? n : SCHEME_INLINE };
+
+	return fd_request(fd, SCHEME_OP_GETDENTS, a, 1, NULL, 0, buf, n, NULL, 0);
+}
+
+/* A path operation on the scheme the path names. */
+static long
+path_op(unsigned op, const char *path, writ_word_t arg, void *in, size_t in_len)
+{
+	const char *rest;
+	writ_cptr_t cap = resolve(path, &rest);
+	size_t len = strlen(rest);
+	writ_word_t a[2] = { arg, len };
+
+	if (!cap)
+		return -ENOENT;
+	if (len + 1 > SCHEME_INLINE)
+		return -ENAMETOOLONG;
+	return request(cap, op, a, 2, rest, len + 1, in, in_len, NULL, 0, NULL);
+}
+
+/* Two paths, one after the other in the message, on the scheme of the first. */
+static long
+two_path_op(unsigned op, const char *p1, const char *p2, writ_word_t flags)
+{
+	const char *r1, *r2;
+	writ_cptr_t c1 = resolve(p1, &r1), c2 = resolve(p2, &r2);
+	size_t l1 = strlen(r1), l2 = strlen(r2);
+	char buf[SCHEME_INLINE];
+	writ_word_t a[3] = { flags, l1, l2 };
+
+	if (!c1 || !c2)
+		return -ENOENT;
+	if (c1 != c2)
+		return -EXDEV;
+	if (l1 + l2 + 2 > sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, r1, l1 + 1);
+	memcpy(buf + l1 + 1, r2, l2 + 1);
+	return request(c1, op, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL, 0, NULL);
+}
+
+int writ_mkdir(const char *path, unsigned mode) { return (int)path_op(SCHEME_OP_MKDIR, path, mode, NULL, 0); }
+int writ_rmdir(const char *path) { return (int)path_op(SCHEME_OP_RMDIR, path, 0, NULL, 0); }
+int writ_unlink(const char *path) { return (int)path_op(SCHEME_OP_UNLINK, path, 0, NULL, 0); }
+int writ_rename(const char *from, const char *to) { return (int)two_path_op(SCHEME_OP_RENAME, from, to, 0); }
+int writ_link(const char *from, const char *to) { return (int)two_path_op(SCHEME_OP_LINK, from, to, 0); }
+
+int
+writ_symlink(const char *target, const char *linkpath)
+{
+	const char *rest;
+	writ_cptr_t cap = resolve(linkpath, &rest);
+	size_t l1 = strlen(target), l2 = strlen(rest);
+	char buf[SCHEME_INLINE];
+	writ_word_t a[3] = { 0, l1, l2 };
+
+	if (!cap)
+		return -ENOENT;
+	if (l1 + l2 + 2 > sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, target, l1 + 1);
+	memcpy(buf + l1 + 1, rest, l2 + 1);
+	return (int)request(cap, SCHEME_OP_SYMLINK, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL, 0, NULL);
+}
+
+long
+writ_readlink(const char *path, char *buf, size_t n)
+{
+	return path_op(SCHEME_OP_READLINK, path, n, buf, n);
+}
+
+int
+writ_stat(const char *path, struct scheme_stat *st, int nofollow)
+{
+	long r = path_op(SCHEME_OP_STAT, path, (writ_word_t)nofollow, st, sizeof(*st));
+
+	return r < 0 ? (int)r : 0;
+}
+
+/* ---- pipes and cables ---- */
+
+/* PAIR on a scheme: two new fds (fds[0] first). */
+static int
+scheme_pair(const char *scheme, int flags, int fds_out[2])
+{
+	writ_cptr_t base = writ_scheme_cap(scheme), got[2];
+	writ_word_t a[1] = { (writ_word_t)(unsigned)flags };
+	unsigned came = 0;
+	long r;
+	int f0, f1;
+
+	if (!base)
+		return -ENOENT;
+	if ((f0 = fd_lowest_free(0)) < 0 || (f1 = fd_lowest_free(f0 + 1)) < 0)
+		return -EMFILE;
+	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, NULL, 0, got, 2, &came);
+	if (r >= 0 && came != 2)
+		r = -EIO;
+	if (r < 0) {
+		for (unsigned k = 0; k < came; k++) {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, got[k], 64);
+			writ_slot_free(got[k]);
+		}
+		return (int)r;
+	}
+	fds[f0] = got[0];
+	fds[f1] = got[1];
+	fds_out[0] = f0;
+	fds_out[1] = f1;
+	return 0;
+}
+
+int
+writ_pipe2(int fds_out[2], int flags)
+{
+	return scheme_pair("pipe", flags, fds_out);
+}
+
+int
+writ_pipe(int fds_out[2])
+{
+	return scheme_pair("pipe", 0, fds_out);
+}
+
+int
+writ_cable_pair(int fds_out[2])
+{
+	return scheme_pair("cable", 0, fds_out);
+}
+
+long
+writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
+		unsigned nfds)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+	writ_word_t a[3] = { len, key, 0 };
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	if (nfds > SCHEME_CABLE_FDS || len > SCHEME_INLINE)
+		return -EINVAL;
+	for (unsigned i = 0; i < nfds; i++) {
+		if (!writ_fd_cap(send_fds[i]))
+			return -EBADF;
+		writ_set_cap(i, writ_fd_cap(send_fds[i]));
+	}
+	{
+		struct writ_msg m = { 0 };
+
+		m.mr[0] = a[0];
+		m.mr[1] = a[1];
+		m.mr[2] = a[2];
+		if (len)
+			put_bytes(SCHEME_DATA_WORD, data, len);
+		m.info = writ_msginfo(SCHEME_OP_SEND, nfds, SCHEME_DATA_WORD + (len + 7) / 8);
+		if (writ_call(cap, &m) != WRIT_OK)
+			return -EIO;
+		r = (long)m.mr[0];
+	}
+	/* The fds travel by move: the server holds its own copies now, so deleting ours
+	 * frees nothing there and needs no CLOSE. */
+	if (r >= 0)
+		for (unsigned i = 0; i < nfds; i++) {
+			writ_cptr_t c = fds[send_fds[i]];
+
+			if (!c)
+				continue;	/* the same fd twice */
+			fds[send_fds[i]] = 0;
+			writ_cnode_delete(WRIT_PSLOT_CNODE, c, 64);
+			writ_slot_free(c);
+		}
+	return r;
+}
+
+long
+writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds_out, unsigned *nfds)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), got[SCHEME_CABLE_FDS];
+	writ_word_t a[2] = { len < SCHEME_INLINE ? len : SCHEME_INLINE, 0 }, res[2] = { 0, 0 };
+	unsigned came = 0, want = nfds ? *nfds : 0;
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	r = request_caps(cap, SCHEME_OP_RECV, a, 2, NULL, 0, buf, len, res, 2, got,
+			 SCHEME_CABLE_FDS, &came);
+	if (key)
+		*key = r >= 0 ? res[0] : 0;
+	for (unsigned k = 0; k < came; k++) {
+		int nfd = writ_fd_install(got[k]);
+
+		if (nfd >= 0 && k < want && fds_out) {
+			fds_out[k] = nfd;
+			continue;
+		}
+		/* No room for it: it is closed, as an unread fd would be. */
+		if (nfd >= 0) {
+			writ_close(nfd);
+		} else {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, got[k], 64);
+			writ_slot_free(got[k]);
+		}
+	}
+	if (nfds)
+		*nfds = came < want ? came : want;
+	return r;
+}

@@ -1,0 +1,130 @@
+/*
+ * The process's own view of itself: the start info, named capabilities, free slots of
+ * its CNode, arguments and environment, and leaving.
+ */
+#include <writ/proc.h>
+#include <writ/writ.h>
+
+#include "runtime.h"
+
+int writ_argc;
+char **writ_argv;
+char **writ_envp;
+const struct writ_startinfo *writ_startinfo_page;
+
+/* Slots handed out past first_free_slot, and a short list of returned ones. */
+static unsigned next_slot, slot_end;
+static writ_cptr_t freed[256];
+static unsigned n_freed;
+
+const struct writ_startinfo *
+writ_startinfo(void)
+{
+	return writ_startinfo_page;
+}
+
+writ_cptr_t
+writ_cap_named(const char *name)
+{
+	if (!writ_startinfo_page)
+		return 0;
+	for (unsigned i = 0; i < writ_startinfo_page->n_caps && i < WRIT_STARTINFO_CAPS; i++)
+		if (strncmp(writ_startinfo_page->caps[i].name, name, WRIT_CAP_NAME) == 0)
+			return writ_startinfo_page->caps[i].slot;
+	return 0;
+}
+
+writ_cptr_t
+writ_slot_alloc(void)
+{
+	if (n_freed)
+		return freed[--n_freed];
+	if (next_slot >= slot_end)
+		return 0;
+	return next_slot++;
+}
+
+/* Index in freed[] of slot s, or -1. */
+static int
+freed_index(writ_cptr_t s)
+{
+	for (unsigned i = 0; i < n_freed; i++)
+		if (freed[i] == s)
+			return (int)i;
+	return -1;
+}
+
+/* n consecutive slots from the freed list, or 0: a run freed after use (a receive
+ * run for a cable's fds) is found again, so calls that take runs do not use up the
+ * CNode. */
+static writ_cptr_t
+freed_run(unsigned n)
+{
+	for (unsigned i = 0; i < n_freed; i++) {
+		writ_cptr_t first = freed[i];
+		unsigned k = 1;
+
+		while (k < n && freed_index(first + k) >= 0)
+			k++;
+		if (k < n)
+			continue;
+		for (k = 0; k < n; k++)
+			freed[freed_index(first + k)] = freed[--n_freed];
+		return first;
+	}
+	return 0;
+}
+
+writ_cptr_t
+writ_slot_alloc_run(unsigned n)
+{
+	writ_cptr_t first = n > 1 ? freed_run(n) : 0;
+
+	if (first)
+		return first;
+	first = next_slot;
+
+	if (next_slot + n > slot_end)
+		return 0;
+	next_slot += n;
+	return first;
+}
+
+void
+writ_slot_free(writ_cptr_t slot)
+{
+	/* A full list forgets the slot: a leak of one slot, never a slot given twice. */
+	if (slot && n_freed < sizeof(freed) / sizeof(freed[0]))
+		freed[n_freed++] = slot;
+}
+
+const char *
+writ_getenv(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char **e = writ_envp; e && *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+void
+writ_exit(int status)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_EXIT, 0, 1) };
+
+	writ_console_flush();
+	m.mr[0] = (writ_word_t)(unsigned)status;
+	for (;;)
+		writ_call(WRIT_PSLOT_PROC, &m);	/* init never answers an exit */
+}
+
+
+void
+writ_proc_init(const struct writ_startinfo *si)
+{
+	writ_startinfo_page = si;
+	next_slot = si->first_free_slot;
+	slot_end = 1u << si->cnode_radix;
+}

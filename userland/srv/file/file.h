@@ -1,0 +1,52 @@
+/* file: the in-memory file system server: what its parts share (see main.c). */
+#ifndef FILE_FILE_H
+#define FILE_FILE_H
+
+#include <memfs/memfs.h>
+#include <srv/srv.h>
+
+#include <policy/policy.h>
+
+/*
+ * A policy record's object: which canonical paths its holder may reach, with which
+ * rights (userland/lib/policy's glob and rwcdxl bits). Part 1 has only the root
+ * policy: every path with every right, checked by nothing (the glob "/" + "**" would
+ * not do: its wildcards skip dotfiles). Part 2 adds derived ones: a compiled glob (22
+ * KiB each, so only policies that narrow have one) and rights narrowed from `parent`,
+ * checked by a memfs veto that policy_at installs (nothing runs between check and
+ * use), revoked with everything opened through them (`revoked`, and the records
+ * naming them).
+ */
+struct fpolicy {
+	struct policy *policy;          /* glob and rights; NULL: every path (the root) */
+	uint8_t rights;                 /* policy's rights bits */
+	struct fpolicy *parent;         /* derived from; NULL for the root */
+	unsigned refs;                  /* records and open files naming it */
+	bool revoked;
+};
+
+/* An open file description: what a file record names. dup'ed records share one. */
+struct ofd {
+	struct memfs_node *node;        /* holds a memfs reference */
+	uint64_t off;                   /* bytes; for a directory, the readdir cookie */
+	unsigned flags;                 /* Linux's O_ACCMODE and O_APPEND bits */
+	unsigned refs;                  /* records naming it */
+	struct fpolicy *via;            /* the policy it was opened through */
+	char *path;                     /* canonical path when opened (fpath) */
+};
+
+struct fserver {
+	struct srv srv;
+	struct memfs *fs;
+	struct fpolicy root;
+	unsigned n_ofd;                 /* open file descriptions alive */
+};
+
+/* alloc.c: memfs's allocator (struct memfs_config's alloc and free). */
+void *file_alloc(void *ctx, size_t n);
+void file_free(void *ctx, void *p, size_t n);
+
+void file_request(struct srv *s, struct srv_req *req);
+void file_release(struct srv *s, struct srv_record *rec);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * file: a hierarchical file system in memory (userland/lib/memfs), seeded from the
+ * boot archive, served over the scheme protocol (writ/scheme.h).
+ *
+ * Memory. The server's quota (boot.conf quota=) is the file system's: memfs's budget
+ * is the untyped memory init gave, less a reserve for the server's own code, tables
+ * and records, and an allocation that fails is ENOSPC as well, so the tree stays
+ * consistent whichever runs out first. The tree's memory comes from alloc.c, which
+ * gives a page freed by any object to any other.
+ *
+ * Seeding. boot.conf gives the server use=archive: init maps the boot archive's frames
+ * read-only at WRIT_ARCHIVE_VADDR, and every regular file, directory and symbolic link
+ * in it is copied into the tree (a restarted server starts again from the archive).
+ *
+ * Arguments: --empty (no seeding: a scratch file system), --budget=BYTES (memfs's
+ * budget instead of the quota's; one larger than the quota makes the allocator run out
+ * first, which tests use to check that path).
+ */
+#include <archive/archive.h>
+#include <writ/mem.h>
+
+#include "file.h"
+
+#define RESERVE (1u << 20)      /* code, stacks, records, page tables: not the tree's */
+
+static struct fserver server;
+
+static uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* No clock server yet: times are TSC ticks since boot. */
+static uint64_t
+fs_now(void *ctx)
+{
+	(void)ctx;
+	return rdtsc();
+}
+
+static uint64_t
+quota_bytes(void)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	uint64_t n = 0;
+
+	for (unsigned i = 0; si && i < si->n_untyped; i++)
+		n += 1ull << si->untyped[i].size_bits;
+	return n;
+}
+
+static uint64_t
+parse_u64(const char *s)
+{
+	uint64_t v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+/* Every entry of the archive, in order (parents come before what they hold). */
+static void
+seed(struct memfs *fs)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	static char path[ARCHIVE_PATH_MAX + 2], link[ARCHIVE_PATH_MAX + 1];
+	struct archive a;
+	struct archive_err err;
+	struct archive_iter it;
+	struct archive_entry e;
+	const uint8_t *base = NULL;
+	size_t size = 0;
+	unsigned n = 0, bad = 0;
+
+	for (unsigned i = 0; si && i < si->n_caps; i++)
+		if (si->caps[i].kind == WRIT_SCAP_ARCHIVE) {
+			size = si->caps[i].arg & ((1ull << 52) - 1);
+			base = (const uint8_t *)WRIT_ARCHIVE_VADDR + (si->caps[i].arg >> 52);
+		}
+	if (!base) {
+		writ_printf("file: no boot archive (use=archive): the tree starts empty\n");
+		return;
+	}
+	if (archive_open(&a, base, size, &err) != ARCHIVE_OK) {
+		writ_printf("file: the boot archive is malformed at byte %lu: %s\n", err.offset,
+			    err.msg);
+		return;
+	}
+	archive_iter_init(&it, &a);
+	while (archive_next(&it, &e)) {
+		struct memfs_seed s = { .path = path, .mode = e.mode, .uid = e.uid, .gid = e.gid,
+					.mtime_ns = 0 };
+		int r;
+
+		path[0] = '/';
+		memcpy(path + 1, e.name, e.name_len + 1);
+		if (e.type == ARCHIVE_SYMLINK) {
+			memcpy(link, e.data, e.size);
+			link[e.size] = 0;
+			s.link = link;
+		} else if (e.type == ARCHIVE_REG) {
+			s.data = e.data;
+			s.size = e.size;
+		}
+		if ((r = memfs_seed(fs, &s, 1, NULL)) != 0) {
+			writ_printf("file: cannot seed %s: errno %d\n", path, r);
+			bad++;
+		}
+		n++;
+	}
+	writ_printf("file: %u entries from the boot archive, %lu bytes used%s\n", n,
+		    memfs_used(fs), bad ? " (some failed)" : "");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct memfs_config cfg = { .now = fs_now, .alloc = file_alloc, .free = file_free,
+				    .root_mode = 0755 };
+	static const struct srv_ops ops = { .request = file_request, .release = file_release };
+	uint64_t quota = quota_bytes(), budget = quota > 2 * RESERVE ? quota - RESERVE : quota / 2;
+	struct policy_err perr;
+	bool empty = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--empty") == 0) {
+			empty = true;
+		} else if (strncmp(argv[i], "--budget=", 9) == 0) {
+			uint64_t b = parse_u64(argv[i] + 9);
+
+			if (b)
+				budget = b;     /* past the quota: the allocator runs out first */
+		} else {
+			writ_printf("file: unknown argument %s\n", argv[i]);
+			return 2;
+		}
+	}
+	cfg.budget = budget;
+	/* No rand: to ask yet: the TSC at start keys the directory hash. */
+	cfg.hash_key[0] = rdtsc() * 0x9e3779b97f4a7c15ull;
+	cfg.hash_key[1] = (rdtsc() ^ 0x5851f42d4c957f2dull) * 0xbf58476d1ce4e5b9ull;
+	if (srv_init(&server.srv, "file", &ops) != 0) {
+		writ_printf("file: no endpoint to serve\n");
+		return 1;
+	}
+	if (!(server.fs = memfs_create(&cfg))) {
+		writ_printf("file: no memory for the file system\n");
+		return 1;
+	}
+	if (!empty)
+		seed(server.fs);
+	server.root = (struct fpolicy){ .policy = NULL, .refs = 1 };
+	if (policy_parse_rights(POLICY_RIGHT_LETTERS, strlen(POLICY_RIGHT_LETTERS),
+				&server.root.rights, &perr) != POLICY_OK) {
+		writ_printf("file: cannot parse the root policy's rights\n");
+		return 1;
+	}
+	server.srv.user = &server;
+	if (srv_root_policy(&server.srv) != 1) {
+		writ_printf("file: cannot make the root policy\n");
+		return 1;
+	}
+	server.srv.rec[1].obj = &server.root;
+	srv_run(&server.srv);
+}

@@ -1,0 +1,354 @@
+/*
+ * Services: the servers and drivers /etc/boot.conf names, started with exactly the
+ * capabilities their lines give, restarted when they say so.
+ *
+ * A server's endpoint is init's, made from init's own memory, so it outlives the
+ * server: a restarted server serves the same endpoint, and the capabilities clients
+ * hold stay valid. Each life has an epoch (in the badges the server mints), so the new
+ * life answers records of the old one with EIO. A server that is not restarted takes
+ * its endpoint with it: init deletes it, and every client call fails at once.
+ */
+#include <archive/archive.h>
+#include <bootconf/bootconf.h>
+
+#include "init.h"
+
+#define MAX_SERVICES 24
+#define DEFAULT_QUOTA_BITS 22           /* 4 MiB */
+
+struct service {
+	struct bootconf_entry *e;
+	writ_cptr_t ep;                 /* the endpoint it serves (init's original) */
+	writ_cptr_t gc;                 /* signalled when any process ends */
+	unsigned pid;
+	unsigned epoch;
+	unsigned restarts;
+};
+
+static struct bootconf_entry entries[MAX_SERVICES + 16];
+static char pool[16384];
+static struct bootconf conf;
+static struct service services[MAX_SERVICES];
+static unsigned n_services;
+static struct archive arch;
+static bool have_archive;
+
+bool
+archive_init(const void *data, size_t size)
+{
+	struct archive_err err;
+
+	if (archive_open(&arch, data, size, &err) != ARCHIVE_OK) {
+		writ_printf("init: the boot archive is malformed at byte %lu: %s\n", err.offset,
+			    err.msg);
+		return false;
+	}
+	have_archive = true;
+	return true;
+}
+
+const void *
+archive_file(const char *path, size_t *size)
+{
+	struct archive_entry e;
+
+	if (!have_archive || archive_lookup(&arch, path, strlen(path), &e) != ARCHIVE_OK ||
+	    e.type != ARCHIVE_REG)
+		return NULL;
+	*size = e.size;
+	return e.data;
+}
+
+/* Calls fn for every regular file directly under `dir` ("test"), in archive order. */
+void
+archive_each(const char *dir, void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	struct archive_iter it;
+	struct archive_entry e;
+	size_t n = strlen(dir);
+	char path[ARCHIVE_NAME_MAX + 2];
+
+	if (!have_archive)
+		return;
+	archive_iter_init(&it, &arch);
+	while (archive_next(&it, &e))
+		if (e.type == ARCHIVE_REG && e.name_len > n + 1 &&
+		    memcmp(e.name, dir, n) == 0 && e.name[n] == '/' &&
+		    !memchr(e.name + n + 1, '/', e.name_len - n - 1) &&
+		    e.name_len + 2 < sizeof(path)) {
+			path[0] = '/';
+			memcpy(path + 1, e.name, e.name_len);
+			path[e.name_len + 1] = 0;
+			fn(path, ctx);
+		}
+}
+
+static struct service *
+service_of_scheme(const char *scheme, size_t n)
+{
+	for (unsigned i = 0; i < n_services; i++)
+		if (strlen(services[i].e->serves) == n &&
+		    memcmp(services[i].e->serves, scheme, n) == 0)
+			return &services[i];
+	return NULL;
+}
+
+/* A capability for the root policy of `scheme` goes to the child being built. */
+bool
+scheme_cap(struct spawn_args *a, const char *scheme)
+{
+	struct service *sv = service_of_scheme(scheme, strlen(scheme));
+
+	if (!sv || !sv->ep || a->n_caps == SPAWN_MAX_CAPS)
+		return false;
+	a->caps[a->n_caps++] = (struct spawn_cap){
+		.name = sv->e->serves, .src = sv->ep, .kind = WRIT_SCAP_SCHEME,
+		.badge = scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
+		.rights = SCHEME_CAP_RIGHTS };
+	return true;
+}
+
+/* Every scheme init serves, for the test programs and `run` lines without use=. */
+void
+all_scheme_caps(struct spawn_args *a)
+{
+	for (unsigned i = 0; i < n_services; i++)
+		if (services[i].e->serves[0])
+			scheme_cap(a, services[i].e->serves);
+}
+
+static unsigned
+quota_bits_of(uint64_t bytes)
+{
+	unsigned bits = 12;
+
+	if (!bytes)
+		return DEFAULT_QUOTA_BITS;
+	while (bits < 40 && (1ull << bits) < bytes)
+		bits++;
+	return bits;
+}
+
+/* The capabilities of entry e's line; false (with a message) if one cannot be had. */
+static bool
+entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service *sv)
+{
+	if (sv) {
+		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "serve", .src = sv->ep,
+			.kind = WRIT_SCAP_SERVE, .arg = sv->epoch };
+		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "gc", .src = sv->gc,
+			.kind = WRIT_SCAP_OTHER, .rights = WRIT_RIGHT_READ };
+	}
+	for (unsigned i = 0; i < e->nuses; i++) {
+		const char *u = e->uses[i], *colon = strchr(u, ':');
+		size_t n = colon ? (size_t)(colon - u) : strlen(u);
+		char scheme[32];
+
+		if (n >= sizeof(scheme) || colon) {
+			/* Narrowed policies (scheme:glob:rights) come with user space part 2. */
+			writ_printf("init: boot.conf:%u: %s: use=%s: only whole schemes can be "
+				    "given yet\n", e->line, e->name, u);
+			return false;
+		}
+		memcpy(scheme, u, n);
+		scheme[n] = 0;
+		if (strcmp(scheme, "archive") == 0 && !service_of_scheme(scheme, n)) {
+			/* Not a scheme: the boot archive itself, read-only (file: seeds from it). */
+			a->archive_view = true;
+			continue;
+		}
+		if (!scheme_cap(a, scheme)) {
+			writ_printf("init: boot.conf:%u: %s: use=%s: no server serves '%s'\n",
+				    e->line, e->name, u, scheme);
+			return false;
+		}
+	}
+	for (unsigned i = 0; i < e->nioports; i++) {
+		writ_cptr_t s = slot_alloc();
+
+		if (!s || writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, e->ioports[i].first,
+					    e->ioports[i].last, WRIT_SLOT_ROOT_CNODE, s,
+					    FULL_DEPTH) != WRIT_OK) {
+			writ_printf("init: boot.conf:%u: %s: ioport=%x-%x cannot be issued\n",
+				    e->line, e->name, e->ioports[i].first, e->ioports[i].last);
+			return false;
+		}
+		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "ioport", .src = s,
+			.kind = WRIT_SCAP_IOPORT, .move = true,
+			.arg = e->ioports[i].first | (writ_word_t)e->ioports[i].last << 16 };
+	}
+	for (unsigned i = 0; i < e->nirqs; i++) {
+		writ_cptr_t s = slot_alloc();
+
+		if (!s || writ_irq_control_issue(WRIT_SLOT_IRQ_CONTROL, e->irqs[i],
+						 WRIT_SLOT_ROOT_CNODE, s, FULL_DEPTH) != WRIT_OK) {
+			writ_printf("init: boot.conf:%u: %s: irq=%u cannot be issued\n", e->line,
+				    e->name, e->irqs[i]);
+			return false;
+		}
+		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "irq", .src = s,
+			.kind = WRIT_SCAP_IRQ, .move = true, .arg = e->irqs[i] };
+	}
+	return true;
+}
+
+static const char *spawn_argv[BOOTCONF_ARGS_MAX + 2];
+static const char *spawn_envp[BOOTCONF_ENV_MAX + 1];
+
+static unsigned
+start_entry(const struct bootconf_entry *e, struct service *sv)
+{
+	static struct spawn_args a;
+	unsigned i;
+
+	memset(&a, 0, sizeof(a));
+	a.name = e->name;
+	a.elf = archive_file(e->path, &a.elf_size);
+	if (!a.elf) {
+		writ_printf("init: boot.conf:%u: %s: no program %s in the boot archive\n", e->line,
+			    e->name, e->path);
+		return 0;
+	}
+	spawn_argv[0] = e->path;
+	for (i = 0; i < e->nargs; i++)
+		spawn_argv[i + 1] = e->args[i];
+	spawn_argv[i + 1] = NULL;
+	for (i = 0; i < e->nenv; i++)
+		spawn_envp[i] = e->env[i];
+	spawn_envp[i] = NULL;
+	a.argv = spawn_argv;
+	a.envp = spawn_envp;
+	a.quota_bits = quota_bits_of(e->quota);
+	a.cnode_radix = 12;
+	a.prio = (e->given & BOOTCONF_HAS_PRIO) ? e->prio : 100;
+	a.mcp = a.prio;
+	if (init.serial)
+		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
+			.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
+	if (!entry_caps(e, &a, sv))
+		return 0;
+	if (e->kind == BOOTCONF_RUN && e->nuses == 0)
+		all_scheme_caps(&a);
+	return spawn(&a);
+}
+
+static bool
+start_service(struct service *sv)
+{
+	sv->pid = start_entry(sv->e, sv);
+	if (!sv->pid)
+		return false;
+	writ_printf("init: started %s (pid %u)%s\n", sv->e->name, sv->pid,
+		    sv->epoch ? " again" : "");
+	return true;
+}
+
+/* A notification for "gc", through a badged capability: a signal through an unbadged
+ * one is lost when the server is not waiting at that moment (it is sweeping). */
+static writ_cptr_t
+badged_notification(void)
+{
+	writ_cptr_t raw = init_object(WRIT_OBJ_NOTIFICATION), b = raw ? slot_alloc() : 0;
+
+	if (!b)
+		return raw;
+	if (writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, b, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, raw,
+			    FULL_DEPTH, WRIT_RIGHTS_ALL, 1) != WRIT_OK) {
+		slot_free(b);
+		return raw;
+	}
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, raw, FULL_DEPTH);
+	slot_free(raw);
+	return b;
+}
+
+/* Read /etc/boot.conf and start its servers and drivers; false stops the boot. */
+bool
+boot_services(void)
+{
+	size_t size;
+	const char *text = archive_file("/etc/boot.conf", &size);
+	struct bootconf_err err;
+
+	if (!text) {
+		writ_printf("init: no /etc/boot.conf in the boot archive\n");
+		return false;
+	}
+	bootconf_init(&conf, entries, sizeof(entries) / sizeof(entries[0]), pool, sizeof(pool));
+	if (bootconf_parse(&conf, text, size, &err) != BOOTCONF_OK) {
+		char msg[256];
+
+		bootconf_format_error(&err, "boot.conf", msg, sizeof(msg));
+		writ_printf("init: %s\n", msg);
+		return false;
+	}
+	for (size_t i = 0; i < conf.nentries; i++) {
+		struct service *sv;
+
+		if (entries[i].kind == BOOTCONF_RUN)
+			continue;
+		if (n_services == MAX_SERVICES) {
+			writ_printf("init: boot.conf:%u: too many servers\n", entries[i].line);
+			return false;
+		}
+		sv = &services[n_services++];
+		sv->e = &entries[i];
+		if (!(sv->ep = init_object(WRIT_OBJ_ENDPOINT)) ||
+		    !(sv->gc = badged_notification())) {
+			writ_printf("init: no memory for %s's endpoint\n", sv->e->name);
+			return false;
+		}
+		if (!start_service(sv))
+			return false;
+	}
+	return true;
+}
+
+/* The `run` lines, in order; their pids in pids[] (0 for one that did not start). */
+unsigned
+boot_runs(unsigned *pids, unsigned max)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < conf.nentries && n < max; i++)
+		if (entries[i].kind == BOOTCONF_RUN)
+			pids[n++] = start_entry(&entries[i], NULL);
+	return n;
+}
+
+/* A process ended: servers sweep their records; a service that ended is restarted or
+ * takes its endpoint with it. */
+void
+services_process_ended(unsigned pid)
+{
+	for (unsigned i = 0; i < n_services; i++) {
+		struct service *sv = &services[i];
+
+		if (sv->pid == pid) {
+			sv->pid = 0;
+			if (sv->e->restart && sv->restarts < 100) {
+				sv->restarts++;
+				sv->epoch++;
+				writ_printf("init: %s ended; restarting it\n", sv->e->name);
+				start_service(sv);
+			} else {
+				writ_printf("init: %s ended; its clients get EIO\n", sv->e->name);
+				revoke_fully(sv->ep);
+				writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, sv->ep, FULL_DEPTH);
+				sv->ep = 0;
+			}
+		}
+	}
+	for (unsigned i = 0; i < n_services; i++)
+		if (services[i].pid && services[i].gc)
+			writ_signal(services[i].gc);
+}
+
+/* The pid of the server of `scheme` now, or 0 (tests kill servers through init). */
+unsigned
+service_pid(const char *scheme)
+{
+	struct service *sv = service_of_scheme(scheme, strlen(scheme));
+
+	return sv ? sv->pid : 0;
+}

@@ -1,0 +1,142 @@
+/* init, the root task and process manager: what its parts share. */
+#ifndef WRIT_INIT_H
+#define WRIT_INIT_H
+
+#include <writ/mem.h>
+#include <writ/proc.h>
+#include <writ/scheme.h>
+#include <writ/writ.h>
+
+#define FULL_DEPTH 64
+
+struct init_state {
+	const struct writ_bootinfo *bi;
+	writ_cptr_t serial;             /* IOPort for COM1, lent to programs that print raw */
+	writ_cptr_t exit_port;          /* isa-debug-exit */
+	writ_cptr_t ep;                 /* the process manager's endpoint */
+	writ_cptr_t irq_control, ioport_control;        /* 0 while lent */
+	unsigned failures;              /* test verdicts init itself checks */
+	bool trace;                     /* `inittrace`: a line per message */
+	const struct writ_bootinfo_module *archive;     /* the boot archive's frames */
+};
+
+extern struct init_state init;
+
+/* Slots of init's own CNode. */
+writ_cptr_t slot_alloc(void);
+void slot_free(writ_cptr_t slot);
+/* n consecutive slots, or 0. */
+writ_cptr_t slot_alloc_run(unsigned n);
+
+bool cmdline_has(const char *word);
+const char *cmdline_value(const char *key, char *buf, size_t n);
+void assert_init(bool ok, const char *why);
+void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* umem.c: untyped memory, a buddy allocator over untyped capabilities. */
+void umem_add(writ_cptr_t slot, unsigned bits);
+int umem_alloc(unsigned bits, writ_cptr_t *slot);       /* block index, or -1 */
+void umem_free(int block);                              /* revokes it first */
+uint64_t umem_free_bytes(void);
+uint64_t umem_total_bytes(void);
+unsigned umem_free_blocks(void);
+long revoke_fully(writ_cptr_t slot);
+writ_cptr_t init_object(unsigned type);
+
+/* A capability to put into a new process's CSpace. */
+struct spawn_cap {
+	const char *name;               /* NULL: not listed in the start info */
+	writ_cptr_t src;                /* in init's CSpace, or in src_cnode's */
+	writ_cptr_t src_cnode;          /* 0: init's own; else a CNode init holds */
+	unsigned src_depth;
+	unsigned kind;                  /* WRIT_SCAP_* */
+	writ_word_t arg;
+	bool move;                      /* move (lend), else copy/mint */
+	writ_word_t badge;              /* mint with this badge when non-zero */
+	unsigned rights;                /* 0: all the source has */
+	writ_cptr_t dest;               /* fixed slot in the child, or 0 for the next free */
+};
+
+#define SPAWN_MAX_CAPS 200
+#define SPAWN_MAX_ARGS 64
+
+struct spawn_args {
+	const char *name;
+	const void *elf;
+	size_t elf_size;
+	const char *const *argv;        /* NULL-terminated */
+	const char *const *envp;        /* NULL-terminated, may be NULL */
+	unsigned quota_bits;            /* the untyped block charged for everything */
+	unsigned cnode_radix;
+	unsigned prio, mcp;
+	bool bootinfo_view;             /* the kernel test suite: a BootInfo page as root's */
+	unsigned stack_pages;           /* 0: the default */
+	bool archive_view;              /* the boot archive mapped read-only (file:) */
+	unsigned n_caps;
+	struct spawn_cap caps[SPAWN_MAX_CAPS];
+};
+
+#define PROC_MAX_LENT 200
+
+/* A process, as init keeps it. */
+struct proc {
+	unsigned pid;                   /* 0: free entry */
+	char name[WRIT_CAP_NAME];
+	int block;                      /* its quota (umem block) */
+	writ_cptr_t quota;              /* the block's untyped */
+	writ_cptr_t tcb, cnode;         /* init's own capabilities to them */
+	unsigned cnode_radix;
+	writ_cptr_t lent[PROC_MAX_LENT];        /* child slots of lent capabilities... */
+	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */
+	unsigned n_lent;
+	bool alive;
+	bool is_test;                   /* a test program init runs: may kill services */
+	int status;                     /* wait status, once dead */
+	unsigned parent;                /* pid of the process that may wait for it */
+	writ_cptr_t waiter_wake;        /* a notification to signal when it ends, or 0 */
+	uint64_t spawn_tsc;
+};
+
+#define MAX_PROCS 256
+
+struct proc *proc_get(unsigned pid);
+/* Build and start a process; its pid, or 0 with a line printed that says why. */
+unsigned spawn(const struct spawn_args *a);
+extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */
+/* End a live process with wait status `status`: its memory goes back to init. */
+void proc_end(struct proc *p, int status);
+/* Forget an ended process once its status was collected. */
+void proc_reap(struct proc *p);
+
+/* Copy at most n - 1 bytes of s and a NUL. */
+static inline void
+strncpy_bounded(char *d, const char *s, size_t n)
+{
+	size_t l = strnlen(s, n - 1);
+
+	memcpy(d, s, l);
+	d[l] = 0;
+}
+
+/* Badges on init's endpoint: the pid in the low bits, what the holder is above. */
+#define BADGE_PID_MASK 0xffffull
+#define BADGE_FAULT   (1ull << 16)  /* a thread of the process faulted */
+#define BADGE_SELF    (2ull << 16)  /* the process itself (WRIT_PSLOT_PROC) */
+#define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
+#define BADGE_KIND_MASK (0xfull << 16)
+
+/* Run the init loop until every process in `pids` has ended (test mode), or forever. */
+void serve(const unsigned *pids, unsigned n);
+
+/* boot.c: the boot archive, /etc/boot.conf's services, scheme capabilities. */
+bool archive_init(const void *data, size_t size);
+const void *archive_file(const char *path, size_t *size);
+void archive_each(const char *dir, void (*fn)(const char *path, void *ctx), void *ctx);
+bool boot_services(void);
+unsigned boot_runs(unsigned *pids, unsigned max);
+bool scheme_cap(struct spawn_args *a, const char *scheme);
+void all_scheme_caps(struct spawn_args *a);
+void services_process_ended(unsigned pid);
+unsigned service_pid(const char *scheme);
+
+#endif

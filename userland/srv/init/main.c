@@ -1,0 +1,348 @@
+/*
+ * init, the root task: the first process, and the process manager.
+ *
+ * It holds all memory and device authority at boot. It reads the boot modules, keeps
+ * RAM as a buddy allocator of untyped blocks (umem.c), builds processes from ELF files
+ * (spawn.c) and serves them (serve.c): exits, faults, spawn, wait and kill. With `test`
+ * or `bench` on the kernel command line it first runs the kernel suite (/test/kern or
+ * /bench/kern), lending it the authority a root task has, then leaves QEMU with the
+ * verdict.
+ */
+#include "init.h"
+
+#define EXIT_PASS 0x10
+#define EXIT_FAIL 0x11
+#define MODULE_VA 0x7ffd00000000ull     /* boot modules, mapped read-only */
+
+struct init_state init;
+
+/* Slots: handed out from first_empty_slot up, returned ones reused first. */
+static unsigned next_slot, slot_end;
+static writ_cptr_t free_slots[4096];
+static unsigned n_free_slots;
+
+writ_cptr_t
+slot_alloc(void)
+{
+	if (n_free_slots)
+		return free_slots[--n_free_slots];
+	if (next_slot >= slot_end) {
+		writ_printf("init: out of slots in the root CNode\n");
+		return 0;
+	}
+	return next_slot++;
+}
+
+writ_cptr_t
+slot_alloc_run(unsigned n)
+{
+	writ_cptr_t first = next_slot;
+
+	if (next_slot + n > slot_end)
+		return 0;
+	next_slot += n;
+	return first;
+}
+
+void
+slot_free(writ_cptr_t slot)
+{
+	if (!slot)
+		return;
+	if (slot + 1 == next_slot)
+		next_slot--;
+	else if (n_free_slots < sizeof(free_slots) / sizeof(free_slots[0]))
+		free_slots[n_free_slots++] = slot;
+}
+
+void
+assert_init(bool ok, const char *why)
+{
+	if (ok)
+		return;
+	writ_printf("init: internal error: %s\n", why);
+	writ_exit_qemu(EXIT_FAIL);
+}
+
+void
+check(bool ok, const char *name, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	if (ok) {
+		writ_printf("ok - %s\n", name);
+		return;
+	}
+	init.failures++;
+	va_start(ap, fmt);
+	writ_vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	writ_printf("not ok - %s: %s\n", name, why);
+}
+
+/* Is `word` one of the space-separated words of the kernel command line? */
+bool
+cmdline_has(const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *s = init.bi->cmdline; *s;) {
+		while (*s == ' ')
+			s++;
+		if (memcmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
+			return true;
+		while (*s && *s != ' ')
+			s++;
+	}
+	return false;
+}
+
+/* ---- boot modules ---- */
+
+struct module {
+	const char *name;
+	const void *data;
+	size_t size;
+	const struct writ_bootinfo_module *bm;
+};
+
+static struct module modules[WRIT_BOOTINFO_MAX_MODULES];
+static unsigned n_modules;
+
+static long
+module_table(void *ctx, unsigned type, writ_cptr_t *out)
+{
+	struct writ_ut *ut = ctx;
+	writ_cptr_t s = slot_alloc();
+	long err = s ? writ_obj_new(ut, 1, type, 0, s) : WRIT_E_RANGE;
+
+	if (err == WRIT_OK)
+		*out = s;
+	return err;
+}
+
+/* Map every module BootInfo lists (init itself is not among them), read-only. */
+static void
+map_modules(void)
+{
+	static struct writ_ut tables;
+	uint64_t va = MODULE_VA;
+
+	if (umem_alloc(20, &tables.slot) < 0) {
+		writ_printf("init: no memory to map the boot modules\n");
+		return;
+	}
+	for (unsigned m = 0; m < init.bi->n_modules; m++) {
+		const struct writ_bootinfo_module *bm = &init.bi->modules[m];
+		long err = WRIT_OK;
+
+		for (unsigned i = 0; i < bm->frames && err == WRIT_OK; i++)
+			err = writ_map_frame(WRIT_SLOT_ROOT_VSPACE, bm->first_frame_slot + i,
+					     va + 4096ull * i, WRIT_RIGHT_READ, WRIT_MAP_WRITE_BACK,
+					     module_table, &tables);
+		if (err != WRIT_OK) {
+			writ_printf("init: cannot map module %u: %s\n", m, writ_error_name((int)err));
+			continue;
+		}
+		modules[n_modules++] = (struct module){ bm->name, (const void *)(va + (bm->paddr & 4095)),
+							bm->size, bm };
+		va += 4096ull * (bm->frames + 1);
+	}
+}
+
+/* The boot archive is the module named "archive". */
+static bool
+find_archive(void)
+{
+	for (unsigned i = 0; i < n_modules; i++)
+		if (strcmp(modules[i].name, "archive") == 0) {
+			init.archive = modules[i].bm;
+			return archive_init(modules[i].data, modules[i].size);
+		}
+	writ_printf("init: no boot archive among the modules\n");
+	return false;
+}
+
+/* ---- the kernel suite ---- */
+
+/*
+ * /test/kern (or /bench/kern) gets what the root task has: the control capabilities
+ * and device memory, lent and taken back when it ends, COM1 to print on, and most of
+ * the RAM as its quota. Its verdict is its exit status.
+ */
+static int
+run_kernel_suite(const char *path)
+{
+	static struct spawn_args a;
+	static const char *argv[] = { NULL, NULL };
+	const struct writ_bootinfo *bi = init.bi;
+	unsigned pid, bits = 12;
+	struct proc *p;
+
+	memset(&a, 0, sizeof(a));
+	a.elf = archive_file(path, &a.elf_size);
+	if (!a.elf) {
+		writ_printf("init: no %s among the boot modules\n", path);
+		return -1;
+	}
+	argv[0] = path;
+	a.name = path;
+	a.argv = argv;
+	a.cnode_radix = bi->root_cnode_radix;
+	a.prio = WRIT_PRIO_MAX;
+	a.mcp = WRIT_PRIO_MAX;
+	a.bootinfo_view = true;
+	a.stack_pages = WRIT_ROOT_STACK_PAGES;	/* its tests use the page table around it */
+	/* The largest block umem can give, leaving init a little for itself. */
+	while (bits < 40 && (1ull << (bits + 1)) <= umem_free_bytes() / 2)
+		bits++;
+	for (;; bits--) {
+		writ_cptr_t probe;
+		int blk = umem_alloc(bits, &probe);
+
+		if (blk >= 0) {
+			umem_free(blk);
+			break;
+		}
+		if (bits == 20)
+			break;
+	}
+	a.quota_bits = bits;
+	a.caps[a.n_caps++] = (struct spawn_cap){ .src = WRIT_SLOT_IRQ_CONTROL, .move = true,
+						 .dest = WRIT_PSLOT_IRQ_CONTROL };
+	a.caps[a.n_caps++] = (struct spawn_cap){ .src = WRIT_SLOT_IOPORT_CONTROL, .move = true,
+						 .dest = WRIT_PSLOT_IOPORT_CONTROL };
+	if (init.serial)
+		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
+							 .kind = WRIT_SCAP_IOPORT,
+							 .arg = 0x3f8 | 0x3ffull << 16 };
+	for (unsigned i = 0; i < bi->n_untyped && a.n_caps < SPAWN_MAX_CAPS - 1; i++)
+		if (bi->untyped[i].is_device)
+			a.caps[a.n_caps++] = (struct spawn_cap){
+				.src = bi->untyped[i].slot, .move = true,
+				.kind = WRIT_SCAP_DEVMEM,
+				.arg = bi->untyped[i].paddr | (uint64_t)bi->untyped[i].size_bits << 56 };
+	pid = spawn(&a);
+	if (!pid)
+		return -1;
+	serve(&pid, 1);
+	p = proc_get(pid);
+	{
+		int status = p->status;
+
+		proc_reap(p);
+		return status;
+	}
+}
+
+/* A user-space test or benchmark program: every scheme, COM1 to print its lines on;
+ * its exit status is its verdict. */
+static void
+run_user_suite(const char *path, void *skip)
+{
+	static struct spawn_args a;
+	static const char *argv[2], *envp[2];
+	static char cmdline_env[WRIT_BOOTINFO_CMDLINE + 16];
+	unsigned pid;
+	struct proc *p;
+
+	if (strcmp(path, skip) == 0)
+		return;
+	memset(&a, 0, sizeof(a));
+	argv[0] = path;
+	/* Tests size themselves by the boot's words (`check` makes every syscall slow). */
+	writ_snprintf(cmdline_env, sizeof(cmdline_env), "WRIT_CMDLINE=%s", init.bi->cmdline);
+	envp[0] = cmdline_env;
+	a.name = path;
+	a.argv = argv;
+	a.envp = envp;
+	a.elf = archive_file(path, &a.elf_size);
+	a.quota_bits = 26;
+	a.cnode_radix = 12;
+	a.prio = 100;
+	a.mcp = 100;
+	if (init.serial)
+		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
+			.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
+	all_scheme_caps(&a);
+	pid = spawn(&a);
+	if (!pid) {
+		init.failures++;
+		return;
+	}
+	proc_get(pid)->is_test = true;
+	serve(&pid, 1);
+	p = proc_get(pid);
+	writ_printf("init: %s ended with status %d\n", path, p->status);
+	if (p->status != 0)
+		init.failures++;
+	proc_reap(p);
+}
+
+int
+writ_main(struct writ_bootinfo *bi)
+{
+	uint64_t start;
+	writ_cptr_t serial, exit_port;
+	uint64_t ram = 0;
+	int status;
+
+	__asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(start) : : "rdx");
+	init.bi = bi;
+	next_slot = bi->first_empty_slot;
+	slot_end = 1u << bi->root_cnode_radix;
+	serial = slot_alloc();
+	exit_port = slot_alloc();
+	if (writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, 0x3f8, 0x3ff, WRIT_SLOT_ROOT_CNODE,
+			      serial, 64) != WRIT_OK)
+		serial = 0;
+	if (writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, 0xf4, 0xf7, WRIT_SLOT_ROOT_CNODE,
+			      exit_port, 64) != WRIT_OK)
+		exit_port = 0;
+	init.serial = serial;
+	init.exit_port = exit_port;
+	writ_console_init(serial, exit_port);
+	writ_printf("init: root task up: %u untyped, slots from %u, command line '%s'\n",
+		    bi->n_untyped, bi->first_empty_slot, bi->cmdline);
+	writ_printf("init: %lu TSC ticks from kernel entry to the root task\n",
+		    start - bi->boot_tsc);
+	for (unsigned i = 0; i < bi->n_untyped; i++)
+		if (!bi->untyped[i].is_device) {
+			ram += 1ull << bi->untyped[i].size_bits;
+			umem_add(bi->untyped[i].slot, bi->untyped[i].size_bits);
+		}
+	writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
+	init.ep = init_object(WRIT_OBJ_ENDPOINT);
+	assert_init(init.ep != 0, "no endpoint for the process manager");
+	init.trace = cmdline_has("inittrace");
+	map_modules();
+	if (!find_archive())
+		writ_exit_qemu(EXIT_FAIL);
+	if (cmdline_has("bench") || cmdline_has("test")) {
+		bool bench = cmdline_has("bench");
+		const char *suite = bench ? "/bench/kern" : "/test/kern";
+
+		/* `user-only` (or `nokern`): straight to the user-space programs. */
+		if (!cmdline_has("user-only") && !cmdline_has("nokern")) {
+			status = run_kernel_suite(suite);
+			writ_printf("init: %s ended with status %d\n", suite, status);
+			if (status != 0)
+				init.failures++;
+		}
+		if (!cmdline_has("kernel-only")) {
+			if (!boot_services())
+				writ_exit_qemu(EXIT_FAIL);
+			archive_each(bench ? "bench" : "test", run_user_suite, (void *)suite);
+		}
+		writ_exit_qemu(init.failures == 0 ? EXIT_PASS : EXIT_FAIL);
+	}
+	if (boot_services()) {
+		unsigned pids[16], n = boot_runs(pids, 16);
+
+		if (n == 0)
+			writ_printf("init: boot.conf names nothing to run\n");
+	}
+	serve(NULL, 0);
+	return 0;
+}

@@ -1,0 +1,16 @@
+/*
+ * /test/kern: the kernel-core tests (groups kern, ipc, irq). Exit status 0 when every
+ * check passed.
+ */
+#include <writ/writ.h>
+
+#include "init.h"
+
+int
+main(void)
+{
+	suite_init();
+	tests_run();
+	writ_printf("# kernel suite: %u test failures\n", init.failures);
+	return init.failures ? 1 : 0;
+}
