@@ -2,9 +2,10 @@
  * delete.c - Delete, Revoke and the teardown of CNodes.
  *
  * Delete takes a capability out of the tree (its children move up into its place) and,
- * when it was the last capability to its object, calls cspace_env_finalise(); a frame or
- * page-table capability that was not the last goes to cspace_env_released() instead, so
- * the kernel can remove the mapping that capability owned.
+ * when it was the last capability to its object, calls cspace_env_finalise(); a frame
+ * capability that was not the last goes to cspace_env_released() instead, so the kernel
+ * can remove the mapping that capability owned. (A page table's mapping is the table's,
+ * shared by all its capabilities: it goes with the last one.)
  *
  * An object with capability slots (a CNode, or a TCB's first 2^CSPACE_TCB_SLOT_RADIX
  * slots) cannot simply vanish: its slots hold capabilities linked into the tree, and
@@ -60,7 +61,7 @@ cte_empty(struct cspace *cs, struct cte *slot, bool final)
 	CS_ASSERT(cs, !final || !cap_type_has_slots(cap_type(&c)));
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
-	if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
+	if (!final && (cap_type(&c) == WRIT_OBJ_FRAME_4K || cap_type(&c) == WRIT_OBJ_FRAME_2M))
 		cspace_env_released(cs->env, &c);
 	if (badge_gone)
 		cspace_env_badge_gone(cs->env, &c);

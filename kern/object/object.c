@@ -48,7 +48,7 @@ obj_finalise(const struct cap *cap)
 void
 obj_cap_deleted(const struct cap *cap)
 {
-	/* A frame or table capability that is not the last still owns its own mapping. */
+	/* A frame capability that is not the last still owns its own mapping. */
 	vs_finalise(cap);
 }
 

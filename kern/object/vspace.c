@@ -25,6 +25,9 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_PAGE_TABLE_UNMAP:
 		if (frame || type == WRIT_OBJ_PML4)
 			return WRIT_E_ILLEGAL_OPERATION;
+		/* Unmapping empties the table, which every other capability shares. */
+		if (!cdt_is_final(&kern_cspace, slot))
+			return WRIT_E_REVOKE_FIRST;
 		return vs_unmap_table(slot);
 	case WRIT_LABEL_FRAME_MAP:
 		if (!frame)

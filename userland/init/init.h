@@ -62,6 +62,9 @@ void bench_ntfn_run(void);
 void msi_tests_run(void);
 void msi_bench_run(void);
 
+/* tests_vspace_sec.c: page tables emptied when they leave an address space (kern). */
+void vspace_sec_tests_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -1122,6 +1122,7 @@ tests_run(void)
 	test_large_page();
 	test_second_address_space();
 	test_vspace_deleted_under_thread();
+	vspace_sec_tests_run();	/* tests_vspace_sec.c: tables against a hostile program */
 	test_mcp();
 	test_priorities();
 	test_wake_order();

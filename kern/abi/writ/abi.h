@@ -429,8 +429,12 @@ enum writ_fault {
  * TCB_READ_REGS    (count) -> WRIT_CTX order
  * TCB_WRITE_REGS   (resume?, count, registers in WRIT_CTX order...)
  * TCB_RESUME, TCB_SUSPEND ()
- * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects
- * PAGE_TABLE_UNMAP ()
+ * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects;
+ *                  ILLEGAL_OPERATION if the table is mapped (its capabilities share
+ *                  one mapping: a copy of a mapped table's capability is mapped too,
+ *                  and an unmapped table's capability cannot be copied)
+ * PAGE_TABLE_UNMAP () only through the table's last capability (else REVOKE_FIRST);
+ *                  empties the table: the frames and tables it held are unmapped
  * FRAME_MAP        (vspace cptr, vaddr, rights, attributes)
  * FRAME_UNMAP      ()
  * FRAME_GET_ADDRESS () -> physical address
