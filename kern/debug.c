@@ -55,7 +55,7 @@ add_range(struct cte *slots, size_t count)
 {
 	if (n_ranges == MAX_RANGES || seen(slots))
 		return;
-	ranges[n_ranges++] = (struct cspace_range){ slots, count };
+	ranges[n_ranges++] = (struct cspace_range){ slots, count, false };
 	for (size_t i = 0; i < count; i++) {
 		const struct cap *c = &slots[i].cap;
 
