@@ -65,6 +65,9 @@ void msi_bench_run(void);
 /* tests_vspace_sec.c: page tables emptied when they leave an address space (kern). */
 void vspace_sec_tests_run(void);
 
+/* tests_preempt.c: long deletions against the timer (kern; `icount`: bounded). */
+void preempt_tests_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

@@ -115,6 +115,11 @@ writ_main(struct writ_bootinfo *bi)
 				ram += 1ull << bi->untyped[i].size_bits;
 		writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
 	}
+	if (cmdline_has("preempt")) {	/* the -icount boot: only the timer tests */
+		preempt_tests_run();
+		writ_printf("# init: %u test failures\n", init.failures);
+		writ_exit_qemu(init.failures ? EXIT_FAIL : EXIT_PASS);
+	}
 	if (cmdline_has("bench")) {
 		bench_run();
 		writ_exit_qemu(EXIT_PASS);

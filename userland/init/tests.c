@@ -1134,6 +1134,7 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	preempt_tests_run();	/* tests_preempt.c: long deletions against the timer */
 	test_results_without_ipc_buffer();
 	test_cancel_badged_sends();
 	test_cap_transfer();
