@@ -159,16 +159,20 @@ cte_derive_check(struct cte *dest, struct cte *src, unsigned rights, bool mint,
 	/* One view of untyped memory at a time: see the watermark note in untyped.c. */
 	if (t == WRIT_OBJ_UNTYPED && src->first != 0)
 		return WRIT_E_REVOKE_FIRST;
-	/* A second capability to an unmapped table could map it a second time. */
-	if (cap_type_is_table(t) && !(src->cap.w1 & CAP_TABLE_MAPPED))
-		return WRIT_E_ILLEGAL_OPERATION;
 	*out = src->cap;
 	cap_set_rights(out, rights);
-	/* Fresh watermark; a frame's mapping belongs to one capability, so a copied frame
-	 * starts unmapped; a table's mapping is the table's, so the copy shares it. */
+	/*
+	 * Untyped: a fresh watermark. A frame's mapping belongs to one capability, so a
+	 * copied frame starts unmapped; a table's is the table's, so the copy shares it,
+	 * and a second capability to an unmapped table could map it a second time. (The
+	 * first test is one bit test, as before tables had their own rule: frames cross
+	 * IPC.)
+	 */
 	if (t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 || t == WRIT_OBJ_FRAME_4K ||
 	    t == WRIT_OBJ_FRAME_2M)
 		out->w1 = 0;
+	else if (cap_type_is_table(t) && !(out->w1 & CAP_TABLE_MAPPED))
+		return WRIT_E_ILLEGAL_OPERATION;
 	if (mint && (err = cap_apply_word(out, word, false)) != WRIT_OK)
 		return err;
 	return WRIT_OK;
