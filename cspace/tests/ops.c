@@ -205,9 +205,6 @@ m_derive(struct sim *s, int d, int src, unsigned rights, bool mint, writ_word_t 
 		return WRIT_E_RIGHTS;
 	if (t == WRIT_OBJ_UNTYPED && m_has_children(s, src))
 		return WRIT_E_REVOKE_FIRST;
-	if ((t == WRIT_OBJ_PDPT || t == WRIT_OBJ_PD || t == WRIT_OBJ_PT) &&
-	    !(M(s, src)->cap.w1 & 1))
-		return WRIT_E_ILLEGAL_OPERATION;	/* an unmapped table has one capability */
 	c = m_with_rights(M(s, src)->cap, rights);
 	if (t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 || t == WRIT_OBJ_FRAME_4K ||
 	    t == WRIT_OBJ_FRAME_2M)

@@ -193,9 +193,14 @@ test_table_copies(void)
 		check(false, "kern/vspace-table-copy-shares-mapping", "set-up failed");
 		return;
 	}
+	/* Two capabilities to an unmapped table: neither may map it (the other would
+	 * not know), until only one is left. */
 	check_err(writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, copy, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
-				  loose, FULL_DEPTH, RW), WRIT_E_ILLEGAL_OPERATION,
-		  "kern/vspace-unmapped-table-copy-refused");
+				  loose, FULL_DEPTH, RW), WRIT_OK, "kern/vspace-unmapped-table-copy");
+	check_err(writ_page_table_map(copy, WRIT_SLOT_ROOT_VSPACE, VA(4)), WRIT_E_REVOKE_FIRST,
+		  "kern/vspace-table-map-needs-only-cap");
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, copy, FULL_DEPTH), WRIT_OK,
+		  "kern/vspace-unmapped-table-copy-delete");
 	check_err(writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, copy, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
 				  pt, FULL_DEPTH, RW), WRIT_OK, "kern/vspace-mapped-table-copy");
 	/* Before: the copy started unmapped, and mapped the same table a second time. */

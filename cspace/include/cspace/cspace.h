@@ -92,8 +92,8 @@ _Static_assert((1u << CSPACE_TCB_SLOT_RADIX) * 32u <= (1u << WRIT_TCB_BITS),
 /*
  * Bit 0 of a page table's (PDPT, PD, PT) mapping word: the table is mapped. The rest
  * of the word is the kernel's (kern/vspace.h). A table is one mapping shared by all its
- * capabilities, so a copy keeps the word, and only a mapped table may be copied: an
- * unmapped one has a single capability, which is what lets Map trust that word.
+ * capabilities: a copy keeps the word, and the kernel maps and unmaps a table only
+ * through its only capability, so all of them always agree.
  */
 #define CAP_TABLE_MAPPED 1ull
 

@@ -441,10 +441,10 @@ enum writ_fault {
  * TCB_WRITE_REGS   (resume?, count, registers in WRIT_CTX order...)
  * TCB_RESUME, TCB_SUSPEND ()
  * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects;
- *                  ILLEGAL_OPERATION if the table is mapped (its capabilities share
- *                  one mapping: a copy of a mapped table's capability is mapped too,
- *                  and an unmapped table's capability cannot be copied)
- * PAGE_TABLE_UNMAP () only through the table's last capability (else REVOKE_FIRST);
+ *                  ILLEGAL_OPERATION if the table is mapped; REVOKE_FIRST unless
+ *                  through the table's only capability (its capabilities share one
+ *                  mapping: a copy of a mapped table's capability is mapped too)
+ * PAGE_TABLE_UNMAP () only through the table's only capability (else REVOKE_FIRST);
  *                  empties the table: the frames and tables it held are unmapped
  * FRAME_MAP        (vspace cptr, vaddr, rights, attributes)
  * FRAME_UNMAP      ()
