@@ -43,13 +43,6 @@ ut_object_bits(unsigned type, unsigned size_bits)
 	}
 }
 
-/* Does the kernel zero what this Retype makes? Not untyped, nor device frames. */
-static bool
-ut_retype_zeroes(const struct cte *ut, unsigned type)
-{
-	return type != WRIT_OBJ_UNTYPED && !cap_ut_is_device(&ut->cap);
-}
-
 static bool
 ut_device_allows(unsigned type)
 {
@@ -90,9 +83,6 @@ ut_retype_check(const struct cspace *cs, const struct cte *ut, unsigned type,
 		return WRIT_E_RANGE;
 	if (count == 0 || count > nslots - offset || count > UT_RETYPE_MAX_COUNT)
 		return WRIT_E_RANGE;
-	/* count <= 256 and obj_bits <= 47: no overflow. */
-	if (ut_retype_zeroes(ut, type) && count << obj_bits > WRIT_RETYPE_MAX_ZEROED)
-		return WRIT_E_RANGE;    /* too long to zero in one kernel entry */
 	size = 1ull << cap_ut_size_bits(&ut->cap);
 	if ((unsigned)obj_bits > cap_ut_size_bits(&ut->cap))
 		return WRIT_E_NOT_ENOUGH_MEMORY;

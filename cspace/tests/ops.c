@@ -332,8 +332,6 @@ m_retype(struct sim *s, int ut, unsigned type, unsigned sb, const struct cap *de
 	nslots = 1ull << cap_cnode_radix(dest);
 	if (off >= nslots || count == 0 || count > nslots - off || count > 256)
 		return WRIT_E_RANGE;
-	if (type != WRIT_OBJ_UNTYPED && !cap_ut_is_device(u) && count << ob > 1ull << 21)
-		return WRIT_E_RANGE;		/* more to zero than one call may */
 	if (ob > (int)cap_ut_size_bits(u))
 		return WRIT_E_NOT_ENOUGH_MEMORY;
 	size = 1ull << cap_ut_size_bits(u);
