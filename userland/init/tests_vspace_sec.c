@@ -205,7 +205,7 @@ test_table_copies(void)
 				  pt, FULL_DEPTH, RW), WRIT_OK, "kern/vspace-mapped-table-copy");
 	/* Before: the copy started unmapped, and mapped the same table a second time. */
 	check_err(writ_page_table_map(copy, WRIT_SLOT_ROOT_VSPACE, VA(4)),
-		  WRIT_E_ILLEGAL_OPERATION, "kern/vspace-table-copy-shares-mapping");
+		  WRIT_E_REVOKE_FIRST, "kern/vspace-table-copy-shares-mapping");
 	check_err(writ_page_table_unmap(pt), WRIT_E_REVOKE_FIRST,
 		  "kern/vspace-table-unmap-needs-last-cap");
 	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, copy, FULL_DEPTH), WRIT_OK,
