@@ -89,13 +89,6 @@ _Static_assert((1u << CSPACE_TCB_SLOT_RADIX) * 32u <= (1u << WRIT_TCB_BITS),
 #define CAP_UT_DEVICE    0x40u
 #define CAP_IRQ_LINES    256            /* IRQ handler numbers: x86 vectors */
 #define CAP_ZOMBIE_TOP   0x40u
-/*
- * Bit 0 of a page table's (PDPT, PD, PT) mapping word: the table is mapped. The rest
- * of the word is the kernel's (kern/vspace.h). A table is one mapping shared by all its
- * capabilities: a copy keeps the word, and the kernel maps and unmaps a table only
- * through its only capability, so all of them always agree.
- */
-#define CAP_TABLE_MAPPED 1ull
 
 _Static_assert(WRIT_OBJ_COUNT <= CAP_ZOMBIE, "zombie type is outside the ABI range");
 _Static_assert(WRIT_RIGHTS_ALL << CAP_RIGHTS_SHIFT < 1u << CAP_SMALL_SHIFT,
@@ -124,13 +117,6 @@ cap_addr(const struct cap *c)
 {
 	/* Arithmetic shift sign-extends bit 47; gcc and clang define it for int64_t. */
 	return (uintptr_t)((int64_t)(c->w0 & ~CAP_ADDR_LOW) >> CAP_ADDR_SHIFT);
-}
-
-/* PDPT, PD or PT: the tables that are mapped into a PML4. */
-static inline bool
-cap_type_is_table(unsigned t)
-{
-	return t == WRIT_OBJ_PDPT || t == WRIT_OBJ_PD || t == WRIT_OBJ_PT;
 }
 
 static inline bool

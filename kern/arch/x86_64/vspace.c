@@ -28,7 +28,6 @@
 #define ASID_ENTRY 300
 
 #define MAP_MAPPED 1ull
-_Static_assert(MAP_MAPPED == CAP_TABLE_MAPPED, "cspace/ reads a table's mapped bit");
 #define MAP_ASID_SHIFT 1
 #define MAP_ASID_MASK 0xfffull
 #define MAP_GEN_SHIFT 13
