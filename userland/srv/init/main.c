@@ -319,7 +319,7 @@ writ_main(struct writ_bootinfo *bi)
 	map_modules();
 	if (!find_archive())
 		writ_exit_qemu(EXIT_FAIL);
-	if (cmdline_has("bench") || cmdline_has("test")) {
+	if (cmdline_has("bench") || cmdline_has("test") || cmdline_has("preempt")) {
 		bool bench = cmdline_has("bench");
 		const char *suite = bench ? "/bench/kern" : "/test/kern";
 
@@ -330,7 +330,7 @@ writ_main(struct writ_bootinfo *bi)
 			if (status != 0)
 				init.failures++;
 		}
-		if (!cmdline_has("kernel-only")) {
+		if (!cmdline_has("kernel-only") && !cmdline_has("preempt")) {
 			if (!boot_services())
 				writ_exit_qemu(EXIT_FAIL);
 			archive_each(bench ? "bench" : "test", run_user_suite, (void *)suite);
