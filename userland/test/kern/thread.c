@@ -7,8 +7,12 @@
 #include "init.h"
 
 /* Free pages in the page table the root task's stack already uses. */
+/* The page table around the stack covers 512 pages from TEST_VA_BASE: 240 below the
+ * stack's 16, and those above its top up to the few the top-of-memory tests use. */
 #define TEST_VA_BASE 0x7fffffe00000ull
-#define TEST_VA_PAGES 240
+#define TEST_VA_BELOW_STACK 240
+#define TEST_VA_ABOVE_STACK 256
+#define TEST_VA_PAGES 500          /* the last pages: tests of the top of user memory */
 #define STACK_BYTES 8192
 #define MAX_THREADS 96
 
@@ -33,6 +37,8 @@ obj_new(unsigned type, unsigned size_bits)
 uint64_t
 va_alloc(void)
 {
+	if (next_va == TEST_VA_BELOW_STACK)
+		next_va = TEST_VA_ABOVE_STACK;
 	if (next_va == TEST_VA_PAGES)
 		return 0;
 	return TEST_VA_BASE + 4096ull * next_va++;
