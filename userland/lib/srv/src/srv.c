@@ -66,13 +66,19 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 }
 
 int
-srv_root_policy(struct srv *s)
+srv_pinned_record(struct srv *s, unsigned kind, void *obj)
 {
-	int i = srv_record_new(s, SCHEME_KIND_POLICY, NULL);
+	int i = srv_record_new(s, kind, obj);
 
 	if (i >= 0)
 		s->rec[i].pinned = true;
 	return i;
+}
+
+int
+srv_root_policy(struct srv *s)
+{
+	return srv_pinned_record(s, SCHEME_KIND_POLICY, NULL);
 }
 
 void
@@ -253,6 +259,11 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	    s->rec[i].kind && s->rec[i].kind == scheme_badge_kind(b) &&
 	    s->rec[i].gen == scheme_badge_gen(b))
 		req->rec = &s->rec[i];
+	if (s->idents && scheme_badge_kind(b) == SCHEME_KIND_IDENT &&
+	    scheme_badge_gen(b) == 0 && scheme_badge_epoch(b) == (s->epoch & 0xffff) && i > 0) {
+		s->ident.kind = SCHEME_KIND_IDENT;
+		req->rec = &s->ident;
+	}
 	if (!req->rec) {
 		srv_result(req, scheme_badge_epoch(b) != (s->epoch & 0xffff) ? -EIO : -EBADF);
 		return;
