@@ -375,7 +375,8 @@ give_cap(struct build *b, const struct spawn_cap *c)
 		}
 	} else if (c->badge) {
 		err = writ_cnode_mint(b->p->cnode, dest, depth, sroot, c->src, sdepth,
-				      c->rights ? c->rights : WRIT_RIGHTS_ALL, c->badge);
+				      c->rights ? c->rights : WRIT_RIGHTS_ALL,
+				      c->badge | (c->add_pid ? b->p->pid : 0));
 	} else {
 		/* All the rights the source has, unless fewer are asked for. */
 		err = writ_cnode_copy(b->p->cnode, dest, depth, sroot, c->src, sdepth,
