@@ -176,6 +176,8 @@ quota_bits_of(uint64_t bytes)
 }
 
 /* The capabilities of entry e's line; false (with a message) if one cannot be had. */
+/* Ports and IRQs are issued afresh for each start and given for good: they go with the
+ * process, so a restart can issue the IRQ line again (one handler per line). */
 static bool
 entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service *sv)
 {
@@ -215,7 +217,7 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 			return false;
 		}
 		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "ioport", .src = s,
-			.kind = WRIT_SCAP_IOPORT, .move = true,
+			.kind = WRIT_SCAP_IOPORT, .move = true, .give = true,
 			.arg = e->ioports[i].first | (writ_word_t)e->ioports[i].last << 16 };
 	}
 	for (unsigned i = 0; i < e->nirqs; i++) {
@@ -228,7 +230,7 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 			return false;
 		}
 		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "irq", .src = s,
-			.kind = WRIT_SCAP_IRQ, .move = true, .arg = e->irqs[i] };
+			.kind = WRIT_SCAP_IRQ, .move = true, .give = true, .arg = e->irqs[i] };
 	}
 	return true;
 }

@@ -50,6 +50,7 @@ struct spawn_cap {
 	unsigned kind;                  /* WRIT_SCAP_* */
 	writ_word_t arg;
 	bool move;                      /* move (lend), else copy/mint */
+	bool give;                      /* with move: for good, it dies with the process */
 	writ_word_t badge;              /* mint with this badge when non-zero */
 	bool add_pid;                   /* ...with the child's pid in its index bits */
 	unsigned rights;                /* 0: all the source has */

@@ -366,7 +366,9 @@ give_cap(struct build *b, const struct spawn_cap *c)
 
 	if (c->move) {
 		err = writ_cnode_move(b->p->cnode, dest, depth, sroot, c->src, sdepth);
-		if (err == WRIT_OK) {
+		if (err == WRIT_OK && c->give) {
+			slot_free(c->src);
+		} else if (err == WRIT_OK) {
 			/* Lent capabilities come back to init when the process ends. */
 			if (b->p->n_lent == PROC_MAX_LENT)
 				return fail(b, "too many lent capabilities", WRIT_E_RANGE);
