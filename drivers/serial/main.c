@@ -357,7 +357,7 @@ main(void)
 	if (srv_root_policy(&s) != 1 || srv_pinned_record(&s, SCHEME_KIND_FILE, NULL) !=
 	    CONSOLE_RECORD)
 		die("cannot make its first records");
-	if (writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &irq_ntfn) != WRIT_OK ||
+	if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
 	    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK)
 		die("cannot take IRQ 4");
 	uart_out(IER, 0);

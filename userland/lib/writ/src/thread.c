@@ -25,7 +25,7 @@ writ_thread_create(struct writ_thread *t, void (*fn)(void *), void *arg, unsigne
 	t->fn = fn;
 	t->arg = arg;
 	if ((err = writ_own_object(WRIT_OBJ_TCB, 0, &t->tcb)) != WRIT_OK ||
-	    (err = writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &t->wake)) != WRIT_OK)
+	    (err = writ_own_notification(&t->wake)) != WRIT_OK)
 		return err;
 	if (!(t->stack = writ_pages_alloc(STACK_PAGES)) ||
 	    !(t->ipc = writ_page_alloc_cap(&ipc_frame)))
@@ -46,7 +46,7 @@ writ_thread_create(struct writ_thread *t, void (*fn)(void *), void *arg, unsigne
 long
 writ_thread_adopt(struct writ_thread *t)
 {
-	long err = writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &t->wake);
+	long err = writ_own_notification(&t->wake);
 
 	t->tcb = WRIT_PSLOT_TCB;
 	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"((writ_word_t)t),
@@ -79,7 +79,7 @@ long
 writ_mutex_init(struct writ_mutex *m)
 {
 	m->count = 0;
-	return writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &m->ntfn);
+	return writ_own_notification(&m->ntfn);
 }
 
 void
