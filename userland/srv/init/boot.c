@@ -20,6 +20,8 @@ struct service {
 	struct bootconf_entry *e;
 	writ_cptr_t ep;                 /* the endpoint it serves (init's original) */
 	writ_cptr_t gc;                 /* signalled when any process ends */
+	writ_cptr_t gc_signal;          /* init's badged copy: a signal that finds the
+					 * server busy is kept, not lost (unbadged ones are) */
 	unsigned pid;
 	unsigned epoch;
 	unsigned restarts;
@@ -325,7 +327,11 @@ boot_services(void)
 		sv = &services[n_services++];
 		sv->e = &entries[i];
 		if (!(sv->ep = init_object(WRIT_OBJ_ENDPOINT)) ||
-		    !(sv->gc = init_object(WRIT_OBJ_NOTIFICATION))) {
+		    !(sv->gc = init_object(WRIT_OBJ_NOTIFICATION)) ||
+		    !(sv->gc_signal = slot_alloc()) ||
+		    writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, sv->gc_signal, FULL_DEPTH,
+				    WRIT_SLOT_ROOT_CNODE, sv->gc, FULL_DEPTH, WRIT_RIGHT_WRITE,
+				    1) != WRIT_OK) {
 			writ_printf("init: no memory for %s's endpoint\n", sv->e->name);
 			return false;
 		}
@@ -375,8 +381,8 @@ services_process_ended(unsigned pid)
 		}
 	}
 	for (unsigned i = 0; i < n_services; i++)
-		if (services[i].pid && services[i].gc)
-			writ_signal(services[i].gc);
+		if (services[i].pid && services[i].gc_signal)
+			writ_signal(services[i].gc_signal);
 }
 
 /* The pid of the server of `scheme` now, or 0 (tests kill servers through init). */
