@@ -143,6 +143,23 @@ test_input(void)
 
 /* ---- log: ---- */
 
+/* The log capability names this process by its badge; a badge is set once, so no
+ * copy of it can be made to name another process. */
+static void
+test_log_forge(void)
+{
+	writ_cptr_t mine = writ_scheme_cap("log"), copy = writ_slot_alloc();
+	long err = writ_cnode_mint(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, mine, 64,
+				   WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
+				   scheme_badge(1, 0, SCHEME_KIND_IDENT, 0));
+
+	check(mine && err != WRIT_OK, "log/identity-cannot-be-reminted",
+	      "minting a new badge onto the log capability gave %ld", err);
+	if (err == WRIT_OK)
+		writ_cnode_delete(WRIT_PSLOT_CNODE, copy, 64);
+	writ_slot_free(copy);
+}
+
 static void
 test_log(void)
 {
@@ -157,6 +174,7 @@ test_log(void)
 	check(writ_write(fd, two, sizeof(two) - 1) == (long)sizeof(two) - 1,
 	      "log/write-two-lines", "short write");
 	check(writ_read(fd, buf, sizeof(buf)) == -EBADF, "log/read-refused", "a read worked");
+	test_log_forge();
 	writ_close(fd);
 	/* log: queued its lines on the console before answering: drain them. */
 	check(writ_fsync(1) == 0, "log/drained", "fsync failed");
