@@ -117,7 +117,7 @@ scheme_cap(struct spawn_args *a, const char *scheme)
 		.badge = ident ? scheme_badge(0, 0, SCHEME_KIND_IDENT, sv->epoch)
 			       : scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
 		.add_pid = ident,
-		.rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY };
+		.rights = SCHEME_CAP_RIGHTS };
 	return true;
 }
 
@@ -140,7 +140,7 @@ console_fds(struct spawn_args *a)
 		a->caps[a->n_caps++] = (struct spawn_cap){
 			.name = names[fd], .src = sv->ep, .kind = WRIT_SCAP_FD, .arg = fd,
 			.badge = scheme_badge(2, 1, SCHEME_KIND_FILE, sv->epoch),
-			.rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY };
+			.rights = SCHEME_CAP_RIGHTS };
 	return true;
 }
 

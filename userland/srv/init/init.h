@@ -16,6 +16,7 @@ struct init_state {
 	writ_cptr_t ep;                 /* the process manager's endpoint */
 	writ_cptr_t irq_control, ioport_control;        /* 0 while lent */
 	unsigned failures;              /* test verdicts init itself checks */
+	bool trace;                     /* `inittrace`: a line per message */
 };
 
 extern struct init_state init;
@@ -70,6 +71,7 @@ struct spawn_args {
 	unsigned cnode_radix;
 	unsigned prio, mcp;
 	bool bootinfo_view;             /* the kernel test suite: a BootInfo page as root's */
+	unsigned stack_pages;           /* 0: the default */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
 };
@@ -99,6 +101,7 @@ struct proc {
 struct proc *proc_get(unsigned pid);
 /* Build and start a process; its pid, or 0 with a line printed that says why. */
 unsigned spawn(const struct spawn_args *a);
+extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */
 /* End a live process with wait status `status`: its memory goes back to init. */
 void proc_end(struct proc *p, int status);
 /* Forget an ended process once its status was collected. */

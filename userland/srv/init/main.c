@@ -190,6 +190,7 @@ run_kernel_suite(const char *path)
 	a.prio = WRIT_PRIO_MAX;
 	a.mcp = WRIT_PRIO_MAX;
 	a.bootinfo_view = true;
+	a.stack_pages = WRIT_ROOT_STACK_PAGES;	/* its tests use the page table around it */
 	/* The largest block umem can give, leaving init a little for itself. */
 	while (bits < 40 && (1ull << (bits + 1)) <= umem_free_bytes() / 2)
 		bits++;
@@ -238,7 +239,8 @@ static void
 run_user_suite(const char *path, void *skip)
 {
 	static struct spawn_args a;
-	static const char *argv[2];
+	static const char *argv[2], *envp[2];
+	static char cmdline_env[WRIT_BOOTINFO_CMDLINE + 16];
 	unsigned pid;
 	struct proc *p;
 
@@ -246,8 +248,12 @@ run_user_suite(const char *path, void *skip)
 		return;
 	memset(&a, 0, sizeof(a));
 	argv[0] = path;
+	/* Tests size themselves by the boot's words (`check` makes every syscall slow). */
+	writ_snprintf(cmdline_env, sizeof(cmdline_env), "WRIT_CMDLINE=%s", init.bi->cmdline);
+	envp[0] = cmdline_env;
 	a.name = path;
 	a.argv = argv;
+	a.envp = envp;
 	a.elf = archive_file(path, &a.elf_size);
 	a.quota_bits = 26;
 	a.cnode_radix = 12;
@@ -306,6 +312,7 @@ writ_main(struct writ_bootinfo *bi)
 	writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
 	init.ep = init_object(WRIT_OBJ_ENDPOINT);
 	assert_init(init.ep != 0, "no endpoint for the process manager");
+	init.trace = cmdline_has("inittrace");
 	map_modules();
 	if (!find_archive())
 		writ_exit_qemu(EXIT_FAIL);
@@ -313,7 +320,8 @@ writ_main(struct writ_bootinfo *bi)
 		bool bench = cmdline_has("bench");
 		const char *suite = bench ? "/bench/kern" : "/test/kern";
 
-		status = run_kernel_suite(suite);
+		/* `nokern`: user space only, for a quicker look at it. */
+		status = cmdline_has("nokern") ? 0 : run_kernel_suite(suite);
 		writ_printf("init: %s ended with status %d\n", suite, status);
 		if (status != 0)
 			init.failures++;

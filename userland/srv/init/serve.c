@@ -160,7 +160,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	}
 	pid = spawn(&a);
 	if (!pid)
-		return -ENOMEM;
+		return -spawn_errno;
 	proc_get(pid)->parent = parent->pid;
 	*handle = handle_for(pid);
 	return pid;
@@ -237,6 +237,9 @@ serve(const unsigned *pids, unsigned n)
 		}
 		kind = m.badge & BADGE_KIND_MASK;
 		label = writ_msginfo_label(m.info);
+		if (init.trace)
+			writ_printf("init: message label %lu badge %lx caps %u\n", label, m.badge,
+				    writ_msginfo_caps(m.info));
 		p = proc_get((unsigned)(m.badge & BADGE_PID_MASK));
 		if (!p || (kind != BADGE_HANDLE && !p->alive)) {
 			/* A late message from a process already gone, or a handle to a

@@ -16,11 +16,13 @@
  */
 #include <portable/elf.h>
 
+#include <errno.h>
+
 #include "init.h"
 
 #define SCRATCH_VA 0x7ffe00000000ull    /* one page of init's, for filling others' */
 #define CHILD_FIRST_BUILT 32            /* image frames, tables... from this child slot */
-#define STACK_PAGES 16                  /* WRIT_ROOT_STACK_PAGES, as the root task's */
+#define STACK_PAGES 8                   /* 32 KiB unless the spawner asks for more */
 #define LINUX_AT_NULL 0
 #define AT_PHDR 3
 #define AT_PHENT 4
@@ -41,6 +43,7 @@
 #define AT_EXECFN 31
 
 static struct proc procs[MAX_PROCS];
+int spawn_errno;
 static unsigned next_pid = 1;
 
 /* init's own objects (its scratch window's page tables) come from this block. */
@@ -126,9 +129,42 @@ init_table(void *ctx, unsigned type, writ_cptr_t *out)
 	return err;
 }
 
-/* Write `n` bytes at `off` of a (zeroed) frame through the scratch window. */
+/*
+ * Map a (zeroed) frame at init's scratch window to write it; scratch_done() unmaps it.
+ * A frame maps in one place at a time, so this comes before it is mapped in the child.
+ */
+static void *
+scratch_map(writ_cptr_t frame, long *err)
+{
+	*err = writ_map_frame(WRIT_SLOT_ROOT_VSPACE, frame, SCRATCH_VA,
+			      WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK, init_table,
+			      NULL);
+	return *err == WRIT_OK ? (void *)SCRATCH_VA : NULL;
+}
+
+static void
+scratch_done(writ_cptr_t frame)
+{
+	writ_frame_unmap(frame);
+}
+
+/* Write `n` bytes at `off` of a (zeroed) frame not mapped anywhere yet. */
 static long
 fill_frame(writ_cptr_t frame, size_t off, const void *src, size_t n)
+{
+	long err;
+	char *p = scratch_map(frame, &err);
+
+	if (!p)
+		return err;
+	memcpy(p + off, src, n);
+	scratch_done(frame);
+	return WRIT_OK;
+}
+
+/* Write a frame already mapped in the child, through a copy of its capability. */
+static long
+fill_mapped_frame(writ_cptr_t frame, const void *src, size_t n)
 {
 	writ_cptr_t tmp = slot_alloc();
 	long err;
@@ -138,13 +174,7 @@ fill_frame(writ_cptr_t frame, size_t off, const void *src, size_t n)
 	err = writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, tmp, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, frame,
 			      FULL_DEPTH, WRIT_RIGHTS_ALL);
 	if (err == WRIT_OK) {
-		err = writ_map_frame(WRIT_SLOT_ROOT_VSPACE, tmp, SCRATCH_VA,
-				     WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
-				     init_table, NULL);
-		if (err == WRIT_OK) {
-			memcpy((char *)SCRATCH_VA + off, src, n);
-			writ_frame_unmap(tmp);
-		}
+		err = fill_frame(tmp, 0, src, n);
 		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, tmp, FULL_DEPTH);
 	}
 	slot_free(tmp);
@@ -198,31 +228,35 @@ load_image(struct build *b)
 		if (s > 0 && (sg->shares & ELF_SHARES_PREV))
 			rights |= map_rights(b->img.segments[s - 1].rights);
 		for (uint64_t pg = sg->vaddr & ~4095ull; pg < end; pg += 4096) {
-			/* File bytes of every segment that lands in this page. */
-			static uint8_t page[4096];
-			bool any = false;
+			writ_cptr_t f;
+			char *dst = NULL;
+			long err;
 
 			if (pg == last)
 				continue;
-			memset(page, 0, sizeof(page));
+			if (b->n_image_frames == sizeof(b->image) / sizeof(b->image[0]))
+				return fail(b, "image too large", WRIT_E_RANGE);
+			if ((err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &f, false)) != WRIT_OK)
+				return fail(b, "out of quota for a frame", err);
+			/* The file bytes of every segment that lands in this page. */
 			for (unsigned t = (s ? s - 1 : 0); t < b->img.n_segments && t <= s + 1; t++) {
 				const struct elf_segment *g = &b->img.segments[t];
 				uint64_t lo = g->vaddr > pg ? g->vaddr : pg;
 				uint64_t hi = g->vaddr + g->filesz < pg + 4096 ? g->vaddr + g->filesz
 									      : pg + 4096;
 
-				if (lo < hi) {
-					memcpy(page + (lo - pg), file + g->offset + (lo - g->vaddr),
-					       hi - lo);
-					any = true;
-				}
+				if (lo >= hi)
+					continue;
+				if (!dst && !(dst = scratch_map(f, &err)))
+					return fail(b, "cannot fill a frame", err);
+				memcpy(dst + (lo - pg), file + g->offset + (lo - g->vaddr), hi - lo);
 			}
-			if (b->n_image_frames == sizeof(b->image) / sizeof(b->image[0]))
-				return fail(b, "image too large", WRIT_E_RANGE);
-			if (!child_page(b, pg, rights, page, 0, any ? 4096 : 0,
-					&b->image[b->n_image_frames]))
-				return false;
-			b->n_image_frames++;
+			if (dst)
+				scratch_done(f);
+			if ((err = writ_map_frame(b->pml4, f, pg, rights, WRIT_MAP_WRITE_BACK,
+						  child_table, b)) != WRIT_OK)
+				return fail(b, "cannot map a page", err);
+			b->image[b->n_image_frames++] = f;
 			last = pg;
 		}
 	}
@@ -456,6 +490,12 @@ bootinfo_view(struct build *b, struct writ_bootinfo *v)
 	v->n_untyped = n;
 }
 
+#define TRACE_MARK(what)                                                             \
+	do {                                                                         \
+		if (init.trace)                                                      \
+			writ_printf("init: spawn %s at +%lu\n", what, rdtsc() - b->p->spawn_tsc); \
+	} while (0)
+
 static bool
 build(struct build *b)
 {
@@ -471,10 +511,13 @@ build(struct build *b)
 	if (elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, &b->img, &d) != ELF_OK) {
 		writ_printf("init: %s: not a usable ELF: %s (offset %lu)\n", a->name,
 			    elf_strerror(d.error), d.offset);
+		spawn_errno = ENOEXEC;
 		return fail(b, "bad ELF", WRIT_E_INVALID_ARGUMENT);
 	}
-	if ((p->block = umem_alloc(a->quota_bits, &b->quota)) < 0)
+	if ((p->block = umem_alloc(a->quota_bits, &b->quota)) < 0) {
+		spawn_errno = ENOMEM;
 		return fail(b, "no memory for the quota", WRIT_E_NOT_ENOUGH_MEMORY);
+	}
 	p->quota = b->quota;
 	if ((err = quota_object(b, WRIT_OBJ_CNODE, a->cnode_radix, &cnode, false)) != WRIT_OK ||
 	    (err = quota_object(b, WRIT_OBJ_PML4, 0, &b->pml4, false)) != WRIT_OK ||
@@ -486,12 +529,13 @@ build(struct build *b)
 	p->cnode = cnode;
 	p->cnode_radix = a->cnode_radix;
 	b->child_next = CHILD_FIRST_BUILT;
+	TRACE_MARK("image");
 	if (!load_image(b))
 		return false;
 	/* The stack: its top page holds the arguments, the rest come zeroed. */
 	if (!(sp = build_stack(b, top)))
 		return fail(b, "arguments and environment do not fit in a page", WRIT_E_RANGE);
-	for (unsigned i = STACK_PAGES; i > 1; i--)
+	for (unsigned i = a->stack_pages ? a->stack_pages : STACK_PAGES; i > 1; i--)
 		if (!child_page(b, WRIT_ROOT_STACK_TOP - 4096ull * i,
 				WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, NULL, 0, 0, NULL))
 			return false;
@@ -502,6 +546,7 @@ build(struct build *b)
 				  WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
 				  child_table, b)) != WRIT_OK)
 		return fail(b, "cannot map the IPC buffer", err);
+	TRACE_MARK("stack");
 	/* Into the child's CNode: the image's frames in order (the BootInfo view lists them
 	 * as consecutive), everything else built so far, then its fixed slots. */
 	for (unsigned i = 0; i < b->n_image_frames; i++)
@@ -511,6 +556,7 @@ build(struct build *b)
 		if (!move_to_child(b, b->made[i], b->child_next++))
 			return false;
 	b->n_made = 0;
+	TRACE_MARK("moved");
 	b->child_next = (b->child_next + 15) & ~15ull;
 	{
 		struct spawn_cap fixed[] = {
@@ -547,9 +593,11 @@ build(struct build *b)
 		if (!move_to_child(b, b->made[i], b->child_next++))
 			return false;
 	b->n_made = 0;
+	TRACE_MARK("caps");
 	carve_rest(b);
 	if (b->why)
 		return false;
+	TRACE_MARK("carved");
 	b->info.magic = WRIT_STARTINFO_MAGIC;
 	b->info.version = 1;
 	b->info.pid = p->pid;
@@ -559,18 +607,19 @@ build(struct build *b)
 	b->info.heap_hi = WRIT_HEAP_HI;
 	b->info.spawn_tsc = p->spawn_tsc;
 	strncpy_bounded(b->info.name, a->name, sizeof(b->info.name));
-	if ((err = fill_frame(b->info_frame, 0, &b->info, sizeof(b->info))) != WRIT_OK)
+	if ((err = fill_mapped_frame(b->info_frame, &b->info, sizeof(b->info))) != WRIT_OK)
 		return fail(b, "cannot write the start info", err);
 	if (b->bi_frame) {
 		static struct writ_bootinfo view;
 
 		bootinfo_view(b, &view);
-		if ((err = fill_frame(b->bi_frame, 0, &view, sizeof(view))) != WRIT_OK ||
+		if ((err = fill_mapped_frame(b->bi_frame, &view, sizeof(view))) != WRIT_OK ||
 		    !move_to_child(b, b->bi_frame, WRIT_PSLOT_BOOTINFO))
 			return fail(b, "cannot write the BootInfo view", err);
 	}
 	if (!move_to_child(b, b->info_frame, WRIT_PSLOT_STARTINFO))
 		return false;
+	TRACE_MARK("info");
 	/* The thread: faults come to init badged with the pid. */
 	if (!ep_tmp || (err = writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, ep_tmp, FULL_DEPTH,
 					      WRIT_SLOT_ROOT_CNODE, init.ep, FULL_DEPTH,
@@ -629,6 +678,7 @@ spawn(const struct spawn_args *a)
 	p->block = -1;
 	p->spawn_tsc = rdtsc();
 	strncpy_bounded(p->name, a->name, sizeof(p->name));
+	spawn_errno = ENOMEM;	/* most failures: the quota was too small */
 	b.a = a;
 	b.p = p;
 	if (build(&b)) {

@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #define FULL 64
-#define ORIG_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY)
+#define ORIG_RIGHTS SCHEME_CAP_RIGHTS
 #define PROBE_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT)
 
 static struct writ_thread first_thread;

@@ -346,24 +346,6 @@ writ_close(int fd)
 	return 0;
 }
 
-/* A copy of cap with the rights it has: the kernel refuses a copy that asks for more,
- * and a process does not know which rights its server (or init) gave, so try the
- * largest first (what fds and policies carry comes second). */
-static long
-copy_cap(writ_cptr_t dest, writ_cptr_t cap)
-{
-	static const unsigned tries[] = {
-		WRIT_RIGHTS_ALL, WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY,
-		WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT, WRIT_RIGHT_WRITE,
-	};
-	long err = WRIT_E_RIGHTS;
-
-	for (unsigned i = 0; i < sizeof(tries) / sizeof(tries[0]) && err == WRIT_E_RIGHTS; i++)
-		err = writ_cnode_copy(WRIT_PSLOT_CNODE, dest, 64, WRIT_PSLOT_CNODE, cap, 64,
-				      tries[i]);
-	return err;
-}
-
 int
 writ_dup(int fd)
 {
@@ -376,7 +358,8 @@ writ_dup(int fd)
 		return nfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (copy_cap(copy, cap) != WRIT_OK) {
+	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}
@@ -395,7 +378,8 @@ writ_dup2(int fd, int newfd)
 		return newfd;
 	if (!(copy = writ_slot_alloc()))
 		return -EMFILE;
-	if (copy_cap(copy, cap) != WRIT_OK) {
+	if (writ_cnode_copy(WRIT_PSLOT_CNODE, copy, 64, WRIT_PSLOT_CNODE, cap, 64,
+			    SCHEME_CAP_RIGHTS) != WRIT_OK) {
 		writ_slot_free(copy);
 		return -EIO;
 	}

@@ -9,8 +9,11 @@ void *
 memset(void *d, int c, size_t n)
 {
 	void *p = d;
+	uint64_t word = 0x0101010101010101ull * (uint8_t)c;
+	size_t q = n / 8, r = n % 8;
 
-	__asm__ volatile("rep stosb" : "+D"(p), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(q) : "a"(word) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(p), "+c"(r) : "a"(word) : "memory");
 	return d;
 }
 

@@ -141,6 +141,37 @@ struct writ_spawn_cap {
 	char name[16];
 };
 
+/*
+ * Start the program at `path` (in the boot archive) with argv (NULL-terminated).
+ * Without options the child gets the caller's scheme capabilities (its namespace) and
+ * its fds 0, 1 and 2; with options, exactly o->caps (a sandbox) and its quota is
+ * 2^o->quota_bits bytes (0: init's default, 4 MiB). Returns the pid or -errno
+ * (-ENOENT: no such program, -ENOEXEC: not a usable ELF, -ENOMEM: no memory for its
+ * quota); *child gets a capability to it, for writ_proc_wait and writ_proc_kill.
+ * Example:
+ *   writ_cptr_t child;
+ *   const char *argv[] = { "/test/bin/echo", "hi", NULL };
+ *   long pid = writ_spawn("/test/bin/echo", argv, NULL, &child);
+ *   long status = writ_proc_wait(child);     // WRIT_WAIT_STATUS(status) is its exit code
+ */
+struct writ_spawn_opts {
+	unsigned quota_bits;
+	const char *const *envp;        /* NULL: the caller's environment */
+	unsigned ncaps;
+	struct writ_spawn_cap caps[16];
+};
+
+long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
+		writ_cptr_t *child);
+/* Wait for the child to end; its wait status (Linux's encoding), or -errno. The
+ * capability is gone afterwards. Example: `long s = writ_proc_wait(child);` */
+long writ_proc_wait(writ_cptr_t child);
+/* End the child now (its wait status says WRIT_WAIT_KILLED). Example: `writ_proc_kill(child);` */
+long writ_proc_kill(writ_cptr_t child);
+/* init's free memory, in bytes and in blocks (equal before and after a set of
+ * processes that all ended means they returned every byte). -> the caller's pid. */
+long writ_proc_info(writ_word_t *free_bytes, writ_word_t *free_blocks);
+
 /* How a process ended, as wait gives it: exit status in bits 8..15 as Linux's wait
  * status, or the fault that killed it (WRIT_WAIT_FAULTED, WRIT_WAIT_KILLED). */
 #define WRIT_WAIT_EXITED(s)   (((s) & 0x7f) == 0)

@@ -64,6 +64,10 @@ enum scheme_op {
 #undef SCHEME_OP_ENUM_
 };
 
+/* The rights of every capability a server hands out: call it, send capabilities
+ * through it, and take capabilities from its replies. */
+#define SCHEME_CAP_RIGHTS (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY)
+
 /* Bytes of a request or reply start at this message word; at most SCHEME_INLINE. */
 #define SCHEME_DATA_WORD 4
 #define SCHEME_INLINE ((WRIT_MSG_MAX_LENGTH - SCHEME_DATA_WORD) * 8)

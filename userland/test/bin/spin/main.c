@@ -1,0 +1,7 @@
+/* Runs until killed. */
+int
+main(void)
+{
+	for (volatile unsigned long i = 0;; i++)
+		;
+}
