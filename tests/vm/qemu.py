@@ -147,13 +147,19 @@ class Monitor:
         return data
 
 
+# A guest line "# send on COM1: HEX" makes the host type those bytes on the serial line.
+SEND_PREFIX = "# send on COM1: "
+
+
 def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=False,
-         on_hold=None, until_line=None, cpu=None, extra=()):
+         on_hold=None, until_line=None, cpu=None, extra=(), type_after=()):
     """Boot `iso` headless; return a Boot. With until_banner, stop QEMU at the banner;
     with until_line, at the first line containing that text (its time in Boot.until_s).
 
     on_hold(monitor, lines): called when a `hold` test boot waits on COM1; the guest is then
-    sent a byte and leaves QEMU through isa-debug-exit as usual. `extra`: more QEMU
+    sent a byte and leaves QEMU through isa-debug-exit as usual. A line starting with
+    SEND_PREFIX has the host type the hex bytes after it, and type_after's (TEXT, BYTES)
+    pairs type BYTES once a line containing TEXT came. `extra`: more QEMU
     arguments (devices).
     """
     args = qemu_args(iso, uefi=uefi, accel=accel, mem=mem, smp=smp, cpu=cpu, extra=extra)
@@ -187,6 +193,17 @@ def boot(iso, timeout, uefi=False, accel="tcg", mem=256, smp=1, until_banner=Fal
                 if until_line and until_s is None and until_line in text:
                     until_s = time.monotonic() - start
                     raise StopIteration
+                for want, keys in type_after:
+                    if want in text:
+                        proc.stdin.write(keys)
+                        proc.stdin.flush()
+                if text.startswith(SEND_PREFIX):
+                    # A guest test asks for keys on COM1 (console input tests).
+                    try:
+                        proc.stdin.write(bytes.fromhex(text[len(SEND_PREFIX):].strip()))
+                        proc.stdin.flush()
+                    except (ValueError, OSError):
+                        pass
                 if on_hold and text.startswith("# holding:"):
                     on_hold(monitor, lines)
                     proc.stdin.write(b"x")

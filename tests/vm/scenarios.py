@@ -103,7 +103,45 @@ def selftest_boot(ctx, cfg, uefi):
     guest = [(ok, "%s/%s" % (n, name.split("/")[1]), why) for ok, n, why in guest_results(b)]
     res += guest
     res.append((len(guest) > 0, name + "-selftests-ran", "the kernel printed no self-test"))
+    if "kernel-only" not in cmdline:
+        res += console_checks(b, name.split("/")[1])
     res.append(expect_exit(b, qemu.EXIT_PASS, name + "-exit"))
+    return res, b
+
+
+# What /test/console writes to log: (userland/test/console), as the serial log must show
+# it: each line prefixed by log: with the writer's pid and name, which init vouches for.
+LOG_LINES = ["log: hello from the console test", "log: second line", "log: third line"]
+
+
+def console_checks(boot, suffix):
+    """Host-side halves of /test/console: its log lines reached the console, each whole
+    and prefixed with who wrote it; the servers said how rand: was seeded."""
+    res = []
+    for i, text in enumerate(LOG_LINES):
+        pat = re.compile(r"^\[pid \d+ /test/console\] %s$" % re.escape(text))
+        res.append((any(pat.match(l) for l in boot.log), "log/prefixed-line-%d-%s" % (i + 1, suffix),
+                    "no line '[pid N /test/console] %s' on the serial log" % text))
+    res.append((any(l.startswith("rand: seeded from") for l in boot.log),
+                "rand/says-its-seeds-" + suffix, "rand: never said what seeded it"))
+    return res
+
+
+def run_boot(ctx, cfg):
+    """`./writ run`'s ISO (no test flags): init starts boot.conf's servers, then /bin/hello
+    greets through its fd 1 and echoes what is typed, through the serial driver."""
+    iso = os.path.join(qemu.ROOT, "build", cfg, "writ.iso")
+    b = qemu.boot(iso, timeout=120, until_line="> typed at hello",
+                  type_after=[("Hello from Writ", b"typed at hello\r")])
+    name = "console/run-%s" % cfg
+    started = [s for s in ("serial", "null", "zero", "rand", "log", "hello")
+               if any(l.startswith("init: started %s (pid" % s) for l in b.log)]
+    res = [(len(started) == 6, name + "-servers-start", "only %s started" % started),
+           (any("Hello from Writ" in l for l in b.log), name + "-greeting",
+            "/bin/hello's greeting never came"),
+           (b.until_s is not None, name + "-echo", "what was typed did not come back"),
+           (any(l.startswith("rand: seeded from") for l in b.log), name + "-rand-seeds",
+            "rand: never said what seeded it")]
     return res, b
 
 
@@ -199,6 +237,7 @@ def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
     guest = [(ok, "%s/%s-%s" % (n, variant, cfg), why) for ok, n, why in guest_results(b)]
     res = guest + [(len(guest) > 50, name + "-suite-ran", "only %d tests ran" % len(guest)),
                    expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    res += console_checks(b, "%s-%s" % (variant, cfg))
     return res, b
 
 
@@ -230,7 +269,7 @@ def preempt_icount_boot(ctx, cfg):
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
-ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme"
+ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme+console+log+rand"
 
 
 def groups_of(group):
@@ -280,6 +319,7 @@ def all_scenarios(cfgs):
                     lambda ctx, c=cfg: preempt_icount_boot(ctx, c), cfg))
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
+        out.append(("console", "run-" + cfg, lambda ctx, c=cfg: run_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         if cfg == "debug":

@@ -20,6 +20,8 @@ struct service {
 	struct bootconf_entry *e;
 	writ_cptr_t ep;                 /* the endpoint it serves (init's original) */
 	writ_cptr_t gc;                 /* signalled when any process ends */
+	writ_cptr_t gc_signal;          /* init's badged copy: a signal that finds the
+					 * server busy is kept, not lost (unbadged ones are) */
 	unsigned pid;
 	unsigned epoch;
 	unsigned restarts;
@@ -93,19 +95,65 @@ service_of_scheme(const char *scheme, size_t n)
 	return NULL;
 }
 
+/* Schemes whose server must know which process calls: their capability names the
+ * child (SCHEME_KIND_IDENT, its pid) instead of the root policy. */
+static bool
+wants_identity(const char *scheme)
+{
+	return strcmp(scheme, "log") == 0;
+}
+
 /* A capability for the root policy of `scheme` goes to the child being built. */
 bool
 scheme_cap(struct spawn_args *a, const char *scheme)
 {
 	struct service *sv = service_of_scheme(scheme, strlen(scheme));
+	bool ident = wants_identity(scheme);
 
 	if (!sv || !sv->ep || a->n_caps == SPAWN_MAX_CAPS)
 		return false;
 	a->caps[a->n_caps++] = (struct spawn_cap){
 		.name = sv->e->serves, .src = sv->ep, .kind = WRIT_SCAP_SCHEME,
-		.badge = scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
+		.badge = ident ? scheme_badge(0, 0, SCHEME_KIND_IDENT, sv->epoch)
+			       : scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
+		.add_pid = ident,
 		.rights = SCHEME_CAP_RIGHTS };
 	return true;
+}
+
+/*
+ * fds 0, 1 and 2 on the console: copies of the console server's pinned record 2 (see
+ * drivers/serial), minted here from the endpoint init owns, so init never calls the
+ * server (it is single-threaded: a call to a server that is starting, dead or waiting
+ * on init would stop the whole system). All three name one open file, as a terminal's
+ * do after a shell's dup2. False when no console is served.
+ */
+bool
+console_fds(struct spawn_args *a)
+{
+	static const char *const names[3] = { "fd0", "fd1", "fd2" };
+	struct service *sv = service_of_scheme("console", 7);
+
+	if (!sv || !sv->ep || !sv->pid || a->n_caps + 3 > SPAWN_MAX_CAPS)
+		return false;
+	for (unsigned fd = 0; fd < 3; fd++)
+		a->caps[a->n_caps++] = (struct spawn_cap){
+			.name = names[fd], .src = sv->ep, .kind = WRIT_SCAP_FD, .arg = fd,
+			.badge = scheme_badge(2, 1, SCHEME_KIND_FILE, sv->epoch),
+			.rights = SCHEME_CAP_RIGHTS };
+	return true;
+}
+
+/*
+ * Servers and `run` programs print through their fd 1 once a console is served. In
+ * test and bench boots they keep COM1's ports too, so their lines go out whole and at
+ * once among the lines init and the test programs write straight to COM1 (the
+ * console's output drains later, by interrupts, and could land inside them).
+ */
+bool
+serial_for_servers(void)
+{
+	return !service_of_scheme("console", 7) || cmdline_has("test") || cmdline_has("bench");
 }
 
 /* Every scheme init serves, for the test programs and `run` lines without use=. */
@@ -130,6 +178,8 @@ quota_bits_of(uint64_t bytes)
 }
 
 /* The capabilities of entry e's line; false (with a message) if one cannot be had. */
+/* Ports and IRQs are issued afresh for each start and given for good: they go with the
+ * process, so a restart can issue the IRQ line again (one handler per line). */
 static bool
 entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service *sv)
 {
@@ -174,7 +224,7 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 			return false;
 		}
 		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "ioport", .src = s,
-			.kind = WRIT_SCAP_IOPORT, .move = true,
+			.kind = WRIT_SCAP_IOPORT, .move = true, .give = true,
 			.arg = e->ioports[i].first | (writ_word_t)e->ioports[i].last << 16 };
 	}
 	for (unsigned i = 0; i < e->nirqs; i++) {
@@ -187,7 +237,7 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 			return false;
 		}
 		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "irq", .src = s,
-			.kind = WRIT_SCAP_IRQ, .move = true, .arg = e->irqs[i] };
+			.kind = WRIT_SCAP_IRQ, .move = true, .give = true, .arg = e->irqs[i] };
 	}
 	return true;
 }
@@ -220,11 +270,18 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 	a.envp = spawn_envp;
 	a.quota_bits = quota_bits_of(e->quota);
 	a.cnode_radix = 12;
-	a.prio = (e->given & BOOTCONF_HAS_PRIO) ? e->prio : 100;
+	/* Servers and drivers run above the programs they serve (100): a server that
+	 * has work finishes it before its clients go on, so its start-up is over (and its
+	 * lines printed whole) before the first test program prints. */
+	a.prio = (e->given & BOOTCONF_HAS_PRIO) ? e->prio : e->kind == BOOTCONF_RUN ? 100 : 110;
 	a.mcp = a.prio;
-	if (init.serial)
-		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
-			.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
+	/* The console's own server writes to COM1 itself, and holds no fd on itself. */
+	if (!sv || strcmp(sv->e->serves, "console") != 0) {
+		if (init.serial && serial_for_servers())
+			a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
+				.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
+		console_fds(&a);
+	}
 	if (!entry_caps(e, &a, sv))
 		return 0;
 	if (e->kind == BOOTCONF_RUN && e->nuses == 0)
@@ -294,7 +351,11 @@ boot_services(void)
 		sv = &services[n_services++];
 		sv->e = &entries[i];
 		if (!(sv->ep = init_object(WRIT_OBJ_ENDPOINT)) ||
-		    !(sv->gc = badged_notification())) {
+		    !(sv->gc = init_object(WRIT_OBJ_NOTIFICATION)) ||
+		    !(sv->gc_signal = slot_alloc()) ||
+		    writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, sv->gc_signal, FULL_DEPTH,
+				    WRIT_SLOT_ROOT_CNODE, sv->gc, FULL_DEPTH, WRIT_RIGHT_WRITE,
+				    1) != WRIT_OK) {
 			writ_printf("init: no memory for %s's endpoint\n", sv->e->name);
 			return false;
 		}
@@ -311,8 +372,12 @@ boot_runs(unsigned *pids, unsigned max)
 	unsigned n = 0;
 
 	for (size_t i = 0; i < conf.nentries && n < max; i++)
-		if (entries[i].kind == BOOTCONF_RUN)
-			pids[n++] = start_entry(&entries[i], NULL);
+		if (entries[i].kind == BOOTCONF_RUN) {
+			pids[n] = start_entry(&entries[i], NULL);
+			if (pids[n])
+				writ_printf("init: started %s (pid %u)\n", entries[i].name, pids[n]);
+			n++;
+		}
 	return n;
 }
 
@@ -340,8 +405,8 @@ services_process_ended(unsigned pid)
 		}
 	}
 	for (unsigned i = 0; i < n_services; i++)
-		if (services[i].pid && services[i].gc)
-			writ_signal(services[i].gc);
+		if (services[i].pid && services[i].gc_signal)
+			writ_signal(services[i].gc_signal);
 }
 
 /* The pid of the server of `scheme` now, or 0 (tests kill servers through init). */

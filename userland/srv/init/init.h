@@ -52,7 +52,9 @@ struct spawn_cap {
 	unsigned kind;                  /* WRIT_SCAP_* */
 	writ_word_t arg;
 	bool move;                      /* move (lend), else copy/mint */
+	bool give;                      /* with move: for good, it dies with the process */
 	writ_word_t badge;              /* mint with this badge when non-zero */
+	bool add_pid;                   /* ...with the child's pid in its index bits */
 	unsigned rights;                /* 0: all the source has */
 	writ_cptr_t dest;               /* fixed slot in the child, or 0 for the next free */
 };
@@ -136,6 +138,8 @@ bool boot_services(void);
 unsigned boot_runs(unsigned *pids, unsigned max);
 bool scheme_cap(struct spawn_args *a, const char *scheme);
 void all_scheme_caps(struct spawn_args *a);
+bool console_fds(struct spawn_args *a);
+bool serial_for_servers(void);
 void services_process_ended(unsigned pid);
 unsigned service_pid(const char *scheme);
 

@@ -266,6 +266,7 @@ run_user_suite(const char *path, void *skip)
 		a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
 			.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
 	all_scheme_caps(&a);
+	console_fds(&a);
 	pid = spawn(&a);
 	if (!pid) {
 		init.failures++;

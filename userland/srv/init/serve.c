@@ -221,6 +221,23 @@ reply(struct writ_msg *m, long result, writ_word_t r1, writ_word_t r2, writ_cptr
 	writ_reply(m);
 }
 
+/* NAME: the name of a live process, in the data words (log: says who wrote). */
+static void
+reply_name(struct writ_msg *m, const struct proc *p)
+{
+	size_t n = p && p->alive ? strnlen(p->name, sizeof(p->name)) : 0;
+
+	m->mr[0] = p && p->alive ? (writ_word_t)n : (writ_word_t)-ESRCH;
+	for (size_t i = 0; i < n; i += 8) {
+		writ_word_t w = 0;
+
+		memcpy(&w, p->name + i, n - i < 8 ? n - i : 8);
+		writ_mr_set(SCHEME_DATA_WORD + (unsigned)(i / 8), w);
+	}
+	m->info = writ_msginfo(0, 0, SCHEME_DATA_WORD + (unsigned)((n + 7) / 8));
+	writ_reply(m);
+}
+
 void
 serve(const unsigned *pids, unsigned n)
 {
@@ -277,6 +294,9 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_KILL_SERVICE:
 				reply(&m, do_kill_service(p, &m), 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_NAME:
+				reply_name(&m, proc_get((unsigned)m.mr[0]));
 				goto drop;
 			}
 		} else if (kind == BADGE_HANDLE) {

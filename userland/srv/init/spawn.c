@@ -400,7 +400,9 @@ give_cap(struct build *b, const struct spawn_cap *c)
 
 	if (c->move) {
 		err = writ_cnode_move(b->p->cnode, dest, depth, sroot, c->src, sdepth);
-		if (err == WRIT_OK) {
+		if (err == WRIT_OK && c->give) {
+			slot_free(c->src);
+		} else if (err == WRIT_OK) {
 			/* Lent capabilities come back to init when the process ends. */
 			if (b->p->n_lent == PROC_MAX_LENT)
 				return fail(b, "too many lent capabilities", WRIT_E_RANGE);
@@ -409,7 +411,8 @@ give_cap(struct build *b, const struct spawn_cap *c)
 		}
 	} else if (c->badge) {
 		err = writ_cnode_mint(b->p->cnode, dest, depth, sroot, c->src, sdepth,
-				      c->rights ? c->rights : WRIT_RIGHTS_ALL, c->badge);
+				      c->rights ? c->rights : WRIT_RIGHTS_ALL,
+				      c->badge | (c->add_pid ? b->p->pid : 0));
 	} else {
 		/* All the rights the source has, unless fewer are asked for. */
 		err = writ_cnode_copy(b->p->cnode, dest, depth, sroot, c->src, sdepth,

@@ -17,15 +17,42 @@ dev_stat(struct srv_req *req, uint64_t ino)
 	srv_result(req, sizeof(st));
 }
 
+/* A new open file: through a policy (the device's open hook decides what the record
+ * holds), or a dup of `same` (same object; NULL objects are all alike). */
+static void
+dev_open(struct srv *s, struct srv_req *req, void *same)
+{
+	struct srv_dev *d = s->user;
+	void *obj = same;
+	long r;
+	int i;
+
+	if (!same && d->open && (r = d->open(d, req, &obj)) < 0) {
+		srv_result(req, r);
+		return;
+	}
+	if (same && d->dup && !(obj = d->dup(d, same))) {
+		srv_result(req, -ENOMEM);
+		return;
+	}
+	if ((i = srv_record_new(s, SCHEME_KIND_FILE, obj)) < 0) {
+		if (obj && (!same || d->dup) && d->release)
+			d->release(d, obj);
+		srv_result(req, -ENFILE);
+		return;
+	}
+	srv_reply_record(req, s, i);
+	srv_result(req, 0);
+}
+
 static void
 dev_request(struct srv *s, struct srv_req *req)
 {
 	struct srv_dev *d = s->user;
 	static uint8_t buf[SCHEME_INLINE];
 	size_t len = req->m.mr[0] < SCHEME_INLINE ? req->m.mr[0] : SCHEME_INLINE;
-	int i;
 
-	if (req->rec->kind == SCHEME_KIND_POLICY) {
+	if (req->rec->kind == SCHEME_KIND_POLICY || req->rec->kind == SCHEME_KIND_IDENT) {
 		switch (req->op) {
 		case SCHEME_OP_OPEN: {
 			char path[8];
@@ -36,12 +63,7 @@ dev_request(struct srv *s, struct srv_req *req)
 				srv_result(req, -ENOENT);
 				return;
 			}
-			if ((i = srv_record_new(s, SCHEME_KIND_FILE, NULL)) < 0) {
-				srv_result(req, -ENFILE);
-				return;
-			}
-			srv_reply_record(req, s, i);
-			srv_result(req, 0);
+			dev_open(s, req, NULL);
 			return;
 		}
 		case SCHEME_OP_STAT:
@@ -95,12 +117,7 @@ dev_request(struct srv *s, struct srv_req *req)
 		return;
 	}
 	case SCHEME_OP_DUP:
-		if ((i = srv_record_new(s, SCHEME_KIND_FILE, NULL)) < 0) {
-			srv_result(req, -ENFILE);
-			return;
-		}
-		srv_reply_record(req, s, i);
-		srv_result(req, 0);
+		dev_open(s, req, req->rec->obj);
 		return;
 	case SCHEME_OP_CLOSE:
 		req->rec->closed = true;
@@ -112,7 +129,16 @@ dev_request(struct srv *s, struct srv_req *req)
 	}
 }
 
-static const struct srv_ops dev_ops = { .request = dev_request };
+static void
+dev_release(struct srv *s, struct srv_record *rec)
+{
+	struct srv_dev *d = s->user;
+
+	if (rec->obj && d->release)
+		d->release(d, rec->obj);
+}
+
+static const struct srv_ops dev_ops = { .request = dev_request, .release = dev_release };
 
 void
 srv_dev_run(struct srv_dev *d)
@@ -122,6 +148,7 @@ srv_dev_run(struct srv_dev *d)
 		writ_exit(1);
 	}
 	d->srv.user = d;
+	d->srv.idents = d->idents;
 	if (srv_root_policy(&d->srv) != 1) {
 		writ_printf("%s: cannot make the root policy\n", d->scheme);
 		writ_exit(1);

@@ -67,18 +67,13 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 }
 
 int
-srv_root_policy(struct srv *s)
+srv_pinned_record(struct srv *s, unsigned kind, void *obj)
 {
-	int i = srv_record_new(s, SCHEME_KIND_POLICY, NULL);
+	int i = srv_record_new(s, kind, obj);
 
 	if (i < 0)
 		return i;
 	s->rec[i].pinned = true;
-	/* The closer comes with it, so the count of live records does not move when the
-	 * first CLOSE comes. */
-	s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
-	if (s->closer > 0)
-		s->rec[s->closer].pinned = true;
 	return i;
 }
 
@@ -93,6 +88,12 @@ srv_reply_cap(struct srv_req *req, writ_cptr_t cap)
 		return false;
 	req->reply_more[req->n_reply_more++] = cap;
 	return true;
+}
+
+int
+srv_root_policy(struct srv *s)
+{
+	return srv_pinned_record(s, SCHEME_KIND_POLICY, NULL);
 }
 
 void
@@ -354,6 +355,11 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 		if (!(unwrapped & (1u << k)))
 			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
 	req->rec = record_of(s, b);
+	if (s->idents && scheme_badge_kind(b) == SCHEME_KIND_IDENT &&
+	    scheme_badge_gen(b) == 0 && scheme_badge_epoch(b) == (s->epoch & 0xffff) && i > 0) {
+		s->ident.kind = SCHEME_KIND_IDENT;
+		req->rec = &s->ident;
+	}
 	if (!req->rec) {
 		srv_result(req, scheme_badge_epoch(b) != (s->epoch & 0xffff) ? -EIO : -EBADF);
 		return;
@@ -490,6 +496,13 @@ srv_run(struct srv *s)
 	first_thread.user = s;
 	writ_thread_adopt(&first_thread);
 	recv_slots_for(s, 0);
+	/* The closer, pinned after the server's own pinned records (whose numbers init
+	 * knows), and before any client, so the count of live records stays put. */
+	if (!s->closer) {
+		s->closer = srv_record_new(s, SCHEME_KIND_CLOSER, NULL);
+		if (s->closer > 0)
+			s->rec[s->closer].pinned = true;
+	}
 	if (s->gc && writ_thread_create(&gc_thread, gc_loop, s, s->prio) != WRIT_OK)
 		writ_tcb_bind_notification(WRIT_PSLOT_TCB, s->gc);	/* second best */
 	serve_loop(s);

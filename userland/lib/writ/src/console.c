@@ -1,9 +1,12 @@
 /*
- * Console output for programs that own the serial port's IOPort capability (the root
- * task, and servers it hands the capability to), and leaving QEMU through
+ * Console output: programs lent the serial port's IOPort capability (the root task, the
+ * kernel suite, test programs) write straight to COM1, so their lines never wait for a
+ * server; every other program writes to its fd 1 (init opens it on console:, the serial
+ * driver's scheme). And leaving QEMU through
  * isa-debug-exit. Each byte is one IOPort invocation: slow, but it needs no driver and
  * works in release kernels, which have no debug syscalls.
  */
+#include <writ/fd.h>
 #include <writ/writ.h>
 
 #define COM1 0x3f8
@@ -46,6 +49,11 @@ writ_printf(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = writ_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (!serial_cap) {
+		/* One write per line keeps lines whole among other writers'. */
+		writ_write(1, buf, strnlen(buf, sizeof(buf)));
+		return n;
+	}
 	for (const char *p = buf; *p; p++)
 		writ_putc(*p);
 	return n;

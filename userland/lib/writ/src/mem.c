@@ -49,6 +49,29 @@ writ_own_object(unsigned type, unsigned size_bits, writ_cptr_t *out)
 	return WRIT_OK;
 }
 
+long
+writ_own_notification(writ_cptr_t *out)
+{
+	writ_cptr_t raw, badged = writ_slot_alloc();
+	long err;
+
+	if (!badged)
+		return WRIT_E_RANGE;
+	if ((err = writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &raw)) != WRIT_OK) {
+		writ_slot_free(badged);
+		return err;
+	}
+	/* The unbadged original stays in its slot: it holds the object. */
+	err = writ_cnode_mint(WRIT_PSLOT_CNODE, badged, 64, WRIT_PSLOT_CNODE, raw, 64,
+			      WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, 1);
+	if (err != WRIT_OK) {
+		writ_slot_free(badged);
+		return err;
+	}
+	*out = badged;
+	return WRIT_OK;
+}
+
 /* The table types from the one just above a frame up to the PDPT. */
 static const unsigned table_type[3] = { WRIT_OBJ_PT, WRIT_OBJ_PD, WRIT_OBJ_PDPT };
 

@@ -3,6 +3,8 @@
  * its CNode, arguments and environment, and leaving.
  */
 #include <writ/proc.h>
+
+#include <errno.h>
 #include <writ/writ.h>
 
 #include "runtime.h"
@@ -127,4 +129,31 @@ writ_proc_init(const struct writ_startinfo *si)
 	writ_startinfo_page = si;
 	next_slot = si->first_free_slot;
 	slot_end = 1u << si->cnode_radix;
+}
+
+long
+writ_proc_name(unsigned pid, char *buf, size_t n)
+{
+	struct writ_msg m = { 0 };
+	long r;
+
+	if (n == 0)
+		return -EINVAL;
+	m.mr[0] = pid;
+	m.info = writ_msginfo(WRIT_PROC_NAME, 0, 1);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -EIO;
+	r = (long)m.mr[0];
+	buf[0] = 0;
+	if (r < 0)
+		return r;
+	if ((size_t)r >= n)
+		r = (long)n - 1;
+	for (long i = 0; i < r; i += 8) {
+		writ_word_t w = writ_mr_get(4 + (unsigned)(i / 8));
+
+		memcpy(buf + i, &w, r - i < 8 ? (size_t)(r - i) : 8);
+	}
+	buf[r] = 0;
+	return r;
 }

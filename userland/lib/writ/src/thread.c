@@ -55,7 +55,7 @@ writ_thread_create(struct writ_thread *t, void (*fn)(void *), void *arg, unsigne
 	t->fn = fn;
 	t->arg = arg;
 	if ((err = writ_own_object(WRIT_OBJ_TCB, 0, &t->tcb)) != WRIT_OK ||
-	    (err = own_wake_notification(&t->wake)) != WRIT_OK)
+	    (err = writ_own_notification(&t->wake)) != WRIT_OK)
 		return err;
 	if (!(t->stack = writ_pages_alloc(STACK_PAGES)) ||
 	    !(t->ipc = writ_page_alloc_cap(&ipc_frame)))
@@ -76,7 +76,7 @@ writ_thread_create(struct writ_thread *t, void (*fn)(void *), void *arg, unsigne
 long
 writ_thread_adopt(struct writ_thread *t)
 {
-	long err = own_wake_notification(&t->wake);
+	long err = writ_own_notification(&t->wake);
 
 	t->tcb = WRIT_PSLOT_TCB;
 	__asm__ volatile("movq %0, %%gs:(%1)" : : "r"((writ_word_t)t),
@@ -118,7 +118,7 @@ long
 writ_mutex_init(struct writ_mutex *m)
 {
 	m->count = 0;
-	return own_wake_notification(&m->ntfn);
+	return writ_own_notification(&m->ntfn);
 }
 
 void

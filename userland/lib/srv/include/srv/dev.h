@@ -14,6 +14,14 @@ struct srv_dev {
 	long (*read)(struct srv_dev *d, void *buf, size_t n);
 	/* Take n bytes written through record `index`; the number taken. */
 	long (*write)(struct srv_dev *d, uint32_t index, const void *buf, size_t n);
+	/* May be NULL. A new open file, through the policy (or identity capability) req
+	 * names: 0 and *obj (kept as the record's), or -errno. */
+	long (*open)(struct srv_dev *d, struct srv_req *req, void **obj);
+	/* May be NULL (records share the object). A copy of obj for a dup'ed record. */
+	void *(*dup)(struct srv_dev *d, void *obj);
+	/* May be NULL. The record holding obj is gone. */
+	void (*release)(struct srv_dev *d, void *obj);
+	bool idents;                    /* callers may use identity capabilities (srv.h) */
 	struct srv srv;
 };
 

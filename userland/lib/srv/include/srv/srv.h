@@ -86,6 +86,8 @@ struct srv {
 	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
 	writ_cptr_t to_close[SRV_MAX_CLOSE];    /* others' fds to close after this request */
 	unsigned n_to_close;
+	bool idents;                    /* accept SCHEME_KIND_IDENT badges (as `ident`) */
+	struct srv_record ident;        /* what req->rec names for them; req->index = pid */
 	struct writ_thread workers[SRV_MAX_WORKERS];
 	unsigned n_workers, receiving;
 	writ_cptr_t recv_slots[SRV_MAX_WORKERS + 1][WRIT_MSG_MAX_CAPS];
@@ -102,6 +104,10 @@ int srv_record_new(struct srv *s, unsigned kind, void *obj);
 /* The root policy: record 1, generation 1, never swept (init mints its capabilities
  * from the endpoint itself, knowing that badge). Its index, or -1. */
 int srv_root_policy(struct srv *s);
+/* A record that is never swept, made at start so init can mint its capabilities
+ * knowing the badge (index, generation 1, kind, epoch), as it does the root policy's:
+ * the console's own file, which init hands out as every program's fds 0, 1 and 2. */
+int srv_pinned_record(struct srv *s, unsigned kind, void *obj);
 /* Put a copy of record i's capability in the reply (with GrantReply, it arrives); a
  * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. */
 void srv_reply_record(struct srv_req *req, struct srv *s, int i);

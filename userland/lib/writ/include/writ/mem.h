@@ -25,6 +25,14 @@ long writ_obj_new(struct writ_ut *uts, unsigned n, unsigned type, unsigned size_
 /* One object from the process's own quota into a fresh slot (*out).
  * Example: `writ_cptr_t ep; if (writ_own_object(WRIT_OBJ_ENDPOINT, 0, &ep) == WRIT_OK) ...` */
 long writ_own_object(unsigned type, unsigned size_bits, writ_cptr_t *out);
+/*
+ * A notification for waking someone: a capability to it badged 1, in *out. Signals
+ * through an unbadged capability OR in a zero badge, and one that comes while nobody
+ * waits is lost (the kernel keeps only the word); through this one it is kept for the
+ * next Wait. IRQHandler SetNotification takes the badge of the capability it is given
+ * the same way. Example: `writ_cptr_t n; writ_own_notification(&n); writ_signal(n);`
+ */
+long writ_own_notification(writ_cptr_t *out);
 
 /* Makes a page table of `type` (WRIT_OBJ_PT, _PD, _PDPT) into a slot (*out). */
 typedef long (*writ_obj_fn)(void *ctx, unsigned type, writ_cptr_t *out);

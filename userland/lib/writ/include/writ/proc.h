@@ -108,6 +108,13 @@ const char *writ_getenv(const char *name);
  */
 __attribute__((noreturn)) void writ_exit(int status);
 
+/*
+ * The name init gave live process `pid` (its boot.conf name or program path), NUL-
+ * terminated in buf. -> its length, or -ESRCH. Servers use it to say who wrote.
+ * Example: `char n[WRIT_CAP_NAME]; writ_proc_name(5, n, sizeof(n));`
+ */
+long writ_proc_name(unsigned pid, char *buf, size_t n);
+
 /* ---- the process manager's protocol (labels of calls on WRIT_PSLOT_PROC) ---- */
 #define WRIT_PROC_EXIT    1     /* (status): never answered */
 #define WRIT_PROC_SPAWN   2     /* see writ_spawn */
@@ -115,6 +122,7 @@ __attribute__((noreturn)) void writ_exit(int status);
 #define WRIT_PROC_KILL    4     /* on a child's capability */
 #define WRIT_PROC_INFO    5     /* -> (pid, init's free bytes, its free blocks) */
 #define WRIT_PROC_KILL_SERVICE 6 /* (name length) scheme name: test programs only */
+#define WRIT_PROC_NAME    7     /* (pid) -> (length), the name from SCHEME_DATA_WORD */
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 

@@ -136,6 +136,10 @@ enum scheme_op {
 #define SCHEME_KIND_POLICY 1
 #define SCHEME_KIND_FILE   2
 #define SCHEME_KIND_CLOSER 3            /* the server's closer: only CLOSE (badge) */
+/* A capability init minted for one process: the index field is that process's pid and
+ * the generation 0. Only init holds the unbadged endpoint, and a badge is set once, so
+ * a server that accepts these (lib/srv: srv.idents) knows who calls, unforgeably. */
+#define SCHEME_KIND_IDENT  4
 
 static inline writ_word_t
 scheme_badge(uint32_t index, uint32_t gen, unsigned kind, unsigned epoch)

@@ -1,0 +1,122 @@
+/*
+ * log: lines from any process to the console, each prefixed with who wrote it:
+ * "[pid 5 /test/console] text".
+ *
+ * Who wrote must not be something the writer says. init, which alone holds the
+ * unbadged endpoint, hands every process it starts a `log` capability badged with that
+ * process's pid (SCHEME_KIND_IDENT, <writ/scheme.h>); badges are set once, so a
+ * process cannot make one naming another. Opening "log:" through it makes a record
+ * that remembers the pid, and the name init gave the process (asked of init once, at
+ * open: init answers and never calls us, so neither can wait on the other). A process
+ * that hands its log fd to another lends its name with it, as a Unix process hands
+ * over its stderr. The root policy (record 1) knows nobody, so it opens nothing.
+ *
+ * Each line of a write becomes one console line; a write that does not end with a
+ * newline still ends its line (no partial lines are kept between writes).
+ */
+#include <srv/dev.h>
+#include <writ/fd.h>
+#include <writ/mem.h>
+
+#include <errno.h>
+
+#define O_WRONLY 01
+
+struct writer {
+	unsigned pid;
+	char name[WRIT_CAP_NAME];
+};
+
+static int console = -1;
+
+static long
+log_open(struct srv_dev *d, struct srv_req *req, void **obj)
+{
+	struct writer *w;
+
+	(void)d;
+	if (req->rec->kind != SCHEME_KIND_IDENT)
+		return -EACCES;
+	if (!(w = malloc(sizeof(*w))))
+		return -ENOMEM;
+	w->pid = req->index;
+	if (writ_proc_name(w->pid, w->name, sizeof(w->name)) < 0)
+		memcpy(w->name, "?", 2);
+	*obj = w;
+	return 0;
+}
+
+static void *
+log_dup(struct srv_dev *d, void *obj)
+{
+	struct writer *w = malloc(sizeof(*w));
+
+	(void)d;
+	if (w)
+		memcpy(w, obj, sizeof(*w));
+	return w;
+}
+
+static void
+log_release(struct srv_dev *d, void *obj)
+{
+	(void)d;
+	free(obj);
+}
+
+static long
+log_read(struct srv_dev *d, void *buf, size_t n)
+{
+	(void)d, (void)buf, (void)n;
+	return -EBADF;
+}
+
+/* One console write per line: the prefix and the line together, so they stay whole. */
+static void
+emit(const struct writer *w, const char *text, size_t n)
+{
+	char line[SCHEME_INLINE];
+	int k = writ_snprintf(line, sizeof(line), "[pid %u %s] ", w->pid, w->name);
+
+	if (k < 0 || (size_t)k >= sizeof(line) - 2)
+		return;
+	if (n > sizeof(line) - 1 - (size_t)k)
+		n = sizeof(line) - 1 - (size_t)k;
+	memcpy(line + k, text, n);
+	line[k + n] = '\n';
+	writ_write(console, line, (size_t)k + n + 1);
+}
+
+static long
+log_write(struct srv_dev *d, uint32_t index, const void *buf, size_t n)
+{
+	const struct writer *w = d->srv.rec[index].obj;
+	const char *p = buf, *end = p + n;
+
+	if (!w)
+		return -EBADF;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+
+		emit(w, p, (size_t)(stop - p));
+		p = nl ? nl + 1 : end;
+	}
+	return (long)n;
+}
+
+static struct srv_dev dev = { .scheme = "log", .read = log_read, .write = log_write,
+			      .open = log_open, .dup = log_dup, .release = log_release,
+			      .idents = true };
+
+int
+main(void)
+{
+	console = writ_open("console:", O_WRONLY, 0);
+	if (console < 0) {
+		writ_printf("log: cannot open console: (%d): boot.conf should give it "
+			    "use=console\n", console);
+		return 1;
+	}
+	srv_dev_run(&dev);
+}
