@@ -309,6 +309,8 @@ def bench_summary(lines, html_file):
     print()
     sys.stdout.write(bench_table.render_text(report))
     if html_file:
+        # ./writ runs us from the checkout: a relative path is the caller's
+        html_file = os.path.join(os.environ.get("WRIT_CALLER_DIR", os.getcwd()), html_file)
         with open(html_file, "w") as f:
             f.write(bench_table.render_html(report))
         print("# wrote %s" % html_file)
