@@ -2,7 +2,7 @@
 """Writ's test and benchmark runner: `./writ test`, `./writ bench`, `./writ run` end here.
 
 usage: runner.py test [-v] [GROUP...]
-       runner.py bench
+       runner.py bench [--html FILE]
        runner.py run [--uefi] [--accel tcg|kvm|auto] [--gdb] [--smp N] [--mem M] [--release]
 
 Tests come from two places (tests/README.md): ctest in build/host, and the QEMU scenarios
@@ -26,6 +26,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+from tests import bench_table  # noqa: E402
 from tests.vm import qemu, scenarios  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
@@ -204,8 +205,16 @@ def cmd_test(args):
 
 # ---- benchmarks --------------------------------------------------------------------
 
+BENCH_LINES = []     # every raw figure printed, for the table after them
+
+
+def bench_print(line):
+    BENCH_LINES.append(line)
+    print(line, flush=True)
+
+
 def bench_line(name, value, unit, accel):
-    print("bench %s %s %s accel=%s" % (name, value, unit, accel), flush=True)
+    bench_print("bench %s %s %s accel=%s" % (name, value, unit, accel))
 
 
 def first_match(log, pattern):
@@ -250,7 +259,7 @@ def bench_in_vm(ctx):
     bench_line("boot/kernel-entry-to-root-task", root.group(1), "instructions", "tcg-icount")
     for line in b.log:
         if line.startswith("bench "):
-            print(line + " accel=tcg-icount", flush=True)
+            bench_print(line + " accel=tcg-icount")
     return bench_variants(ctx)
 
 
@@ -285,12 +294,26 @@ def cmd_bench(args):
         name, rc, lines, timed_out = result
         for line in lines:
             if line.startswith("bench "):
-                print(line, flush=True)
+                bench_print(line)
         if rc != 0 or timed_out:
             ok = False
             print("# %s failed (status %s)" % (name, rc))
             print("\n".join("# " + l for l in lines[-20:]))
+    bench_summary(BENCH_LINES, args.html)
     return 0 if ok else 1
+
+
+def bench_summary(lines, html_file):
+    """The figures again, beside Linux's, seL4's and the issues' targets."""
+    report = bench_table.report_for(lines)
+    print()
+    sys.stdout.write(bench_table.render_text(report))
+    if html_file:
+        # ./writ runs us from the checkout: a relative path is the caller's
+        html_file = os.path.join(os.environ.get("WRIT_CALLER_DIR", os.getcwd()), html_file)
+        with open(html_file, "w") as f:
+            f.write(bench_table.render_html(report))
+        print("# wrote %s" % html_file)
 
 
 # ---- run ---------------------------------------------------------------------------
@@ -371,7 +394,8 @@ def main():
     t = sub.add_parser("test")
     t.add_argument("-v", "--verbose", action="store_true")
     t.add_argument("groups", nargs="*")
-    sub.add_parser("bench")
+    b = sub.add_parser("bench")
+    b.add_argument("--html", metavar="FILE", help="also write the table as an HTML page")
     r = sub.add_parser("run")
     r.add_argument("--uefi", action="store_true")
     r.add_argument("--accel", choices=["tcg", "kvm", "auto"], default="auto")
