@@ -300,25 +300,6 @@ start_service(struct service *sv)
 	return true;
 }
 
-/* A notification for "gc", through a badged capability: a signal through an unbadged
- * one is lost when the server is not waiting at that moment (it is sweeping). */
-static writ_cptr_t
-badged_notification(void)
-{
-	writ_cptr_t raw = init_object(WRIT_OBJ_NOTIFICATION), b = raw ? slot_alloc() : 0;
-
-	if (!b)
-		return raw;
-	if (writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, b, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, raw,
-			    FULL_DEPTH, WRIT_RIGHTS_ALL, 1) != WRIT_OK) {
-		slot_free(b);
-		return raw;
-	}
-	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, raw, FULL_DEPTH);
-	slot_free(raw);
-	return b;
-}
-
 /* Read /etc/boot.conf and start its servers and drivers; false stops the boot. */
 bool
 boot_services(void)

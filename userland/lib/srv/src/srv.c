@@ -356,7 +356,8 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
 	req->rec = record_of(s, b);
 	if (s->idents && scheme_badge_kind(b) == SCHEME_KIND_IDENT &&
-	    scheme_badge_gen(b) == 0 && scheme_badge_epoch(b) == (s->epoch & 0xffff) && i > 0) {
+	    scheme_badge_gen(b) == 0 && scheme_badge_epoch(b) == (s->epoch & 0xffff) &&
+	    req->index > 0) {
 		s->ident.kind = SCHEME_KIND_IDENT;
 		req->rec = &s->ident;
 	}

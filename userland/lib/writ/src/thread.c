@@ -8,36 +8,6 @@
 
 #define STACK_PAGES 16
 
-/*
- * A notification to wake a thread with, through a badged capability: a signal through
- * an unbadged one wakes a waiter but leaves nothing behind when the waiter has not
- * reached its wait yet, and every waiter here can be preempted just before its wait
- * (a mutex after its count, a server worker after srv_wait's unlock, a process waiting
- * for a child after init's answer).
- */
-static long
-own_wake_notification(writ_cptr_t *out)
-{
-	writ_cptr_t raw, badged;
-	long err = writ_own_object(WRIT_OBJ_NOTIFICATION, 0, &raw);
-
-	if (err != WRIT_OK)
-		return err;
-	if (!(badged = writ_slot_alloc()))
-		return WRIT_E_RANGE;
-	err = writ_cnode_mint(WRIT_PSLOT_CNODE, badged, 64, WRIT_PSLOT_CNODE, raw, 64,
-			      WRIT_RIGHTS_ALL, 1);
-	if (err != WRIT_OK) {
-		writ_slot_free(badged);
-		*out = raw;		/* still usable, with the race above */
-		return WRIT_OK;
-	}
-	writ_cnode_delete(WRIT_PSLOT_CNODE, raw, 64);
-	writ_slot_free(raw);
-	*out = badged;
-	return WRIT_OK;
-}
-
 static void
 thread_entry(struct writ_thread *t)
 {
