@@ -242,6 +242,18 @@ def bench_boots(ctx):
                    "ms", "tcg")
         bench_line("boot/%s-qemu-start-to-root-task" % fw, "%.0f" % statistics.median(root),
                    "ms", "tcg")
+    # The first line a user program prints: /bin/hello's greeting in an ordinary boot,
+    # after init has started every server boot.conf names.
+    iso = ctx.iso("release", "", ctx.modules("release"))
+    first = []
+    for _ in range(5):
+        b = qemu.boot(iso, timeout=120, until_line="Hello from Writ!")
+        if b.until_s is None:
+            print("# boot did not reach /bin/hello's greeting: " + b.describe())
+            return False
+        first.append(b.until_s * 1000)
+    bench_line("boot/bios-qemu-start-to-first-user-line", "%.0f" % statistics.median(first),
+               "ms", "tcg")
     return True
 
 
