@@ -34,7 +34,14 @@ void assert_init(bool ok, const char *why);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* umem.c: untyped memory, a buddy allocator over untyped capabilities. */
-void umem_add(writ_cptr_t slot, unsigned bits);
+void umem_add(writ_cptr_t slot, unsigned bits, uint64_t paddr);
+struct umem_lent {
+	writ_cptr_t slot;
+	unsigned bits;
+	uint64_t paddr;
+};
+unsigned umem_lend_roots(struct umem_lent *out, unsigned max);
+void umem_take_back(void);
 int umem_alloc(unsigned bits, writ_cptr_t *slot);       /* block index, or -1 */
 void umem_free(int block);                              /* revokes it first */
 uint64_t umem_free_bytes(void);
@@ -73,6 +80,7 @@ struct spawn_args {
 	unsigned prio, mcp;
 	bool bootinfo_view;             /* the kernel test suite: a BootInfo page as root's */
 	unsigned stack_pages;           /* 0: the default */
+	bool lend_ram;                  /* lend every whole free RAM block (the kernel suite) */
 	bool archive_view;              /* the boot archive mapped read-only (file:) */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
@@ -91,6 +99,7 @@ struct proc {
 	writ_cptr_t lent[PROC_MAX_LENT];        /* child slots of lent capabilities... */
 	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */
 	unsigned n_lent;
+	bool lends_ram;                 /* umem's roots are lent to it: revoke at its end */
 	bool alive;
 	bool is_test;                   /* a test program init runs: may kill services */
 	int status;                     /* wait status, once dead */

@@ -177,7 +177,7 @@ run_kernel_suite(const char *path)
 	static struct spawn_args a;
 	static const char *argv[] = { NULL, NULL };
 	const struct writ_bootinfo *bi = init.bi;
-	unsigned pid, bits = 12;
+	unsigned pid;
 	struct proc *p;
 
 	memset(&a, 0, sizeof(a));
@@ -194,21 +194,10 @@ run_kernel_suite(const char *path)
 	a.mcp = WRIT_PRIO_MAX;
 	a.bootinfo_view = true;
 	a.stack_pages = WRIT_ROOT_STACK_PAGES;	/* its tests use the page table around it */
-	/* The largest block umem can give, leaving init a little for itself. */
-	while (bits < 40 && (1ull << (bits + 1)) <= umem_free_bytes() / 2)
-		bits++;
-	for (;; bits--) {
-		writ_cptr_t probe;
-		int blk = umem_alloc(bits, &probe);
-
-		if (blk >= 0) {
-			umem_free(blk);
-			break;
-		}
-		if (bits == 20)
-			break;
-	}
-	a.quota_bits = bits;
+	/* Its own image and CSpace from a quota; the rest of RAM lent whole, as the root
+	 * task has it (its tests need blocks as large as the machine has). */
+	a.quota_bits = 23;
+	a.lend_ram = true;
 	a.caps[a.n_caps++] = (struct spawn_cap){ .src = WRIT_SLOT_IRQ_CONTROL, .move = true,
 						 .dest = WRIT_PSLOT_IRQ_CONTROL };
 	a.caps[a.n_caps++] = (struct spawn_cap){ .src = WRIT_SLOT_IOPORT_CONTROL, .move = true,
@@ -311,7 +300,8 @@ writ_main(struct writ_bootinfo *bi)
 	for (unsigned i = 0; i < bi->n_untyped; i++)
 		if (!bi->untyped[i].is_device) {
 			ram += 1ull << bi->untyped[i].size_bits;
-			umem_add(bi->untyped[i].slot, bi->untyped[i].size_bits);
+			umem_add(bi->untyped[i].slot, bi->untyped[i].size_bits,
+				 bi->untyped[i].paddr);
 		}
 	writ_printf("init: %lu MiB of RAM as untyped memory\n", ram >> 20);
 	init.ep = init_object(WRIT_OBJ_ENDPOINT);

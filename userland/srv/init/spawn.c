@@ -60,7 +60,7 @@ struct build {
 	writ_cptr_t child_next;         /* next free slot of the child */
 	unsigned n_image_frames, first_table;
 	struct writ_startinfo info;
-	struct { writ_cptr_t slot; writ_word_t arg; } devs[WRIT_BOOTINFO_MAX_UNTYPED];
+	struct { writ_cptr_t slot; writ_word_t arg; bool device; } devs[WRIT_BOOTINFO_MAX_UNTYPED];
 	unsigned n_devs;
 	const char *why;
 	long err;
@@ -422,8 +422,10 @@ give_cap(struct build *b, const struct spawn_cap *c)
 	}
 	if (err != WRIT_OK)
 		return fail(b, "cannot hand over a capability", err);
-	if (c->kind == WRIT_SCAP_DEVMEM && b->n_devs < WRIT_BOOTINFO_MAX_UNTYPED) {
+	if ((c->kind == WRIT_SCAP_DEVMEM || c->kind == WRIT_SCAP_RAM) &&
+	    b->n_devs < WRIT_BOOTINFO_MAX_UNTYPED) {
 		b->devs[b->n_devs].slot = dest;
+		b->devs[b->n_devs].device = c->kind == WRIT_SCAP_DEVMEM;
 		b->devs[b->n_devs++].arg = c->arg;
 	}
 	if (c->name) {
@@ -484,7 +486,7 @@ bootinfo_view(struct build *b, struct writ_bootinfo *v)
 	for (unsigned i = 0; i < b->n_devs && n < WRIT_BOOTINFO_MAX_UNTYPED; i++, n++) {
 		v->untyped[n].paddr = b->devs[i].arg & ((1ull << 56) - 1);
 		v->untyped[n].size_bits = (uint8_t)(b->devs[i].arg >> 56);
-		v->untyped[n].is_device = 1;
+		v->untyped[n].is_device = b->devs[i].device;
 		v->untyped[n].slot = (uint32_t)b->devs[i].slot;
 	}
 	v->n_untyped = n;
@@ -537,6 +539,25 @@ map_archive(struct build *b)
 	sc->slot = (uint32_t)first;
 	sc->kind = WRIT_SCAP_ARCHIVE;
 	sc->arg = m->size | (m->paddr & 4095) << 52;
+	return true;
+}
+
+/* Every whole free RAM block, lent as the root task's untyped (after the quota is
+ * taken, so it is not among them). */
+static bool
+lend_ram(struct build *b)
+{
+	static struct umem_lent lent[64];
+	unsigned n = umem_lend_roots(lent, 64);
+
+	b->p->lends_ram = true;
+	for (unsigned i = 0; i < n; i++) {
+		struct spawn_cap c = { .src = lent[i].slot, .move = true, .kind = WRIT_SCAP_RAM,
+				       .arg = lent[i].paddr | (uint64_t)lent[i].bits << 56 };
+
+		if (!give_cap(b, &c))
+			return false;
+	}
 	return true;
 }
 
@@ -623,6 +644,8 @@ build(struct build *b)
 	for (unsigned i = 0; i < a->n_caps; i++)
 		if (!give_cap(b, &a->caps[i]))
 			return false;
+	if (a->lend_ram && !lend_ram(b))
+		return false;
 	if (a->archive_view && !map_archive(b))
 		return false;
 	/* The start info (and the suite's BootInfo view) are mapped before the last
@@ -736,6 +759,8 @@ spawn(const struct spawn_args *a)
 		slot_free(b.made[i]);
 	if (p->block >= 0) {
 		lent_back(p);
+		if (p->lends_ram)
+			umem_take_back();
 		umem_free(p->block);
 	}
 	if (p->tcb)
@@ -755,6 +780,10 @@ proc_end(struct proc *p, int status)
 		return;
 	writ_tcb_suspend(p->tcb);
 	lent_back(p);
+	if (p->lends_ram) {
+		umem_take_back();	/* with every thread it made there, before the rest */
+		p->lends_ram = false;
+	}
 	umem_free(p->block);	/* every object of the process, and its capabilities */
 	slot_free(p->tcb);
 	slot_free(p->cnode);

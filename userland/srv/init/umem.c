@@ -16,12 +16,13 @@
 
 struct block {
 	writ_cptr_t slot;
+	uint64_t paddr;         /* roots only */
 	uint8_t bits;
 	uint8_t state;          /* B_* */
 	int16_t parent, child;  /* child: the first of two consecutive entries */
 };
 
-enum { B_UNUSED, B_FREE, B_SPLIT, B_USED };
+enum { B_UNUSED, B_FREE, B_SPLIT, B_USED, B_LENT };
 
 static struct block blocks[MAX_BLOCKS];
 static unsigned n_blocks;
@@ -40,13 +41,13 @@ block_new(void)
 }
 
 void
-umem_add(writ_cptr_t slot, unsigned bits)
+umem_add(writ_cptr_t slot, unsigned bits, uint64_t paddr)
 {
 	int i = block_new();
 
 	if (i < 0 || bits < 12)
 		return;
-	blocks[i] = (struct block){ slot, (uint8_t)bits, B_FREE, -1, -1 };
+	blocks[i] = (struct block){ slot, paddr, (uint8_t)bits, B_FREE, -1, -1 };
 	/* the pair's second entry stays unused: roots have no buddy */
 	free_bytes += 1ull << bits;
 	total_bytes += 1ull << bits;
@@ -67,7 +68,7 @@ split(int b)
 		return false;
 	}
 	for (int k = 0; k < 2; k++)
-		blocks[c + k] = (struct block){ s0 + (writ_cptr_t)k, (uint8_t)(blocks[b].bits - 1),
+		blocks[c + k] = (struct block){ s0 + (writ_cptr_t)k, 0, (uint8_t)(blocks[b].bits - 1),
 						B_FREE, (int16_t)b, -1 };
 	blocks[b].state = B_SPLIT;
 	blocks[b].child = (int16_t)c;
@@ -172,4 +173,34 @@ init_object(unsigned type)
 	}
 	slot_free(s);
 	return 0;
+}
+
+/*
+ * Lend every whole RAM block (a root nobody split) but the largest `keep` bytes' worth
+ * left for init: the kernel suite gets them as the root task would, and umem_take_back()
+ * revokes what it made in them. -> how many, with their slots, sizes and addresses.
+ */
+unsigned
+umem_lend_roots(struct umem_lent *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < n_blocks && n < max; i++)
+		if (blocks[i].state == B_FREE && blocks[i].parent < 0) {
+			blocks[i].state = B_LENT;
+			free_bytes -= 1ull << blocks[i].bits;
+			out[n++] = (struct umem_lent){ blocks[i].slot, blocks[i].bits, blocks[i].paddr };
+		}
+	return n;
+}
+
+void
+umem_take_back(void)
+{
+	for (unsigned i = 0; i < n_blocks; i++)
+		if (blocks[i].state == B_LENT) {
+			revoke_fully(blocks[i].slot);
+			blocks[i].state = B_FREE;
+			free_bytes += 1ull << blocks[i].bits;
+		}
 }

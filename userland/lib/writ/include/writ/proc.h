@@ -67,6 +67,7 @@ struct writ_startinfo_cap {
  * the first of its consecutive frame capabilities, arg = its size in bytes | the offset
  * of its first byte in the first page << 52. Given to a line with use=archive (file:). */
 #define WRIT_SCAP_ARCHIVE 8
+#define WRIT_SCAP_RAM     9     /* a RAM untyped lent whole; arg = paddr | bits << 56 */
 
 struct writ_startinfo {
 	writ_word_t magic;
