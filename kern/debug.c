@@ -71,7 +71,7 @@ add_range(struct cte *slots, size_t count)
 {
 	if (n_ranges == MAX_RANGES || seen(slots))
 		return;	/* past MAX_RANGES the rest goes unchecked */
-	ranges[n_ranges++] = (struct cspace_range){ slots, count };
+	ranges[n_ranges++] = (struct cspace_range){ slots, count, false };
 }
 
 /*

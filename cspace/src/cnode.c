@@ -161,8 +161,16 @@ cte_derive_check(struct cte *dest, struct cte *src, unsigned rights, bool mint,
 		return WRIT_E_REVOKE_FIRST;
 	*out = src->cap;
 	cap_set_rights(out, rights);
-	if (t == WRIT_OBJ_UNTYPED || (t >= WRIT_OBJ_PML4 && t <= WRIT_OBJ_FRAME_2M))
-		out->w1 = 0;    /* fresh watermark; a copied frame starts unmapped */
+	/*
+	 * Untyped: a fresh watermark. A frame's mapping belongs to one capability, so a
+	 * copied frame starts unmapped. A table's mapping is the table's: the copy keeps
+	 * the word (and Map and Unmap of a table need its only capability, kern/). The
+	 * hint keeps the frame path of an IPC transfer as short as before tables were
+	 * excepted (bench kern/cap-transfer-one-way).
+	 */
+	if (__builtin_expect(t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 ||
+			     t == WRIT_OBJ_FRAME_4K || t == WRIT_OBJ_FRAME_2M, 1))
+		out->w1 = 0;
 	if (mint && (err = cap_apply_word(out, word, false)) != WRIT_OK)
 		return err;
 	return WRIT_OK;

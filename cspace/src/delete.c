@@ -2,9 +2,10 @@
  * delete.c - Delete, Revoke and the teardown of CNodes.
  *
  * Delete takes a capability out of the tree (its children move up into its place) and,
- * when it was the last capability to its object, calls cspace_env_finalise(); a frame or
- * page-table capability that was not the last goes to cspace_env_released() instead, so
- * the kernel can remove the mapping that capability owned.
+ * when it was the last capability to its object, calls cspace_env_finalise(); a frame
+ * capability that was not the last goes to cspace_env_released() instead, so the kernel
+ * can remove the mapping that capability owned. (A page table's mapping is the table's,
+ * shared by all its capabilities: it goes with the last one.)
  *
  * An object with capability slots (a CNode, or a TCB's first 2^CSPACE_TCB_SLOT_RADIX
  * slots) cannot simply vanish: its slots hold capabilities linked into the tree, and
@@ -23,9 +24,16 @@
  * One step empties one slot or finishes one zombie; after each step the caller's
  * preemption hook may stop the work (WRIT_E_PREEMPTED), and the next Delete or Revoke
  * reaching the top zombie continues. A zombie found inside a CNode being emptied is
- * either the top one itself (a CNode holding its own last capability: skipped) or an
- * abandoned top from an earlier, unfinished call, adopted into the chain: its own
- * chain is found again through the cursors.
+ * either the top one itself (skipped: its object holds its last capability, directly
+ * or around a cycle of CNodes) or an abandoned top from an earlier, unfinished call,
+ * adopted into the chain: its own chain is found again through the cursors.
+ *
+ * No capability outlives the memory it lives in: a zombie is removed only once its
+ * slots are empty, and when the top zombie lives in a nested zombie's slots it moves
+ * out, one level up, before that zombie goes (zombie_finish). The top zombie may so
+ * change slots; it keeps its place in the tree, so a Revoke of its untyped finds it,
+ * while a Delete restarted on its first slot finds that slot empty and returns: the
+ * rest waits as an abandoned top, adopted or revoked later like any other.
  *
  * Revoke deletes first children until none is left, one per step; deleting a child
  * puts its children first, so the whole subtree goes in linear time.
@@ -60,7 +68,7 @@ cte_empty(struct cspace *cs, struct cte *slot, bool final)
 	CS_ASSERT(cs, !final || !cap_type_has_slots(cap_type(&c)));
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
-	if (!final && cap_type(&c) >= WRIT_OBJ_PDPT && cap_type(&c) <= WRIT_OBJ_FRAME_2M)
+	if (!final && (cap_type(&c) == WRIT_OBJ_FRAME_4K || cap_type(&c) == WRIT_OBJ_FRAME_2M))
 		cspace_env_released(cs->env, &c);
 	if (badge_gone)
 		cspace_env_badge_gone(cs->env, &c);
@@ -87,34 +95,71 @@ zombie_make(struct cspace *cs, struct cte *slot, bool top, uint32_t link)
 	cspace_env_finalise(cs->env, &c);
 }
 
-/* Zombie z has emptied its CNode: remove it and resume its parent (or finish). */
+/* Does the slot array zombie z is emptying contain slot s? */
 static bool
-zombie_finish(struct cspace *cs, struct cte *x, struct cte *z)
+zombie_holds(const struct cte *z, const struct cte *s)
 {
-	struct cte *p;
+	const struct cte *slots = cnode_slots(&z->cap);
+
+	return s >= slots && s < slots + (1u << cap_cnode_radix(&z->cap));
+}
+
+/*
+ * Zombie z has emptied its CNode: remove it and resume its parent p (or finish).
+ *
+ * The top zombie x may live inside z's CNode (x's object held the last capability to
+ * z's, and z's the last to x's): the emptying skipped it, and removing z would free
+ * memory that x still lives in, linked into the tree. So x first trades places with z:
+ * x moves into z's slot, inside p's CNode, whose memory stays reserved until p is
+ * done; z lands inside its own, now otherwise empty, CNode and goes. The one zombie
+ * whose link names x (x's child in the chain, in the slot x's cursor is at) is told
+ * where x went.
+ */
+static bool
+zombie_finish(struct cspace *cs, struct cte **xp, struct cte *z)
+{
+	struct cte *x = *xp, *p, *child, *t;
+	bool parent_is_top;
 
 	if (z == x) {
 		cte_empty(cs, x, false);
 		return true;
 	}
 	p = cte_at(cs, zombie_link(&z->cap));
+	parent_is_top = p == x;
+	if (zombie_holds(z, x)) {
+		child = parent_is_top ? NULL : cnode_slots(&x->cap) + zombie_cursor(&x->cap);
+		cdt_swap(cs, x, z);
+		t = x;
+		x = z;
+		z = t;
+		if (parent_is_top)
+			p = x;
+		else
+			zombie_set(&child->cap, zombie_cursor(&child->cap), cte_index(cs, x));
+		*xp = x;
+	}
 	cte_empty(cs, z, false);
 	zombie_set(&p->cap, zombie_cursor(&p->cap) + 1, zombie_link(&p->cap));
-	zombie_set(&x->cap, zombie_cursor(&x->cap), p == x ? 0 : cte_index(cs, p));
+	zombie_set(&x->cap, zombie_cursor(&x->cap), parent_is_top ? 0 : cte_index(cs, p));
 	return false;
 }
 
-/* One bounded step of the teardown whose top zombie is x; true when x is gone. */
+/*
+ * One bounded step of the teardown whose top zombie is *xp; true when it is gone.
+ * The top zombie may move (zombie_finish): *xp follows it.
+ */
 static bool
-zombie_step(struct cspace *cs, struct cte *x)
+zombie_step(struct cspace *cs, struct cte **xp)
 {
+	struct cte *x = *xp;
 	uint32_t deepest = zombie_link(&x->cap);
 	struct cte *z = deepest != 0 ? cte_at(cs, deepest) : x;
 	uint32_t cursor = zombie_cursor(&z->cap);
 	struct cte *s;
 
 	if (cursor == 1u << cap_cnode_radix(&z->cap))
-		return zombie_finish(cs, x, z);
+		return zombie_finish(cs, xp, z);
 	s = cnode_slots(&z->cap) + cursor;
 	if (cte_is_empty(s) || s == x) {
 		zombie_set(&z->cap, cursor + 1, zombie_link(&z->cap));
@@ -136,7 +181,7 @@ static int
 zombie_run(struct cspace *cs, struct cte *x)
 {
 	for (;;) {
-		if (zombie_step(cs, x))
+		if (zombie_step(cs, &x))
 			return WRIT_OK;
 		if (cspace_env_preempt(cs->env))
 			return WRIT_E_PREEMPTED;

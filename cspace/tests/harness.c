@@ -90,13 +90,27 @@ world_free(struct world *w)
 	w->mem = NULL;
 }
 
+/*
+ * The boot half (its CNode, and slots tests use past it), and the untyped half as raw
+ * memory where every capability
+ * must live in a CNode, TCB or zombie still named (I7).
+ */
+void
+world_ranges(const struct world *w, struct cspace_range r[2])
+{
+	r[0] = (struct cspace_range){ w->slots, w->bytes >> 1 >> WRIT_SLOT_BITS, false };
+	r[1] = (struct cspace_range){ (struct cte *)((char *)w->mem + (w->bytes >> 1)),
+				      w->bytes >> 1 >> WRIT_SLOT_BITS, true };
+}
+
 bool
 world_check(struct world *w, const char *what)
 {
-	struct cspace_range r = { (struct cte *)w->mem, w->bytes >> WRIT_SLOT_BITS };
+	struct cspace_range r[2];
 	struct cspace_report rep;
 
-	if (cspace_check(&w->cs, &r, 1, &rep) == WRIT_OK)
+	world_ranges(w, r);
+	if (cspace_check(&w->cs, r, 2, &rep) == WRIT_OK)
 		return true;
 	printf("not ok - cspace/check-%s: %s (slot %ld)\n", what, rep.why,
 	       rep.slot ? (long)(rep.slot - (struct cte *)w->mem) : -1L);

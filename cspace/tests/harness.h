@@ -35,6 +35,8 @@ struct world {
 
 void world_init(struct world *w, unsigned ut_bits, unsigned boot_radix);
 void world_free(struct world *w);
+/* The ranges world_check gives the checker (boot CNode, raw untyped memory). */
+void world_ranges(const struct world *w, struct cspace_range r[2]);
 /* Runs cspace_check on the whole arena; prints a not-ok line naming `what` if broken. */
 bool world_check(struct world *w, const char *what);
 

@@ -206,7 +206,8 @@ m_derive(struct sim *s, int d, int src, unsigned rights, bool mint, writ_word_t 
 	if (t == WRIT_OBJ_UNTYPED && m_has_children(s, src))
 		return WRIT_E_REVOKE_FIRST;
 	c = m_with_rights(M(s, src)->cap, rights);
-	if (t == WRIT_OBJ_UNTYPED || (t >= WRIT_OBJ_PML4 && t <= WRIT_OBJ_FRAME_2M))
+	if (t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 || t == WRIT_OBJ_FRAME_4K ||
+	    t == WRIT_OBJ_FRAME_2M)
 		c.w1 = 0;
 	if (mint && (e = m_apply_word(&c, word, false)) != WRIT_OK)
 		return e;

@@ -560,6 +560,77 @@ test_zombie(void)
 		"zombie-adopted-finished", "finalised %lu more", W.env.finalised - fin);
 }
 
+/*
+ * n objects with slots (CNodes; the first a TCB when tcb_first) around a cycle, each
+ * holding the last capability to the next, each made from its own untyped S(1 + i)
+ * and holding an endpoint; then the first one's untyped is revoked, preempted after
+ * every step. Between steps the checker runs, and any untyped whose memory is free
+ * again is retyped at once, as a hostile program would: before the fix the top zombie
+ * still lived in such memory (issue 18 E).
+ */
+static void
+cycle_revoke(unsigned n, bool tcb_first, const char *name)
+{
+	struct cte *obj[3];
+	char what[64];
+	unsigned long steps = 0;
+	bool checked = true, retyped[3] = { false, false, false };
+	unsigned reused = 0;
+	int e;
+
+	fresh(16, 6);
+	for (unsigned i = 0; i < n; i++) {
+		bool tcb = tcb_first && i == 0;
+
+		mk(WRIT_OBJ_UNTYPED, 12, 1 + i, 1);
+		ut_retype(CS, S(1 + i), tcb ? WRIT_OBJ_TCB : WRIT_OBJ_CNODE, tcb ? 0 : 3,
+			  &W.boot, 10 + i, 1);
+		ut_retype(CS, S(1 + i), WRIT_OBJ_ENDPOINT, 0, &W.boot, 20 + i, 1);
+		obj[i] = (struct cte *)cap_addr(&S(10 + i)->cap);
+		cte_move(CS, &obj[i][1], S(20 + i));
+	}
+	for (unsigned i = 0; i < n; i++)
+		cte_move(CS, &obj[i][0], S(10 + (i + 1) % n));
+	snprintf(what, sizeof(what), "%s-setup", name);
+	world_check(&W, what);
+	snprintf(what, sizeof(what), "%s-step", name);
+	W.env.preempt_every = 1;
+	while ((e = cte_revoke(CS, S(1))) == WRIT_E_PREEMPTED && steps++ < 1000) {
+		if (!(checked = world_check(&W, what)))
+			break;
+		for (unsigned i = 1; i < n; i++)
+			if (!retyped[i] && S(1 + i)->first == 0) {
+				retyped[i] = true;
+				reused++;
+				ut_retype(CS, S(1 + i), WRIT_OBJ_CNODE, 7, &W.boot, 30 + i, 1);
+				if (!(checked = world_check(&W, what)))
+					break;
+			}
+		if (!checked)
+			break;
+	}
+	W.env.preempt_every = 0;
+	snprintf(what, sizeof(what), "%s-finishes", name);
+	t_check(checked && e == WRIT_OK && S(1)->first == 0 &&
+		W.env.finalised_type[WRIT_OBJ_ENDPOINT] == n &&
+		W.env.finalised_type[WRIT_OBJ_CNODE] + W.env.finalised_type[WRIT_OBJ_TCB] == n,
+		what, "%s after %lu steps, %lu endpoints finalised",
+		writ_error_name(e), steps, W.env.finalised_type[WRIT_OBJ_ENDPOINT]);
+	snprintf(what, sizeof(what), "%s-memory-reused", name);
+	t_check(checked && reused == n - 1 && steps > 2 * n, what,
+		"%u of %u untypeds freed and retyped while preempted", reused, n - 1);
+	world_check(&W, what);
+}
+
+static void
+test_zombie_cycles(void)
+{
+	cycle_revoke(2, false, "zombie-cycle-2");
+	cycle_revoke(3, false, "zombie-cycle-3");
+	cycle_revoke(2, true, "zombie-cycle-tcb");
+	cycle_revoke(3, true, "zombie-cycle-3-tcb");
+}
+
 /* A TCB's own slots are emptied when its last capability goes. */
 static void
 test_tcb(void)
@@ -690,9 +761,12 @@ test_revoke(void)
 static void
 expect_broken(const char *name, const char *inv)
 {
-	struct cspace_range r = { (struct cte *)W.mem, W.bytes >> WRIT_SLOT_BITS };
+	struct cspace_range r[2];
 	struct cspace_report rep;
-	int e = cspace_check(CS, &r, 1, &rep);
+	int e;
+
+	world_ranges(&W, r);
+	e = cspace_check(CS, r, 2, &rep);
 
 	t_check(e != WRIT_OK && rep.why && strncmp(rep.why, inv, strlen(inv)) == 0, name,
 		"%s", e == WRIT_OK ? "not detected" : rep.why);
@@ -736,6 +810,10 @@ test_checker(void)
 	expect_broken("check-detects-bad-radix", "I5");
 	S(3)->cap = cap_make(CAP_ZOMBIE, cap_addr(&S(5)->cap), WRIT_RIGHTS_ALL, 2, 0);
 	expect_broken("check-detects-zombie-with-children", "I6");
+	/* The CNode's only capability gone while a capability still lives in it. */
+	cte_move(CS, &cnode_slots(&S(5)->cap)[1], S(4));
+	S(5)->cap = cap_make(WRIT_OBJ_ENDPOINT, cap_addr(&S(5)->cap), WRIT_RIGHTS_ALL, 0, 0);
+	expect_broken("check-detects-capability-in-freed-memory", "I7");
 }
 
 int
@@ -753,6 +831,7 @@ main(void)
 	test_revoke();
 	test_zombie();
 	test_revoke_self_held();
+	test_zombie_cycles();
 	test_tcb();
 	test_window();
 	test_checker();

@@ -19,13 +19,10 @@ struct cspace kern_cspace = {
 _Static_assert(((uint64_t)VS_DIRECT_MAP_MAX_GIB << 30) >> WRIT_SLOT_BITS <= UINT32_MAX,
 	       "slot numbers cover the direct map");
 
-/* Set while a teardown must finish in one go (inside a finaliser). */
-static unsigned no_preempt;
-
 bool
 obj_preempt_pending(void)
 {
-	return !no_preempt && irq_timer_pending();
+	return irq_timer_pending();
 }
 
 void
@@ -48,18 +45,19 @@ obj_finalise(const struct cap *cap)
 void
 obj_cap_deleted(const struct cap *cap)
 {
-	/* A frame or table capability that is not the last still owns its own mapping. */
+	/* A frame capability that is not the last still owns its own mapping. */
 	vs_finalise(cap);
 }
 
+/*
+ * The deletion an invocation does on its own behalf (TCB Configure replacing a slot).
+ * It used to run a teardown to its end with preemption off, one kernel entry for a
+ * CNode of any size (issue 18 H); now it stops like Delete does, the slot keeps the
+ * zombie, and the caller returns WRIT_E_PREEMPTED before touching anything else, so
+ * the restarted invocation continues the teardown. (The name stays for its callers.)
+ */
 int
 obj_delete_fully(struct cte *slot)
 {
-	int err;
-
-	no_preempt++;
-	while ((err = cte_delete(&kern_cspace, slot)) == WRIT_E_PREEMPTED)
-		;
-	no_preempt--;
-	return err;
+	return cte_delete(&kern_cspace, slot);
 }

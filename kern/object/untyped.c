@@ -50,7 +50,7 @@ untyped_invoke(struct inv *iv, struct cte *ut)
 {
 	struct cte *root, *dest;
 	writ_word_t a[7];
-	int err;
+	int err, bits;
 
 	if (iv->label != WRIT_LABEL_UNTYPED_RETYPE)
 		return WRIT_E_ILLEGAL_OPERATION;
@@ -58,6 +58,11 @@ untyped_invoke(struct inv *iv, struct cte *ut)
 		return err;
 	if (a[0] >= WRIT_OBJ_COUNT || a[1] > 63)
 		return WRIT_E_INVALID_ARGUMENT;
+	/* Zeroing happens in this one kernel entry (obj_construct): bounded per call. */
+	bits = ut_object_bits((unsigned)a[0], (unsigned)a[1]);
+	if (bits >= 0 && a[6] <= UT_RETYPE_MAX_COUNT && a[0] != WRIT_OBJ_UNTYPED &&
+	    !cap_ut_is_device(&ut->cap) && a[6] << bits > WRIT_RETYPE_MAX_ZEROED)
+		return WRIT_E_RANGE;
 	if ((err = inv_lookup(iv, a[2], WRIT_OBJ_CNODE, &root)) != WRIT_OK)
 		return err;
 	if (a[4] == 0) {

@@ -21,10 +21,16 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 		if ((err = inv_args_regs(iv, a, 3)) != WRIT_OK ||
 		    (err = inv_lookup(iv, a[0], WRIT_OBJ_PML4, &pml4)) != WRIT_OK)
 			return err;
+		/* Its capabilities share one mapping word: the others would not see it. */
+		if (!cdt_is_final(&kern_cspace, slot))
+			return WRIT_E_REVOKE_FIRST;
 		return vs_map_table(slot, pml4, a[1], (unsigned)a[2]);
 	case WRIT_LABEL_PAGE_TABLE_UNMAP:
 		if (frame || type == WRIT_OBJ_PML4)
 			return WRIT_E_ILLEGAL_OPERATION;
+		/* Unmapping empties the table, which every other capability shares. */
+		if (!cdt_is_final(&kern_cspace, slot))
+			return WRIT_E_REVOKE_FIRST;
 		return vs_unmap_table(slot);
 	case WRIT_LABEL_FRAME_MAP:
 		if (!frame)

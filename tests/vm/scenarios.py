@@ -216,6 +216,19 @@ def nofastpath_boot(ctx, cfg):
     return suite_boot(ctx, cfg, "nofastpath", "test nofastpath")
 
 
+def preempt_icount_boot(ctx, cfg):
+    """Long deletions under -icount shift=0: the TSC counts instructions and the 1 ms
+    timer fires every 10^6 of them, so the root task can check that every kernel entry
+    of a long deletion stops within one timer period (tests_preempt.c)."""
+    iso = ctx.iso(cfg, "test preempt icount kernel-only", ctx.modules(cfg))
+    b = qemu.boot(iso, timeout=300, accel="tcg-icount")
+    name = "boot/preempt-icount-%s" % cfg
+    guest = [(ok, "%s/icount-%s" % (n, cfg), why) for ok, n, why in guest_results(b)]
+    res = guest + [(len(guest) > 10, name + "-ran", "only %d tests ran" % len(guest)),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    return res, b
+
+
 # Boots that run the root task's suites also answer for the groups of those suites.
 ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme"
 
@@ -263,6 +276,8 @@ def all_scenarios(cfgs):
         out.append((ROOT_TASK_GROUPS, "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
         out.append((ROOT_TASK_GROUPS, "nofastpath-" + cfg,
                     lambda ctx, c=cfg: nofastpath_boot(ctx, c), cfg))
+        out.append(("boot+kern", "preempt-icount-" + cfg,
+                    lambda ctx, c=cfg: preempt_icount_boot(ctx, c), cfg))
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,

@@ -27,7 +27,9 @@
  *  I4 a child is either the same object as its parent, or an object made from it
  *     (untyped -> any, IRQ control -> IRQ handler, IOPort control -> IOPort);
  *  I5 empty slots have no links; every capability field is in its domain;
- *  I6 a zombie (a CNode or TCB whose slots are being emptied) has no children.
+ *  I6 a zombie (a CNode or TCB whose slots are being emptied) has no children;
+ *  I7 every capability lives in the slots of an object some capability still names
+ *     (a CNode, a TCB, or the zombie emptying one): none lives in freed memory.
  *
  * Errors are enum writ_error from <writ/abi.h>. Every function validates what it is
  * given and, on error, changes nothing.
@@ -408,9 +410,16 @@ bool cap_same_object(const struct cap *a, const struct cap *b);
 /* True when slot holds the only capability to its object. */
 bool cdt_is_final(const struct cspace *cs, const struct cte *slot);
 
+/*
+ * Slots for the checker to scan. A range is either one object's slot array (a
+ * CNode's, a TCB's, the boot CNode's) or, with raw set, plain memory that objects are
+ * made in and freed from: every capability found there must then lie inside the
+ * slots of a CNode, TCB or zombie that a capability still names (I7).
+ */
 struct cspace_range {
 	struct cte *slots;
 	size_t count;
+	bool raw;
 };
 
 struct cspace_report {

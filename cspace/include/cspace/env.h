@@ -41,8 +41,9 @@ void cspace_env_finalise(void *env, const struct cap *cap);
 
 /*
  * Called when a capability that is NOT the last to its object is deleted, with a copy
- * of it, for the types whose capabilities carry state of their own: frames and page
- * tables, each capability of which owns at most one mapping that must go with it.
+ * of it, for the types whose capabilities carry state of their own: frames, each
+ * capability of which owns at most one mapping that must go with it. (Page tables do
+ * not: a table's one mapping is shared by its capabilities and goes with the last.)
  */
 void cspace_env_released(void *env, const struct cap *cap);
 

@@ -179,6 +179,13 @@ writ_object_name(int type)
 #define WRIT_UNTYPED_MIN_BITS   4
 #define WRIT_UNTYPED_MAX_BITS  47
 #define WRIT_CNODE_MAX_RADIX   26
+/*
+ * Retype zeroes the objects it makes (all but untyped and device frames) in one
+ * kernel entry, with interrupts off: one call zeroes at most this many bytes, about
+ * a quarter of a 1 ms timer period at one store per instruction. So a CNode has at
+ * most radix 16 in practice, and 2 MiB frames come one per call.
+ */
+#define WRIT_RETYPE_MAX_ZEROED (1ull << 21)
 
 /* ---- CNode guard encoding -----------------------------------------------------------
  *
@@ -204,8 +211,9 @@ _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
  *
  * UNTYPED_RETYPE (type, size_bits, dest CNode, offset, count): count objects into
  *   empty slots. INVALID_CAP (not untyped / dest not a CNode), INVALID_ARGUMENT
- *   (type), RANGE (size_bits, offset, count, count > 256), ILLEGAL_OPERATION (kernel
- *   object from device memory), NOT_ENOUGH_MEMORY, DELETE_FIRST.
+ *   (type), RANGE (size_bits, offset, count, count > 256, or more than
+ *   WRIT_RETYPE_MAX_ZEROED bytes of objects to zero in one call), ILLEGAL_OPERATION
+ *   (kernel object from device memory), NOT_ENOUGH_MEMORY, DELETE_FIRST.
  * CNODE_REVOKE (slot): delete all descendants. PREEMPTED (call again).
  * CNODE_DELETE (slot): empty it; children move up. PREEMPTED (CNode teardown).
  * CNODE_COPY (dest, src, rights): child of src. INVALID_CAP, DELETE_FIRST, RIGHTS,
@@ -431,14 +439,21 @@ enum writ_fault {
  *                  The four slots are replaced in the order fault ep, cspace, vspace,
  *                  ipc buffer (0 empties a slot); INVALID_CAP after some were: deleting
  *                  an old capability deleted the TCB itself or a capability still to be
- *                  copied (its last capability was in the CSpace being replaced).
+ *                  copied (its last capability was in the CSpace being replaced);
+ *                  PREEMPTED when replacing a slot tears a CNode down: call again
+ *                  (the slots before it are already replaced; the CSpace slot holds
+ *                  the teardown until it is done)
  * TCB_SET_PRIORITY (authority tcb cptr, priority)   bounded by the authority's MCP
  * TCB_SET_MCP      (authority tcb cptr, mcp)
  * TCB_READ_REGS    (count) -> WRIT_CTX order
  * TCB_WRITE_REGS   (resume?, count, registers in WRIT_CTX order...)
  * TCB_RESUME, TCB_SUSPEND ()
- * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects
- * PAGE_TABLE_UNMAP ()
+ * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects;
+ *                  ILLEGAL_OPERATION if the table is mapped; REVOKE_FIRST unless
+ *                  through the table's only capability (its capabilities share one
+ *                  mapping: a copy of a mapped table's capability is mapped too)
+ * PAGE_TABLE_UNMAP () only through the table's only capability (else REVOKE_FIRST);
+ *                  empties the table: the frames and tables it held are unmapped
  * FRAME_MAP        (vspace cptr, vaddr, rights, attributes)
  * FRAME_UNMAP      ()
  * FRAME_GET_ADDRESS () -> physical address

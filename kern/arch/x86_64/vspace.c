@@ -373,14 +373,28 @@ vs_unmap_frame(struct cte *frame)
 	return WRIT_OK;
 }
 
+/*
+ * Unmap a table through its only capability (the caller checked it is final), and
+ * empty it. Its entries may name frames and tables deleted since the table left every
+ * address space (its parent unmapped or deleted, its PML4 deleted): those deletions
+ * walk from the PML4 and no longer reach it. Emptying it here, the one way back to
+ * being mapped (Map refuses a table whose word says mapped, and a copy shares the
+ * word), means no table is ever reachable again with such an entry. No flush: the
+ * entries became unreachable when the parent entry went, and that flushed.
+ */
 int
 vs_unmap_table(struct cte *table)
 {
-	uint64_t w = table->cap.w1, *pml4 = mapping_pml4(w);
+	uint64_t w = table->cap.w1, *pml4 = mapping_pml4(w), *t;
 
 	if (pml4)
 		clear_entry(pml4, mapping_vaddr(w), table_level(cap_type(&table->cap)),
 			    vs_phys((void *)cap_addr(&table->cap)));
+	if (w & MAP_MAPPED) {
+		t = (uint64_t *)cap_addr(&table->cap);
+		for (unsigned i = 0; i < 512; i++)
+			t[i] = 0;
+	}
 	table->cap.w1 = 0;
 	return WRIT_OK;
 }

@@ -66,7 +66,11 @@ int ntfn_tcb_invoke(struct inv *iv, struct tcb *t);
 int irq_invoke(struct inv *iv, struct cte *slot);
 void irq_handler_finalise(const struct cap *cap);
 
-/* Delete a capability completely, running every preemptible step to the end. */
+/*
+ * Delete a capability for an invocation: WRIT_OK when the slot is empty, or
+ * WRIT_E_PREEMPTED when a teardown stopped for the timer (the slot then holds its
+ * zombie; the invocation returns at once and is restarted by the caller).
+ */
 int obj_delete_fully(struct cte *slot);
 void tcb_init(struct tcb *t);
 /* Zero and construct the object a fresh capability names (device frames untouched). */

@@ -71,6 +71,12 @@ void sec_tests_run(void);
 /* tests_reply.c: replies with capabilities, callers of a deleted server. */
 void reply_tests_run(void);
 
+/* tests_vspace_sec.c: page tables emptied when they leave an address space (kern). */
+void vspace_sec_tests_run(void);
+
+/* tests_preempt.c: long deletions against the timer (kern; `icount`: bounded). */
+void preempt_tests_run(void);
+
 /* stress.c: the seeded random-syscall stress test (stress-seed=, stress-steps=). */
 void stress_run(void);
 

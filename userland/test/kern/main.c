@@ -10,6 +10,11 @@ int
 main(void)
 {
 	suite_init();
+	if (cmdline_has("preempt")) {	/* the -icount boot: only the timer tests */
+		preempt_tests_run();
+		writ_printf("# kernel suite: %u test failures\n", init.failures);
+		return init.failures ? 1 : 0;
+	}
 	tests_run();
 	writ_printf("# kernel suite: %u test failures\n", init.failures);
 	return init.failures ? 1 : 0;

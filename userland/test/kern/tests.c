@@ -1122,6 +1122,7 @@ tests_run(void)
 	test_large_page();
 	test_second_address_space();
 	test_vspace_deleted_under_thread();
+	vspace_sec_tests_run();	/* tests_vspace_sec.c: tables against a hostile program */
 	test_mcp();
 	test_priorities();
 	test_wake_order();
@@ -1133,6 +1134,7 @@ tests_run(void)
 	test_fpu();
 	test_tls();
 	test_long_revoke();
+	preempt_tests_run();	/* tests_preempt.c: long deletions against the timer */
 	test_results_without_ipc_buffer();
 	test_cancel_badged_sends();
 	test_cap_transfer();

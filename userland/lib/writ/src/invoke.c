@@ -109,8 +109,13 @@ writ_tcb_configure(writ_cptr_t tcb, writ_cptr_t fault_ep, writ_cptr_t cspace,
 		   writ_word_t cspace_guard, writ_cptr_t vspace, writ_word_t ipc_vaddr,
 		   writ_cptr_t ipc_frame)
 {
-	return INVOKE(tcb, WRIT_LABEL_TCB_CONFIGURE, fault_ep, cspace, cspace_guard, vspace,
-		      ipc_vaddr, ipc_frame);
+	long err;
+
+	/* Replacing a slot may tear a CNode down: preemptible like Delete. */
+	while ((err = INVOKE(tcb, WRIT_LABEL_TCB_CONFIGURE, fault_ep, cspace, cspace_guard,
+			     vspace, ipc_vaddr, ipc_frame)) == WRIT_E_PREEMPTED)
+		;
+	return err;
 }
 
 long
