@@ -191,9 +191,38 @@ fail(uint64_t step, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One syscall with magic values in the registers the ABI says are preserved. */
+/* The RFLAGS bits user code can set with popfq (TF is added apart: it traps). */
+#define USER_FLAGS (0x1ull | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | 0x4000 | \
+		    0x40000 | 0x200000)	/* CF PF AF ZF SF DF OF NT AC ID */
+#define RFLAGS_TF 0x100ull
+#define RFLAGS_IF 0x200ull
+
+/* What the thread runs a syscall with: RFLAGS bits set just before it, and selectors
+ * (0 keeps the register) loaded into DS ES FS GS. The stress thread touches no TLS and
+ * no %gs after a step, so a null or user base does it no harm. */
+struct entry_state {
+	uint64_t flags;
+	uint16_t sel[4];
+};
+
+static void
+load_selectors(const struct entry_state *e)
+{
+	if (e->sel[0])
+		__asm__ volatile("mov %0, %%ds" : : "r"((uint64_t)(e->sel[0] & ~0x8000)));
+	if (e->sel[1])
+		__asm__ volatile("mov %0, %%es" : : "r"((uint64_t)(e->sel[1] & ~0x8000)));
+	if (e->sel[2])
+		__asm__ volatile("mov %0, %%fs" : : "r"((uint64_t)(e->sel[2] & ~0x8000)));
+	if (e->sel[3])
+		__asm__ volatile("mov %0, %%gs" : : "r"((uint64_t)(e->sel[3] & ~0x8000)));
+}
+
+/* One syscall with magic values in the registers the ABI says are preserved, and the
+ * entry state's flags set around it; *flags_out is RFLAGS as the kernel handed it back. */
 static long
-raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4], bool *kept)
+raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4], bool *kept,
+	    const struct entry_state *e, uint64_t *flags_out)
 {
 	register writ_word_t r10 __asm__("r10") = mr[1];
 	register writ_word_t r8 __asm__("r8") = mr[2];
@@ -202,17 +231,48 @@ raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4],
 	register writ_word_t r13 __asm__("r13") = MAGIC + 13;
 	register writ_word_t r14 __asm__("r14") = MAGIC + 14;
 	register writ_word_t r15 __asm__("r15") = MAGIC + 15;
-	writ_word_t rdi = cptr, rsi = info, rdx = mr[0], rbx = MAGIC + 3;
+	writ_word_t rdi = cptr, rsi = info, rdx = mr[0], rbx = MAGIC + 3, fl = e->flags;
 	long rax = n;
 
-	__asm__ volatile("syscall"
+	load_selectors(e);
+	/* The flags go on last and come off first: DF and AC must not reach C code. */
+	__asm__ volatile("pushfq\n\t"
+			 "orq %[fl], (%%rsp)\n\t"
+			 "popfq\n\t"
+			 "syscall\n\t"
+			 "pushfq\n\t"
+			 "popq %[fl]\n\t"
+			 "pushq %[fl]\n\t"
+			 "andq %[clear], (%%rsp)\n\t"
+			 "popfq"
 			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
-			   "+r"(r9), "+b"(rbx), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
-			 :
-			 : "rcx", "r11", "memory");
+			   "+r"(r9), "+b"(rbx), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15),
+			   [fl] "+c"(fl)
+			 : [clear] "e"(~(long)(0x400 | 0x4000 | 0x40000 | RFLAGS_TF | 0x200000))
+			 : "r11", "memory", "cc");
 	*kept = rbx == MAGIC + 3 && r12 == MAGIC + 12 && r13 == MAGIC + 13 &&
 		r14 == MAGIC + 14 && r15 == MAGIC + 15;
+	*flags_out = fl;
 	return rax;
+}
+
+/* Random entry flags and selectors for one step in four (TF one step in 128: it
+ * single-steps into a user #DB fault, which the root handles like any fault). */
+static struct entry_state
+entry_state(struct rng *g)
+{
+	static const uint16_t sels[] = { 0x8000, 0x8003, 0x1b, 0x1b, 0x18 | 3 };
+	struct entry_state e = { 0, { 0, 0, 0, 0 } };
+
+	if (below(g, 4))
+		return e;
+	e.flags = rnd(g) & USER_FLAGS;
+	if (below(g, 32) == 0)
+		e.flags |= RFLAGS_TF;
+	for (unsigned i = 0; i < 4; i++)
+		if (below(g, 3) == 0)
+			e.sel[i] = sels[below(g, sizeof(sels) / sizeof(sels[0]))];
+	return e;
 }
 
 static bool
@@ -334,6 +394,8 @@ step_syscall(uint64_t step, struct rng *g)
 	struct writ_ipc_buffer *buf = (struct writ_ipc_buffer *)ipc_va;
 	writ_word_t cptr, label, info, mr[4], a[WRIT_MSG_MAX_LENGTH];
 	unsigned len, nwf, c = below(g, 100);
+	struct entry_state e;
+	uint64_t flags;
 	long n, ret;
 	bool kept;
 
@@ -395,9 +457,16 @@ step_syscall(uint64_t step, struct rng *g)
 		buf->receive_depth = interesting(g);
 	}
 
-	ret = raw_syscall(n, cptr, info, mr, &kept);
+	e = entry_state(g);
+	ret = raw_syscall(n, cptr, info, mr, &kept, &e, &flags);
 	if (!kept)
 		fail(step, "syscall %ld on cptr %lx: a preserved register changed", n, cptr);
+	/* Every flag set comes back (K11), unless the call rewrote the thread's own
+	 * registers (WriteRegs, or a fault handler's answer with garbage). */
+	if (is_kernel_syscall(n) && label != WRIT_LABEL_TCB_WRITE_REGS &&
+	    (flags & e.flags & USER_FLAGS) != (e.flags & USER_FLAGS))
+		fail(step, "syscall %ld label %lu: RFLAGS %lx came back as %lx", n, label,
+		     (unsigned long)e.flags, (unsigned long)flags);
 	if (is_kernel_syscall(n)) {
 		if ((unsigned long)ret >= WRIT_E_COUNT) {
 			fail(step, "syscall %ld label %lu on cptr %lx returned %lx", n, label,
