@@ -519,6 +519,81 @@ step_exception(uint64_t step, struct rng *g)
 	fail(step, "faulting instruction %u ran in user mode (%u)", k, x);
 }
 
+/* ---- the helper threads: other priorities, other ways in and out ---- */
+
+/*
+ * NHELPERS threads share the CPU with the stress thread and the root; each segment
+ * gives each a kind and a priority from the seed: a spinner at the stress priority (or
+ * one below, where it runs only when everyone above blocks), or a waiter above it that
+ * blocks on the stress thread's notification, which the stress stream and the root
+ * signal. Both keep random flags (NT, AC, DF, ID, ...) and selectors set while they spin
+ * and while they enter the kernel, so the kernel is entered with them by syscall and by
+ * timer interrupt, and leaves to threads that were preempted (iretq) or blocked in a
+ * syscall (sysret). Spins are long enough, now and then, for the timer to end them.
+ */
+#define NHELPERS 3
+#define HELPER_STACK 4096
+#define HELPER_BADGE 2
+
+enum { H_OFF, H_SPIN, H_WAIT };
+
+static struct {
+	writ_cptr_t tcb, ipc_frame;
+	uint64_t ipc_va;
+	volatile unsigned kind;
+	volatile uint64_t rounds;
+} helpers[NHELPERS];
+static uint8_t helper_stacks[NHELPERS][HELPER_STACK] __attribute__((aligned(16)));
+static writ_cptr_t helper_ntfn;		/* the root's copy of the stress notification */
+
+static struct entry_state entry_state(struct rng *g);
+
+static void
+flagged_spin(uint64_t flags, uint64_t n)
+{
+	__asm__ volatile("pushfq\n\t"
+			 "orq %[fl], (%%rsp)\n\t"
+			 "popfq\n\t"
+			 "1: subq $1, %[n]\n\t"
+			 "jae 1b\n\t"
+			 "pushfq\n\t"
+			 "andq %[clear], (%%rsp)\n\t"
+			 "popfq"
+			 : [n] "+r"(n)
+			 : [fl] "r"(flags),
+			   [clear] "e"(~(long)(0x400 | 0x4000 | 0x40000 | RFLAGS_TF | 0x200000))
+			 : "memory", "cc");
+}
+
+static void
+helper_thread(uint64_t i)
+{
+	struct rng g = { splitmix(sh.seed ^ (i << 56)) | 1 };
+	const writ_word_t mr[4] = { 0, 0, 0, 0 };
+
+	for (;;) {
+		struct entry_state e = entry_state(&g);
+		uint64_t flags;
+		long n, err;
+		bool kept;
+
+		e.flags &= ~RFLAGS_TF;		/* a helper never faults */
+		load_selectors(&e);
+		flagged_spin(e.flags, rnd(&g) & ((1ull << below(&g, 21)) - 1));
+		helpers[i].rounds++;
+		n = helpers[i].kind == H_WAIT ? WRIT_SYS_RECV : WRIT_SYS_YIELD;
+		if (n == WRIT_SYS_YIELD && below(&g, 2))
+			continue;
+		err = raw_syscall(n, helper_ntfn, 0, mr, &kept, &e, &flags);
+		if (!kept || (flags & e.flags & USER_FLAGS) != (e.flags & USER_FLAGS))
+			fail(sh.cur, "helper %lu: syscall %ld changed a preserved register or "
+			     "flag (%lx -> %lx)", i, n, (unsigned long)e.flags,
+			     (unsigned long)flags);
+		if (err != WRIT_OK)
+			writ_tcb_suspend(helpers[i].tcb);	/* the notification is gone */
+	}
+}
+
 static void
 stress_thread(uint64_t unused)
 {
@@ -626,7 +701,7 @@ rebuild(void)
 				WRIT_RIGHT_READ), "copy ep") ||
 	    !ok(writ_cnode_mint(cn, S_EP_SEND_ONLY, STRESS_RADIX, R, r[R_EP], FULL_DEPTH,
 				WRIT_RIGHT_WRITE, 7), "mint ep") ||
-	    !ok(give(S_NTFN, r[R_NTFN], false), "give ntfn") ||
+	    !ok(give(S_NTFN, r[R_NTFN], true), "give ntfn") ||
 	    !ok(give(S_UNTYPED, r[R_UT], false), "give untyped") ||
 	    !ok(give(S_PML4, r[R_PML4], true), "give pml4") ||
 	    !ok(give(S_PDPT, r[R_PDPT], false), "give pdpt") ||
@@ -644,6 +719,60 @@ rebuild(void)
 				  STRESS_RADIX), "issue ioport"))
 		return false;
 	return true;
+}
+
+/* The helpers' TCBs and IPC buffers, made once; they start suspended. */
+static bool
+helpers_make(void)
+{
+	writ_cptr_t ep = slot_alloc();
+
+	if (!ok(writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+				fault_ep, FULL_DEPTH, WRIT_RIGHTS_ALL, HELPER_BADGE),
+		"mint helper fault endpoint"))
+		return false;
+	for (unsigned i = 0; i < NHELPERS; i++) {
+		helpers[i].tcb = obj_new(WRIT_OBJ_TCB, 0);
+		helpers[i].ipc_va = (uint64_t)page_new(&helpers[i].ipc_frame);
+		if (!helpers[i].tcb || !helpers[i].ipc_va ||
+		    !ok(writ_tcb_configure(helpers[i].tcb, ep, WRIT_SLOT_ROOT_CNODE, 0,
+					   WRIT_SLOT_ROOT_VSPACE, helpers[i].ipc_va,
+					   helpers[i].ipc_frame), "configure helper"))
+			return false;
+	}
+	return true;
+}
+
+/* Each helper's kind and priority for the segment that starts at `step`. */
+static void
+helpers_start(uint64_t step)
+{
+	struct rng g = rng_for(step, 2);
+
+	for (unsigned i = 0; i < NHELPERS; i++) {
+		writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+		unsigned c = below(&g, 8), prio;
+
+		helpers[i].kind = c < 2 ? H_OFF : c < 6 ? H_SPIN : H_WAIT;
+		if (helpers[i].kind == H_OFF)
+			continue;
+		prio = helpers[i].kind == H_WAIT ? PRIO + 1 + below(&g, 3)
+						 : PRIO - (below(&g, 4) == 0);
+		ctx[WRIT_CTX_RIP] = (writ_word_t)helper_thread;
+		ctx[WRIT_CTX_RSP] = (writ_word_t)(helper_stacks[i] + HELPER_STACK) - 8;
+		ctx[WRIT_CTX_RDI] = i;
+		ctx[WRIT_CTX_RFLAGS] = 0x202;
+		ctx[WRIT_CTX_GS_BASE] = helpers[i].ipc_va;
+		writ_tcb_set_priority(helpers[i].tcb, WRIT_SLOT_ROOT_TCB, prio);
+		writ_tcb_write_regs(helpers[i].tcb, true, ctx, WRIT_CTX_COUNT);
+	}
+}
+
+static void
+helpers_stop(void)
+{
+	for (unsigned i = 0; i < NHELPERS; i++)
+		writ_tcb_suspend(helpers[i].tcb);
 }
 
 /* Start (or restart) the stress thread at its entry with a clean configuration: the
@@ -733,8 +862,12 @@ run_segment(uint64_t end)
 	sh.end = end;
 	sh.parked = 0;
 	restart();
-	while (!sh.parked) {
+	helpers_start(sh.next);
+	for (unsigned turn = 0; !sh.parked; turn++) {
 		struct writ_msg m = { 0 };
+
+		if (turn % 4 == 0)
+			writ_signal(helper_ntfn);	/* wakes a waiting helper: it preempts */
 
 		if (writ_nbrecv(fault_ep, &m) == WRIT_OK) {
 			handle_fault(&m);
@@ -754,6 +887,7 @@ run_segment(uint64_t end)
 		}
 	}
 	writ_tcb_suspend(r[R_TCB]);
+	helpers_stop();
 }
 
 /* The cspace invariant checker (debug kernels; release ones have no debug calls). */
@@ -832,6 +966,8 @@ print_summary(uint64_t steps)
 					   : writ_error_name((int)e) + 7,
 					   sh.errors[e]);
 	writ_printf("%s\n", line);
+	writ_printf("# stress: helper rounds %lu %lu %lu\n", helpers[0].rounds, helpers[1].rounds,
+		    helpers[2].rounds);
 }
 
 /* Bugs the stream found, each checked on its own so a regression names itself. */
@@ -870,7 +1006,8 @@ stress_run(void)
 	alive_frame = slot_alloc();
 	ipc_va = va_alloc();
 	alive_va = va_alloc();
-	set_up = arena && alive_ut && fault_ep && ipc_va && alive_va &&
+	helper_ntfn = r[R_NTFN];
+	set_up = arena && alive_ut && fault_ep && ipc_va && alive_va && helpers_make() &&
 		 ok(writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, fault_ep_badged, FULL_DEPTH,
 				    WRIT_SLOT_ROOT_CNODE, fault_ep, FULL_DEPTH, WRIT_RIGHTS_ALL,
 				    FAULT_BADGE), "mint fault endpoint");
