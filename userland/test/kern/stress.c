@@ -52,6 +52,7 @@
 #define FAULT_BADGE 1
 #define GARBAGE_RAX 0xfa17ull
 #define MAGIC 0x5a5a0000a5a50000ull
+#define HOSTILE_ONE_IN 4		/* segments in which the thread owns itself */
 
 /* The stress CSpace's initial layout (slot = cptr, the guard covers the other bits). */
 enum {
@@ -81,7 +82,9 @@ static struct {
 static uint8_t stack[STACK_BYTES] __attribute__((aligned(16)));
 static writ_cptr_t r[R_COUNT], arena, fault_ep, fault_ep_badged, alive_ut, alive_frame;
 static uint64_t ipc_va, alive_va;
-static uint64_t faults[WRIT_FAULT_CAP + 2], restarts, stalls;
+static uint64_t faults[WRIT_FAULT_CAP + 2], restarts, stalls, hostile_segments;
+static bool hostile, lost, trace;
+#define TRACE(...) do { if (trace) writ_printf("# stress: " __VA_ARGS__); } while (0)	/* the root gave its last capabilities away; and lost them */
 
 /* ---- the generator: splitmix64 to seed a step, xorshift64* within it ---- */
 
@@ -579,11 +582,11 @@ helper_thread(uint64_t i)
 
 		e.flags &= ~RFLAGS_TF;		/* a helper never faults */
 		load_selectors(&e);
-		flagged_spin(e.flags, rnd(&g) & ((1ull << below(&g, 21)) - 1));
+		/* Mostly short; one spin in 64 long enough for the timer to end it. */
+		flagged_spin(e.flags, rnd(&g) & ((1ull << (below(&g, 64) ? below(&g, 14)
+								      : 20)) - 1));
 		helpers[i].rounds++;
 		n = helpers[i].kind == H_WAIT ? WRIT_SYS_RECV : WRIT_SYS_YIELD;
-		if (n == WRIT_SYS_YIELD && below(&g, 2))
-			continue;
 		err = raw_syscall(n, helper_ntfn, 0, mr, &kept, &e, &flags);
 		if (!kept || (flags & e.flags & USER_FLAGS) != (e.flags & USER_FLAGS))
 			fail(sh.cur, "helper %lu: syscall %ld changed a preserved register or "
@@ -650,6 +653,94 @@ give(unsigned dest, writ_cptr_t src, bool copy)
 				      FULL_DEPTH);
 }
 
+/*
+ * Is any of the arena still in use after the revoke that freed it? The upper half,
+ * where every kernel object of a round lives (the 2 MiB frame takes the lower one),
+ * comes back as a frame of the root's: it must read as zeros, and a poison written
+ * over it must survive the kernel work that would touch a stale object (a scheduler
+ * pass, a signal, the checker walking every link; a waiting helper whose notification
+ * was there). A table entry, a queue or a derivation link still pointing into it would
+ * show as a changed word here, or as the checker or the kernel tripping on the poison.
+ */
+#define PROBE_VA 0x700000000000ull
+#define PROBE_WORDS ((2u << 20) / 8)
+
+static long invariants(void);
+static void helpers_stop(void);
+static long retype(writ_cptr_t ut, unsigned type, unsigned bits, writ_cptr_t slot);
+static writ_cptr_t probe_frames, probe_pdpt, probe_pd;
+static uint64_t probe_bad, probe_bad_at, probe_bad_value, probe_rounds;
+
+static bool
+probe_tables(void)
+{
+	probe_pdpt = obj_new(WRIT_OBJ_PDPT, 0);
+	probe_pd = obj_new(WRIT_OBJ_PD, 0);
+	probe_frames = slot_alloc();
+	slot_alloc();		/* the second frame's slot */
+	return probe_pdpt && probe_pd &&
+	       ok(writ_page_table_map(probe_pdpt, WRIT_SLOT_ROOT_VSPACE, PROBE_VA), "probe pdpt") &&
+	       ok(writ_page_table_map(probe_pd, WRIT_SLOT_ROOT_VSPACE, PROBE_VA), "probe pd");
+}
+
+static void
+probe_word_bad(unsigned i, uint64_t v)
+{
+	if (probe_bad++ == 0) {
+		probe_bad_at = (uint64_t)i * 8;
+		probe_bad_value = v;
+	}
+}
+
+static bool
+probe_arena(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)PROBE_VA;
+	const uint64_t poison = 0x9015011ed0000000ull ^ sh.next;
+	struct writ_msg m = { 0 };
+
+	/* One frame per call: Retype zeroes at most 2 MiB at a time. */
+	if (!ok(retype(arena, WRIT_OBJ_FRAME_2M, 0, probe_frames), "probe retype") ||
+	    !ok(retype(arena, WRIT_OBJ_FRAME_2M, 0, probe_frames + 1), "probe retype") ||
+	    !ok(writ_frame_map(probe_frames + 1, WRIT_SLOT_ROOT_VSPACE, PROBE_VA,
+			       WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, 0), "probe map"))
+		return false;
+	probe_rounds++;
+	for (unsigned i = 0; i < PROBE_WORDS; i++) {
+		if (p[i] != 0)
+			probe_word_bad(i, p[i]);
+		p[i] = poison + i;
+	}
+	for (unsigned i = 0; i < NHELPERS; i++)	/* a helper that waited there, if any */
+		if (helpers[i].kind != H_OFF)	/* (an idle one may still have a high priority) */
+			writ_tcb_resume(helpers[i].tcb);
+	writ_yield();
+	writ_nbrecv(helper_ntfn, &m);
+	if (invariants() != WRIT_OK)
+		probe_word_bad(0, ~0ull);
+	writ_yield();
+	helpers_stop();
+	for (unsigned i = 0; i < PROBE_WORDS; i++)
+		if (p[i] != poison + i)
+			probe_word_bad(i, p[i]);
+	return true;
+}
+
+/* Revoke the arena, counting the preemptions (a teardown must make progress). */
+static long
+revoke_arena(void)
+{
+	writ_word_t a[2] = { arena, FULL_DEPTH };
+	long err;
+	uint64_t n = 0;
+
+	while ((err = writ_invoke(WRIT_SLOT_ROOT_CNODE, WRIT_LABEL_CNODE_REVOKE, a, 2, NULL, 0)) ==
+	       WRIT_E_PREEMPTED)
+		if (++n % 1000 == 0)
+			writ_printf("# stress: revoke of the arena preempted %lu times\n", n);
+	return err;
+}
+
 /* Throw away everything the last round made (revoking the arena deletes it all), and
  * make a fresh environment from the arena. */
 static bool
@@ -671,7 +762,8 @@ rebuild(void)
 	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE, cn = r[R_CNODE];
 	const writ_word_t RW = WRIT_RIGHT_READ | WRIT_RIGHT_WRITE;
 
-	if (!ok(writ_cnode_revoke(R, arena, FULL_DEPTH), "revoke arena"))
+	if (!ok(revoke_arena(), "revoke arena") || !probe_arena() ||
+	    !ok(writ_cnode_revoke(R, arena, FULL_DEPTH), "revoke arena after the probe"))
 		return false;
 	for (unsigned i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
 		if (!ok(retype(arena, objs[i].type, objs[i].bits, r[objs[i].slot]), "retype"))
@@ -693,6 +785,11 @@ rebuild(void)
 		return false;
 	if (!ok(give(S_TCB, r[R_TCB], true), "give tcb") ||
 	    !ok(give(S_CNODE, r[R_CNODE], true), "give cnode") ||
+	    /* CNode 2 holds a capability to the stress CSpace, which holds CNode 2's
+	     * only one: in a hostile segment (the root's copies gone) a cycle of last
+	     * capabilities, the stream's deletions and moves permitting. */
+	    !ok(writ_cnode_copy(r[R_CNODE2], 1, 4, R, r[R_CNODE], FULL_DEPTH, WRIT_RIGHTS_ALL),
+		"cnode in cnode2") ||
 	    !ok(give(S_CNODE2, r[R_CNODE2], false), "give cnode2") ||
 	    !ok(give(S_EP, r[R_EP], true), "give ep") ||
 	    !ok(writ_cnode_mint(cn, S_EP_BADGED, STRESS_RADIX, R, r[R_EP], FULL_DEPTH,
@@ -849,7 +946,10 @@ handle_fault(struct writ_msg *m)
 	}
 	sh.next = sh.cur + 1;		/* the faulting step is done; go on after it */
 	restarts++;
-	restart();
+	if (hostile)
+		lost = true;		/* no capability left to restart it with */
+	else
+		restart();
 }
 
 /* Run steps [sh.next, end): the root shares the CPU with the thread and handles it. */
@@ -862,12 +962,21 @@ run_segment(uint64_t end)
 	sh.end = end;
 	sh.parked = 0;
 	restart();
+	if (hostile) {
+		/* The thread's TCB and CSpace now live only in its own CSpace (and CNode
+		 * 2): the stream may delete, suspend or reconfigure them for good. */
+		hostile_segments++;
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, r[R_TCB], FULL_DEPTH);
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, r[R_CNODE], FULL_DEPTH);
+	}
 	helpers_start(sh.next);
-	for (unsigned turn = 0; !sh.parked; turn++) {
+	for (unsigned turn = 0; !sh.parked && !lost; turn++) {
 		struct writ_msg m = { 0 };
 
 		if (turn % 4 == 0)
 			writ_signal(helper_ntfn);	/* wakes a waiting helper: it preempts */
+		if (turn % 4096 == 4095 && cmdline_has("stress-trace"))
+			writ_printf("# stress: turn %u, step %lu, lost %d\n", turn, sh.cur, lost);
 
 		if (writ_nbrecv(fault_ep, &m) == WRIT_OK) {
 			handle_fault(&m);
@@ -883,7 +992,10 @@ run_segment(uint64_t end)
 			sh.next = sh.cur + 1;
 			last = sh.next;
 			stall = 0;
-			restart();
+			if (hostile)
+				lost = true;
+			else
+				restart();
 		}
 	}
 	writ_tcb_suspend(r[R_TCB]);
@@ -966,7 +1078,8 @@ print_summary(uint64_t steps)
 					   : writ_error_name((int)e) + 7,
 					   sh.errors[e]);
 	writ_printf("%s\n", line);
-	writ_printf("# stress: helper rounds %lu %lu %lu\n", helpers[0].rounds, helpers[1].rounds,
+	writ_printf("# stress: %lu hostile segments, %lu arena probes, helper rounds %lu %lu %lu\n",
+		    hostile_segments, probe_rounds, helpers[0].rounds, helpers[1].rounds,
 		    helpers[2].rounds);
 }
 
@@ -996,6 +1109,7 @@ stress_run(void)
 	bool dead = false, set_up;
 
 	regressions();
+	trace = cmdline_has("stress-trace");
 	sh.seed = cmdline_number("stress-seed", DEFAULT_SEED);
 	for (unsigned i = 0; i < R_COUNT; i++)
 		r[i] = slot_alloc();
@@ -1008,6 +1122,7 @@ stress_run(void)
 	alive_va = va_alloc();
 	helper_ntfn = r[R_NTFN];
 	set_up = arena && alive_ut && fault_ep && ipc_va && alive_va && helpers_make() &&
+		 probe_tables() &&
 		 ok(writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, fault_ep_badged, FULL_DEPTH,
 				    WRIT_SLOT_ROOT_CNODE, fault_ep, FULL_DEPTH, WRIT_RIGHTS_ALL,
 				    FAULT_BADGE), "mint fault endpoint");
@@ -1023,16 +1138,34 @@ stress_run(void)
 		/* Checks between rebuilds (stress-check-every=1 finds the very step). */
 		while (sh.next < end && !dead) {
 			uint64_t start = sh.next;
+			struct rng g = rng_for(start, 3);
 			long err;
 
+			if (hostile && !rebuild()) {	/* the last segment gave it all away */
+				set_up = false;
+				break;
+			}
+			hostile = below(&g, HOSTILE_ONE_IN) == 0;
+			lost = false;
+			if (trace)
+				writ_printf("# stress: step %lu%s\n", start, hostile ? " hostile" : "");
+			if (trace)
+				writ_printf("# stress: rebuilt\n");
 			run_segment(end - start > check_every ? start + check_every : end);
+			if (trace)
+				writ_printf("# stress: segment done at %lu%s\n", sh.next,
+					    lost ? " (lost)" : "");
 			err = invariants();
 			if (err != WRIT_OK && bad_check == WRIT_OK) {
 				bad_check = err;
 				bad_from = start;
 				bad_to = sh.next;
 			}
+			if (trace)
+				writ_printf("# stress: checked\n");
 			dead = !alive();
+			if (trace)
+				writ_printf("# stress: alive\n");
 		}
 	}
 	/* Leave nothing running: the spare TCB and every object made go with the arena. */
@@ -1046,6 +1179,9 @@ stress_run(void)
 	else
 		check(sh.failures == 0, "kern/stress-random-syscalls", "step %lu (seed %lu): %s%s",
 		      sh.fail_step, sh.seed, sh.why, sh.failures > 1 ? " (and more)" : "");
+	check(probe_bad == 0, "kern/stress-freed-memory-unreferenced",
+	      "%lu words of a revoked arena changed or were not zero; first at offset %lx: "
+	      "%lx (seed %lu)", probe_bad, probe_bad_at, probe_bad_value, sh.seed);
 	check(bad_check == WRIT_OK, "kern/stress-invariants",
 	      "%s after steps %lu..%lu (seed %lu)", writ_error_name((int)bad_check), bad_from,
 	      bad_to - 1, sh.seed);
