@@ -554,8 +554,7 @@ step_exception(uint64_t step, struct rng *g)
 enum { H_OFF, H_SPIN, H_WAIT };
 
 static struct {
-	writ_cptr_t tcb, ipc_frame;
-	uint64_t ipc_va;
+	writ_cptr_t tcb;
 	volatile unsigned kind;
 	volatile uint64_t rounds;
 } helpers[NHELPERS];
@@ -842,12 +841,12 @@ helpers_make(void)
 		"mint helper fault endpoint"))
 		return false;
 	for (unsigned i = 0; i < NHELPERS; i++) {
+		/* No IPC buffer: a helper's calls carry registers only (and the suite's
+		 * test pages are nearly all taken by the time the stress test runs). */
 		helpers[i].tcb = obj_new(WRIT_OBJ_TCB, 0);
-		helpers[i].ipc_va = (uint64_t)page_new(&helpers[i].ipc_frame);
-		if (!helpers[i].tcb || !helpers[i].ipc_va ||
+		if (!helpers[i].tcb ||
 		    !ok(writ_tcb_configure(helpers[i].tcb, ep, WRIT_SLOT_ROOT_CNODE, 0,
-					   WRIT_SLOT_ROOT_VSPACE, helpers[i].ipc_va,
-					   helpers[i].ipc_frame), "configure helper"))
+					   WRIT_SLOT_ROOT_VSPACE, 0, 0), "configure helper"))
 			return false;
 	}
 	return true;
@@ -872,7 +871,6 @@ helpers_start(uint64_t step)
 		ctx[WRIT_CTX_RSP] = (writ_word_t)(helper_stacks[i] + HELPER_STACK) - 8;
 		ctx[WRIT_CTX_RDI] = i;
 		ctx[WRIT_CTX_RFLAGS] = 0x202;
-		ctx[WRIT_CTX_GS_BASE] = helpers[i].ipc_va;
 		writ_tcb_set_priority(helpers[i].tcb, WRIT_SLOT_ROOT_TCB, prio);
 		writ_tcb_write_regs(helpers[i].tcb, true, ctx, WRIT_CTX_COUNT);
 	}
@@ -1113,6 +1111,25 @@ regressions(void)
 	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, cn, FULL_DEPTH);
 }
 
+/* An untyped of 2^bits bytes from any RAM untyped that still has room: by the time
+ * the stress test runs, the suite's earlier tests may have used up the largest one. */
+static writ_cptr_t
+untyped_anywhere(unsigned bits)
+{
+	writ_cptr_t s = slot_alloc();
+
+	for (unsigned i = 0; i < init.bi->n_untyped; i++) {
+		const struct writ_bootinfo_untyped *u = &init.bi->untyped[i];
+
+		if (!u->is_device && u->size_bits >= bits &&
+		    writ_untyped_retype(u->slot, WRIT_OBJ_UNTYPED, bits, WRIT_SLOT_ROOT_CNODE, 0,
+					0, s, 1) == WRIT_OK)
+			return s;
+	}
+	writ_printf("# stress: no RAM untyped has 2^%u bytes left\n", bits);
+	return 0;
+}
+
 void
 stress_run(void)
 {
@@ -1126,8 +1143,8 @@ stress_run(void)
 	sh.seed = cmdline_number("stress-seed", DEFAULT_SEED);
 	for (unsigned i = 0; i < R_COUNT; i++)
 		r[i] = slot_alloc();
-	arena = obj_new(WRIT_OBJ_UNTYPED, ARENA_BITS);
-	alive_ut = obj_new(WRIT_OBJ_UNTYPED, 16);
+	arena = untyped_anywhere(ARENA_BITS);
+	alive_ut = untyped_anywhere(16);
 	fault_ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
 	fault_ep_badged = slot_alloc();
 	alive_frame = slot_alloc();
