@@ -259,7 +259,7 @@ def preempt_icount_boot(ctx, cfg):
     """Long deletions under -icount shift=0: the TSC counts instructions and the 1 ms
     timer fires every 10^6 of them, so the root task can check that every kernel entry
     of a long deletion stops within one timer period (tests_preempt.c)."""
-    iso = ctx.iso(cfg, "preempt icount", ctx.modules(cfg))
+    iso = ctx.iso(cfg, "test preempt icount kernel-only", ctx.modules(cfg))
     b = qemu.boot(iso, timeout=300, accel="tcg-icount")
     name = "boot/preempt-icount-%s" % cfg
     guest = [(ok, "%s/icount-%s" % (n, cfg), why) for ok, n, why in guest_results(b)]

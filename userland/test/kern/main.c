@@ -15,7 +15,10 @@ main(void)
 		writ_printf("# kernel suite: %u test failures\n", init.failures);
 		return init.failures ? 1 : 0;
 	}
-	tests_run();
+	if (cmdline_has("stress-only"))	/* a long stress run: stress-steps=, stress-seed= */
+		stress_run();
+	else
+		tests_run();
 	writ_printf("# kernel suite: %u test failures\n", init.failures);
 	return init.failures ? 1 : 0;
 }

@@ -21,6 +21,18 @@
  * "step K (seed S)" replays with `stress-seed=S stress-steps=K+1` on the kernel command
  * line (timer preemption can still shift where a long operation stops, nothing else).
  *
+ * Issue 18 widened the stream (proofs-notes/kernel.md K17 says what it reaches and what
+ * not): one syscall in four enters with random RFLAGS bits (NT, AC, DF, ID, the
+ * arithmetic ones; TF now and then) and random DS/ES/FS/GS selectors, and every flag
+ * set must come back; three helper threads per segment, of seeded kinds and priorities,
+ * spin and enter the kernel with such flags, so frames leave by iretq and by sysret;
+ * in one segment in HOSTILE_ONE_IN the root deletes its copies of the thread's TCB and
+ * CSpace, whose last capabilities then sit in the thread's own CSpace and in CNode 2
+ * (which the CSpace's only CNode 2 capability makes a cycle), so the stream may
+ * delete, suspend or reconfigure them for good; and every revoke of the arena, with
+ * whatever was alive in it, is followed by a probe: its upper 2 MiB as a frame of the
+ * root's must read as zeros and keep a poison through kernel work.
+ *
  * Every CHECK_EVERY steps and at the end the root stops the thread and checks the kernel:
  * WRIT_SYS_DEBUG_CHECK (the cspace invariant checker; release kernels answer
  * WRIT_E_ILLEGAL_SYSCALL, which is accepted there) and a fresh frame retyped, mapped,
@@ -29,9 +41,10 @@
  * Running it longer: the kernel command line takes `stress-seed=N` (decimal or 0x..)
  * and `stress-steps=N`; `stress-check-every=N` checks the invariants every N steps
  * (1 names the exact step that broke them; the environment is still rebuilt every
- * CHECK_EVERY steps, so the stream stays the same). For a long run, boot a test ISO with them, e.g.
- *   bootloader/mkiso.sh build/debug/writ.elf /tmp/s.iso "test stress-steps=200000" \
- *       build/debug/userland/init.elf=init
+ * CHECK_EVERY steps, so the stream stays the same). `stress-only` runs the stress test
+ * alone, `stress-trace` prints each segment. For a long run, boot a test ISO with
+ * "test kernel-only stress-only stress-steps=200000" (tests/vm/qemu.py make_iso with
+ * tests/runner.py user_modules), e.g.
  *   qemu-system-x86_64 -cdrom /tmp/s.iso -m 256M -display none -serial stdio \
  *       -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04
  * or edit the GRUB line of `./writ run` (press e) and add the two words.
@@ -52,6 +65,7 @@
 #define FAULT_BADGE 1
 #define GARBAGE_RAX 0xfa17ull
 #define MAGIC 0x5a5a0000a5a50000ull
+#define HOSTILE_ONE_IN 4		/* segments in which the thread owns itself */
 
 /* The stress CSpace's initial layout (slot = cptr, the guard covers the other bits). */
 enum {
@@ -81,7 +95,9 @@ static struct {
 static uint8_t stack[STACK_BYTES] __attribute__((aligned(16)));
 static writ_cptr_t r[R_COUNT], arena, fault_ep, fault_ep_badged, alive_ut, alive_frame;
 static uint64_t ipc_va, alive_va;
-static uint64_t faults[WRIT_FAULT_CAP + 2], restarts, stalls;
+static uint64_t faults[WRIT_FAULT_CAP + 2], restarts, stalls, hostile_segments;
+static bool hostile, lost, trace;
+#define TRACE(...) do { if (trace) writ_printf("# stress: " __VA_ARGS__); } while (0)	/* the root gave its last capabilities away; and lost them */
 
 /* ---- the generator: splitmix64 to seed a step, xorshift64* within it ---- */
 
@@ -191,9 +207,38 @@ fail(uint64_t step, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* One syscall with magic values in the registers the ABI says are preserved. */
+/* The RFLAGS bits user code can set with popfq (TF is added apart: it traps). */
+#define USER_FLAGS (0x1ull | 0x4 | 0x10 | 0x40 | 0x80 | 0x400 | 0x800 | 0x4000 | \
+		    0x40000 | 0x200000)	/* CF PF AF ZF SF DF OF NT AC ID */
+#define RFLAGS_TF 0x100ull
+#define RFLAGS_IF 0x200ull
+
+/* What the thread runs a syscall with: RFLAGS bits set just before it, and selectors
+ * (0 keeps the register) loaded into DS ES FS GS. The stress thread touches no TLS and
+ * no %gs after a step, so a null or user base does it no harm. */
+struct entry_state {
+	uint64_t flags;
+	uint16_t sel[4];
+};
+
+static void
+load_selectors(const struct entry_state *e)
+{
+	if (e->sel[0])
+		__asm__ volatile("mov %0, %%ds" : : "r"((uint64_t)(e->sel[0] & ~0x8000)));
+	if (e->sel[1])
+		__asm__ volatile("mov %0, %%es" : : "r"((uint64_t)(e->sel[1] & ~0x8000)));
+	if (e->sel[2])
+		__asm__ volatile("mov %0, %%fs" : : "r"((uint64_t)(e->sel[2] & ~0x8000)));
+	if (e->sel[3])
+		__asm__ volatile("mov %0, %%gs" : : "r"((uint64_t)(e->sel[3] & ~0x8000)));
+}
+
+/* One syscall with magic values in the registers the ABI says are preserved, and the
+ * entry state's flags set around it; *flags_out is RFLAGS as the kernel handed it back. */
 static long
-raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4], bool *kept)
+raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4], bool *kept,
+	    const struct entry_state *e, uint64_t *flags_out)
 {
 	register writ_word_t r10 __asm__("r10") = mr[1];
 	register writ_word_t r8 __asm__("r8") = mr[2];
@@ -202,17 +247,48 @@ raw_syscall(long n, writ_word_t cptr, writ_word_t info, const writ_word_t mr[4],
 	register writ_word_t r13 __asm__("r13") = MAGIC + 13;
 	register writ_word_t r14 __asm__("r14") = MAGIC + 14;
 	register writ_word_t r15 __asm__("r15") = MAGIC + 15;
-	writ_word_t rdi = cptr, rsi = info, rdx = mr[0], rbx = MAGIC + 3;
+	writ_word_t rdi = cptr, rsi = info, rdx = mr[0], rbx = MAGIC + 3, fl = e->flags;
 	long rax = n;
 
-	__asm__ volatile("syscall"
+	load_selectors(e);
+	/* The flags go on last and come off first: DF and AC must not reach C code. */
+	__asm__ volatile("pushfq\n\t"
+			 "orq %[fl], (%%rsp)\n\t"
+			 "popfq\n\t"
+			 "syscall\n\t"
+			 "pushfq\n\t"
+			 "popq %[fl]\n\t"
+			 "pushq %[fl]\n\t"
+			 "andq %[clear], (%%rsp)\n\t"
+			 "popfq"
 			 : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
-			   "+r"(r9), "+b"(rbx), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15)
-			 :
-			 : "rcx", "r11", "memory");
+			   "+r"(r9), "+b"(rbx), "+r"(r12), "+r"(r13), "+r"(r14), "+r"(r15),
+			   [fl] "+c"(fl)
+			 : [clear] "e"(~(long)(0x400 | 0x4000 | 0x40000 | RFLAGS_TF | 0x200000))
+			 : "r11", "memory", "cc");
 	*kept = rbx == MAGIC + 3 && r12 == MAGIC + 12 && r13 == MAGIC + 13 &&
 		r14 == MAGIC + 14 && r15 == MAGIC + 15;
+	*flags_out = fl;
 	return rax;
+}
+
+/* Random entry flags and selectors for one step in four (TF one step in 128: it
+ * single-steps into a user #DB fault, which the root handles like any fault). */
+static struct entry_state
+entry_state(struct rng *g)
+{
+	static const uint16_t sels[] = { 0x8000, 0x8003, 0x1b, 0x1b, 0x18 | 3 };
+	struct entry_state e = { 0, { 0, 0, 0, 0 } };
+
+	if (below(g, 4))
+		return e;
+	e.flags = rnd(g) & USER_FLAGS;
+	if (below(g, 32) == 0)
+		e.flags |= RFLAGS_TF;
+	for (unsigned i = 0; i < 4; i++)
+		if (below(g, 3) == 0)
+			e.sel[i] = sels[below(g, sizeof(sels) / sizeof(sels[0]))];
+	return e;
 }
 
 static bool
@@ -334,6 +410,8 @@ step_syscall(uint64_t step, struct rng *g)
 	struct writ_ipc_buffer *buf = (struct writ_ipc_buffer *)ipc_va;
 	writ_word_t cptr, label, info, mr[4], a[WRIT_MSG_MAX_LENGTH];
 	unsigned len, nwf, c = below(g, 100);
+	struct entry_state e;
+	uint64_t flags;
 	long n, ret;
 	bool kept;
 
@@ -395,9 +473,16 @@ step_syscall(uint64_t step, struct rng *g)
 		buf->receive_depth = interesting(g);
 	}
 
-	ret = raw_syscall(n, cptr, info, mr, &kept);
+	e = entry_state(g);
+	ret = raw_syscall(n, cptr, info, mr, &kept, &e, &flags);
 	if (!kept)
 		fail(step, "syscall %ld on cptr %lx: a preserved register changed", n, cptr);
+	/* Every flag set comes back (K11), unless the call rewrote the thread's own
+	 * registers (WriteRegs, or a fault handler's answer with garbage). */
+	if (is_kernel_syscall(n) && label != WRIT_LABEL_TCB_WRITE_REGS &&
+	    (flags & e.flags & USER_FLAGS) != (e.flags & USER_FLAGS))
+		fail(step, "syscall %ld label %lu: RFLAGS %lx came back as %lx", n, label,
+		     (unsigned long)e.flags, (unsigned long)flags);
 	if (is_kernel_syscall(n)) {
 		if ((unsigned long)ret >= WRIT_E_COUNT) {
 			fail(step, "syscall %ld label %lu on cptr %lx returned %lx", n, label,
@@ -448,6 +533,80 @@ step_exception(uint64_t step, struct rng *g)
 	default: x = x / zero; break;
 	}
 	fail(step, "faulting instruction %u ran in user mode (%u)", k, x);
+}
+
+/* ---- the helper threads: other priorities, other ways in and out ---- */
+
+/*
+ * NHELPERS threads share the CPU with the stress thread and the root; each segment
+ * gives each a kind and a priority from the seed: a spinner at the stress priority (or
+ * one below, where it runs only when everyone above blocks), or a waiter above it that
+ * blocks on the stress thread's notification, which the stress stream and the root
+ * signal. Both keep random flags (NT, AC, DF, ID, ...) and selectors set while they spin
+ * and while they enter the kernel, so the kernel is entered with them by syscall and by
+ * timer interrupt, and leaves to threads that were preempted (iretq) or blocked in a
+ * syscall (sysret). Spins are long enough, now and then, for the timer to end them.
+ */
+#define NHELPERS 3
+#define HELPER_STACK 4096
+#define HELPER_BADGE 2
+
+enum { H_OFF, H_SPIN, H_WAIT };
+
+static struct {
+	writ_cptr_t tcb;
+	volatile unsigned kind;
+	volatile uint64_t rounds;
+} helpers[NHELPERS];
+static uint8_t helper_stacks[NHELPERS][HELPER_STACK] __attribute__((aligned(16)));
+static writ_cptr_t helper_ntfn;		/* the root's copy of the stress notification */
+
+static struct entry_state entry_state(struct rng *g);
+
+static void
+flagged_spin(uint64_t flags, uint64_t n)
+{
+	__asm__ volatile("pushfq\n\t"
+			 "orq %[fl], (%%rsp)\n\t"
+			 "popfq\n\t"
+			 "1: subq $1, %[n]\n\t"
+			 "jae 1b\n\t"
+			 "pushfq\n\t"
+			 "andq %[clear], (%%rsp)\n\t"
+			 "popfq"
+			 : [n] "+r"(n)
+			 : [fl] "r"(flags),
+			   [clear] "e"(~(long)(0x400 | 0x4000 | 0x40000 | RFLAGS_TF | 0x200000))
+			 : "memory", "cc");
+}
+
+static void
+helper_thread(uint64_t i)
+{
+	struct rng g = { splitmix(sh.seed ^ (i << 56)) | 1 };
+	const writ_word_t mr[4] = { 0, 0, 0, 0 };
+
+	for (;;) {
+		struct entry_state e = entry_state(&g);
+		uint64_t flags;
+		long n, err;
+		bool kept;
+
+		e.flags &= ~RFLAGS_TF;		/* a helper never faults */
+		load_selectors(&e);
+		/* Mostly short; one spin in 64 long enough for the timer to end it. */
+		flagged_spin(e.flags, rnd(&g) & ((1ull << (below(&g, 64) ? below(&g, 14)
+								      : 20)) - 1));
+		helpers[i].rounds++;
+		n = helpers[i].kind == H_WAIT ? WRIT_SYS_RECV : WRIT_SYS_YIELD;
+		err = raw_syscall(n, helper_ntfn, 0, mr, &kept, &e, &flags);
+		if (!kept || (flags & e.flags & USER_FLAGS) != (e.flags & USER_FLAGS))
+			fail(sh.cur, "helper %lu: syscall %ld changed a preserved register or "
+			     "flag (%lx -> %lx)", i, n, (unsigned long)e.flags,
+			     (unsigned long)flags);
+		if (err != WRIT_OK)
+			writ_tcb_suspend(helpers[i].tcb);	/* the notification is gone */
+	}
 }
 
 static void
@@ -506,6 +665,94 @@ give(unsigned dest, writ_cptr_t src, bool copy)
 				      FULL_DEPTH);
 }
 
+/*
+ * Is any of the arena still in use after the revoke that freed it? The upper half,
+ * where every kernel object of a round lives (the 2 MiB frame takes the lower one),
+ * comes back as a frame of the root's: it must read as zeros, and a poison written
+ * over it must survive the kernel work that would touch a stale object (a scheduler
+ * pass, a signal, the checker walking every link; a waiting helper whose notification
+ * was there). A table entry, a queue or a derivation link still pointing into it would
+ * show as a changed word here, or as the checker or the kernel tripping on the poison.
+ */
+#define PROBE_VA 0x700000000000ull
+#define PROBE_WORDS ((2u << 20) / 8)
+
+static long invariants(void);
+static void helpers_stop(void);
+static long retype(writ_cptr_t ut, unsigned type, unsigned bits, writ_cptr_t slot);
+static writ_cptr_t probe_frames, probe_pdpt, probe_pd;
+static uint64_t probe_bad, probe_bad_at, probe_bad_value, probe_rounds;
+
+static bool
+probe_tables(void)
+{
+	probe_pdpt = obj_new(WRIT_OBJ_PDPT, 0);
+	probe_pd = obj_new(WRIT_OBJ_PD, 0);
+	probe_frames = slot_alloc();
+	slot_alloc();		/* the second frame's slot */
+	return probe_pdpt && probe_pd &&
+	       ok(writ_page_table_map(probe_pdpt, WRIT_SLOT_ROOT_VSPACE, PROBE_VA), "probe pdpt") &&
+	       ok(writ_page_table_map(probe_pd, WRIT_SLOT_ROOT_VSPACE, PROBE_VA), "probe pd");
+}
+
+static void
+probe_word_bad(unsigned i, uint64_t v)
+{
+	if (probe_bad++ == 0) {
+		probe_bad_at = (uint64_t)i * 8;
+		probe_bad_value = v;
+	}
+}
+
+static bool
+probe_arena(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)PROBE_VA;
+	const uint64_t poison = 0x9015011ed0000000ull ^ sh.next;
+	struct writ_msg m = { 0 };
+
+	/* One frame per call: Retype zeroes at most 2 MiB at a time. */
+	if (!ok(retype(arena, WRIT_OBJ_FRAME_2M, 0, probe_frames), "probe retype") ||
+	    !ok(retype(arena, WRIT_OBJ_FRAME_2M, 0, probe_frames + 1), "probe retype") ||
+	    !ok(writ_frame_map(probe_frames + 1, WRIT_SLOT_ROOT_VSPACE, PROBE_VA,
+			       WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, 0), "probe map"))
+		return false;
+	probe_rounds++;
+	for (unsigned i = 0; i < PROBE_WORDS; i++) {
+		if (p[i] != 0)
+			probe_word_bad(i, p[i]);
+		p[i] = poison + i;
+	}
+	for (unsigned i = 0; i < NHELPERS; i++)	/* a helper that waited there, if any */
+		if (helpers[i].kind != H_OFF)	/* (an idle one may still have a high priority) */
+			writ_tcb_resume(helpers[i].tcb);
+	writ_yield();
+	writ_nbrecv(helper_ntfn, &m);
+	if (invariants() != WRIT_OK)
+		probe_word_bad(0, ~0ull);
+	writ_yield();
+	helpers_stop();
+	for (unsigned i = 0; i < PROBE_WORDS; i++)
+		if (p[i] != poison + i)
+			probe_word_bad(i, p[i]);
+	return true;
+}
+
+/* Revoke the arena, counting the preemptions (a teardown must make progress). */
+static long
+revoke_arena(void)
+{
+	writ_word_t a[2] = { arena, FULL_DEPTH };
+	long err;
+	uint64_t n = 0;
+
+	while ((err = writ_invoke(WRIT_SLOT_ROOT_CNODE, WRIT_LABEL_CNODE_REVOKE, a, 2, NULL, 0)) ==
+	       WRIT_E_PREEMPTED)
+		if (++n % 1000 == 0)
+			writ_printf("# stress: revoke of the arena preempted %lu times\n", n);
+	return err;
+}
+
 /* Throw away everything the last round made (revoking the arena deletes it all), and
  * make a fresh environment from the arena. */
 static bool
@@ -527,7 +774,8 @@ rebuild(void)
 	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE, cn = r[R_CNODE];
 	const writ_word_t RW = WRIT_RIGHT_READ | WRIT_RIGHT_WRITE;
 
-	if (!ok(writ_cnode_revoke(R, arena, FULL_DEPTH), "revoke arena"))
+	if (!ok(revoke_arena(), "revoke arena") || !probe_arena() ||
+	    !ok(writ_cnode_revoke(R, arena, FULL_DEPTH), "revoke arena after the probe"))
 		return false;
 	for (unsigned i = 0; i < sizeof(objs) / sizeof(objs[0]); i++)
 		if (!ok(retype(arena, objs[i].type, objs[i].bits, r[objs[i].slot]), "retype"))
@@ -549,6 +797,11 @@ rebuild(void)
 		return false;
 	if (!ok(give(S_TCB, r[R_TCB], true), "give tcb") ||
 	    !ok(give(S_CNODE, r[R_CNODE], true), "give cnode") ||
+	    /* CNode 2 holds a capability to the stress CSpace, which holds CNode 2's
+	     * only one: in a hostile segment (the root's copies gone) a cycle of last
+	     * capabilities, the stream's deletions and moves permitting. */
+	    !ok(writ_cnode_copy(r[R_CNODE2], 1, 4, R, r[R_CNODE], FULL_DEPTH, WRIT_RIGHTS_ALL),
+		"cnode in cnode2") ||
 	    !ok(give(S_CNODE2, r[R_CNODE2], false), "give cnode2") ||
 	    !ok(give(S_EP, r[R_EP], true), "give ep") ||
 	    !ok(writ_cnode_mint(cn, S_EP_BADGED, STRESS_RADIX, R, r[R_EP], FULL_DEPTH,
@@ -557,7 +810,7 @@ rebuild(void)
 				WRIT_RIGHT_READ), "copy ep") ||
 	    !ok(writ_cnode_mint(cn, S_EP_SEND_ONLY, STRESS_RADIX, R, r[R_EP], FULL_DEPTH,
 				WRIT_RIGHT_WRITE, 7), "mint ep") ||
-	    !ok(give(S_NTFN, r[R_NTFN], false), "give ntfn") ||
+	    !ok(give(S_NTFN, r[R_NTFN], true), "give ntfn") ||
 	    !ok(give(S_UNTYPED, r[R_UT], false), "give untyped") ||
 	    !ok(give(S_PML4, r[R_PML4], true), "give pml4") ||
 	    !ok(give(S_PDPT, r[R_PDPT], false), "give pdpt") ||
@@ -575,6 +828,59 @@ rebuild(void)
 				  STRESS_RADIX), "issue ioport"))
 		return false;
 	return true;
+}
+
+/* The helpers' TCBs and IPC buffers, made once; they start suspended. */
+static bool
+helpers_make(void)
+{
+	writ_cptr_t ep = slot_alloc();
+
+	if (!ok(writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+				fault_ep, FULL_DEPTH, WRIT_RIGHTS_ALL, HELPER_BADGE),
+		"mint helper fault endpoint"))
+		return false;
+	for (unsigned i = 0; i < NHELPERS; i++) {
+		/* No IPC buffer: a helper's calls carry registers only (and the suite's
+		 * test pages are nearly all taken by the time the stress test runs). */
+		helpers[i].tcb = obj_new(WRIT_OBJ_TCB, 0);
+		if (!helpers[i].tcb ||
+		    !ok(writ_tcb_configure(helpers[i].tcb, ep, WRIT_SLOT_ROOT_CNODE, 0,
+					   WRIT_SLOT_ROOT_VSPACE, 0, 0), "configure helper"))
+			return false;
+	}
+	return true;
+}
+
+/* Each helper's kind and priority for the segment that starts at `step`. */
+static void
+helpers_start(uint64_t step)
+{
+	struct rng g = rng_for(step, 2);
+
+	for (unsigned i = 0; i < NHELPERS; i++) {
+		writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+		unsigned c = below(&g, 8), prio;
+
+		helpers[i].kind = c < 2 ? H_OFF : c < 6 ? H_SPIN : H_WAIT;
+		if (helpers[i].kind == H_OFF)
+			continue;
+		prio = helpers[i].kind == H_WAIT ? PRIO + 1 + below(&g, 3)
+						 : PRIO - (below(&g, 4) == 0);
+		ctx[WRIT_CTX_RIP] = (writ_word_t)helper_thread;
+		ctx[WRIT_CTX_RSP] = (writ_word_t)(helper_stacks[i] + HELPER_STACK) - 8;
+		ctx[WRIT_CTX_RDI] = i;
+		ctx[WRIT_CTX_RFLAGS] = 0x202;
+		writ_tcb_set_priority(helpers[i].tcb, WRIT_SLOT_ROOT_TCB, prio);
+		writ_tcb_write_regs(helpers[i].tcb, true, ctx, WRIT_CTX_COUNT);
+	}
+}
+
+static void
+helpers_stop(void)
+{
+	for (unsigned i = 0; i < NHELPERS; i++)
+		writ_tcb_suspend(helpers[i].tcb);
 }
 
 /* Start (or restart) the stress thread at its entry with a clean configuration: the
@@ -651,7 +957,10 @@ handle_fault(struct writ_msg *m)
 	}
 	sh.next = sh.cur + 1;		/* the faulting step is done; go on after it */
 	restarts++;
-	restart();
+	if (hostile)
+		lost = true;		/* no capability left to restart it with */
+	else
+		restart();
 }
 
 /* Run steps [sh.next, end): the root shares the CPU with the thread and handles it. */
@@ -664,8 +973,21 @@ run_segment(uint64_t end)
 	sh.end = end;
 	sh.parked = 0;
 	restart();
-	while (!sh.parked) {
+	if (hostile) {
+		/* The thread's TCB and CSpace now live only in its own CSpace (and CNode
+		 * 2): the stream may delete, suspend or reconfigure them for good. */
+		hostile_segments++;
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, r[R_TCB], FULL_DEPTH);
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, r[R_CNODE], FULL_DEPTH);
+	}
+	helpers_start(sh.next);
+	for (unsigned turn = 0; !sh.parked && !lost; turn++) {
 		struct writ_msg m = { 0 };
+
+		if (turn % 4 == 0)
+			writ_signal(helper_ntfn);	/* wakes a waiting helper: it preempts */
+		if (turn % 4096 == 4095 && cmdline_has("stress-trace"))
+			writ_printf("# stress: turn %u, step %lu, lost %d\n", turn, sh.cur, lost);
 
 		if (writ_nbrecv(fault_ep, &m) == WRIT_OK) {
 			handle_fault(&m);
@@ -681,10 +1003,14 @@ run_segment(uint64_t end)
 			sh.next = sh.cur + 1;
 			last = sh.next;
 			stall = 0;
-			restart();
+			if (hostile)
+				lost = true;
+			else
+				restart();
 		}
 	}
 	writ_tcb_suspend(r[R_TCB]);
+	helpers_stop();
 }
 
 /* The cspace invariant checker (debug kernels; release ones have no debug calls). */
@@ -763,6 +1089,9 @@ print_summary(uint64_t steps)
 					   : writ_error_name((int)e) + 7,
 					   sh.errors[e]);
 	writ_printf("%s\n", line);
+	writ_printf("# stress: %lu hostile segments, %lu arena probes, helper rounds %lu %lu %lu\n",
+		    hostile_segments, probe_rounds, helpers[0].rounds, helpers[1].rounds,
+		    helpers[2].rounds);
 }
 
 /* Bugs the stream found, each checked on its own so a regression names itself. */
@@ -782,6 +1111,25 @@ regressions(void)
 	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, cn, FULL_DEPTH);
 }
 
+/* An untyped of 2^bits bytes from any RAM untyped that still has room: by the time
+ * the stress test runs, the suite's earlier tests may have used up the largest one. */
+static writ_cptr_t
+untyped_anywhere(unsigned bits)
+{
+	writ_cptr_t s = slot_alloc();
+
+	for (unsigned i = 0; i < init.bi->n_untyped; i++) {
+		const struct writ_bootinfo_untyped *u = &init.bi->untyped[i];
+
+		if (!u->is_device && u->size_bits >= bits &&
+		    writ_untyped_retype(u->slot, WRIT_OBJ_UNTYPED, bits, WRIT_SLOT_ROOT_CNODE, 0,
+					0, s, 1) == WRIT_OK)
+			return s;
+	}
+	writ_printf("# stress: no RAM untyped has 2^%u bytes left\n", bits);
+	return 0;
+}
+
 void
 stress_run(void)
 {
@@ -791,17 +1139,20 @@ stress_run(void)
 	bool dead = false, set_up;
 
 	regressions();
+	trace = cmdline_has("stress-trace");
 	sh.seed = cmdline_number("stress-seed", DEFAULT_SEED);
 	for (unsigned i = 0; i < R_COUNT; i++)
 		r[i] = slot_alloc();
-	arena = obj_new(WRIT_OBJ_UNTYPED, ARENA_BITS);
-	alive_ut = obj_new(WRIT_OBJ_UNTYPED, 16);
+	arena = untyped_anywhere(ARENA_BITS);
+	alive_ut = untyped_anywhere(16);
 	fault_ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
 	fault_ep_badged = slot_alloc();
 	alive_frame = slot_alloc();
 	ipc_va = va_alloc();
 	alive_va = va_alloc();
-	set_up = arena && alive_ut && fault_ep && ipc_va && alive_va &&
+	helper_ntfn = r[R_NTFN];
+	set_up = arena && alive_ut && fault_ep && ipc_va && alive_va && helpers_make() &&
+		 probe_tables() &&
 		 ok(writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, fault_ep_badged, FULL_DEPTH,
 				    WRIT_SLOT_ROOT_CNODE, fault_ep, FULL_DEPTH, WRIT_RIGHTS_ALL,
 				    FAULT_BADGE), "mint fault endpoint");
@@ -809,6 +1160,7 @@ stress_run(void)
 	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, PRIO);
 	for (sh.next = 0; set_up && sh.next < steps && !dead;) {
 		uint64_t end = sh.next + CHECK_EVERY < steps ? sh.next + CHECK_EVERY : steps;
+		uint64_t window = sh.next;
 
 		if (!rebuild()) {
 			set_up = false;
@@ -817,9 +1169,21 @@ stress_run(void)
 		/* Checks between rebuilds (stress-check-every=1 finds the very step). */
 		while (sh.next < end && !dead) {
 			uint64_t start = sh.next;
+			struct rng g = rng_for(start, 3);
 			long err;
 
-			run_segment(end - start > check_every ? start + check_every : end);
+			if (hostile && !rebuild()) {	/* the last segment gave it all away */
+				set_up = false;
+				break;
+			}
+			/* Only a window's first segment, and to the window's end (or until
+			 * the thread is lost): the stream must not depend on check_every. */
+			hostile = start == window && below(&g, HOSTILE_ONE_IN) == 0;
+			lost = false;
+			TRACE("step %lu%s\n", start, hostile ? " hostile" : "");
+			run_segment(hostile || end - start <= check_every ? end
+							    : start + check_every);
+			TRACE("segment done at %lu%s\n", sh.next, lost ? " (lost)" : "");
 			err = invariants();
 			if (err != WRIT_OK && bad_check == WRIT_OK) {
 				bad_check = err;
@@ -840,6 +1204,9 @@ stress_run(void)
 	else
 		check(sh.failures == 0, "kern/stress-random-syscalls", "step %lu (seed %lu): %s%s",
 		      sh.fail_step, sh.seed, sh.why, sh.failures > 1 ? " (and more)" : "");
+	check(probe_bad == 0, "kern/stress-freed-memory-unreferenced",
+	      "%lu words of a revoked arena changed or were not zero; first at offset %lx: "
+	      "%lx (seed %lu)", probe_bad, probe_bad_at, probe_bad_value, sh.seed);
 	check(bad_check == WRIT_OK, "kern/stress-invariants",
 	      "%s after steps %lu..%lu (seed %lu)", writ_error_name((int)bad_check), bad_from,
 	      bad_to - 1, sh.seed);
