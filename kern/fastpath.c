@@ -91,10 +91,9 @@ syscall_call(struct trap_frame *f)
 
 	KASSERT(t == sched_current);
 	if (!slot ||
-	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT_REPLY)) !=
-	    CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
 	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
-		syscall_call_slow(t, slot);	/* GrantReply: the full path notes it */
+		syscall_call_slow(t, slot);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	recv = ep->head;
 	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
@@ -115,6 +114,7 @@ syscall_call(struct trap_frame *f)
 		recv->caller->replier = NULL;
 	recv->caller = t;
 	t->replier = recv;
+	t->call_cap_w0 = slot->cap.w0;		/* its GrantReply, for a reply with caps */
 	t->state = TS_BLOCKED_REPLY;
 	t->timeslice = SCHED_TIMESLICE_TICKS;	/* as sched_block does */
 	switch_to(recv);
@@ -129,7 +129,7 @@ syscall_reply_recv(struct trap_frame *f)
 
 	KASSERT(t == sched_current);
 	/* the cheap tests first: the full path looks the capability up again anyway */
-	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->reply_needs_slow_path ||
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->fault_type ||
 	    t->bound_ntfn || !(slot = lookup_flat(t, f->rdi)) ||
 	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ) ||
 	    sched_outranked(caller->priority))

@@ -211,9 +211,8 @@ transfer_reply(struct tcb *replier, struct tcb *caller)
 
 	deliver(caller, words, len, label, 0);
 	caps = writ_msginfo_caps(replier->frame.rsi);
-	if (caps && caller->reply_grant)
+	if (caps && (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY))
 		caller->frame.rsi |= transfer_caps(replier, caller, NULL, caps);
-	caller->reply_grant = 0;
 }
 
 /* Also the queue of a notification's waiters (kern/object/notification.c). */
@@ -264,7 +263,8 @@ pair(struct tcb *caller, struct tcb *server)
 		server->caller->replier = NULL;
 	server->caller = caller;
 	caller->replier = server;
-	caller->reply_grant = (caller->send_can_grant & WRIT_RIGHT_GRANT_REPLY) != 0;
+	caller->call_cap_w0 = (uint64_t)(caller->send_can_grant & WRIT_RIGHT_GRANT_REPLY)
+			      << CAP_RIGHTS_SHIFT;
 	caller->state = TS_BLOCKED_REPLY;
 	caller->timeslice = SCHED_TIMESLICE_TICKS;	/* blocked, as sched_block does */
 }
@@ -377,7 +377,6 @@ ipc_cancel(struct tcb *t)
 		/* The caller learns its server is gone (a fault waits on, stopped). */
 		if (!c->fault_type && c->state == TS_BLOCKED_REPLY) {
 			c->frame.rax = WRIT_E_CANCELLED;
-			c->reply_grant = 0;
 			sched_make_runnable(c);
 		}
 	}

@@ -60,15 +60,10 @@ struct tcb {
 	uint8_t is_call;                        /* queued send is a Call */
 	uint8_t in_ready_queue;
 	uint8_t send_can_grant;                 /* the send's cap rights: Grant, GrantReply */
-	/* A pending fault; my pending Call may be answered with caps (GrantReply). Side by
-	 * side, so the fastpath declines a reply that needs either with one test. */
-	union {
-		struct {
-			uint8_t fault_type;
-			uint8_t reply_grant;
-		};
-		uint16_t reply_needs_slow_path;
-	};
+	uint8_t fault_type;                     /* pending fault */
+	/* The first word of the capability my pending Call went through: a reply carries
+	 * capabilities only if it had GrantReply. One store on the Call fastpath. */
+	uint64_t call_cap_w0;
 	uint64_t fault_addr, fault_error;       /* VM fault / exception details */
 	uint32_t timeslice;                     /* ticks left */
 	uint32_t id;                            /* for debug messages only */
