@@ -75,7 +75,7 @@ tcb_set_reg(struct tcb *t, unsigned i, uint64_t v)
 }
 
 /* Words of the message a thread sends: its fault message, or its own registers. */
-static unsigned
+static inline __attribute__((always_inline)) unsigned
 message_words(struct tcb *t, uint64_t *words, uint64_t *label)
 {
 	struct writ_ipc_buffer *buf = tcb_ipc_buffer(t);
@@ -171,7 +171,7 @@ transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsig
 }
 
 /* Deliver words to `to` as a received message with the given badge. */
-static void
+static inline __attribute__((always_inline)) void
 deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uint64_t badge)
 {
 	struct writ_ipc_buffer *buf = tcb_ipc_buffer(to);
@@ -189,7 +189,7 @@ deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uin
 	to->frame.rax = WRIT_OK;
 }
 
-static void
+static inline __attribute__((always_inline)) void
 transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint *ep)
 {
 	uint64_t words[WRIT_MSG_MAX_LENGTH], label;
