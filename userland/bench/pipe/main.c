@@ -52,30 +52,14 @@ static long
 spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
 {
 	static struct writ_spawn_opts o;
-	const struct writ_startinfo *si = writ_startinfo();
 	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
-	int give[2] = { fd3, fd4 };
 
 	memset(&o, 0, sizeof(o));
-	for (unsigned i = 0; si && i < si->n_caps && o.ncaps < 14; i++)
-		if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
-		    (si->caps[i].kind == WRIT_SCAP_IOPORT && strcmp(si->caps[i].name, "serial") == 0)) {
-			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
-
-			c->slot = si->caps[i].slot;
-			c->kind = si->caps[i].kind;
-			c->arg = si->caps[i].arg;
-			memcpy(c->name, si->caps[i].name, sizeof(c->name) - 1);
-		}
-	for (unsigned k = 0; k < 2; k++)
-		if (give[k] >= 0) {
-			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
-
-			c->slot = (uint32_t)writ_fd_cap(give[k]);
-			c->kind = WRIT_SCAP_FD;
-			c->arg = 3 + k;
-			writ_snprintf(c->name, sizeof(c->name), "fd%u", 3 + k);
-		}
+	writ_spawn_opts_inherit(&o);
+	if (fd3 >= 0)
+		writ_spawn_opts_fd(&o, fd3, 3);
+	if (fd4 >= 0)
+		writ_spawn_opts_fd(&o, fd4, 4);
 	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
 }
 

@@ -39,7 +39,6 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	static char msg[SCHEME_INLINE];
 	struct writ_spawn_hdr h = { 0 };
 	struct writ_spawn_cap caps[16];
-	const struct writ_startinfo *si = writ_startinfo();
 	const char *const *envp = o && o->envp ? o->envp : (const char *const *)writ_envp;
 	struct writ_msg m = { 0 };
 	size_t pos, capbytes, total;
@@ -47,33 +46,22 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	writ_cptr_t slot;
 	long err;
 
-	if (o) {
-		if (o->ncaps > 16)
-			return -EINVAL;
-		memcpy(caps, o->caps, o->ncaps * sizeof(caps[0]));
-		n = o->ncaps;
-		h.quota_bits = o->quota_bits;
-	} else {
+	if (!o) {
 		/* The caller's namespace and standard fds. */
-		for (unsigned i = 0; si && i < si->n_caps && n < 16; i++)
-			if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
-			    (si->caps[i].kind == WRIT_SCAP_IOPORT &&
-			     strcmp(si->caps[i].name, "serial") == 0)) {
-				caps[n].slot = si->caps[i].slot;
-				caps[n].kind = si->caps[i].kind;
-				caps[n].arg = si->caps[i].arg;
-				memcpy(caps[n].name, si->caps[i].name, sizeof(caps[n].name) - 1);
-				caps[n].name[sizeof(caps[n].name) - 1] = 0;
-				n++;
-			}
-		for (int fd = 0; fd < 3 && n < 16; fd++)
-			if (writ_fd_cap(fd)) {
-				caps[n] = (struct writ_spawn_cap){ .slot = (uint32_t)writ_fd_cap(fd),
-					.kind = WRIT_SCAP_FD, .arg = (writ_word_t)fd };
-				writ_snprintf(caps[n].name, sizeof(caps[n].name), "fd%d", fd);
-				n++;
-			}
+		static struct writ_spawn_opts inherit;
+
+		memset(&inherit, 0, sizeof(inherit));
+		writ_spawn_opts_inherit(&inherit);
+		for (int fd = 0; fd < 3; fd++)
+			if (writ_fd_cap(fd))
+				writ_spawn_opts_fd(&inherit, fd, fd);
+		o = &inherit;
 	}
+	if (o->ncaps > 16)
+		return -EINVAL;
+	memcpy(caps, o->caps, o->ncaps * sizeof(caps[0]));
+	n = o->ncaps;
+	h.quota_bits = o->quota_bits;
 	h.ncaps = (uint16_t)n;
 	capbytes = (n * sizeof(caps[0]) + 7) & ~7ul;
 	pos = put_string(msg, 0, sizeof(msg), path);
@@ -116,6 +104,42 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	}
 	*child = slot;
 	return (long)m.mr[0];
+}
+
+void
+writ_spawn_opts_inherit(struct writ_spawn_opts *o)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	const unsigned max = sizeof(o->caps) / sizeof(o->caps[0]);
+
+	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS && o->ncaps < max; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
+		    (si->caps[i].kind == WRIT_SCAP_IOPORT &&
+		     strcmp(si->caps[i].name, "serial") == 0)) {
+			struct writ_spawn_cap *c = &o->caps[o->ncaps++];
+
+			c->slot = si->caps[i].slot;
+			c->kind = si->caps[i].kind;
+			c->arg = si->caps[i].arg;
+			memcpy(c->name, si->caps[i].name, sizeof(c->name) - 1);
+			c->name[sizeof(c->name) - 1] = 0;
+		}
+}
+
+int
+writ_spawn_opts_fd(struct writ_spawn_opts *o, int fd, int child_fd)
+{
+	struct writ_spawn_cap *c;
+
+	if (!writ_fd_cap(fd))
+		return -EBADF;
+	if (o->ncaps == sizeof(o->caps) / sizeof(o->caps[0]))
+		return -EMFILE;
+	c = &o->caps[o->ncaps++];
+	*c = (struct writ_spawn_cap){ .slot = (uint32_t)writ_fd_cap(fd), .kind = WRIT_SCAP_FD,
+				      .arg = (writ_word_t)child_fd };
+	writ_snprintf(c->name, sizeof(c->name), "fd%d", child_fd);
+	return 0;
 }
 
 long

@@ -170,6 +170,16 @@ struct writ_spawn_opts {
 
 long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
 		writ_cptr_t *child);
+/* Add the caller's namespace (its scheme capabilities, and COM1 if it holds it) to o:
+ * what a child gets without options, before its fds. */
+void writ_spawn_opts_inherit(struct writ_spawn_opts *o);
+/* Hand the caller's fd to the child as its fd `child_fd`; -EMFILE when o is full.
+ * Example:
+ *   struct writ_spawn_opts o = { 0 };
+ *   writ_spawn_opts_inherit(&o);
+ *   writ_spawn_opts_fd(&o, pipe_fds[1], 1);   // the child writes to our pipe
+ */
+int writ_spawn_opts_fd(struct writ_spawn_opts *o, int fd, int child_fd);
 /* Wait for the child to end; its wait status (Linux's encoding), or -errno. The
  * capability is gone afterwards. Example: `long s = writ_proc_wait(child);` */
 long writ_proc_wait(writ_cptr_t child);
