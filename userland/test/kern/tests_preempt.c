@@ -133,6 +133,66 @@ test_configure_teardown(void)
 }
 
 /*
+ * A thread's Configure deletes its own CSpace, a full radix-14 CNode whose last slot
+ * holds the thread's only TCB capability, so the teardown spans timer periods before it
+ * reaches the TCB. After the first WRIT_E_PREEMPTED the thread's CSpace is a zombie and
+ * its retry cannot even be looked up: the kernel must continue the teardown on that
+ * retry (it used to answer a lookup error, and the thread ran on, holding its own TCB in
+ * the zombie for ever). Had the TCB come first, the thread would be gone at once and the
+ * rest of the teardown left to whoever revokes the untyped the CNode came from, as
+ * after any deletion whose caller dies in it.
+ */
+static uint8_t own_stack[8192] __attribute__((aligned(16)));
+static volatile unsigned own_preempted, own_returned;
+
+static void
+own_cspace_thread(uint64_t unused)
+{
+	static const writ_word_t none[6];	/* no CSpace, nothing else: delete them */
+
+	(void)unused;
+	while (writ_invoke(FILL, WRIT_LABEL_TCB_CONFIGURE, none, 6, NULL, 0) == WRIT_E_PREEMPTED)
+		own_preempted++;
+	own_returned = 1;			/* never: the TCB went with its CSpace */
+	__asm__ volatile("ud2");		/* no CSpace left to yield by: be stopped */
+}
+
+static void
+test_configure_own_cspace(void)
+{
+	writ_cptr_t ut, cn = full_cnode(&ut), t = obj_new(WRIT_OBJ_TCB, 0), frame;
+	writ_cptr_t again = slot_alloc();
+	writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
+	void *ipc = page_new(&frame);
+
+	ctx[WRIT_CTX_RIP] = (writ_word_t)own_cspace_thread;
+	ctx[WRIT_CTX_RSP] = (writ_word_t)(own_stack + sizeof(own_stack)) - 8;
+	ctx[WRIT_CTX_RFLAGS] = 0x202;
+	ctx[WRIT_CTX_GS_BASE] = (writ_word_t)ipc;
+	if (writ_cnode_delete(cn, FILL, 14) != WRIT_OK ||
+	    writ_tcb_configure(t, 0, cn, WRIT_CNODE_GUARD(0, 50), WRIT_SLOT_ROOT_VSPACE,
+			       (writ_word_t)ipc, frame) != WRIT_OK ||
+	    writ_tcb_set_priority(t, WRIT_SLOT_ROOT_TCB, 100) != WRIT_OK ||
+	    writ_tcb_write_regs(t, true, ctx, WRIT_CTX_COUNT) != WRIT_OK ||
+	    writ_cnode_move(cn, FILL, 14, WRIT_SLOT_ROOT_CNODE, t, FULL_DEPTH) != WRIT_OK ||
+	    writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, cn, FULL_DEPTH) != WRIT_OK) {
+		check(false, "kern/preempt-configure-own-cspace-gone", "set-up failed");
+		return;
+	}
+	root_yield_at(99, 1);	/* the thread, at 100, runs until it is gone */
+	writ_printf("# configure-own-cspace: preempted %u times\n", own_preempted);
+	check(!own_returned, "kern/preempt-configure-own-cspace-gone",
+	      "the thread returned after %u preemptions", own_preempted);
+	if (cmdline_has("icount"))
+		check(own_preempted > 0, "kern/preempt-configure-own-cspace-preempted",
+		      "%s", "the teardown never stopped for the timer");
+	/* Every endpoint went with the CSpace: the untyped has no child left. */
+	check_err(writ_untyped_retype(ut, WRIT_OBJ_UNTYPED, 18, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				      again, 1), WRIT_OK, "kern/preempt-configure-own-cspace-freed");
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, frame, FULL_DEPTH);
+}
+
+/*
  * Issue 18 E in the kernel: CNodes A (radix 14, full) and B (radix 7) hold the last
  * capabilities to each other; revoking A's untyped tears both down, and at the first
  * preemption B's untyped is retyped at once. Before the fix the top zombie still lived
@@ -235,6 +295,7 @@ preempt_tests_run(void)
 	test_delete_large_cnode();
 	test_revoke_large();
 	test_configure_teardown();
+	test_configure_own_cspace();
 	test_zombie_cycle();
 	test_retype_bounded();
 }
