@@ -7,6 +7,8 @@ list of (ok, name, why) and the log, which the runner shows when something faile
 """
 import os
 import re
+import shutil
+import subprocess
 
 from . import qemu
 
@@ -229,6 +231,47 @@ def bad_root_task_boot(ctx, cfg):
     return res, b
 
 
+# Bad /etc/boot.conf files and what init must say about each: the first line that is
+# wrong, by line (and column where the parser knows it) and why; then the boot stops
+# with nothing started.
+BAD_CONFS = [
+    ("syntax", "server null /sbin/null serves=null\nserver zero /sbin/zero serves=zero colour=red\n",
+     r"^init: boot\.conf:2:\d+: .*colour"),
+    ("no-program", "server null /sbin/null serves=null\nserver ghost /sbin/ghost serves=ghost\n",
+     r"^init: boot\.conf:2: ghost: no program /sbin/ghost in the boot archive$"),
+    ("unknown-use", "server log /sbin/log serves=log use=nowhere\n",
+     r"^init: boot\.conf:1: log: use=nowhere: no server started before it serves 'nowhere'$"),
+]
+
+
+def archive_with_conf(ctx, cfg, tag, conf):
+    """The build's boot archive with /etc/boot.conf replaced by `conf`."""
+    out = os.path.join(ctx.scratch, "conf-%s-%s.cpio" % (cfg, tag))
+    stage = os.path.join(ctx.scratch, "conf-%s-%s" % (cfg, tag))
+    with ctx.lock:
+        if not os.path.exists(out):
+            shutil.copytree(os.path.join(qemu.ROOT, "build", cfg, "rootfs"), stage,
+                            symlinks=True)
+            with open(os.path.join(stage, "etc", "boot.conf"), "w") as f:
+                f.write(conf)
+            subprocess.run([os.path.join(qemu.ROOT, "toolchain", "mkarchive.sh"), stage, out],
+                           check=True)
+    return out
+
+
+def bad_conf_boot(ctx, cfg, tag, conf, want):
+    """A test boot whose boot.conf is wrong: init names the line and stops the boot."""
+    mods = [(ctx.init_elf(cfg), "init"), (archive_with_conf(ctx, cfg, tag, conf), "archive")]
+    b = qemu.boot(ctx.iso(cfg, "test nokern", mods), timeout=60)
+    name = "boot/bad-conf-%s-%s" % (tag, cfg)
+    res = [(any(re.search(want, l) for l in b.log), name + "-message",
+            "no line matching %r on the serial log" % want),
+           (not any(l.startswith("init: started") for l in b.log), name + "-nothing-started",
+            "init started a server from a bad boot.conf"),
+           expect_exit(b, qemu.EXIT_FAIL, name + "-stops")]
+    return res, b
+
+
 def suite_boot(ctx, cfg, variant, cmdline, cpu=None):
     """The whole root-task suite once more, in a variant of the machine or kernel."""
     iso = ctx.iso(cfg, cmdline + " edu", ctx.modules(cfg))
@@ -324,6 +367,11 @@ def all_scenarios(cfgs):
         out.append(("console", "run-" + cfg, lambda ctx, c=cfg: run_boot(ctx, c), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
+        if cfg == "release":
+            for tag, conf, want in BAD_CONFS:
+                out.append(("boot", "bad-conf-%s-%s" % (tag, cfg),
+                            lambda ctx, c=cfg, t=tag, f=conf, w=want: bad_conf_boot(ctx, c, t, f, w),
+                            cfg))
         if cfg == "debug":
             out.append(("boot", "kernel-stack-guard-" + cfg,
                         lambda ctx, c=cfg: stack_guard_boot(ctx, c), cfg))

@@ -300,6 +300,57 @@ start_service(struct service *sv)
 	return true;
 }
 
+/* Does an entry before `upto` (a server or driver) serve scheme[0..n)? */
+static bool
+served_before(size_t upto, const char *scheme, size_t n)
+{
+	for (size_t j = 0; j < upto; j++)
+		if (entries[j].kind != BOOTCONF_RUN && strlen(entries[j].serves) == n &&
+		    memcmp(entries[j].serves, scheme, n) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What can be known of the parsed file before anything runs: every program is in the
+ * archive and every use= names a whole scheme that a server started earlier provides
+ * (run lines start after all servers). A wrong line stops the boot before its first
+ * server starts, rather than halfway through it.
+ */
+static bool
+conf_check(void)
+{
+	for (size_t i = 0; i < conf.nentries; i++) {
+		const struct bootconf_entry *e = &entries[i];
+		size_t upto = e->kind == BOOTCONF_RUN ? conf.nentries : i;
+		size_t size;
+
+		if (!archive_file(e->path, &size)) {
+			writ_printf("init: boot.conf:%u: %s: no program %s in the boot archive\n",
+				    e->line, e->name, e->path);
+			return false;
+		}
+		for (unsigned k = 0; k < e->nuses; k++) {
+			const char *u = e->uses[k], *colon = strchr(u, ':');
+			size_t n = colon ? (size_t)(colon - u) : strlen(u);
+
+			if (colon) {
+				/* Narrowed policies (scheme:glob:rights) come with user space part 2. */
+				writ_printf("init: boot.conf:%u: %s: use=%s: only whole schemes can be "
+					    "given yet\n", e->line, e->name, u);
+				return false;
+			}
+			if (!served_before(upto, u, n) && strcmp(u, "archive") != 0) {
+				writ_printf("init: boot.conf:%u: %s: use=%s: no server%s serves '%s'\n",
+					    e->line, e->name, u, e->kind == BOOTCONF_RUN ? "" :
+					    " started before it", u);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 /* Read /etc/boot.conf and start its servers and drivers; false stops the boot. */
 bool
 boot_services(void)
@@ -320,6 +371,8 @@ boot_services(void)
 		writ_printf("init: %s\n", msg);
 		return false;
 	}
+	if (!conf_check())
+		return false;
 	for (size_t i = 0; i < conf.nentries; i++) {
 		struct service *sv;
 
