@@ -136,6 +136,11 @@ strncpy_bounded(char *d, const char *s, size_t n)
 #define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
 #define BADGE_KIND_MASK (0xfull << 16)
 
+/* image.c: WRIT_PROC_IMAGE's buffers, programs read from a scheme by their spawner. */
+long image_lend(struct proc *p, writ_word_t size);
+const void *image_take(struct proc *p, size_t *size);
+void image_forget(struct proc *p);
+
 /* Run the init loop until every process in `pids` has ended (test mode), or forever. */
 void serve(const unsigned *pids, unsigned n);
 

@@ -91,8 +91,8 @@ handle_for(unsigned pid)
 	return h;
 }
 
-/* SPAWN: a program from the boot archive, with capabilities the caller names in its
- * own CSpace. -> pid or -errno; the child's handle in the reply. */
+/* SPAWN: a program from the boot archive (or the caller's image buffer), with
+ * capabilities the caller names in its own CSpace. -> pid or -errno; the child's handle in the reply. */
 static long
 do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 {
@@ -139,8 +139,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	}
 	envp[h.envc] = NULL;
 	memset(&a, 0, sizeof(a));
-	a.elf = archive_file(path, &a.elf_size);
-	if (!a.elf)
+	if (!(h.flags & WRIT_SPAWN_IMAGE) && !(a.elf = archive_file(path, &a.elf_size)))
 		return -ENOENT;
 	a.name = path;
 	a.argv = argv;
@@ -158,7 +157,16 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 			.src_cnode = parent->cnode, .src_depth = parent->cnode_radix,
 			.kind = caps[i].kind, .arg = caps[i].arg };
 	}
-	pid = spawn(&a);
+	if (h.flags & WRIT_SPAWN_IMAGE) {
+		/* From the caller's image buffer, which goes with this spawn. */
+		a.elf = image_take(parent, &a.elf_size);
+		pid = a.elf ? spawn(&a) : 0;
+		image_forget(parent);
+		if (!a.elf)
+			return -EINVAL;
+	} else {
+		pid = spawn(&a);
+	}
 	if (!pid)
 		return -spawn_errno;
 	proc_get(pid)->parent = parent->pid;
@@ -288,6 +296,9 @@ serve(const unsigned *pids, unsigned n)
 					writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, handle, FULL_DEPTH);
 					slot_free(handle);
 				}
+				goto drop;
+			case WRIT_PROC_IMAGE:
+				reply(&m, image_lend(p, m.mr[0]), 0, 0, 0);
 				goto drop;
 			case WRIT_PROC_INFO:
 				reply(&m, p->pid, umem_free_bytes(), umem_free_blocks(), 0);

@@ -779,6 +779,7 @@ proc_end(struct proc *p, int status)
 	if (!p->alive)
 		return;
 	writ_tcb_suspend(p->tcb);
+	image_forget(p);	/* an image buffer it was lent and did not spawn from */
 	lent_back(p);
 	if (p->lends_ram) {
 		umem_take_back();	/* with every thread it made there, before the rest */

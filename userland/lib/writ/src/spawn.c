@@ -7,6 +7,7 @@
 #include <writ/writ.h>
 
 #include <errno.h>
+#include <fcntl.h>
 
 static struct writ_thread first_thread;
 
@@ -30,6 +31,54 @@ put_string(char *buf, size_t pos, size_t max, const char *s)
 		return max + 1;
 	memcpy(buf + pos, s, n);
 	return pos + n;
+}
+
+/* "scheme:..." rather than a path of the boot archive. */
+static bool
+has_scheme(const char *path)
+{
+	for (const char *c = path; *c && *c != '/'; c++)
+		if (*c == ':')
+			return true;
+	return false;
+}
+
+/*
+ * Read the program at `path` with the caller's own capabilities into the image buffer
+ * init lends for it (WRIT_PROC_IMAGE in <writ/proc.h>). -> 0 or -errno.
+ */
+static long
+read_image(const char *path)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_IMAGE, 0, 1) };
+	struct scheme_stat st;
+	int fd = writ_open(path, O_RDONLY, 0);
+	long r;
+
+	if (fd < 0)
+		return fd;
+	r = writ_fstat(fd, &st);
+	if (r == 0 && (st.mode & 0170000) != 0100000)
+		r = -EACCES;	/* as execve: only a regular file runs */
+	else if (r == 0 && st.size > WRIT_IMAGE_MAX)
+		r = -EFBIG;
+	else if (r == 0 && st.size == 0)
+		r = -ENOEXEC;
+	if (r == 0) {
+		m.mr[0] = st.size;
+		r = writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK ? -EIO : (long)m.mr[0];
+	}
+	for (uint64_t got = 0; r == 0 && got < st.size;) {
+		long n = writ_pread(fd, (char *)WRIT_IMAGE_VADDR + got, st.size - got,
+				    (int64_t)got);
+
+		if (n <= 0)
+			r = n < 0 ? n : -EIO;	/* it shrank under us */
+		else
+			got += (uint64_t)n;
+	}
+	writ_close(fd);
+	return r;
 }
 
 long
@@ -73,6 +122,11 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	if (pos > sizeof(msg) || total > SCHEME_INLINE)
 		return -E2BIG;
 	h.bytes = (uint16_t)pos;
+	if (has_scheme(path)) {
+		if ((err = read_image(path)) != 0)
+			return err;
+		h.flags |= WRIT_SPAWN_IMAGE;
+	}
 	{
 		/* header, capabilities, strings: each starts on a word */
 		static uint8_t body[SCHEME_INLINE + 8];

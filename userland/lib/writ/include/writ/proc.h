@@ -38,6 +38,7 @@
 /* Where things are in a new process's address space. */
 #define WRIT_STARTINFO_VADDR   0x7fff00002000ull
 #define WRIT_ARCHIVE_VADDR     0x7ffc00000000ull  /* the boot archive, read-only (use=archive) */
+#define WRIT_IMAGE_VADDR       0x7ffb00000000ull  /* a program image being read (IMAGE) */
 #define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
 #define WRIT_HEAP_HI           0x200000000000ull
 
@@ -124,6 +125,7 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
 #define WRIT_PROC_INFO    5     /* -> (pid, init's free bytes, its free blocks) */
 #define WRIT_PROC_KILL_SERVICE 6 /* (name length) scheme name: test programs only */
 #define WRIT_PROC_NAME    7     /* (pid) -> (length), the name from SCHEME_DATA_WORD */
+#define WRIT_PROC_IMAGE   8     /* (size) -> 0: an image buffer at WRIT_IMAGE_VADDR */
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 
@@ -134,11 +136,24 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
  * copies into the child (it holds every process's CNode). Answer: the pid or -errno in
  * message register 0, and a capability to the child (wait, kill) in the reply.
  */
+/*
+ * Programs from a scheme (writ_spawn("file:/bin/x")). init never calls a server a
+ * process names (one that never answered would stop init), so the spawner reads the
+ * file itself, with its own authority, into an image buffer: IMAGE (size) has init map
+ * fresh writable pages at WRIT_IMAGE_VADDR in the caller (at most WRIT_IMAGE_MAX bytes,
+ * one buffer per process, a second IMAGE replaces the first), and SPAWN with
+ * WRIT_SPAWN_IMAGE in its flags takes them away again before init reads the ELF from
+ * them, so nobody else can change it while init parses. The buffer is init's memory,
+ * lent for the spawn only: SPAWN frees it, as does the caller's end.
+ */
+#define WRIT_IMAGE_MAX    (64ull << 20)
+#define WRIT_SPAWN_IMAGE  1u
+
 struct writ_spawn_hdr {
 	uint32_t quota_bits;            /* 0: init's default */
 	uint16_t argc, envc;
 	uint16_t ncaps, bytes;          /* capabilities; bytes of strings */
-	uint32_t flags;
+	uint32_t flags;                 /* WRIT_SPAWN_IMAGE */
 };
 
 struct writ_spawn_cap {
@@ -149,12 +164,16 @@ struct writ_spawn_cap {
 };
 
 /*
- * Start the program at `path` (in the boot archive) with argv (NULL-terminated).
+ * Start the program at `path` with argv (NULL-terminated): a path of the boot archive
+ * ("/bin/hello"), or a path with a scheme ("file:/home/u/prog", "tmp:/a.out") that the
+ * caller opens and reads with its own capabilities (so a process starts only programs it
+ * may read; see WRIT_PROC_IMAGE).
  * Without options the child gets the caller's scheme capabilities (its namespace) and
  * its fds 0, 1 and 2; with options, exactly o->caps (a sandbox) and its quota is
  * 2^o->quota_bits bytes (0: init's default, 4 MiB). Returns the pid or -errno
  * (-ENOENT: no such program, -ENOEXEC: not a usable ELF, -ENOMEM: no memory for its
- * quota); *child gets a capability to it, for writ_proc_wait and writ_proc_kill.
+ * quota, -EFBIG: a program file over WRIT_IMAGE_MAX, or what opening or reading it
+ * said); *child gets a capability to it, for writ_proc_wait and writ_proc_kill.
  * Example:
  *   writ_cptr_t child;
  *   const char *argv[] = { "/test/bin/echo", "hi", NULL };
