@@ -89,16 +89,19 @@ _Static_assert(sizeof(struct writ_startinfo) <= 4096, "start info fits one page"
 
 /* ---- the process's own runtime ---- */
 
-/* The start info init gave this process (NULL in the root task). */
+/* The start info init gave this process (NULL in the root task).
+ * Example: `for (unsigned i = 0; i < writ_startinfo()->n_caps; i++) ...` */
 const struct writ_startinfo *writ_startinfo(void);
-/* The slot of the capability named `name`, or 0. */
+/* The slot of the capability named `name`, or 0. Example: `writ_cap_named("serve")` */
 writ_cptr_t writ_cap_named(const char *name);
-/* A free slot of the process's own CSpace, or 0 when the CNode is full. */
+/* A free slot of the process's own CSpace, or 0 when the CNode is full; free it once
+ * empty. Example: `writ_cptr_t s = writ_slot_alloc(); ... writ_slot_free(s);` */
 writ_cptr_t writ_slot_alloc(void);
 void writ_slot_free(writ_cptr_t slot);
-/* n consecutive free slots (the first), or 0. */
+/* n consecutive free slots (the first), or 0. Example: `writ_slot_alloc_run(4)` */
 writ_cptr_t writ_slot_alloc_run(unsigned n);
-/* The process's arguments and environment, as main got them. */
+/* The process's arguments and environment, as main got them.
+ * Example: `const char *home = writ_getenv("HOME");  // NULL if unset` */
 extern int writ_argc;
 extern char **writ_argv;
 extern char **writ_envp;
@@ -190,7 +193,7 @@ struct writ_spawn_opts {
 long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
 		writ_cptr_t *child);
 /* Add the caller's namespace (its scheme capabilities, and COM1 if it holds it) to o:
- * what a child gets without options, before its fds. */
+ * what a child gets without options, before its fds. Example: under writ_spawn_opts_fd. */
 void writ_spawn_opts_inherit(struct writ_spawn_opts *o);
 /* Hand the caller's fd to the child as its fd `child_fd`; -EMFILE when o is full.
  * Example:
@@ -205,7 +208,8 @@ long writ_proc_wait(writ_cptr_t child);
 /* End the child now (its wait status says WRIT_WAIT_KILLED). Example: `writ_proc_kill(child);` */
 long writ_proc_kill(writ_cptr_t child);
 /* init's free memory, in bytes and in blocks (equal before and after a set of
- * processes that all ended means they returned every byte). -> the caller's pid. */
+ * processes that all ended means they returned every byte). -> the caller's pid.
+ * Example: `writ_word_t free_bytes; long pid = writ_proc_info(&free_bytes, NULL);` */
 long writ_proc_info(writ_word_t *free_bytes, writ_word_t *free_blocks);
 
 /* Kill the server that serves `scheme` now, as a crash would (init restarts it if

@@ -32,11 +32,14 @@ struct writ_thread {
  *   writ_thread_create(&worker, serve_loop, &state, 100);
  */
 long writ_thread_create(struct writ_thread *t, void (*fn)(void *), void *arg, unsigned prio);
-/* Give the calling (first) thread a struct and a wake notification, as created ones have. */
+/* Give the calling (first) thread a struct and a wake notification, as created ones have.
+ * Example: `static struct writ_thread me; writ_thread_adopt(&me);` */
 long writ_thread_adopt(struct writ_thread *t);
-/* The calling thread's struct, or NULL for a first thread not adopted. */
+/* The calling thread's struct, or NULL for a first thread not adopted.
+ * Example: `writ_wait(writ_thread_self()->wake, NULL);  // until someone signals us` */
 struct writ_thread *writ_thread_self(void);
-/* End the calling thread (its memory stays with the process). */
+/* End the calling thread (its memory stays with the process).
+ * Example: `if (done) writ_thread_exit();` */
 __attribute__((noreturn)) void writ_thread_exit(void);
 
 /* A lock: free of syscalls while uncontended, a notification when contended. */
@@ -45,6 +48,16 @@ struct writ_mutex {
 	writ_cptr_t ntfn;
 };
 
+/*
+ * init: the kernel's error (a notification is made from the quota). lock waits while
+ * another thread holds it; unlock lets one waiter in. Not recursive.
+ * Example:
+ *   static struct writ_mutex lock;
+ *   writ_mutex_init(&lock);                  // once, before the threads start
+ *   writ_mutex_lock(&lock);
+ *   counter++;
+ *   writ_mutex_unlock(&lock);
+ */
 long writ_mutex_init(struct writ_mutex *m);
 void writ_mutex_lock(struct writ_mutex *m);
 void writ_mutex_unlock(struct writ_mutex *m);
