@@ -105,9 +105,9 @@ log_write(struct srv_dev *d, uint32_t index, const void *buf, size_t n)
 	return (long)n;
 }
 
-static struct srv_dev dev = { .scheme = "log", .read = log_read, .write = log_write,
-			      .open = log_open, .dup = log_dup, .release = log_release,
-			      .idents = true };
+/* Filled in by main: an initialiser would put its 100 KiB of records in .data, and
+ * into the program file. */
+static struct srv_dev dev;
 
 int
 main(void)
@@ -118,5 +118,12 @@ main(void)
 			    "use=console\n", console);
 		return 1;
 	}
+	dev.scheme = "log";
+	dev.read = log_read;
+	dev.write = log_write;
+	dev.open = log_open;
+	dev.dup = log_dup;
+	dev.release = log_release;
+	dev.idents = true;
 	srv_dev_run(&dev);
 }

@@ -158,7 +158,9 @@ rand_write(struct srv_dev *d, uint32_t index, const void *buf, size_t n)
 	return (long)n;
 }
 
-static struct srv_dev dev = { .scheme = "rand", .read = rand_read, .write = rand_write };
+/* Filled in by main: an initialiser would put its 100 KiB of records in .data, and
+ * into the program file. */
+static struct srv_dev dev;
 
 int
 main(void)
@@ -170,5 +172,8 @@ main(void)
 	memcpy(zero, &t, sizeof(t));
 	chacha_rng_seed(&rng, zero);
 	seed_all(true);
+	dev.scheme = "rand";
+	dev.read = rand_read;
+	dev.write = rand_write;
 	srv_dev_run(&dev);
 }
