@@ -1,0 +1,197 @@
+/*
+ * Windows: memory a client shares with the server for bulk data (writ/scheme.h, "Bulk
+ * data"; srv.h). The client pays for the frames; the server pays for the page tables
+ * that map them, made once per address-space slot and kept for the next window there.
+ *
+ * A window's frames are the capabilities the client *moved* to us: no capability the
+ * client keeps is their ancestor, so nothing it deletes or revokes unmaps them here.
+ * Requests touch a window only under the server's lock, and a window is released only
+ * under it, so a request never sees one half freed.
+ */
+#include <srv/srv.h>
+#include <writ/mem.h>
+
+#include <errno.h>
+
+#define FULL 64
+#define SLOT_BYTES ((size_t)SCHEME_WINDOW_PAGES * 4096)
+_Static_assert(SRV_WINDOWS * SLOT_BYTES % (2u << 20) == 0, "whole 2 MiB steps");
+#define MAX_RADIX 16            /* the largest CNode a client's retype can zero */
+
+static uint8_t *space;          /* SRV_WINDOWS slots of SLOT_BYTES, reserved once */
+static bool slot_used[SRV_WINDOWS];
+static unsigned live;
+
+unsigned
+srv_windows_live(void)
+{
+	return live;
+}
+
+/*
+ * Reserve the windows' address space and make every page table under it now, with a
+ * page of our own mapped and unmapped at each 2 MiB step: with the tables in place a
+ * client's 2 MiB frame can never be mapped over several windows (Map finds a table
+ * where it would go and refuses).
+ */
+static bool
+space_make(void)
+{
+	uint8_t *va = writ_va_reserve(SRV_WINDOWS * SLOT_BYTES / 4096);
+	uint8_t *end = va + SRV_WINDOWS * SLOT_BYTES;
+	writ_cptr_t probe;
+
+	if (!va || writ_own_object(WRIT_OBJ_FRAME_4K, 0, &probe) != WRIT_OK)
+		return false;
+	/* Each 2 MiB step and, for p == end, the last page (the range is a whole number
+	 * of 2 MiB but need not start 2 MiB-aligned). */
+	for (uint8_t *p = va; p <= end; p += 2u << 20) {
+		uint8_t *at = p < end ? p : end - 4096;
+
+		if (writ_map_frame(WRIT_PSLOT_VSPACE, probe, (writ_word_t)at, WRIT_RIGHT_READ,
+				   WRIT_MAP_WRITE_BACK, writ_own_table, NULL) != WRIT_OK)
+			return false;
+		writ_frame_unmap(probe);
+	}
+	writ_cnode_delete(WRIT_PSLOT_CNODE, probe, FULL);
+	writ_slot_free(probe);
+	space = va;
+	return true;
+}
+
+static int
+slot_take(void)
+{
+	if (!space && !space_make())
+		return -1;
+	for (unsigned i = 0; i < SRV_WINDOWS; i++)
+		if (!slot_used[i]) {
+			slot_used[i] = true;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* Unmap and delete frames first..first+n, and free their slots. Deleting the last
+ * capability of a frame the client's death already destroyed finds an empty slot:
+ * harmless. */
+static void
+frames_drop(writ_cptr_t first, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		writ_frame_unmap(first + i);
+		writ_cnode_delete(WRIT_PSLOT_CNODE, first + i, FULL);
+		writ_slot_free(first + i);
+	}
+}
+
+/*
+ * Is cap a frame we may map read-write? It is the client's, so it cannot be invoked
+ * blindly: Map through a notification signals it and answers OK, and a Call through
+ * an endpoint waits for whoever receives there (for ever, holding our lock). So: a
+ * non-blocking Send of a Map to a misaligned address, which never blocks on any
+ * object; only a frame with Read and Write answers WRIT_E_ALIGNMENT (a frame without
+ * them answers RIGHTS; a notification is signalled, an endpoint maybe sent to, both
+ * harmless and both answer something else).
+ */
+static bool
+is_rw_frame(writ_cptr_t cap)
+{
+	struct writ_msg m = { 0 };
+
+	m.mr[0] = WRIT_PSLOT_VSPACE;
+	m.mr[1] = 1;
+	m.mr[2] = WRIT_RIGHT_READ | WRIT_RIGHT_WRITE;
+	m.mr[3] = WRIT_MAP_WRITE_BACK;
+	m.info = writ_msginfo(WRIT_LABEL_FRAME_MAP, 0, 4);
+	return writ_nbsend(cap, &m) == WRIT_E_ALIGNMENT;
+}
+
+/*
+ * Move the frames out of the client's CNode (cnode, radix) into our slots and map
+ * them at va. is_rw_frame and Map are the checks: Map refuses a frame mapped already,
+ * and a 2 MiB one (misaligned, or a page table is in its way: see space_make). How many were taken goes to *taken, for the caller to drop on failure.
+ */
+static int
+frames_take(writ_cptr_t cnode, unsigned radix, writ_cptr_t first, unsigned pages,
+	    uint8_t *va, unsigned *taken)
+{
+	for (*taken = 0; *taken < pages; (*taken)++) {
+		writ_cptr_t dst = first + *taken;
+
+		if (writ_cnode_move(WRIT_PSLOT_CNODE, dst, FULL, cnode, *taken, radix) != WRIT_OK)
+			return EINVAL;
+		if (!is_rw_frame(dst) ||
+		    writ_map_frame(WRIT_PSLOT_VSPACE, dst, (writ_word_t)(va + *taken * 4096ul),
+				   WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
+				   writ_own_table, NULL) != WRIT_OK) {
+			/* Taken, not mapped: delete it with the others. */
+			(*taken)++;
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+void
+srv_window_share(struct srv *s, struct srv_req *req)
+{
+	writ_word_t pages = req->m.mr[0], radix = req->m.mr[1];
+	struct srv_window *w;
+	writ_cptr_t first;
+	unsigned taken = 0;
+	int slot, rec, err;
+
+	if (req->n_got != 1 || pages == 0 || pages > SCHEME_WINDOW_PAGES || radix == 0 ||
+	    radix > MAX_RADIX || pages > (1ull << radix))
+		return srv_result(req, -EINVAL);
+	if (!(w = malloc(sizeof(*w))))
+		return srv_result(req, -ENOMEM);
+	if ((slot = slot_take()) < 0) {
+		free(w);
+		return srv_result(req, -ENFILE);
+	}
+	if (!(first = writ_slot_alloc_run((unsigned)pages))) {
+		slot_used[slot] = false;
+		free(w);
+		return srv_result(req, -ENOMEM);
+	}
+	*w = (struct srv_window){ .va = space + (size_t)slot * SLOT_BYTES,
+				  .len = (size_t)pages * 4096, .frames = first,
+				  .pages = (unsigned)pages, .slot = (unsigned)slot };
+	err = frames_take(req->got_cap[0], (unsigned)radix, first, w->pages, w->va, &taken);
+	if (err || (rec = srv_record_new(s, SCHEME_KIND_WINDOW, w)) < 0) {
+		frames_drop(first, taken);
+		for (unsigned i = taken; i < w->pages; i++)
+			writ_slot_free(first + i);
+		slot_used[slot] = false;
+		free(w);
+		return srv_result(req, err ? -err : -ENFILE);
+	}
+	live++;
+	srv_reply_record(req, s, rec);
+	srv_result(req, (long)w->len);
+}
+
+struct srv_window *
+srv_req_window(struct srv *s, const struct srv_req *req)
+{
+	for (unsigned k = 0; k < req->n_unwrapped; k++) {
+		struct srv_record *r = srv_record_of(s, req->unwrapped[k]);
+
+		if (r && r->kind == SCHEME_KIND_WINDOW)
+			return r->obj;
+	}
+	return NULL;
+}
+
+void
+srv_window_release(struct srv_window *w)
+{
+	if (!w)
+		return;
+	frames_drop(w->frames, w->pages);
+	slot_used[w->slot] = false;
+	live--;
+	free(w);
+}
