@@ -51,7 +51,8 @@ bench_big(void)
 	memset(chunk, 'c', sizeof(chunk));
 	for (unsigned off = 0; fd >= 0 && off < BIG_SIZE; off += BIG_CHUNK)
 		if (writ_write(fd, chunk, BIG_CHUNK) != BIG_CHUNK) {
-			writ_printf("bench file: cannot write /tmp/bench-16m at %u\n", off);
+			writ_printf("bench file: cannot write /tmp/bench-16m at %u: %ld\n", off,
+				    writ_pwrite(fd, chunk, BIG_CHUNK, off));
 			return 1;
 		}
 	if (fd < 0 || !writ_fd_window(fd, &wlen) || wlen < BIG_CHUNK) {

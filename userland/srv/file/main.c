@@ -113,8 +113,8 @@ seed(struct memfs *fs)
 		}
 		n++;
 	}
-	writ_printf("file: %u entries from the boot archive, %lu bytes used%s\n", n,
-		    memfs_used(fs), bad ? " (some failed)" : "");
+	writ_printf("file: %u entries from the boot archive, %lu bytes used of %lu%s\n", n,
+		    memfs_used(fs), memfs_budget(fs), bad ? " (some failed)" : "");
 }
 
 int
