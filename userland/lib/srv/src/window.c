@@ -20,6 +20,9 @@ _Static_assert(SRV_WINDOWS * SLOT_BYTES % (2u << 20) == 0, "whole 2 MiB steps");
 
 static uint8_t *space;          /* SRV_WINDOWS slots of SLOT_BYTES, reserved once */
 static bool slot_used[SRV_WINDOWS];
+/* Each address-space slot's run of CSpace slots for its frames, made at its first use
+ * and kept: runs freed and taken again would fragment libwrit's list of free slots. */
+static writ_cptr_t slot_caps[SRV_WINDOWS];
 static unsigned live;
 
 unsigned
@@ -72,16 +75,14 @@ slot_take(void)
 	return -1;
 }
 
-/* Unmap and delete frames first..first+n, and free their slots. Deleting the last
- * capability of a frame the client's death already destroyed finds an empty slot:
- * harmless. */
+/* Unmap and delete frames first..first+n (their slots stay the address-space slot's).
+ * A frame the client's death already destroyed left an empty slot: harmless. */
 static void
 frames_drop(writ_cptr_t first, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		writ_frame_unmap(first + i);
 		writ_cnode_delete(WRIT_PSLOT_CNODE, first + i, FULL);
-		writ_slot_free(first + i);
 	}
 }
 
@@ -151,7 +152,9 @@ srv_window_share(struct srv *s, struct srv_req *req)
 		free(w);
 		return srv_result(req, -ENFILE);
 	}
-	if (!(first = writ_slot_alloc_run((unsigned)pages))) {
+	if (!slot_caps[slot])
+		slot_caps[slot] = writ_slot_alloc_run(SCHEME_WINDOW_PAGES);
+	if (!(first = slot_caps[slot])) {
 		slot_used[slot] = false;
 		free(w);
 		return srv_result(req, -ENOMEM);
@@ -162,8 +165,6 @@ srv_window_share(struct srv *s, struct srv_req *req)
 	err = frames_take(req->got_cap[0], (unsigned)radix, first, w->pages, w->va, &taken);
 	if (err || (rec = srv_record_new(s, SCHEME_KIND_WINDOW, w)) < 0) {
 		frames_drop(first, taken);
-		for (unsigned i = taken; i < w->pages; i++)
-			writ_slot_free(first + i);
 		slot_used[slot] = false;
 		free(w);
 		return srv_result(req, err ? -err : -ENFILE);

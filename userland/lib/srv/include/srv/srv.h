@@ -148,10 +148,11 @@ struct srv_record *srv_record_of(struct srv *s, writ_word_t badge);
  * server that serves them calls srv_window_share for SHARE, and srv_req_window to find
  * the window a request carries; lib/srv frees a window's record like any other (its
  * frames unmapped and deleted). At most SRV_WINDOWS are mapped at once, each in a
- * fixed slot of address space reserved at the first SHARE, so page tables made for one
- * serve the next and nothing grows with the number of windows ever made.
+ * fixed slot of address space reserved at the first SHARE, with a run of
+ * SCHEME_WINDOW_PAGES capability slots kept for it, so page tables and slots made for
+ * one serve the next and nothing grows with the number of windows ever made.
  */
-#define SRV_WINDOWS 128
+#define SRV_WINDOWS 64
 
 struct srv_window {
 	uint8_t *va;                    /* where the server mapped it */
