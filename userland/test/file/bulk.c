@@ -344,6 +344,28 @@ test_share_bad_input(void)
 	writ_cnode_move(h.cnode, 1, 2, WRIT_PSLOT_CNODE, ntfn, FULL);
 	r = share(pol, 2, 2, h.cnode, &win);
 	check(r == -EINVAL && !win, "share-not-a-frame", "%ld", r);
+	/* Endpoints where frames should be: the server's own (a copy of our fd) and one of
+	 * ours nobody receives on. Invoked blindly, the second would hold the server for
+	 * ever in a Call; it must answer EINVAL and go on serving. */
+	{
+		writ_cptr_t ep = 0, fdcopy = writ_slot_alloc();
+
+		h = (struct hand){ 0 };
+		hand_make(&h, 1, RW);
+		writ_own_object(WRIT_OBJ_ENDPOINT, 0, &ep);
+		writ_cnode_copy(h.cnode, 1, 2, WRIT_PSLOT_CNODE, ep, FULL, WRIT_RIGHTS_ALL);
+		r = share(pol, 2, 2, h.cnode, &win);
+		writ_cnode_copy(WRIT_PSLOT_CNODE, fdcopy, FULL, WRIT_PSLOT_CNODE, writ_fd_cap(fd),
+				FULL, WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY);
+		h = (struct hand){ 0 };
+		hand_make(&h, 1, RW);
+		writ_cnode_move(h.cnode, 1, 2, WRIT_PSLOT_CNODE, fdcopy, FULL);
+		check(r == -EINVAL && !win && share(pol, 2, 2, h.cnode, &win) == -EINVAL && !win &&
+		      file_stats("file", 1) == 0, "share-endpoint-not-a-frame", "%ld", r);
+	}
+	r = share(pol, 0, 0, 0, &win);
+	check(r == 0 && !win && share(writ_scheme_cap("pipe"), 0, 0, 0, &win) < 0,
+	      "share-probe", "file %ld", r);
 	check(file_stats("file", STATS_WINDOWS) == wins, "share-refused-keeps-nothing",
 	      "windows %ld -> %ld", wins, file_stats("file", STATS_WINDOWS));
 

@@ -111,7 +111,9 @@ is_rw_frame(writ_cptr_t cap)
 /*
  * Move the frames out of the client's CNode (cnode, radix) into our slots and map
  * them at va. is_rw_frame and Map are the checks: Map refuses a frame mapped already,
- * and a 2 MiB one (misaligned, or a page table is in its way: see space_make). How many were taken goes to *taken, for the caller to drop on failure.
+ * and a 2 MiB one (misaligned, or a page table is in its way: see space_make). How
+ * many frames were taken goes to *taken, for the caller to drop on failure; what is
+ * no frame is deleted here, as dropping invokes what it drops.
  */
 static int
 frames_take(writ_cptr_t cnode, unsigned radix, writ_cptr_t first, unsigned pages,
@@ -122,8 +124,12 @@ frames_take(writ_cptr_t cnode, unsigned radix, writ_cptr_t first, unsigned pages
 
 		if (writ_cnode_move(WRIT_PSLOT_CNODE, dst, FULL, cnode, *taken, radix) != WRIT_OK)
 			return EINVAL;
-		if (!is_rw_frame(dst) ||
-		    writ_map_frame(WRIT_PSLOT_VSPACE, dst, (writ_word_t)(va + *taken * 4096ul),
+		if (!is_rw_frame(dst)) {
+			/* Not to be invoked again (frames_drop unmaps): it just goes. */
+			writ_cnode_delete(WRIT_PSLOT_CNODE, dst, FULL);
+			return EINVAL;
+		}
+		if (writ_map_frame(WRIT_PSLOT_VSPACE, dst, (writ_word_t)(va + *taken * 4096ul),
 				   WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
 				   writ_own_table, NULL) != WRIT_OK) {
 			/* Taken, not mapped: delete it with the others. */
@@ -143,6 +149,8 @@ srv_window_share(struct srv *s, struct srv_req *req)
 	unsigned taken = 0;
 	int slot, rec, err;
 
+	if (pages == 0 && radix == 0 && req->n_got == 0)
+		return srv_result(req, 0);	/* the probe: yes, windows are served here */
 	if (req->n_got != 1 || pages == 0 || pages > SCHEME_WINDOW_PAGES || radix == 0 ||
 	    radix > MAX_RADIX || pages > (1ull << radix))
 		return srv_result(req, -EINVAL);

@@ -88,6 +88,13 @@ win_share(writ_cptr_t via, long *err)
 	writ_cptr_t slot;
 	long r;
 
+	/* Does the server have windows at all? (Nothing is made for one that has none.) */
+	m.info = writ_msginfo(SCHEME_OP_SHARE, 0, 2);
+	if ((r = writ_call(via, &m) == WRIT_OK ? (long)m.mr[0] : -EIO) != 0) {
+		*err = r < 0 ? r : -EIO;
+		return NULL;
+	}
+	m = (struct writ_msg){ 0 };
 	for (unsigned i = 0; i < WIN_MAX && !w; i++)
 		if (!wins[i].cap && wins[i].made)
 			w = &wins[i];

@@ -141,7 +141,8 @@ enum scheme_op {
  * frame with Read and Write, pages or radix out of range; nothing is kept), ENFILE
  * (the server holds its most windows), ENOSYS/EINVAL from servers without windows.
  * Each SHARE makes a window of its own (a client may hold several); the server bounds
- * how many it maps at once.
+ * how many it maps at once. SHARE (0, 0) without a capability asks whether the server
+ * has windows at all: 0 if it has, so a client pays for none where none would serve.
  *
  * Why frames move, not copy: a copy sent in a message is a child of the sender's
  * capability in the derivation tree, and the sender could Revoke it away while the
