@@ -363,6 +363,19 @@ test_share_bad_input(void)
 		check(r == -EINVAL && !win && share(pol, 2, 2, h.cnode, &win) == -EINVAL && !win &&
 		      file_stats("file", 1) == 0, "share-endpoint-not-a-frame", "%ld", r);
 	}
+	/* A 2 MiB frame would cover other windows: refused wherever it would go. */
+	{
+		writ_cptr_t big = 0;
+
+		h = (struct hand){ 0 };
+		writ_own_object(WRIT_OBJ_CNODE, 2, &h.cnode);
+		r = writ_own_object(WRIT_OBJ_FRAME_2M, 0, &big);
+		if (r == WRIT_OK)
+			writ_cnode_move(h.cnode, 0, 2, WRIT_PSLOT_CNODE, big, FULL);
+		r = r == WRIT_OK ? share(pol, 1, 2, h.cnode, &win) : -ENOMEM;
+		check(r == -EINVAL && !win && file_stats("file", 1) == 0, "share-2m-frame-refused",
+		      "%ld", r);
+	}
 	r = share(pol, 0, 0, 0, &win);
 	check(r == 0 && !win && share(writ_scheme_cap("pipe"), 0, 0, 0, &win) < 0,
 	      "share-probe", "file %ld", r);
