@@ -314,6 +314,39 @@ drop(writ_cptr_t c)
 	}
 }
 
+/*
+ * A window whose pages come from an untyped of the client's own, which it then revokes:
+ * the kernel takes the pages from the server too. The server must find them gone
+ * before it touches them (ESTALE), not fault.
+ */
+static void
+test_revoked_untyped(int fd)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	writ_cptr_t ut = writ_slot_alloc(), win = 0, f[2] = { writ_slot_alloc(), writ_slot_alloc() };
+	struct hand h = { 0 };
+	long r = -1;
+	bool made = ut && si->n_untyped &&
+		    writ_own_object(WRIT_OBJ_CNODE, 2, &h.cnode) == WRIT_OK;
+
+	for (unsigned i = 0; made && i < si->n_untyped; i++)
+		if (writ_untyped_retype(si->untyped[i].slot, WRIT_OBJ_UNTYPED, 14, WRIT_PSLOT_CNODE,
+					0, 0, ut, 1) == WRIT_OK)
+			break;
+	for (unsigned i = 0; made && i < 2; i++)
+		made = writ_untyped_retype(ut, WRIT_OBJ_FRAME_4K, 0, WRIT_PSLOT_CNODE, 0, 0, f[i],
+					   1) == WRIT_OK &&
+		       writ_cnode_move(h.cnode, i, 2, WRIT_PSLOT_CNODE, f[i], FULL) == WRIT_OK;
+	if (made)
+		r = share(writ_fd_cap(fd), 2, 2, h.cnode, &win);
+	check(r == 8192 && win, "window-from-own-untyped", "%ld", r);
+	writ_cnode_revoke(WRIT_PSLOT_CNODE, ut, FULL);
+	r = call_with(writ_fd_cap(fd), SCHEME_OP_PREAD, 8192, 0, win);
+	check(r == -ESTALE && call_with(writ_fd_cap(fd), SCHEME_OP_PWRITE, 10, 0, win) == -ESTALE &&
+	      file_stats("file", 1) == 0, "window-untyped-revoked-stale", "%ld", r);
+	drop(win);
+}
+
 static void
 test_share_bad_input(void)
 {
@@ -415,6 +448,7 @@ test_share_bad_input(void)
 	check(r == 8192 && call_with(writ_fd_cap(fd), SCHEME_OP_PWRITE, 8192, 0, win) == 8192,
 	      "window-client-revoked-own-caps", "%ld", r);
 	check(file_stats("file", 1) == 0, "window-server-alive", "STATS failed");
+	test_revoked_untyped(fd);
 	writ_close(fd);
 	drop(win);
 	check(file_stats("file", STATS_WINDOWS) == wins, "window-closed", "windows %ld -> %ld",

@@ -182,13 +182,27 @@ srv_window_share(struct srv *s, struct srv_req *req)
 	srv_result(req, (long)w->len);
 }
 
+bool
+srv_window_alive(struct srv_window *w, size_t len)
+{
+	size_t n = len < w->len ? (len + 4095) / 4096 : w->pages;
+	writ_word_t pa;
+
+	/* A page whose frame the client destroyed left our slot empty (the revoke deleted
+	 * our capability, and its mapping with it): Get Address finds nothing there. */
+	for (size_t i = 0; i < n && !w->dead; i++)
+		if (writ_frame_get_address(w->frames + i, &pa) != WRIT_OK)
+			w->dead = true;
+	return !w->dead;
+}
+
 struct srv_window *
 srv_req_window(struct srv *s, const struct srv_req *req)
 {
 	for (unsigned k = 0; k < req->n_unwrapped; k++) {
 		struct srv_record *r = srv_record_of(s, req->unwrapped[k]);
 
-		if (r && r->kind == SCHEME_KIND_WINDOW)
+		if (r && r->kind == SCHEME_KIND_WINDOW && !((struct srv_window *)r->obj)->dead)
 			return r->obj;
 	}
 	return NULL;

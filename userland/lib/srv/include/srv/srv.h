@@ -160,6 +160,7 @@ struct srv_window {
 	writ_cptr_t frames;             /* the first of `pages` consecutive slots */
 	unsigned pages;
 	unsigned slot;                  /* which address-space slot */
+	bool dead;                      /* a page of it is gone: refuse it (ESTALE) */
 };
 
 /* SHARE: take the frames the request's CNode holds, map them, answer a window
@@ -167,6 +168,13 @@ struct srv_window {
 void srv_window_share(struct srv *s, struct srv_req *req);
 /* The window the request carries (an unwrapped window capability), or NULL. */
 struct srv_window *srv_req_window(struct srv *s, const struct srv_req *req);
+/*
+ * Are the window's first len bytes still there? The client can revoke the untyped
+ * memory its pages came from (its quota is its own) and the kernel then unmaps them
+ * from us too: touching them would fault the server. So a server asks before each use,
+ * for the bytes it will touch (one system call a page); a window found gone stays dead.
+ */
+bool srv_window_alive(struct srv_window *w, size_t len);
 /* Windows mapped now. */
 unsigned srv_windows_live(void);
 /* (srv.c) A window record is freed: unmap, delete, give its slot back. */
