@@ -166,5 +166,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	server.srv.rec[1].obj = &server.root;
+	if (srv_windows_init(&server.srv) != 0)
+		writ_printf("file: no windows (out of memory): bulk data goes inline\n");
 	srv_run(&server.srv);
 }

@@ -47,11 +47,11 @@ req_room(const struct srv_req *req)
 static int
 get_bytes(struct srv_req *req, size_t len)
 {
-	if (win && !srv_window_alive(win, len))
-		return ESTALE;
-	if (win)
+	if (win) {
 		memcpy(buf, win->va, len);
-	else if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, len) < 0)
+		return srv_window_alive(win, len) ? 0 : ESTALE;
+	}
+	if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, len) < 0)
 		return EINVAL;
 	return 0;
 }
@@ -109,12 +109,13 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 				   .blocks = ms.blocks, .atime_ns = ms.atime_ns,
 				   .mtime_ns = ms.mtime_ns, .ctime_ns = ms.ctime_ns,
 				   .blksize = ms.blksize };
-	if (win && !srv_window_alive(win, sizeof(st)))
-		return srv_result(req, -ESTALE);
-	if (win)
+	if (win) {
 		memcpy(win->va, &st, sizeof(st));      /* a window holds at least a page */
-	else
+		if (!srv_window_alive(win, sizeof(st)))
+			return srv_result(req, -ESTALE);
+	} else {
 		srv_put_bytes(req, 0, &st, sizeof(st));
+	}
 	srv_result(req, sizeof(st));
 }
 
@@ -308,14 +309,14 @@ do_rw_window(struct fserver *f, struct srv_req *req, struct ofd *o, bool write, 
 
 	if (write && req->m.mr[0] > win->len)
 		return srv_result(req, -EINVAL);
-	if (!srv_window_alive(win, len))
-		return srv_result(req, -ESTALE);
 	if (write) {
 		off = append_at(f, o, off, positional);
 		r = len ? memfs_write(f->fs, o->node, off, win->va, len, &done) : 0;
 	} else {
 		r = memfs_read(f->fs, o->node, off, win->va, len, &done);
 	}
+	if (!srv_window_alive(win, len))
+		return srv_result(req, -ESTALE);	/* its pages went: what moved is not its */
 	if (r && !done)
 		return srv_result(req, -r);
 	if (!positional)
@@ -520,9 +521,9 @@ path_op(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 		n = got < a[0] ? got : (size_t)a[0];
 		if (win) {
 			n = n < win->len ? n : win->len;
+			memcpy(win->va, body, n);
 			if (!srv_window_alive(win, n))
 				return srv_result(req, -ESTALE);
-			memcpy(win->va, body, n);
 			return srv_result(req, (long)n);
 		}
 		if (n > SCHEME_INLINE)

@@ -169,10 +169,16 @@ void srv_window_share(struct srv *s, struct srv_req *req);
 /* The window the request carries (an unwrapped window capability), or NULL. */
 struct srv_window *srv_req_window(struct srv *s, const struct srv_req *req);
 /*
- * Are the window's first len bytes still there? The client can revoke the untyped
- * memory its pages came from (its quota is its own) and the kernel then unmaps them
- * from us too: touching them would fault the server. So a server asks before each use,
- * for the bytes it will touch (one system call a page); a window found gone stays dead.
+ * Windows need the server to handle its own faults (window.c says why): call
+ * srv_windows_init from the first thread before srv_run, before any other thread is
+ * made. 0, or -1 (out of memory); SHARE answers ENOSYS without it.
+ */
+int srv_windows_init(struct srv *s);
+/*
+ * Is the window still whole? A client can revoke the untyped memory its pages came
+ * from, which unmaps them from the server too: the fault thread then puts zeros in
+ * their place and marks the window dead. A server asks after it touched the window
+ * (the bytes it moved are not the client's: answer ESTALE) and before.
  */
 bool srv_window_alive(struct srv_window *w, size_t len);
 /* Windows mapped now. */
