@@ -455,6 +455,25 @@ test_share_bad_input(void)
 	      wins, file_stats("file", STATS_WINDOWS));
 }
 
+/* tmp: restarts: the window libwrit shared with it is of a past life (ESTALE); the next
+ * transfers still work, through a new one. */
+static void
+test_restart(void)
+{
+	uint8_t *buf = malloc(65536 * 2);
+	long r;
+
+	check(buf && round_trip("tmp:/w1", 21, 65536 * 2, buf), "window-tmp-before-restart",
+	      "128 KiB differ");
+	r = writ_proc_kill_service("tmp");
+	check(r == 0 && buf && round_trip("tmp:/w2", 22, 65536 * 2, buf) &&
+	      round_trip("tmp:/w3", 23, 65536 * 2, buf), "window-after-server-restart",
+	      "kill %ld", r);
+	writ_unlink("tmp:/w2");
+	writ_unlink("tmp:/w3");
+	free(buf);
+}
+
 void
 test_bulk(void)
 {
@@ -463,5 +482,6 @@ test_bulk(void)
 	test_long_paths();
 	test_client_dies();
 	test_share_bad_input();
+	test_restart();
 	writ_unlink("/ft/bulk1m");
 }
