@@ -151,13 +151,10 @@ enum scheme_op {
  * (it keeps a copy of each for its own mapping, a child of the server's): deleting or
  * revoking what the client holds leaves the server's mapping whole. What still takes
  * the frames from the server is a revoke of the untyped memory they came from (the
- * client's quota, when it dies, or a sub-untyped it made them from): between requests
- * that is harmless (the mapping goes, the record is swept). During one it would fault
- * the server, but the copy runs at the server's priority, above its clients' (110 and
- * 100 in boot.conf), without a system call: on one CPU no client thread runs to
- * revoke meanwhile, and init kills only when asked by a running thread. A client with a
- * thread above its server's priority, or a second CPU, could: that needs a fault
- * handler in the server that maps a scratch page (not done).
+ * client's quota, when it dies, or an untyped of its own it revokes): the kernel then
+ * unmaps them from the server as well. The server handles its own faults (lib/srv's
+ * window.c): a touch of such a page maps zeros there and the window is dead; the
+ * request that touched it, and any later one carrying it, answers ESTALE.
  *
  * Using a window: a request that carries the window capability (it is unwrapped: the
  * kernel turns a capability to the server's own endpoint into its badge) has its bytes
