@@ -113,8 +113,8 @@ seed(struct memfs *fs)
 		}
 		n++;
 	}
-	writ_printf("file: %u entries from the boot archive, %lu bytes used%s\n", n,
-		    memfs_used(fs), bad ? " (some failed)" : "");
+	writ_printf("file: %u entries from the boot archive, %lu bytes used of %lu%s\n", n,
+		    memfs_used(fs), memfs_budget(fs), bad ? " (some failed)" : "");
 }
 
 int
@@ -166,5 +166,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	server.srv.rec[1].obj = &server.root;
+	if (srv_windows_init(&server.srv) != 0)
+		writ_printf("file: no windows (out of memory): bulk data goes inline\n");
 	srv_run(&server.srv);
 }

@@ -4,9 +4,11 @@
  * it when it is a directory, as openat).
  *
  * Input is the client's: every length is checked against the message before a byte
- * is read. A length field larger than the bytes the message carries is EINVAL, as
- * dev.c answers; a path longer than a message can carry never arrives (libwrit says
- * ENAMETOOLONG first). Wrong kinds: file operations on a policy are EBADF (a policy
+ * is read. A length field larger than the bytes the message (or its window) carries is
+ * EINVAL, as dev.c answers; a path of SCHEME_PATH_MAX bytes or more is ENAMETOOLONG.
+ * A request that carries a window (scheme.h, "Bulk data") has its bytes there, and a
+ * read answers there: the client may change the window meanwhile, so paths are
+ * copied out of it before they are looked at, and file data is copied once. Wrong kinds: file operations on a policy are EBADF (a policy
  * is no open file), opening relative to a file that is not a directory is ENOTDIR.
  */
 #include <errno.h>
@@ -22,8 +24,37 @@
 #define FILE_STATS_BUDGET  3
 #define FILE_STATS_OFDS    4    /* open file descriptions alive */
 #define FILE_STATS_OFDS_NOW 5   /* the same, without a sweep first */
+#define FILE_STATS_WINDOWS 6    /* windows mapped (after a sweep) */
 
-static uint8_t buf[SCHEME_INLINE];
+/* Two paths and their NULs. */
+static uint8_t buf[2 * SCHEME_PATH_MAX];
+/* The window the current request carries, or NULL (set by file_request, under the
+ * server's lock). */
+static struct srv_window *win;
+
+/* How many bytes the request carries at most: its window's, or its message's. */
+static size_t
+req_room(const struct srv_req *req)
+{
+	unsigned words = writ_msginfo_length(req->m.info);
+
+	if (win)
+		return win->len;
+	return words > SCHEME_DATA_WORD ? (words - SCHEME_DATA_WORD) * 8ul : 0;
+}
+
+/* The request's first `len` bytes (at most req_room), into buf. */
+static int
+get_bytes(struct srv_req *req, size_t len)
+{
+	if (win) {
+		memcpy(buf, win->va, len);
+		return srv_window_alive(win, len) ? 0 : ESTALE;
+	}
+	if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, len) < 0)
+		return EINVAL;
+	return 0;
+}
 
 /* Where paths start for a request on this record, and who may veto steps. Part 2
  * puts the policy's glob check here (a veto: nothing runs between check and use). */
@@ -45,19 +76,25 @@ policy_at(struct fpolicy *pol, struct ofd *o, struct memfs_at *at)
 static int
 get_path(struct srv_req *req, writ_word_t len)
 {
-	if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, (size_t)len) < 0)
+	if (len > req_room(req))
 		return EINVAL;
-	return 0;
+	if (len >= SCHEME_PATH_MAX)
+		return ENAMETOOLONG;
+	return get_bytes(req, (size_t)len);
 }
 
 /* Two paths, each followed by a NUL: buf holds both, the second at l1 + 1. */
 static int
 get_two_paths(struct srv_req *req, writ_word_t l1, writ_word_t l2)
 {
-	if (l1 > SCHEME_INLINE || l2 > SCHEME_INLINE || l1 + l2 + 2 > SCHEME_INLINE ||
-	    srv_get_bytes(req, 0, buf, (size_t)(l1 + l2 + 2)) < 0)
+	size_t room = req_room(req);
+
+	/* Each checked alone first, so the sum cannot wrap. */
+	if (l1 > room || l2 > room || l1 + l2 + 2 > room)
 		return EINVAL;
-	return 0;
+	if (l1 >= SCHEME_PATH_MAX || l2 >= SCHEME_PATH_MAX)
+		return ENAMETOOLONG;
+	return get_bytes(req, (size_t)(l1 + l2 + 2));
 }
 
 static void
@@ -72,7 +109,13 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 				   .blocks = ms.blocks, .atime_ns = ms.atime_ns,
 				   .mtime_ns = ms.mtime_ns, .ctime_ns = ms.ctime_ns,
 				   .blksize = ms.blksize };
-	srv_put_bytes(req, 0, &st, sizeof(st));
+	if (win) {
+		memcpy(win->va, &st, sizeof(st));      /* a window holds at least a page */
+		if (!srv_window_alive(win, sizeof(st)))
+			return srv_result(req, -ESTALE);
+	} else {
+		srv_put_bytes(req, 0, &st, sizeof(st));
+	}
 	srv_result(req, sizeof(st));
 }
 
@@ -241,6 +284,46 @@ do_getdents(struct fserver *f, struct srv_req *req, struct ofd *o)
 
 /* ---- operations on open files ---- */
 
+/* The offset an append writes at: the end. */
+static uint64_t
+append_at(struct fserver *f, struct ofd *o, uint64_t off, bool positional)
+{
+	struct memfs_stat st;
+
+	if (positional || !(o->flags & O_APPEND))
+		return off;
+	memfs_stat(f->fs, o->node, &st);
+	return st.size;
+}
+
+/* READ/WRITE/PREAD/PWRITE through the request's window: the file's bytes are copied
+ * once, between the file and the client's memory. A read longer than the window reads
+ * a window-full; a write longer than it is EINVAL (its bytes are not there). */
+static void
+do_rw_window(struct fserver *f, struct srv_req *req, struct ofd *o, bool write, uint64_t off)
+{
+	bool positional = req->op == SCHEME_OP_PREAD || req->op == SCHEME_OP_PWRITE;
+	size_t len = req->m.mr[0] < win->len ? (size_t)req->m.mr[0] : win->len;
+	size_t done = 0;
+	int r;
+
+	if (write && req->m.mr[0] > win->len)
+		return srv_result(req, -EINVAL);
+	if (write) {
+		off = append_at(f, o, off, positional);
+		r = len ? memfs_write(f->fs, o->node, off, win->va, len, &done) : 0;
+	} else {
+		r = memfs_read(f->fs, o->node, off, win->va, len, &done);
+	}
+	if (!srv_window_alive(win, len))
+		return srv_result(req, -ESTALE);	/* its pages went: what moved is not its */
+	if (r && !done)
+		return srv_result(req, -r);
+	if (!positional)
+		o->off = off + done;
+	srv_result(req, (long)done);
+}
+
 static void
 do_rw(struct fserver *f, struct srv_req *req, struct ofd *o)
 {
@@ -260,6 +343,8 @@ do_rw(struct fserver *f, struct srv_req *req, struct ofd *o)
 		srv_result(req, -EINVAL);
 		return;
 	}
+	if (win)
+		return do_rw_window(f, req, o, write, off);
 	if (!write) {
 		uint8_t *out;
 
@@ -280,12 +365,7 @@ do_rw(struct fserver *f, struct srv_req *req, struct ofd *o)
 			srv_result(req, -EINVAL);
 			return;
 		}
-		if (!positional && (o->flags & O_APPEND)) {
-			struct memfs_stat st;
-
-			memfs_stat(f->fs, o->node, &st);
-			off = st.size;
-		}
+		off = append_at(f, o, off, positional);
 		r = len ? memfs_write(f->fs, o->node, off, buf, (size_t)len, &done) : 0;
 		if (r && !done) {
 			srv_result(req, -r);
@@ -439,6 +519,13 @@ path_op(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 		if (r)
 			return srv_result(req, -r);
 		n = got < a[0] ? got : (size_t)a[0];
+		if (win) {
+			n = n < win->len ? n : win->len;
+			memcpy(win->va, body, n);
+			if (!srv_window_alive(win, n))
+				return srv_result(req, -ESTALE);
+			return srv_result(req, (long)n);
+		}
 		if (n > SCHEME_INLINE)
 			n = SCHEME_INLINE;
 		srv_put_bytes(req, 0, body, n);
@@ -496,6 +583,9 @@ do_stats(struct fserver *f, struct srv_req *req)
 		return srv_result(req, (long)f->n_ofd);
 	case FILE_STATS_OFDS_NOW:
 		return srv_result(req, (long)f->n_ofd);
+	case FILE_STATS_WINDOWS:
+		srv_sweep(&f->srv);
+		return srv_result(req, (long)srv_windows_live());
 	default:
 		return srv_result(req, -EINVAL);
 	}
@@ -512,6 +602,11 @@ file_request(struct srv *s, struct srv_req *req)
 
 	if (req->op == SCHEME_OP_STATS)
 		return do_stats(f, req);
+	if (req->op == SCHEME_OP_SHARE)
+		return srv_window_share(s, req);
+	win = srv_req_window(s, req);
+	if (!win && req->n_unwrapped)
+		return srv_result(req, -ESTALE);	/* a window of a past life, or gone */
 	if (is_path_op(req->op)) {
 		if ((r = policy_at(pol, o, &at)) != 0)
 			return srv_result(req, -r);

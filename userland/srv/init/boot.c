@@ -177,6 +177,21 @@ quota_bits_of(uint64_t bytes)
 	return bits;
 }
 
+/*
+ * Slots for a quota of 2^bits: each 4 KiB page a process makes takes a slot, so a
+ * large quota needs a CSpace that can name it (file: holds a 16 MiB file, 4,096 pages,
+ * beside the frames of the boot archive it is lent, which ran out of 2^12 slots). A
+ * slot per page of quota, at least 2^12 slots, at most 2^16 (a 2 MiB CNode: one Retype
+ * zeroes at most that).
+ */
+static unsigned
+cnode_radix_of(unsigned quota_bits)
+{
+	unsigned radix = quota_bits > 12 ? quota_bits - 12 : 12;
+
+	return radix < 12 ? 12 : radix > 16 ? 16 : radix;
+}
+
 /* The capabilities of entry e's line; false (with a message) if one cannot be had. */
 /* Ports and IRQs are issued afresh for each start and given for good: they go with the
  * process, so a restart can issue the IRQ line again (one handler per line). */
@@ -269,7 +284,7 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 	a.argv = spawn_argv;
 	a.envp = spawn_envp;
 	a.quota_bits = quota_bits_of(e->quota);
-	a.cnode_radix = 12;
+	a.cnode_radix = cnode_radix_of(a.quota_bits);
 	/* Servers and drivers run above the programs they serve (100): a server that
 	 * has work finishes it before its clients go on, so its start-up is over (and its
 	 * lines printed whole) before the first test program prints. */

@@ -91,6 +91,7 @@ main(void)
 	test_getdents();
 	test_names();
 	test_bad_input();
+	test_bulk();
 	test_model(20261207);
 	test_enospc();
 	check(file_stats("file", 4) == ofds, "no-open-file-left",

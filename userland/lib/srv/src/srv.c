@@ -119,7 +119,9 @@ srv_record_free(struct srv *s, int i)
 	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_slot_free(r->orig);
-	if (s->ops->release)
+	if (r->kind == SCHEME_KIND_WINDOW)
+		srv_window_release(r->obj);
+	else if (s->ops->release)
 		s->ops->release(s, r);
 	r->kind = 0;
 	r->obj = NULL;
@@ -301,6 +303,12 @@ record_of(struct srv *s, writ_word_t b)
 	return r;
 }
 
+struct srv_record *
+srv_record_of(struct srv *s, writ_word_t badge)
+{
+	return record_of(s, badge);
+}
+
 /* CLOSE on a file: mark it, answer its badge and the closer (see scheme.h, "Closing");
  * the client deletes its copy and then asks the closer to look. */
 static void
@@ -350,10 +358,14 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	req->reply_len = 1;
 	req->no_reply = false;
 	req->n_got = 0;
-	/* Copied capabilities landed in this worker's receive slots, in order. */
+	req->n_unwrapped = 0;
+	/* Copied capabilities landed in this worker's receive slots, in order; the
+	 * server's own came as badges (a window, scheme.h "Bulk data"). */
 	for (unsigned k = 0, c = 0; k < ncaps; k++)
 		if (!(unwrapped & (1u << k)))
 			req->got_cap[req->n_got++] = s->recv_slots[w][c++];
+		else
+			req->unwrapped[req->n_unwrapped++] = writ_ipc_buffer()->caps_or_badges[k];
 	req->rec = record_of(s, b);
 	if (s->idents && scheme_badge_kind(b) == SCHEME_KIND_IDENT &&
 	    scheme_badge_gen(b) == 0 && scheme_badge_epoch(b) == (s->epoch & 0xffff) &&
@@ -371,6 +383,10 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	}
 	if (req->op == SCHEME_OP_CLOSE && req->rec->kind != SCHEME_KIND_POLICY) {
 		close_request(s, req);
+		return;
+	}
+	if (req->rec->kind == SCHEME_KIND_WINDOW) {
+		srv_result(req, -EBADF);	/* a window is no file: only CLOSE */
 		return;
 	}
 	s->ops->request(s, req);

@@ -7,7 +7,11 @@
 
 #include <errno.h>
 
+#include "window.h"
+
 static writ_cptr_t fds[WRIT_FD_MAX];
+
+static void fd_forget(int fd);
 
 void
 writ_fd_init(void)
@@ -39,8 +43,10 @@ writ_fd_install(writ_cptr_t cap)
 {
 	int fd = fd_lowest_free(0);
 
-	if (fd >= 0)
+	if (fd >= 0) {
+		fd_forget(fd);
 		fds[fd] = cap;
+	}
 	return fd;
 }
 
@@ -143,6 +149,192 @@ writ_scheme_call(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned
 	return request(cap, op, args, nargs, out, out_len, in, in_len, results, nresults, NULL);
 }
 
+/* ---- windows: bulk data through shared memory (scheme.h, "Bulk data") ----
+ *
+ * A window is per *connection*: one per scheme capability the process opens through
+ * (its server's), shared by every file opened there and by long paths, made at the
+ * first transfer longer than a message. Per open file would cost 64 KiB of quota and a
+ * SHARE (about 16 capability moves) for every file read whole, and open + read + close
+ * would pay it each time; one per connection is made once. A window goes only with
+ * requests on capabilities of the server it was shared with: an fd that came from
+ * elsewhere (inherited, received over cable:) is of a server we cannot name, so it gets
+ * a window of its own, shared through it and closed with it. The kernel unwraps a
+ * window sent to its own server; sent to another, it would be copied there, and that
+ * server could use the window.
+ */
+static writ_cptr_t fd_origin[WRIT_FD_MAX];      /* the scheme capability, 0: unknown */
+static struct win *fd_win[WRIT_FD_MAX];         /* an fd's own window */
+static uint8_t fd_nowin[WRIT_FD_MAX];           /* its server has none */
+
+static struct {
+	writ_cptr_t base;
+	struct win *w;                  /* NULL: its server has no windows */
+} conns[WIN_MAX];
+
+static struct win *
+window_of_cap(writ_cptr_t base)
+{
+	long err;
+	unsigned i;
+
+	for (i = 0; i < WIN_MAX && conns[i].base; i++)
+		if (conns[i].base == base)
+			return conns[i].w;
+	if (i == WIN_MAX)
+		return NULL;
+	conns[i].w = win_share(base, &err);
+	conns[i].base = base;
+	return conns[i].w;
+}
+
+static struct win *
+window_of_fd(int fd)
+{
+	long err;
+
+	if (!writ_fd_cap(fd))
+		return NULL;
+	if (fd_origin[fd])
+		return window_of_cap(fd_origin[fd]);
+	if (!fd_win[fd] && !fd_nowin[fd] && !(fd_win[fd] = win_share(fds[fd], &err)))
+		fd_nowin[fd] = 1;
+	return fd_win[fd];
+}
+
+/* The server no longer knows window w (it restarted: -ESTALE): forget it, so the next
+ * transfer shares a new one. */
+static void
+window_forget(struct win *w)
+{
+	for (unsigned i = 0; i < WIN_MAX; i++)
+		if (conns[i].w == w)
+			conns[i].base = 0, conns[i].w = NULL;
+	for (int fd = 0; fd < WRIT_FD_MAX; fd++)
+		if (fd_win[fd] == w)
+			fd_win[fd] = NULL;
+	win_free(w);
+}
+
+/* An fd's slot is taken or emptied: what we knew of its server goes. */
+static void
+fd_forget(int fd)
+{
+	win_free(fd_win[fd]);
+	fd_win[fd] = NULL;
+	fd_nowin[fd] = 0;
+	fd_origin[fd] = 0;
+}
+
+/*
+ * READ/WRITE/PREAD/PWRITE of n bytes through fd's window, a window-full a Call: the
+ * server copies between the file and the window, we between the window and buf.
+ * -ENOSYS when the fd's server has no window (the caller goes inline).
+ */
+static long
+window_rw(int fd, unsigned op, void *buf, size_t n, int64_t off)
+{
+	bool write = op == SCHEME_OP_WRITE || op == SCHEME_OP_PWRITE;
+	bool positional = op == SCHEME_OP_PREAD || op == SCHEME_OP_PWRITE;
+	struct win *w = window_of_fd(fd);
+	size_t done = 0;
+
+	if (!w)
+		return -ENOSYS;
+	do {
+		size_t k = n - done < w->len ? n - done : w->len;
+		writ_word_t a[2] = { k, positional ? (writ_word_t)(off + (int64_t)done) : 0 };
+		long r;
+
+		writ_mutex_lock(&w->lock);
+		if (write)
+			memcpy(w->va, (const char *)buf + done, k);
+		r = win_call(w, fds[fd], op, a, 2, NULL);
+		if (r > (long)k)
+			r = (long)k;	/* more than asked: a server's mistake */
+		if (!write && r > 0)
+			memcpy((char *)buf + done, w->va, (size_t)r);
+		writ_mutex_unlock(&w->lock);
+		if (r == -ESTALE && done == 0) {
+			window_forget(w);
+			return -ENOSYS;
+		}
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	} while (done < n);
+	return (long)done;
+}
+
+void *
+writ_fd_window(int fd, size_t *len)
+{
+	struct win *w = window_of_fd(fd);
+
+	if (len)
+		*len = w ? w->len : 0;
+	return w ? w->va : NULL;
+}
+
+/* One transfer of n bytes at the start of fd's window (writ_fd_window). */
+static long
+window_io(int fd, unsigned op, size_t n, int64_t off)
+{
+	struct win *w = window_of_fd(fd);
+	writ_word_t a[2] = { n, (writ_word_t)off };
+
+	if (!w)
+		return writ_fd_cap(fd) ? -ENOSYS : -EBADF;
+	if (n > w->len)
+		return -EINVAL;
+	return win_call(w, fds[fd], op, a, 2, NULL);
+}
+
+long writ_read_window(int fd, size_t n) { return window_io(fd, SCHEME_OP_READ, n, 0); }
+long writ_write_window(int fd, size_t n) { return window_io(fd, SCHEME_OP_WRITE, n, 0); }
+long writ_pread_window(int fd, size_t n, int64_t off) { return window_io(fd, SCHEME_OP_PREAD, n, off); }
+long writ_pwrite_window(int fd, size_t n, int64_t off) { return window_io(fd, SCHEME_OP_PWRITE, n, off); }
+
+/*
+ * A path operation whose bytes do not fit in a message: they go through the window of
+ * the capability it is made on (a scheme capability, or the fd dirfd when >= 0), and
+ * the answer's bytes come back there. The bytes are out[0..out_len); in, if any, gets
+ * at most in_len of the answer.
+ */
+static long
+window_path(writ_cptr_t cap, int dirfd, unsigned op, const writ_word_t *args, unsigned nargs,
+	    const void *out, size_t out_len, void *in, size_t in_len, writ_cptr_t *got)
+{
+	/* A second try when the server restarted since the window was shared (-ESTALE). */
+	for (int tries = 0; tries < 2; tries++) {
+		struct win *w = dirfd >= 0 ? window_of_fd(dirfd) : window_of_cap(cap);
+		long r;
+
+		if (!w)
+			return -ENOSYS;
+		if (out_len > w->len)
+			return -ENAMETOOLONG;
+		writ_mutex_lock(&w->lock);
+		memcpy(w->va, out, out_len);
+		r = win_call(w, cap, op, args, nargs, got);
+		if (in && r > 0)
+			memcpy(in, w->va, (size_t)r < in_len ? (size_t)r : in_len);
+		writ_mutex_unlock(&w->lock);
+		if (r != -ESTALE)
+			return r;
+		window_forget(w);
+	}
+	return -EIO;
+}
+
+/* A path that needs a window, to a server without: too long for it. */
+static long
+no_window(long r)
+{
+	return r == -ENOSYS ? -ENAMETOOLONG : r;
+}
+
 /* Split `scheme:rest`; a path with no scheme is file:'s. */
 static writ_cptr_t
 resolve(const char *path, const char **rest)
@@ -165,8 +357,9 @@ resolve(const char *path, const char **rest)
 	return writ_scheme_cap(scheme);
 }
 
+/* OPEN on base: a scheme capability (dirfd -1) or the directory fd dirfd's. */
 static int
-open_on(writ_cptr_t base, const char *rest, int flags, unsigned mode)
+open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
 	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
@@ -174,16 +367,22 @@ open_on(writ_cptr_t base, const char *rest, int flags, unsigned mode)
 	long r;
 	int fd;
 
-	if (len + 1 > SCHEME_INLINE)
+	if (len >= SCHEME_PATH_MAX)
 		return -ENAMETOOLONG;
 	if ((fd = fd_lowest_free(0)) < 0)
 		return fd;
-	r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, NULL, 0, &got);
+	if (len + 1 > SCHEME_INLINE)
+		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 3, rest, len + 1,
+					  NULL, 0, &got));
+	else
+		r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, NULL, 0, &got);
 	if (r < 0)
 		return (int)r;
 	if (!got)
 		return -EIO;
+	fd_forget(fd);
 	fds[fd] = got;
+	fd_origin[fd] = dirfd >= 0 ? fd_origin[dirfd] : base;
 	return fd;
 }
 
@@ -195,7 +394,7 @@ writ_open(const char *path, int flags, unsigned mode)
 
 	if (!cap)
 		return -ENOENT;
-	return open_on(cap, rest, flags, mode);
+	return open_on(cap, -1, rest, flags, mode);
 }
 
 int
@@ -207,7 +406,7 @@ writ_openat(int dirfd, const char *path, int flags, unsigned mode)
 		return writ_open(path, flags, mode);
 	if (!writ_fd_cap(dirfd))
 		return -EBADF;
-	return open_on(writ_fd_cap(dirfd), path, flags, mode);
+	return open_on(writ_fd_cap(dirfd), dirfd, path, flags, mode);
 }
 
 static long
@@ -281,6 +480,13 @@ writ_read(int fd, void *buf, size_t n)
 {
 	size_t done = 0;
 
+	if (n > SCHEME_INLINE) {
+		long r = window_rw(fd, SCHEME_OP_READ, buf, n, 0);
+
+		if (r != -ENOSYS)
+			return r;
+	}
+
 	/* Inline messages carry SCHEME_INLINE bytes a call; a short read ends it, and only
 	 * the first part may wait (a pipe's read returns what it has once it has some). */
 	while (done < n) {
@@ -316,6 +522,12 @@ writ_write(int fd, const void *buf, size_t n)
 		if (r != -ENOSYS)
 			return r;
 	}
+	if (n > SCHEME_INLINE) {
+		long r = window_rw(fd, SCHEME_OP_WRITE, (void *)buf, n, 0);
+
+		if (r != -ENOSYS)
+			return r;
+	}
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
 		writ_word_t a[2] = { k, 0 };
@@ -342,6 +554,13 @@ writ_pread(int fd, void *buf, size_t n, int64_t off)
 {
 	size_t done = 0;
 
+	if (n > SCHEME_INLINE) {
+		long r = window_rw(fd, SCHEME_OP_PREAD, buf, n, off);
+
+		if (r != -ENOSYS)
+			return r;
+	}
+
 	while (done < n) {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
 		writ_word_t a[2] = { k, (writ_word_t)(off + (int64_t)done) };
@@ -361,6 +580,13 @@ long
 writ_pwrite(int fd, const void *buf, size_t n, int64_t off)
 {
 	size_t done = 0;
+
+	if (n > SCHEME_INLINE) {
+		long r = window_rw(fd, SCHEME_OP_PWRITE, (void *)buf, n, off);
+
+		if (r != -ENOSYS)
+			return r;
+	}
 
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
@@ -410,17 +636,27 @@ writ_ftruncate(int fd, int64_t len)
 int
 writ_close(int fd)
 {
-	writ_cptr_t cap = writ_fd_cap(fd), closer = 0;
-	writ_word_t badge = 0;
-	long r;
+	writ_cptr_t cap = writ_fd_cap(fd);
 
 	if (!cap)
 		return -EBADF;
+	fd_forget(fd);
+	fds[fd] = 0;
+	no_write_regs[fd] = 0;
+	fd_close_cap(cap);
+	return 0;
+}
+
+void
+fd_close_cap(writ_cptr_t cap)
+{
+	writ_cptr_t closer = 0;
+	writ_word_t badge = 0;
+	long r;
+
 	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
 	 * then the closer lets the server look whether another copy is left. A dead
 	 * server does not stop a close. */
-	fds[fd] = 0;
-	no_write_regs[fd] = 0;
 	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	writ_slot_free(cap);
@@ -433,7 +669,6 @@ writ_close(int fd)
 		writ_cnode_delete(WRIT_PSLOT_CNODE, closer, 64);
 		writ_slot_free(closer);
 	}
-	return 0;
 }
 
 /* A copy with the rights the original has: the kernel refuses to copy more rights
@@ -471,7 +706,9 @@ writ_dup(int fd)
 		writ_slot_free(copy);
 		return -EIO;
 	}
+	fd_forget(nfd);
 	fds[nfd] = copy;
+	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
 }
 
@@ -492,7 +729,9 @@ writ_dup2(int fd, int newfd)
 	}
 	if (fds[newfd])
 		writ_close(newfd);
+	fd_forget(newfd);
 	fds[newfd] = copy;
+	fd_origin[newfd] = fd_origin[fd];
 	return newfd;
 }
 
@@ -525,9 +764,33 @@ path_op(unsigned op, const char *path, writ_word_t arg, void *in, size_t in_len)
 
 	if (!cap)
 		return -ENOENT;
-	if (len + 1 > SCHEME_INLINE)
+	if (len >= SCHEME_PATH_MAX)
 		return -ENAMETOOLONG;
+	/* A long path goes through the window, and so does a long answer (readlink). */
+	if (len + 1 > SCHEME_INLINE || in_len > SCHEME_INLINE) {
+		long r = window_path(cap, -1, op, a, 2, rest, len + 1, in, in_len, NULL);
+
+		if (r != -ENOSYS || len + 1 > SCHEME_INLINE)
+			return no_window(r);
+	}
 	return request(cap, op, a, 2, rest, len + 1, in, in_len, NULL, 0, NULL);
+}
+
+/* Two paths and their NULs as one request, inline or through the window. */
+static long
+two_path_request(writ_cptr_t cap, unsigned op, writ_word_t arg, const char *p1, size_t l1,
+		 const char *p2, size_t l2)
+{
+	char buf[2 * SCHEME_PATH_MAX];
+	writ_word_t a[3] = { arg, l1, l2 };
+
+	if (l1 >= SCHEME_PATH_MAX || l2 >= SCHEME_PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(buf, p1, l1 + 1);
+	memcpy(buf + l1 + 1, p2, l2 + 1);
+	if (l1 + l2 + 2 > SCHEME_INLINE)
+		return no_window(window_path(cap, -1, op, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL));
+	return request(cap, op, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL, 0, NULL);
 }
 
 /* Two paths, one after the other in the message, on the scheme of the first. */
@@ -537,18 +800,12 @@ two_path_op(unsigned op, const char *p1, const char *p2, writ_word_t flags)
 	const char *r1, *r2;
 	writ_cptr_t c1 = resolve(p1, &r1), c2 = resolve(p2, &r2);
 	size_t l1 = strlen(r1), l2 = strlen(r2);
-	char buf[SCHEME_INLINE];
-	writ_word_t a[3] = { flags, l1, l2 };
 
 	if (!c1 || !c2)
 		return -ENOENT;
 	if (c1 != c2)
 		return -EXDEV;
-	if (l1 + l2 + 2 > sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, r1, l1 + 1);
-	memcpy(buf + l1 + 1, r2, l2 + 1);
-	return request(c1, op, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL, 0, NULL);
+	return two_path_request(c1, op, flags, r1, l1, r2, l2);
 }
 
 int writ_mkdir(const char *path, unsigned mode) { return (int)path_op(SCHEME_OP_MKDIR, path, mode, NULL, 0); }
@@ -563,16 +820,10 @@ writ_symlink(const char *target, const char *linkpath)
 	const char *rest;
 	writ_cptr_t cap = resolve(linkpath, &rest);
 	size_t l1 = strlen(target), l2 = strlen(rest);
-	char buf[SCHEME_INLINE];
-	writ_word_t a[3] = { 0, l1, l2 };
 
 	if (!cap)
 		return -ENOENT;
-	if (l1 + l2 + 2 > sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, target, l1 + 1);
-	memcpy(buf + l1 + 1, rest, l2 + 1);
-	return (int)request(cap, SCHEME_OP_SYMLINK, a, 3, buf, l1 + l2 + 2, NULL, 0, NULL, 0, NULL);
+	return (int)two_path_request(cap, SCHEME_OP_SYMLINK, 0, target, l1, rest, l2);
 }
 
 long
@@ -615,8 +866,11 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		}
 		return (int)r;
 	}
+	fd_forget(f0);
+	fd_forget(f1);
 	fds[f0] = got[0];
 	fds[f1] = got[1];
+	fd_origin[f0] = fd_origin[f1] = base;
 	fds_out[0] = f0;
 	fds_out[1] = f1;
 	return 0;
@@ -678,6 +932,7 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 
 			if (!c)
 				continue;	/* the same fd twice */
+			fd_forget(send_fds[i]);
 			fds[send_fds[i]] = 0;
 			writ_cnode_delete(WRIT_PSLOT_CNODE, c, 64);
 			writ_slot_free(c);

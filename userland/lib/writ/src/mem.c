@@ -128,6 +128,23 @@ writ_pages_alloc(size_t n)
 }
 
 void *
+writ_va_reserve(size_t n)
+{
+	writ_word_t start = heap_next;
+
+	if (n == 0 || n > (heap_end - heap_next) / 4096)
+		return NULL;
+	heap_next += n * 4096;
+	return (void *)start;
+}
+
+long
+writ_own_table(void *ctx, unsigned type, writ_cptr_t *out)
+{
+	return own_new(ctx, type, out);
+}
+
+void *
 writ_page_alloc_cap(writ_cptr_t *frame)
 {
 	writ_word_t va = heap_next;

@@ -54,6 +54,8 @@ struct srv_req {
 	unsigned n_drop;
 	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
 	unsigned n_got;
+	writ_word_t unwrapped[WRIT_MSG_MAX_CAPS];       /* badges of its own it carried */
+	unsigned n_unwrapped;
 	unsigned reply_len;             /* message words of the reply (at least 1) */
 	bool no_reply;                  /* the handler answered (or must not) itself */
 };
@@ -137,6 +139,52 @@ unsigned srv_sweep(struct srv *s);
  * Whatever was awaited may have changed in any way on return: check again. */
 int srv_wait(struct srv *s, struct srv_waitq *q);
 void srv_wake(struct srv_waitq *q);
+
+/* The record a badge names (kind, generation and epoch checked), or NULL. */
+struct srv_record *srv_record_of(struct srv *s, writ_word_t badge);
+
+/*
+ * Windows (scheme.h, "Bulk data"): memory a client shares for bulk transfers. A
+ * server that serves them calls srv_window_share for SHARE, and srv_req_window to find
+ * the window a request carries; lib/srv frees a window's record like any other (its
+ * frames unmapped and deleted). At most SRV_WINDOWS are mapped at once, each in a
+ * fixed slot of address space reserved at the first SHARE, with a run of
+ * SCHEME_WINDOW_PAGES capability slots kept for it, so page tables and slots made for
+ * one serve the next and nothing grows with the number of windows ever made.
+ */
+#define SRV_WINDOWS 64
+
+struct srv_window {
+	uint8_t *va;                    /* where the server mapped it */
+	size_t len;                     /* bytes */
+	writ_cptr_t frames;             /* the first of `pages` consecutive slots */
+	unsigned pages;
+	unsigned slot;                  /* which address-space slot */
+	bool dead;                      /* a page of it is gone: refuse it (ESTALE) */
+};
+
+/* SHARE: take the frames the request's CNode holds, map them, answer a window
+ * capability (or the error). */
+void srv_window_share(struct srv *s, struct srv_req *req);
+/* The window the request carries (an unwrapped window capability), or NULL. */
+struct srv_window *srv_req_window(struct srv *s, const struct srv_req *req);
+/*
+ * Windows need the server to handle its own faults (window.c says why): call
+ * srv_windows_init from the first thread before srv_run, before any other thread is
+ * made. 0, or -1 (out of memory); SHARE answers ENOSYS without it.
+ */
+int srv_windows_init(struct srv *s);
+/*
+ * Is the window still whole? A client can revoke the untyped memory its pages came
+ * from, which unmaps them from the server too: the fault thread then puts zeros in
+ * their place and marks the window dead. A server asks after it touched the window
+ * (the bytes it moved are not the client's: answer ESTALE) and before.
+ */
+bool srv_window_alive(struct srv_window *w, size_t len);
+/* Windows mapped now. */
+unsigned srv_windows_live(void);
+/* (srv.c) A window record is freed: unmap, delete, give its slot back. */
+void srv_window_release(struct srv_window *w);
 
 /* Reply helpers. */
 static inline void

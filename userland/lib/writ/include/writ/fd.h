@@ -10,7 +10,15 @@
  * Names. `scheme:path` opens through the process's capability for that scheme, and a
  * path without a scheme is `file:`. A process that holds no capability for a scheme
  * cannot open anything there, whatever the path: -ENOENT. Paths travel in the message
- * itself, so one longer than SCHEME_INLINE - 1 bytes is -ENAMETOOLONG.
+ * itself, or through the window when longer than SCHEME_INLINE - 1 bytes; a path of
+ * SCHEME_PATH_MAX bytes or more (or a long one to a server without windows) is
+ * -ENAMETOOLONG.
+ *
+ * Bulk data. A read or write longer than a message goes through a window (scheme.h,
+ * "Bulk data"): 64 KiB of the process's quota shared with the server, made at the
+ * first such transfer, one per scheme capability (so every file opened through
+ * `file` shares it) and one per fd of unknown origin; each window-full is one Call.
+ * Servers without windows are used inline as before.
  *
  * Errors. Every call returns a non-negative result or -errno, with Linux's values
  * (<errno.h>). A server that died answers -EIO, promptly.
@@ -37,6 +45,24 @@ long writ_read(int fd, void *buf, size_t n);
 long writ_write(int fd, const void *buf, size_t n);
 long writ_pread(int fd, void *buf, size_t n, int64_t off);
 long writ_pwrite(int fd, const void *buf, size_t n, int64_t off);
+
+/*
+ * Reading with one copy: the window itself. writ_fd_window gives fd's window (shared
+ * first if need be) and its size, or NULL when its server has none; the *_window
+ * calls move n <= size bytes between the file and the window's start in one Call, so
+ * the server copies the file's bytes once, into memory the caller reads directly
+ * (writ_read copies them a second time, into the caller's buffer). The window is
+ * shared by the fds opened through one scheme capability: the caller keeps the bytes it
+ * needs before the next transfer on any of them, and threads take turns.
+ * Example:
+ *   size_t len; const char *w = writ_fd_window(fd, &len);
+ *   long n = writ_read_window(fd, len);   // w[0..n) are the file's next n bytes
+ */
+void *writ_fd_window(int fd, size_t *len);
+long writ_read_window(int fd, size_t n);
+long writ_write_window(int fd, size_t n);
+long writ_pread_window(int fd, size_t n, int64_t off);
+long writ_pwrite_window(int fd, size_t n, int64_t off);
 /* whence: SEEK_SET, SEEK_CUR, SEEK_END. -> the new offset. */
 int64_t writ_seek(int fd, int64_t off, int whence);
 int writ_fstat(int fd, struct scheme_stat *st);

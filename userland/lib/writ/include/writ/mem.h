@@ -50,6 +50,13 @@ void *writ_pages_alloc(size_t n);
  * to use it as an IPC buffer). */
 void *writ_page_alloc_cap(writ_cptr_t *frame);
 
+/* n pages of address space from the anonymous range, nothing mapped there (the caller
+ * maps its own frames, e.g. shared ones, with writ_map_frame and writ_own_table), or
+ * NULL. Address space is not given back: callers keep and reuse what they reserve. */
+void *writ_va_reserve(size_t n);
+/* writ_map_frame's new_object from the process's own quota (ctx unused). */
+long writ_own_table(void *ctx, unsigned type, writ_cptr_t *out);
+
 /* The C allocator, over writ_pages_alloc. */
 void *malloc(size_t n);
 void free(void *p);

@@ -59,7 +59,8 @@
 	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: (flags) -> two caps in one reply */ \
 	E(SCHEME_OP_WEAKEN,    26)  /* policies (part 2) */                         \
 	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */                         \
-	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */
+	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */ \
+	E(SCHEME_OP_SHARE,     29)  /* (pages, radix) + CNode of frames -> n, window cap */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,
@@ -127,6 +128,58 @@ enum scheme_op {
  */
 #define SCHEME_CABLE_FDS      WRIT_MSG_MAX_CAPS
 
+/*
+ * Bulk data. A message carries SCHEME_INLINE bytes; more travels through a *window*,
+ * memory the client pays for and shares with the server:
+ *
+ * SHARE (pages, radix) on any capability of the server, carrying one capability: a
+ * CNode of 2^radix slots (radix <= 16) whose slots 0..pages-1 hold 4 KiB frames with
+ * Read and Write, unmapped (1 <= pages <= SCHEME_WINDOW_PAGES). The server *moves*
+ * the frames out of the CNode into its own CSpace and maps them; the reply is the
+ * window's size in bytes and a window capability (a record of kind
+ * SCHEME_KIND_WINDOW). Errors: EINVAL (no CNode, a slot empty or not an unmapped 4 KiB
+ * frame with Read and Write, pages or radix out of range; nothing is kept), ENFILE
+ * (the server holds its most windows), ENOSYS/EINVAL from servers without windows.
+ * Each SHARE makes a window of its own (a client may hold several); the server bounds
+ * how many it maps at once. SHARE (0, 0) without a capability asks whether the server
+ * has windows at all: 0 if it has, so a client pays for none where none would serve.
+ *
+ * Why frames move, not copy: a copy sent in a message is a child of the sender's
+ * capability in the derivation tree, and the sender could Revoke it away while the
+ * server copies into the page (the kernel unmaps a frame whose capability goes): the
+ * server would fault. Moved frames are no descendants of anything the client keeps
+ * (it keeps a copy of each for its own mapping, a child of the server's): deleting or
+ * revoking what the client holds leaves the server's mapping whole. What still takes
+ * the frames from the server is a revoke of the untyped memory they came from (the
+ * client's quota, when it dies, or an untyped of its own it revokes): the kernel then
+ * unmaps them from the server as well. The server handles its own faults (lib/srv's
+ * window.c): a touch of such a page maps zeros there and the window is dead; the
+ * request that touched it, and any later one carrying it, answers ESTALE.
+ *
+ * Using a window: a request that carries the window capability (it is unwrapped: the
+ * kernel turns a capability to the server's own endpoint into its badge) has its bytes
+ * at the start of the window instead of in the message, and its answer's bytes go
+ * there too: READ/PREAD (len <= window) answer n with the bytes in the window;
+ * WRITE/PWRITE take len bytes from the window; path operations (OPEN, MKDIR, RMDIR,
+ * UNLINK, RENAME, LINK, SYMLINK, READLINK, STAT) find their path(s) in the window, so a
+ * path may be as long as SCHEME_PATH_MAX - 1 bytes (longer: ENAMETOOLONG); READLINK,
+ * STAT and FSTAT answer in the window. A request that carries a capability of the
+ * server's that names no live window (the server restarted since) is ESTALE: share a
+ * new one. A window capability alone is no file (other operations on
+ * it are EBADF); close it as a file (CLOSE), and the server unmaps and deletes its
+ * frames; so does the sweep when its holder dies.
+ *
+ * Copies of a 64 KiB read: through writ_read, two (the server copies the file's blocks
+ * into the window, libwrit copies the window into the caller's buffer: the caller's
+ * buffer is not shared memory); through writ_read_window, one (the caller reads the
+ * window itself). Inline, a 64 KiB read was 71 Calls and three copies (file into the
+ * server's IPC buffer, the kernel from one IPC buffer to the other, libwrit into the
+ * caller's buffer); with a 64 KiB window it is one Call.
+ */
+#define SCHEME_WINDOW_PAGES   64        /* the largest window: 256 KiB */
+#define SCHEME_PATH_MAX       4096      /* Linux's PATH_MAX: bytes with the NUL */
+#define SCHEME_NAME_MAX       255
+
 /* ---- badges ----
  *   bits  0..19  record index
  *   bits 20..43  record generation
@@ -140,6 +193,7 @@ enum scheme_op {
  * the generation 0. Only init holds the unbadged endpoint, and a badge is set once, so
  * a server that accepts these (lib/srv: srv.idents) knows who calls, unforgeably. */
 #define SCHEME_KIND_IDENT  4
+#define SCHEME_KIND_WINDOW 5            /* a shared window: see "Bulk data" */
 
 static inline writ_word_t
 scheme_badge(uint32_t index, uint32_t gen, unsigned kind, unsigned epoch)
