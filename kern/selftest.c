@@ -9,15 +9,13 @@
 #include <kern/boot.h>
 #include <kern/console.h>
 #include <kern/ksyms.h>
+#include <kern/selftest.h>
 #include <kern/string.h>
+#include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "boot/mb2.h"
-
-const struct mb2_info *boot_information(void);
-void kmain(uint32_t magic, uint64_t info_phys);
-extern uint64_t boot_pml4[512];
 
 static unsigned failures;
 

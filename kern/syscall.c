@@ -8,28 +8,24 @@
 #include <stdint.h>
 
 #include <kern/boot.h>
+#include <kern/cnode.h>
 #include <kern/console.h>
+#include <kern/debug.h>
 #include <kern/fastpath.h>
 #include <kern/invoke.h>
+#include <kern/ioport.h>
+#include <kern/ipc.h>
+#include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <kern/tcb.h>
+#include <kern/untyped.h>
+#include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
-
-void debug_check_invariants(struct tcb *t);
-int debug_check_all(void);
-bool debug_check_every_syscall;
-
-static uint64_t *
-arg_reg(struct trap_frame *f, unsigned i)
-{
-	switch (i) {
-	case 0: return &f->rdx;
-	case 1: return &f->r10;
-	case 2: return &f->r8;
-	default: return &f->r9;
-	}
-}
 
 int
 inv_args(struct inv *iv, writ_word_t *a, unsigned n)
@@ -39,7 +35,7 @@ inv_args(struct inv *iv, writ_word_t *a, unsigned n)
 	if (n > iv->len || (n > WRIT_MSG_REGS && !buf))
 		return WRIT_E_TRUNCATED_MESSAGE;
 	for (unsigned i = 0; i < n; i++)
-		a[i] = i < WRIT_MSG_REGS ? *arg_reg(&iv->t->frame, i) : buf->msg[i];
+		a[i] = i < WRIT_MSG_REGS ? *x86_msg_reg(&iv->t->frame, i) : buf->msg[i];
 	return WRIT_OK;
 }
 
@@ -166,7 +162,7 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 		iv.nout = WRIT_MSG_REGS;	/* no buffer for the rest: the length says so */
 	for (unsigned i = 0; i < iv.nout; i++) {
 		if (i < WRIT_MSG_REGS)
-			*arg_reg(f, i) = iv.out[i];
+			*x86_msg_reg(f, i) = iv.out[i];
 		else
 			tcb_ipc_buffer(t)->msg[i] = iv.out[i];
 	}

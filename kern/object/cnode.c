@@ -4,6 +4,7 @@
  * depth); every lookup and argument is checked here, then cspace/ does the work (and
  * checks the rules of derivation itself).
  */
+#include <kern/cnode.h>
 #include <kern/invoke.h>
 #include <kern/object.h>
 

@@ -5,6 +5,7 @@
  * these invocations are the only way in. The range is w1 = first | last << 16.
  */
 #include <kern/invoke.h>
+#include <kern/ioport.h>
 #include <kern/object.h>
 
 #include "arch/x86_64/cpu.h"

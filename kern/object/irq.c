@@ -33,6 +33,7 @@
 #include <kern/console.h>
 #include <kern/invoke.h>
 #include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/vspace.h>
 
@@ -69,8 +70,6 @@ irq_state(uint64_t irq)
 		return &msis[irq - WRIT_IRQ_MSI_FIRST];
 	return NULL;
 }
-extern uint64_t boot_info_phys;
-const struct mb2_info *boot_information(void);
 
 static const void *
 acpi_map(void *ctx, uint64_t paddr, uint64_t len)

@@ -23,10 +23,10 @@
 #include <stdint.h>
 
 #include <kern/invoke.h>
-#include <kern/object.h>
+#include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/panic.h>
-
-void irq_forget_ntfn(struct notification *n);
+#include <kern/sched.h>
 
 /* Hand a signal word to a thread that waited for it (directly or through its binding). */
 static void

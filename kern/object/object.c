@@ -4,10 +4,13 @@
  */
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/endpoint.h>
 #include <kern/irq.h>
 #include <kern/invoke.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/tcb.h>
 #include <kern/vspace.h>
 
 /* Every slot lives in the direct map, the window cspace/ addresses (32-bit slot

@@ -3,7 +3,7 @@
  *
  * A TCB starts inactive with priority 0 and maximum controlled priority (MCP) 0. It runs
  * once it has a VSpace and is resumed. Its CSpace root, VSpace root, IPC buffer frame and
- * fault endpoint are capabilities copied into slots inside the TCB (see kern/object.h).
+ * fault endpoint are capabilities copied into slots inside the TCB (see kern/tcb.h).
  * Priorities are bounded by an authority TCB's MCP, so a thread can never give another
  * thread (or itself) a priority above what it was itself allowed to hand out.
  */
@@ -12,13 +12,13 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 #include <kern/invoke.h>
+#include <kern/ipc.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <kern/string.h>
-
-void sched_forget(struct tcb *t);
-uint64_t tcb_get_reg(struct tcb *t, unsigned i);
-void tcb_set_reg(struct tcb *t, unsigned i, uint64_t v);
+#include <kern/tcb.h>
 
 static uint32_t next_id = 1;
 

@@ -6,6 +6,7 @@
 #include <kern/invoke.h>
 #include <kern/object.h>
 #include <kern/string.h>
+#include <kern/untyped.h>
 #include <kern/vspace.h>
 
 /* Make the object a fresh capability names usable: zeroed and constructed. */

@@ -15,6 +15,7 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 
+#include "asm.h"
 #include "cpu.h"
 
 #define CR0_MP (1ull << 1)
@@ -37,8 +38,6 @@
 
 struct cpu_features cpu_features;
 uint8_t fpu_initial_state[512] __attribute__((aligned(16)));
-
-extern char syscall_entry[], syscall_entry_full[];
 
 void
 x86_syscall_entry_select(bool fastpath)

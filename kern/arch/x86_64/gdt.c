@@ -18,6 +18,7 @@
 #include <kern/cpu_features.h>
 #include <kern/string.h>
 
+#include "asm.h"
 #include "cpu.h"
 
 #define GDT_KCODE 0x08
@@ -37,11 +38,6 @@ static struct {
 	uint8_t guard[PAGE];
 	uint8_t stack[8192];
 } ist_stacks[2] __attribute__((aligned(PAGE)));
-
-/* boot.asm: the page directory of physical 0..4 GiB (the kernel image's mapping and the
- * direct map share its first GiB) and the guard page under the kernel stack. */
-extern uint64_t boot_pd[4 * 512];
-extern uint8_t boot_stack_guard[PAGE];
 
 /* Page tables for the 2 MiB pages that hold a guard page: one each at most. */
 static uint64_t guard_pts[3][512] __attribute__((aligned(PAGE)));

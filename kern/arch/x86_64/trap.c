@@ -12,13 +12,15 @@
 #include <kern/cpu_features.h>
 #include <kern/irq.h>
 #include <kern/ksyms.h>
-#include <kern/object.h>
+#include <kern/ipc.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 
+#include "asm.h"
 #include "cpu.h"
 #include "trap.h"
 
-#define IDT_VECTORS 256
+#define IDT_VECTORS X86_IDT_VECTORS
 #define VEC_BREAKPOINT 3
 #define VEC_NMI 2
 #define VEC_DOUBLE_FAULT 8
@@ -36,7 +38,6 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-extern const uint64_t trap_stubs[IDT_VECTORS], trap_stubs_clac[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS];
 volatile uint64_t trap_breakpoints;
 volatile uint64_t irq_unexpected;

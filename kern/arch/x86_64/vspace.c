@@ -10,11 +10,11 @@
 
 #include <kern/boot.h>
 #include <kern/cpu_features.h>
-#include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/string.h>
 #include <kern/vspace.h>
 
+#include "asm.h"
 #include "cpu.h"
 
 #define PTE_P (1ull << 0)
@@ -33,8 +33,6 @@
 #define MAP_GEN_SHIFT 13
 #define MAP_GEN_MASK 0x7fffull
 #define MAP_VPN_SHIFT 28
-
-extern uint64_t boot_pdpt_low[512];
 
 /*
  * The boot trampoline maps physical 0..4 GiB; RAM above that joins the direct map here,

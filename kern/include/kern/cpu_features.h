@@ -12,6 +12,8 @@ extern struct cpu_features cpu_features;
 extern uint8_t fpu_initial_state[512];
 
 void x86_cpu_init(void);
+/* Our own GDT and TSS (kern/arch/x86_64/gdt.c). */
+void gdt_init(void);
 /* The IDT's entry stubs: with `clac` first (a CPU with SMAP) or without. */
 void idt_select_stubs(bool clac);
 /* The syscall entry: with the IPC fastpath (kern/fastpath.c) or without. */
