@@ -1,9 +1,13 @@
 /*
- * The IDT and what happens on a trap. At this stage every CPU exception in the kernel is
- * fatal except the breakpoint (#BP), which the self-tests use to prove a trap can return:
- * the dump names the vector, error code, RIP (with its function), CR2, RSP and RFLAGS,
- * then the frame-pointer backtrace, then the machine stops. Later issues turn user-mode
- * faults into fault messages instead.
+ * The IDT and what happens on a trap (trap.asm saves the frame and calls
+ * trap_dispatch). Interrupts go to the timer (the scheduler's tick), to the IRQ lines
+ * and MSIs (kern/object/irq.c), or are counted as unexpected. A CPU exception in user
+ * mode is the thread's fault: a fault message to its handler (kern/ipc.c). In the
+ * kernel every exception is fatal except the breakpoint (#BP), which the self-tests use
+ * to prove a trap can return: the dump names the vector, error code, RIP (with its
+ * function), CR2, RSP and RFLAGS, then the frame-pointer backtrace, then the machine
+ * stops. A trap from user mode, or from the idle loop with a thread to run, leaves
+ * through the scheduler to whichever thread runs next.
  */
 #include <stdint.h>
 
