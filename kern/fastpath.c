@@ -94,14 +94,7 @@ syscall_call(struct trap_frame *f)
 	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
 		syscall_call_slow(t, slot);
 
-	/* recv heads the queue: take it off */
-	ep->head = recv->ep_next;
-	if (ep->head)
-		ep->head->ep_prev = NULL;
-	else
-		ep->tail = NULL;
-	recv->ep_next = NULL;
-	recv->blocked_on = NULL;
+	ep_remove_head(ep, recv);
 
 	copy_message(f, &recv->frame, cap_badge(&slot->cap));
 	f->rax = WRIT_OK;
@@ -139,7 +132,8 @@ syscall_reply_recv(struct trap_frame *f)
 	caller->replier = NULL;
 	copy_message(f, &caller->frame, 0);
 
-	/* t waits at the tail of the endpoint's receivers */
+	/* t waits at the tail of the endpoint's receivers: ep_append(), written out to test
+	 * the head already loaded instead of loading the tail (the ReplyRecv figures) */
 	t->state = TS_BLOCKED_RECV;
 	t->timeslice = SCHED_TIMESLICE_TICKS;
 	t->ep_next = NULL;

@@ -295,51 +295,6 @@ ipc_cancel(struct tcb *t)
 	}
 }
 
-/*
- * A thread taken out of an endpoint queue whose IPC will not happen. One in a syscall
- * wakes with WRIT_E_CANCELLED; one that faulted was in no syscall, so its registers stay
- * untouched (RAX included) and it stays stopped, its handler gone.
- */
-static void
-cancel_waiter(struct tcb *t)
-{
-	if (t->fault_type) {
-		t->state = TS_INACTIVE;
-		return;
-	}
-	t->frame.rax = WRIT_E_CANCELLED;
-	sched_make_runnable(t);
-}
-
-/* An endpoint is going away: every waiter wakes with WRIT_E_CANCELLED. */
-void
-ep_cancel_all(struct endpoint *ep)
-{
-	while (ep->head) {
-		struct tcb *t = ep->head;
-
-		ep_remove(ep, t);
-		cancel_waiter(t);
-	}
-}
-
-/* The last capability with this badge is gone: its queued sends go with it. */
-void
-ep_cancel_badged(struct endpoint *ep, uint64_t badge)
-{
-	struct tcb *t = ep->head, *next;
-
-	if (!ep_has_senders(ep))
-		return;
-	for (; t; t = next) {
-		next = t->ep_next;
-		if (t->send_badge != badge)
-			continue;
-		ep_remove(ep, t);
-		cancel_waiter(t);
-	}
-}
-
 void
 fault_raise(struct tcb *t, unsigned type, uint64_t addr, uint64_t error)
 {

@@ -8,22 +8,16 @@
 #include <stdint.h>
 
 #include <kern/boot.h>
-#include <kern/cnode.h>
 #include <kern/console.h>
 #include <kern/debug.h>
 #include <kern/fastpath.h>
 #include <kern/invoke.h>
-#include <kern/ioport.h>
 #include <kern/ipc.h>
-#include <kern/irq.h>
-#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
 #include <kern/syscall.h>
 #include <kern/tcb.h>
-#include <kern/untyped.h>
-#include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
 
@@ -106,36 +100,6 @@ inv_frame_is_device(const struct cte *frame)
 	return cap_frame_is_device(&frame->cap);
 }
 
-static int
-invoke(struct inv *iv, struct cte *slot)
-{
-	switch (cap_type(&slot->cap)) {
-	case WRIT_OBJ_UNTYPED:
-		return untyped_invoke(iv, slot);
-	case WRIT_OBJ_CNODE:
-		return cnode_invoke(iv, slot);
-	case WRIT_OBJ_TCB:
-		return tcb_invoke(iv, slot);
-	case WRIT_OBJ_PML4:
-	case WRIT_OBJ_PDPT:
-	case WRIT_OBJ_PD:
-	case WRIT_OBJ_PT:
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
-		return vspace_invoke(iv, slot);
-	case WRIT_OBJ_IOPORT_CONTROL:
-	case WRIT_OBJ_IOPORT:
-		return ioport_invoke(iv, slot);
-	case WRIT_OBJ_NOTIFICATION:
-		return ntfn_invoke(iv, slot);
-	case WRIT_OBJ_IRQ_CONTROL:
-	case WRIT_OBJ_IRQ_HANDLER:
-		return irq_invoke(iv, slot);
-	default:
-		return WRIT_E_ILLEGAL_OPERATION;
-	}
-}
-
 /* A Call or Send on a kernel object: do it, and answer like a Reply would. */
 static void
 kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
@@ -150,7 +114,7 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 	iv.len = writ_msginfo_length(f->rsi);
 	if (iv.len > WRIT_MSG_MAX_LENGTH)
 		iv.len = WRIT_MSG_MAX_LENGTH;
-	err = invoke(&iv, slot);
+	err = obj_invoke(&iv, slot);
 	if (sched_current != t)
 		return;		/* it deleted its own TCB: nobody to answer */
 	f->rax = (uint64_t)err;

@@ -170,8 +170,7 @@ invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 	if (a[5]) {
 		if ((err = inv_lookup(iv, a[5], WRIT_OBJ_NULL, &ipcbuf)) != WRIT_OK)
 			return err;
-		if (cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_4K &&
-		    cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_2M)
+		if (!cap_type_is_frame(cap_type(&ipcbuf->cap)))
 			return WRIT_E_INVALID_CAP;
 		if (inv_frame_is_device(ipcbuf))
 			return WRIT_E_ILLEGAL_OPERATION;	/* not device memory */

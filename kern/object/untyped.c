@@ -5,46 +5,8 @@
  */
 #include <kern/invoke.h>
 #include <kern/object.h>
-#include <kern/string.h>
 #include <kern/untyped.h>
 #include <kern/vspace.h>
-
-/* Make the object a fresh capability names usable: zeroed and constructed. */
-void
-obj_construct(const struct cap *c, bool device)
-{
-	void *p = (void *)cap_addr(c);
-	unsigned type = cap_type(c);
-
-	switch (type) {
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
-		if (!device)	/* device memory is the device's: never written */
-			memset(p, 0, 1ull << (type == WRIT_OBJ_FRAME_2M ? 21 : 12));
-		return;
-	case WRIT_OBJ_UNTYPED:
-		return;		/* zeroed when it becomes something */
-	case WRIT_OBJ_CNODE:
-		memset(p, 0, 1ull << (cap_cnode_radix(c) + WRIT_SLOT_BITS));
-		return;
-	case WRIT_OBJ_TCB:
-		memset(p, 0, 1u << WRIT_TCB_BITS);
-		tcb_init(p);
-		return;
-	case WRIT_OBJ_ENDPOINT:
-		memset(p, 0, 1u << WRIT_ENDPOINT_BITS);
-		return;
-	case WRIT_OBJ_NOTIFICATION:
-		memset(p, 0, 1u << WRIT_NOTIFICATION_BITS);
-		return;
-	case WRIT_OBJ_PML4:
-		vs_init_pml4(p);
-		return;
-	default:		/* PDPT, PD, PT */
-		memset(p, 0, 1u << WRIT_PAGE_TABLE_BITS);
-		return;
-	}
-}
 
 int
 untyped_invoke(struct inv *iv, struct cte *ut)

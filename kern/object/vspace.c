@@ -9,7 +9,7 @@ int
 vspace_invoke(struct inv *iv, struct cte *slot)
 {
 	unsigned type = cap_type(&slot->cap);
-	bool frame = type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M;
+	bool frame = cap_type_is_frame(type);
 	struct cte *pml4;
 	writ_word_t a[WRIT_MSG_REGS];
 	int err;

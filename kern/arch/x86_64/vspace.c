@@ -416,7 +416,7 @@ vs_finalise(const struct cap *cap)
 	pml4 = mapping_pml4(cap->w1);
 	if (!pml4)
 		return;
-	if (type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M)
+	if (cap_type_is_frame(type))
 		clear_entry(pml4, mapping_vaddr(cap->w1), type == WRIT_OBJ_FRAME_2M ? 1 : 0,
 			    vs_phys((void *)cap_addr(cap)));
 	else

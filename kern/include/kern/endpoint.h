@@ -1,7 +1,7 @@
 /*
- * Endpoints: the object, and its queue of waiting threads (the code in kern/ipc.c
- * until it moves). The queue operations are inline: the IPC paths run them on every
- * blocking send and receive.
+ * Endpoints (kern/object/endpoint.c): the object, and its queue of waiting threads.
+ * The queue operations are inline: the IPC paths run them on every blocking send and
+ * receive.
  */
 #ifndef WRIT_KERN_ENDPOINT_H
 #define WRIT_KERN_ENDPOINT_H
@@ -47,6 +47,20 @@ ep_remove(struct endpoint *ep, struct tcb *t)
 	else
 		ep->tail = t->ep_prev;
 	t->ep_next = t->ep_prev = NULL;
+	t->blocked_on = NULL;
+}
+
+/* ep_remove() for the thread at the head, whose ep_prev is NULL already: the Call
+ * fastpath's take. */
+static inline __attribute__((always_inline)) void
+ep_remove_head(struct endpoint *ep, struct tcb *t)
+{
+	ep->head = t->ep_next;
+	if (ep->head)
+		ep->head->ep_prev = NULL;
+	else
+		ep->tail = NULL;
+	t->ep_next = NULL;
 	t->blocked_on = NULL;
 }
 

@@ -113,9 +113,9 @@ tcb_ipc_buffer(struct tcb *t)
 	unsigned type = cap_type(c);
 	uint64_t size;
 
-	if (type != WRIT_OBJ_FRAME_4K && type != WRIT_OBJ_FRAME_2M)
+	if (!cap_type_is_frame(type))
 		return NULL;
-	size = type == WRIT_OBJ_FRAME_2M ? 1ull << 21 : 1ull << 12;
+	size = cap_frame_size(type);
 	return (struct writ_ipc_buffer *)(cap_addr(c) + (t->ipc_buffer_vaddr & (size - 1)));
 }
 
