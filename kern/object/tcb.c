@@ -32,9 +32,7 @@ void
 tcb_init(struct tcb *t)
 {
 	memcpy(t->fpu, fpu_initial_state, sizeof(t->fpu));
-	t->frame.cs = 0x23;
-	t->frame.ss = 0x1b;
-	t->frame.rflags = 0x202;
+	x86_frame_init_user(&t->frame);
 	t->state = TS_INACTIVE;
 	t->timeslice = SCHED_TIMESLICE_TICKS;	/* a whole turn to begin with */
 	t->id = next_id++;

@@ -466,7 +466,7 @@ enum writ_fault {
  * FRAME_GET_ADDRESS () -> physical address
  * IOPORT_CONTROL_ISSUE (first port, last port, dest cnode, dest index, dest depth)
  *                  ILLEGAL_OPERATION: the range touches ports the kernel keeps (PICs,
- *                  PIT, port 0x61; kern/object/ioport.c)
+ *                  PIT, port 0x61; kern/arch/x86_64/object/ioport.c)
  * IOPORT_IN8/16/32 (port) -> value;  IOPORT_OUT8/16/32 (port, value)
  */
 #define WRIT_LABELS_CORE(E)                     \

@@ -21,9 +21,14 @@
 #include "asm.h"
 #include "cpu.h"
 
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
-#define GDT_TSS 0x28
+#include "gdt.h"
+
+#define GDT_KCODE X86_SEL_KERNEL_CODE
+#define GDT_KDATA X86_SEL_KERNEL_DATA
+#define GDT_TSS X86_SEL_TSS
+_Static_assert(X86_SEL_KERNEL_CODE >> 3 == 1 && X86_SEL_KERNEL_DATA >> 3 == 2 &&
+	       X86_SEL_USER_DATA >> 3 == 3 && X86_SEL_USER_CODE >> 3 == 4 &&
+	       X86_SEL_TSS >> 3 == 5, "the selectors index gdt[] as gdt_init fills it");
 
 
 #define PAGE 4096ull

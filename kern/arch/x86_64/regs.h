@@ -11,6 +11,7 @@
 
 #include <writ/abi.h>
 
+#include "gdt.h"
 #include "trap.h"
 
 /* Message register i travels in trap-frame register X86_MRi (the syscall ABI's order). */
@@ -55,5 +56,14 @@ x86_msg_reg(struct trap_frame *f, unsigned i)
 /* The flags a user may set: CF PF AF ZF SF DF OF; never TF, IOPL, NT, VM or AC, and IF stays on. */
 #define X86_USER_RFLAGS_MASK 0xcd5ull
 #define X86_USER_RFLAGS_SET 0x202ull	/* IF, and the always-one bit 1 */
+
+/* A fresh thread's frame: user segments, interrupts on, everything else 0. */
+static inline void
+x86_frame_init_user(struct trap_frame *f)
+{
+	f->cs = X86_SEL_USER_CODE;
+	f->ss = X86_SEL_USER_DATA;
+	f->rflags = X86_USER_RFLAGS_SET;
+}
 
 #endif

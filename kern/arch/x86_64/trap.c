@@ -21,6 +21,7 @@
 #include <kern/sched.h>
 
 #include "asm.h"
+#include "gdt.h"
 #include "cpu.h"
 #include "trap.h"
 
@@ -62,7 +63,7 @@ idt_set_gates(const uint64_t *stubs)
 		uint64_t h = stubs[v];
 
 		idt[v].off_lo = (uint16_t)h;
-		idt[v].sel = 0x08;
+		idt[v].sel = X86_SEL_KERNEL_CODE;
 		idt[v].ist = v == VEC_DOUBLE_FAULT ? 1 : v == VEC_NMI ? 2 : 0;
 		/* Interrupt gates (0xe): IF cleared on entry. #BP may come from ring 3. */
 		idt[v].type = v == VEC_BREAKPOINT ? 0xee : 0x8e;

@@ -29,7 +29,7 @@ struct x86_tss {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct x86_tss) == 104, "TSS layout");
-_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "syscall.asm reads rsp[0] at 4");
+_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "the TSS layout the CPU reads (syscall.asm takes rsp[0] from asm_offsets.inc)");
 
 extern struct x86_tss x86_tss;
 

@@ -17,12 +17,13 @@
 #include <cspace/cspace.h>
 
 #include <kern/cnode.h>
-#include <kern/ioport.h>
 #include <kern/irq.h>
 #include <kern/notification.h>
 #include <kern/tcb.h>
 #include <kern/untyped.h>
 #include <kern/vspace.h>
+
+#include "arch/x86_64/ioport.h"
 
 /* The kernel's cspace context: the direct map as cspace/ addresses it. */
 extern struct cspace kern_cspace;

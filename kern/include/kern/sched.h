@@ -13,7 +13,7 @@
 #include <kern/tcb.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/thread.h"
 
 #define SCHED_TIMESLICE_TICKS 2		/* timer ticks a thread runs before its equals */
 extern struct tcb *sched_current;
@@ -74,8 +74,8 @@ static inline __attribute__((always_inline)) void
 sched_load_fpu(struct tcb *next)
 {
 	if (sched_loaded.fpu_owner)
-		x86_fxsave(sched_loaded.fpu_owner->fpu);
-	x86_fxrstor(next->fpu);
+		x86_fpu_save(sched_loaded.fpu_owner->fpu);
+	x86_fpu_load(next->fpu);
 	sched_loaded.fpu_owner = next;
 }
 
@@ -90,8 +90,7 @@ sched_load_fpu(struct tcb *next)
 static inline __attribute__((always_inline)) void
 sched_load_tls(const struct tcb *next)
 {
-	x86_wrmsr(MSR_FS_BASE, next->fs_base);
-	x86_wrmsr(MSR_GS_BASE, next->gs_base);
+	x86_tls_load(next->fs_base, next->gs_base);
 }
 
 /* Make `next` the running thread: its FPU, address space, TLS bases and entry frame. */

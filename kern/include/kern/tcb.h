@@ -12,6 +12,7 @@
 #include <writ/abi.h>
 
 #include "arch/x86_64/regs.h"
+#include "arch/x86_64/thread.h"
 #include "arch/x86_64/trap.h"
 
 /* The capabilities a TCB holds, in slots inside the TCB object itself, so they take
@@ -43,7 +44,7 @@ struct tcb {
 	/* First, as cspace/ expects: it empties these when the TCB's last capability goes. */
 	struct cte slots[1u << CSPACE_TCB_SLOT_RADIX];
 	struct trap_frame frame;                /* user registers while not running */
-	uint8_t fpu[512] __attribute__((aligned(16)));  /* fxsave image */
+	uint8_t fpu[X86_FPU_STATE_BYTES] __attribute__((aligned(16)));  /* fxsave image */
 	uint64_t fs_base, gs_base;
 	uint64_t ipc_buffer_vaddr;
 	struct tcb *sched_next, *sched_prev;    /* ready queue */

@@ -5,10 +5,10 @@
  * these invocations are the only way in. The range is w1 = first | last << 16.
  */
 #include <kern/invoke.h>
-#include <kern/ioport.h>
 #include <kern/object.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioport.h"
 
 /*
  * Ports the kernel drives, or whose use would reach into what it drives: never issued.
