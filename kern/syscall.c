@@ -5,6 +5,7 @@
  * of ours is an UnknownSyscall fault for the thread's handler (a Linux syscall from a
  * musl program, for instance).
  */
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <kern/boot.h>
@@ -70,29 +71,119 @@ lookup_invoked(struct tcb *t, writ_cptr_t cptr, struct cte **slot)
 	return del == WRIT_OK ? err : del;
 }
 
-int
-inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
+/* The lookup fault of a failed lookup, as the reply carries it (<writ/abi.h>). */
+static void
+record_fault(struct writ_lookup_fault *out, writ_word_t cptr, const struct cnode_fault *f)
 {
-	int err = lookup(iv->t, cptr, slot);
+	out->cptr = cptr;
+	out->bits_left = f->bits_left;
+	out->guard = f->err == WRIT_E_LOOKUP_GUARD_MISMATCH ? f->guard_found : 0;
+	out->guard_bits = f->err == WRIT_E_LOOKUP_GUARD_MISMATCH ? f->guard_bits : 0;
+}
 
-	if (err != WRIT_OK)
+/* The invocation's reply is the lookup fault, unless a later check fails otherwise. */
+static void
+inv_set_fault(struct inv *iv, const struct writ_lookup_fault *lf)
+{
+	iv->out[WRIT_LOOKUP_FAULT_CPTR] = lf->cptr;
+	iv->out[WRIT_LOOKUP_FAULT_BITS_LEFT] = lf->bits_left;
+	iv->out[WRIT_LOOKUP_FAULT_GUARD] = lf->guard;
+	iv->out[WRIT_LOOKUP_FAULT_GUARD_BITS] = lf->guard_bits;
+	iv->nout = WRIT_LOOKUP_FAULT_LENGTH;
+}
+
+/*
+ * The detail of a lookup of the caller's own CSpace that failed: the lookup again, which
+ * fails the same way (it changes nothing). A failed cnode_lookup_cap() is always its
+ * walk (the flat shortcut only ever succeeds), so the walk is asked directly. Done only
+ * on failure, out of line, and without a third inlined copy of cnode_lookup_cap() (GCC
+ * then stopped inlining it into lookup(): 12 instructions on every full-path IPC), so
+ * the lookups that succeed keep their figures.
+ */
+static __attribute__((noinline, cold)) void
+lookup_fault(struct tcb *t, writ_cptr_t cptr, struct writ_lookup_fault *out)
+{
+	struct cnode_fault fault;
+	struct cte *slot;
+
+	cnode_lookup_cap_walk(&t->slots[TCB_SLOT_CSPACE].cap, cptr, WRIT_WORD_BITS, &slot,
+			      &fault);
+	record_fault(out, cptr, &fault);
+}
+
+/* inv_lookup() beyond the flat CSpace: the walk, and the lookup fault if it fails. */
+static __attribute__((noinline)) int
+inv_lookup_walk(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
+{
+	struct cnode_fault fault;
+	int err = cnode_lookup_cap_walk(&iv->t->slots[TCB_SLOT_CSPACE].cap, cptr,
+					WRIT_WORD_BITS, slot, &fault);
+
+	if (err != WRIT_OK) {
+		inv_lookup_failed(iv, cptr, &fault);
 		return err;
+	}
 	if (type != WRIT_OBJ_NULL && cap_type(&(*slot)->cap) != type)
 		return WRIT_E_INVALID_CAP;
 	return WRIT_OK;
 }
 
+/*
+ * The usual flat CSpace first, with nothing else live, so the common case keeps the
+ * figures it had before lookups reported their faults; anything else takes the walk.
+ */
 int
-inv_lookup_slot(struct inv *iv, struct cte *root, writ_word_t index, writ_word_t depth,
-		struct cte **slot)
+inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
 {
-	struct cnode_fault fault;
+	struct cte *s = cnode_flat_slot(&iv->t->slots[TCB_SLOT_CSPACE].cap, cptr);
 
-	(void)iv;
-	if (depth > WRIT_WORD_BITS)
-		return WRIT_E_RANGE;
-	return cnode_lookup_slot(&root->cap, index, (unsigned)depth, slot, &fault);
+	if (!s || cte_is_empty(s))
+		return inv_lookup_walk(iv, cptr, type, slot);
+	*slot = s;
+	if (type != WRIT_OBJ_NULL && cap_type(&s->cap) != type)
+		return WRIT_E_INVALID_CAP;
+	return WRIT_OK;
 }
+
+void
+inv_lookup_failed(struct inv *iv, writ_word_t cptr, const struct cnode_fault *fault)
+{
+	struct writ_lookup_fault lf;
+
+	record_fault(&lf, cptr, fault);
+	inv_set_fault(iv, &lf);
+}
+
+int
+inv_missing(struct inv *iv, writ_word_t cptr)
+{
+	const struct writ_lookup_fault lf = { cptr, 0, 0, 0 };
+
+	inv_set_fault(iv, &lf);
+	return WRIT_E_LOOKUP_MISSING_CAP;
+}
+
+#ifdef WRIT_DEBUG
+int
+inv_fail(const struct inv *iv, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cmdline_has("why"))
+		return err;
+	kprintf("kern: thread %u: %s: ", iv->t->id, writ_label_name(iv->label));
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf(": %s", writ_error_name(err));
+	if (writ_error_is_lookup(err) && iv->nout == WRIT_LOOKUP_FAULT_LENGTH)
+		kprintf(" (cptr 0x%lx, %lu bits left, guard 0x%lx of %lu bits)",
+			iv->out[WRIT_LOOKUP_FAULT_CPTR], iv->out[WRIT_LOOKUP_FAULT_BITS_LEFT],
+			iv->out[WRIT_LOOKUP_FAULT_GUARD], iv->out[WRIT_LOOKUP_FAULT_GUARD_BITS]);
+	kprintf("\n");
+	return err;
+}
+#endif
 
 bool
 inv_frame_is_device(const struct cte *frame)
@@ -120,8 +211,8 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 	f->rax = (uint64_t)err;
 	if (!reply)
 		return;
-	if (err != WRIT_OK)
-		iv.nout = 0;
+	if (err != WRIT_OK && !writ_error_is_lookup(err))
+		iv.nout = 0;	/* a lookup error keeps its fault, written by the lookup */
 	if (iv.nout > WRIT_MSG_REGS && !tcb_ipc_buffer(t))
 		iv.nout = WRIT_MSG_REGS;	/* no buffer for the rest: the length says so */
 	for (unsigned i = 0; i < iv.nout; i++) {
@@ -133,6 +224,24 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 	f->rsi = writ_msginfo((writ_word_t)err, 0, iv.nout);
 }
 
+/* A Call whose own capability did not resolve: the error, and the lookup fault. */
+static __attribute__((cold)) void
+reply_lookup_error(struct tcb *t, int err)
+{
+	struct writ_lookup_fault lf;
+	unsigned len = 0;
+
+	if (writ_error_is_lookup(err)) {
+		lookup_fault(t, t->frame.rdi, &lf);
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_CPTR) = lf.cptr;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_BITS_LEFT) = lf.bits_left;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_GUARD) = lf.guard;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_GUARD_BITS) = lf.guard_bits;
+		len = WRIT_LOOKUP_FAULT_LENGTH;
+	}
+	t->frame.rsi = writ_msginfo((writ_word_t)err, 0, len);
+}
+
 static void
 sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 {
@@ -141,7 +250,7 @@ sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 	if (err != WRIT_OK) {
 		t->frame.rax = (uint64_t)err;
 		if (call)
-			t->frame.rsi = writ_msginfo((writ_word_t)err, 0, 0);
+			reply_lookup_error(t, err);
 		return;
 	}
 	if (cap_type(&slot->cap) == WRIT_OBJ_ENDPOINT) {

@@ -35,9 +35,9 @@ _Static_assert(sizeof(writ_badge_t) == 8, "writ_badge_t is 64 bits");
 /* ---- Errors ------------------------------------------------------------------------
  *
  * One list for the kernel, cspace/ and libwrit. E(name, number, text).
- * The LOOKUP errors name the check that failed; cspace/ also knows how many bits of
- * the capability pointer were left and, for a guard mismatch, which guard was found
- * (struct cnode_fault), but the kernel does not return that detail yet.
+ * The LOOKUP errors come with a lookup fault (struct writ_lookup_fault, below the
+ * message info): which capability pointer failed, how many of its bits were left and,
+ * for a guard mismatch, which guard was found.
  */
 #define WRIT_ERRORS(E)                                                               \
 	E(WRIT_OK,                      0, "success")                                \
@@ -349,6 +349,41 @@ writ_msginfo_caps(writ_word_t mi)
 	return (unsigned)(mi >> WRIT_MSGINFO_CAPS_SHIFT & WRIT_MSGINFO_CAPS_MASK);
 }
 
+/* ---- Lookup faults ------------------------------------------------------------------------
+ *
+ * A Call that fails with a WRIT_E_LOOKUP_* error (of the invoked capability, or of a
+ * capability or slot an invocation names) replies with the lookup fault in its message
+ * registers, WRIT_LOOKUP_FAULT_LENGTH of them (the reply's length says so):
+ *   [CPTR]       the capability pointer or slot index that failed to resolve
+ *   [BITS_LEFT]  how many of its bits were not yet resolved where it failed (0: it
+ *                resolved to an empty slot)
+ *   [GUARD]      GUARD_MISMATCH: the bits the pointer held where the guard is
+ *   [GUARD_BITS] GUARD_MISMATCH: the guard's width; otherwise 0
+ * A Send that fails the same way has no reply: rax alone says which error. PAGE_TABLE_MAP
+ * and FRAME_MAP answer LOOKUP_MISSING_CAP with no words when the table above the address
+ * is not mapped (no capability pointer failed; the Map figures stay as they were).
+ */
+#define WRIT_LOOKUP_FAULT_CPTR       0
+#define WRIT_LOOKUP_FAULT_BITS_LEFT  1
+#define WRIT_LOOKUP_FAULT_GUARD      2
+#define WRIT_LOOKUP_FAULT_GUARD_BITS 3
+#define WRIT_LOOKUP_FAULT_LENGTH     4
+
+struct writ_lookup_fault {
+	writ_word_t cptr, bits_left, guard, guard_bits;
+};
+
+_Static_assert(WRIT_LOOKUP_FAULT_LENGTH <= WRIT_MSG_REGS,
+	       "a lookup fault travels in registers: no IPC buffer needed");
+_Static_assert(sizeof(struct writ_lookup_fault) == WRIT_LOOKUP_FAULT_LENGTH * 8,
+	       "struct writ_lookup_fault is the reply's words in order");
+
+static inline int
+writ_error_is_lookup(int err)
+{
+	return err >= WRIT_E_LOOKUP_INVALID_ROOT && err <= WRIT_E_LOOKUP_WRONG_TYPE;
+}
+
 /* ---- IPC buffer ------------------------------------------------------------------------
  *
  * One per thread, in a frame the thread configured (TCB Configure). msg[0..3] are
@@ -611,6 +646,21 @@ static inline writ_word_t
 writ_msi_data(unsigned msi)
 {
 	return WRIT_MSI_VECTOR_BASE + (writ_word_t)msi;
+}
+
+/* The constant name of an invocation label ("WRIT_LABEL_CNODE_COPY"), any of the three
+ * lists, or "WRIT_LABEL_?" for unknown numbers. */
+static inline const char *
+writ_label_name(writ_word_t label)
+{
+	switch (label) {
+#define WRIT_LABEL_NAME_(name, num) case num: return #name;
+	WRIT_LABELS(WRIT_LABEL_NAME_)
+	WRIT_LABELS_CORE(WRIT_LABEL_NAME_)
+	WRIT_LABELS_NTFN(WRIT_LABEL_NAME_)
+#undef WRIT_LABEL_NAME_
+	}
+	return "WRIT_LABEL_?";
 }
 
 /* A delivered signal: label 0, no words, no caps, all three unwrap bits set. */
