@@ -27,5 +27,6 @@ void kvprintf(const char *fmt, va_list ap);
 
 /* Formatting into a buffer, for the pieces that build a line before printing it. */
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 #endif
