@@ -178,15 +178,24 @@ kputs(const char *str)
 }
 
 int
-ksnprintf(char *buf, size_t n, const char *fmt, ...)
+kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 {
 	struct sink s = { .put = buffer_put, .buf = buf, .cap = n };
-	va_list ap;
 
-	va_start(ap, fmt);
 	format(&s, fmt, ap);
-	va_end(ap);
 	if (n)
 		buf[s.len < n ? s.len : n - 1] = 0;
 	return (int)s.len;
+}
+
+int
+ksnprintf(char *buf, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = kvsnprintf(buf, n, fmt, ap);
+	va_end(ap);
+	return len;
 }

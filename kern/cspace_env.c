@@ -6,6 +6,7 @@
 #include <cspace/cspace.h>
 #include <cspace/env.h>
 
+#include <kern/endpoint.h>
 #include <kern/object.h>
 #include <kern/panic.h>
 

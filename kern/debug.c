@@ -6,8 +6,10 @@
  * root task's TCB and follows CNode capabilities, and every TCB's slots on the way.
  */
 #include <kern/console.h>
+#include <kern/debug.h>
 #include <kern/object.h>
 #include <kern/string.h>
+#include <kern/tcb.h>
 
 #ifdef WRIT_DEBUG
 #define MAX_RANGES 2048
@@ -92,6 +94,7 @@ scan_range(const struct cspace_range *r)
 }
 
 struct tcb *debug_root_tcb;
+bool debug_check_every_syscall;
 
 /* Every capability reachable from the root task, checked; WRIT_OK or the first break. */
 int

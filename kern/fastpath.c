@@ -22,10 +22,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kern/endpoint.h>
 #include <kern/fastpath.h>
-#include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
+
+#include "arch/x86_64/asm.h"
 
 #define FRAME_TCB(f) ((struct tcb *)((char *)(f) - __builtin_offsetof(struct tcb, frame)))
 
@@ -39,8 +41,6 @@ _Static_assert(WRIT_MSGINFO_LENGTH_SHIFT == 0 &&
 /* The endpoint capability's rights the path needs, tested with its type in one go. */
 #define CAP_TYPE_AND(right) (CAP_TYPE_MASK | (uint64_t)(right) << CAP_RIGHTS_SHIFT)
 #define CAP_IS_EP_WITH(right) (WRIT_OBJ_ENDPOINT | (uint64_t)(right) << CAP_RIGHTS_SHIFT)
-
-__attribute__((noreturn)) void kernel_exit(struct trap_frame *f);
 
 /* The slot a cptr names in the usual flat CSpace (cspace.h), or NULL. */
 static inline __attribute__((always_inline)) struct cte *
@@ -56,14 +56,9 @@ copy_message(const struct trap_frame *from, struct trap_frame *to, uint64_t badg
 	uint64_t info = from->rsi;
 	unsigned len = writ_msginfo_length(info);
 
-	if (len > 0)
-		to->rdx = from->rdx;
-	if (len > 1)
-		to->r10 = from->r10;
-	if (len > 2)
-		to->r8 = from->r8;
-	if (len > 3)
-		to->r9 = from->r9;
+#define COPY_MSG_REG(i, reg) if (len > i) to->reg = from->reg;
+	X86_MSG_REGS(COPY_MSG_REG)
+#undef COPY_MSG_REG
 	/* label and length as they are: the capability count is 0, unwrapped bits go */
 	to->rsi = info & ~(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT);
 	to->rdi = badge;
@@ -99,14 +94,7 @@ syscall_call(struct trap_frame *f)
 	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
 		syscall_call_slow(t, slot);
 
-	/* recv heads the queue: take it off */
-	ep->head = recv->ep_next;
-	if (ep->head)
-		ep->head->ep_prev = NULL;
-	else
-		ep->tail = NULL;
-	recv->ep_next = NULL;
-	recv->blocked_on = NULL;
+	ep_remove_head(ep, recv);
 
 	copy_message(f, &recv->frame, cap_badge(&slot->cap));
 	f->rax = WRIT_OK;
@@ -144,7 +132,8 @@ syscall_reply_recv(struct trap_frame *f)
 	caller->replier = NULL;
 	copy_message(f, &caller->frame, 0);
 
-	/* t waits at the tail of the endpoint's receivers */
+	/* t waits at the tail of the endpoint's receivers: ep_append(), written out to test
+	 * the head already loaded instead of loading the tail (the ReplyRecv figures) */
 	t->state = TS_BLOCKED_RECV;
 	t->timeslice = SCHED_TIMESLICE_TICKS;
 	t->ep_next = NULL;

@@ -15,8 +15,6 @@
 #define GLYPH_H 16
 #define VGA_ATTR 0x07	/* light grey on black */
 
-extern const uint8_t fbcon_font[95][16];
-
 static struct {
 	bool on;
 	bool text;		/* EGA text cells rather than pixels */

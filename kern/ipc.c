@@ -18,61 +18,15 @@
 #include <stdint.h>
 
 #include <kern/console.h>
+#include <kern/endpoint.h>
+#include <kern/ipc.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
+#include <kern/tcb.h>
 
 #include "arch/x86_64/cpu.h"
-
-static uint64_t *
-mr_reg(struct trap_frame *f, unsigned i)
-{
-	switch (i) {
-	case 0: return &f->rdx;
-	case 1: return &f->r10;
-	case 2: return &f->r8;
-	default: return &f->r9;
-	}
-}
-
-/* Where each register of the user context (WRIT_CTX order) lives in a TCB. */
-#define CTX(field) (uint16_t)__builtin_offsetof(struct tcb, field)
-static const uint16_t ctx_offset[WRIT_CTX_COUNT] = {
-	CTX(frame.rip), CTX(frame.rsp), CTX(frame.rflags), CTX(frame.rax), CTX(frame.rbx),
-	CTX(frame.rcx), CTX(frame.rdx), CTX(frame.rsi), CTX(frame.rdi), CTX(frame.rbp),
-	CTX(frame.r8), CTX(frame.r9), CTX(frame.r10), CTX(frame.r11), CTX(frame.r12),
-	CTX(frame.r13), CTX(frame.r14), CTX(frame.r15), CTX(fs_base), CTX(gs_base),
-};
-#undef CTX
-
-static uint64_t *
-ctx_reg(struct tcb *t, unsigned i)
-{
-	return (uint64_t *)((char *)t + ctx_offset[i]);
-}
-
-uint64_t
-tcb_get_reg(struct tcb *t, unsigned i)
-{
-	return *ctx_reg(t, i);
-}
-
-void
-tcb_set_reg(struct tcb *t, unsigned i, uint64_t v)
-{
-	/* Only the flags a user may change: no IOPL, no VM86, IF always on. */
-	if (i == WRIT_CTX_RFLAGS)
-		v = (v & 0xcd5) | 0x202;
-	/*
-	 * A non-canonical RIP makes iretq itself fault, and a non-canonical base makes the
-	 * wrmsr fault, both in the kernel: take only user addresses, and turn anything else
-	 * into 0, which faults harmlessly in user mode on first use instead.
-	 */
-	if ((i == WRIT_CTX_RIP || i == WRIT_CTX_FS_BASE || i == WRIT_CTX_GS_BASE) &&
-	    v >= WRIT_USER_HI)
-		v = 0;
-	*ctx_reg(t, i) = v;
-	t->frame.vector = TRAP_VECTOR_WRITTEN;	/* so RCX and R11 go back too */
-}
 
 /* Words of the message a thread sends: its fault message, or its own registers. */
 static inline __attribute__((always_inline)) unsigned
@@ -106,7 +60,7 @@ message_words(struct tcb *t, uint64_t *words, uint64_t *label)
 	if (!buf && len > WRIT_MSG_REGS)
 		len = WRIT_MSG_REGS;
 	for (unsigned i = 0; i < len; i++)
-		words[i] = i < WRIT_MSG_REGS ? *mr_reg(&t->frame, i) : buf->msg[i];
+		words[i] = i < WRIT_MSG_REGS ? *x86_msg_reg(&t->frame, i) : buf->msg[i];
 	*label = writ_msginfo_label(t->frame.rsi);
 	return len;
 }
@@ -180,7 +134,7 @@ deliver(struct tcb *to, const uint64_t *words, unsigned len, uint64_t label, uin
 		len = WRIT_MSG_REGS;
 	for (unsigned i = 0; i < len; i++) {
 		if (i < WRIT_MSG_REGS)
-			*mr_reg(&to->frame, i) = words[i];
+			*x86_msg_reg(&to->frame, i) = words[i];
 		else
 			buf->msg[i] = words[i];
 	}
@@ -213,47 +167,6 @@ transfer_reply(struct tcb *replier, struct tcb *caller)
 	caps = writ_msginfo_caps(replier->frame.rsi);
 	if (caps && (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY))
 		caller->frame.rsi |= transfer_caps(replier, caller, NULL, caps);
-}
-
-/* Also the queue of a notification's waiters (kern/object/notification.c). */
-void
-ep_append(struct endpoint *ep, struct tcb *t)
-{
-	t->ep_next = NULL;
-	t->ep_prev = ep->tail;
-	if (ep->tail)
-		ep->tail->ep_next = t;
-	else
-		ep->head = t;
-	ep->tail = t;
-	t->blocked_on = ep;
-}
-
-void
-ep_remove(struct endpoint *ep, struct tcb *t)
-{
-	if (t->ep_prev)
-		t->ep_prev->ep_next = t->ep_next;
-	else
-		ep->head = t->ep_next;
-	if (t->ep_next)
-		t->ep_next->ep_prev = t->ep_prev;
-	else
-		ep->tail = t->ep_prev;
-	t->ep_next = t->ep_prev = NULL;
-	t->blocked_on = NULL;
-}
-
-static bool
-ep_has_receivers(const struct endpoint *ep)
-{
-	return ep->head && ep->head->state == TS_BLOCKED_RECV;
-}
-
-static bool
-ep_has_senders(const struct endpoint *ep)
-{
-	return ep->head && ep->head->state != TS_BLOCKED_RECV;
 }
 
 static void
@@ -379,51 +292,6 @@ ipc_cancel(struct tcb *t)
 			c->frame.rax = WRIT_E_CANCELLED;
 			sched_make_runnable(c);
 		}
-	}
-}
-
-/*
- * A thread taken out of an endpoint queue whose IPC will not happen. One in a syscall
- * wakes with WRIT_E_CANCELLED; one that faulted was in no syscall, so its registers stay
- * untouched (RAX included) and it stays stopped, its handler gone.
- */
-static void
-cancel_waiter(struct tcb *t)
-{
-	if (t->fault_type) {
-		t->state = TS_INACTIVE;
-		return;
-	}
-	t->frame.rax = WRIT_E_CANCELLED;
-	sched_make_runnable(t);
-}
-
-/* An endpoint is going away: every waiter wakes with WRIT_E_CANCELLED. */
-void
-ep_cancel_all(struct endpoint *ep)
-{
-	while (ep->head) {
-		struct tcb *t = ep->head;
-
-		ep_remove(ep, t);
-		cancel_waiter(t);
-	}
-}
-
-/* The last capability with this badge is gone: its queued sends go with it. */
-void
-ep_cancel_badged(struct endpoint *ep, uint64_t badge)
-{
-	struct tcb *t = ep->head, *next;
-
-	if (!ep_has_senders(ep))
-		return;
-	for (; t; t = next) {
-		next = t->ep_next;
-		if (t->send_badge != badge)
-			continue;
-		ep_remove(ep, t);
-		cancel_waiter(t);
 	}
 }
 

@@ -8,12 +8,6 @@
 
 #include <kern/ksyms.h>
 
-extern const uint64_t ksyms_addrs[];
-extern const uint32_t ksyms_name_offsets[];
-extern const char ksyms_names[];
-extern const uint32_t ksyms_count;
-extern char _text_start[], _text_end[];
-
 const char *
 ksyms_lookup(uint64_t addr, uint64_t *offset)
 {

@@ -12,11 +12,16 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 #include <kern/irq.h>
-#include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
+#include <kern/selftest.h>
+#include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
 #include "boot/mb2.h"
+#include "boot/memory.h"
+#include "boot/root.h"
 
 #ifndef WRIT_VERSION
 #define WRIT_VERSION "0.0.0"
@@ -30,14 +35,8 @@
 /* Largest boot information we accept; GRUB's is a few KiB. */
 #define MB2_INFO_MAX (1u << 20)
 
-extern uint64_t boot_pml4[512];
 static struct mb2_info boot_info;
 uint64_t boot_info_phys;
-
-unsigned root_task_memory_bits(const struct mb2_module *m);
-uint64_t boot_region(const struct mb2_info *mb, unsigned bits);
-void boot_map_ram(const struct mb2_info *mb);
-void root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bits);
 
 const struct mb2_info *
 boot_information(void)

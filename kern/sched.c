@@ -23,11 +23,11 @@
 #include <kern/boot.h>
 #include <kern/console.h>
 #include <kern/cpu_features.h>
-#include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
 #include <kern/vspace.h>
 
+#include "arch/x86_64/asm.h"
 #include "arch/x86_64/cpu.h"
 
 struct tcb *sched_current;
@@ -42,8 +42,6 @@ static struct tcb *queue_head[WRIT_PRIO_MAX + 1], *queue_tail[WRIT_PRIO_MAX + 1]
  * there first, so threads woken in one entry keep their order.
  */
 static struct tcb *candidate;
-
-void kernel_exit(struct trap_frame *f) __attribute__((noreturn));
 
 static void
 mark_ready(unsigned p)

@@ -9,27 +9,22 @@
 #include <kern/boot.h>
 #include <kern/console.h>
 #include <kern/ksyms.h>
+#include <kern/selftest.h>
 #include <kern/string.h>
+#include <kern/vspace.h>
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 #include "boot/mb2.h"
 
-const struct mb2_info *boot_information(void);
-void kmain(uint32_t magic, uint64_t info_phys);
-extern uint64_t boot_pml4[512];
+#include <portable/tap.h>
 
-static unsigned failures;
+static struct tap tap = { .vformat = kvsnprintf, .write = kputs, .prefix = "boot/" };
 
 static void
 check(bool ok, const char *name, const char *why)
 {
-	if (ok) {
-		kprintf("ok - boot/%s\n", name);
-	} else {
-		kprintf("not ok - boot/%s: %s\n", name, why);
-		failures++;
-	}
+	tap_check(&tap, ok, name, "%s", why);
 }
 
 static void
@@ -113,7 +108,10 @@ fault_trigger(const char *kind)
 		volatile unsigned zero = 0;
 		kprintf("%u\n", 1u / zero);
 	}
-	kprintf("not ok - boot/fault-%s: no exception was raised\n", kind);
+	char name[32];
+
+	ksnprintf(name, sizeof(name), "fault-%s", kind);
+	tap_check(&tap, false, name, "no exception was raised");
 }
 
 static __attribute__((noinline)) void
@@ -141,13 +139,13 @@ selftest_run(bool last)
 	test_breakpoint();
 	test_ksyms();
 	test_boot_state();
-	kprintf("# self-tests done: %u failed\n", failures);
+	kprintf("# self-tests done: %u failed\n", tap.failures);
 	if (cmdline_has("hold")) {
 		/* The runner reads the screen through QEMU's monitor, then lets us go. */
 		kprintf("# holding: send a byte on COM1 to go on\n");
 		serial_getc();
 	}
-	if (!last && !failures)
+	if (!last && !tap.failures)
 		return;
-	boot_exit_qemu(failures ? WRIT_EXIT_FAIL : WRIT_EXIT_PASS);
+	boot_exit_qemu(tap.failures ? WRIT_EXIT_FAIL : WRIT_EXIT_PASS);
 }

@@ -5,31 +5,22 @@
  * of ours is an UnknownSyscall fault for the thread's handler (a Linux syscall from a
  * musl program, for instance).
  */
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/debug.h>
 #include <kern/fastpath.h>
 #include <kern/invoke.h>
+#include <kern/ipc.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
+#include <kern/syscall.h>
+#include <kern/tcb.h>
 
 #include "arch/x86_64/cpu.h"
-
-void debug_check_invariants(struct tcb *t);
-int debug_check_all(void);
-bool debug_check_every_syscall;
-
-static uint64_t *
-arg_reg(struct trap_frame *f, unsigned i)
-{
-	switch (i) {
-	case 0: return &f->rdx;
-	case 1: return &f->r10;
-	case 2: return &f->r8;
-	default: return &f->r9;
-	}
-}
 
 int
 inv_args(struct inv *iv, writ_word_t *a, unsigned n)
@@ -39,7 +30,7 @@ inv_args(struct inv *iv, writ_word_t *a, unsigned n)
 	if (n > iv->len || (n > WRIT_MSG_REGS && !buf))
 		return WRIT_E_TRUNCATED_MESSAGE;
 	for (unsigned i = 0; i < n; i++)
-		a[i] = i < WRIT_MSG_REGS ? *arg_reg(&iv->t->frame, i) : buf->msg[i];
+		a[i] = i < WRIT_MSG_REGS ? *x86_msg_reg(&iv->t->frame, i) : buf->msg[i];
 	return WRIT_OK;
 }
 
@@ -80,64 +71,124 @@ lookup_invoked(struct tcb *t, writ_cptr_t cptr, struct cte **slot)
 	return del == WRIT_OK ? err : del;
 }
 
-int
-inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
+/* The lookup fault of a failed lookup, as the reply carries it (<writ/abi.h>). */
+static void
+record_fault(struct writ_lookup_fault *out, writ_word_t cptr, const struct cnode_fault *f)
 {
-	int err = lookup(iv->t, cptr, slot);
+	out->cptr = cptr;
+	out->bits_left = f->bits_left;
+	out->guard = f->err == WRIT_E_LOOKUP_GUARD_MISMATCH ? f->guard_found : 0;
+	out->guard_bits = f->err == WRIT_E_LOOKUP_GUARD_MISMATCH ? f->guard_bits : 0;
+}
 
-	if (err != WRIT_OK)
+/* The invocation's reply is the lookup fault, unless a later check fails otherwise. */
+static void
+inv_set_fault(struct inv *iv, const struct writ_lookup_fault *lf)
+{
+	iv->out[WRIT_LOOKUP_FAULT_CPTR] = lf->cptr;
+	iv->out[WRIT_LOOKUP_FAULT_BITS_LEFT] = lf->bits_left;
+	iv->out[WRIT_LOOKUP_FAULT_GUARD] = lf->guard;
+	iv->out[WRIT_LOOKUP_FAULT_GUARD_BITS] = lf->guard_bits;
+	iv->nout = WRIT_LOOKUP_FAULT_LENGTH;
+}
+
+/*
+ * The detail of a lookup of the caller's own CSpace that failed: the lookup again, which
+ * fails the same way (it changes nothing). A failed cnode_lookup_cap() is always its
+ * walk (the flat shortcut only ever succeeds), so the walk is asked directly. Done only
+ * on failure, out of line, and without a third inlined copy of cnode_lookup_cap() (GCC
+ * then stopped inlining it into lookup(): 12 instructions on every full-path IPC), so
+ * the lookups that succeed keep their figures.
+ */
+static __attribute__((noinline, cold)) void
+lookup_fault(struct tcb *t, writ_cptr_t cptr, struct writ_lookup_fault *out)
+{
+	struct cnode_fault fault;
+	struct cte *slot;
+
+	cnode_lookup_cap_walk(&t->slots[TCB_SLOT_CSPACE].cap, cptr, WRIT_WORD_BITS, &slot,
+			      &fault);
+	record_fault(out, cptr, &fault);
+}
+
+/* inv_lookup() beyond the flat CSpace: the walk, and the lookup fault if it fails. */
+static __attribute__((noinline)) int
+inv_lookup_walk(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
+{
+	struct cnode_fault fault;
+	int err = cnode_lookup_cap_walk(&iv->t->slots[TCB_SLOT_CSPACE].cap, cptr,
+					WRIT_WORD_BITS, slot, &fault);
+
+	if (err != WRIT_OK) {
+		inv_lookup_failed(iv, cptr, &fault);
 		return err;
+	}
 	if (type != WRIT_OBJ_NULL && cap_type(&(*slot)->cap) != type)
 		return WRIT_E_INVALID_CAP;
 	return WRIT_OK;
 }
 
+/*
+ * The usual flat CSpace first, with nothing else live, so the common case keeps the
+ * figures it had before lookups reported their faults; anything else takes the walk.
+ */
 int
-inv_lookup_slot(struct inv *iv, struct cte *root, writ_word_t index, writ_word_t depth,
-		struct cte **slot)
+inv_lookup(struct inv *iv, writ_cptr_t cptr, unsigned type, struct cte **slot)
 {
-	struct cnode_fault fault;
+	struct cte *s = cnode_flat_slot(&iv->t->slots[TCB_SLOT_CSPACE].cap, cptr);
 
-	(void)iv;
-	if (depth > WRIT_WORD_BITS)
-		return WRIT_E_RANGE;
-	return cnode_lookup_slot(&root->cap, index, (unsigned)depth, slot, &fault);
+	if (!s || cte_is_empty(s))
+		return inv_lookup_walk(iv, cptr, type, slot);
+	*slot = s;
+	if (type != WRIT_OBJ_NULL && cap_type(&s->cap) != type)
+		return WRIT_E_INVALID_CAP;
+	return WRIT_OK;
 }
+
+void
+inv_lookup_failed(struct inv *iv, writ_word_t cptr, const struct cnode_fault *fault)
+{
+	struct writ_lookup_fault lf;
+
+	record_fault(&lf, cptr, fault);
+	inv_set_fault(iv, &lf);
+}
+
+int
+inv_missing(struct inv *iv, writ_word_t cptr)
+{
+	const struct writ_lookup_fault lf = { cptr, 0, 0, 0 };
+
+	inv_set_fault(iv, &lf);
+	return WRIT_E_LOOKUP_MISSING_CAP;
+}
+
+#ifdef WRIT_DEBUG
+int
+inv_fail(const struct inv *iv, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!cmdline_has("why"))
+		return err;
+	kprintf("kern: thread %u: %s: ", iv->t->id, writ_label_name(iv->label));
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf(": %s", writ_error_name(err));
+	if (writ_error_is_lookup(err) && iv->nout == WRIT_LOOKUP_FAULT_LENGTH)
+		kprintf(" (cptr 0x%lx, %lu bits left, guard 0x%lx of %lu bits)",
+			iv->out[WRIT_LOOKUP_FAULT_CPTR], iv->out[WRIT_LOOKUP_FAULT_BITS_LEFT],
+			iv->out[WRIT_LOOKUP_FAULT_GUARD], iv->out[WRIT_LOOKUP_FAULT_GUARD_BITS]);
+	kprintf("\n");
+	return err;
+}
+#endif
 
 bool
 inv_frame_is_device(const struct cte *frame)
 {
 	return cap_frame_is_device(&frame->cap);
-}
-
-static int
-invoke(struct inv *iv, struct cte *slot)
-{
-	switch (cap_type(&slot->cap)) {
-	case WRIT_OBJ_UNTYPED:
-		return untyped_invoke(iv, slot);
-	case WRIT_OBJ_CNODE:
-		return cnode_invoke(iv, slot);
-	case WRIT_OBJ_TCB:
-		return tcb_invoke(iv, slot);
-	case WRIT_OBJ_PML4:
-	case WRIT_OBJ_PDPT:
-	case WRIT_OBJ_PD:
-	case WRIT_OBJ_PT:
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
-		return vspace_invoke(iv, slot);
-	case WRIT_OBJ_IOPORT_CONTROL:
-	case WRIT_OBJ_IOPORT:
-		return ioport_invoke(iv, slot);
-	case WRIT_OBJ_NOTIFICATION:
-		return ntfn_invoke(iv, slot);
-	case WRIT_OBJ_IRQ_CONTROL:
-	case WRIT_OBJ_IRQ_HANDLER:
-		return irq_invoke(iv, slot);
-	default:
-		return WRIT_E_ILLEGAL_OPERATION;
-	}
 }
 
 /* A Call or Send on a kernel object: do it, and answer like a Reply would. */
@@ -154,23 +205,41 @@ kernel_invocation(struct tcb *t, struct cte *slot, bool reply)
 	iv.len = writ_msginfo_length(f->rsi);
 	if (iv.len > WRIT_MSG_MAX_LENGTH)
 		iv.len = WRIT_MSG_MAX_LENGTH;
-	err = invoke(&iv, slot);
+	err = obj_invoke(&iv, slot);
 	if (sched_current != t)
 		return;		/* it deleted its own TCB: nobody to answer */
 	f->rax = (uint64_t)err;
 	if (!reply)
 		return;
-	if (err != WRIT_OK)
-		iv.nout = 0;
+	if (err != WRIT_OK && !writ_error_is_lookup(err))
+		iv.nout = 0;	/* a lookup error keeps its fault, written by the lookup */
 	if (iv.nout > WRIT_MSG_REGS && !tcb_ipc_buffer(t))
 		iv.nout = WRIT_MSG_REGS;	/* no buffer for the rest: the length says so */
 	for (unsigned i = 0; i < iv.nout; i++) {
 		if (i < WRIT_MSG_REGS)
-			*arg_reg(f, i) = iv.out[i];
+			*x86_msg_reg(f, i) = iv.out[i];
 		else
 			tcb_ipc_buffer(t)->msg[i] = iv.out[i];
 	}
 	f->rsi = writ_msginfo((writ_word_t)err, 0, iv.nout);
+}
+
+/* A Call whose own capability did not resolve: the error, and the lookup fault. */
+static __attribute__((cold)) void
+reply_lookup_error(struct tcb *t, int err)
+{
+	struct writ_lookup_fault lf;
+	unsigned len = 0;
+
+	if (writ_error_is_lookup(err)) {
+		lookup_fault(t, t->frame.rdi, &lf);
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_CPTR) = lf.cptr;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_BITS_LEFT) = lf.bits_left;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_GUARD) = lf.guard;
+		*x86_msg_reg(&t->frame, WRIT_LOOKUP_FAULT_GUARD_BITS) = lf.guard_bits;
+		len = WRIT_LOOKUP_FAULT_LENGTH;
+	}
+	t->frame.rsi = writ_msginfo((writ_word_t)err, 0, len);
 }
 
 static void
@@ -181,7 +250,7 @@ sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 	if (err != WRIT_OK) {
 		t->frame.rax = (uint64_t)err;
 		if (call)
-			t->frame.rsi = writ_msginfo((writ_word_t)err, 0, 0);
+			reply_lookup_error(t, err);
 		return;
 	}
 	if (cap_type(&slot->cap) == WRIT_OBJ_ENDPOINT) {

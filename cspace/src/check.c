@@ -110,8 +110,7 @@ check_pair(const struct cap *p, const struct cap *c)
 
 		if (size == 0)
 			return "I4: child of untyped is not a memory object";
-		if (cap_ut_is_device(p) && ck != WRIT_OBJ_UNTYPED &&
-		    ck != WRIT_OBJ_FRAME_4K && ck != WRIT_OBJ_FRAME_2M)
+		if (cap_ut_is_device(p) && ck != WRIT_OBJ_UNTYPED && !cap_type_is_frame(ck))
 			return "I3: device untyped holds a kernel object";
 		if (cap_ut_is_device(p) && ck == WRIT_OBJ_UNTYPED && !cap_ut_is_device(c))
 			return "I3: device memory became RAM untyped";

@@ -168,8 +168,8 @@ cte_derive_check(struct cte *dest, struct cte *src, unsigned rights, bool mint,
 	 * hint keeps the frame path of an IPC transfer as short as before tables were
 	 * excepted (bench kern/cap-transfer-one-way).
 	 */
-	if (__builtin_expect(t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 ||
-			     t == WRIT_OBJ_FRAME_4K || t == WRIT_OBJ_FRAME_2M, 1))
+	if (__builtin_expect(t == WRIT_OBJ_UNTYPED || t == WRIT_OBJ_PML4 || cap_type_is_frame(t),
+			     1))
 		out->w1 = 0;
 	if (mint && (err = cap_apply_word(out, word, false)) != WRIT_OK)
 		return err;

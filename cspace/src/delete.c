@@ -68,7 +68,7 @@ cte_empty(struct cspace *cs, struct cte *slot, bool final)
 	CS_ASSERT(cs, !final || !cap_type_has_slots(cap_type(&c)));
 	cdt_unlink(cs, slot);
 	slot->cap = (struct cap){ 0, 0 };
-	if (!final && (cap_type(&c) == WRIT_OBJ_FRAME_4K || cap_type(&c) == WRIT_OBJ_FRAME_2M))
+	if (!final && cap_type_is_frame(cap_type(&c)))
 		cspace_env_released(cs->env, &c);
 	if (badge_gone)
 		cspace_env_badge_gone(cs->env, &c);

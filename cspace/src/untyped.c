@@ -46,8 +46,7 @@ ut_object_bits(unsigned type, unsigned size_bits)
 static bool
 ut_device_allows(unsigned type)
 {
-	return type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M ||
-	       type == WRIT_OBJ_UNTYPED;
+	return cap_type_is_frame(type) || type == WRIT_OBJ_UNTYPED;
 }
 
 /* The byte offset where the first object goes; no overflow: both are <= 2^47. */
@@ -109,8 +108,7 @@ ut_new_cap(const struct cte *ut, unsigned type, unsigned size_bits, uintptr_t ad
 		small = size_bits | (cap_ut_is_device(&ut->cap) ? CAP_UT_DEVICE : 0);
 	else if (type == WRIT_OBJ_CNODE)
 		small = size_bits;
-	else if ((type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M) &&
-		 cap_ut_is_device(&ut->cap))
+	else if (cap_type_is_frame(type) && cap_ut_is_device(&ut->cap))
 		small = CAP_FRAME_DEVICE;
 	return cap_make(type, addr, WRIT_RIGHTS_ALL, small, 0);
 }

@@ -8,13 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <portable/tap.h>
+
 int t_failed;
+
+static void
+write_stdout(const char *line)
+{
+	fputs(line, stdout);
+}
+
+/* The test-output format every Writ test shares (portable/tap.h). */
+static struct tap t_tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "cspace/" };
 
 void
 cspace_env_assert_fail(void *env, const char *expr, const char *file, int line)
 {
 	(void)env;
-	printf("not ok - cspace/assert: %s at %s:%d\n", expr, file, line);
+	tap_check(&t_tap, false, "assert", "%s at %s:%d", expr, file, line);
 	fflush(stdout);
 	abort();
 }
@@ -65,7 +76,7 @@ world_init(struct world *w, unsigned ut_bits, unsigned boot_radix)
 	w->bytes = (size_t)2 << ut_bits;
 	w->mem = aligned_alloc(w->bytes, w->bytes);
 	if (w->mem == NULL || (32ull << boot_radix) > (1ull << ut_bits)) {
-		printf("not ok - cspace/world: cannot allocate %zu bytes\n", w->bytes);
+		tap_check(&t_tap, false, "world", "cannot allocate %zu bytes", w->bytes);
 		exit(1);
 	}
 	memset(w->mem, 0, w->bytes);
@@ -78,7 +89,7 @@ world_init(struct world *w, unsigned ut_bits, unsigned boot_radix)
 	ut = cap_make(WRIT_OBJ_UNTYPED, (uintptr_t)w->mem + (1ull << ut_bits),
 		      WRIT_RIGHTS_ALL, ut_bits, 0);
 	if (cte_insert_root(&w->cs, w->ut, &ut) != WRIT_OK) {
-		printf("not ok - cspace/world: boot untyped refused\n");
+		tap_check(&t_tap, false, "world", "boot untyped refused");
 		exit(1);
 	}
 }
@@ -108,12 +119,14 @@ world_check(struct world *w, const char *what)
 {
 	struct cspace_range r[2];
 	struct cspace_report rep;
+	char name[64];
 
 	world_ranges(w, r);
 	if (cspace_check(&w->cs, r, 2, &rep) == WRIT_OK)
 		return true;
-	printf("not ok - cspace/check-%s: %s (slot %ld)\n", what, rep.why,
-	       rep.slot ? (long)(rep.slot - (struct cte *)w->mem) : -1L);
+	snprintf(name, sizeof(name), "check-%s", what);
+	tap_check(&t_tap, false, name, "%s (slot %ld)", rep.why,
+		  rep.slot ? (long)(rep.slot - (struct cte *)w->mem) : -1L);
 	t_failed++;
 	return false;
 }
@@ -123,17 +136,12 @@ t_check(bool cond, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (cond) {
-		printf("ok - cspace/%s\n", name);
-		return true;
-	}
-	printf("not ok - cspace/%s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	cond = tap_vcheck(&t_tap, cond, name, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	t_failed++;
-	return false;
+	if (!cond)
+		t_failed++;
+	return cond;
 }
 
 int

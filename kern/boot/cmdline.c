@@ -17,8 +17,6 @@
 #include "arch/x86_64/cpu.h"
 #include "boot/mb2.h"
 
-const struct mb2_info *boot_information(void);
-
 /* Start of the word `key` (followed by end, space or '='), or NULL. */
 static const char *
 find_word(const char *key)

@@ -17,13 +17,12 @@
 
 #include "boot/carve.h"
 #include "boot/mb2.h"
+#include "boot/memory.h"
+#include "boot/root.h"
 
 #define LOW_4G (4ull << 30)		/* device memory: the holes below it */
 #define MAX_RANGES (MB2_MAX_REGIONS + MB2_MAX_MODULES + 8)
 #define MAX_BLOCKS 192
-
-extern uint64_t boot_info_phys;
-void root_give_untyped(uint64_t base, unsigned bits, bool device);
 
 #define MAX_KERNEL_DEVICES 16	/* the local APIC and up to ACPI_MAX_IOAPICS */
 

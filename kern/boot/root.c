@@ -20,15 +20,19 @@
 #include <kern/boot.h>
 #include <kern/console.h>
 #include <kern/cpu_features.h>
+#include <kern/debug.h>
 #include <kern/invoke.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <kern/string.h>
 #include <kern/vspace.h>
 
 #include "boot/carve.h"
 #include <portable/elf.h>
 #include "boot/mb2.h"
+#include "boot/memory.h"
+#include "boot/root.h"
 
 #define ROOT_RADIX 12
 #define PAGE 4096ull
@@ -49,9 +53,6 @@ struct root_build {
 
 static struct cte scratch_slots[2] __attribute__((aligned(32)));
 static struct root_build rb;
-extern uint64_t boot_info_phys;
-extern struct tcb *debug_root_tcb;
-extern bool debug_check_every_syscall;
 
 static void *
 image_to_direct(void *p)
@@ -193,8 +194,7 @@ root_give_untyped(uint64_t base, unsigned bits, bool device)
 	u->slot = rb.next++;
 }
 
-void root_give_memory(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bits);
-void root_give_module(unsigned index, const struct mb2_module *m);
+static void root_give_module(unsigned index, const struct mb2_module *m);
 
 static void
 start_thread(const struct elf_image *img)
@@ -323,7 +323,7 @@ root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bit
 }
 
 /* Module i (not the root task's) as read-only 4 KiB frames in consecutive slots. */
-void
+static void
 root_give_module(unsigned index, const struct mb2_module *m)
 {
 	struct carve_range r = { m->start, ((m->end + PAGE - 1) & ~(PAGE - 1)) - m->start };

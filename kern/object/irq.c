@@ -33,6 +33,7 @@
 #include <kern/console.h>
 #include <kern/invoke.h>
 #include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/vspace.h>
 
@@ -69,8 +70,6 @@ irq_state(uint64_t irq)
 		return &msis[irq - WRIT_IRQ_MSI_FIRST];
 	return NULL;
 }
-extern uint64_t boot_info_phys;
-const struct mb2_info *boot_information(void);
 
 static const void *
 acpi_map(void *ctx, uint64_t paddr, uint64_t len)
@@ -189,27 +188,33 @@ irq_handler_finalise(const struct cap *cap)
 	l->issued = false;
 }
 
+/* IssueIRQHandler and GetMSI: the line or MSI, then the destination slot. */
+enum { A_IRQ, A_DEST_ROOT, A_DEST_INDEX, A_DEST_DEPTH, A_ISSUE_COUNT };
+
 static int
 control_issue(struct inv *iv, struct cte *control)
 {
-	struct cte *root, *dest;
-	writ_word_t a[4];
+	struct cte *dest;
+	writ_word_t a[A_ISSUE_COUNT];
 	struct cap c;
 	int err;
 
-	if ((err = inv_args(iv, a, 4)) != WRIT_OK)
+	err = inv_args(iv, a, A_ISSUE_COUNT);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+	if (a[A_IRQ] >= WRIT_IRQ_LINES || !ioapic_line_exists((unsigned)a[A_IRQ]))
+		return INV_FAIL(iv, WRIT_E_RANGE, "line %lu: the machine has no such line",
+				a[A_IRQ]);
+	if (lines[a[A_IRQ]].issued)	/* one handler object per line */
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "line %lu already issued", a[A_IRQ]);
+	err = inv_lookup_triple(iv, &a[A_DEST_ROOT], "destination", &dest);
+	if (err != WRIT_OK)
 		return err;
-	if (a[0] >= WRIT_IRQ_LINES || !ioapic_line_exists((unsigned)a[0]))
-		return WRIT_E_RANGE;
-	if (lines[a[0]].issued)
-		return WRIT_E_ILLEGAL_OPERATION;	/* one handler object per line */
-	if ((err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
-	    (err = inv_lookup_slot(iv, root, a[2], a[3], &dest)) != WRIT_OK)
-		return err;
-	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, a[0]);
-	if ((err = cte_insert_issued(&kern_cspace, dest, control, &c)) != WRIT_OK)
-		return err;
-	lines[a[0]].issued = true;
+	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, a[A_IRQ]);
+	err = cte_insert_issued(&kern_cspace, dest, control, &c);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "destination slot refused");
+	lines[a[A_IRQ]].issued = true;
 	return WRIT_OK;
 }
 
@@ -217,29 +222,31 @@ control_issue(struct inv *iv, struct cte *control)
 static int
 control_get_msi(struct inv *iv, struct cte *control)
 {
-	struct cte *root, *dest;
+	struct cte *dest;
 	struct irq_line *m;
-	writ_word_t a[4];
+	writ_word_t a[A_ISSUE_COUNT];
 	struct cap c;
 	int err;
 
-	if ((err = inv_args(iv, a, 4)) != WRIT_OK)
+	err = inv_args(iv, a, A_ISSUE_COUNT);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+	if (a[A_IRQ] >= WRIT_IRQ_MSIS)
+		return INV_FAIL(iv, WRIT_E_RANGE, "MSI %lu above WRIT_IRQ_MSIS", a[A_IRQ]);
+	m = &msis[a[A_IRQ]];
+	if (m->issued)	/* one handler object per MSI */
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "MSI %lu already issued", a[A_IRQ]);
+	err = inv_lookup_triple(iv, &a[A_DEST_ROOT], "destination", &dest);
+	if (err != WRIT_OK)
 		return err;
-	if (a[0] >= WRIT_IRQ_MSIS)
-		return WRIT_E_RANGE;
-	m = &msis[a[0]];
-	if (m->issued)
-		return WRIT_E_ILLEGAL_OPERATION;	/* one handler object per MSI */
-	if ((err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
-	    (err = inv_lookup_slot(iv, root, a[2], a[3], &dest)) != WRIT_OK)
-		return err;
-	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, WRIT_IRQ_MSI(a[0]));
-	if ((err = cte_insert_issued(&kern_cspace, dest, control, &c)) != WRIT_OK)
-		return err;
+	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, WRIT_IRQ_MSI(a[A_IRQ]));
+	err = cte_insert_issued(&kern_cspace, dest, control, &c);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "destination slot refused");
 	m->issued = true;
 	m->missed = false;	/* a stray write before this handler is not its interrupt */
 	inv_ret(iv, writ_msi_address(irq_apic_id));
-	inv_ret(iv, writ_msi_data((unsigned)a[0]));
+	inv_ret(iv, writ_msi_data((unsigned)a[A_IRQ]));
 	return WRIT_OK;
 }
 
@@ -250,10 +257,12 @@ control_stats(struct inv *iv)
 	writ_word_t irq;
 	int err;
 
-	if ((err = inv_args(iv, &irq, 1)) != WRIT_OK)
-		return err;
-	if (!(l = irq_state(irq)))
-		return WRIT_E_RANGE;
+	err = inv_args(iv, &irq, 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "the IRQ number is needed");
+	l = irq_state(irq);
+	if (!l)
+		return INV_FAIL(iv, WRIT_E_RANGE, "IRQ %lu is neither a line nor an MSI", irq);
 	inv_ret(iv, l->unhandled);
 	inv_ret(iv, l->delivered);
 	inv_ret(iv, l->last_tsc);
@@ -267,12 +276,16 @@ handler_set_notification(struct inv *iv, struct irq_line *l)
 	writ_word_t a;
 	int err;
 
-	if ((err = inv_args(iv, &a, 1)) != WRIT_OK)
-		return err;
-	if (a && (err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot)) != WRIT_OK)
-		return err;
-	if (slot && !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
-		return WRIT_E_RIGHTS;	/* the kernel signals on the driver's behalf */
+	err = inv_args(iv, &a, 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "the notification cptr is needed");
+	if (a) {
+		err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "notification 0x%lx", a);
+	}
+	if (slot && !(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))	/* the kernel signals */
+		return INV_FAIL(iv, WRIT_E_RIGHTS, "notification without Write");
 	l->ntfn = slot ? (struct notification *)cap_addr(&slot->cap) : NULL;
 	l->badge = slot ? cap_badge(&slot->cap) : 0;
 	return WRIT_OK;
@@ -304,10 +317,10 @@ irq_invoke(struct inv *iv, struct cte *slot)
 			return control_get_msi(iv, slot);
 		if (iv->label == WRIT_LABEL_IRQ_CONTROL_STATS)
 			return control_stats(iv);
-		return WRIT_E_ILLEGAL_OPERATION;
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not an IRQControl invocation");
 	}
-	if (!(l = irq_state(irq)))
-		return WRIT_E_ILLEGAL_OPERATION;	/* cannot be issued; belt and braces */
+	if (!(l = irq_state(irq)))	/* cannot be issued; belt and braces */
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "handler of no IRQ");
 	switch (iv->label) {
 	case WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION:
 		return handler_set_notification(iv, l);
@@ -323,6 +336,6 @@ irq_invoke(struct inv *iv, struct cte *slot)
 			ioapic_set_masked((unsigned)irq, true);
 		return WRIT_OK;
 	default:
-		return WRIT_E_ILLEGAL_OPERATION;
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not an IRQHandler invocation");
 	}
 }

@@ -23,10 +23,10 @@
 #include <stdint.h>
 
 #include <kern/invoke.h>
-#include <kern/object.h>
+#include <kern/irq.h>
+#include <kern/notification.h>
 #include <kern/panic.h>
-
-void irq_forget_ntfn(struct notification *n);
+#include <kern/sched.h>
 
 /* Hand a signal word to a thread that waited for it (directly or through its binding). */
 static void
@@ -129,9 +129,8 @@ ntfn_unbind_tcb(struct tcb *t)
 int
 ntfn_invoke(struct inv *iv, struct cte *slot)
 {
-	(void)iv;
 	if (!(cap_rights(&slot->cap) & WRIT_RIGHT_WRITE))
-		return WRIT_E_RIGHTS;
+		return INV_FAIL(iv, WRIT_E_RIGHTS, "Signal needs Write");
 	ntfn_signal((struct notification *)cap_addr(&slot->cap), cap_badge(&slot->cap));
 	return WRIT_OK;
 }
@@ -147,19 +146,25 @@ ntfn_tcb_invoke(struct inv *iv, struct tcb *t)
 
 	if (iv->label == WRIT_LABEL_TCB_UNBIND_NOTIFICATION) {
 		if (!t->bound_ntfn)
-			return WRIT_E_ILLEGAL_OPERATION;
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "the TCB is not bound");
 		ntfn_unbind_tcb(t);
 		return WRIT_OK;
 	}
-	if ((err = inv_args(iv, &a, 1)) != WRIT_OK)
-		return err;
-	if ((err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot)) != WRIT_OK)
-		return err;
-	if (!(cap_rights(&slot->cap) & WRIT_RIGHT_READ))
-		return WRIT_E_RIGHTS;	/* binding is a way of receiving */
+	err = inv_args(iv, &a, 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "the notification cptr is needed");
+	err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "notification 0x%lx", a);
+	if (!(cap_rights(&slot->cap) & WRIT_RIGHT_READ))	/* binding is a way of receiving */
+		return INV_FAIL(iv, WRIT_E_RIGHTS, "binding needs Read");
 	n = (struct notification *)cap_addr(&slot->cap);
-	if (t->bound_ntfn || n->bound || n->waiters.head)
-		return WRIT_E_ILLEGAL_OPERATION;
+	if (t->bound_ntfn)
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "the TCB is bound already");
+	if (n->bound)
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "the notification is bound already");
+	if (n->waiters.head)
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "threads wait on the notification");
 	t->bound_ntfn = n;
 	n->bound = t;
 	/* A bound thread waiting in Recv never coexists with a pending word (ntfn_signal

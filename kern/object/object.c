@@ -1,13 +1,34 @@
 /*
- * Object lifecycle: what happens when the last capability to an object goes, and the
- * kernel's side of long, preemptible capability operations.
+ * Object types: what the kernel does for each type of object, in one place.
+ *
+ *   type          size (log2)          construct      finalise (last cap gone)   invoke
+ *   Untyped       its size_bits        nothing        nothing                    untyped.c
+ *   CNode         radix + SLOT_BITS    zeroed         cspace/ empties slots      cnode.c
+ *   Endpoint      ENDPOINT_BITS        zeroed         waiters cancelled          (IPC)
+ *   Notification  NOTIFICATION_BITS    zeroed         waiters, binding, IRQ go   notification.c
+ *   TCB           TCB_BITS             tcb_init       stopped, unbound           tcb.c
+ *   PML4          PAGE_TABLE_BITS      kernel half    ASID retired               vspace.c
+ *   PDPT, PD, PT  PAGE_TABLE_BITS      zeroed         unmapped                   vspace.c
+ *   Frame 4K, 2M  FRAME_*_BITS         zeroed (RAM)   unmapped                   vspace.c
+ *   IRQHandler    (no memory)          -              line masked, freed         irq.c
+ *   IOPort        (no memory)          -              nothing                    ioport.c
+ *
+ * Sizes, and which types may derive from which, are cspace/'s (ut_object_bits in
+ * cspace/src/untyped.c, cte_derive in cspace/src/cnode.c); the dispatch of an invocation
+ * by type is obj_invoke() in kern/object.h, inline for the syscall path's figures. A
+ * frame capability that is not the last owns a mapping of its own, which goes with it
+ * (obj_cap_deleted). And the kernel's side of long, preemptible capability operations.
  */
 #include <kern/boot.h>
 #include <kern/console.h>
+#include <kern/endpoint.h>
 #include <kern/irq.h>
 #include <kern/invoke.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/string.h>
+#include <kern/tcb.h>
 #include <kern/vspace.h>
 
 /* Every slot lives in the direct map, the window cspace/ addresses (32-bit slot
@@ -18,6 +39,43 @@ struct cspace kern_cspace = {
 };
 _Static_assert(((uint64_t)VS_DIRECT_MAP_MAX_GIB << 30) >> WRIT_SLOT_BITS <= UINT32_MAX,
 	       "slot numbers cover the direct map");
+
+/* Make the object a fresh capability names usable: zeroed and constructed. */
+void
+obj_construct(const struct cap *c, bool device)
+{
+	void *p = (void *)cap_addr(c);
+	unsigned type = cap_type(c);
+
+	switch (type) {
+	case WRIT_OBJ_FRAME_4K:
+	case WRIT_OBJ_FRAME_2M:
+		if (!device)	/* device memory is the device's: never written */
+			memset(p, 0, cap_frame_size(type));
+		return;
+	case WRIT_OBJ_UNTYPED:
+		return;		/* zeroed when it becomes something */
+	case WRIT_OBJ_CNODE:
+		memset(p, 0, 1ull << (cap_cnode_radix(c) + WRIT_SLOT_BITS));
+		return;
+	case WRIT_OBJ_TCB:
+		memset(p, 0, 1u << WRIT_TCB_BITS);
+		tcb_init(p);
+		return;
+	case WRIT_OBJ_ENDPOINT:
+		memset(p, 0, 1u << WRIT_ENDPOINT_BITS);
+		return;
+	case WRIT_OBJ_NOTIFICATION:
+		memset(p, 0, 1u << WRIT_NOTIFICATION_BITS);
+		return;
+	case WRIT_OBJ_PML4:
+		vs_init_pml4(p);
+		return;
+	default:		/* PDPT, PD, PT */
+		memset(p, 0, 1u << WRIT_PAGE_TABLE_BITS);
+		return;
+	}
+}
 
 bool
 obj_preempt_pending(void)
@@ -38,7 +96,7 @@ obj_finalise(const struct cap *cap)
 		ntfn_finalise((struct notification *)cap_addr(cap));
 	else if (type == WRIT_OBJ_IRQ_HANDLER)
 		irq_handler_finalise(cap);
-	else if (type >= WRIT_OBJ_PML4 && type <= WRIT_OBJ_FRAME_2M)
+	else if (cap_type_is_vspace(type))
 		vs_finalise(cap);
 }
 
@@ -46,6 +104,7 @@ void
 obj_cap_deleted(const struct cap *cap)
 {
 	/* A frame capability that is not the last still owns its own mapping. */
+	KASSERT(cap_type_is_frame(cap_type(cap)));
 	vs_finalise(cap);
 }
 

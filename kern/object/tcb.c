@@ -3,7 +3,7 @@
  *
  * A TCB starts inactive with priority 0 and maximum controlled priority (MCP) 0. It runs
  * once it has a VSpace and is resumed. Its CSpace root, VSpace root, IPC buffer frame and
- * fault endpoint are capabilities copied into slots inside the TCB (see kern/object.h).
+ * fault endpoint are capabilities copied into slots inside the TCB (see kern/tcb.h).
  * Priorities are bounded by an authority TCB's MCP, so a thread can never give another
  * thread (or itself) a priority above what it was itself allowed to hand out.
  */
@@ -12,13 +12,13 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 #include <kern/invoke.h>
+#include <kern/ipc.h>
+#include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 #include <kern/string.h>
-
-void sched_forget(struct tcb *t);
-uint64_t tcb_get_reg(struct tcb *t, unsigned i);
-void tcb_set_reg(struct tcb *t, unsigned i, uint64_t v);
+#include <kern/tcb.h>
 
 static uint32_t next_id = 1;
 
@@ -32,9 +32,7 @@ void
 tcb_init(struct tcb *t)
 {
 	memcpy(t->fpu, fpu_initial_state, sizeof(t->fpu));
-	t->frame.cs = 0x23;
-	t->frame.ss = 0x1b;
-	t->frame.rflags = 0x202;
+	x86_frame_init_user(&t->frame);
 	t->state = TS_INACTIVE;
 	t->timeslice = SCHED_TIMESLICE_TICKS;	/* a whole turn to begin with */
 	t->id = next_id++;
@@ -147,45 +145,76 @@ fault_ep_rights_ok(const struct cap *c)
 	return (r & WRIT_RIGHT_WRITE) && (r & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY));
 }
 
+/* Configure's arguments (<writ/abi.h>); a cptr of 0 empties that slot. */
+enum {
+	A_FAULT_EP, A_CSPACE, A_CSPACE_GUARD, A_VSPACE, A_IPC_BUFFER_VADDR, A_IPC_BUFFER,
+	A_CONFIGURE_COUNT
+};
+
+/* The capability a Configure argument names, of the type its slot takes, or none. */
+static int
+configure_lookup(struct inv *iv, const writ_word_t *a, unsigned arg, unsigned type,
+		 const char *what, struct cte **slot)
+{
+	int err;
+
+	(void)what;	/* for the debug line only */
+	*slot = NULL;
+	if (a[arg] == 0)
+		return WRIT_OK;
+	err = inv_lookup(iv, a[arg], type, slot);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%s 0x%lx", what, a[arg]);
+	return WRIT_OK;
+}
+
 static int
 invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 {
 	static const enum tcb_slot order[] = { TCB_SLOT_FAULT_EP, TCB_SLOT_CSPACE,
 					       TCB_SLOT_VSPACE, TCB_SLOT_IPC_BUFFER };
 	struct configure c;
-	struct cte *fault = NULL, *cspace = NULL, *vspace = NULL, *ipcbuf = NULL;
-	writ_word_t a[6];
+	struct cte *fault, *cspace, *vspace, *ipcbuf;
+	writ_word_t a[A_CONFIGURE_COUNT];
 	int err;
 
-	if ((err = inv_args(iv, a, 6)) != WRIT_OK)
-		return err;
-	if (a[0] && (err = inv_lookup(iv, a[0], WRIT_OBJ_ENDPOINT, &fault)) != WRIT_OK)
+	err = inv_args(iv, a, A_CONFIGURE_COUNT);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%u arguments needed", A_CONFIGURE_COUNT);
+	err = configure_lookup(iv, a, A_FAULT_EP, WRIT_OBJ_ENDPOINT, "fault endpoint", &fault);
+	if (err != WRIT_OK)
 		return err;
 	if (fault && !fault_ep_rights_ok(&fault->cap))
-		return WRIT_E_RIGHTS;
-	if (a[1] && (err = inv_lookup(iv, a[1], WRIT_OBJ_CNODE, &cspace)) != WRIT_OK)
+		return INV_FAIL(iv, WRIT_E_RIGHTS, "fault endpoint needs Write and Grant or "
+				"GrantReply");
+	err = configure_lookup(iv, a, A_CSPACE, WRIT_OBJ_CNODE, "cspace root", &cspace);
+	if (err != WRIT_OK)
 		return err;
-	if (a[3] && (err = inv_lookup(iv, a[3], WRIT_OBJ_PML4, &vspace)) != WRIT_OK)
+	err = configure_lookup(iv, a, A_VSPACE, WRIT_OBJ_PML4, "vspace root", &vspace);
+	if (err != WRIT_OK)
 		return err;
-	if (a[5]) {
-		if ((err = inv_lookup(iv, a[5], WRIT_OBJ_NULL, &ipcbuf)) != WRIT_OK)
-			return err;
-		if (cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_4K &&
-		    cap_type(&ipcbuf->cap) != WRIT_OBJ_FRAME_2M)
-			return WRIT_E_INVALID_CAP;
-		if (inv_frame_is_device(ipcbuf))
-			return WRIT_E_ILLEGAL_OPERATION;	/* not device memory */
-		if (a[4] % (1u << WRIT_IPC_BUFFER_ALIGN_BITS) != 0)
-			return WRIT_E_ALIGNMENT;
-	}
-	if (a[2] && cspace) {
+	err = configure_lookup(iv, a, A_IPC_BUFFER, WRIT_OBJ_NULL, "ipc buffer", &ipcbuf);
+	if (err != WRIT_OK)
+		return err;
+	if (ipcbuf && !cap_type_is_frame(cap_type(&ipcbuf->cap)))
+		return INV_FAIL(iv, WRIT_E_INVALID_CAP, "ipc buffer is not a frame");
+	if (ipcbuf && inv_frame_is_device(ipcbuf))
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "ipc buffer in device memory");
+	if (ipcbuf && a[A_IPC_BUFFER_VADDR] % (1u << WRIT_IPC_BUFFER_ALIGN_BITS) != 0)
+		return INV_FAIL(iv, WRIT_E_ALIGNMENT, "ipc buffer address 0x%lx not 1 KiB aligned",
+				a[A_IPC_BUFFER_VADDR]);
+	if (a[A_CSPACE_GUARD] && cspace) {
 		/* The guard is set on the TCB's own copy, below: its width and radix must fit
 		 * a word, and its value its width (the cspace checker's I5). */
-		unsigned gb = (unsigned)(a[2] & WRIT_GUARD_BITS_MASK);
+		writ_word_t guard = a[A_CSPACE_GUARD];
+		unsigned gb = (unsigned)(guard & WRIT_GUARD_BITS_MASK);
 
-		if (gb + cap_cnode_radix(&cspace->cap) > 64 ||
-		    (a[2] >> WRIT_GUARD_VALUE_SHIFT) >> gb != 0)
-			return WRIT_E_INVALID_ARGUMENT;
+		if (gb + cap_cnode_radix(&cspace->cap) > 64)
+			return INV_FAIL(iv, WRIT_E_INVALID_ARGUMENT, "guard width %u and radix "
+					"exceed 64 bits", gb);
+		if ((guard >> WRIT_GUARD_VALUE_SHIFT) >> gb != 0)
+			return INV_FAIL(iv, WRIT_E_INVALID_ARGUMENT, "guard value wider than %u "
+					"bits", gb);
 	}
 	c.target = slot;
 	c.target_w0 = slot->cap.w0;
@@ -195,8 +224,8 @@ invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 	c.src[TCB_SLOT_IPC_BUFFER] = ipcbuf;
 	for (unsigned i = 0; i < TCB_SLOTS; i++)
 		c.src_w0[i] = c.src[i] ? c.src[i]->cap.w0 : 0;
-	c.guard = cspace ? a[2] : 0;
-	c.ipc_buffer_vaddr = ipcbuf ? a[4] : 0;
+	c.guard = cspace ? a[A_CSPACE_GUARD] : 0;
+	c.ipc_buffer_vaddr = ipcbuf ? a[A_IPC_BUFFER_VADDR] : 0;
 	/* Everything checked: from here on only a step's own deletion can stop it. */
 	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if ((err = configure_slot(&c, t, order[i])) != WRIT_OK)
@@ -211,17 +240,25 @@ invoke_priority(struct inv *iv, struct tcb *t, bool mcp)
 	writ_word_t a[2];
 	int err;
 
-	if ((err = inv_args(iv, a, 2)) != WRIT_OK)
-		return err;
-	if ((err = inv_lookup(iv, a[0], WRIT_OBJ_TCB, &auth)) != WRIT_OK)
-		return err;
-	if (a[1] > WRIT_PRIO_MAX || a[1] > tcb_of_cap(&auth->cap)->mcp)
-		return WRIT_E_RANGE;
+	enum { A_AUTHORITY, A_PRIORITY, A_PRIORITY_COUNT };
+
+	err = inv_args(iv, a, A_PRIORITY_COUNT);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "2 arguments needed");
+	err = inv_lookup(iv, a[A_AUTHORITY], WRIT_OBJ_TCB, &auth);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "authority 0x%lx is not a TCB", a[A_AUTHORITY]);
+	if (a[A_PRIORITY] > WRIT_PRIO_MAX)
+		return INV_FAIL(iv, WRIT_E_RANGE, "priority %lu above %u", a[A_PRIORITY],
+				WRIT_PRIO_MAX);
+	if (a[A_PRIORITY] > tcb_of_cap(&auth->cap)->mcp)
+		return INV_FAIL(iv, WRIT_E_RANGE, "priority %lu above the authority's MCP %u",
+				a[A_PRIORITY], tcb_of_cap(&auth->cap)->mcp);
 	if (mcp) {
-		t->mcp = (uint8_t)a[1];
+		t->mcp = (uint8_t)a[A_PRIORITY];
 		return WRIT_OK;
 	}
-	sched_set_priority(t, (unsigned)a[1]);
+	sched_set_priority(t, (unsigned)a[A_PRIORITY]);
 	return WRIT_OK;
 }
 
@@ -231,12 +268,13 @@ invoke_read_regs(struct inv *iv, struct tcb *t)
 	writ_word_t n;
 	int err;
 
-	if ((err = inv_args(iv, &n, 1)) != WRIT_OK)
-		return err;
+	err = inv_args(iv, &n, 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "the count is needed");
 	if (n > WRIT_CTX_COUNT)
-		return WRIT_E_RANGE;
-	if (t == iv->t)
-		return WRIT_E_ILLEGAL_OPERATION;	/* its frame is this very call */
+		return INV_FAIL(iv, WRIT_E_RANGE, "count %lu above WRIT_CTX_COUNT", n);
+	if (t == iv->t)	/* its frame is this very call */
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "a thread cannot read its own");
 	for (unsigned i = 0; i < n; i++)
 		inv_ret(iv, tcb_get_reg(t, i));
 	return WRIT_OK;
@@ -248,17 +286,21 @@ invoke_write_regs(struct inv *iv, struct tcb *t)
 	writ_word_t a[2 + WRIT_CTX_COUNT];
 	int err;
 
-	if ((err = inv_args(iv, a, 2)) != WRIT_OK)
-		return err;
-	if (a[1] > WRIT_CTX_COUNT)
-		return WRIT_E_RANGE;
+	enum { A_RESUME, A_COUNT, A_REGS };
+
+	err = inv_args(iv, a, A_REGS);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "resume and count are needed");
+	if (a[A_COUNT] > WRIT_CTX_COUNT)
+		return INV_FAIL(iv, WRIT_E_RANGE, "count %lu above WRIT_CTX_COUNT", a[A_COUNT]);
 	if (t == iv->t)
-		return WRIT_E_ILLEGAL_OPERATION;
-	if ((err = inv_args(iv, a, 2 + (unsigned)a[1])) != WRIT_OK)
-		return err;
-	for (unsigned i = 0; i < a[1]; i++)
-		tcb_set_reg(t, i, a[2 + i]);
-	if (a[0])
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "a thread cannot write its own");
+	err = inv_args(iv, a, A_REGS + (unsigned)a[A_COUNT]);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%lu registers announced", a[A_COUNT]);
+	for (unsigned i = 0; i < a[A_COUNT]; i++)
+		tcb_set_reg(t, i, a[A_REGS + i]);
+	if (a[A_RESUME])
 		tcb_resume(t);
 	return WRIT_OK;
 }
@@ -281,7 +323,7 @@ tcb_invoke(struct inv *iv, struct cte *slot)
 		return invoke_write_regs(iv, t);
 	case WRIT_LABEL_TCB_RESUME:
 		if (cap_type(&t->slots[TCB_SLOT_VSPACE].cap) != WRIT_OBJ_PML4)
-			return WRIT_E_ILLEGAL_OPERATION;	/* nowhere to run */
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "no VSpace to run in");
 		tcb_resume(t);
 		return WRIT_OK;
 	case WRIT_LABEL_TCB_SUSPEND:
@@ -291,6 +333,6 @@ tcb_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_TCB_UNBIND_NOTIFICATION:
 		return ntfn_tcb_invoke(iv, t);
 	default:
-		return WRIT_E_ILLEGAL_OPERATION;
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a TCB invocation");
 	}
 }

@@ -5,78 +5,59 @@
  */
 #include <kern/invoke.h>
 #include <kern/object.h>
-#include <kern/string.h>
+#include <kern/untyped.h>
 #include <kern/vspace.h>
 
-/* Make the object a fresh capability names usable: zeroed and constructed. */
-void
-obj_construct(const struct cap *c, bool device)
-{
-	void *p = (void *)cap_addr(c);
-	unsigned type = cap_type(c);
-
-	switch (type) {
-	case WRIT_OBJ_FRAME_4K:
-	case WRIT_OBJ_FRAME_2M:
-		if (!device)	/* device memory is the device's: never written */
-			memset(p, 0, 1ull << (type == WRIT_OBJ_FRAME_2M ? 21 : 12));
-		return;
-	case WRIT_OBJ_UNTYPED:
-		return;		/* zeroed when it becomes something */
-	case WRIT_OBJ_CNODE:
-		memset(p, 0, 1ull << (cap_cnode_radix(c) + WRIT_SLOT_BITS));
-		return;
-	case WRIT_OBJ_TCB:
-		memset(p, 0, 1u << WRIT_TCB_BITS);
-		tcb_init(p);
-		return;
-	case WRIT_OBJ_ENDPOINT:
-		memset(p, 0, 1u << WRIT_ENDPOINT_BITS);
-		return;
-	case WRIT_OBJ_NOTIFICATION:
-		memset(p, 0, 1u << WRIT_NOTIFICATION_BITS);
-		return;
-	case WRIT_OBJ_PML4:
-		vs_init_pml4(p);
-		return;
-	default:		/* PDPT, PD, PT */
-		memset(p, 0, 1u << WRIT_PAGE_TABLE_BITS);
-		return;
-	}
-}
+/* Retype's arguments (<writ/abi.h>): what to make, where the slots are, how many. */
+enum {
+	A_TYPE, A_SIZE_BITS, A_ROOT, A_NODE_INDEX, A_NODE_DEPTH, A_OFFSET, A_COUNT,
+	A_RETYPE_COUNT
+};
 
 int
 untyped_invoke(struct inv *iv, struct cte *ut)
 {
 	struct cte *root, *dest;
-	writ_word_t a[7];
+	writ_word_t a[A_RETYPE_COUNT];
 	int err, bits;
 
 	if (iv->label != WRIT_LABEL_UNTYPED_RETYPE)
-		return WRIT_E_ILLEGAL_OPERATION;
-	if ((err = inv_args(iv, a, 7)) != WRIT_OK)
-		return err;
-	if (a[0] >= WRIT_OBJ_COUNT || a[1] > 63)
-		return WRIT_E_INVALID_ARGUMENT;
-	/* Zeroing happens in this one kernel entry (obj_construct): bounded per call. */
-	bits = ut_object_bits((unsigned)a[0], (unsigned)a[1]);
-	if (bits >= 0 && a[6] <= UT_RETYPE_MAX_COUNT && a[0] != WRIT_OBJ_UNTYPED &&
-	    !cap_ut_is_device(&ut->cap) && a[6] << bits > WRIT_RETYPE_MAX_ZEROED)
-		return WRIT_E_RANGE;
-	if ((err = inv_lookup(iv, a[2], WRIT_OBJ_CNODE, &root)) != WRIT_OK)
-		return err;
-	if (a[4] == 0) {
-		dest = root;
-	} else {
-		if ((err = inv_lookup_slot(iv, root, a[3], a[4], &dest)) != WRIT_OK)
-			return err;
-		if (cap_type(&dest->cap) != WRIT_OBJ_CNODE)
-			return WRIT_E_INVALID_CAP;
-	}
-	err = ut_retype(&kern_cspace, ut, (unsigned)a[0], (unsigned)a[1], &dest->cap, a[5], a[6]);
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "Untyped takes only Retype");
+	err = inv_args(iv, a, A_RETYPE_COUNT);
 	if (err != WRIT_OK)
-		return err;
-	for (uint64_t i = 0; i < a[6]; i++)
-		obj_construct(&cnode_slots(&dest->cap)[a[5] + i].cap, cap_ut_is_device(&ut->cap));
+		return INV_FAIL(iv, err, "%u arguments needed", A_RETYPE_COUNT);
+	if (a[A_TYPE] >= WRIT_OBJ_COUNT)
+		return INV_FAIL(iv, WRIT_E_INVALID_ARGUMENT, "type %lu unknown", a[A_TYPE]);
+	if (a[A_SIZE_BITS] > 63)
+		return INV_FAIL(iv, WRIT_E_INVALID_ARGUMENT, "size_bits %lu above 63",
+				a[A_SIZE_BITS]);
+	/* Zeroing happens in this one kernel entry (obj_construct): bounded per call. */
+	bits = ut_object_bits((unsigned)a[A_TYPE], (unsigned)a[A_SIZE_BITS]);
+	if (bits >= 0 && a[A_COUNT] <= UT_RETYPE_MAX_COUNT && a[A_TYPE] != WRIT_OBJ_UNTYPED &&
+	    !cap_ut_is_device(&ut->cap) && a[A_COUNT] << bits > WRIT_RETYPE_MAX_ZEROED)
+		return INV_FAIL(iv, WRIT_E_RANGE, "count %lu: more than WRIT_RETYPE_MAX_ZEROED "
+				"bytes to zero", a[A_COUNT]);
+	err = inv_lookup(iv, a[A_ROOT], WRIT_OBJ_CNODE, &root);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "root 0x%lx is not a CNode", a[A_ROOT]);
+	dest = root;
+	if (a[A_NODE_DEPTH] != 0) {
+		err = inv_lookup_slot(iv, root, a[A_NODE_INDEX], a[A_NODE_DEPTH], &dest);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "node index 0x%lx at depth %lu",
+					a[A_NODE_INDEX], a[A_NODE_DEPTH]);
+		if (cap_type(&dest->cap) != WRIT_OBJ_CNODE)
+			return INV_FAIL(iv, WRIT_E_INVALID_CAP, "node 0x%lx is not a CNode",
+					a[A_NODE_INDEX]);
+	}
+	err = ut_retype(&kern_cspace, ut, (unsigned)a[A_TYPE], (unsigned)a[A_SIZE_BITS],
+			&dest->cap, a[A_OFFSET], a[A_COUNT]);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "refused by cspace/ (type %lu, size_bits %lu, offset "
+				"%lu, count %lu)", a[A_TYPE], a[A_SIZE_BITS], a[A_OFFSET],
+				a[A_COUNT]);
+	for (uint64_t i = 0; i < a[A_COUNT]; i++)
+		obj_construct(&cnode_slots(&dest->cap)[a[A_OFFSET] + i].cap,
+			      cap_ut_is_device(&ut->cap));
 	return WRIT_OK;
 }

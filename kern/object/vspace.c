@@ -5,11 +5,14 @@
 #include <kern/object.h>
 #include <kern/vspace.h>
 
+/* Map arguments: the address space, where, and (frames) the rights, then caching. */
+enum { A_VSPACE, A_VADDR, A_TABLE_ATTR, A_FRAME_RIGHTS = 2, A_FRAME_ATTR };
+
 int
 vspace_invoke(struct inv *iv, struct cte *slot)
 {
 	unsigned type = cap_type(&slot->cap);
-	bool frame = type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M;
+	bool frame = cap_type_is_frame(type);
 	struct cte *pml4;
 	writ_word_t a[WRIT_MSG_REGS];
 	int err;
@@ -17,38 +20,45 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	switch (iv->label) {
 	case WRIT_LABEL_PAGE_TABLE_MAP:
 		if (frame || type == WRIT_OBJ_PML4)
-			return WRIT_E_ILLEGAL_OPERATION;
-		if ((err = inv_args_regs(iv, a, 3)) != WRIT_OK ||
-		    (err = inv_lookup(iv, a[0], WRIT_OBJ_PML4, &pml4)) != WRIT_OK)
-			return err;
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a PDPT, PD or PT");
+		err = inv_args_regs(iv, a, A_TABLE_ATTR + 1);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "3 arguments needed");
+		err = inv_lookup(iv, a[A_VSPACE], WRIT_OBJ_PML4, &pml4);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4", a[A_VSPACE]);
 		/* Its capabilities share one mapping word: the others would not see it. */
 		if (!cdt_is_final(&kern_cspace, slot))
-			return WRIT_E_REVOKE_FIRST;
-		return vs_map_table(slot, pml4, a[1], (unsigned)a[2]);
+			return INV_FAIL(iv, WRIT_E_REVOKE_FIRST, "the table has other capabilities");
+		return vs_map_table(slot, pml4, a[A_VADDR], (unsigned)a[A_TABLE_ATTR]);
 	case WRIT_LABEL_PAGE_TABLE_UNMAP:
 		if (frame || type == WRIT_OBJ_PML4)
-			return WRIT_E_ILLEGAL_OPERATION;
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a PDPT, PD or PT");
 		/* Unmapping empties the table, which every other capability shares. */
 		if (!cdt_is_final(&kern_cspace, slot))
-			return WRIT_E_REVOKE_FIRST;
+			return INV_FAIL(iv, WRIT_E_REVOKE_FIRST, "the table has other capabilities");
 		return vs_unmap_table(slot);
 	case WRIT_LABEL_FRAME_MAP:
 		if (!frame)
-			return WRIT_E_ILLEGAL_OPERATION;
-		if ((err = inv_args_regs(iv, a, 4)) != WRIT_OK ||
-		    (err = inv_lookup(iv, a[0], WRIT_OBJ_PML4, &pml4)) != WRIT_OK)
-			return err;
-		return vs_map_frame(slot, pml4, a[1], (unsigned)a[2], (unsigned)a[3]);
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a frame");
+		err = inv_args_regs(iv, a, A_FRAME_ATTR + 1);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "4 arguments needed");
+		err = inv_lookup(iv, a[A_VSPACE], WRIT_OBJ_PML4, &pml4);
+		if (err != WRIT_OK)
+			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4", a[A_VSPACE]);
+		return vs_map_frame(slot, pml4, a[A_VADDR], (unsigned)a[A_FRAME_RIGHTS],
+				    (unsigned)a[A_FRAME_ATTR]);
 	case WRIT_LABEL_FRAME_UNMAP:
 		if (!frame)
-			return WRIT_E_ILLEGAL_OPERATION;
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a frame");
 		return vs_unmap_frame(slot);
 	case WRIT_LABEL_FRAME_GET_ADDRESS:
 		if (!frame)
-			return WRIT_E_ILLEGAL_OPERATION;
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a frame");
 		inv_ret(iv, vs_phys((void *)cap_addr(&slot->cap)));
 		return WRIT_OK;
 	default:
-		return WRIT_E_ILLEGAL_OPERATION;
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a VSpace invocation");
 	}
 }

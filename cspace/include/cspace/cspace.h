@@ -185,6 +185,32 @@ cap_badge(const struct cap *c)
 	return c->w1;
 }
 
+/* True for the two frame types: memory that is mapped, never a table. */
+static inline bool
+cap_type_is_frame(unsigned type)
+{
+	return type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M;
+}
+
+/* The size of a frame type in bytes. */
+static inline uint64_t
+cap_frame_size(unsigned type)
+{
+	return type == WRIT_OBJ_FRAME_2M ? 1ull << WRIT_FRAME_2M_BITS : 1ull << WRIT_FRAME_4K_BITS;
+}
+
+/* True for what an address space is made of: PML4, PDPT, PD, PT and frames. The
+ * kernel tears each of them down through its paging code (vs_finalise). */
+static inline bool
+cap_type_is_vspace(unsigned type)
+{
+	return type >= WRIT_OBJ_PML4 && type <= WRIT_OBJ_FRAME_2M;
+}
+
+_Static_assert(WRIT_OBJ_PDPT == WRIT_OBJ_PML4 + 1 && WRIT_OBJ_PD == WRIT_OBJ_PML4 + 2 &&
+	       WRIT_OBJ_PT == WRIT_OBJ_PML4 + 3 && WRIT_OBJ_FRAME_4K == WRIT_OBJ_PML4 + 4 &&
+	       WRIT_OBJ_FRAME_2M == WRIT_OBJ_PML4 + 5, "the VSpace types are one range");
+
 /* True when objects of this type hold capability slots of their own. */
 static inline bool
 cap_type_has_slots(unsigned type)

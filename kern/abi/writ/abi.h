@@ -3,7 +3,8 @@
  *
  * Everything that crosses the user/kernel boundary is defined here and nowhere else:
  * fixed-width words, error codes, rights bits, object type numbers, object sizes,
- * invocation labels and (later) syscall numbers and the message-info layout.
+ * invocation labels, syscall numbers, the message-info layout, the IPC buffer, fault
+ * messages and BootInfo.
  *
  * Rules for editors:
  *  - every number is written out; nothing depends on implicit enum order, because a
@@ -34,8 +35,9 @@ _Static_assert(sizeof(writ_badge_t) == 8, "writ_badge_t is 64 bits");
 /* ---- Errors ------------------------------------------------------------------------
  *
  * One list for the kernel, cspace/ and libwrit. E(name, number, text).
- * The LOOKUP errors come with a writ_lookup_fault (cspace) saying how many bits of the
- * capability pointer were left and, for a guard mismatch, which guard was found.
+ * The LOOKUP errors come with a lookup fault (struct writ_lookup_fault, below the
+ * message info): which capability pointer failed, how many of its bits were left and,
+ * for a guard mismatch, which guard was found.
  */
 #define WRIT_ERRORS(E)                                                               \
 	E(WRIT_OK,                      0, "success")                                \
@@ -103,10 +105,11 @@ writ_error_text(int err)
  * WRIT_E_RIGHTS, never a silent downgrade. Frames use READ, WRITE and EXEC;
  * endpoints and notifications READ (receive), WRITE (send), GRANT (transfer caps)
  * and GRANT_REPLY: a Call through the capability may be answered with authority over
- * the caller. Today the one such answer is a fault reply, which rewrites the faulting
- * thread's registers and resumes it; replies carry no capabilities yet. So a fault
- * endpoint capability (TCB_CONFIGURE) needs WRITE plus GRANT or GRANT_REPLY, as in
- * seL4. Other objects carry the bits but the kernel gives them no meaning yet.
+ * the caller: a reply that carries capabilities (they go as a send with GRANT would
+ * take them), or a fault reply, which rewrites the faulting thread's registers and
+ * resumes it. So a fault endpoint capability (TCB_CONFIGURE) needs WRITE plus GRANT or
+ * GRANT_REPLY, as in seL4. Other objects carry the bits but the kernel gives them no
+ * meaning yet.
  */
 #define WRIT_RIGHT_READ        0x01u
 #define WRIT_RIGHT_WRITE       0x02u
@@ -204,13 +207,15 @@ _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
 
 /* ---- Invocation labels ---------------------------------------------------------------
  *
- * The label of the message that invokes an object. E(name, number).
- * CNode ops address slots by (CNode cap, index, depth) triples, as in the message
- * layout the kernel-core issue will define. Every slot lookup may also fail with
- * WRIT_E_LOOKUP_* (with the bits left) or WRIT_E_RANGE (depth outside 1..64).
+ * The label of the message that invokes an object. E(name, number). The labels are
+ * in three lists by history: this one (Untyped and CNode), WRIT_LABELS_CORE (TCB,
+ * VSpace, IOPort) and WRIT_LABELS_NTFN (notification binding and IRQs).
+ * CNode ops address slots by (CNode cap, index, depth) triples (the arguments are
+ * listed under "Invocations of the kernel-core objects" below). Every slot lookup may
+ * also fail with WRIT_E_LOOKUP_* or WRIT_E_RANGE (depth outside 1..64).
  *
- * UNTYPED_RETYPE (type, size_bits, dest CNode, offset, count): count objects into
- *   empty slots. INVALID_CAP (not untyped / dest not a CNode), INVALID_ARGUMENT
+ * UNTYPED_RETYPE (arguments below): count objects into empty slots of the destination
+ *   CNode. INVALID_CAP (not untyped / dest not a CNode), INVALID_ARGUMENT
  *   (type), RANGE (size_bits, offset, count, count > 256, or more than
  *   WRIT_RETYPE_MAX_ZEROED bytes of objects to zero in one call), ILLEGAL_OPERATION
  *   (kernel object from device memory), NOT_ENOUGH_MEMORY, DELETE_FIRST.
@@ -237,7 +242,8 @@ _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
 	E(WRIT_LABEL_CNODE_MOVE,          20)    \
 	E(WRIT_LABEL_CNODE_MUTATE,        21)    \
 	E(WRIT_LABEL_CNODE_ROTATE,        22)
-	/* 32.. : TCB, endpoint, IRQ, IOPort and VSpace labels (kernel-core issue). */
+	/* 32..: WRIT_LABELS_CORE; 80..: WRIT_LABELS_NTFN. Endpoints take no invocation:
+	 * the IPC syscalls act on them. */
 
 enum writ_label {
 #define WRIT_LABEL_ENUM_(name, num) name = num,
@@ -343,6 +349,41 @@ writ_msginfo_caps(writ_word_t mi)
 	return (unsigned)(mi >> WRIT_MSGINFO_CAPS_SHIFT & WRIT_MSGINFO_CAPS_MASK);
 }
 
+/* ---- Lookup faults ------------------------------------------------------------------------
+ *
+ * A Call that fails with a WRIT_E_LOOKUP_* error (of the invoked capability, or of a
+ * capability or slot an invocation names) replies with the lookup fault in its message
+ * registers, WRIT_LOOKUP_FAULT_LENGTH of them (the reply's length says so):
+ *   [CPTR]       the capability pointer or slot index that failed to resolve
+ *   [BITS_LEFT]  how many of its bits were not yet resolved where it failed (0: it
+ *                resolved to an empty slot)
+ *   [GUARD]      GUARD_MISMATCH: the bits the pointer held where the guard is
+ *   [GUARD_BITS] GUARD_MISMATCH: the guard's width; otherwise 0
+ * A Send that fails the same way has no reply: rax alone says which error. PAGE_TABLE_MAP
+ * and FRAME_MAP answer LOOKUP_MISSING_CAP with no words when the table above the address
+ * is not mapped (no capability pointer failed; the Map figures stay as they were).
+ */
+#define WRIT_LOOKUP_FAULT_CPTR       0
+#define WRIT_LOOKUP_FAULT_BITS_LEFT  1
+#define WRIT_LOOKUP_FAULT_GUARD      2
+#define WRIT_LOOKUP_FAULT_GUARD_BITS 3
+#define WRIT_LOOKUP_FAULT_LENGTH     4
+
+struct writ_lookup_fault {
+	writ_word_t cptr, bits_left, guard, guard_bits;
+};
+
+_Static_assert(WRIT_LOOKUP_FAULT_LENGTH <= WRIT_MSG_REGS,
+	       "a lookup fault travels in registers: no IPC buffer needed");
+_Static_assert(sizeof(struct writ_lookup_fault) == WRIT_LOOKUP_FAULT_LENGTH * 8,
+	       "struct writ_lookup_fault is the reply's words in order");
+
+static inline int
+writ_error_is_lookup(int err)
+{
+	return err >= WRIT_E_LOOKUP_INVALID_ROOT && err <= WRIT_E_LOOKUP_WRONG_TYPE;
+}
+
 /* ---- IPC buffer ------------------------------------------------------------------------
  *
  * One per thread, in a frame the thread configured (TCB Configure). msg[0..3] are
@@ -432,6 +473,7 @@ enum writ_fault {
  * then index is resolved through it to `depth` bits. A cptr of 0 means "none".
  *
  * UNTYPED_RETYPE   (type, size_bits, dest cnode, dest index, dest depth, offset, count)
+ *                  dest depth 0: the dest cnode itself is the destination CNode
  * CNODE_*          on the destination CNode: (index, depth, ...) as in libwrit
  * TCB_CONFIGURE    (fault ep cptr, cspace root cptr, cspace root guard (0 = keep),
  *                   vspace root cptr, ipc buffer vaddr, ipc buffer frame cptr)
@@ -459,7 +501,7 @@ enum writ_fault {
  * FRAME_GET_ADDRESS () -> physical address
  * IOPORT_CONTROL_ISSUE (first port, last port, dest cnode, dest index, dest depth)
  *                  ILLEGAL_OPERATION: the range touches ports the kernel keeps (PICs,
- *                  PIT, port 0x61; kern/object/ioport.c)
+ *                  PIT, port 0x61; kern/arch/x86_64/object/ioport.c)
  * IOPORT_IN8/16/32 (port) -> value;  IOPORT_OUT8/16/32 (port, value)
  */
 #define WRIT_LABELS_CORE(E)                     \
@@ -604,6 +646,21 @@ static inline writ_word_t
 writ_msi_data(unsigned msi)
 {
 	return WRIT_MSI_VECTOR_BASE + (writ_word_t)msi;
+}
+
+/* The constant name of an invocation label ("WRIT_LABEL_CNODE_COPY"), any of the three
+ * lists, or "WRIT_LABEL_?" for unknown numbers. */
+static inline const char *
+writ_label_name(writ_word_t label)
+{
+	switch (label) {
+#define WRIT_LABEL_NAME_(name, num) case num: return #name;
+	WRIT_LABELS(WRIT_LABEL_NAME_)
+	WRIT_LABELS_CORE(WRIT_LABEL_NAME_)
+	WRIT_LABELS_NTFN(WRIT_LABEL_NAME_)
+#undef WRIT_LABEL_NAME_
+	}
+	return "WRIT_LABEL_?";
 }
 
 /* A delivered signal: label 0, no words, no caps, all three unwrap bits set. */

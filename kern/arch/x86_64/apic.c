@@ -14,6 +14,7 @@
 #include <kern/console.h>
 #include <kern/irq.h>
 
+#include "boot/memory.h"
 #include "cpu.h"
 
 #define APIC_ID 0x020

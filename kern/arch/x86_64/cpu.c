@@ -15,6 +15,8 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 
+#include "asm.h"
+#include "gdt.h"
 #include "cpu.h"
 
 #define CR0_MP (1ull << 1)
@@ -37,8 +39,6 @@
 
 struct cpu_features cpu_features;
 uint8_t fpu_initial_state[512] __attribute__((aligned(16)));
-
-extern char syscall_entry[], syscall_entry_full[];
 
 void
 x86_syscall_entry_select(bool fastpath)
@@ -84,7 +84,8 @@ x86_cpu_init(void)
 	x86_fxsave(fpu_initial_state);
 
 	/* syscall: kernel CS 0x08 (SS 0x10); sysret base 0x10 -> user SS 0x1b, CS 0x23. */
-	x86_wrmsr(MSR_STAR, (0x10ull << 48) | (0x08ull << 32));
+	x86_wrmsr(MSR_STAR, ((uint64_t)X86_STAR_SYSRET_BASE << 48) |
+			    ((uint64_t)X86_SEL_KERNEL_CODE << 32));
 	x86_syscall_entry_select(true);
 	/*
 	 * Every flag user code can set (POPF at CPL 3: CF PF AF ZF SF TF DF OF NT AC ID)

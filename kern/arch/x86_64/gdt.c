@@ -18,11 +18,17 @@
 #include <kern/cpu_features.h>
 #include <kern/string.h>
 
+#include "asm.h"
 #include "cpu.h"
 
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
-#define GDT_TSS 0x28
+#include "gdt.h"
+
+#define GDT_KCODE X86_SEL_KERNEL_CODE
+#define GDT_KDATA X86_SEL_KERNEL_DATA
+#define GDT_TSS X86_SEL_TSS
+_Static_assert(X86_SEL_KERNEL_CODE >> 3 == 1 && X86_SEL_KERNEL_DATA >> 3 == 2 &&
+	       X86_SEL_USER_DATA >> 3 == 3 && X86_SEL_USER_CODE >> 3 == 4 &&
+	       X86_SEL_TSS >> 3 == 5, "the selectors index gdt[] as gdt_init fills it");
 
 
 #define PAGE 4096ull
@@ -37,11 +43,6 @@ static struct {
 	uint8_t guard[PAGE];
 	uint8_t stack[8192];
 } ist_stacks[2] __attribute__((aligned(PAGE)));
-
-/* boot.asm: the page directory of physical 0..4 GiB (the kernel image's mapping and the
- * direct map share its first GiB) and the guard page under the kernel stack. */
-extern uint64_t boot_pd[4 * 512];
-extern uint8_t boot_stack_guard[PAGE];
 
 /* Page tables for the 2 MiB pages that hold a guard page: one each at most. */
 static uint64_t guard_pts[3][512] __attribute__((aligned(PAGE)));

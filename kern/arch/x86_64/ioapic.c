@@ -23,6 +23,7 @@
 #include <writ/abi.h>
 
 #include "boot/acpi.h"
+#include "boot/memory.h"
 #include "cpu.h"
 
 #define IOREGSEL 0x00

@@ -10,12 +10,9 @@
 ; leaves through kernel_exit.
 ; No swapgs: one CPU, so per-CPU data are plain globals and GS stays the user's.
 
-USER_CS         equ 0x23
-USER_SS         equ 0x1b
-SYSCALL_VECTOR  equ 0x100
-WRIT_SYS_CALL   equ -1                  ; kern/abi/writ/abi.h
-WRIT_SYS_REPLY_RECV equ -2
-TSS_RSP0        equ 4                   ; struct x86_tss (kern/cpu_features.h)
+; USER_CS, USER_SS (gdt.h), SYSCALL_VECTOR (trap.h), WRIT_SYS_CALL and
+; WRIT_SYS_REPLY_RECV (<writ/abi.h>) and TSS_RSP0 (struct x86_tss) come with the frame
+; offsets from asm_offsets.inc, through frame.inc.
 
 extern syscall_dispatch
 extern syscall_call

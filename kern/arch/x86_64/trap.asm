@@ -11,7 +11,8 @@
 ; leaves through kernel_exit to whichever thread runs next).
 ; From kernel mode (the idle loop, the self-tests) the frame is on the kernel stack and
 ; trap_dispatch may return: the frame is restored and iretq resumes the kernel.
-; Offsets are checked against the C struct by _Static_assert in trap.h.
+; Offsets and SYSCALL_VECTOR come from the C definitions (asm_offsets.inc, through
+; frame.inc).
 
 extern trap_dispatch
 extern kernel_stack_top
@@ -23,8 +24,6 @@ global kernel_exit:function
 %define has_error_code(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
 %include "arch/x86_64/frame.inc"
-
-SYSCALL_VECTOR  equ 0x100                ; syscall.asm, trap.h
 
 ; Two sets of stubs, alike but for a `clac` first in the second: on a CPU with SMAP the
 ; IDT points at those (idt_select_stubs), so AC set by user code never lets the kernel
@@ -53,7 +52,7 @@ trap_common:
         SAVE_GPRS
         cld
         mov     rdi, rsp
-        test    qword [rsp + 18 * 8], 3 ; CS of the interrupted code: from user mode?
+        test    qword [rsp + F_CS], 3   ; CS of the interrupted code: from user mode?
         jz      .from_kernel
         mov     rsp, kernel_stack_top
         xor     ebp, ebp                ; the backtrace ends here

@@ -1,9 +1,13 @@
 /*
- * The IDT and what happens on a trap. At this stage every CPU exception in the kernel is
- * fatal except the breakpoint (#BP), which the self-tests use to prove a trap can return:
- * the dump names the vector, error code, RIP (with its function), CR2, RSP and RFLAGS,
- * then the frame-pointer backtrace, then the machine stops. Later issues turn user-mode
- * faults into fault messages instead.
+ * The IDT and what happens on a trap (trap.asm saves the frame and calls
+ * trap_dispatch). Interrupts go to the timer (the scheduler's tick), to the IRQ lines
+ * and MSIs (kern/object/irq.c), or are counted as unexpected. A CPU exception in user
+ * mode is the thread's fault: a fault message to its handler (kern/ipc.c). In the
+ * kernel every exception is fatal except the breakpoint (#BP), which the self-tests use
+ * to prove a trap can return: the dump names the vector, error code, RIP (with its
+ * function), CR2, RSP and RFLAGS, then the frame-pointer backtrace, then the machine
+ * stops. A trap from user mode, or from the idle loop with a thread to run, leaves
+ * through the scheduler to whichever thread runs next.
  */
 #include <stdint.h>
 
@@ -12,13 +16,16 @@
 #include <kern/cpu_features.h>
 #include <kern/irq.h>
 #include <kern/ksyms.h>
-#include <kern/object.h>
+#include <kern/ipc.h>
 #include <kern/panic.h>
+#include <kern/sched.h>
 
+#include "asm.h"
+#include "gdt.h"
 #include "cpu.h"
 #include "trap.h"
 
-#define IDT_VECTORS 256
+#define IDT_VECTORS X86_IDT_VECTORS
 #define VEC_BREAKPOINT 3
 #define VEC_NMI 2
 #define VEC_DOUBLE_FAULT 8
@@ -36,7 +43,6 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-extern const uint64_t trap_stubs[IDT_VECTORS], trap_stubs_clac[IDT_VECTORS];
 static struct idt_gate idt[IDT_VECTORS];
 volatile uint64_t trap_breakpoints;
 volatile uint64_t irq_unexpected;
@@ -57,7 +63,7 @@ idt_set_gates(const uint64_t *stubs)
 		uint64_t h = stubs[v];
 
 		idt[v].off_lo = (uint16_t)h;
-		idt[v].sel = 0x08;
+		idt[v].sel = X86_SEL_KERNEL_CODE;
 		idt[v].ist = v == VEC_DOUBLE_FAULT ? 1 : v == VEC_NMI ? 2 : 0;
 		/* Interrupt gates (0xe): IF cleared on entry. #BP may come from ring 3. */
 		idt[v].type = v == VEC_BREAKPOINT ? 0xee : 0x8e;

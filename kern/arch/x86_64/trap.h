@@ -26,6 +26,7 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame size");
 #define TRAP_VECTOR_SYSCALL 0x100
 #define TRAP_VECTOR_WRITTEN 0x101
 
+void idt_init(void);
 void trap_dispatch(struct trap_frame *f);
 
 /* For the self-tests: how many #BP traps came back from trap_dispatch. */

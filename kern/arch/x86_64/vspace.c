@@ -10,11 +10,11 @@
 
 #include <kern/boot.h>
 #include <kern/cpu_features.h>
-#include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/string.h>
 #include <kern/vspace.h>
 
+#include "asm.h"
 #include "cpu.h"
 
 #define PTE_P (1ull << 0)
@@ -33,8 +33,6 @@
 #define MAP_GEN_SHIFT 13
 #define MAP_GEN_MASK 0x7fffull
 #define MAP_VPN_SHIFT 28
-
-extern uint64_t boot_pdpt_low[512];
 
 /*
  * The boot trampoline maps physical 0..4 GiB; RAM above that joins the direct map here,
@@ -418,7 +416,7 @@ vs_finalise(const struct cap *cap)
 	pml4 = mapping_pml4(cap->w1);
 	if (!pml4)
 		return;
-	if (type == WRIT_OBJ_FRAME_4K || type == WRIT_OBJ_FRAME_2M)
+	if (cap_type_is_frame(type))
 		clear_entry(pml4, mapping_vaddr(cap->w1), type == WRIT_OBJ_FRAME_2M ? 1 : 0,
 			    vs_phys((void *)cap_addr(cap)));
 	else

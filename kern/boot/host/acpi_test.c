@@ -11,6 +11,8 @@
 
 #include "boot/acpi.h"
 
+#include <portable/tap.h>
+
 #define MEM 0x8000
 #define XSDT 0x1000
 #define RSDT 0x1800
@@ -20,6 +22,15 @@
 static uint8_t *mem;
 static uint8_t rsdp[36];
 static int failures, tests;
+
+/* The test-output format every Writ test shares (portable/tap.h). */
+static void
+write_stdout(const char *line)
+{
+	fputs(line, stdout);
+}
+
+static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "irq/acpi-" };
 
 static const void *
 map(void *ctx, uint64_t pa, uint64_t len)
@@ -132,13 +143,8 @@ expect(enum acpi_error want, const char *name)
 	enum acpi_error got = acpi_parse(rsdp, sizeof(rsdp), map, NULL, &m, &d);
 
 	tests++;
-	if (got == want) {
-		printf("ok - irq/acpi-%s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - irq/acpi-%s: got '%s', want '%s'\n", name, acpi_strerror(got),
-	       acpi_strerror(want));
+	failures += !tap_check(&tap, got == want, name, "got '%s', want '%s'", acpi_strerror(got),
+			       acpi_strerror(want));
 }
 
 static void
@@ -157,8 +163,8 @@ test_good(void)
 	     m.isa[9].level && !m.isa[9].active_low && !m.isa[4].overridden &&
 	     m.isa[4].gsi == 4;
 	tests++;
-	failures += !ok;
-	printf("%s - irq/acpi-qemu-like-xsdt\n", ok ? "ok" : "not ok");
+	failures += !tap_check(&tap, ok, "qemu-like-xsdt", "error '%s' or a field differs",
+			       acpi_strerror(e));
 
 	/* Revision 0: the RSDT, 32-bit entries. */
 	rsdp[15] = 0;
@@ -166,8 +172,8 @@ test_good(void)
 	e = acpi_parse(rsdp, 20, map, NULL, &m, &d);
 	ok = e == ACPI_OK && m.isa[0].gsi == 2 && m.n_ioapics == 1;
 	tests++;
-	failures += !ok;
-	printf("%s - irq/acpi-rsdt-revision-0\n", ok ? "ok" : "not ok");
+	failures += !tap_check(&tap, ok, "rsdt-revision-0", "error '%s' or a field differs",
+			       acpi_strerror(e));
 }
 
 static void
@@ -191,12 +197,8 @@ test_rsdp(void)
 	expect(ACPI_E_RSDP_SHORT, "xsdp-length");
 	build();
 	tests++;
-	if (acpi_parse(rsdp, 12, map, NULL, &m, &d) == ACPI_E_RSDP_SHORT) {
-		printf("ok - irq/acpi-rsdp-short\n");
-	} else {
-		failures++;
-		printf("not ok - irq/acpi-rsdp-short\n");
-	}
+	failures += !tap_check(&tap, acpi_parse(rsdp, 12, map, NULL, &m, &d) == ACPI_E_RSDP_SHORT,
+			       "rsdp-short", "a 12-byte RSDP was not refused as short");
 }
 
 static void
@@ -315,8 +317,8 @@ test_truncations(void)
 			bad++;
 	}
 	tests++;
-	failures += bad != 0;
-	printf("%s - irq/acpi-every-truncation\n", bad ? "not ok" : "ok");
+	failures += !tap_check(&tap, bad == 0, "every-truncation",
+			       "%d truncations gave an unexpected error", bad);
 }
 
 int

@@ -20,25 +20,30 @@
 
 #include "boot/carve.h"
 
+#include <portable/tap.h>
+
 #define MAX_BLOCKS 256
 
 static int failures;
+
+/* The test-output format every Writ test shares (portable/tap.h). */
+static void
+write_stdout(const char *line)
+{
+	fputs(line, stdout);
+}
+
+static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "kern/carve-" };
 
 static void
 check(bool ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ok) {
-		printf("ok - kern/carve-%s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - kern/carve-%s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (!tap_vcheck(&tap, ok, name, fmt, ap))
+		failures++;
 	va_end(ap);
-	printf("\n");
 }
 
 struct want {

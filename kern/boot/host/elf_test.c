@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include <portable/elf.h>
+#include <portable/tap.h>
 
 #define USER_LO 0x1000ull
 #define USER_HI 0x800000000000ull
@@ -29,21 +30,24 @@
 
 static int failures;
 
+/* The test-output format every Writ test shares (portable/tap.h). */
+static void
+write_stdout(const char *line)
+{
+	fputs(line, stdout);
+}
+
+static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "kern/elf-" };
+
 static void
 check(bool ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ok) {
-		printf("ok - kern/elf-%s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - kern/elf-%s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (!tap_vcheck(&tap, ok, name, fmt, ap))
+		failures++;
 	va_end(ap);
-	printf("\n");
 }
 
 /* Parse a copy of `len` bytes in a buffer of exactly that size. */

@@ -11,6 +11,8 @@
 
 #include "boot/mb2.h"
 
+#include <portable/tap.h>
+
 #define KSTART 0x100000
 #define KEND 0x200000
 
@@ -139,21 +141,24 @@ parse_exact(const struct img *m, uint32_t avail, struct mb2_info *info, struct m
 	return mb2_parse(MB2_BOOT_MAGIC, buf, avail, KSTART, KEND, info, d);
 }
 
+/* The test-output format every Writ test shares (portable/tap.h). */
+static void
+write_stdout(const char *line)
+{
+	fputs(line, stdout);
+}
+
+static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "boot/mb2-" };
+
 static void
 check(bool ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ok) {
-		printf("ok - boot/mb2-%s\n", name);
-		return;
-	}
-	failures++;
-	printf("not ok - boot/mb2-%s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (!tap_vcheck(&tap, ok, name, fmt, ap))
+		failures++;
 	va_end(ap);
-	printf("\n");
 }
 
 static void

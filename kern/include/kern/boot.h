@@ -18,6 +18,7 @@ extern uint64_t boot_entry_tsc;
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 /* Kernel command line: is `word` one of its space-separated words (or word=...)? */
+/* kern/boot/cmdline.c */
 bool cmdline_has(const char *word);
 /* The value of `key=value` on the command line, or NULL. */
 const char *cmdline_value(const char *key, char *buf, unsigned n);
@@ -25,10 +26,10 @@ const char *cmdline_value(const char *key, char *buf, unsigned n);
 bool boot_is_test(void);
 void boot_exit_qemu(uint8_t code) __attribute__((noreturn));
 
-void gdt_init(void);
-/* MMIO the kernel drives: never handed out as device untyped (kern/boot/memory.c). */
-void boot_reserve_device(uint64_t base, uint64_t len);
-void idt_init(void);
-void selftest_run(bool last);
+/* kern/main.c: the kernel's C entry, from boot.asm; the boot information as parsed. */
+struct mb2_info;
+void kmain(uint32_t magic, uint64_t info_phys);
+extern uint64_t boot_info_phys;
+const struct mb2_info *boot_information(void);
 
 #endif

@@ -18,6 +18,8 @@ char serial_getc(void);
 
 void fbcon_init(const struct mb2_framebuffer *fb, uint64_t direct_map);
 void fbcon_putc(char c);
+/* Glyphs of ASCII 32..126, 8x16, generated from GRUB's font (kern/tools/gen_font.py). */
+extern const uint8_t fbcon_font[95][16];
 
 void kputs(const char *s);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -25,5 +27,6 @@ void kvprintf(const char *fmt, va_list ap);
 
 /* Formatting into a buffer, for the pieces that build a line before printing it. */
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 
 #endif

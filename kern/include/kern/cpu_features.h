@@ -12,6 +12,8 @@ extern struct cpu_features cpu_features;
 extern uint8_t fpu_initial_state[512];
 
 void x86_cpu_init(void);
+/* Our own GDT and TSS (kern/arch/x86_64/gdt.c). */
+void gdt_init(void);
 /* The IDT's entry stubs: with `clac` first (a CPU with SMAP) or without. */
 void idt_select_stubs(bool clac);
 /* The syscall entry: with the IPC fastpath (kern/fastpath.c) or without. */
@@ -27,7 +29,7 @@ struct x86_tss {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct x86_tss) == 104, "TSS layout");
-_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "syscall.asm reads rsp[0] at 4");
+_Static_assert(__builtin_offsetof(struct x86_tss, rsp) == 4, "the TSS layout the CPU reads (syscall.asm takes rsp[0] from asm_offsets.inc)");
 
 extern struct x86_tss x86_tss;
 

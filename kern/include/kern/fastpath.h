@@ -3,8 +3,8 @@
 
 #include <stdbool.h>
 
-struct cte;
-struct tcb;
+#include <kern/syscall.h>
+
 struct trap_frame;
 
 /*
@@ -16,12 +16,9 @@ struct trap_frame;
  */
 __attribute__((noreturn)) void syscall_call(struct trap_frame *f);
 __attribute__((noreturn)) void syscall_reply_recv(struct trap_frame *f);
-__attribute__((noreturn)) void syscall_call_slow(struct tcb *t, struct cte *slot);
-__attribute__((noreturn)) void syscall_reply_recv_slow(struct tcb *t);
 
-#ifdef WRIT_DEBUG
 /* The per-syscall checks of debug builds (the command-line word `check`). */
-void syscall_debug_check(void);
+#ifdef WRIT_DEBUG
 #define fastpath_debug_hook() syscall_debug_check()
 #else
 #define fastpath_debug_hook() ((void)0)

@@ -42,4 +42,14 @@ void irq_line_interrupt(uint64_t vector, uint64_t entry_tsc);
 bool irq_is_msi_vector(uint64_t vector);
 void irq_msi_interrupt(uint64_t vector, uint64_t entry_tsc);
 
+/* IRQControl and IRQHandler capabilities (kern/object/irq.c). */
+struct cap;
+struct cte;
+struct inv;
+struct notification;
+int irq_invoke(struct inv *iv, struct cte *slot);
+void irq_handler_finalise(const struct cap *cap);
+/* The notification is going away: no IRQ may signal it any more. */
+void irq_forget_ntfn(struct notification *n);
+
 #endif

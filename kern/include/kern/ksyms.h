@@ -10,4 +10,12 @@
 /* Name of the function containing `addr`, and the offset into it; NULL if none. */
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
 
+/* The table itself, generated from the first link (kern/tools/gen_ksyms.py). */
+extern const uint64_t ksyms_addrs[];
+extern const uint32_t ksyms_name_offsets[];
+extern const char ksyms_names[];
+extern const uint32_t ksyms_count;
+/* The linker script's bounds of the kernel's code. */
+extern char _text_start[], _text_end[];
+
 #endif

@@ -1,7 +1,7 @@
 /*
- * The scheduler's state that the IPC fastpath reads and writes inline (kern/fastpath.c):
- * one priority test and the loading of a thread's CPU state. Everything else about
- * scheduling goes through the functions in kern/object.h, implemented in kern/sched.c.
+ * The scheduler (kern/sched.c): its calls, and the state that the IPC fastpath
+ * (kern/fastpath.c) reads and writes inline: one priority test and the loading of a
+ * thread's CPU state.
  */
 #ifndef WRIT_KERN_SCHED_H
 #define WRIT_KERN_SCHED_H
@@ -10,10 +10,25 @@
 #include <stdint.h>
 
 #include <kern/cpu_features.h>
-#include <kern/object.h>
+#include <kern/tcb.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/thread.h"
+
+#define SCHED_TIMESLICE_TICKS 2		/* timer ticks a thread runs before its equals */
+extern struct tcb *sched_current;
+void sched_enqueue(struct tcb *t);
+void sched_dequeue(struct tcb *t);
+void sched_yield_current(void);
+void sched_set_priority(struct tcb *t, unsigned prio);
+void sched_tick(void);
+void sched_make_runnable(struct tcb *t);
+bool sched_has_runnable(void);
+void sched_block(struct tcb *t, enum thread_state st);
+/* The TCB is going away: forget it as the FPU owner, current or candidate thread. */
+void sched_forget(struct tcb *t);
+__attribute__((noreturn)) void sched_exit_to_user(void);
+__attribute__((noreturn)) void sched_switch_to(struct tcb *next);
 
 /* What the CPU holds now: whose FPU registers. */
 struct sched_loaded {
@@ -59,8 +74,8 @@ static inline __attribute__((always_inline)) void
 sched_load_fpu(struct tcb *next)
 {
 	if (sched_loaded.fpu_owner)
-		x86_fxsave(sched_loaded.fpu_owner->fpu);
-	x86_fxrstor(next->fpu);
+		x86_fpu_save(sched_loaded.fpu_owner->fpu);
+	x86_fpu_load(next->fpu);
 	sched_loaded.fpu_owner = next;
 }
 
@@ -75,8 +90,7 @@ sched_load_fpu(struct tcb *next)
 static inline __attribute__((always_inline)) void
 sched_load_tls(const struct tcb *next)
 {
-	x86_wrmsr(MSR_FS_BASE, next->fs_base);
-	x86_wrmsr(MSR_GS_BASE, next->gs_base);
+	x86_tls_load(next->fs_base, next->gs_base);
 }
 
 /* Make `next` the running thread: its FPU, address space, TLS bases and entry frame. */

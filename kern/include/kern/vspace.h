@@ -41,6 +41,9 @@ int vs_unmap_frame(struct cte *frame);
 void vs_finalise(const struct cap *cap);
 /* Kernel address of the byte at user vaddr in this PML4, or NULL if unmapped (boot). */
 void *vs_lookup_user(void *pml4, uint64_t vaddr);
+/* Invocations on page tables and frames (kern/object/vspace.c). */
+struct inv;
+int vspace_invoke(struct inv *iv, struct cte *slot);
 /* Is a table of `type` (PDPT, PD, PT) mapped to cover vaddr? (boot) */
 bool vs_has_table(void *pml4, uint64_t vaddr, unsigned type);
 

@@ -4,6 +4,7 @@
  * the root task's (the control capabilities, device memory, most of the RAM, COM1), so
  * the suite exercises the kernel exactly as a root task would.
  */
+#include <portable/tap.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
 
@@ -21,21 +22,25 @@ slot_alloc(void)
 	return init.next_slot++;
 }
 
+/* One call per line, so a line goes out whole. */
+static void
+write_line(const char *line)
+{
+	writ_printf("%s", line);
+}
+
+/* The test-output format every Writ test shares (portable/tap.h). */
+static struct tap tap = { .vformat = writ_vsnprintf, .write = write_line };
+
 void
 check(bool ok, const char *name, const char *fmt, ...)
 {
-	char why[160];
 	va_list ap;
 
-	if (ok) {
-		writ_printf("ok - %s\n", name);
-		return;
-	}
-	init.failures++;
 	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
+	if (!tap_vcheck(&tap, ok, name, fmt, ap))
+		init.failures++;
 	va_end(ap);
-	writ_printf("not ok - %s: %s\n", name, why);
 }
 
 void

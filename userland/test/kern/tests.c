@@ -151,6 +151,71 @@ test_cnode_ops(void)
 		  "kern/cnode-guard-mismatch");
 }
 
+/* A Call with this label and up to four argument words, on cap; the reply in *m. */
+static long
+call_words(writ_cptr_t cap, writ_word_t label, unsigned n, writ_word_t a0, writ_word_t a1,
+	   struct writ_msg *m)
+{
+	*m = (struct writ_msg){ .info = writ_msginfo(label, 0, n), .mr = { a0, a1 } };
+	return writ_call(cap, m);
+}
+
+/* The reply of a failed Call carries this lookup fault (<writ/abi.h>, "Lookup faults"). */
+static void
+check_lookup_fault(const struct writ_msg *m, writ_word_t cptr, writ_word_t bits_left,
+		   writ_word_t guard, writ_word_t guard_bits, const char *name)
+{
+	check(writ_msginfo_length(m->info) == WRIT_LOOKUP_FAULT_LENGTH &&
+	      m->mr[WRIT_LOOKUP_FAULT_CPTR] == cptr &&
+	      m->mr[WRIT_LOOKUP_FAULT_BITS_LEFT] == bits_left &&
+	      m->mr[WRIT_LOOKUP_FAULT_GUARD] == guard &&
+	      m->mr[WRIT_LOOKUP_FAULT_GUARD_BITS] == guard_bits, name,
+	      "length %u, cptr 0x%lx bits left %lu guard 0x%lx of %lu bits; want cptr 0x%lx "
+	      "bits left %lu guard 0x%lx of %lu bits", writ_msginfo_length(m->info),
+	      m->mr[0], m->mr[1], m->mr[2], m->mr[3], cptr, bits_left, guard, guard_bits);
+}
+
+/*
+ * The lookup fault the ABI promises: which capability pointer failed, the bits left,
+ * and the guard found. The root CNode's guard (64 - radix zero bits) makes a cptr the
+ * slot index; a cptr with a bit set above the radix fails that guard at once.
+ */
+static void
+test_lookup_fault(void)
+{
+	unsigned radix = init.bi->root_cnode_radix;
+	writ_cptr_t empty = slot_alloc(), bad = 1ull << 50;
+	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE;
+	struct writ_msg m;
+
+	check_err(call_words(bad, WRIT_LABEL_TCB_RESUME, 0, 0, 0, &m),
+		  WRIT_E_LOOKUP_GUARD_MISMATCH, "kern/lookup-fault-invoked-guard-error");
+	check_lookup_fault(&m, bad, 64, bad >> radix, 64 - radix,
+			   "kern/lookup-fault-invoked-guard");
+	check_err(call_words(empty, WRIT_LABEL_TCB_RESUME, 0, 0, 0, &m),
+		  WRIT_E_LOOKUP_MISSING_CAP, "kern/lookup-fault-invoked-empty-error");
+	check_lookup_fault(&m, empty, 0, 0, 0, "kern/lookup-fault-invoked-empty");
+	check_err(call_words(WRIT_SLOT_ROOT_TCB, WRIT_LABEL_TCB_SET_PRIORITY, 2, empty, 0, &m),
+		  WRIT_E_LOOKUP_MISSING_CAP, "kern/lookup-fault-argument-empty-error");
+	check_lookup_fault(&m, empty, 0, 0, 0, "kern/lookup-fault-argument-empty");
+	check_err(call_words(R, WRIT_LABEL_CNODE_DELETE, 2, empty, 8, &m),
+		  WRIT_E_LOOKUP_DEPTH_MISMATCH, "kern/lookup-fault-slot-depth-error");
+	check_lookup_fault(&m, empty, 8, 0, 0, "kern/lookup-fault-slot-depth");
+	check_err(call_words(R, WRIT_LABEL_CNODE_DELETE, 2, 1ull << 40, FULL_DEPTH, &m),
+		  WRIT_E_LOOKUP_GUARD_MISMATCH, "kern/lookup-fault-slot-guard-error");
+	check_lookup_fault(&m, 1ull << 40, 64, (1ull << 40) >> radix, 64 - radix,
+			   "kern/lookup-fault-slot-guard");
+	/* Any other error answers with no words, even after a lookup fault in the call. */
+	check_err(call_words(R, WRIT_LABEL_CNODE_DELETE, 2, empty, 70, &m), WRIT_E_RANGE,
+		  "kern/lookup-fault-none-for-range-error");
+	check(writ_msginfo_length(m.info) == 0, "kern/lookup-fault-none-for-range",
+	      "length %u", writ_msginfo_length(m.info));
+	check_err(call_words(R, WRIT_LABEL_CNODE_DELETE, 2, empty, FULL_DEPTH, &m), WRIT_OK,
+		  "kern/lookup-fault-none-on-success-error");
+	check(writ_msginfo_length(m.info) == 0, "kern/lookup-fault-none-on-success",
+	      "length %u", writ_msginfo_length(m.info));
+}
+
 static void
 test_invalid_caps(void)
 {
@@ -1112,6 +1177,7 @@ tests_run(void)
 	test_retype_errors();
 	test_cnode_ops();
 	test_invalid_caps();
+	test_lookup_fault();
 	test_map_unmap();
 	test_vm_fault();
 	test_unknown_syscall();

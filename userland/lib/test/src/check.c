@@ -1,24 +1,29 @@
+#include <portable/tap.h>
 #include <test/check.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
 
 unsigned test_failures;
 
+/* One call per line, so a line goes out whole. */
+static void
+write_line(const char *line)
+{
+	writ_printf("%s", line);
+}
+
+/* The test-output format every Writ test shares (portable/tap.h). */
+static struct tap tap = { .vformat = writ_vsnprintf, .write = write_line };
+
 void
 check(bool ok, const char *name, const char *fmt, ...)
 {
-	char why[200];
 	va_list ap;
 
-	if (ok) {
-		writ_printf("ok - %s\n", name);
-		return;
-	}
-	test_failures++;
 	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
+	if (!tap_vcheck(&tap, ok, name, fmt, ap))
+		test_failures++;
 	va_end(ap);
-	writ_printf("not ok - %s: %s\n", name, why);
 }
 
 bool

@@ -8,6 +8,7 @@
 #include <kern/object.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/ioport.h"
 
 /*
  * Ports the kernel drives, or whose use would reach into what it drives: never issued.
@@ -38,21 +39,27 @@ ports_are_kernels(writ_word_t first, writ_word_t last)
 static int
 issue(struct inv *iv, struct cte *control)
 {
-	struct cte *root, *dest;
-	writ_word_t a[5];
+	enum { A_FIRST, A_LAST, A_DEST_ROOT, A_DEST_INDEX, A_DEST_DEPTH, A_ISSUE_COUNT };
+	struct cte *dest;
+	writ_word_t a[A_ISSUE_COUNT];
 	struct cap c;
 	int err;
 
-	if ((err = inv_args(iv, a, 5)) != WRIT_OK)
+	err = inv_args(iv, a, A_ISSUE_COUNT);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+	if (a[A_LAST] > 0xffff)
+		return INV_FAIL(iv, WRIT_E_RANGE, "last port 0x%lx above 0xffff", a[A_LAST]);
+	if (a[A_FIRST] > a[A_LAST])
+		return INV_FAIL(iv, WRIT_E_RANGE, "first port 0x%lx above last 0x%lx",
+				a[A_FIRST], a[A_LAST]);
+	if (ports_are_kernels(a[A_FIRST], a[A_LAST]))
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "ports 0x%lx-0x%lx touch the "
+				"kernel's", a[A_FIRST], a[A_LAST]);
+	err = inv_lookup_triple(iv, &a[A_DEST_ROOT], "destination", &dest);
+	if (err != WRIT_OK)
 		return err;
-	if (a[0] > a[1] || a[1] > 0xffff)
-		return WRIT_E_RANGE;
-	if (ports_are_kernels(a[0], a[1]))
-		return WRIT_E_ILLEGAL_OPERATION;
-	if ((err = inv_lookup(iv, a[2], WRIT_OBJ_CNODE, &root)) != WRIT_OK ||
-	    (err = inv_lookup_slot(iv, root, a[3], a[4], &dest)) != WRIT_OK)
-		return err;
-	c = cap_make(WRIT_OBJ_IOPORT, 0, WRIT_RIGHTS_ALL, 0, a[0] | a[1] << 16);
+	c = cap_make(WRIT_OBJ_IOPORT, 0, WRIT_RIGHTS_ALL, 0, a[A_FIRST] | a[A_LAST] << 16);
 	return cte_insert_issued(&kern_cspace, dest, control, &c);
 }
 
@@ -66,11 +73,13 @@ port_io(struct inv *iv, const struct cap *c)
 	writ_word_t a[2];
 	int err;
 
-	if ((err = inv_args(iv, a, out ? 2 : 1)) != WRIT_OK)
-		return err;
+	err = inv_args(iv, a, out ? 2 : 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "port%s needed", out ? " and value" : "");
 	/* Every byte the access touches must be inside the range. */
 	if (a[0] < first || a[0] > last || last - a[0] < width - 1)
-		return WRIT_E_RANGE;
+		return INV_FAIL(iv, WRIT_E_RANGE, "port 0x%lx (%u bytes) outside 0x%x-0x%x",
+				a[0], width, first, last);
 	if (out) {
 		if (width == 1)
 			x86_outb((uint16_t)a[0], (uint8_t)a[1]);
@@ -88,10 +97,13 @@ port_io(struct inv *iv, const struct cap *c)
 int
 ioport_invoke(struct inv *iv, struct cte *slot)
 {
-	if (cap_type(&slot->cap) == WRIT_OBJ_IOPORT_CONTROL)
-		return iv->label == WRIT_LABEL_IOPORT_CONTROL_ISSUE ? issue(iv, slot)
-								   : WRIT_E_ILLEGAL_OPERATION;
+	if (cap_type(&slot->cap) == WRIT_OBJ_IOPORT_CONTROL) {
+		if (iv->label != WRIT_LABEL_IOPORT_CONTROL_ISSUE)
+			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "IOPortControl takes only "
+					"Issue");
+		return issue(iv, slot);
+	}
 	if (iv->label < WRIT_LABEL_IOPORT_IN8 || iv->label > WRIT_LABEL_IOPORT_OUT32)
-		return WRIT_E_ILLEGAL_OPERATION;
+		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not an IOPort invocation");
 	return port_io(iv, &slot->cap);
 }
