@@ -95,6 +95,8 @@ struct proc {
 	int block;                      /* its quota (umem block) */
 	writ_cptr_t quota;              /* the block's untyped */
 	writ_cptr_t tcb, cnode;         /* init's own capabilities to them */
+	writ_cptr_t run;                /* its tables and frames in init's slots (or 0)... */
+	unsigned run_n;                 /* ...so many */
 	unsigned cnode_radix;
 	writ_cptr_t lent[PROC_MAX_LENT];        /* child slots of lent capabilities... */
 	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */

@@ -57,9 +57,63 @@ static unsigned next_pid = 1;
 
 /* init's own objects (its scratch window's page tables) come from this block. */
 static struct writ_ut init_ut;
-/* [window, window + WINDOW): init's slots for the objects of the process being built;
- * all empty between builds (moved into the child, or revoked with a failed quota). */
+/* [window, window + WINDOW): init's slots for the objects of a process being built
+ * that move into its CNode; all empty between builds (moved, or revoked with a failed
+ * quota). */
 static writ_cptr_t window;
+
+/*
+ * The keep area: runs of init's slots where a process's page tables and frames stay
+ * while it lives, instead of moving into its CNode (a Move is 1,000 instructions, and
+ * nothing but the kernel suite invokes them). The quota's revoke deletes them with
+ * everything else; the run is free again after it. A process whose objects find no
+ * free run takes the window's way.
+ */
+#define AREA 1024
+static writ_cptr_t area;
+static uint64_t area_used[AREA / 64];
+
+static bool
+area_bit(unsigned i)
+{
+	return area_used[i / 64] >> (i % 64) & 1;
+}
+
+static void
+area_mark(unsigned first, unsigned n, bool used)
+{
+	for (unsigned i = first; i < first + n; i++)
+		if (used)
+			area_used[i / 64] |= 1ull << (i % 64);
+		else
+			area_used[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* n consecutive free slots of the area (first fit), or 0. */
+static writ_cptr_t
+area_alloc(unsigned n)
+{
+	for (unsigned i = 0, run = 0; area && n && i < AREA; i++) {
+		if (i % 64 == 0 && area_used[i / 64] == ~0ull) {
+			i += 63;	/* a whole word in use */
+			run = 0;
+			continue;
+		}
+		run = area_bit(i) ? 0 : run + 1;
+		if (run == n) {
+			area_mark(i + 1 - n, n, true);
+			return area + i + 1 - n;
+		}
+	}
+	return 0;
+}
+
+static void
+area_free(writ_cptr_t first, unsigned n)
+{
+	if (first)
+		area_mark((unsigned)(first - area), n, false);
+}
 
 /* What a page the process starts with holds. */
 enum { PG_FILE, PG_ZERO, PG_STACK_TOP, PG_INFO, PG_BOOTINFO };
@@ -87,6 +141,8 @@ struct build {
 	writ_cptr_t child_next;         /* next free slot of the child */
 	unsigned n_made, n_window, n_pages, n_image_frames, n_tables[3], n_devs;
 	bool image_moved;
+	writ_cptr_t base;               /* the window, or the process's run of the area */
+	unsigned room;                  /* slots from base */
 	const char *why;
 	long err;
 	struct writ_startinfo info;
@@ -131,10 +187,10 @@ static long
 quota_objects(struct build *b, unsigned type, unsigned bits, unsigned count, writ_cptr_t dest,
 	      writ_cptr_t *out)
 {
-	writ_cptr_t s = window + b->n_window;
+	writ_cptr_t s = b->base + b->n_window;
 	long err;
 
-	if (count == 0 || count > WINDOW - b->n_window)
+	if (count == 0 || count > b->room - b->n_window)
 		return count ? WRIT_E_RANGE : WRIT_OK;
 	err = writ_untyped_retype(b->quota, type, bits, WRIT_SLOT_ROOT_CNODE, 0, 0, s, count);
 	if (err != WRIT_OK)
@@ -325,9 +381,6 @@ make_tables(struct build *b)
 	static const unsigned type[3] = { WRIT_OBJ_PT, WRIT_OBJ_PD, WRIT_OBJ_PDPT };
 	long err;
 
-	for (unsigned i = 0; i < b->n_pages; i++)
-		if (!plan_tables(b, b->pages[i].va))
-			return false;
 	for (int level = 2; level >= 0; level--) {
 		writ_cptr_t t;
 
@@ -701,7 +754,32 @@ plan(struct build *b)
 	if (a->bootinfo_view &&
 	    !plan_page(b, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ, PG_BOOTINFO, 0))
 		return false;
+	for (unsigned i = 0; i < b->n_pages; i++)
+		if (!plan_tables(b, b->pages[i].va))
+			return false;
 	return true;
+}
+
+/*
+ * Where the objects are made: a run of the keep area when one is free (the kernel
+ * suite's BootInfo view lists its frames in its own CNode: never), else the window.
+ */
+static void
+place_objects(struct build *b)
+{
+	const struct writ_bootinfo_module *m = init.archive;
+	unsigned need = 1 + b->n_pages + b->n_tables[0] + b->n_tables[1] + b->n_tables[2];
+
+	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
+		need += m->frames / 512 + 4;
+	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
+		b->p->run_n = need;
+		b->base = b->p->run;
+		b->room = need;
+		return;
+	}
+	b->base = window;
+	b->room = WINDOW;
 }
 
 /* Fill and map every page but the start info and BootInfo view (filled last). */
@@ -715,17 +793,17 @@ map_pages(struct build *b, const uint8_t *top)
 
 		if (pg->what == PG_INFO) {
 			b->info_frame = pg->frame;
-			b->made[pg->frame - window].dest = WRIT_PSLOT_STARTINFO;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_STARTINFO;
 			continue;
 		}
 		if (pg->what == PG_BOOTINFO) {
 			b->bi_frame = pg->frame;
-			b->made[pg->frame - window].dest = WRIT_PSLOT_BOOTINFO;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_BOOTINFO;
 			continue;
 		}
 		if (pg->va == WRIT_ROOT_IPC_BUFFER) {
 			b->ipc_frame = pg->frame;
-			b->made[pg->frame - window].dest = WRIT_PSLOT_IPC_BUFFER;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_IPC_BUFFER;
 		}
 		if (pg->what == PG_FILE && (err = fill_image_page(b, pg)) != WRIT_OK)
 			return fail(b, "cannot fill a frame", err);
@@ -760,15 +838,17 @@ move_made(struct build *b, bool fixed)
 {
 	unsigned j = 0;
 
+	if (b->p->run && !fixed)
+		return true;	/* they stay in the area */
 	/* Until the first call compacts made[], an object's entry is its window index. */
 	for (unsigned i = 0; !fixed && !b->image_moved && i < b->n_image_frames; i++)
-		if (!move_window(b, &b->made[b->pages[i].frame - window], b->child_next++))
+		if (!move_window(b, &b->made[b->pages[i].frame - b->base], b->child_next++))
 			return false;
 	b->image_moved = true;
 	for (unsigned i = 0; i < b->n_made; i++) {
 		struct made *m = &b->made[i];
 
-		if (!m->slot || (m->dest && !fixed))
+		if (!m->slot || (m->dest && !fixed) || (!m->dest && b->p->run))
 			continue;
 		if (!move_window(b, m, m->dest ? m->dest : b->child_next++))
 			return false;
@@ -811,6 +891,7 @@ build(struct build *b)
 		return fail(b, "no memory for the quota", WRIT_E_NOT_ENOUGH_MEMORY);
 	}
 	p->quota = b->quota;
+	place_objects(b);
 	/* Largest alignment first, so nothing is lost to it: the CNode (2^(radix+5)
 	 * bytes), then the 4 KiB objects, the TCB (2 KiB) last. */
 	if ((err = quota_object_kept(b, WRIT_OBJ_CNODE, a->cnode_radix,
@@ -936,6 +1017,8 @@ spawn(const struct spawn_args *a)
 
 	if (!init_ut.slot && umem_alloc(20, &init_ut.slot) >= 0)
 		init_ut.size_bits = 20;
+	if (!area)
+		area = slot_alloc_run(AREA);
 	if (!window && !(window = slot_alloc_run(WINDOW))) {
 		writ_printf("init: %s: no slots to build processes in\n", a->name);
 		return 0;
@@ -968,6 +1051,7 @@ spawn(const struct spawn_args *a)
 		if (p->lends_ram)
 			umem_take_back();
 		umem_free(p->block);
+		area_free(p->run, p->run_n);
 	}
 	if (p->tcb)
 		slot_free(p->tcb);
@@ -991,6 +1075,8 @@ proc_end(struct proc *p, int status)
 		p->lends_ram = false;
 	}
 	umem_free(p->block);	/* every object of the process, and its capabilities */
+	area_free(p->run, p->run_n);	/* emptied by that revoke */
+	p->run = 0;
 	slot_free(p->tcb);
 	slot_free(p->cnode);
 	p->alive = false;
