@@ -97,6 +97,7 @@ struct proc {
 	writ_cptr_t tcb, cnode;         /* init's own capabilities to them */
 	writ_cptr_t run;                /* its tables and frames in init's slots (or 0)... */
 	unsigned run_n;                 /* ...so many */
+	void *text_set;                 /* the shared text it maps (spawn.c), or NULL */
 	unsigned cnode_radix;
 	writ_cptr_t lent[PROC_MAX_LENT];        /* child slots of lent capabilities... */
 	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */
@@ -153,5 +154,6 @@ bool console_fds(struct spawn_args *a);
 bool serial_for_servers(void);
 void services_process_ended(unsigned pid);
 unsigned service_pid(const char *scheme);
+
 
 #endif

@@ -116,7 +116,7 @@ area_free(writ_cptr_t first, unsigned n)
 }
 
 /* What a page the process starts with holds. */
-enum { PG_FILE, PG_ZERO, PG_STACK_TOP, PG_INFO, PG_BOOTINFO };
+enum { PG_FILE, PG_ZERO, PG_STACK_TOP, PG_INFO, PG_BOOTINFO, PG_SHARED };
 
 struct page {
 	uint64_t va;
@@ -395,20 +395,29 @@ make_tables(struct build *b)
 	return true;
 }
 
-/* Frames for every planned page, from as few Retypes as the kernel allows. */
+/* Frames for every planned page but the shared ones, from as few Retypes as the
+ * kernel allows. */
 static bool
 make_frames(struct build *b)
 {
-	for (unsigned i = 0; i < b->n_pages;) {
-		unsigned n = b->n_pages - i < 256 ? b->n_pages - i : 256;
+	unsigned i = 0;
+
+	while (i < b->n_pages) {
+		unsigned n = 0;
 		writ_cptr_t f;
 		long err;
 
+		for (unsigned k = i; k < b->n_pages && n < 256; k++)
+			n += b->pages[k].what != PG_SHARED;
+		if (n == 0)
+			break;
 		if ((err = quota_objects(b, WRIT_OBJ_FRAME_4K, 0, n, 0, &f)) != WRIT_OK)
 			return fail(b, "out of quota for the process's pages", err);
-		for (unsigned k = 0; k < n; k++)
-			b->pages[i + k].frame = f + k;
-		i += n;
+		for (; n; i++)
+			if (b->pages[i].what != PG_SHARED) {
+				b->pages[i].frame = f++;
+				n--;
+			}
 	}
 	return true;
 }
@@ -735,6 +744,136 @@ lend_ram(struct build *b)
 	return true;
 }
 
+/*
+ * Shared text. A program's read-only pages (its headers, code, constants) are filled
+ * once, into master frames from init's own text block, and every process of that
+ * program maps copies of the masters' capabilities: no frame to zero, no bytes to copy,
+ * nothing charged to its quota. The copies carry no Write right, so neither the
+ * mapping nor any capability the process could reach makes those pages writable. A
+ * program keeps TEXT_SETS sets of copies in init's slots; a process takes a free set
+ * and gives it back when it ends. Its PML4's deletion left the copies' mappings stale,
+ * and the next process unmaps each before mapping it (a Copy, made for every spawn,
+ * and a Delete at its end would cost twice that). When the block, the table or the
+ * sets run out, a process gets its own copies of the pages as before.
+ */
+#define TEXT_PROGS 16
+#define TEXT_SETS 2
+#define TEXT_MAX_PAGES 64
+#define TEXT_BLOCK_BITS 21              /* masters of all programs: 512 pages */
+
+struct text_set {
+	writ_cptr_t caps;               /* n consecutive slots, or 0 before first use */
+	bool busy;
+	bool stale;                     /* mapped in an address space since deleted */
+};
+
+struct text {
+	const void *elf;                /* the program in the archive; NULL: free entry */
+	unsigned n;                     /* its read-only pages */
+	writ_cptr_t masters;            /* n consecutive slots */
+	struct text_set sets[TEXT_SETS];
+};
+
+static struct text texts[TEXT_PROGS];
+static struct writ_ut text_ut;
+static bool text_ut_tried;
+
+static bool
+page_is_shareable(const struct page *pg)
+{
+	return (pg->what == PG_FILE || pg->what == PG_ZERO) && !(pg->rights & WRIT_RIGHT_WRITE);
+}
+
+/* The program's masters, made and filled the first time it runs; NULL if there is
+ * no room for them. */
+static struct text *
+text_of(struct build *b)
+{
+	struct text *t = NULL;
+	unsigned n = 0;
+	writ_cptr_t m;
+
+	for (unsigned i = 0; i < TEXT_PROGS; i++) {
+		if (texts[i].elf == b->a->elf)
+			return &texts[i];
+		if (!t && !texts[i].elf)
+			t = &texts[i];
+	}
+	for (unsigned i = 0; i < b->n_image_frames; i++)
+		n += page_is_shareable(&b->pages[i]);
+	if (!text_ut_tried) {
+		text_ut_tried = true;
+		if (umem_alloc(TEXT_BLOCK_BITS, &text_ut.slot) >= 0)
+			text_ut.size_bits = TEXT_BLOCK_BITS;
+	}
+	if (!t || !text_ut.slot || n == 0 || n > TEXT_MAX_PAGES || !(m = slot_alloc_run(n)))
+		return NULL;
+	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				m, n) != WRIT_OK)
+		return NULL;	/* the block is full: the run stays unused */
+	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+		struct page pg = b->pages[i];
+
+		if (!page_is_shareable(&pg))
+			continue;
+		pg.frame = m + k++;
+		if (pg.what == PG_FILE && fill_image_page(b, &pg) != WRIT_OK)
+			return NULL;	/* nothing maps them: a later spawn tries again */
+	}
+	*t = (struct text){ .elf = b->a->elf, .n = n, .masters = m };
+	return t;
+}
+
+/* A free set of copies of the masters for this process, its pages marked shared. */
+static void
+share_text(struct build *b)
+{
+	struct text *t = b->a->bootinfo_view ? NULL : text_of(b);
+	struct text_set *set = NULL;
+
+	for (unsigned i = 0; t && i < TEXT_SETS && !set; i++)
+		if (!t->sets[i].busy)
+			set = &t->sets[i];
+	if (!set)
+		return;
+	if (!set->caps) {
+		writ_cptr_t c = slot_alloc_run(t->n);
+
+		if (!c)
+			return;
+		for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+			if (!page_is_shareable(&b->pages[i]))
+				continue;
+			if (writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, c + k, FULL_DEPTH,
+					    WRIT_SLOT_ROOT_CNODE, t->masters + k, FULL_DEPTH,
+					    b->pages[i].rights) != WRIT_OK)
+				return;	/* the run is lost: rare, and bounded by TEXT_SETS */
+			k++;
+		}
+		set->caps = c;
+	}
+	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++)
+		if (page_is_shareable(&b->pages[i])) {
+			b->pages[i].what = PG_SHARED;
+			b->pages[i].frame = set->caps + k++;
+		}
+	set->busy = true;
+	b->p->text_set = set;
+}
+
+/* The process is gone, its address space with it: its set is free again. */
+static void
+text_release(struct proc *p)
+{
+	struct text_set *set = p->text_set;
+
+	if (set) {
+		set->busy = false;
+		set->stale = true;
+		p->text_set = NULL;
+	}
+}
+
 /* The pages a process starts with: its image, stack, IPC buffer, start info. */
 static bool
 plan(struct build *b)
@@ -768,7 +907,10 @@ static void
 place_objects(struct build *b)
 {
 	const struct writ_bootinfo_module *m = init.archive;
-	unsigned need = 1 + b->n_pages + b->n_tables[0] + b->n_tables[1] + b->n_tables[2];
+	unsigned need = 1 + b->n_tables[0] + b->n_tables[1] + b->n_tables[2];
+
+	for (unsigned i = 0; i < b->n_pages; i++)
+		need += b->pages[i].what != PG_SHARED;
 
 	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
 		need += m->frames / 512 + 4;
@@ -805,6 +947,8 @@ map_pages(struct build *b, const uint8_t *top)
 			b->ipc_frame = pg->frame;
 			b->made[pg->frame - b->base].dest = WRIT_PSLOT_IPC_BUFFER;
 		}
+		if (pg->what == PG_SHARED && ((struct text_set *)b->p->text_set)->stale)
+			writ_frame_unmap(pg->frame);
 		if (pg->what == PG_FILE && (err = fill_image_page(b, pg)) != WRIT_OK)
 			return fail(b, "cannot fill a frame", err);
 		if (pg->what == PG_STACK_TOP && (err = fill_frame(pg->frame, 0, top, 4096)) != WRIT_OK)
@@ -842,7 +986,8 @@ move_made(struct build *b, bool fixed)
 		return true;	/* they stay in the area */
 	/* Until the first call compacts made[], an object's entry is its window index. */
 	for (unsigned i = 0; !fixed && !b->image_moved && i < b->n_image_frames; i++)
-		if (!move_window(b, &b->made[b->pages[i].frame - b->base], b->child_next++))
+		if (b->pages[i].what != PG_SHARED &&
+		    !move_window(b, &b->made[b->pages[i].frame - b->base], b->child_next++))
 			return false;
 	b->image_moved = true;
 	for (unsigned i = 0; i < b->n_made; i++) {
@@ -884,6 +1029,7 @@ build(struct build *b)
 	b->stack_top = a->bootinfo_view ? WRIT_ROOT_STACK_TOP : WRIT_PROC_STACK_TOP;
 	if (!plan(b))
 		return false;
+	share_text(b);
 	if (!(sp = build_stack(b, top)))
 		return fail(b, "arguments and environment do not fit in a page", WRIT_E_RANGE);
 	if ((p->block = umem_alloc(a->quota_bits, &b->quota)) < 0) {
@@ -1053,6 +1199,7 @@ spawn(const struct spawn_args *a)
 		umem_free(p->block);
 		area_free(p->run, p->run_n);
 	}
+	text_release(p);
 	if (p->tcb)
 		slot_free(p->tcb);
 	if (p->cnode)
@@ -1076,6 +1223,7 @@ proc_end(struct proc *p, int status)
 	}
 	umem_free(p->block);	/* every object of the process, and its capabilities */
 	area_free(p->run, p->run_n);	/* emptied by that revoke */
+	text_release(p);
 	p->run = 0;
 	slot_free(p->tcb);
 	slot_free(p->cnode);
