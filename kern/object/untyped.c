@@ -8,6 +8,8 @@
 #include <kern/string.h>
 #include <kern/vspace.h>
 
+_Static_assert(sizeof(struct cte) == 1u << WRIT_SLOT_BITS, "a CNode is its slots");
+
 /* Make the object a fresh capability names usable: zeroed and constructed. */
 void
 obj_construct(const struct cap *c, bool device)
@@ -24,8 +26,7 @@ obj_construct(const struct cap *c, bool device)
 	case WRIT_OBJ_UNTYPED:
 		return;		/* zeroed when it becomes something */
 	case WRIT_OBJ_CNODE:
-		memset(p, 0, 1ull << (cap_cnode_radix(c) + WRIT_SLOT_BITS));
-		return;
+		return;		/* cspace's retype emptied each slot, all a CNode holds */
 	case WRIT_OBJ_TCB:
 		memset(p, 0, 1u << WRIT_TCB_BITS);
 		tcb_init(p);
