@@ -27,6 +27,7 @@ writ_cptr_t slot_alloc(void);
 void slot_free(writ_cptr_t slot);
 /* n consecutive slots, or 0. */
 writ_cptr_t slot_alloc_run(unsigned n);
+unsigned slots_left(void);
 
 bool cmdline_has(const char *word);
 const char *cmdline_value(const char *key, char *buf, size_t n);

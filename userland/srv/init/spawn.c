@@ -760,6 +760,7 @@ lend_ram(struct build *b)
 #define TEXT_SETS 2
 #define TEXT_MAX_PAGES 64
 #define TEXT_BLOCK_BITS 21              /* masters of all programs: 512 pages */
+#define TEXT_SLOT_RESERVE 512           /* init's slots shared text never takes */
 
 struct text_set {
 	writ_cptr_t caps;               /* n consecutive slots, or 0 before first use */
@@ -806,7 +807,8 @@ text_of(struct build *b)
 		if (umem_alloc(TEXT_BLOCK_BITS, &text_ut.slot) >= 0)
 			text_ut.size_bits = TEXT_BLOCK_BITS;
 	}
-	if (!t || !text_ut.slot || n == 0 || n > TEXT_MAX_PAGES || !(m = slot_alloc_run(n)))
+	if (!t || !text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
+	    slots_left() < n + TEXT_SLOT_RESERVE || !(m = slot_alloc_run(n)))
 		return NULL;
 	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
 				m, n) != WRIT_OK)
@@ -837,7 +839,7 @@ share_text(struct build *b)
 	if (!set)
 		return;
 	if (!set->caps) {
-		writ_cptr_t c = slot_alloc_run(t->n);
+		writ_cptr_t c = slots_left() < t->n + TEXT_SLOT_RESERVE ? 0 : slot_alloc_run(t->n);
 
 		if (!c)
 			return;
@@ -872,6 +874,32 @@ text_release(struct proc *p)
 		set->stale = true;
 		p->text_set = NULL;
 	}
+}
+
+/* The parse of a program run recently (3,000 instructions for a small one): the
+ * archive's bytes never change, so its address and size name the result. */
+static bool
+parse_elf(const struct spawn_args *a, struct elf_image *img, struct elf_diag *d)
+{
+	static struct {
+		const void *elf;
+		size_t size;
+		struct elf_image img;
+	} parsed[8];
+	static unsigned next;
+
+	for (unsigned i = 0; i < 8; i++)
+		if (parsed[i].elf == a->elf && parsed[i].size == a->elf_size) {
+			*img = parsed[i].img;
+			return true;
+		}
+	if (elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, img, d) != ELF_OK)
+		return false;
+	next = (next + 1) % 8;
+	parsed[next].elf = a->elf;
+	parsed[next].size = a->elf_size;
+	parsed[next].img = *img;
+	return true;
 }
 
 /* The pages a process starts with: its image, stack, IPC buffer, start info. */
@@ -1019,7 +1047,7 @@ build(struct build *b)
 	uint64_t sp;
 	long err;
 
-	if (elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, &b->img, &d) != ELF_OK) {
+	if (!parse_elf(a, &b->img, &d)) {
 		writ_printf("init: %s: not a usable ELF: %s (offset %lu)\n", a->name,
 			    elf_strerror(d.error), d.offset);
 		spawn_errno = ENOEXEC;
