@@ -97,11 +97,14 @@ area_mark(unsigned first, unsigned n, bool used)
 			area_used[i / 64] &= ~(1ull << (i % 64));
 }
 
+/* Below this, every slot of the area is in use (long-lived servers fill its start). */
+static unsigned area_hint;
+
 /* n consecutive free slots of the area (first fit), or 0. */
 static writ_cptr_t
 area_alloc(unsigned n)
 {
-	for (unsigned i = 0, run = 0; area && n && i < AREA; i++) {
+	for (unsigned i = area_hint, run = 0; area && n && i < AREA; i++) {
 		if (i % 64 == 0 && area_used[i / 64] == ~0ull) {
 			i += 63;	/* a whole word in use */
 			run = 0;
@@ -110,6 +113,8 @@ area_alloc(unsigned n)
 		run = area_bit(i) ? 0 : run + 1;
 		if (run == n) {
 			area_mark(i + 1 - n, n, true);
+			if (i + 1 - n == area_hint)
+				area_hint = i + 1;
 			return area + i + 1 - n;
 		}
 	}
@@ -119,8 +124,11 @@ area_alloc(unsigned n)
 static void
 area_free(writ_cptr_t first, unsigned n)
 {
-	if (first)
-		area_mark((unsigned)(first - area), n, false);
+	if (!first)
+		return;
+	area_mark((unsigned)(first - area), n, false);
+	if (first - area < area_hint)
+		area_hint = (unsigned)(first - area);
 }
 
 /* What a page the process starts with holds. */
@@ -950,7 +958,7 @@ place_objects(struct build *b)
 
 	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
 		need += m->frames / 512 + 4;
-	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
+	if (!b->a->bootinfo_view && need <= WINDOW && (b->p->run = area_alloc(need))) {
 		b->p->run_n = need;
 		b->base = b->p->run;
 		b->room = need;
