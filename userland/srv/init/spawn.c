@@ -31,6 +31,7 @@
 #define WINDOW 512                      /* init slots a process's objects are made in */
 #define MAX_PAGES 1024                  /* pages a process starts with */
 #define MAX_TABLES 16                   /* of each level */
+#define MADE_MAX (1 + MAX_PAGES + 3 * MAX_TABLES + 8)  /* objects made for one process */
 /*
  * The stack is mapped eagerly. Measured under -icount (bench proc/spawn-exit-wait with
  * 8 and 16 pages): an eager page costs 1,540 instructions (its share of the frames'
@@ -65,10 +66,11 @@ static unsigned next_pid = 1;
 
 /* init's own objects (its scratch window's page tables) come from this block. */
 static struct writ_ut init_ut;
-/* [window, window + WINDOW): init's slots for the objects of a process being built
- * that move into its CNode; all empty between builds (moved, or revoked with a failed
- * quota). */
+/* [window, window + window_size): init's slots for the objects of a process being
+ * built that move into its CNode; all empty between builds (moved, or revoked with a
+ * failed quota). */
 static writ_cptr_t window;
+static unsigned window_size;
 
 /*
  * The keep area: runs of init's slots where a process's page tables and frames stay
@@ -164,7 +166,7 @@ struct build {
 	struct writ_startinfo info;
 	struct { writ_cptr_t slot; writ_word_t arg; bool device; } devs[WRIT_BOOTINFO_MAX_UNTYPED];
 	/* From here on, not cleared between builds: the counts above say what is used. */
-	struct made made[WINDOW];       /* window slots to move into the child, in order */
+	struct made made[MADE_MAX];     /* window slots to move into the child, in order */
 	struct page pages[MAX_PAGES];
 	uint64_t tables[3][MAX_TABLES]; /* [level]: vaddr >> (21 + 9 * level) of each table */
 };
@@ -772,7 +774,7 @@ lend_ram(struct build *b)
  * and a Delete at its end would cost twice that). When the block, the table or the
  * sets run out, a process gets its own copies of the pages as before.
  */
-#define TEXT_PROGS 16
+#define TEXT_PROGS 64
 #define TEXT_SETS 2
 #define TEXT_MAX_PAGES 64
 #define TEXT_BLOCK_BITS 21              /* masters of all programs: 512 pages */
@@ -792,8 +794,7 @@ struct text {
 };
 
 static struct text texts[TEXT_PROGS];
-static struct writ_ut text_ut;
-static bool text_ut_tried;
+static struct writ_ut text_ut;        /* taken with init's first spawn */
 
 static bool
 page_is_shareable(const struct page *pg)
@@ -811,19 +812,22 @@ text_of(struct build *b)
 	writ_cptr_t m;
 
 	for (unsigned i = 0; i < TEXT_PROGS; i++) {
-		if (texts[i].elf == b->a->elf)
+		if (texts[i].elf == b->a->elf && texts[i].masters)
 			return &texts[i];
-		if (!t && !texts[i].elf)
+		if (texts[i].elf == b->a->elf || (!t && !texts[i].elf))
 			t = &texts[i];
+	}
+	if (!t)
+		return NULL;
+	if (t->elf != b->a->elf) {
+		/* Its first run: most programs (servers, tests) run once, and would only
+		 * pay for masters and a set of copies in init's slots. */
+		t->elf = b->a->elf;
+		return NULL;
 	}
 	for (unsigned i = 0; i < b->n_image_frames; i++)
 		n += page_is_shareable(&b->pages[i]);
-	if (!text_ut_tried) {
-		text_ut_tried = true;
-		if (umem_alloc(TEXT_BLOCK_BITS, &text_ut.slot) >= 0)
-			text_ut.size_bits = TEXT_BLOCK_BITS;
-	}
-	if (!t || !text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
+	if (!text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
 	    slots_left() < n + TEXT_SLOT_RESERVE || !(m = slot_alloc_run(n)))
 		return NULL;
 	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
@@ -958,14 +962,26 @@ place_objects(struct build *b)
 
 	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
 		need += m->frames / 512 + 4;
-	if (!b->a->bootinfo_view && need <= WINDOW && (b->p->run = area_alloc(need))) {
+	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
 		b->p->run_n = need;
 		b->base = b->p->run;
 		b->room = need;
 		return;
 	}
+	if (need > window_size) {
+		/* Larger than any before (the kernel suite's 2 MiB image, the first
+		 * spawn of a test boot): a window that fits, the old one's slots freed. */
+		writ_cptr_t w = slot_alloc_run(need);
+
+		if (w) {
+			for (unsigned i = 0; i < window_size; i++)
+				slot_free(window + i);
+			window = w;
+			window_size = need;
+		}
+	}
 	b->base = window;
-	b->room = WINDOW;
+	b->room = window_size;
 }
 
 /* Fill and map every page but the start info and BootInfo view (filled last). */
@@ -1207,9 +1223,13 @@ spawn(const struct spawn_args *a)
 
 	if (!init_ut.slot && umem_alloc(20, &init_ut.slot) >= 0)
 		init_ut.size_bits = 20;
+	if (!text_ut.slot && umem_alloc(TEXT_BLOCK_BITS, &text_ut.slot) >= 0)
+		text_ut.size_bits = TEXT_BLOCK_BITS;
 	if (!area)
 		area = slot_alloc_run(AREA);
-	if (!window && !(window = slot_alloc_run(WINDOW))) {
+	if (!window && (window = slot_alloc_run(WINDOW)))
+		window_size = WINDOW;
+	if (!window) {
 		writ_printf("init: %s: no slots to build processes in\n", a->name);
 		return 0;
 	}
