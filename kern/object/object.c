@@ -3,7 +3,7 @@
  *
  *   type          size (log2)          construct      finalise (last cap gone)   invoke
  *   Untyped       its size_bits        nothing        nothing                    untyped.c
- *   CNode         radix + SLOT_BITS    zeroed         cspace/ empties slots      cnode.c
+ *   CNode         radix + SLOT_BITS    zeroed (cspace)  cspace/ empties slots    cnode.c
  *   Endpoint      ENDPOINT_BITS        zeroed         waiters cancelled          (IPC)
  *   Notification  NOTIFICATION_BITS    zeroed         waiters, binding, IRQ go   notification.c
  *   TCB           TCB_BITS             tcb_init       stopped, unbound           tcb.c
@@ -40,6 +40,8 @@ struct cspace kern_cspace = {
 _Static_assert(((uint64_t)VS_DIRECT_MAP_MAX_GIB << 30) >> WRIT_SLOT_BITS <= UINT32_MAX,
 	       "slot numbers cover the direct map");
 
+_Static_assert(sizeof(struct cte) == 1u << WRIT_SLOT_BITS, "a CNode is its slots");
+
 /* Make the object a fresh capability names usable: zeroed and constructed. */
 void
 obj_construct(const struct cap *c, bool device)
@@ -56,8 +58,7 @@ obj_construct(const struct cap *c, bool device)
 	case WRIT_OBJ_UNTYPED:
 		return;		/* zeroed when it becomes something */
 	case WRIT_OBJ_CNODE:
-		memset(p, 0, 1ull << (cap_cnode_radix(c) + WRIT_SLOT_BITS));
-		return;
+		return;		/* cspace's retype emptied each slot, all a CNode holds */
 	case WRIT_OBJ_TCB:
 		memset(p, 0, 1u << WRIT_TCB_BITS);
 		tcb_init(p);

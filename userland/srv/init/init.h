@@ -27,6 +27,7 @@ writ_cptr_t slot_alloc(void);
 void slot_free(writ_cptr_t slot);
 /* n consecutive slots, or 0. */
 writ_cptr_t slot_alloc_run(unsigned n);
+unsigned slots_left(void);
 
 bool cmdline_has(const char *word);
 const char *cmdline_value(const char *key, char *buf, size_t n);
@@ -82,6 +83,7 @@ struct spawn_args {
 	unsigned stack_pages;           /* 0: the default */
 	bool lend_ram;                  /* lend every whole free RAM block (the kernel suite) */
 	bool archive_view;              /* the boot archive mapped read-only (file:) */
+	bool elf_transient;             /* elf is not the archive's: never cache by its address */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
 };
@@ -95,6 +97,9 @@ struct proc {
 	int block;                      /* its quota (umem block) */
 	writ_cptr_t quota;              /* the block's untyped */
 	writ_cptr_t tcb, cnode;         /* init's own capabilities to them */
+	writ_cptr_t run;                /* its tables and frames in init's slots (or 0)... */
+	unsigned run_n;                 /* ...so many */
+	void *text_set;                 /* the shared text it maps (spawn.c), or NULL */
 	unsigned cnode_radix;
 	writ_cptr_t lent[PROC_MAX_LENT];        /* child slots of lent capabilities... */
 	writ_cptr_t lent_home[PROC_MAX_LENT];   /* ...and where they go back when it ends */
@@ -156,5 +161,6 @@ bool console_fds(struct spawn_args *a);
 bool serial_for_servers(void);
 void services_process_ended(unsigned pid);
 unsigned service_pid(const char *scheme);
+
 
 #endif

@@ -44,6 +44,13 @@ slot_alloc_run(unsigned n)
 	return first;
 }
 
+/* Free slots, counting those never handed out. */
+unsigned
+slots_left(void)
+{
+	return slot_end - next_slot + n_free_slots;
+}
+
 void
 slot_free(writ_cptr_t slot)
 {

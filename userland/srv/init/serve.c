@@ -64,16 +64,12 @@ all_ended(const unsigned *pids, unsigned n)
 	return true;
 }
 
+/* len bytes of the message from word `word` (>= WRIT_MSG_REGS: in the IPC buffer),
+ * which the caller checked lie inside it; one copy, not a call per word. */
 static void
 get_bytes(unsigned word, void *buf, size_t len)
 {
-	uint8_t *p = buf;
-
-	for (size_t i = 0; i < len; i += 8) {
-		writ_word_t w = writ_mr_get(word + (unsigned)(i / 8));
-
-		memcpy(p + i, &w, len - i < 8 ? len - i : 8);
-	}
+	memcpy(buf, &writ_ipc_buffer()->msg[word], len);
 }
 
 /* A capability to process `pid`, for its spawner: wait and kill through it. */
@@ -160,6 +156,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	if (h.flags & WRIT_SPAWN_IMAGE) {
 		/* From the caller's image buffer, which goes with this spawn. */
 		a.elf = image_take(parent, &a.elf_size);
+		a.elf_transient = true;
 		pid = a.elf ? spawn(&a) : 0;
 		image_forget(parent);
 		if (!a.elf)

@@ -5,14 +5,20 @@
  * info, its image and stack frames — is retyped from one untyped block of init's (its
  * quota), and what is left of the block is carved into untyped capabilities the
  * process gets for its own objects and anonymous memory. Killing it is one revoke of
- * the block. init makes each object in a slot of its own, invokes it (maps, fills,
- * configures), then moves the capability into the child's CNode, so init's CNode
- * holds only the TCB and CNode capabilities of each process.
+ * the block. init makes the objects in a window of its own slots, invokes them (maps,
+ * fills, configures), then moves the capabilities into the child's CNode, so init's
+ * CNode holds only the TCB and CNode capabilities of each process.
  *
- * Pages are filled through a scratch window in init's address space: a copy of the
- * frame capability is mapped there (a capability maps once), written, and unmapped.
- * Frames come zeroed from Retype, so only pages with file bytes or the initial stack
- * are touched.
+ * The cost is kernel calls (500 to 1,000 instructions each under -icount) and zeroing
+ * (about 650 instructions a frame at Retype), so the build is planned first: every page
+ * the process starts with and every page table they need are known before anything is
+ * made, objects of one type come from one Retype, tables are mapped top-down (never a
+ * Map that fails for a missing table), and the untyped the process gets is carved
+ * straight into its CNode.
+ *
+ * Pages are filled through a scratch window in init's address space, before they are
+ * mapped in the child (a capability maps once). Frames come zeroed from Retype, so only
+ * pages with file bytes, the initial stack and the start info are touched.
  */
 #include <portable/elf.h>
 
@@ -22,6 +28,18 @@
 
 #define SCRATCH_VA 0x7ffe00000000ull    /* one page of init's, for filling others' */
 #define CHILD_FIRST_BUILT 32            /* image frames, tables... from this child slot */
+#define WINDOW 512                      /* init slots a process's objects are made in */
+#define MAX_PAGES 1024                  /* pages a process starts with */
+#define MAX_TABLES 16                   /* of each level */
+#define MADE_MAX (1 + MAX_PAGES + 3 * MAX_TABLES + 8)  /* objects made for one process */
+/*
+ * The stack is mapped eagerly. Measured under -icount (bench proc/spawn-exit-wait with
+ * 8 and 16 pages): an eager page costs 1,540 instructions (its share of the frames'
+ * Retype, zeroing included, its Map, its deletion at the end). Demand-zero would cost
+ * a fault round trip (1,006, bench kern), a Retype of one frame (1,400) and a Map (540)
+ * for each page touched, about 3,000: cheaper only while fewer than half the pages get
+ * touched, and with one eager page the file server faulted on its second at once.
+ */
 #define STACK_PAGES 8                   /* 32 KiB unless the spawner asks for more */
 #define LINUX_AT_NULL 0
 #define AT_PHDR 3
@@ -48,22 +66,109 @@ static unsigned next_pid = 1;
 
 /* init's own objects (its scratch window's page tables) come from this block. */
 static struct writ_ut init_ut;
+/* [window, window + window_size): init's slots for the objects of a process being
+ * built that move into its CNode; all empty between builds (moved, or revoked with a
+ * failed quota). */
+static writ_cptr_t window;
+static unsigned window_size;
+
+/*
+ * The keep area: runs of init's slots where a process's page tables and frames stay
+ * while it lives, instead of moving into its CNode (a Move is 1,000 instructions, and
+ * nothing but the kernel suite invokes them). The quota's revoke deletes them with
+ * everything else; the run is free again after it. A process whose objects find no
+ * free run takes the window's way.
+ */
+#define AREA 1024
+static writ_cptr_t area;
+static uint64_t area_used[AREA / 64];
+
+static bool
+area_bit(unsigned i)
+{
+	return area_used[i / 64] >> (i % 64) & 1;
+}
+
+static void
+area_mark(unsigned first, unsigned n, bool used)
+{
+	for (unsigned i = first; i < first + n; i++)
+		if (used)
+			area_used[i / 64] |= 1ull << (i % 64);
+		else
+			area_used[i / 64] &= ~(1ull << (i % 64));
+}
+
+/* Below this, every slot of the area is in use (long-lived servers fill its start). */
+static unsigned area_hint;
+
+/* n consecutive free slots of the area (first fit), or 0. */
+static writ_cptr_t
+area_alloc(unsigned n)
+{
+	for (unsigned i = area_hint, run = 0; area && n && i < AREA; i++) {
+		if (i % 64 == 0 && area_used[i / 64] == ~0ull) {
+			i += 63;	/* a whole word in use */
+			run = 0;
+			continue;
+		}
+		run = area_bit(i) ? 0 : run + 1;
+		if (run == n) {
+			area_mark(i + 1 - n, n, true);
+			if (i + 1 - n == area_hint)
+				area_hint = i + 1;
+			return area + i + 1 - n;
+		}
+	}
+	return 0;
+}
+
+static void
+area_free(writ_cptr_t first, unsigned n)
+{
+	if (!first)
+		return;
+	area_mark((unsigned)(first - area), n, false);
+	if (first - area < area_hint)
+		area_hint = (unsigned)(first - area);
+}
+
+/* What a page the process starts with holds. */
+enum { PG_FILE, PG_ZERO, PG_STACK_TOP, PG_INFO, PG_BOOTINFO, PG_SHARED };
+
+struct page {
+	uint64_t va;
+	uint16_t rights;                /* WRIT_RIGHT_* */
+	uint8_t what;                   /* PG_* */
+	uint8_t seg;                    /* PG_FILE: the segment it was planned for */
+	writ_cptr_t frame;              /* init's slot, once made */
+};
+
+struct made {
+	writ_cptr_t slot;               /* in the window */
+	writ_cptr_t dest;               /* the child's slot, or 0 for the next free one */
+};
 
 struct build {
 	const struct spawn_args *a;
 	struct proc *p;
 	struct elf_image img;
 	writ_cptr_t quota, pml4, ipc_frame, info_frame, bi_frame;
-	writ_cptr_t made[1024];         /* init slots to move into the child, in order */
-	unsigned n_made;
-	writ_cptr_t image[1024];        /* the image's frames, in address order: moved first */
+	uint64_t used;                  /* bytes of the quota the objects made take */
+	uint64_t stack_top;
 	writ_cptr_t child_next;         /* next free slot of the child */
-	unsigned n_image_frames, first_table;
-	struct writ_startinfo info;
-	struct { writ_cptr_t slot; writ_word_t arg; bool device; } devs[WRIT_BOOTINFO_MAX_UNTYPED];
-	unsigned n_devs;
+	unsigned n_made, n_window, n_pages, n_image_frames, n_tables[3], n_devs;
+	bool image_moved;
+	writ_cptr_t base;               /* the window, or the process's run of the area */
+	unsigned room;                  /* slots from base */
 	const char *why;
 	long err;
+	struct writ_startinfo info;
+	struct { writ_cptr_t slot; writ_word_t arg; bool device; } devs[WRIT_BOOTINFO_MAX_UNTYPED];
+	/* From here on, not cleared between builds: the counts above say what is used. */
+	struct made made[MADE_MAX];     /* window slots to move into the child, in order */
+	struct page pages[MAX_PAGES];
+	uint64_t tables[3][MAX_TABLES]; /* [level]: vaddr >> (21 + 9 * level) of each table */
 };
 
 struct proc *
@@ -85,9 +190,42 @@ fail(struct build *b, const char *why, long err)
 	return false;
 }
 
-/* An object from the quota into a fresh slot of init's, recorded to go to the child. */
+/* Where Retype puts objects: aligned to their size, after the ones before. */
+static void
+account(struct build *b, unsigned obj_bits, unsigned count)
+{
+	uint64_t size = 1ull << obj_bits;
+
+	b->used = ((b->used + size - 1) & ~(size - 1)) + count * size;
+}
+
+/* `count` objects from the quota into the next window slots, listed to go to the child
+ * (to `dest`, or the next free slots when 0); the first in *out. */
 static long
-quota_object(struct build *b, unsigned type, unsigned bits, writ_cptr_t *out, bool to_child)
+quota_objects(struct build *b, unsigned type, unsigned bits, unsigned count, writ_cptr_t dest,
+	      writ_cptr_t *out)
+{
+	writ_cptr_t s = b->base + b->n_window;
+	long err;
+
+	if (count == 0 || count > b->room - b->n_window)
+		return count ? WRIT_E_RANGE : WRIT_OK;
+	err = writ_untyped_retype(b->quota, type, bits, WRIT_SLOT_ROOT_CNODE, 0, 0, s, count);
+	if (err != WRIT_OK)
+		return err;
+	account(b, 12, count);	/* every object made here is 4 KiB */
+	for (unsigned i = 0; i < count; i++)
+		b->made[b->n_made++] = (struct made){ s + i, dest };
+	b->n_window += count;
+	*out = s;
+	return WRIT_OK;
+}
+
+/* One object from the quota into a slot of init's that stays (the TCB, the CNode),
+ * obj_bits its size. */
+static long
+quota_object_kept(struct build *b, unsigned type, unsigned bits, unsigned obj_bits,
+		  writ_cptr_t *out)
 {
 	writ_cptr_t s = slot_alloc();
 	long err;
@@ -99,11 +237,7 @@ quota_object(struct build *b, unsigned type, unsigned bits, writ_cptr_t *out, bo
 		slot_free(s);
 		return err;
 	}
-	if (to_child) {
-		if (b->n_made == sizeof(b->made) / sizeof(b->made[0]))
-			return WRIT_E_RANGE;
-		b->made[b->n_made++] = s;
-	}
+	account(b, obj_bits, 1);
 	*out = s;
 	return WRIT_OK;
 }
@@ -111,7 +245,7 @@ quota_object(struct build *b, unsigned type, unsigned bits, writ_cptr_t *out, bo
 static long
 child_table(void *ctx, unsigned type, writ_cptr_t *out)
 {
-	return quota_object(ctx, type, 0, out, true);
+	return quota_objects(ctx, type, 0, 1, 0, out);
 }
 
 static long
@@ -162,25 +296,6 @@ fill_frame(writ_cptr_t frame, size_t off, const void *src, size_t n)
 	return WRIT_OK;
 }
 
-/* Write a frame already mapped in the child, through a copy of its capability. */
-static long
-fill_mapped_frame(writ_cptr_t frame, const void *src, size_t n)
-{
-	writ_cptr_t tmp = slot_alloc();
-	long err;
-
-	if (!tmp)
-		return WRIT_E_RANGE;
-	err = writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, tmp, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, frame,
-			      FULL_DEPTH, WRIT_RIGHTS_ALL);
-	if (err == WRIT_OK) {
-		err = fill_frame(tmp, 0, src, n);
-		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, tmp, FULL_DEPTH);
-	}
-	slot_free(tmp);
-	return err;
-}
-
 static unsigned
 map_rights(uint32_t elf_rights)
 {
@@ -189,33 +304,21 @@ map_rights(uint32_t elf_rights)
 	       (elf_rights & ELF_X ? WRIT_RIGHT_EXEC : 0);
 }
 
-/* A new frame mapped at vaddr in the child, filled with file bytes if any; listed to
- * move into the child, or given back in *frame_out for the caller to place. */
 static bool
-child_page(struct build *b, uint64_t vaddr, unsigned rights, const void *src, size_t off,
-	   size_t n, writ_cptr_t *frame_out)
+plan_page(struct build *b, uint64_t va, unsigned rights, unsigned what, unsigned seg)
 {
-	writ_cptr_t f;
-	long err;
-
-	if ((err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &f, frame_out == NULL)) != WRIT_OK)
-		return fail(b, "out of quota for a frame", err);
-	if (n && (err = fill_frame(f, off, src, n)) != WRIT_OK)
-		return fail(b, "cannot fill a frame", err);
-	if ((err = writ_map_frame(b->pml4, f, vaddr, rights, WRIT_MAP_WRITE_BACK, child_table,
-				  b)) != WRIT_OK)
-		return fail(b, "cannot map a page", err);
-	if (frame_out)
-		*frame_out = f;
+	if (b->n_pages == MAX_PAGES)
+		return fail(b, "image too large", WRIT_E_RANGE);
+	b->pages[b->n_pages++] = (struct page){ va, (uint16_t)rights, (uint8_t)what,
+						(uint8_t)seg, 0 };
 	return true;
 }
 
-/* Map the ELF image page by page; pages two segments share are mapped once, with the
+/* The ELF image page by page; pages two segments share are mapped once, with the
  * union of their rights (the parser checked it is not writable and executable). */
 static bool
-load_image(struct build *b)
+plan_image(struct build *b)
 {
-	const uint8_t *file = b->a->elf;
 	uint64_t last = ~0ull;
 
 	for (unsigned s = 0; s < b->img.n_segments; s++) {
@@ -228,39 +331,121 @@ load_image(struct build *b)
 		if (s > 0 && (sg->shares & ELF_SHARES_PREV))
 			rights |= map_rights(b->img.segments[s - 1].rights);
 		for (uint64_t pg = sg->vaddr & ~4095ull; pg < end; pg += 4096) {
-			writ_cptr_t f;
-			char *dst = NULL;
-			long err;
+			bool file = false;
 
 			if (pg == last)
 				continue;
-			if (b->n_image_frames == sizeof(b->image) / sizeof(b->image[0]))
-				return fail(b, "image too large", WRIT_E_RANGE);
-			if ((err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &f, false)) != WRIT_OK)
-				return fail(b, "out of quota for a frame", err);
-			/* The file bytes of every segment that lands in this page. */
 			for (unsigned t = (s ? s - 1 : 0); t < b->img.n_segments && t <= s + 1; t++) {
 				const struct elf_segment *g = &b->img.segments[t];
-				uint64_t lo = g->vaddr > pg ? g->vaddr : pg;
-				uint64_t hi = g->vaddr + g->filesz < pg + 4096 ? g->vaddr + g->filesz
-									      : pg + 4096;
 
-				if (lo >= hi)
-					continue;
-				if (!dst && !(dst = scratch_map(f, &err)))
-					return fail(b, "cannot fill a frame", err);
-				memcpy(dst + (lo - pg), file + g->offset + (lo - g->vaddr), hi - lo);
+				file |= g->filesz && g->vaddr < pg + 4096 && g->vaddr + g->filesz > pg;
 			}
-			if (dst)
-				scratch_done(f);
-			if ((err = writ_map_frame(b->pml4, f, pg, rights, WRIT_MAP_WRITE_BACK,
-						  child_table, b)) != WRIT_OK)
-				return fail(b, "cannot map a page", err);
-			b->image[b->n_image_frames++] = f;
+			if (!plan_page(b, pg, rights, file ? PG_FILE : PG_ZERO, s))
+				return false;
 			last = pg;
 		}
 	}
+	b->n_image_frames = b->n_pages;
 	return true;
+}
+
+/* The file bytes of every segment that lands in page pg, through the scratch window. */
+static long
+fill_image_page(struct build *b, const struct page *pg)
+{
+	const uint8_t *file = b->a->elf;
+	char *dst;
+	long err;
+
+	if (!(dst = scratch_map(pg->frame, &err)))
+		return err;
+	for (unsigned t = (pg->seg ? pg->seg - 1u : 0); t < b->img.n_segments && t <= pg->seg + 1u;
+	     t++) {
+		const struct elf_segment *g = &b->img.segments[t];
+		uint64_t lo = g->vaddr > pg->va ? g->vaddr : pg->va;
+		uint64_t hi = g->vaddr + g->filesz < pg->va + 4096 ? g->vaddr + g->filesz
+								   : pg->va + 4096;
+
+		if (lo < hi)
+			memcpy(dst + (lo - pg->va), file + g->offset + (lo - g->vaddr), hi - lo);
+	}
+	scratch_done(pg->frame);
+	return WRIT_OK;
+}
+
+/* Note the tables page va needs, each level once. */
+static bool
+plan_tables(struct build *b, uint64_t va)
+{
+	for (unsigned level = 0; level < 3; level++) {
+		uint64_t key = va >> (21 + 9 * level);
+		unsigned i;
+
+		for (i = 0; i < b->n_tables[level] && b->tables[level][i] != key; i++)
+			;
+		if (i < b->n_tables[level])
+			continue;
+		if (i == MAX_TABLES)
+			return fail(b, "address space too scattered", WRIT_E_RANGE);
+		b->tables[level][b->n_tables[level]++] = key;
+	}
+	return true;
+}
+
+/* Every table the planned pages need, one Retype a level, mapped from the top down. */
+static bool
+make_tables(struct build *b)
+{
+	static const unsigned type[3] = { WRIT_OBJ_PT, WRIT_OBJ_PD, WRIT_OBJ_PDPT };
+	long err;
+
+	for (int level = 2; level >= 0; level--) {
+		writ_cptr_t t;
+
+		if ((err = quota_objects(b, type[level], 0, b->n_tables[level], 0, &t)) != WRIT_OK)
+			return fail(b, "out of quota for page tables", err);
+		for (unsigned i = 0; i < b->n_tables[level]; i++)
+			if ((err = writ_page_table_map(t + i, b->pml4,
+						       b->tables[level][i] << (21 + 9 * level)))
+			    != WRIT_OK)
+				return fail(b, "cannot map a page table", err);
+	}
+	return true;
+}
+
+/* Frames for every planned page but the shared ones, from as few Retypes as the
+ * kernel allows. */
+static bool
+make_frames(struct build *b)
+{
+	unsigned i = 0;
+
+	while (i < b->n_pages) {
+		unsigned n = 0;
+		writ_cptr_t f;
+		long err;
+
+		for (unsigned k = i; k < b->n_pages && n < 256; k++)
+			n += b->pages[k].what != PG_SHARED;
+		if (n == 0)
+			break;
+		if ((err = quota_objects(b, WRIT_OBJ_FRAME_4K, 0, n, 0, &f)) != WRIT_OK)
+			return fail(b, "out of quota for the process's pages", err);
+		for (; n; i++)
+			if (b->pages[i].what != PG_SHARED) {
+				b->pages[i].frame = f++;
+				n--;
+			}
+	}
+	return true;
+}
+
+static bool
+map_page(struct build *b, const struct page *pg)
+{
+	long err = writ_frame_map(pg->frame, b->pml4, pg->va, pg->rights, WRIT_MAP_WRITE_BACK);
+
+	return err == WRIT_OK ? true : fail(b, "cannot map a page", err);
 }
 
 static uint64_t
@@ -271,7 +456,6 @@ rdtsc(void)
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
 }
-
 /* AT_PHDR: where the program headers are once the image is mapped. */
 static uint64_t
 phdr_vaddr(struct build *b, uint64_t *phnum)
@@ -301,7 +485,7 @@ phdr_vaddr(struct build *b, uint64_t *phnum)
 static uint64_t
 build_stack(struct build *b, uint8_t *top)
 {
-	const uint64_t base = WRIT_ROOT_STACK_TOP - 4096;
+	const uint64_t base = b->stack_top - 4096;
 	const char *const *argv = b->a->argv, *const *envp = b->a->envp;
 	uint64_t ptrs[2 * SPAWN_MAX_ARGS + 2], aux[40];
 	unsigned argc = 0, envc = 0, np = 0, na = 0;
@@ -414,9 +598,17 @@ give_cap(struct build *b, const struct spawn_cap *c)
 				      c->rights ? c->rights : WRIT_RIGHTS_ALL,
 				      c->badge | (c->add_pid ? b->p->pid : 0));
 	} else {
-		/* All the rights the source has, unless fewer are asked for. */
-		err = writ_cnode_copy(b->p->cnode, dest, depth, sroot, c->src, sdepth,
-				      c->rights ? c->rights : WRIT_RIGHTS_ALL);
+		/* All the rights the source has, unless fewer are asked for. The kernel
+		 * refuses rights the source lacks and cannot be asked which it has: a scheme
+		 * capability or fd has exactly SCHEME_CAP_RIGHTS (servers and init mint them
+		 * so), which one Copy then gives; a search over every subset costs up to 32
+		 * calls (14 on average, 15,000 instructions per capability in the spawn
+		 * bench). */
+		unsigned want = c->rights ? c->rights
+			      : c->kind == WRIT_SCAP_SCHEME || c->kind == WRIT_SCAP_FD
+			      ? SCHEME_CAP_RIGHTS : WRIT_RIGHTS_ALL;
+
+		err = writ_cnode_copy(b->p->cnode, dest, depth, sroot, c->src, sdepth, want);
 		if (err == WRIT_E_RIGHTS && !c->rights)
 			err = copy_same_rights(b->p->cnode, dest, depth, sroot, c->src, sdepth);
 	}
@@ -442,24 +634,33 @@ give_cap(struct build *b, const struct spawn_cap *c)
 	return true;
 }
 
-/* What is left of the quota, carved into untyped capabilities for the process. */
-static void
-carve_rest(struct build *b)
+/*
+ * What is left of the quota, carved into untyped capabilities straight into the
+ * process's CNode. The objects made so far fill the quota's start, below 2^k for the
+ * smallest such k; the blocks 2^k, 2^(k+1), ..., half the quota each lie at an offset
+ * of their own size, so each is one aligned Retype and together they are the whole
+ * quota but its first 2^k bytes. (Carving from the largest down would skip the gap
+ * below the largest block that still fits: half the quota, lost.)
+ */
+static bool
+carve_rest(struct build *b, uint64_t used)
 {
-	for (unsigned bits = b->a->quota_bits - 1; bits >= 12 &&
-	     b->info.n_untyped < WRIT_STARTINFO_UNTYPED;) {
-		writ_cptr_t u;
+	unsigned k = 12, bits = b->a->quota_bits;
+	long err;
 
-		if (quota_object(b, WRIT_OBJ_UNTYPED, bits, &u, false) != WRIT_OK) {
-			bits--;
-			continue;
-		}
-		b->info.untyped[b->info.n_untyped].slot = (uint32_t)b->child_next;
-		b->info.untyped[b->info.n_untyped].size_bits = bits;
-		b->info.n_untyped++;
-		if (!move_to_child(b, u, b->child_next++))
-			return;
+	while ((1ull << k) < used)
+		k++;
+	/* The start info lists at most WRIT_STARTINFO_UNTYPED blocks: the largest ones. */
+	if (bits > WRIT_STARTINFO_UNTYPED && k < bits - WRIT_STARTINFO_UNTYPED)
+		k = bits - WRIT_STARTINFO_UNTYPED;
+	for (; k < bits; k++) {
+		if ((err = writ_untyped_retype(b->quota, WRIT_OBJ_UNTYPED, k, b->p->cnode, 0, 0,
+					       b->child_next, 1)) != WRIT_OK)
+			return fail(b, "cannot carve the quota", err);
+		b->info.untyped[b->info.n_untyped].slot = (uint32_t)b->child_next++;
+		b->info.untyped[b->info.n_untyped++].size_bits = k;
 	}
+	return true;
 }
 
 /* The kernel test suite's view: BootInfo as the root task's, of what it was given. */
@@ -474,7 +675,7 @@ bootinfo_view(struct build *b, struct writ_bootinfo *v)
 	v->n_modules = 0;
 	v->n_image_frames = b->n_image_frames;
 	v->first_image_frame_slot = CHILD_FIRST_BUILT;
-	v->first_page_table_slot = 0;
+	v->first_page_table_slot = 0;	/* tables follow the frames, not listed */
 	v->n_page_tables = 0;
 	v->ipc_buffer_vaddr = WRIT_ROOT_IPC_BUFFER;
 	for (unsigned i = 0; i < b->info.n_untyped; i++, n++) {
@@ -561,76 +762,375 @@ lend_ram(struct build *b)
 	return true;
 }
 
+/*
+ * Shared text. A program's read-only pages (its headers, code, constants) are filled
+ * once, into master frames from init's own text block, and every process of that
+ * program maps copies of the masters' capabilities: no frame to zero, no bytes to copy,
+ * nothing charged to its quota. The copies carry no Write right, so neither the
+ * mapping nor any capability the process could reach makes those pages writable. A
+ * program keeps TEXT_SETS sets of copies in init's slots; a process takes a free set
+ * and gives it back when it ends. Its PML4's deletion left the copies' mappings stale,
+ * and the next process unmaps each before mapping it (a Copy, made for every spawn,
+ * and a Delete at its end would cost twice that). When the block, the table or the
+ * sets run out, a process gets its own copies of the pages as before.
+ */
+#define TEXT_PROGS 64
+#define TEXT_SETS 2
+#define TEXT_MAX_PAGES 64
+#define TEXT_BLOCK_BITS 21              /* masters of all programs: 512 pages */
+#define TEXT_SLOT_RESERVE 512           /* init's slots shared text never takes */
+
+struct text_set {
+	writ_cptr_t caps;               /* n consecutive slots, or 0 before first use */
+	bool busy;
+	bool stale;                     /* mapped in an address space since deleted */
+};
+
+struct text {
+	const void *elf;                /* the program in the archive; NULL: free entry */
+	unsigned n;                     /* its read-only pages */
+	writ_cptr_t masters;            /* n consecutive slots */
+	struct text_set sets[TEXT_SETS];
+};
+
+static struct text texts[TEXT_PROGS];
+static struct writ_ut text_ut;        /* taken with init's first spawn */
+
+static bool
+page_is_shareable(const struct page *pg)
+{
+	return (pg->what == PG_FILE || pg->what == PG_ZERO) && !(pg->rights & WRIT_RIGHT_WRITE);
+}
+
+/* The program's masters, made and filled the first time it runs; NULL if there is
+ * no room for them. */
+static struct text *
+text_of(struct build *b)
+{
+	struct text *t = NULL;
+	unsigned n = 0;
+	writ_cptr_t m;
+
+	if (b->a->elf_transient)
+		return NULL;	/* an image buffer: the next program there is another */
+	for (unsigned i = 0; i < TEXT_PROGS; i++) {
+		if (texts[i].elf == b->a->elf && texts[i].masters)
+			return &texts[i];
+		if (texts[i].elf == b->a->elf || (!t && !texts[i].elf))
+			t = &texts[i];
+	}
+	if (!t)
+		return NULL;
+	if (t->elf != b->a->elf) {
+		/* Its first run: most programs (servers, tests) run once, and would only
+		 * pay for masters and a set of copies in init's slots. */
+		t->elf = b->a->elf;
+		return NULL;
+	}
+	for (unsigned i = 0; i < b->n_image_frames; i++)
+		n += page_is_shareable(&b->pages[i]);
+	if (!text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
+	    slots_left() < n + TEXT_SLOT_RESERVE || !(m = slot_alloc_run(n)))
+		return NULL;
+	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				m, n) != WRIT_OK)
+		return NULL;	/* the block is full: the run stays unused */
+	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+		struct page pg = b->pages[i];
+
+		if (!page_is_shareable(&pg))
+			continue;
+		pg.frame = m + k++;
+		if (pg.what == PG_FILE && fill_image_page(b, &pg) != WRIT_OK)
+			return NULL;	/* nothing maps them: a later spawn tries again */
+	}
+	*t = (struct text){ .elf = b->a->elf, .n = n, .masters = m };
+	return t;
+}
+
+/* A free set of copies of the masters for this process, its pages marked shared. */
+static void
+share_text(struct build *b)
+{
+	struct text *t = b->a->bootinfo_view ? NULL : text_of(b);
+	struct text_set *set = NULL;
+
+	for (unsigned i = 0; t && i < TEXT_SETS && !set; i++)
+		if (!t->sets[i].busy)
+			set = &t->sets[i];
+	if (!set)
+		return;
+	if (!set->caps) {
+		writ_cptr_t c = slots_left() < t->n + TEXT_SLOT_RESERVE ? 0 : slot_alloc_run(t->n);
+
+		if (!c)
+			return;
+		for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+			if (!page_is_shareable(&b->pages[i]))
+				continue;
+			if (writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, c + k, FULL_DEPTH,
+					    WRIT_SLOT_ROOT_CNODE, t->masters + k, FULL_DEPTH,
+					    b->pages[i].rights) != WRIT_OK)
+				return;	/* the run is lost: rare, and bounded by TEXT_SETS */
+			k++;
+		}
+		set->caps = c;
+	}
+	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++)
+		if (page_is_shareable(&b->pages[i])) {
+			b->pages[i].what = PG_SHARED;
+			b->pages[i].frame = set->caps + k++;
+		}
+	set->busy = true;
+	b->p->text_set = set;
+}
+
+/* The process is gone, its address space with it: its set is free again. */
+static void
+text_release(struct proc *p)
+{
+	struct text_set *set = p->text_set;
+
+	if (set) {
+		set->busy = false;
+		set->stale = true;
+		p->text_set = NULL;
+	}
+}
+
+/* The parse of a program run recently (3,000 instructions for a small one): the
+ * archive's bytes never change, so its address and size name the result. */
+static bool
+parse_elf(const struct spawn_args *a, struct elf_image *img, struct elf_diag *d)
+{
+	static struct {
+		const void *elf;
+		size_t size;
+		struct elf_image img;
+	} parsed[8];
+	static unsigned next;
+
+	if (a->elf_transient)
+		return elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, img, d) == ELF_OK;
+	for (unsigned i = 0; i < 8; i++)
+		if (parsed[i].elf == a->elf && parsed[i].size == a->elf_size) {
+			*img = parsed[i].img;
+			return true;
+		}
+	if (elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, img, d) != ELF_OK)
+		return false;
+	next = (next + 1) % 8;
+	parsed[next].elf = a->elf;
+	parsed[next].size = a->elf_size;
+	parsed[next].img = *img;
+	return true;
+}
+
+/* The pages a process starts with: its image, stack, IPC buffer, start info. */
+static bool
+plan(struct build *b)
+{
+	const struct spawn_args *a = b->a;
+	unsigned stack = a->stack_pages ? a->stack_pages : STACK_PAGES;
+
+	if (!plan_image(b))
+		return false;
+	for (unsigned i = stack; i > 0; i--)
+		if (!plan_page(b, b->stack_top - 4096ull * i, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE,
+			       i == 1 ? PG_STACK_TOP : PG_ZERO, 0))
+			return false;
+	if (!plan_page(b, WRIT_ROOT_IPC_BUFFER, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, PG_ZERO, 0) ||
+	    !plan_page(b, WRIT_STARTINFO_VADDR, WRIT_RIGHT_READ, PG_INFO, 0))
+		return false;
+	if (a->bootinfo_view &&
+	    !plan_page(b, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ, PG_BOOTINFO, 0))
+		return false;
+	for (unsigned i = 0; i < b->n_pages; i++)
+		if (!plan_tables(b, b->pages[i].va))
+			return false;
+	return true;
+}
+
+/*
+ * Where the objects are made: a run of the keep area when one is free (the kernel
+ * suite's BootInfo view lists its frames in its own CNode: never), else the window.
+ */
+static void
+place_objects(struct build *b)
+{
+	const struct writ_bootinfo_module *m = init.archive;
+	unsigned need = 1 + b->n_tables[0] + b->n_tables[1] + b->n_tables[2];
+
+	for (unsigned i = 0; i < b->n_pages; i++)
+		need += b->pages[i].what != PG_SHARED;
+
+	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
+		need += m->frames / 512 + 4;
+	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
+		b->p->run_n = need;
+		b->base = b->p->run;
+		b->room = need;
+		return;
+	}
+	if (need > window_size) {
+		/* Larger than any before (the kernel suite's 2 MiB image, the first
+		 * spawn of a test boot): a window that fits, the old one's slots freed. */
+		writ_cptr_t w = slot_alloc_run(need);
+
+		if (w) {
+			for (unsigned i = 0; i < window_size; i++)
+				slot_free(window + i);
+			window = w;
+			window_size = need;
+		}
+	}
+	b->base = window;
+	b->room = window_size;
+}
+
+/* Fill and map every page but the start info and BootInfo view (filled last). */
+static bool
+map_pages(struct build *b, const uint8_t *top)
+{
+	long err;
+
+	for (unsigned i = 0; i < b->n_pages; i++) {
+		struct page *pg = &b->pages[i];
+
+		if (pg->what == PG_INFO) {
+			b->info_frame = pg->frame;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_STARTINFO;
+			continue;
+		}
+		if (pg->what == PG_BOOTINFO) {
+			b->bi_frame = pg->frame;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_BOOTINFO;
+			continue;
+		}
+		if (pg->va == WRIT_ROOT_IPC_BUFFER) {
+			b->ipc_frame = pg->frame;
+			b->made[pg->frame - b->base].dest = WRIT_PSLOT_IPC_BUFFER;
+		}
+		if (pg->what == PG_SHARED && ((struct text_set *)b->p->text_set)->stale)
+			writ_frame_unmap(pg->frame);
+		if (pg->what == PG_FILE && (err = fill_image_page(b, pg)) != WRIT_OK)
+			return fail(b, "cannot fill a frame", err);
+		if (pg->what == PG_STACK_TOP && (err = fill_frame(pg->frame, 0, top, 4096)) != WRIT_OK)
+			return fail(b, "cannot fill the stack", err);
+		if (!map_page(b, pg))
+			return false;
+	}
+	return true;
+}
+
+/* A window slot's capability into the child's slot dest. */
+static bool
+move_window(struct build *b, struct made *m, writ_cptr_t dest)
+{
+	long err = writ_cnode_move(b->p->cnode, dest, b->p->cnode_radix, WRIT_SLOT_ROOT_CNODE,
+				   m->slot, FULL_DEPTH);
+
+	if (err != WRIT_OK)
+		return fail(b, "cannot move a capability into the child", err);
+	m->slot = 0;
+	return true;
+}
+
+/*
+ * The window's objects into the child: first (`fixed` false) the image's frames in
+ * address order (the BootInfo view lists them as consecutive), then the rest but those
+ * with a fixed slot, still used until the thread is configured; then (`fixed`) those.
+ */
+static bool
+move_made(struct build *b, bool fixed)
+{
+	unsigned j = 0;
+
+	if (b->p->run && !fixed)
+		return true;	/* they stay in the area */
+	/* Until the first call compacts made[], an object's entry is its window index. */
+	for (unsigned i = 0; !fixed && !b->image_moved && i < b->n_image_frames; i++)
+		if (b->pages[i].what != PG_SHARED &&
+		    !move_window(b, &b->made[b->pages[i].frame - b->base], b->child_next++))
+			return false;
+	b->image_moved = true;
+	for (unsigned i = 0; i < b->n_made; i++) {
+		struct made *m = &b->made[i];
+
+		if (!m->slot || (m->dest && !fixed) || (!m->dest && b->p->run))
+			continue;
+		if (!move_window(b, m, m->dest ? m->dest : b->child_next++))
+			return false;
+	}
+	for (unsigned i = 0; i < b->n_made; i++)
+		if (b->made[i].slot)
+			b->made[j++] = b->made[i];
+	b->n_made = j;
+	if (!j)
+		b->n_window = 0;
+	return true;
+}
+
 static bool
 build(struct build *b)
 {
 	const struct spawn_args *a = b->a;
 	struct proc *p = b->p;
-	writ_cptr_t tcb, cnode, ep_tmp = slot_alloc();
+	writ_cptr_t tcb, cnode, ep_tmp = 0;
 	writ_word_t ctx[WRIT_CTX_COUNT] = { 0 };
 	static uint8_t top[4096];
 	struct elf_diag d;
 	uint64_t sp;
 	long err;
 
-	if (elf_parse(a->elf, a->elf_size, WRIT_USER_LO, WRIT_HEAP_LO, &b->img, &d) != ELF_OK) {
+	if (!parse_elf(a, &b->img, &d)) {
 		writ_printf("init: %s: not a usable ELF: %s (offset %lu)\n", a->name,
 			    elf_strerror(d.error), d.offset);
 		spawn_errno = ENOEXEC;
 		return fail(b, "bad ELF", WRIT_E_INVALID_ARGUMENT);
 	}
+	/* The kernel suite's tests know the root task's layout; others get theirs. */
+	b->stack_top = a->bootinfo_view ? WRIT_ROOT_STACK_TOP : WRIT_PROC_STACK_TOP;
+	if (!plan(b))
+		return false;
+	share_text(b);
+	if (!(sp = build_stack(b, top)))
+		return fail(b, "arguments and environment do not fit in a page", WRIT_E_RANGE);
 	if ((p->block = umem_alloc(a->quota_bits, &b->quota)) < 0) {
 		spawn_errno = ENOMEM;
 		return fail(b, "no memory for the quota", WRIT_E_NOT_ENOUGH_MEMORY);
 	}
 	p->quota = b->quota;
-	if ((err = quota_object(b, WRIT_OBJ_CNODE, a->cnode_radix, &cnode, false)) != WRIT_OK ||
-	    (err = quota_object(b, WRIT_OBJ_PML4, 0, &b->pml4, false)) != WRIT_OK ||
-	    (err = quota_object(b, WRIT_OBJ_TCB, 0, &tcb, false)) != WRIT_OK ||
-	    (err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &b->ipc_frame, false)) != WRIT_OK ||
-	    (err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &b->info_frame, false)) != WRIT_OK)
-		return fail(b, "quota too small for the process's objects", err);
-	p->tcb = tcb;
+	place_objects(b);
+	/* Largest alignment first, so nothing is lost to it: the CNode (2^(radix+5)
+	 * bytes), then the 4 KiB objects, the TCB (2 KiB) last. */
+	if ((err = quota_object_kept(b, WRIT_OBJ_CNODE, a->cnode_radix,
+					     a->cnode_radix + WRIT_SLOT_BITS, &cnode)) != WRIT_OK)
+		return fail(b, "quota too small for the process's CNode", err);
 	p->cnode = cnode;
 	p->cnode_radix = a->cnode_radix;
+	if ((err = quota_objects(b, WRIT_OBJ_PML4, 0, 1, WRIT_PSLOT_VSPACE, &b->pml4)) != WRIT_OK)
+		return fail(b, "quota too small for the process's PML4", err);
+	TRACE_MARK("objects");
+	if (!make_tables(b) || !make_frames(b))
+		return false;
+	if ((err = quota_object_kept(b, WRIT_OBJ_TCB, 0, WRIT_TCB_BITS, &tcb)) != WRIT_OK)
+		return fail(b, "quota too small for the process's TCB", err);
+	p->tcb = tcb;
+	TRACE_MARK("made");
+	if (!map_pages(b, top))
+		return false;
+	TRACE_MARK("mapped");
 	b->child_next = CHILD_FIRST_BUILT;
-	TRACE_MARK("image");
-	if (!load_image(b))
+	if (!move_made(b, false))
 		return false;
-	/* The stack: its top page holds the arguments, the rest come zeroed. */
-	if (!(sp = build_stack(b, top)))
-		return fail(b, "arguments and environment do not fit in a page", WRIT_E_RANGE);
-	for (unsigned i = a->stack_pages ? a->stack_pages : STACK_PAGES; i > 1; i--)
-		if (!child_page(b, WRIT_ROOT_STACK_TOP - 4096ull * i,
-				WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, NULL, 0, 0, NULL))
-			return false;
-	if (!child_page(b, WRIT_ROOT_STACK_TOP - 4096, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, top, 0,
-			4096, NULL))
-		return false;
-	if ((err = writ_map_frame(b->pml4, b->ipc_frame, WRIT_ROOT_IPC_BUFFER,
-				  WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
-				  child_table, b)) != WRIT_OK)
-		return fail(b, "cannot map the IPC buffer", err);
-	TRACE_MARK("stack");
-	/* Into the child's CNode: the image's frames in order (the BootInfo view lists them
-	 * as consecutive), everything else built so far, then its fixed slots. */
-	for (unsigned i = 0; i < b->n_image_frames; i++)
-		if (!move_to_child(b, b->image[i], b->child_next++))
-			return false;
-	for (unsigned i = 0; i < b->n_made; i++)
-		if (!move_to_child(b, b->made[i], b->child_next++))
-			return false;
-	b->n_made = 0;
 	TRACE_MARK("moved");
 	b->child_next = (b->child_next + 15) & ~15ull;
 	{
 		struct spawn_cap fixed[] = {
 			{ .src = tcb, .dest = WRIT_PSLOT_TCB },
-			{ .src = b->pml4, .dest = WRIT_PSLOT_VSPACE },
 			{ .src = init.ep, .dest = WRIT_PSLOT_PROC, .badge = BADGE_SELF | p->pid,
 			  .rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY },
-			{ .src = init.ep, .dest = WRIT_PSLOT_FAULT, .badge = BADGE_FAULT | p->pid,
-			  .rights = WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT },
 		};
 
 		for (unsigned i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -648,25 +1148,15 @@ build(struct build *b)
 		return false;
 	if (a->archive_view && !map_archive(b))
 		return false;
-	/* The start info (and the suite's BootInfo view) are mapped before the last
-	 * capabilities move over and filled after, so they can list every slot in use. */
-	if ((err = writ_map_frame(b->pml4, b->info_frame, WRIT_STARTINFO_VADDR, WRIT_RIGHT_READ,
-				  WRIT_MAP_WRITE_BACK, child_table, b)) != WRIT_OK)
-		return fail(b, "cannot map the start info", err);
-	if (a->bootinfo_view &&
-	    ((err = quota_object(b, WRIT_OBJ_FRAME_4K, 0, &b->bi_frame, false)) != WRIT_OK ||
-	     (err = writ_map_frame(b->pml4, b->bi_frame, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ,
-				   WRIT_MAP_WRITE_BACK, child_table, b)) != WRIT_OK))
-		return fail(b, "cannot map the BootInfo view", err);
-	for (unsigned i = 0; i < b->n_made; i++)
-		if (!move_to_child(b, b->made[i], b->child_next++))
-			return false;
-	b->n_made = 0;
+	/* Tables the archive view needed, before the slots past them become the child's. */
+	if (!move_made(b, false))
+		return false;
 	TRACE_MARK("caps");
-	carve_rest(b);
-	if (b->why)
+	if (!carve_rest(b, b->used))
 		return false;
 	TRACE_MARK("carved");
+	/* The start info (and the suite's BootInfo view) list every slot in use: filled
+	 * now, mapped last. */
 	b->info.magic = WRIT_STARTINFO_MAGIC;
 	b->info.version = 1;
 	b->info.pid = p->pid;
@@ -676,32 +1166,37 @@ build(struct build *b)
 	b->info.heap_hi = WRIT_HEAP_HI;
 	b->info.spawn_tsc = p->spawn_tsc;
 	strncpy_bounded(b->info.name, a->name, sizeof(b->info.name));
-	if ((err = fill_mapped_frame(b->info_frame, &b->info, sizeof(b->info))) != WRIT_OK)
+	if ((err = fill_frame(b->info_frame, 0, &b->info, sizeof(b->info))) != WRIT_OK)
 		return fail(b, "cannot write the start info", err);
 	if (b->bi_frame) {
 		static struct writ_bootinfo view;
 
 		bootinfo_view(b, &view);
-		if ((err = fill_mapped_frame(b->bi_frame, &view, sizeof(view))) != WRIT_OK ||
-		    !move_to_child(b, b->bi_frame, WRIT_PSLOT_BOOTINFO))
+		if ((err = fill_frame(b->bi_frame, 0, &view, sizeof(view))) != WRIT_OK)
 			return fail(b, "cannot write the BootInfo view", err);
 	}
-	if (!move_to_child(b, b->info_frame, WRIT_PSLOT_STARTINFO))
-		return false;
+	for (unsigned i = b->n_image_frames; i < b->n_pages; i++)
+		if ((b->pages[i].what == PG_INFO || b->pages[i].what == PG_BOOTINFO) &&
+		    !map_page(b, &b->pages[i]))
+			return false;
 	TRACE_MARK("info");
-	/* The thread: faults come to init badged with the pid. */
-	if (!ep_tmp || (err = writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, ep_tmp, FULL_DEPTH,
-					      WRIT_SLOT_ROOT_CNODE, init.ep, FULL_DEPTH,
-					      WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT,
-					      BADGE_FAULT | p->pid)) != WRIT_OK)
+	/* The thread: faults come to init badged with the pid, through the capability
+	 * that then moves to the process's WRIT_PSLOT_FAULT. */
+	if (!(ep_tmp = slot_alloc()) ||
+	    (err = writ_cnode_mint(WRIT_SLOT_ROOT_CNODE, ep_tmp, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+				   init.ep, FULL_DEPTH, WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT,
+				   BADGE_FAULT | p->pid)) != WRIT_OK) {
+		slot_free(ep_tmp);
 		return fail(b, "cannot make the fault endpoint", err);
+	}
 	err = writ_tcb_configure(tcb, ep_tmp, cnode, WRIT_CNODE_GUARD(0, 64 - a->cnode_radix),
 				 b->pml4, WRIT_ROOT_IPC_BUFFER, b->ipc_frame);
-	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep_tmp, FULL_DEPTH);
-	slot_free(ep_tmp);
-	if (err != WRIT_OK)
+	if (err != WRIT_OK) {
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep_tmp, FULL_DEPTH);
+		slot_free(ep_tmp);
 		return fail(b, "cannot configure the thread", err);
-	if (!move_to_child(b, b->ipc_frame, WRIT_PSLOT_IPC_BUFFER))
+	}
+	if (!move_to_child(b, ep_tmp, WRIT_PSLOT_FAULT) || !move_made(b, true))
 		return false;
 	if ((err = writ_tcb_set_mcp(tcb, WRIT_SLOT_ROOT_TCB, a->mcp)) != WRIT_OK ||
 	    (err = writ_tcb_set_priority(tcb, WRIT_SLOT_ROOT_TCB, a->prio)) != WRIT_OK)
@@ -732,6 +1227,16 @@ spawn(const struct spawn_args *a)
 
 	if (!init_ut.slot && umem_alloc(20, &init_ut.slot) >= 0)
 		init_ut.size_bits = 20;
+	if (!text_ut.slot && umem_alloc(TEXT_BLOCK_BITS, &text_ut.slot) >= 0)
+		text_ut.size_bits = TEXT_BLOCK_BITS;
+	if (!area)
+		area = slot_alloc_run(AREA);
+	if (!window && (window = slot_alloc_run(WINDOW)))
+		window_size = WINDOW;
+	if (!window) {
+		writ_printf("init: %s: no slots to build processes in\n", a->name);
+		return 0;
+	}
 	for (unsigned i = 0; i < MAX_PROCS && !p; i++)
 		if (!procs[i].pid)
 			p = &procs[i];
@@ -740,7 +1245,7 @@ spawn(const struct spawn_args *a)
 		return 0;
 	}
 	memset(p, 0, sizeof(*p));
-	memset(&b, 0, sizeof(b));
+	memset(&b, 0, offsetof(struct build, made));
 	p->pid = next_pid++;
 	if (next_pid > BADGE_PID_MASK)
 		next_pid = 1;
@@ -755,14 +1260,14 @@ spawn(const struct spawn_args *a)
 		return p->pid;
 	}
 	writ_printf("init: cannot start %s: %s (%s)\n", a->name, b.why, writ_error_name((int)b.err));
-	for (unsigned i = 0; i < b.n_made; i++)
-		slot_free(b.made[i]);
 	if (p->block >= 0) {
 		lent_back(p);
 		if (p->lends_ram)
 			umem_take_back();
 		umem_free(p->block);
+		area_free(p->run, p->run_n);
 	}
+	text_release(p);
 	if (p->tcb)
 		slot_free(p->tcb);
 	if (p->cnode)
@@ -786,6 +1291,9 @@ proc_end(struct proc *p, int status)
 		p->lends_ram = false;
 	}
 	umem_free(p->block);	/* every object of the process, and its capabilities */
+	area_free(p->run, p->run_n);	/* emptied by that revoke */
+	text_release(p);
+	p->run = 0;
 	slot_free(p->tcb);
 	slot_free(p->cnode);
 	p->alive = false;
@@ -811,3 +1319,4 @@ proc_reap(struct proc *p)
 {
 	memset(p, 0, sizeof(*p));
 }
+

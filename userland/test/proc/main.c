@@ -79,6 +79,29 @@ test_fault(void)
 	check(WRIT_WAIT_STATUS(s) == 3, "proc/others-run-after-a-fault", "status %lx", s);
 }
 
+/* Read-only pages are shared by every process of a program: never writable, and there
+ * for one process after another of the same program has ended. */
+static void
+test_shared_text(void)
+{
+	const char *wr[] = { "/test/bin/fault", "text", NULL };
+	const char *slow[] = { "/test/bin/spin", "300", NULL };
+	const char *quick[] = { "/test/bin/spin", "0", NULL };
+	writ_cptr_t a;
+	long s, pa = writ_spawn(slow[0], slow, NULL, &a), sb, sc, sa;
+
+	s = run(wr[0], wr, NULL, NULL);
+	check(WRIT_WAIT_SIGNAL(s) == WRIT_WAIT_FAULTED, "proc/shared-text-write-faults",
+	      "status %lx", s);
+	/* b ends while a runs; c then maps the pages b had. */
+	sb = run(quick[0], quick, NULL, NULL);
+	sc = run(quick[0], quick, NULL, NULL);
+	sa = pa > 0 ? writ_proc_wait(a) : pa;
+	check(WRIT_WAIT_STATUS(sb) == 7 && WRIT_WAIT_STATUS(sc) == 7 && WRIT_WAIT_STATUS(sa) == 7 &&
+	      WRIT_WAIT_EXITED(sa), "proc/shared-text-survives-another-exit",
+	      "statuses %lx %lx %lx", sa, sb, sc);
+}
+
 static void
 test_quota(void)
 {
@@ -189,6 +212,7 @@ main(void)
 	test_args_env();
 	test_kill();
 	test_fault();
+	test_shared_text();
 	test_quota();
 	test_bad_programs();
 	test_cycles();

@@ -139,6 +139,28 @@ test_memory_back(void)
 	      "%u of 20 failed; init had %lu bytes free, now %lu", bad, before, after);
 }
 
+/* Two programs, one after the other from the same image buffer, each many times: each
+ * runs its own code (init may cache a program by where it read it; an image buffer is
+ * the same place for every program). */
+static void
+test_programs_alternate(void)
+{
+	const char *spin[] = { "file:/test/bin/spin", "3", NULL };
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < 6; i++) {
+		writ_cptr_t child;
+		long s = run("file:" PROG, "4"), pid;
+
+		bad += !(WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 4);
+		pid = writ_spawn(spin[0], spin, NULL, &child);
+		s = pid < 0 ? pid : writ_proc_wait(child);
+		bad += !(WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 7);
+	}
+	check(bad == 0, "proc/spawn-from-file-programs-alternate", "%u of 12 ran the wrong way",
+	      bad);
+}
+
 int
 main(void)
 {
@@ -146,5 +168,6 @@ main(void)
 	test_refusals();
 	test_image_misuse();
 	test_memory_back();
+	test_programs_alternate();
 	return test_done("proc");
 }

@@ -128,23 +128,20 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 		h.flags |= WRIT_SPAWN_IMAGE;
 	}
 	{
-		/* header, capabilities, strings: each starts on a word */
-		static uint8_t body[SCHEME_INLINE + 8];
-		size_t off = 0;
+		/* header, capabilities, strings: each starts on a word; written straight
+		 * into the IPC buffer's message words (SCHEME_DATA_WORD is past the ones in
+		 * registers), with the last word's tail cleared */
+		uint8_t *body = (uint8_t *)&writ_ipc_buffer()->msg[SCHEME_DATA_WORD];
+		size_t off = (sizeof(h) + 7) & ~7ul;
 
-		memset(body, 0, sizeof(body));
+		memset(body, 0, off);
 		memcpy(body, &h, sizeof(h));
-		off = (sizeof(h) + 7) & ~7ul;
 		memcpy(body + off, caps, n * sizeof(caps[0]));
+		memset(body + off + n * sizeof(caps[0]), 0, capbytes - n * sizeof(caps[0]));
 		off += capbytes;
 		memcpy(body + off, msg, pos);
 		off += pos;
-		for (size_t i = 0; i < off; i += 8) {
-			writ_word_t w;
-
-			memcpy(&w, body + i, 8);
-			writ_mr_set(SCHEME_DATA_WORD + (unsigned)(i / 8), w);
-		}
+		memset(body + off, 0, (8 - off % 8) % 8);
 		m.info = writ_msginfo(WRIT_PROC_SPAWN, 0,
 				      SCHEME_DATA_WORD + (unsigned)((off + 7) / 8));
 	}

@@ -1,7 +1,18 @@
-/* Writes through a null pointer: init reports the fault and ends the process. */
+/*
+ * Writes through a null pointer (no argument), or into its own code (`text`: a page it
+ * shares read-only with every process of this program): init reports the fault and
+ * ends the process.
+ */
+#include <stdint.h>
+
+int main(int argc, char **argv);
+
 int
-main(void)
+main(int argc, char **argv)
 {
-	*(volatile int *)0 = 1;
+	if (argc > 1 && argv[1][0] == 't')
+		*(volatile char *)(uintptr_t)main = 0;
+	else
+		*(volatile int *)0 = 1;
 	return 0;
 }

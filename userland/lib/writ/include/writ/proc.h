@@ -37,6 +37,9 @@
 
 /* Where things are in a new process's address space. */
 #define WRIT_STARTINFO_VADDR   0x7fff00002000ull
+/* The first thread's stack ends here: in the page table of the IPC buffer and the start
+ * info (WRIT_ROOT_IPC_BUFFER), so that the three need one table between them. */
+#define WRIT_PROC_STACK_TOP    0x7fff00200000ull
 #define WRIT_ARCHIVE_VADDR     0x7ffc00000000ull  /* the boot archive, read-only (use=archive) */
 #define WRIT_IMAGE_VADDR       0x7ffb00000000ull  /* a program image being read (IMAGE) */
 #define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
