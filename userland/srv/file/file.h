@@ -9,13 +9,13 @@
 
 /*
  * A policy record's object: which canonical paths its holder may reach, with which
- * rights (userland/lib/policy's glob and rwcdxl bits). Part 1 has only the root
- * policy: every path with every right, checked by nothing (the glob "/" + "**" would
- * not do: its wildcards skip dotfiles). Part 2 adds derived ones: a compiled glob (22
- * KiB each, so only policies that narrow have one) and rights narrowed from `parent`,
- * checked by a memfs veto that policy_at installs (nothing runs between check and
- * use), revoked with everything opened through them (`revoked`, and the records
- * naming them).
+ * rights (userland/lib/policy's glob and rwcdxl bits). The root policy: every path
+ * with every right, checked by nothing (the glob "/" + "**" would not do: its
+ * wildcards skip dotfiles). Derived ones (WEAKEN): a compiled glob (22 KiB each, so
+ * only policies that narrow have one) and rights narrowed from `parent`, checked by a
+ * memfs veto that policy_at installs (nothing runs between check and use), revoked
+ * with everything opened through them (`revoked`, and the records naming them).
+ * `refs` counts records, open files and derived policies naming it.
  */
 struct fpolicy {
 	struct policy *policy;          /* glob and rights; NULL: every path (the root) */

@@ -56,8 +56,94 @@ get_bytes(struct srv_req *req, size_t len)
 	return 0;
 }
 
-/* Where paths start for a request on this record, and who may veto steps. Part 2
- * puts the policy's glob check here (a veto: nothing runs between check and use). */
+/*
+ * The policy check (README, "Rights"). A path operation runs memfs with a veto that
+ * sees the object each end of it reached, by its canonical path (after '.', '..', '//',
+ * trailing slashes and every symlink): outside the policy's glob it is ENOENT (the
+ * policy cannot see it), inside but wanting a right the policy lacks EACCES. '..' and
+ * symlinks met on the way are not checked themselves: only where they lead counts.
+ * The server is the only one who changes the tree and handles one request at a time
+ * under its lock, and memfs runs the operation right after the veto said yes: nothing
+ * can change the tree between the check and the use (no rename, link or symlink swap
+ * by anyone can move an open outside the glob).
+ */
+struct pcheck {
+	struct fpolicy *pol;
+	unsigned op;
+	unsigned flags;                 /* OPEN's Linux flags */
+};
+
+static struct pcheck pcheck;
+
+/* Does pol let its holder reach path with the rights `need`? 0, ENOENT or EACCES. */
+static int
+policy_allows(const struct fpolicy *pol, const char *path, size_t len, uint8_t need)
+{
+	bool seen = false;
+
+	if (!pol->policy)
+		return 0;                       /* the root: every path, every right */
+	if (policy_match(&pol->policy->glob, path, len, &seen) != POLICY_OK || !seen)
+		return ENOENT;
+	return (need & ~pol->rights) ? EACCES : 0;
+}
+
+/* The rights an open with Linux's flags wants on a file (not a directory). */
+static uint8_t
+open_rights(unsigned flags)
+{
+	unsigned acc = flags & O_ACCMODE;
+	uint8_t need = acc == O_RDONLY ? POLICY_R_READ : acc == O_WRONLY ? POLICY_R_WRITE :
+		       POLICY_R_READ | POLICY_R_WRITE;
+
+	if ((flags & SCHEME_O_EXEC) && acc == O_RDONLY)
+		need = POLICY_R_EXEC;
+	if (flags & O_TRUNC)
+		need |= POLICY_R_WRITE;
+	return need;
+}
+
+/* What the object a request reached needs (scheme.h, "Rights"). */
+static uint8_t
+step_rights(const struct pcheck *c, const struct memfs_step *st)
+{
+	switch (c->op) {
+	case SCHEME_OP_OPEN:
+		if (!st->node)
+			return POLICY_R_CREATE | open_rights(c->flags);
+		if (memfs_is_dir(st->node))
+			return POLICY_R_LIST;
+		return open_rights(c->flags);
+	case SCHEME_OP_MKDIR:
+	case SCHEME_OP_SYMLINK:
+		return POLICY_R_CREATE;
+	case SCHEME_OP_RMDIR:
+	case SCHEME_OP_UNLINK:
+		return POLICY_R_DELETE;
+	case SCHEME_OP_READLINK:
+		return POLICY_R_READ;
+	case SCHEME_OP_RENAME:
+		if (st->which == 0)
+			return POLICY_R_DELETE;
+		return POLICY_R_CREATE | (st->node ? POLICY_R_DELETE : 0);
+	case SCHEME_OP_LINK:
+		return st->which == 0 ? 0 : POLICY_R_CREATE;
+	default:                                /* STAT: seeing it is enough */
+		return 0;
+	}
+}
+
+static int
+policy_veto(void *ctx, const struct memfs_step *st)
+{
+	const struct pcheck *c = ctx;
+
+	if (st->kind != MEMFS_STEP_FINAL)
+		return 0;
+	return policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+}
+
+/* Where paths start for a request on this record, and the policy's veto. */
 static int
 policy_at(struct fpolicy *pol, struct ofd *o, struct memfs_at *at)
 {
@@ -68,6 +154,11 @@ policy_at(struct fpolicy *pol, struct ofd *o, struct memfs_at *at)
 		if (!memfs_is_dir(o->node))
 			return ENOTDIR;
 		at->dir = o->node;
+	}
+	if (pol->policy) {
+		pcheck = (struct pcheck){ .pol = pol };
+		at->veto = policy_veto;
+		at->ctx = &pcheck;
 	}
 	return 0;
 }
@@ -119,13 +210,27 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 	srv_result(req, sizeof(st));
 }
 
+/* A reference to a derived policy goes; the last one frees it (its parent's reference
+ * with it). The root is never freed. */
+static void
+fpolicy_put(struct fpolicy *p)
+{
+	while (p && --p->refs == 0 && p->parent) {
+		struct fpolicy *up = p->parent;
+
+		free(p->policy);
+		free(p);
+		p = up;
+	}
+}
+
 static void
 ofd_put(struct fserver *f, struct ofd *o)
 {
 	if (--o->refs)
 		return;
 	memfs_unref(f->fs, o->node);
-	o->via->refs--;
+	fpolicy_put(o->via);
 	free(o->path);
 	free(o);
 	f->n_ofd--;
@@ -204,6 +309,8 @@ struct dents {
 	size_t cap, used;
 	size_t ends[SCHEME_INLINE / 24 + 1];    /* where each emitted entry ended */
 	unsigned n;
+	const struct fpolicy *pol;      /* list only the names it sees (NULL: all) */
+	struct memfs_path *dir;         /* the directory's canonical path, when pol */
 };
 
 static bool
@@ -226,9 +333,29 @@ dent_put(struct dents *d, uint64_t ino, uint64_t next, uint8_t type, const char 
 	return true;
 }
 
+/* A name the policy cannot see is left out, as if it were not there: it still counts
+ * as an emitted entry (memfs's `keep` counts emits), taking no room. */
 static bool
 dent_emit(void *ctx, const struct memfs_dirent *de)
 {
+	struct dents *d = ctx;
+	struct memfs_path *p = d->dir;
+	size_t base = p ? p->len : 0;
+
+	if (d->pol && d->pol->policy) {
+		if (d->n == sizeof(d->ends) / sizeof(d->ends[0]))
+			return false;
+		if (base == 1)
+			base = 0;               /* "/" + "/name" would double the slash */
+		if (base + 1 + de->name_len < sizeof(p->buf)) {
+			p->buf[base] = '/';
+			memcpy(p->buf + base + 1, de->name, de->name_len);
+			if (policy_allows(d->pol, p->buf, base + 1 + de->name_len, 0) != 0) {
+				d->ends[d->n++] = d->used;
+				return true;
+			}
+		}
+	}
 	return dent_put(ctx, de->ino, de->next, de->type, de->name, de->name_len);
 }
 
@@ -238,6 +365,7 @@ do_getdents(struct fserver *f, struct srv_req *req, struct ofd *o)
 {
 	static uint64_t out[SCHEME_INLINE / 8];
 	static struct dents d;
+	static struct memfs_path dir;
 	size_t cap = req->m.mr[0] < SCHEME_INLINE ? (size_t)req->m.mr[0] : SCHEME_INLINE;
 	struct memfs_stat st;
 	size_t keep = 0;
@@ -248,6 +376,16 @@ do_getdents(struct fserver *f, struct srv_req *req, struct ofd *o)
 		return;
 	}
 	d = (struct dents){ .out = (uint8_t *)out, .cap = cap };
+	if (o->via->policy) {
+		/* Listing needs `l` where the directory is now; names are filtered by the
+		 * glob (a directory renamed out of it lists nothing it cannot see). */
+		if (memfs_dir_path(f->fs, o->node, &dir) != 0)
+			return srv_result(req, -ENOENT);
+		if ((r = policy_allows(o->via, dir.buf, dir.len, POLICY_R_LIST)) != 0)
+			return srv_result(req, -r);
+		d.pol = o->via;
+		d.dir = &dir;
+	}
 	memfs_stat(f->fs, o->node, &st);
 	if (o->off == 0 && dent_put(&d, st.ino, 1, MEMFS_DT_DIR, ".", 1))
 		o->off = 1;
@@ -265,10 +403,18 @@ do_getdents(struct fserver *f, struct srv_req *req, struct ofd *o)
 	if (o->off >= MEMFS_COOKIE_FIRST && o->off != MEMFS_COOKIE_END) {
 		unsigned before = d.n;
 
-		r = memfs_readdir(f->fs, o->node, &o->off, dent_emit, &d, &keep);
-		/* memfs keeps runs of alike-hashed names together: drop what it did not keep. */
-		d.n = before + (unsigned)keep;
-		d.used = d.n ? d.ends[d.n - 1] : 0;
+		uint64_t was;
+
+		do {    /* a batch of names all hidden: on to the next */
+			was = o->off;
+			d.n = before;
+			r = memfs_readdir(f->fs, o->node, &o->off, dent_emit, &d, &keep);
+			/* memfs keeps runs of alike-hashed names together: drop what it
+			 * did not keep. */
+			d.n = before + (unsigned)keep;
+			d.used = d.n ? d.ends[d.n - 1] : 0;
+		} while (d.pol && d.used == 0 && keep && o->off != was &&
+			 o->off != MEMFS_COOKIE_END && (r == 0 || r == EINVAL));
 	}
 	if (r == EINVAL && d.used)
 		r = 0;          /* the buffer is full of "." and "..": the names come next */
@@ -559,6 +705,174 @@ is_path_op(unsigned op)
 	}
 }
 
+/* ---- weaken and revoke (scheme.h, "Policies") ---- */
+
+/* policy_subset's workspace: about 5 MiB, taken at the first weaken (tmp:'s quota has
+ * no room for it: ENOMEM there). */
+static struct policy_work *work;
+
+/* A new policy record for p (which it then holds), its capability in the reply. */
+static void
+reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
+{
+	int i = srv_record_new(&f->srv, SCHEME_KIND_POLICY, p);
+
+	if (i < 0) {
+		fpolicy_put(p);
+		return srv_result(req, -ENFILE);
+	}
+	srv_reply_record(req, &f->srv, i);
+	srv_result(req, 0);
+}
+
+/* WEAKEN (text len) text on a policy: a child policy only when provably within it. */
+static void
+do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
+{
+	static struct policy child;
+	struct policy_verdict v = { 0 };
+	struct policy_err err = { 0 };
+	writ_word_t len = req->m.mr[0];
+	struct fpolicy *p;
+	int r;
+
+	if (parent->revoked)
+		return srv_result(req, -EACCES);
+	if (len == 0 || len > req_room(req) || len > SCHEME_INLINE || get_bytes(req, (size_t)len))
+		return srv_result(req, -EINVAL);
+	if (!parent->policy) {
+		r = policy_parse(&child, (const char *)buf, (size_t)len, &err);
+	} else {
+		if (!work) {
+			if (!(work = malloc(sizeof(*work))))
+				return srv_result(req, -ENOMEM);
+			policy_work_init(work);
+		}
+		r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &child, work,
+				  &v, &err);
+	}
+	if (r == POLICY_E_NOT_SUBSET || r == POLICY_E_BUDGET) {
+		size_t n = v.why == POLICY_WHY_GLOB ? v.ce_len : 0;
+
+		if (n > SCHEME_INLINE)
+			n = SCHEME_INLINE;
+		srv_result(req, -EPERM);
+		req->m.mr[1] = r == POLICY_E_BUDGET ? SCHEME_WEAKEN_BUDGET : (writ_word_t)v.why;
+		req->m.mr[2] = v.extra_rights;
+		req->m.mr[3] = n;
+		req->reply_len = SCHEME_DATA_WORD;
+		if (n)
+			srv_put_bytes(req, 0, v.ce, n);
+		return;
+	}
+	if (r != POLICY_OK) {
+		srv_result(req, -EINVAL);
+		req->m.mr[1] = (writ_word_t)err.code;
+		req->m.mr[2] = err.offset;
+		req->reply_len = 3;
+		return;
+	}
+	if (!(p = malloc(sizeof(*p))) || !(p->policy = malloc(sizeof(*p->policy)))) {
+		free(p);
+		return srv_result(req, -ENOMEM);
+	}
+	memcpy(p->policy, &child, sizeof(child));
+	p->rights = child.rights;
+	p->parent = parent;
+	p->refs = 1;                    /* the record's */
+	p->revoked = false;
+	parent->refs++;
+	reply_policy(f, req, p);
+}
+
+/* Access modes as rights: a weakened fd may only lose some. */
+static unsigned
+acc_bits(unsigned acc)
+{
+	return acc == O_RDONLY ? 1 : acc == O_WRONLY ? 2 : acc == O_RDWR ? 3 : 0;
+}
+
+/* WEAKEN (access mode) on a file: a new open file description of the same object with
+ * fewer rights (its own offset, starting where o's is). */
+static void
+do_weaken_fd(struct fserver *f, struct srv_req *req, struct ofd *o)
+{
+	unsigned want = acc_bits((unsigned)req->m.mr[0]), have = acc_bits(o->flags & O_ACCMODE);
+	struct ofd *n;
+
+	if (req->m.mr[0] > O_RDWR || !want)
+		return srv_result(req, -EINVAL);
+	if (want & ~have)
+		return srv_result(req, -EPERM);
+	if (!(n = malloc(sizeof(*n))) || !(n->path = malloc(strlen(o->path) + 1))) {
+		free(n);
+		return srv_result(req, -ENOMEM);
+	}
+	memcpy(n->path, o->path, strlen(o->path) + 1);
+	n->node = o->node;
+	memfs_ref(f->fs, n->node);
+	n->off = o->off;
+	n->flags = (unsigned)req->m.mr[0] | (o->flags & O_APPEND);
+	n->refs = 0;
+	n->via = o->via;
+	n->via->refs++;
+	f->n_ofd++;
+	reply_ofd(f, req, n);
+	if (!n->refs) {
+		n->refs = 1;
+		ofd_put(f, n);
+	}
+}
+
+static bool
+policy_under(const struct fpolicy *p, const struct fpolicy *top)
+{
+	for (; p; p = p->parent)
+		if (p == top)
+			return true;
+	return false;
+}
+
+/*
+ * REVOKE on a policy: it and everything derived from it — policies, and every file
+ * opened through any of them (dup'ed records too) — go now. Each record's original
+ * capability is revoked (srv_record_free): the kernel deletes every copy clients hold,
+ * in every process, before this returns, and requests already queued with their
+ * badges find no record (EBADF). The root policy cannot be revoked (EPERM). Answers
+ * the number of records freed.
+ */
+static void
+do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
+{
+	struct srv *s = &f->srv;
+	long freed = 0;
+
+	if (!top->parent)
+		return srv_result(req, -EPERM);
+	top->revoked = true;
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = 1; i < s->n_rec; i++) {
+			struct srv_record *r = &s->rec[i];
+			struct fpolicy *p;
+
+			if (r->kind == SCHEME_KIND_POLICY && r->obj)
+				p = r->obj;
+			else if (r->kind == SCHEME_KIND_FILE && r->obj)
+				p = ((struct ofd *)r->obj)->via;
+			else
+				continue;
+			if (pass == 0) {
+				if (policy_under(p, top))
+					p->revoked = true;
+			} else if (p->revoked) {
+				srv_record_free(s, (int)i);
+				freed++;
+			}
+		}
+	}
+	srv_result(req, freed);     /* top may be gone now: its last record was freed */
+}
+
 static void
 do_stats(struct fserver *f, struct srv_req *req)
 {
@@ -607,9 +921,15 @@ file_request(struct srv *s, struct srv_req *req)
 	win = srv_req_window(s, req);
 	if (!win && req->n_unwrapped)
 		return srv_result(req, -ESTALE);	/* a window of a past life, or gone */
+	if (req->op == SCHEME_OP_WEAKEN)
+		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol);
+	if (req->op == SCHEME_OP_REVOKE)
+		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol);
 	if (is_path_op(req->op)) {
 		if ((r = policy_at(pol, o, &at)) != 0)
 			return srv_result(req, -r);
+		pcheck.op = req->op;
+		pcheck.flags = (unsigned)req->m.mr[0];
 		return path_op(f, req, &at, pol);
 	}
 	if (!o)         /* a policy is no open file */
@@ -625,4 +945,6 @@ file_release(struct srv *s, struct srv_record *rec)
 
 	if (rec->kind == SCHEME_KIND_FILE && rec->obj)
 		ofd_put(f, rec->obj);
+	else if (rec->kind == SCHEME_KIND_POLICY && rec->obj && rec->obj != &f->root)
+		fpolicy_put(rec->obj);
 }

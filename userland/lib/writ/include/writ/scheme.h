@@ -57,8 +57,8 @@
 	E(SCHEME_OP_SEND,      23)  /* cable: (len, key, flags) bytes + fds */       \
 	E(SCHEME_OP_RECV,      24)  /* cable: (len, flags) -> n, key, nfds, bytes + fds */ \
 	E(SCHEME_OP_PAIR,      25)  /* cable/pipe: (flags) -> two caps in one reply */ \
-	E(SCHEME_OP_WEAKEN,    26)  /* policies (part 2) */                         \
-	E(SCHEME_OP_REVOKE,    27)  /* policies (part 2) */                         \
+	E(SCHEME_OP_WEAKEN,    26)  /* (text len) text -> policy cap; fd: (acc mode) -> cap */ \
+	E(SCHEME_OP_REVOKE,    27)  /* () on a policy -> records freed: see "Policies" */ \
 	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */ \
 	E(SCHEME_OP_SHARE,     29)  /* (pages, radix) + CNode of frames -> n, window cap */
 
@@ -179,6 +179,53 @@ enum scheme_op {
 #define SCHEME_WINDOW_PAGES   64        /* the largest window: 256 KiB */
 #define SCHEME_PATH_MAX       4096      /* Linux's PATH_MAX: bytes with the NUL */
 #define SCHEME_NAME_MAX       255
+
+/*
+ * Policies (file:; userland/lib/policy's language). What each right allows, checked at
+ * the object an operation reaches, by its canonical path (after '.', '..', '//',
+ * trailing slashes and every symbolic link are resolved):
+ *   r  open a file O_RDONLY (or O_RDWR with w); readlink
+ *   w  open a file O_WRONLY (or O_RDWR with r); O_TRUNC needs w too; the fd then writes
+ *      and ftruncates
+ *   c  create a name: open O_CREAT of a name that does not exist (with the rights of
+ *      the access mode), mkdir, symlink (the new link), link (the new name), rename's
+ *      new name
+ *   d  delete a name: unlink, rmdir, rename's old name, and rename's new name when it
+ *      replaces one (then c and d)
+ *   x  open a file for execution: O_RDONLY | SCHEME_O_EXEC (a read-only fd to load it)
+ *   l  open a directory (any open of one: its fd is a base for openat and lists
+ *      names); getdents needs l where the directory is now
+ * stat needs no right, only that the glob matches; link's existing name likewise (a
+ * file outside the glob cannot be linked in: ENOENT). A path whose object the glob
+ * does not match answers ENOENT (the policy cannot see it; O_CREAT there too); one it
+ * matches without the rights asked for, EACCES. getdents lists ".", ".." and the names
+ * whose path the glob matches. '..' and symbolic links met on the way are not checked
+ * themselves: only where they lead counts. An fd keeps the rights it was opened with,
+ * even if its file is renamed out of the glob later (as Capsicum); a directory fd's
+ * opens are checked against the policy it came through. The root policy (record 1)
+ * sees every path, dotfiles too, with every right.
+ *
+ * WEAKEN on a policy (text len) carries `scheme:glob:rights` text: the answer is a new
+ * policy capability only when its glob is provably within the parent's and its rights
+ * a subset (lib/policy's exact inclusion; the root takes any text). Refused: -EPERM,
+ * register 1 the reason (SCHEME_WEAKEN_*), 2 the rights not held, 3 the length of a
+ * counterexample path (shortest; the child matches it, the parent not) in the data
+ * words; a malformed text -EINVAL with register 1 lib/policy's error code and 2 the
+ * byte offset. WEAKEN on an fd (access mode: O_RDONLY...) is a new fd on the same file
+ * with a subset of its access (own offset, starting at the old one); more: -EPERM.
+ *
+ * REVOKE on a policy ends it and its whole subtree at once: every policy derived from
+ * it, every fd opened through any of them (dup'ed, inherited and sent copies too).
+ * The server revokes the original capabilities it keeps, so the kernel deletes every
+ * copy in every process before REVOKE answers; the next call on one of them fails with
+ * -EIO in libwrit (the capability is gone, as with a dead server), and a request
+ * already queued with such a badge answers -EBADF. The root policy answers -EPERM.
+ */
+#define SCHEME_O_EXEC         (1u << 30)        /* OPEN: for execution (right x) */
+#define SCHEME_WEAKEN_SCHEME  1                 /* not the parent's scheme */
+#define SCHEME_WEAKEN_RIGHTS  2                 /* a right the parent lacks */
+#define SCHEME_WEAKEN_GLOB    3                 /* a path the parent cannot see */
+#define SCHEME_WEAKEN_BUDGET  4                 /* inclusion could not be proven */
 
 /* ---- badges ----
  *   bits  0..19  record index
