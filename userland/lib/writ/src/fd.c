@@ -2,6 +2,7 @@
  * File descriptors over scheme capabilities (see <writ/fd.h>).
  */
 #include <writ/fd.h>
+#include <writ/policy.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
 
@@ -972,4 +973,45 @@ writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds_out, unsi
 	if (nfds)
 		*nfds = came < want ? came : want;
 	return r;
+}
+
+/* ---- policies (writ/policy.h) ---- */
+
+long
+writ_scheme_call_cap(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
+		     const void *out, size_t out_len, void *in, size_t in_len,
+		     writ_word_t *results, unsigned nresults, writ_cptr_t *got)
+{
+	return request(cap, op, args, nargs, out, out_len, in, in_len, results, nresults, got);
+}
+
+int
+writ_open_via(writ_cptr_t policy, const char *path, int flags, unsigned mode)
+{
+	if (!policy)
+		return -EBADF;
+	return open_on(policy, -1, path, flags, mode);
+}
+
+int
+writ_fd_weaken(int fd, int acc)
+{
+	writ_cptr_t cap = writ_fd_cap(fd), got = 0;
+	writ_word_t arg = (writ_word_t)(unsigned)acc;
+	int nfd;
+	long r;
+
+	if (!cap)
+		return -EBADF;
+	if ((nfd = fd_lowest_free(0)) < 0)
+		return nfd;
+	r = request(cap, SCHEME_OP_WEAKEN, &arg, 1, NULL, 0, NULL, 0, NULL, 0, &got);
+	if (r < 0)
+		return (int)r;
+	if (!got)
+		return -EIO;
+	fd_forget(nfd);
+	fds[nfd] = got;
+	fd_origin[nfd] = fd_origin[fd];
+	return nfd;
 }
