@@ -384,6 +384,54 @@ test_sandbox(void)
 	writ_policy_drop(p);
 }
 
+/* A policy sent over cable: the receiver uses and weakens it, never widens it. */
+static void
+test_share(void)
+{
+	writ_cptr_t p = weaken(root, "file:/ptest/*.txt:r"), c = 0, c2 = 0;
+	int cab[2], got[3], fd = writ_fd_install(p);
+	unsigned n = 3;
+	uint64_t key;
+	long r;
+
+	writ_cable_pair(cab);
+	r = writ_cable_send(cab[0], 7, "p", 1, &fd, 1);
+	r = r < 0 ? r : writ_cable_recv(cab[1], &key, NULL, 0, got, &n);
+	check(r >= 0 && n == 1, "policy/share-over-cable", "%ld, %u fds", r, n);
+	if (r < 0 || n != 1)
+		return;
+	p = writ_fd_cap(got[0]);
+	check(open_read(p, "/ptest/a.txt", O_RDONLY, "alpha") == 0 &&
+	      open_read(p, "/ptest/b.md", O_RDONLY, "") == -ENOENT,
+	      "policy/shared-policy-bounded", "failed");
+	check(writ_policy_weaken(p, "file:/ptest/a.txt:r", &c, NULL) == 0 &&
+	      writ_policy_weaken(p, "file:/ptest/**:r", &c2, NULL) == -EPERM && !c2,
+	      "policy/shared-policy-weakens-not-widens", "failed");
+	writ_policy_drop(c);
+	writ_close(got[0]);
+	writ_close(cab[0]);
+	writ_close(cab[1]);
+}
+
+/* The seed's two examples (userland/app): each exits 0 when it went as it should. */
+static void
+test_apps(void)
+{
+	const char *apps[] = { "/bin/readme-only", "/bin/sandbox-cable" };
+	const char *names[] = { "policy/app-readme-only", "policy/app-sandbox-cable" };
+
+	for (int i = 0; i < 2; i++) {
+		const char *argv[] = { apps[i], NULL };
+		writ_cptr_t child;
+		long pid = writ_spawn(apps[i], argv, NULL, &child), st = -1;
+
+		if (pid > 0)
+			st = writ_proc_wait(child);
+		check(pid > 0 && WRIT_WAIT_EXITED(st) && WRIT_WAIT_STATUS(st) == 0, names[i],
+		      "pid %ld status %lx", pid, st);
+	}
+}
+
 int
 main(void)
 {
@@ -397,7 +445,9 @@ main(void)
 	test_weaken();
 	test_revoke();
 	test_sandbox();
+	test_share();
 	check(records() == before, "policy/no-record-left", "%ld before, %ld after", before,
 	      records());
+	test_apps();
 	return test_done("policy");
 }
