@@ -23,6 +23,7 @@ struct fpolicy {
 	struct fpolicy *parent;         /* derived from; NULL for the root */
 	unsigned refs;                  /* records and open files naming it */
 	bool revoked;
+	bool norevoke;                  /* REVOKE through it is EPERM (revocable by its giver) */
 };
 
 /* An open file description: what a file record names. dup'ed records share one. */

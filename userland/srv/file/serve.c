@@ -781,6 +781,7 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
 	p->parent = parent;
 	p->refs = 1;                    /* the record's */
 	p->revoked = false;
+	p->norevoke = (req->m.mr[1] & SCHEME_WEAKEN_NOREVOKE) != 0;
 	parent->refs++;
 	reply_policy(f, req, p);
 }
@@ -838,7 +839,8 @@ policy_under(const struct fpolicy *p, const struct fpolicy *top)
  * opened through any of them (dup'ed records too) — go now. Each record's original
  * capability is revoked (srv_record_free): the kernel deletes every copy clients hold,
  * in every process, before this returns, and requests already queued with their
- * badges find no record (EBADF). The root policy cannot be revoked (EPERM). Answers
+ * badges find no record (EBADF). The root policy cannot be revoked (EPERM), nor one
+ * made with SCHEME_WEAKEN_NOREVOKE (its giver revokes the policy it was made from). Answers
  * the number of records freed.
  */
 static void
@@ -847,7 +849,7 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
 	struct srv *s = &f->srv;
 	long freed = 0;
 
-	if (!top->parent)
+	if (!top->parent || top->norevoke)
 		return srv_result(req, -EPERM);
 	top->revoked = true;
 	for (unsigned pass = 0; pass < 2; pass++) {

@@ -384,6 +384,28 @@ test_sandbox(void)
 	writ_policy_drop(p);
 }
 
+/* Revocable by its giver only: the holder uses and weakens it, cannot revoke it; the
+ * giver revokes the policy it made it from. */
+static void
+test_giver_only(void)
+{
+	writ_cptr_t own = weaken(root, "file:/ptest/*.txt:r"), give = 0, sub = 0;
+	int r = writ_policy_weaken_flags(own, "file:/ptest/*.txt:r", SCHEME_WEAKEN_NOREVOKE,
+					 &give, NULL);
+
+	check(r == 0 && writ_policy_weaken(give, "file:/ptest/a.txt:r", &sub, NULL) == 0 &&
+	      open_read(give, "/ptest/a.txt", O_RDONLY, "alpha") == 0,
+	      "policy/giver-only-usable-weakenable", "%d", r);
+	check(writ_policy_revoke(give) == -EPERM, "policy/giver-only-holder-cannot-revoke", "x");
+	check(writ_policy_revoke(sub) == 1, "policy/giver-only-holder-revokes-its-own", "x");
+	check(writ_policy_revoke(own) == 2 &&
+	      open_read(give, "/ptest/a.txt", O_RDONLY, "") == -EIO,
+	      "policy/giver-only-giver-revokes", "x");
+	writ_policy_drop(own);
+	writ_policy_drop(give);
+	writ_policy_drop(sub);
+}
+
 /* A policy sent over cable: the receiver uses and weakens it, never widens it. */
 static void
 test_share(void)
@@ -446,6 +468,7 @@ main(void)
 	test_revoke();
 	test_sandbox();
 	test_share();
+	test_giver_only();
 	check(records() == before, "policy/no-record-left", "%ld before, %ld after", before,
 	      records());
 	test_apps();

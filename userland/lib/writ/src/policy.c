@@ -14,8 +14,15 @@ int
 writ_policy_weaken(writ_cptr_t policy, const char *text, writ_cptr_t *out,
 		   struct writ_weaken_why *why)
 {
+	return writ_policy_weaken_flags(policy, text, 0, out, why);
+}
+
+int
+writ_policy_weaken_flags(writ_cptr_t policy, const char *text, unsigned flags,
+			 writ_cptr_t *out, struct writ_weaken_why *why)
+{
 	size_t len = strlen(text);
-	writ_word_t arg = len, res[3] = { 0, 0, 0 };
+	writ_word_t args[2] = { len, flags }, res[3] = { 0, 0, 0 };
 	char ce[SCHEME_INLINE];
 	writ_cptr_t got = 0;
 	long r;
@@ -25,7 +32,7 @@ writ_policy_weaken(writ_cptr_t policy, const char *text, writ_cptr_t *out,
 		return -EBADF;
 	if (len == 0 || len > SCHEME_INLINE)
 		return -EINVAL;
-	r = writ_scheme_call_cap(policy, SCHEME_OP_WEAKEN, &arg, 1, text, len, NULL, 0, res, 3,
+	r = writ_scheme_call_cap(policy, SCHEME_OP_WEAKEN, args, 2, text, len, NULL, 0, res, 3,
 				 &got);
 	if (r == -EPERM && why) {
 		/* The counterexample's length is in register 3, its bytes in the data words. */

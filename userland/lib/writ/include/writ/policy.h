@@ -48,8 +48,18 @@ struct writ_weaken_why {
  */
 int writ_policy_weaken(writ_cptr_t policy, const char *text, writ_cptr_t *out,
 		       struct writ_weaken_why *why);
+/*
+ * The same with WEAKEN's flags: SCHEME_WEAKEN_NOREVOKE makes a policy revocable by its
+ * giver only (its holder cannot revoke it for the others who hold it). Example:
+ *   writ_policy_weaken(mine, "file:/srv/" "**:rl", &own, NULL);     // kept: the handle
+ *   writ_policy_weaken_flags(own, "file:/srv/" "**:rl", SCHEME_WEAKEN_NOREVOKE, &give, NULL);
+ *   ... send give to helpers; writ_policy_revoke(give) there is -EPERM ...
+ *   writ_policy_revoke(own);                                    // give is gone everywhere
+ */
+int writ_policy_weaken_flags(writ_cptr_t policy, const char *text, unsigned flags,
+			     writ_cptr_t *out, struct writ_weaken_why *why);
 /* End policy and everything derived from it (scheme.h, "Policies"). -> records freed,
- * -EPERM (a root policy), -EIO (it was revoked already or its server died). */
+ * -EPERM (a root policy, or one revocable by its giver only), -EIO (it was revoked already or its server died). */
 long writ_policy_revoke(writ_cptr_t policy);
 /* Let go of this process's copy of a policy capability (the slot is freed). */
 void writ_policy_drop(writ_cptr_t policy);

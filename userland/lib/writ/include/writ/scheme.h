@@ -205,13 +205,16 @@ enum scheme_op {
  * opens are checked against the policy it came through. The root policy (record 1)
  * sees every path, dotfiles too, with every right.
  *
- * WEAKEN on a policy (text len) carries `scheme:glob:rights` text: the answer is a new
+ * WEAKEN on a policy (text len, flags) carries `scheme:glob:rights` text: the answer is a new
  * policy capability only when its glob is provably within the parent's and its rights
  * a subset (lib/policy's exact inclusion; the root takes any text). Refused: -EPERM,
  * register 1 the reason (SCHEME_WEAKEN_*), 2 the rights not held, 3 the length of a
  * counterexample path (shortest; the child matches it, the parent not) in the data
  * words; a malformed text -EINVAL with register 1 lib/policy's error code and 2 the
- * byte offset. WEAKEN on an fd (access mode: O_RDONLY...) is a new fd on the same file
+ * byte offset. With SCHEME_WEAKEN_NOREVOKE in flags the new policy is *revocable by its
+ * giver only*: REVOKE through it (or a copy) is -EPERM, while the holder can use and
+ * weaken it (and revoke what it derived itself); the giver keeps the policy it made
+ * it from, of its own, and revokes that. WEAKEN on an fd (access mode: O_RDONLY...) is a new fd on the same file
  * with a subset of its access (own offset, starting at the old one); more: -EPERM.
  *
  * REVOKE on a policy ends it and its whole subtree at once: every policy derived from
@@ -226,6 +229,7 @@ enum scheme_op {
 #define SCHEME_WEAKEN_RIGHTS  2                 /* a right the parent lacks */
 #define SCHEME_WEAKEN_GLOB    3                 /* a path the parent cannot see */
 #define SCHEME_WEAKEN_BUDGET  4                 /* inclusion could not be proven */
+#define SCHEME_WEAKEN_NOREVOKE 1                /* WEAKEN's flags: see above */
 
 /* ---- badges ----
  *   bits  0..19  record index
