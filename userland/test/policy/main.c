@@ -384,6 +384,135 @@ test_sandbox(void)
 	writ_policy_drop(p);
 }
 
+/* Escapes: links and renames between grant and use, dir fds, odd names. */
+static void
+test_escapes(void)
+{
+	writ_cptr_t w = weaken(root, "file:/ptest/**:rwcdl");
+	writ_cptr_t p = weaken(root, "file:/ptest/*.txt:r");
+	struct scheme_stat st;
+	char b[8];
+	long r;
+	int fd, dir;
+
+	writ_symlink("/outside/made.txt", "/ptest/dang");
+	r = open_read(w, "/ptest/dang", O_WRONLY | O_CREAT, "");
+	check(r == -ENOENT && writ_stat("/outside/made.txt", &st, 0) == -ENOENT,
+	      "policy/creat-through-dangling-link-out", "%ld", r);
+	writ_symlink("/ptest/made.txt", "/ptest/dang2");
+	r = open_read(w, "/ptest/dang2", O_WRONLY | O_CREAT, "");
+	check(r == -1000 && writ_stat("/ptest/made.txt", &st, 0) == 0,  /* write-only: no read */
+	      "policy/creat-through-dangling-link-in", "%ld", r);
+	writ_symlink("loop2", "/ptest/loop1");
+	writ_symlink("loop1", "/ptest/loop2");
+	r = open_read(w, "/ptest/loop1", O_RDONLY, "");
+	check(r == -ELOOP, "policy/symlink-loop-eloop", "%ld", r);
+	put_file("/outside/o.txt", "other");
+	writ_symlink("/outside", "/ptest/mid");
+	r = open_read(w, "/ptest/mid/o.txt", O_RDONLY, "");
+	check(r == -ENOENT, "policy/symlink-middle-component-out", "%ld", r);
+	writ_symlink("/ptest", "/outside/back");
+	r = open_read(p, "/outside/back/a.txt", O_RDONLY, "alpha");
+	check(r == 0, "policy/symlink-middle-component-in", "%ld", r);
+
+	/* A directory fd bounded by its policy; the directory renamed out of the glob. */
+	dir = writ_open_via(w, "/ptest/sub", O_RDONLY | O_DIRECTORY, 0);
+	r = writ_openat(dir, "../../etc/boot.conf", O_RDONLY, 0);
+	check(dir >= 0 && r == -ENOENT, "policy/dirfd-dotdot-out", "%d %ld", dir, r);
+	r = writ_open_via(writ_fd_cap(dir), "/etc/boot.conf", O_RDONLY, 0);
+	check(r == -ENOENT, "policy/dirfd-absolute-out", "%ld", r);
+	fd = writ_openat(dir, "../a.txt", O_RDONLY, 0);
+	check(fd >= 0, "policy/dirfd-dotdot-in", "%d", fd);
+	writ_close(fd);
+	r = writ_rename("/ptest/sub", "/outside/sub");
+	fd = writ_openat(dir, "c.txt", O_RDONLY, 0);
+	check(r == 0 && fd == -ENOENT, "policy/dir-renamed-out-under-dirfd", "%ld %d", r, fd);
+	check(writ_getdents(dir, b, sizeof(b)) == -ENOENT, "policy/getdents-dir-renamed-out",
+	      "x");
+	writ_rename("/outside/sub", "/ptest/sub");
+	fd = writ_openat(dir, "c.txt", O_RDONLY, 0);
+	check(fd >= 0, "policy/dir-renamed-back", "%d", fd);
+	writ_close(fd);
+	writ_close(dir);
+
+	/* An open file renamed out keeps its access; opening it again does not work. */
+	fd = writ_open_via(p, "/ptest/a.txt", O_RDONLY, 0);
+	writ_rename("/ptest/a.txt", "/outside/a.txt");
+	check(fd >= 0 && writ_pread(fd, b, 5, 0) == 5 &&
+	      open_read(p, "/outside/a.txt", O_RDONLY, "") == -ENOENT,
+	      "policy/open-file-renamed-out", "%d", fd);
+	writ_rename("/outside/a.txt", "/ptest/a.txt");
+	writ_close(fd);
+
+	/* Paths: trailing slashes, empty, a scheme inside. */
+	check(open_read(p, "/ptest/a.txt/", O_RDONLY, "") == -ENOTDIR,
+	      "policy/trailing-slash-on-file", "x");
+	check(open_read(p, "/ptest/", O_RDONLY, "") == -ENOENT, "policy/dir-outside-glob", "x");
+	check(open_read(p, "", O_RDONLY, "") == -ENOENT, "policy/empty-path", "x");
+	check(open_read(p, "file:/ptest/a.txt", O_RDONLY, "") == -ENOENT,
+	      "policy/scheme-inside-path", "x");
+
+	/* Glob characters in names, created after the grant, deleted and re-created. */
+	writ_cptr_t lit = weaken(root, "file:/ptest/\\[x\\].txt:r");
+
+	put_file("/ptest/[x].txt", "lit..");
+	put_file("/ptest/x.txt", "plain");
+	check(lit && open_read(lit, "/ptest/[x].txt", O_RDONLY, "lit..") == 0 &&
+	      open_read(lit, "/ptest/x.txt", O_RDONLY, "") == -ENOENT,
+	      "policy/glob-chars-in-names", "x");
+	writ_unlink("/ptest/[x].txt");
+	check(open_read(lit, "/ptest/[x].txt", O_RDONLY, "") == -ENOENT,
+	      "policy/deleted-after-grant", "x");
+	put_file("/ptest/[x].txt", "again");
+	check(open_read(lit, "/ptest/[x].txt", O_RDONLY, "again") == 0,
+	      "policy/recreated-after-grant", "x");
+	writ_unlink("/ptest/[x].txt");
+	writ_unlink("/ptest/x.txt");
+	writ_policy_drop(lit);
+	writ_policy_drop(w);
+	writ_policy_drop(p);
+}
+
+/* Revokes racing with a sandboxed child's reads, opens and weakens: nothing the child
+ * begins after the revoke returned succeeds. Rounds revoke at different moments. */
+static void
+test_race(void)
+{
+	unsigned bad = 0, rounds = 6;
+	long st = 0;
+
+	for (unsigned round = 0; round < rounds; round++) {
+		writ_cptr_t top = weaken(root, "file:/ptest/*.txt:r"), child;
+		int to[2], from[2];
+		const char *argv[] = { "/test/bin/policy-child", "race", NULL };
+		char b[1];
+
+		writ_pipe2(to, O_NONBLOCK);
+		writ_pipe(from);
+		int fds[2] = { to[0], from[1] };
+		struct writ_sandbox_policy sp = { "file", top };
+		long pid = writ_spawn_sandbox(argv[0], argv, &sp, 1, fds, 2, &child);
+
+		if (pid > 0 && writ_read(from[0], b, 1) == 1) {
+			for (unsigned k = 0; k < round * round * 3; k++)
+				writ_yield();
+			writ_policy_revoke(top);
+			writ_write(to[1], "g", 1);
+			st = writ_proc_wait(child);
+		}
+		if (pid <= 0 || !WRIT_WAIT_EXITED(st) || WRIT_WAIT_STATUS(st) != 0) {
+			bad++;
+			writ_printf("# race round %u: pid %ld status %lx\n", round, pid, st);
+		}
+		for (int i = 0; i < 2; i++) {
+			writ_close(to[i]);
+			writ_close(from[i]);
+		}
+		writ_policy_drop(top);
+	}
+	check(bad == 0, "policy/revoke-races-child-ops", "%u of %u rounds failed", bad, rounds);
+}
+
 /* Revocable by its giver only: the holder uses and weakens it, cannot revoke it; the
  * giver revokes the policy it made it from. */
 static void
@@ -464,11 +593,13 @@ main(void)
 	before = records();
 	test_open();
 	test_getdents();
+	test_escapes();
 	test_weaken();
 	test_revoke();
 	test_sandbox();
 	test_share();
 	test_giver_only();
+	test_race();
 	check(records() == before, "policy/no-record-left", "%ld before, %ld after", before,
 	      records());
 	test_apps();
