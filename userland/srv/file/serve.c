@@ -25,6 +25,7 @@
 #define FILE_STATS_OFDS    4    /* open file descriptions alive */
 #define FILE_STATS_OFDS_NOW 5   /* the same, without a sweep first */
 #define FILE_STATS_WINDOWS 6    /* windows mapped (after a sweep) */
+#define FILE_STATS_POLICIES 7   /* (7, from): the policy tree, see do_policies */
 
 /* Two paths and their NULs. */
 static uint8_t buf[2 * SCHEME_PATH_MAX];
@@ -875,6 +876,74 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
 	srv_result(req, freed);     /* top may be gone now: its last record was freed */
 }
 
+static unsigned
+record_of_policy(struct srv *s, const struct fpolicy *p)
+{
+	for (unsigned i = 1; i < s->n_rec; i++)
+		if (s->rec[i].kind == SCHEME_KIND_POLICY && s->rec[i].obj == p)
+			return i;
+	return 0;
+}
+
+/*
+ * STATS (7, from): the policy records from index `from` on (after a sweep), one line
+ * each, "index parent rights flags fds glob\n": parent is the record of the policy it
+ * was weakened from (0: none, or one no longer held), flags "n" for revocable by its
+ * giver only, fds the file records opened through it. Answers the bytes (as many whole
+ * lines as fit), and in register 1 the index to go on from (0: done). captree reads it.
+ */
+static void
+do_policies(struct fserver *f, struct srv_req *req)
+{
+	static char out[SCHEME_INLINE], line[POLICY_GLOB_MAX + 64], glob[POLICY_GLOB_MAX + 1];
+	struct srv *s = &f->srv;
+	unsigned i = req->m.mr[1] < 1 ? 1 : req->m.mr[1] > s->n_rec ? s->n_rec :
+		     (unsigned)req->m.mr[1];
+	size_t used = 0;
+
+	srv_sweep(s);
+	for (; i < s->n_rec; i++) {
+		struct srv_record *r = &s->rec[i];
+		struct fpolicy *p = r->obj;
+		char rights[8];
+		unsigned fds = 0;
+		int n;
+
+		if (r->kind != SCHEME_KIND_POLICY || !p)
+			continue;
+		for (unsigned k = 1; k < s->n_rec; k++)
+			if (s->rec[k].kind == SCHEME_KIND_FILE && s->rec[k].obj &&
+			    ((struct ofd *)s->rec[k].obj)->via == p)
+				fds++;
+		if (p->policy)
+			policy_print_glob(&p->policy->glob, glob, sizeof(glob));
+		else
+			memcpy(glob, "(root)", 7);
+		policy_print_rights(p->rights, rights, sizeof(rights));
+		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %s\n", i,
+				  p->parent ? record_of_policy(s, p->parent) : 0, rights,
+				  p->norevoke ? "n" : "-", fds, glob);
+		if (n < 0)
+			break;
+		if ((size_t)n >= sizeof(line))
+			n = (int)sizeof(line) - 1;
+		if (used + (size_t)n > sizeof(out)) {
+			if (used)
+				break;
+			n = (int)sizeof(out);   /* a glob too long for one reply: cut */
+			line[n - 1] = '\n';
+		}
+		memcpy(out + used, line, (size_t)n);
+		used += (size_t)n;
+	}
+	if (used)
+		srv_put_bytes(req, 0, out, used);
+	srv_result(req, (long)used);
+	req->m.mr[1] = i < s->n_rec ? i : 0;
+	if (req->reply_len < 2)
+		req->reply_len = 2;
+}
+
 static void
 do_stats(struct fserver *f, struct srv_req *req)
 {
@@ -902,6 +971,8 @@ do_stats(struct fserver *f, struct srv_req *req)
 	case FILE_STATS_WINDOWS:
 		srv_sweep(&f->srv);
 		return srv_result(req, (long)srv_windows_live());
+	case FILE_STATS_POLICIES:
+		return do_policies(f, req);
 	default:
 		return srv_result(req, -EINVAL);
 	}

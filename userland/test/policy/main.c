@@ -564,6 +564,78 @@ test_share(void)
 	writ_close(cab[1]);
 }
 
+/* Is this listing line a policy with rights "rl"? */
+static bool
+strstr_rl(const char *l)
+{
+	for (; *l; l++)
+		if (l[0] == ' ' && l[1] == 'r' && l[2] == 'l' && l[3] == ' ')
+			return true;
+	return false;
+}
+
+/* The policy tree as the server lists it (STATS 7), and captree printing it. */
+static void
+test_captree(void)
+{
+	writ_cptr_t top = weaken(root, "file:/ptest/**:rl");
+	writ_cptr_t mid = weaken(top, "file:/ptest/*.txt:r");
+	int fd = writ_open_via(mid, "/ptest/a.txt", O_RDONLY, 0);
+	static char text[4096];
+	size_t used = 0;
+	writ_word_t from = 1;
+	char want[64];
+	unsigned top_index = 0;
+	bool found = false;
+
+	do {
+		writ_word_t a[2] = { 7, from }, next = 0;
+		long n = writ_scheme_call(root, SCHEME_OP_STATS, a, 2, NULL, 0, text + used,
+					  sizeof(text) - 1 - used, &next, 1);
+
+		if (n < 0 || used + (size_t)n >= sizeof(text) - 1)
+			break;
+		used += (size_t)n;
+		from = next;
+	} while (from);
+	text[used] = 0;
+	/* "index parent rights flags fds glob": find top's index, then mid under it. */
+	for (int pass = 0; pass < 2; pass++)
+		for (char *l = text; *l;) {
+			char *e = strchr(l, '\n');
+			size_t len;
+
+			if (!e)
+				break;
+			*e = 0;
+			len = strlen(l);
+			if (pass == 0 && len > 10 && strcmp(l + len - 10, " /ptest/**") == 0 &&
+			    strstr_rl(l))
+				for (const char *c = l; *c >= '0' && *c <= '9'; c++)
+					top_index = top_index * 10 + (unsigned)(*c - '0');
+			writ_snprintf(want, sizeof(want), " %u r - 1 /ptest/*.txt", top_index);
+			if (pass == 1 && top_index && len > strlen(want) &&
+			    strcmp(l + len - strlen(want), want) == 0)
+				found = true;
+			*e = '\n';
+			l = e + 1;
+		}
+	check(found, "policy/stats-lists-policy-tree", "top %u, listing:\n%s", top_index, text);
+	for (int i = 0; i < 2; i++) {
+		const char *argv[] = { "/bin/captree", i ? "--dot" : "file", NULL };
+		writ_cptr_t child;
+		long pid = writ_spawn(argv[0], argv, NULL, &child), st = -1;
+
+		if (pid > 0)
+			st = writ_proc_wait(child);
+		check(pid > 0 && WRIT_WAIT_EXITED(st) && WRIT_WAIT_STATUS(st) == 0,
+		      i ? "policy/captree-dot" : "policy/captree-text", "status %lx", st);
+	}
+	writ_close(fd);
+	writ_policy_drop(mid);
+	writ_policy_drop(top);
+}
+
 /* The seed's two examples (userland/app): each exits 0 when it went as it should. */
 static void
 test_apps(void)
@@ -603,5 +675,6 @@ main(void)
 	check(records() == before, "policy/no-record-left", "%ld before, %ld after", before,
 	      records());
 	test_apps();
+	test_captree();
 	return test_done("policy");
 }
