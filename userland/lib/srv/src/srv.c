@@ -108,6 +108,17 @@ srv_req_alive(const struct srv_req *req)
 	return req->rec && req->rec->kind && req->rec->gen == scheme_badge_gen(req->badge);
 }
 
+/* The record's capabilities are gone: the object goes too. */
+static void
+record_forget(struct srv *s, struct srv_record *r)
+{
+	if (s->ops->release)
+		s->ops->release(s, r);
+	r->kind = 0;
+	r->obj = NULL;
+	s->live--;
+}
+
 void
 srv_record_free(struct srv *s, int i)
 {
@@ -119,11 +130,30 @@ srv_record_free(struct srv *s, int i)
 	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_slot_free(r->orig);
-	if (s->ops->release)
-		s->ops->release(s, r);
-	r->kind = 0;
-	r->obj = NULL;
-	s->live--;
+	record_forget(s, r);
+}
+
+/* Free record i if nobody but the server holds it; whether it did. The probe is
+ * srv_record_held's, and a capability that moved has no copies to revoke: it is
+ * deleted where it went (two calls, where the probe and srv_record_free make four). */
+static bool
+record_free_unheld(struct srv *s, unsigned i)
+{
+	struct srv_record *r = &s->rec[i];
+	writ_cptr_t tmp = writ_slot_alloc();
+
+	if (!tmp)
+		return false;
+	if (writ_cnode_mutate(WRIT_PSLOT_CNODE, tmp, FULL, WRIT_PSLOT_CNODE, r->orig, FULL,
+			      PROBE_RIGHTS, 0) != WRIT_OK) {
+		writ_slot_free(tmp);
+		return false;
+	}
+	writ_cnode_delete(WRIT_PSLOT_CNODE, tmp, FULL);
+	writ_slot_free(tmp);
+	writ_slot_free(r->orig);
+	record_forget(s, r);
+	return true;
 }
 
 /* Does anyone but the server hold record i? Mutate moves a capability only when it
@@ -152,10 +182,8 @@ srv_sweep(struct srv *s)
 	unsigned freed = 0;
 
 	for (unsigned i = 1; i < s->n_rec; i++)
-		if (s->rec[i].kind && !s->rec[i].pinned && !srv_record_held(s, i)) {
-			srv_record_free(s, (int)i);
+		if (s->rec[i].kind && !s->rec[i].pinned && record_free_unheld(s, i))
 			freed++;
-		}
 	return freed;
 }
 
@@ -329,8 +357,8 @@ closer_request(struct srv *s, struct srv_req *req)
 		srv_result(req, -EBADF);
 		return;
 	}
-	if (r && !r->pinned && !srv_record_held(s, (unsigned)(r - s->rec)))
-		srv_record_free(s, (int)(r - s->rec));
+	if (r && !r->pinned)
+		record_free_unheld(s, (unsigned)(r - s->rec));
 	srv_result(req, 0);
 }
 
@@ -405,10 +433,10 @@ after_reply(struct srv *s, struct srv_req *req)
 	if (req->op != SCHEME_OP_CLOSE)
 		return;
 	for (unsigned i = 1; i < s->n_rec; i++)
-		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
+		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned &&
+		    &s->rec[i] != req->rec) {	/* its caller holds it until its closer call */
 			s->rec[i].closed = false;
-			if (!srv_record_held(s, i))
-				srv_record_free(s, (int)i);
+			record_free_unheld(s, i);
 		}
 }
 
