@@ -28,6 +28,15 @@ srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 			s->epoch = (unsigned)si->caps[i].arg;
 	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
 		return -1;
+	{
+		uint32_t lo, hi;
+
+		/* No two servers start at the same tick, nor two lives of one. */
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		s->id = ((uint64_t)hi << 32 | lo) ^ (uint64_t)(si ? si->pid : 0) << 48;
+		if (!s->id)
+			s->id = 1;
+	}
 	return 0;
 }
 
@@ -99,7 +108,17 @@ srv_root_policy(struct srv *s)
 void
 srv_reply_record(struct srv_req *req, struct srv *s, int i)
 {
-	srv_reply_cap(req, s->rec[i].orig);	/* the client's copy is a child of it */
+	unsigned before = req->reply_cap ? 1 + req->n_reply_more : 0;
+
+	if (!srv_reply_cap(req, s->rec[i].orig))	/* the client's copy is a child of it */
+		return;
+	if (before < 2) {
+		req->m.mr[1 + before] = scheme_badge((uint32_t)i, s->rec[i].gen, s->rec[i].kind,
+						     s->epoch);
+		req->m.mr[3] = s->id;
+		if (req->reply_len < 4)
+			req->reply_len = 4;
+	}
 }
 
 bool
@@ -342,9 +361,10 @@ close_request(struct srv *s, struct srv_req *req)
 	req->rec->closed = true;
 	srv_result(req, 0);
 	req->m.mr[1] = req->badge;
-	req->reply_len = 2;
+	req->m.mr[2] = s->id;
+	req->reply_len = 3;
 	if (s->closer > 0)
-		srv_reply_record(req, s, s->closer);
+		srv_reply_cap(req, s->rec[s->closer].orig);
 }
 
 /* CLOSE (badge) on the closer: free that record if its last holder let it go. */
@@ -404,13 +424,21 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	s->ops->request(s, req);
 }
 
+/* A CLOSE on a file (not on the closer): the records marked closed are looked at
+ * after its reply. */
+static bool
+closes_file(const struct srv_req *req)
+{
+	return req->op == SCHEME_OP_CLOSE && req->rec && req->rec->kind != SCHEME_KIND_CLOSER;
+}
+
 /* Has the request left work for after its reply (capabilities to delete, fds to
  * close, a record marked closed)? Without any, the reply and the next receive are one
  * ReplyRecv. */
 static bool
 after_reply_work(const struct srv *s, const struct srv_req *req)
 {
-	if (req->n_drop || s->n_to_close || req->op == SCHEME_OP_CLOSE)
+	if (req->n_drop || s->n_to_close || closes_file(req))
 		return true;
 	for (unsigned k = 0; k < req->n_got; k++)
 		if (req->got_cap[k])
@@ -430,7 +458,7 @@ after_reply(struct srv *s, struct srv_req *req)
 	for (unsigned k = 0; k < req->n_got; k++)
 		if (req->got_cap[k])
 			writ_cnode_delete(WRIT_PSLOT_CNODE, req->got_cap[k], FULL);
-	if (req->op != SCHEME_OP_CLOSE)
+	if (!closes_file(req))
 		return;
 	for (unsigned i = 1; i < s->n_rec; i++)
 		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned &&
@@ -478,7 +506,7 @@ serve_loop(struct srv *s)
 					writ_set_cap(ncaps++, req.reply_more[k]);
 			}
 			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
-			if (!after_reply_work(s, &req) && ncaps == 0) {
+			if (!after_reply_work(s, &req)) {
 				pending_reply = true;
 				continue;
 			}

@@ -9,6 +9,39 @@
 
 static writ_cptr_t fds[WRIT_FD_MAX];
 
+/* What the server said of each fd's record when it made it (scheme.h, "One call
+ * instead"): its badge and the server's identity; 0 when not known (an fd that came
+ * from elsewhere). Cleared whenever the fd's capability changes (fd_set). */
+struct fd_meta {
+	writ_word_t badge;
+	uint64_t srv;
+};
+
+static struct fd_meta meta[WRIT_FD_MAX];
+
+/* Closers kept from CLOSE replies, by server identity. */
+#define CLOSERS 8
+
+static struct {
+	uint64_t srv;
+	writ_cptr_t cap;
+} closers[CLOSERS];
+static unsigned closer_next;
+
+static void
+fd_set(int fd, writ_cptr_t cap)
+{
+	fds[fd] = cap;
+	meta[fd] = (struct fd_meta){ 0, 0 };
+}
+
+static void
+fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv)
+{
+	fds[fd] = cap;
+	meta[fd] = (struct fd_meta){ badge, srv };
+}
+
 void
 writ_fd_init(void)
 {
@@ -16,7 +49,7 @@ writ_fd_init(void)
 
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_FD && si->caps[i].arg < WRIT_FD_MAX)
-			fds[si->caps[i].arg] = si->caps[i].slot;
+			fd_set((int)si->caps[i].arg, si->caps[i].slot);
 }
 
 writ_cptr_t
@@ -40,7 +73,7 @@ writ_fd_install(writ_cptr_t cap)
 	int fd = fd_lowest_free(0);
 
 	if (fd >= 0)
-		fds[fd] = cap;
+		fd_set(fd, cap);
 	return fd;
 }
 
@@ -107,7 +140,7 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 	}
 	r = (long)m.mr[0];
 	for (unsigned i = 0; i < nres && i + 1 < WRIT_MSG_REGS; i++)
-		res[i] = m.mr[i + 1];
+		res[i] = i + 1 < writ_msginfo_length(m.info) ? m.mr[i + 1] : 0;
 	if (in && r > 0) {
 		size_t n = (size_t)r < in_len ? (size_t)r : in_len;
 
@@ -170,6 +203,7 @@ open_on(writ_cptr_t base, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
 	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
+	writ_word_t res[3];
 	writ_cptr_t got;
 	long r;
 	int fd;
@@ -178,12 +212,12 @@ open_on(writ_cptr_t base, const char *rest, int flags, unsigned mode)
 		return -ENAMETOOLONG;
 	if ((fd = fd_lowest_free(0)) < 0)
 		return fd;
-	r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, NULL, 0, &got);
+	r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, res, 3, &got);
 	if (r < 0)
 		return (int)r;
 	if (!got)
 		return -EIO;
-	fds[fd] = got;
+	fd_set_known(fd, got, res[0], res[2]);
 	return fd;
 }
 
@@ -407,29 +441,81 @@ writ_ftruncate(int fd, int64_t len)
 	return (int)fd_request(fd, SCHEME_OP_FTRUNCATE, a, 1, NULL, 0, NULL, 0, NULL, 0);
 }
 
+/* The closer kept for server `srv`, or 0. */
+static writ_cptr_t
+closer_of(uint64_t srv)
+{
+	for (unsigned i = 0; srv && i < CLOSERS; i++)
+		if (closers[i].srv == srv)
+			return closers[i].cap;
+	return 0;
+}
+
+/* Keep `cap` as server srv's closer; false when it is not kept (the caller deletes it). */
+static bool
+closer_keep(uint64_t srv, writ_cptr_t cap)
+{
+	unsigned i = closer_next++ % CLOSERS;
+
+	if (!srv || closer_of(srv))
+		return false;
+	if (closers[i].cap) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, closers[i].cap, 64);
+		writ_slot_free(closers[i].cap);
+	}
+	closers[i].srv = srv;
+	closers[i].cap = cap;
+	return true;
+}
+
+/* Forget server srv's closer (its server died: a new life has another identity). */
+static void
+closer_forget(uint64_t srv)
+{
+	for (unsigned i = 0; i < CLOSERS; i++)
+		if (closers[i].srv == srv && closers[i].cap) {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, closers[i].cap, 64);
+			writ_slot_free(closers[i].cap);
+			closers[i].srv = 0;
+			closers[i].cap = 0;
+		}
+}
+
 int
 writ_close(int fd)
 {
 	writ_cptr_t cap = writ_fd_cap(fd), closer = 0;
-	writ_word_t badge = 0;
+	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0 };
+	writ_word_t res[2] = { 0, 0 };
 	long r;
 
 	if (!cap)
 		return -EBADF;
+	fd_set(fd, 0);
+	no_write_regs[fd] = 0;
+	/* One call (scheme.h, "One call instead"): this copy goes, then the closer kept
+	 * from an earlier close lets the server look whether another copy is left. */
+	if (fm.badge && (closer = closer_of(fm.srv))) {
+		writ_word_t a[1] = { fm.badge };
+
+		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
+		writ_slot_free(cap);
+		if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
+			closer_forget(fm.srv);
+		return 0;
+	}
 	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
 	 * then the closer lets the server look whether another copy is left. A dead
 	 * server does not stop a close. */
-	fds[fd] = 0;
-	no_write_regs[fd] = 0;
-	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
+	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, res, 2, &closer);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	writ_slot_free(cap);
 	if (r == 0 && closer) {
-		writ_word_t a[1] = { badge };
+		writ_word_t a[1] = { res[0] };
 
 		request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL);
 	}
-	if (closer) {
+	if (closer && !(r == 0 && closer_keep(res[1], closer))) {
 		writ_cnode_delete(WRIT_PSLOT_CNODE, closer, 64);
 		writ_slot_free(closer);
 	}
@@ -471,7 +557,7 @@ writ_dup(int fd)
 		writ_slot_free(copy);
 		return -EIO;
 	}
-	fds[nfd] = copy;
+	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv);
 	return nfd;
 }
 
@@ -492,7 +578,7 @@ writ_dup2(int fd, int newfd)
 	}
 	if (fds[newfd])
 		writ_close(newfd);
-	fds[newfd] = copy;
+	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv);
 	return newfd;
 }
 
@@ -596,7 +682,7 @@ static int
 scheme_pair(const char *scheme, int flags, int fds_out[2])
 {
 	writ_cptr_t base = writ_scheme_cap(scheme), got[2];
-	writ_word_t a[1] = { (writ_word_t)(unsigned)flags };
+	writ_word_t a[1] = { (writ_word_t)(unsigned)flags }, res[3];
 	unsigned came = 0;
 	long r;
 	int f0, f1;
@@ -605,7 +691,7 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		return -ENOENT;
 	if ((f0 = fd_lowest_free(0)) < 0 || (f1 = fd_lowest_free(f0 + 1)) < 0)
 		return -EMFILE;
-	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, NULL, 0, got, 2, &came);
+	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, res, 3, got, 2, &came);
 	if (r >= 0 && came != 2)
 		r = -EIO;
 	if (r < 0) {
@@ -615,8 +701,8 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		}
 		return (int)r;
 	}
-	fds[f0] = got[0];
-	fds[f1] = got[1];
+	fd_set_known(f0, got[0], res[0], res[2]);
+	fd_set_known(f1, got[1], res[1], res[2]);
 	fds_out[0] = f0;
 	fds_out[1] = f1;
 	return 0;
@@ -678,7 +764,7 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 
 			if (!c)
 				continue;	/* the same fd twice */
-			fds[send_fds[i]] = 0;
+			fd_set(send_fds[i], 0);
 			writ_cnode_delete(WRIT_PSLOT_CNODE, c, 64);
 			writ_slot_free(c);
 		}

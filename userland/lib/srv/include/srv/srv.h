@@ -78,6 +78,7 @@ struct srv {
 	writ_cptr_t ep;                 /* the endpoint it serves */
 	writ_cptr_t gc;                 /* init signals it when a process ends */
 	unsigned epoch;
+	uint64_t id;                    /* this life's identity (scheme.h, "One call instead") */
 	unsigned prio;
 	struct writ_mutex lock;
 	struct srv_record rec[SRV_MAX_RECORDS];
@@ -109,7 +110,9 @@ int srv_root_policy(struct srv *s);
  * the console's own file, which init hands out as every program's fds 0, 1 and 2. */
 int srv_pinned_record(struct srv *s, unsigned kind, void *obj);
 /* Put a copy of record i's capability in the reply (with GrantReply, it arrives); a
- * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. */
+ * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. The first two
+ * records' badges go in registers 1 and 2, the server's identity in register 3
+ * (scheme.h, "Closing"): the reply is at least 4 words. */
 void srv_reply_record(struct srv_req *req, struct srv *s, int i);
 /* Put a capability of the server's in the reply, after any already there; false when
  * the reply is full. */
