@@ -298,6 +298,28 @@ start_worker(struct srv *s)
 	return true;
 }
 
+/*
+ * Workers srv_wake woke, signalled once the lock is let go: a woken worker above the
+ * waker's priority would run at once and find the lock taken (two more switches and
+ * a signal of the lock). Touched under the lock only.
+ */
+static struct writ_thread *to_wake[SRV_MAX_WORKERS + 1];
+static unsigned n_to_wake;
+
+/* Let go of the lock, then wake whom srv_wake named. */
+static void
+unlock_and_wake(struct srv *s)
+{
+	struct writ_thread *w[SRV_MAX_WORKERS + 1];
+	unsigned n = n_to_wake;
+
+	memcpy(w, to_wake, n * sizeof(w[0]));
+	n_to_wake = 0;
+	writ_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < n; i++)
+		writ_signal(w[i]->wake);
+}
+
 int
 srv_wait(struct srv *s, struct srv_waitq *q)
 {
@@ -309,7 +331,7 @@ srv_wait(struct srv *s, struct srv_waitq *q)
 		return -1;
 	if (q->n < SRV_MAX_WORKERS)
 		q->waiters[q->n++] = self;
-	writ_mutex_unlock(&s->lock);
+	unlock_and_wake(s);
 	writ_wait(self->wake, &w);
 	writ_mutex_lock(&s->lock);
 	return 0;
@@ -318,8 +340,14 @@ srv_wait(struct srv *s, struct srv_waitq *q)
 void
 srv_wake(struct srv_waitq *q)
 {
-	for (unsigned i = 0; i < q->n; i++)
-		writ_signal(q->waiters[i]->wake);
+	for (unsigned i = 0; i < q->n; i++) {
+		unsigned k;
+
+		for (k = 0; k < n_to_wake && to_wake[k] != q->waiters[i]; k++)
+			;
+		if (k == n_to_wake)
+			to_wake[n_to_wake++] = q->waiters[i];
+	}
 	q->n = 0;
 }
 
@@ -479,7 +507,7 @@ serve_loop(struct srv *s)
 	writ_mutex_lock(&s->lock);
 	for (;;) {
 		s->receiving++;
-		writ_mutex_unlock(&s->lock);
+		unlock_and_wake(s);
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
 		if (pending_reply) {
 			writ_reply_recv(s->ep, &req.m);
@@ -541,7 +569,7 @@ gc_loop(void *arg)
 		writ_mutex_lock(&s->lock);
 		srv_sweep(s);
 		close_pending(s);
-		writ_mutex_unlock(&s->lock);
+		unlock_and_wake(s);
 	}
 }
 
