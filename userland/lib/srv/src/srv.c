@@ -266,6 +266,28 @@ close_pending(struct srv *s)
 	}
 }
 
+writ_cptr_t
+srv_take_cap(struct srv *s, struct srv_req *req, unsigned k)
+{
+	writ_cptr_t *run = s->recv_slots[req->worker], cap, fresh;
+
+	if (k >= req->n_got || !(cap = req->got_cap[k]))
+		return 0;
+	if (!req->run_renewed) {
+		if (!(fresh = writ_slot_alloc_run(WRIT_MSG_MAX_CAPS)))
+			return 0;
+		/* The slots past those filled are empty; the others are the handler's or
+		 * are emptied and freed after the reply (after_reply). */
+		for (unsigned j = req->n_got; j < WRIT_MSG_MAX_CAPS; j++)
+			writ_slot_free(run[j]);
+		for (unsigned j = 0; j < WRIT_MSG_MAX_CAPS; j++)
+			run[j] = fresh + j;
+		req->run_renewed = true;
+	}
+	req->got_cap[k] = 0;
+	return cap;
+}
+
 static void worker(void *arg);
 
 /* Worker w's receive slots: consecutive, as the kernel fills them. */
@@ -426,6 +448,8 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	req->reply_len = 1;
 	req->no_reply = false;
 	req->n_got = 0;
+	req->worker = w;
+	req->run_renewed = false;
 	/* Copied capabilities landed in this worker's receive slots, in order. */
 	for (unsigned k = 0, c = 0; k < ncaps; k++)
 		if (!(unwrapped & (1u << k)))
@@ -484,8 +508,11 @@ after_reply(struct srv *s, struct srv_req *req)
 	close_pending(s);
 	/* Capabilities the handler did not keep go; the slots are reused. */
 	for (unsigned k = 0; k < req->n_got; k++)
-		if (req->got_cap[k])
+		if (req->got_cap[k]) {
 			writ_cnode_delete(WRIT_PSLOT_CNODE, req->got_cap[k], FULL);
+			if (req->run_renewed)
+				writ_slot_free(req->got_cap[k]);	/* no longer a receive slot */
+		}
 	if (!closes_file(req))
 		return;
 	for (unsigned i = 1; i < s->n_rec; i++)

@@ -54,6 +54,8 @@ struct srv_req {
 	unsigned n_drop;
 	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
 	unsigned n_got;
+	unsigned worker;                /* whose receive slots got_cap[] are */
+	bool run_renewed;               /* srv_take_cap gave the worker fresh ones */
 	unsigned reply_len;             /* message words of the reply (at least 1) */
 	bool no_reply;                  /* the handler answered (or must not) itself */
 };
@@ -117,6 +119,11 @@ void srv_reply_record(struct srv_req *req, struct srv *s, int i);
 /* Put a capability of the server's in the reply, after any already there; false when
  * the reply is full. */
 bool srv_reply_cap(struct srv_req *req, writ_cptr_t cap);
+/* Keep capability k that came with the request where it landed: the slot is the
+ * handler's from now on (delete what it holds and writ_slot_free it when done), and
+ * the worker receives into fresh slots. Cheaper than moving it out (no system call).
+ * 0 when no fresh slots are left: move it out instead. */
+writ_cptr_t srv_take_cap(struct srv *s, struct srv_req *req, unsigned k);
 /* Is the record the request named still the same one (it may be swept while its
  * worker waits: its client died)? */
 bool srv_req_alive(const struct srv_req *req);
