@@ -80,12 +80,21 @@ writ_fd_install(writ_cptr_t cap)
 writ_cptr_t
 writ_scheme_cap(const char *scheme)
 {
+	/* The last one found: opens mostly name one scheme after another (the start
+	 * info's capabilities never change). */
+	static const char *last_name;
+	static writ_cptr_t last;
 	const struct writ_startinfo *si = writ_startinfo();
 
+	if (last && strncmp(last_name, scheme, WRIT_CAP_NAME) == 0)
+		return last;
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SCHEME &&
-		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0)
-			return si->caps[i].slot;
+		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0) {
+			last_name = si->caps[i].name;
+			last = si->caps[i].slot;
+			return last;
+		}
 	return 0;
 }
 
