@@ -361,7 +361,7 @@ writ_write(int fd, const void *buf, size_t n)
 	}
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		writ_word_t a[2] = { k, 0 };
+		writ_word_t a[2] = { k, 0 }, res = 0;
 		long r;
 
 		if (n > SCHEME_PIPE_BUF)
@@ -369,8 +369,9 @@ writ_write(int fd, const void *buf, size_t n)
 		else if (n > SCHEME_INLINE)
 			a[1] = done ? SCHEME_WRITE_MORE | token : SCHEME_WRITE_FIRST | n;
 		r = fd_request(fd, SCHEME_OP_WRITE, a, 2, (const char *)buf + done, k, NULL, 0,
-			       &token, 1);
-		token &= SCHEME_WRITE_ARG_MASK;
+			       &res, 1);
+		if (!done)
+			token = res & SCHEME_WRITE_ARG_MASK;	/* the first part's answer */
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (size_t)r;
