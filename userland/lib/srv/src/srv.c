@@ -342,6 +342,12 @@ unlock_and_wake(struct srv *s)
 		writ_signal(w[i]->wake);
 }
 
+void
+srv_unlock(struct srv *s)
+{
+	unlock_and_wake(s);
+}
+
 int
 srv_wait(struct srv *s, struct srv_waitq *q)
 {

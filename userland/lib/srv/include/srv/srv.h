@@ -146,7 +146,12 @@ unsigned srv_sweep(struct srv *s);
  * take the request's bytes out of it first.
  * Whatever was awaited may have changed in any way on return: check again. */
 int srv_wait(struct srv *s, struct srv_waitq *q);
+/* Wake the workers waiting on q (lock held). They are signalled when the lock goes
+ * (the loop's, srv_wait's, or srv_unlock), so none wakes to find it taken. */
 void srv_wake(struct srv_waitq *q);
+/* Let go of s->lock taken by a thread of the server's own (an IRQ thread), waking
+ * whom srv_wake named meanwhile: such a thread must not use writ_mutex_unlock. */
+void srv_unlock(struct srv *s);
 
 /* Reply helpers. */
 static inline void
