@@ -160,7 +160,7 @@ irq_loop(void *arg)
 		writ_irq_handler_ack(irq);
 		/* A cause that came between the service and the Ack raised no new edge. */
 		uart_service();
-		writ_mutex_unlock(&s.lock);
+		srv_unlock(&s);
 	}
 }
 

@@ -107,36 +107,45 @@ cable_wait(struct srv_req *req, struct cable *c, struct srv_waitq *q, long *fail
 	return true;
 }
 
-/* The capabilities that came with a SEND, in order, moved into slots of the server's
- * own; false (none kept) if one was unwrapped (a cable end) or cannot be kept. */
+/* The capabilities that came with a SEND, in order, kept where they landed
+ * (srv_take_cap) or moved into slots of the server's own; false (none kept) if one was
+ * unwrapped (a cable end) or cannot be kept. */
 static bool
 take_fds(struct srv_req *req, struct msg *m)
 {
 	unsigned ncaps = writ_msginfo_caps(req->m.info);
 	unsigned unwrapped = (unsigned)(req->m.info >> WRIT_MSGINFO_UNWRAP_SHIFT) &
 			     WRIT_MSGINFO_UNWRAP_MASK;
+	writ_cptr_t got[SCHEME_CABLE_FDS];
 
 	if (unwrapped || ncaps != req->n_got)
 		return false;
 	for (unsigned k = 0; k < req->n_got; k++) {
-		writ_cptr_t slot = writ_slot_alloc();
+		writ_cptr_t slot = got[k] = req->got_cap[k];
 
-		if (!slot || writ_cnode_move(WRIT_PSLOT_CNODE, slot, FULL, WRIT_PSLOT_CNODE,
-					     req->got_cap[k], FULL) != WRIT_OK) {
+		if (srv_take_cap(&server, req, k)) {
+			m->fds[k] = slot;
+			continue;
+		}
+		if (!(slot = writ_slot_alloc()) ||
+		    writ_cnode_move(WRIT_PSLOT_CNODE, slot, FULL, WRIT_PSLOT_CNODE,
+				    req->got_cap[k], FULL) != WRIT_OK) {
 			writ_slot_free(slot);
-			/* Give back the ones moved: srv deletes what is left after the reply. */
+			/* Give back the ones kept: srv deletes what is left after the reply. */
 			for (unsigned j = 0; j < k; j++) {
-				writ_cnode_move(WRIT_PSLOT_CNODE, req->got_cap[j], FULL,
-						WRIT_PSLOT_CNODE, m->fds[j], FULL);
-				writ_slot_free(m->fds[j]);
+				if (m->fds[j] != got[j]) {
+					writ_cnode_move(WRIT_PSLOT_CNODE, got[j], FULL,
+							WRIT_PSLOT_CNODE, m->fds[j], FULL);
+					writ_slot_free(m->fds[j]);
+				}
+				req->got_cap[j] = got[j];
 			}
 			return false;
 		}
 		m->fds[k] = slot;
+		req->got_cap[k] = 0;		/* kept */
 	}
 	m->nfds = req->n_got;
-	for (unsigned k = 0; k < req->n_got; k++)
-		req->got_cap[k] = 0;		/* kept */
 	fds_held += m->nfds;
 	return true;
 }

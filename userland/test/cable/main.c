@@ -266,6 +266,64 @@ test_two_proc(void)
 	writ_close(p[0]);
 }
 
+/* Many round trips of one to three fds through a peer that waits for each message
+ * (the fds stay where they landed in the server: srv_take_cap); at the end the fds
+ * still work and nothing is left in either server. */
+static void
+test_fd_rounds(void)
+{
+	int c[2], p[2], fds[3], got[3];
+	writ_cptr_t child;
+	writ_word_t cables0, cables1, held, pipes0, pipes1, x;
+	long cab0 = stats("cable", &cables0, &x), pip0 = stats("pipe", &pipes0, &x), r = 0, st;
+	unsigned round, bad = 0, n = 0;
+	uint64_t key = 0;
+	char buf[8];
+
+	writ_cable_pair(c);
+	writ_pipe(p);
+	fds[0] = p[1];
+	fds[1] = writ_dup(p[1]);
+	fds[2] = writ_open("zero:", O_RDONLY, 0);
+	if (spawn_peer("cable-echo", c[1], -1, &child) <= 0) {
+		check(false, "cable/fd-rounds", "spawn failed");
+		return;
+	}
+	writ_close(c[1]);
+	for (round = 0; round < 300 && !bad; round++) {
+		unsigned k = 1 + round % 3;
+
+		n = 3;
+		if ((r = writ_cable_send(c[0], round, "r", 1, fds, k)) != 1)
+			bad = 1;
+		else if ((r = writ_cable_recv(c[0], &key, buf, sizeof(buf), got, &n)) != 1 ||
+			 key != round + 1 || n != k)
+			bad = 2;
+		for (unsigned i = 0; !bad && i < k; i++)
+			fds[i] = got[i];
+	}
+	check(!bad, "cable/fd-rounds", "round %u: failure %u (%ld, key %lu, %u fds)", round, bad,
+	      r, key, n);
+	if (!bad) {
+		r = writ_write(fds[1], "ok", 2) + writ_write(fds[0], "!", 1);
+		check(r == 3 && writ_read(p[0], buf, sizeof(buf)) == 3 && memcmp(buf, "ok!", 3) == 0 &&
+		      writ_read(fds[2], buf, 4) == 4 && buf[0] == 0, "cable/fd-rounds-fds-work",
+		      "writes %ld", r);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		writ_close(fds[i]);
+	writ_close(p[0]);
+	writ_close(c[0]);
+	st = writ_proc_wait(child);
+	r = stats("cable", &cables1, &held);
+	x = (writ_word_t)stats("pipe", &pipes1, NULL);
+	check(WRIT_WAIT_STATUS(st) == 0 && r == cab0 && cables1 == cables0 && held == 0 &&
+	      (long)x == pip0 && pipes1 == pipes0,
+	      "cable/fd-rounds-leave-nothing", "child %lx, cable records %ld -> %ld, cables %lu -> "
+	      "%lu, fds held %lu, pipes %lu -> %lu", st, cab0, r, cables0, cables1, held, pipes0,
+	      pipes1);
+}
+
 /* A receiver that waits, woken by a message from another thread. */
 struct job {
 	int fd;
@@ -326,6 +384,7 @@ main(void)
 	test_unread();
 	test_blocking();
 	test_two_proc();
+	test_fd_rounds();
 	writ_printf("# cable: %u test failures\n", failures);
 	return failures ? 1 : 0;
 }

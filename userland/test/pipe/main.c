@@ -463,6 +463,57 @@ test_two_proc(void)
 	writ_close(from[0]);
 }
 
+/* Many round trips through a reader in another process that waits each time (the
+ * child's read blocks until the byte comes, then ours does): no wake-up may be lost,
+ * and the bytes come back as sent. */
+static void
+test_two_proc_rounds(void)
+{
+	char out[48], in[64];
+	int to[2], from[2];
+	writ_cptr_t child;
+	writ_word_t pipes0, pipes1;
+	long before = pipe_stats(&pipes0), after, st, r = 0;
+	unsigned round, bad = 0;
+
+	writ_pipe(to);
+	writ_pipe(from);
+	if (spawn_peer("echo", to[0], from[1], &child) <= 0) {
+		check(false, "pipe/two-proc-rounds", "spawn failed");
+		return;
+	}
+	writ_close(to[0]);
+	writ_close(from[1]);
+	for (round = 0; round < 600 && !bad; round++) {
+		size_t n = 1 + round % (sizeof(out) - 1), got = 0;
+
+		for (size_t i = 0; i < n; i++)
+			out[i] = (char)(round * 7 + i);
+		if (writ_write(to[1], out, n) != (long)n)
+			bad = 1;
+		while (!bad && got < n) {	/* the echo may come in parts */
+			r = writ_read(from[0], in + got, sizeof(in) - got);
+			if (r <= 0)
+				bad = 2;
+			else
+				got += (size_t)r;
+		}
+		if (!bad && (got != n || memcmp(in, out, n) != 0))
+			bad = 3;
+	}
+	check(!bad, "pipe/two-proc-rounds-blocking-reader", "round %u: failure %u (read %ld)",
+	      round, bad, r);
+	writ_close(to[1]);
+	r = writ_read(from[0], in, sizeof(in));
+	st = writ_proc_wait(child);
+	writ_close(from[0]);
+	after = pipe_stats(&pipes1);
+	check(r == 0 && WRIT_WAIT_STATUS(st) == 0 && after == before && pipes1 == pipes0,
+	      "pipe/two-proc-rounds-leave-no-record",
+	      "read %ld, child %lx, records %ld -> %ld, pipes %lu -> %lu", r, st, before, after,
+	      pipes0, pipes1);
+}
+
 static void
 test_two_proc_epipe(void)
 {
@@ -580,6 +631,7 @@ main(void)
 	test_bad_input();
 	test_no_leak();
 	test_two_proc();
+	test_two_proc_rounds();
 	test_two_proc_epipe();
 	test_killed_writer();
 	test_dead_client_no_record();

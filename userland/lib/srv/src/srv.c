@@ -28,6 +28,15 @@ srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 			s->epoch = (unsigned)si->caps[i].arg;
 	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
 		return -1;
+	{
+		uint32_t lo, hi;
+
+		/* No two servers start at the same tick, nor two lives of one. */
+		__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+		s->id = ((uint64_t)hi << 32 | lo) ^ (uint64_t)(si ? si->pid : 0) << 48;
+		if (!s->id)
+			s->id = 1;
+	}
 	return 0;
 }
 
@@ -99,13 +108,36 @@ srv_root_policy(struct srv *s)
 void
 srv_reply_record(struct srv_req *req, struct srv *s, int i)
 {
-	srv_reply_cap(req, s->rec[i].orig);	/* the client's copy is a child of it */
+	unsigned before = req->reply_cap ? 1 + req->n_reply_more : 0;
+
+	if (!srv_reply_cap(req, s->rec[i].orig))	/* the client's copy is a child of it */
+		return;
+	if (before < 2) {
+		req->m.mr[1 + before] = scheme_badge((uint32_t)i, s->rec[i].gen, s->rec[i].kind,
+						     s->epoch);
+		req->m.mr[3] = s->id;
+		if (req->reply_len < 4)
+			req->reply_len = 4;
+	}
 }
 
 bool
 srv_req_alive(const struct srv_req *req)
 {
 	return req->rec && req->rec->kind && req->rec->gen == scheme_badge_gen(req->badge);
+}
+
+/* The record's capabilities are gone: the object goes too. */
+static void
+record_forget(struct srv *s, struct srv_record *r)
+{
+	if (r->kind == SCHEME_KIND_WINDOW)
+		srv_window_release(r->obj);
+	else if (s->ops->release)
+		s->ops->release(s, r);
+	r->kind = 0;
+	r->obj = NULL;
+	s->live--;
 }
 
 void
@@ -119,13 +151,30 @@ srv_record_free(struct srv *s, int i)
 	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_slot_free(r->orig);
-	if (r->kind == SCHEME_KIND_WINDOW)
-		srv_window_release(r->obj);
-	else if (s->ops->release)
-		s->ops->release(s, r);
-	r->kind = 0;
-	r->obj = NULL;
-	s->live--;
+	record_forget(s, r);
+}
+
+/* Free record i if nobody but the server holds it; whether it did. The probe is
+ * srv_record_held's, and a capability that moved has no copies to revoke: it is
+ * deleted where it went (two calls, where the probe and srv_record_free make four). */
+static bool
+record_free_unheld(struct srv *s, unsigned i)
+{
+	struct srv_record *r = &s->rec[i];
+	writ_cptr_t tmp = writ_slot_alloc();
+
+	if (!tmp)
+		return false;
+	if (writ_cnode_mutate(WRIT_PSLOT_CNODE, tmp, FULL, WRIT_PSLOT_CNODE, r->orig, FULL,
+			      PROBE_RIGHTS, 0) != WRIT_OK) {
+		writ_slot_free(tmp);
+		return false;
+	}
+	writ_cnode_delete(WRIT_PSLOT_CNODE, tmp, FULL);
+	writ_slot_free(tmp);
+	writ_slot_free(r->orig);
+	record_forget(s, r);
+	return true;
 }
 
 /* Does anyone but the server hold record i? Mutate moves a capability only when it
@@ -154,10 +203,8 @@ srv_sweep(struct srv *s)
 	unsigned freed = 0;
 
 	for (unsigned i = 1; i < s->n_rec; i++)
-		if (s->rec[i].kind && !s->rec[i].pinned && !srv_record_held(s, i)) {
-			srv_record_free(s, (int)i);
+		if (s->rec[i].kind && !s->rec[i].pinned && record_free_unheld(s, i))
 			freed++;
-		}
 	return freed;
 }
 
@@ -221,6 +268,28 @@ close_pending(struct srv *s)
 	}
 }
 
+writ_cptr_t
+srv_take_cap(struct srv *s, struct srv_req *req, unsigned k)
+{
+	writ_cptr_t *run = s->recv_slots[req->worker], cap, fresh;
+
+	if (k >= req->n_got || !(cap = req->got_cap[k]))
+		return 0;
+	if (!req->run_renewed) {
+		if (!(fresh = writ_slot_alloc_run(WRIT_MSG_MAX_CAPS)))
+			return 0;
+		/* The slots past those filled are empty; the others are the handler's or
+		 * are emptied and freed after the reply (after_reply). */
+		for (unsigned j = req->n_got; j < WRIT_MSG_MAX_CAPS; j++)
+			writ_slot_free(run[j]);
+		for (unsigned j = 0; j < WRIT_MSG_MAX_CAPS; j++)
+			run[j] = fresh + j;
+		req->run_renewed = true;
+	}
+	req->got_cap[k] = 0;
+	return cap;
+}
+
 static void worker(void *arg);
 
 /* Worker w's receive slots: consecutive, as the kernel fills them. */
@@ -253,6 +322,34 @@ start_worker(struct srv *s)
 	return true;
 }
 
+/*
+ * Workers srv_wake woke, signalled once the lock is let go: a woken worker above the
+ * waker's priority would run at once and find the lock taken (two more switches and
+ * a signal of the lock). Touched under the lock only.
+ */
+static struct writ_thread *to_wake[SRV_MAX_WORKERS + 1];
+static unsigned n_to_wake;
+
+/* Let go of the lock, then wake whom srv_wake named. */
+static void
+unlock_and_wake(struct srv *s)
+{
+	struct writ_thread *w[SRV_MAX_WORKERS + 1];
+	unsigned n = n_to_wake;
+
+	memcpy(w, to_wake, n * sizeof(w[0]));
+	n_to_wake = 0;
+	writ_mutex_unlock(&s->lock);
+	for (unsigned i = 0; i < n; i++)
+		writ_signal(w[i]->wake);
+}
+
+void
+srv_unlock(struct srv *s)
+{
+	unlock_and_wake(s);
+}
+
 int
 srv_wait(struct srv *s, struct srv_waitq *q)
 {
@@ -264,7 +361,7 @@ srv_wait(struct srv *s, struct srv_waitq *q)
 		return -1;
 	if (q->n < SRV_MAX_WORKERS)
 		q->waiters[q->n++] = self;
-	writ_mutex_unlock(&s->lock);
+	unlock_and_wake(s);
 	writ_wait(self->wake, &w);
 	writ_mutex_lock(&s->lock);
 	return 0;
@@ -273,8 +370,14 @@ srv_wait(struct srv *s, struct srv_waitq *q)
 void
 srv_wake(struct srv_waitq *q)
 {
-	for (unsigned i = 0; i < q->n; i++)
-		writ_signal(q->waiters[i]->wake);
+	for (unsigned i = 0; i < q->n; i++) {
+		unsigned k;
+
+		for (k = 0; k < n_to_wake && to_wake[k] != q->waiters[i]; k++)
+			;
+		if (k == n_to_wake)
+			to_wake[n_to_wake++] = q->waiters[i];
+	}
 	q->n = 0;
 }
 
@@ -322,9 +425,10 @@ close_request(struct srv *s, struct srv_req *req)
 	req->rec->closed = true;
 	srv_result(req, 0);
 	req->m.mr[1] = req->badge;
-	req->reply_len = 2;
+	req->m.mr[2] = s->id;
+	req->reply_len = 3;
 	if (s->closer > 0)
-		srv_reply_record(req, s, s->closer);
+		srv_reply_cap(req, s->rec[s->closer].orig);
 }
 
 /* CLOSE (badge) on the closer: free that record if its last holder let it go. */
@@ -337,8 +441,8 @@ closer_request(struct srv *s, struct srv_req *req)
 		srv_result(req, -EBADF);
 		return;
 	}
-	if (r && !r->pinned && !srv_record_held(s, (unsigned)(r - s->rec)))
-		srv_record_free(s, (int)(r - s->rec));
+	if (r && !r->pinned)
+		record_free_unheld(s, (unsigned)(r - s->rec));
 	srv_result(req, 0);
 }
 
@@ -359,6 +463,8 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	req->no_reply = false;
 	req->n_got = 0;
 	req->n_unwrapped = 0;
+	req->worker = w;
+	req->run_renewed = false;
 	/* Copied capabilities landed in this worker's receive slots, in order; the
 	 * server's own came as badges (a window, scheme.h "Bulk data"). */
 	for (unsigned k = 0, c = 0; k < ncaps; k++)
@@ -392,13 +498,21 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	s->ops->request(s, req);
 }
 
+/* A CLOSE on a file (not on the closer): the records marked closed are looked at
+ * after its reply. */
+static bool
+closes_file(const struct srv_req *req)
+{
+	return req->op == SCHEME_OP_CLOSE && req->rec && req->rec->kind != SCHEME_KIND_CLOSER;
+}
+
 /* Has the request left work for after its reply (capabilities to delete, fds to
  * close, a record marked closed)? Without any, the reply and the next receive are one
  * ReplyRecv. */
 static bool
 after_reply_work(const struct srv *s, const struct srv_req *req)
 {
-	if (req->n_drop || s->n_to_close || req->op == SCHEME_OP_CLOSE)
+	if (req->n_drop || s->n_to_close || closes_file(req))
 		return true;
 	for (unsigned k = 0; k < req->n_got; k++)
 		if (req->got_cap[k])
@@ -416,15 +530,18 @@ after_reply(struct srv *s, struct srv_req *req)
 	close_pending(s);
 	/* Capabilities the handler did not keep go; the slots are reused. */
 	for (unsigned k = 0; k < req->n_got; k++)
-		if (req->got_cap[k])
+		if (req->got_cap[k]) {
 			writ_cnode_delete(WRIT_PSLOT_CNODE, req->got_cap[k], FULL);
-	if (req->op != SCHEME_OP_CLOSE)
+			if (req->run_renewed)
+				writ_slot_free(req->got_cap[k]);	/* no longer a receive slot */
+		}
+	if (!closes_file(req))
 		return;
 	for (unsigned i = 1; i < s->n_rec; i++)
-		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned) {
+		if (s->rec[i].kind && s->rec[i].closed && !s->rec[i].pinned &&
+		    &s->rec[i] != req->rec) {	/* its caller holds it until its closer call */
 			s->rec[i].closed = false;
-			if (!srv_record_held(s, i))
-				srv_record_free(s, (int)i);
+			record_free_unheld(s, i);
 		}
 }
 
@@ -439,7 +556,7 @@ serve_loop(struct srv *s)
 	writ_mutex_lock(&s->lock);
 	for (;;) {
 		s->receiving++;
-		writ_mutex_unlock(&s->lock);
+		unlock_and_wake(s);
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
 		if (pending_reply) {
 			writ_reply_recv(s->ep, &req.m);
@@ -466,7 +583,7 @@ serve_loop(struct srv *s)
 					writ_set_cap(ncaps++, req.reply_more[k]);
 			}
 			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
-			if (!after_reply_work(s, &req) && ncaps == 0) {
+			if (!after_reply_work(s, &req)) {
 				pending_reply = true;
 				continue;
 			}
@@ -501,7 +618,7 @@ gc_loop(void *arg)
 		writ_mutex_lock(&s->lock);
 		srv_sweep(s);
 		close_pending(s);
-		writ_mutex_unlock(&s->lock);
+		unlock_and_wake(s);
 	}
 }
 

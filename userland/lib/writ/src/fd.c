@@ -14,6 +14,43 @@ static writ_cptr_t fds[WRIT_FD_MAX];
 
 static void fd_forget(int fd);
 
+/* What the server said of each fd's record when it made it (scheme.h, "One call
+ * instead"): its badge and the server's identity; 0 when not known (an fd that came
+ * from elsewhere). Cleared whenever the fd's capability changes (fd_set). */
+struct fd_meta {
+	writ_word_t badge;
+	uint64_t srv;
+};
+
+static struct fd_meta meta[WRIT_FD_MAX];
+
+/* Closers kept from CLOSE replies, by server identity. */
+#define CLOSERS 8
+
+static struct {
+	uint64_t srv;
+	writ_cptr_t cap;
+} closers[CLOSERS];
+static unsigned closer_next;
+
+/* fd names cap now: what was known of its last capability (window, origin, record)
+ * is forgotten. */
+static void
+fd_set(int fd, writ_cptr_t cap)
+{
+	fd_forget(fd);
+	fds[fd] = cap;
+	meta[fd] = (struct fd_meta){ 0, 0 };
+}
+
+static void
+fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv)
+{
+	fd_forget(fd);
+	fds[fd] = cap;
+	meta[fd] = (struct fd_meta){ badge, srv };
+}
+
 void
 writ_fd_init(void)
 {
@@ -21,7 +58,7 @@ writ_fd_init(void)
 
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_FD && si->caps[i].arg < WRIT_FD_MAX)
-			fds[si->caps[i].arg] = si->caps[i].slot;
+			fd_set((int)si->caps[i].arg, si->caps[i].slot);
 }
 
 writ_cptr_t
@@ -44,22 +81,29 @@ writ_fd_install(writ_cptr_t cap)
 {
 	int fd = fd_lowest_free(0);
 
-	if (fd >= 0) {
-		fd_forget(fd);
-		fds[fd] = cap;
-	}
+	if (fd >= 0)
+		fd_set(fd, cap);
 	return fd;
 }
 
 writ_cptr_t
 writ_scheme_cap(const char *scheme)
 {
+	/* The last one found: opens mostly name one scheme after another (the start
+	 * info's capabilities never change). */
+	static const char *last_name;
+	static writ_cptr_t last;
 	const struct writ_startinfo *si = writ_startinfo();
 
+	if (last && strncmp(last_name, scheme, WRIT_CAP_NAME) == 0)
+		return last;
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SCHEME &&
-		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0)
-			return si->caps[i].slot;
+		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0) {
+			last_name = si->caps[i].name;
+			last = si->caps[i].slot;
+			return last;
+		}
 	return 0;
 }
 
@@ -114,7 +158,7 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 	}
 	r = (long)m.mr[0];
 	for (unsigned i = 0; i < nres && i + 1 < WRIT_MSG_REGS; i++)
-		res[i] = m.mr[i + 1];
+		res[i] = i + 1 < writ_msginfo_length(m.info) ? m.mr[i + 1] : 0;
 	if (in && r > 0) {
 		size_t n = (size_t)r < in_len ? (size_t)r : in_len;
 
@@ -364,6 +408,7 @@ open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
 	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
+	writ_word_t res[3] = { 0, 0, 0 };
 	writ_cptr_t got;
 	long r;
 	int fd;
@@ -376,13 +421,12 @@ open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 3, rest, len + 1,
 					  NULL, 0, &got));
 	else
-		r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, NULL, 0, &got);
+		r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, res, 3, &got);
 	if (r < 0)
 		return (int)r;
 	if (!got)
 		return -EIO;
-	fd_forget(fd);
-	fds[fd] = got;
+	fd_set_known(fd, got, res[0], res[2]);
 	fd_origin[fd] = dirfd >= 0 ? fd_origin[dirfd] : base;
 	return fd;
 }
@@ -531,7 +575,7 @@ writ_write(int fd, const void *buf, size_t n)
 	}
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		writ_word_t a[2] = { k, 0 };
+		writ_word_t a[2] = { k, 0 }, res = 0;
 		long r;
 
 		if (n > SCHEME_PIPE_BUF)
@@ -539,8 +583,9 @@ writ_write(int fd, const void *buf, size_t n)
 		else if (n > SCHEME_INLINE)
 			a[1] = done ? SCHEME_WRITE_MORE | token : SCHEME_WRITE_FIRST | n;
 		r = fd_request(fd, SCHEME_OP_WRITE, a, 2, (const char *)buf + done, k, NULL, 0,
-			       &token, 1);
-		token &= SCHEME_WRITE_ARG_MASK;
+			       &res, 1);
+		if (!done)
+			token = res & SCHEME_WRITE_ARG_MASK;	/* the first part's answer */
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (size_t)r;
@@ -634,16 +679,67 @@ writ_ftruncate(int fd, int64_t len)
 	return (int)fd_request(fd, SCHEME_OP_FTRUNCATE, a, 1, NULL, 0, NULL, 0, NULL, 0);
 }
 
+/* The closer kept for server `srv`, or 0. */
+static writ_cptr_t
+closer_of(uint64_t srv)
+{
+	for (unsigned i = 0; srv && i < CLOSERS; i++)
+		if (closers[i].srv == srv)
+			return closers[i].cap;
+	return 0;
+}
+
+/* Keep `cap` as server srv's closer; false when it is not kept (the caller deletes it). */
+static bool
+closer_keep(uint64_t srv, writ_cptr_t cap)
+{
+	unsigned i = closer_next++ % CLOSERS;
+
+	if (!srv || closer_of(srv))
+		return false;
+	if (closers[i].cap) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, closers[i].cap, 64);
+		writ_slot_free(closers[i].cap);
+	}
+	closers[i].srv = srv;
+	closers[i].cap = cap;
+	return true;
+}
+
+/* Forget server srv's closer (its server died: a new life has another identity). */
+static void
+closer_forget(uint64_t srv)
+{
+	for (unsigned i = 0; i < CLOSERS; i++)
+		if (closers[i].srv == srv && closers[i].cap) {
+			writ_cnode_delete(WRIT_PSLOT_CNODE, closers[i].cap, 64);
+			writ_slot_free(closers[i].cap);
+			closers[i].srv = 0;
+			closers[i].cap = 0;
+		}
+}
+
 int
 writ_close(int fd)
 {
-	writ_cptr_t cap = writ_fd_cap(fd);
+	writ_cptr_t cap = writ_fd_cap(fd), closer;
+	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0 };
 
 	if (!cap)
 		return -EBADF;
-	fd_forget(fd);
-	fds[fd] = 0;
+	fd_set(fd, 0);
 	no_write_regs[fd] = 0;
+	/* One call (scheme.h, "One call instead"): this copy goes, then the closer kept
+	 * from an earlier close lets the server look whether another copy is left. */
+	if (fm.badge && (closer = closer_of(fm.srv))) {
+		writ_word_t a[1] = { fm.badge };
+
+		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
+		writ_slot_free(cap);
+		if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
+			closer_forget(fm.srv);
+		return 0;
+	}
 	fd_close_cap(cap);
 	return 0;
 }
@@ -652,21 +748,21 @@ void
 fd_close_cap(writ_cptr_t cap)
 {
 	writ_cptr_t closer = 0;
-	writ_word_t badge = 0;
+	writ_word_t res[2] = { 0, 0 };
 	long r;
 
 	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
 	 * then the closer lets the server look whether another copy is left. A dead
 	 * server does not stop a close. */
-	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, &badge, 1, &closer);
+	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, res, 2, &closer);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 	writ_slot_free(cap);
 	if (r == 0 && closer) {
-		writ_word_t a[1] = { badge };
+		writ_word_t a[1] = { res[0] };
 
 		request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL);
 	}
-	if (closer) {
+	if (closer && !(r == 0 && closer_keep(res[1], closer))) {
 		writ_cnode_delete(WRIT_PSLOT_CNODE, closer, 64);
 		writ_slot_free(closer);
 	}
@@ -707,8 +803,7 @@ writ_dup(int fd)
 		writ_slot_free(copy);
 		return -EIO;
 	}
-	fd_forget(nfd);
-	fds[nfd] = copy;
+	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv);
 	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
 }
@@ -730,8 +825,7 @@ writ_dup2(int fd, int newfd)
 	}
 	if (fds[newfd])
 		writ_close(newfd);
-	fd_forget(newfd);
-	fds[newfd] = copy;
+	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv);
 	fd_origin[newfd] = fd_origin[fd];
 	return newfd;
 }
@@ -848,7 +942,7 @@ static int
 scheme_pair(const char *scheme, int flags, int fds_out[2])
 {
 	writ_cptr_t base = writ_scheme_cap(scheme), got[2];
-	writ_word_t a[1] = { (writ_word_t)(unsigned)flags };
+	writ_word_t a[1] = { (writ_word_t)(unsigned)flags }, res[3];
 	unsigned came = 0;
 	long r;
 	int f0, f1;
@@ -857,7 +951,7 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		return -ENOENT;
 	if ((f0 = fd_lowest_free(0)) < 0 || (f1 = fd_lowest_free(f0 + 1)) < 0)
 		return -EMFILE;
-	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, NULL, 0, got, 2, &came);
+	r = request_caps(base, SCHEME_OP_PAIR, a, 1, NULL, 0, NULL, 0, res, 3, got, 2, &came);
 	if (r >= 0 && came != 2)
 		r = -EIO;
 	if (r < 0) {
@@ -867,10 +961,8 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		}
 		return (int)r;
 	}
-	fd_forget(f0);
-	fd_forget(f1);
-	fds[f0] = got[0];
-	fds[f1] = got[1];
+	fd_set_known(f0, got[0], res[0], res[2]);
+	fd_set_known(f1, got[1], res[1], res[2]);
 	fd_origin[f0] = fd_origin[f1] = base;
 	fds_out[0] = f0;
 	fds_out[1] = f1;
@@ -933,8 +1025,7 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 
 			if (!c)
 				continue;	/* the same fd twice */
-			fd_forget(send_fds[i]);
-			fds[send_fds[i]] = 0;
+			fd_set(send_fds[i], 0);
 			writ_cnode_delete(WRIT_PSLOT_CNODE, c, 64);
 			writ_slot_free(c);
 		}
@@ -1010,8 +1101,7 @@ writ_fd_weaken(int fd, int acc)
 		return (int)r;
 	if (!got)
 		return -EIO;
-	fd_forget(nfd);
-	fds[nfd] = got;
+	fd_set(nfd, got);	/* a record of its own, whose badge the reply did not say */
 	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
 }

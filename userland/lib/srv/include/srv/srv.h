@@ -56,6 +56,8 @@ struct srv_req {
 	unsigned n_got;
 	writ_word_t unwrapped[WRIT_MSG_MAX_CAPS];       /* badges of its own it carried */
 	unsigned n_unwrapped;
+	unsigned worker;                /* whose receive slots got_cap[] are */
+	bool run_renewed;               /* srv_take_cap gave the worker fresh ones */
 	unsigned reply_len;             /* message words of the reply (at least 1) */
 	bool no_reply;                  /* the handler answered (or must not) itself */
 };
@@ -80,6 +82,7 @@ struct srv {
 	writ_cptr_t ep;                 /* the endpoint it serves */
 	writ_cptr_t gc;                 /* init signals it when a process ends */
 	unsigned epoch;
+	uint64_t id;                    /* this life's identity (scheme.h, "One call instead") */
 	unsigned prio;
 	struct writ_mutex lock;
 	struct srv_record rec[SRV_MAX_RECORDS];
@@ -111,11 +114,18 @@ int srv_root_policy(struct srv *s);
  * the console's own file, which init hands out as every program's fds 0, 1 and 2. */
 int srv_pinned_record(struct srv *s, unsigned kind, void *obj);
 /* Put a copy of record i's capability in the reply (with GrantReply, it arrives); a
- * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. */
+ * second call adds a second capability, up to WRIT_MSG_MAX_CAPS. The first two
+ * records' badges go in registers 1 and 2, the server's identity in register 3
+ * (scheme.h, "Closing"): the reply is at least 4 words. */
 void srv_reply_record(struct srv_req *req, struct srv *s, int i);
 /* Put a capability of the server's in the reply, after any already there; false when
  * the reply is full. */
 bool srv_reply_cap(struct srv_req *req, writ_cptr_t cap);
+/* Keep capability k that came with the request where it landed: the slot is the
+ * handler's from now on (delete what it holds and writ_slot_free it when done), and
+ * the worker receives into fresh slots. Cheaper than moving it out (no system call).
+ * 0 when no fresh slots are left: move it out instead. */
+writ_cptr_t srv_take_cap(struct srv *s, struct srv_req *req, unsigned k);
 /* Is the record the request named still the same one (it may be swept while its
  * worker waits: its client died)? */
 bool srv_req_alive(const struct srv_req *req);
@@ -138,7 +148,12 @@ unsigned srv_sweep(struct srv *s);
  * take the request's bytes out of it first.
  * Whatever was awaited may have changed in any way on return: check again. */
 int srv_wait(struct srv *s, struct srv_waitq *q);
+/* Wake the workers waiting on q (lock held). They are signalled when the lock goes
+ * (the loop's, srv_wait's, or srv_unlock), so none wakes to find it taken. */
 void srv_wake(struct srv_waitq *q);
+/* Let go of s->lock taken by a thread of the server's own (an IRQ thread), waking
+ * whom srv_wake named meanwhile: such a thread must not use writ_mutex_unlock. */
+void srv_unlock(struct srv *s);
 
 /* The record a badge names (kind, generation and epoch checked), or NULL. */
 struct srv_record *srv_record_of(struct srv *s, writ_word_t badge);

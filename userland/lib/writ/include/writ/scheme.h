@@ -122,6 +122,14 @@ enum scheme_op {
  * (the server then looks whether any copy is left, and frees the record if none is),
  * and deletes the closer. A forged badge only makes the server look.
  *
+ * One call instead. Every reply that hands out new records (OPEN, DUP, PAIR) says the
+ * first two records' badges in registers 1 and 2 and the server's identity in register
+ * 3 (a number no other server and no other life of this one has), and CLOSE's reply
+ * says the identity in register 2 beside the badge. The closer is the same capability
+ * for every record of a server, so a client that kept it from an earlier CLOSE, and
+ * knows the record's badge and server, deletes its copy and calls the closer alone. A
+ * server that lies about its identity or a badge only makes some server look.
+ *
  * cable: SEND (len, key, flags) carries up to SCHEME_CABLE_FDS capabilities, which the
  * server keeps until the peer's RECV; RECV (len, flags) answers n, the key in register
  * 1, the number of capabilities in register 2, the bytes, and the capabilities.
