@@ -37,12 +37,16 @@
 /* open("file:/etc/motd", O_RDONLY): Linux's O_* flags and mode. -> fd or -errno.
  * Example: `int fd = writ_open("/home/yoric/readme.txt", O_RDONLY, 0);` */
 int writ_open(const char *path, int flags, unsigned mode);
-/* As open, relative to the directory fd `dirfd` (or a path with a scheme). */
+/* As open, relative to the directory fd `dirfd` (or a path with a scheme).
+ * Example: `int d = writ_open("/home/yoric", O_RDONLY | O_DIRECTORY, 0);
+ *           int fd = writ_openat(d, "notes.txt", O_RDONLY, 0);` */
 int writ_openat(int dirfd, const char *path, int flags, unsigned mode);
 /* Example: `char b[64]; long n = writ_read(fd, b, sizeof(b));  // 0 at end of file` */
 long writ_read(int fd, void *buf, size_t n);
 /* Example: `writ_write(1, "hello\n", 6);` */
 long writ_write(int fd, const void *buf, size_t n);
+/* At offset off, leaving fd's offset alone.
+ * Example: `writ_pread(fd, hdr, 64, 0);  writ_pwrite(fd, "x", 1, 4096);` */
 long writ_pread(int fd, void *buf, size_t n, int64_t off);
 long writ_pwrite(int fd, const void *buf, size_t n, int64_t off);
 
@@ -63,21 +67,39 @@ long writ_read_window(int fd, size_t n);
 long writ_write_window(int fd, size_t n);
 long writ_pread_window(int fd, size_t n, int64_t off);
 long writ_pwrite_window(int fd, size_t n, int64_t off);
-/* whence: SEEK_SET, SEEK_CUR, SEEK_END. -> the new offset. */
+/* whence: SEEK_SET, SEEK_CUR, SEEK_END. -> the new offset.
+ * Example: `int64_t size = writ_seek(fd, 0, SEEK_END);` */
 int64_t writ_seek(int fd, int64_t off, int whence);
+/* Example: `struct scheme_stat st; if (writ_fstat(fd, &st) == 0) n = st.size;` */
 int writ_fstat(int fd, struct scheme_stat *st);
+/* Example: `writ_fsync(fd);  // 0: what was written is kept as the server keeps files` */
 int writ_fsync(int fd);
+/* Example: `writ_ftruncate(fd, 0);  // empty the file` */
 int writ_ftruncate(int fd, int64_t len);
 /* Example: `writ_close(fd);` — the server forgets the open file once no copy is left. */
 int writ_close(int fd);
 /* A new fd naming the same open file (shared offset). Example: `int fd2 = writ_dup(fd);` */
 int writ_dup(int fd);
-/* Make newfd name fd's open file, closing newfd first. */
+/* Make newfd name fd's open file, closing newfd first.
+ * Example: `writ_dup2(pipe_fds[1], 1);  // stdout into the pipe` */
 int writ_dup2(int fd, int newfd);
-/* The path fd was opened with, NUL-terminated in buf. -> its length. */
+/* The path fd was opened with, NUL-terminated in buf. -> its length.
+ * Example: `char p[256]; writ_fpath(fd, p, sizeof(p));` */
 long writ_fpath(int fd, char *buf, size_t n);
-/* Directory entries (struct scheme_dirent, packed) from fd's position. -> bytes. */
+/* Directory entries (struct scheme_dirent, packed) from fd's position. -> bytes.
+ * Example:
+ *   char b[1024]; long n = writ_getdents(dirfd, b, sizeof(b));
+ *   for (long off = 0; off < n; off += ((struct scheme_dirent *)(b + off))->reclen)
+ *           writ_printf("%s\n", ((struct scheme_dirent *)(b + off))->name);
+ */
 long writ_getdents(int fd, void *buf, size_t n);
+/* The path operations, as Linux's (-errno with its values). Examples:
+ *   writ_mkdir("/tmp/d", 0755);              writ_rmdir("/tmp/d");
+ *   writ_unlink("/tmp/old.txt");             writ_rename("/tmp/a", "/tmp/d/b");
+ *   writ_link("/tmp/a", "/tmp/a2");          writ_symlink("a", "/tmp/lnk");
+ *   char t[64]; long n = writ_readlink("/tmp/lnk", t, sizeof(t));   // "a", n 1
+ *   struct scheme_stat st; writ_stat("/tmp/lnk", &st, 1);           // the link itself
+ */
 int writ_mkdir(const char *path, unsigned mode);
 int writ_rmdir(const char *path);
 int writ_unlink(const char *path);
@@ -134,14 +156,17 @@ long writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const i
 long writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds, unsigned *nfds);
 
 /* The capability behind fd (0 if none), and an fd for a capability already in a slot
- * (the fd takes the slot over). */
+ * (the fd takes the slot over). Example: `int fd = writ_fd_install(received_cap);` */
 writ_cptr_t writ_fd_cap(int fd);
 int writ_fd_install(writ_cptr_t cap);
-/* The process's capability for `scheme` (its first policy there), or 0. */
+/* The process's capability for `scheme` (its first policy there), or 0.
+ * Example: `if (!writ_scheme_cap("file")) writ_printf("no files here\n");` */
 writ_cptr_t writ_scheme_cap(const char *scheme);
 
 /* One raw request on a capability: label op, args, bytes out and in. For servers'
- * own operations (pipe pairs, cable sends...). Returns the reply's result word. */
+ * own operations (pipe pairs, cable sends...). Returns the reply's result word.
+ * Example: `writ_word_t r[3]; writ_scheme_call(cap, SCHEME_OP_STATS, NULL, 0, NULL, 0,
+ *                                              NULL, 0, r, 3);` */
 long writ_scheme_call(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nargs,
 		      const void *out, size_t out_len, void *in, size_t in_len,
 		      writ_word_t *results, unsigned nresults);
