@@ -8,19 +8,40 @@
 #include <kern/invoke.h>
 #include <kern/object.h>
 
-/* Argument positions: a slot in the invoked CNode, then a source (root cptr, index,
- * depth), then rights and badge word; Rotate names a pivot before its source. */
-enum {
-	A_DEST_INDEX, A_DEST_DEPTH,
-	A_SRC_ROOT, A_SRC_INDEX, A_SRC_DEPTH,
-	A_RIGHTS, A_BADGE,
-};
-enum {
-	A_ROT_PIVOT_ROOT = 2, A_ROT_PIVOT_INDEX, A_ROT_PIVOT_DEPTH,
-	A_ROT_SRC_ROOT, A_ROT_SRC_INDEX, A_ROT_SRC_DEPTH,
-	A_ROT_DEST_BADGE, A_ROT_PIVOT_BADGE,
-	A_ROT_COUNT
-};
+/* Argument positions (<writ/invocations.def>): a slot in the invoked CNode, then a
+ * source (root cptr, index, depth), then rights and badge word; Rotate names a pivot
+ * before its source. Copy, Mint, Move and Mutate share one decode, so they must put
+ * each argument they share in the same word; Mutate takes them all. */
+#define A_DEST_INDEX WRIT_ARG_CNODE_MUTATE_DEST_INDEX
+#define A_DEST_DEPTH WRIT_ARG_CNODE_MUTATE_DEST_DEPTH
+#define A_SRC_ROOT   WRIT_ARG_CNODE_MUTATE_SRC_ROOT
+#define A_SRC_INDEX  WRIT_ARG_CNODE_MUTATE_SRC_INDEX
+#define A_SRC_DEPTH  WRIT_ARG_CNODE_MUTATE_SRC_DEPTH
+#define A_RIGHTS     WRIT_ARG_CNODE_MUTATE_RIGHTS
+#define A_BADGE      WRIT_ARG_CNODE_MUTATE_BADGE
+
+/* (Each invocation's positions are an enum of their own: compared as ints.) */
+#define SAME_SLOT_ARGS(inv, what)                                                 \
+	_Static_assert((int)WRIT_ARG_##inv##_##what##_INDEX == (int)A_##what##_INDEX && \
+		       (int)WRIT_ARG_##inv##_##what##_DEPTH == (int)A_##what##_DEPTH, \
+		       #inv ": " #what " slot where the shared decode reads it")
+SAME_SLOT_ARGS(CNODE_REVOKE, DEST);
+SAME_SLOT_ARGS(CNODE_DELETE, DEST);
+SAME_SLOT_ARGS(CNODE_COPY, DEST);
+SAME_SLOT_ARGS(CNODE_MINT, DEST);
+SAME_SLOT_ARGS(CNODE_MOVE, DEST);
+SAME_SLOT_ARGS(CNODE_ROTATE, DEST);
+SAME_SLOT_ARGS(CNODE_COPY, SRC);
+SAME_SLOT_ARGS(CNODE_MINT, SRC);
+SAME_SLOT_ARGS(CNODE_MOVE, SRC);
+_Static_assert((int)WRIT_ARG_CNODE_COPY_SRC_ROOT == (int)A_SRC_ROOT &&
+	       (int)WRIT_ARG_CNODE_MINT_SRC_ROOT == (int)A_SRC_ROOT &&
+	       (int)WRIT_ARG_CNODE_MOVE_SRC_ROOT == (int)A_SRC_ROOT, "one source root word");
+_Static_assert((int)WRIT_ARG_CNODE_COPY_RIGHTS == (int)A_RIGHTS &&
+	       (int)WRIT_ARG_CNODE_MINT_RIGHTS == (int)A_RIGHTS, "one rights word");
+_Static_assert((int)WRIT_ARG_CNODE_MINT_BADGE == (int)A_BADGE, "one badge word");
+_Static_assert((int)WRIT_ARGC_CNODE_ROTATE >= (int)WRIT_ARGC_CNODE_MUTATE,
+	       "a[] holds every CNode call");
 
 /* The destination slot, in the invoked CNode. */
 static int
@@ -38,16 +59,18 @@ int
 cnode_invoke(struct inv *iv, struct cte *cnode)
 {
 	struct cte *dest, *src, *pivot;
-	writ_word_t a[A_ROT_COUNT];
+	writ_word_t a[WRIT_ARGC_CNODE_ROTATE];
 	unsigned n;
 	int err;
 
 	switch (iv->label) {
 	case WRIT_LABEL_CNODE_DELETE:
 	case WRIT_LABEL_CNODE_REVOKE:
-		err = inv_args(iv, a, A_DEST_DEPTH + 1);
+		n = iv->label == WRIT_LABEL_CNODE_DELETE ? WRIT_ARGC_CNODE_DELETE
+							  : WRIT_ARGC_CNODE_REVOKE;
+		err = inv_args(iv, a, n);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "2 arguments needed");
+			return INV_FAIL(iv, err, "%u arguments needed", n);
 		err = dest_slot(iv, cnode, a, &dest);
 		if (err != WRIT_OK)
 			return err;
@@ -57,8 +80,10 @@ cnode_invoke(struct inv *iv, struct cte *cnode)
 	case WRIT_LABEL_CNODE_MINT:
 	case WRIT_LABEL_CNODE_MOVE:
 	case WRIT_LABEL_CNODE_MUTATE:
-		n = iv->label == WRIT_LABEL_CNODE_MOVE ? A_SRC_DEPTH + 1 :
-		    iv->label == WRIT_LABEL_CNODE_COPY ? A_RIGHTS + 1 : A_BADGE + 1;
+		n = iv->label == WRIT_LABEL_CNODE_MOVE ? WRIT_ARGC_CNODE_MOVE :
+		    iv->label == WRIT_LABEL_CNODE_COPY ? WRIT_ARGC_CNODE_COPY :
+		    iv->label == WRIT_LABEL_CNODE_MINT ? WRIT_ARGC_CNODE_MINT :
+		    WRIT_ARGC_CNODE_MUTATE;
 		err = inv_args(iv, a, n);
 		if (err != WRIT_OK)
 			return INV_FAIL(iv, err, "%u arguments needed", n);
@@ -79,20 +104,21 @@ cnode_invoke(struct inv *iv, struct cte *cnode)
 			return cte_move(&kern_cspace, dest, src);
 		return cte_mutate(&kern_cspace, dest, src, (unsigned)a[A_RIGHTS], a[A_BADGE]);
 	case WRIT_LABEL_CNODE_ROTATE:
-		err = inv_args(iv, a, A_ROT_COUNT);
+		err = inv_args(iv, a, WRIT_ARGC_CNODE_ROTATE);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "%u arguments needed", A_ROT_COUNT);
+			return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_CNODE_ROTATE);
 		err = dest_slot(iv, cnode, a, &dest);
 		if (err != WRIT_OK)
 			return err;
-		err = inv_lookup_triple(iv, &a[A_ROT_PIVOT_ROOT], "pivot", &pivot);
+		err = inv_lookup_triple(iv, &a[WRIT_ARG_CNODE_ROTATE_PIVOT_ROOT], "pivot", &pivot);
 		if (err != WRIT_OK)
 			return err;
-		err = inv_lookup_triple(iv, &a[A_ROT_SRC_ROOT], "source", &src);
+		err = inv_lookup_triple(iv, &a[WRIT_ARG_CNODE_ROTATE_SRC_ROOT], "source", &src);
 		if (err != WRIT_OK)
 			return err;
-		return cte_rotate(&kern_cspace, dest, pivot, src, a[A_ROT_DEST_BADGE],
-				  a[A_ROT_PIVOT_BADGE]);
+		return cte_rotate(&kern_cspace, dest, pivot, src,
+				  a[WRIT_ARG_CNODE_ROTATE_DEST_BADGE],
+				  a[WRIT_ARG_CNODE_ROTATE_PIVOT_BADGE]);
 	default:
 		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a CNode invocation");
 	}

@@ -188,20 +188,23 @@ irq_handler_finalise(const struct cap *cap)
 	l->issued = false;
 }
 
-/* IssueIRQHandler and GetMSI: the line or MSI, then the destination slot. */
-enum { A_IRQ, A_DEST_ROOT, A_DEST_INDEX, A_DEST_DEPTH, A_ISSUE_COUNT };
+/* IRQ_CONTROL_ISSUE and IRQ_CONTROL_GET_MSI (<writ/invocations.def>): the line or MSI,
+ * then the destination slot. */
 
 static int
 control_issue(struct inv *iv, struct cte *control)
 {
 	struct cte *dest;
-	writ_word_t a[A_ISSUE_COUNT];
+	writ_word_t a[WRIT_ARGC_IRQ_CONTROL_ISSUE];
 	struct cap c;
 	int err;
 
-	err = inv_args(iv, a, A_ISSUE_COUNT);
+	enum { A_IRQ = WRIT_ARG_IRQ_CONTROL_ISSUE_LINE,
+	       A_DEST_ROOT = WRIT_ARG_IRQ_CONTROL_ISSUE_DEST_ROOT };
+
+	err = inv_args(iv, a, WRIT_ARGC_IRQ_CONTROL_ISSUE);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_IRQ_CONTROL_ISSUE);
 	if (a[A_IRQ] >= WRIT_IRQ_LINES || !ioapic_line_exists((unsigned)a[A_IRQ]))
 		return INV_FAIL(iv, WRIT_E_RANGE, "line %lu: the machine has no such line",
 				a[A_IRQ]);
@@ -224,13 +227,19 @@ control_get_msi(struct inv *iv, struct cte *control)
 {
 	struct cte *dest;
 	struct irq_line *m;
-	writ_word_t a[A_ISSUE_COUNT];
+	writ_word_t a[WRIT_ARGC_IRQ_CONTROL_GET_MSI];
 	struct cap c;
 	int err;
 
-	err = inv_args(iv, a, A_ISSUE_COUNT);
+	enum { A_IRQ = WRIT_ARG_IRQ_CONTROL_GET_MSI_MSI,
+	       A_DEST_ROOT = WRIT_ARG_IRQ_CONTROL_GET_MSI_DEST_ROOT };
+	_Static_assert(WRIT_RES_IRQ_CONTROL_GET_MSI_ADDRESS == 0 &&
+		       WRIT_RES_IRQ_CONTROL_GET_MSI_DATA == 1 && WRIT_RESC_IRQ_CONTROL_GET_MSI == 2,
+		       "GET_MSI's results in the order inv_ret() sends them");
+
+	err = inv_args(iv, a, WRIT_ARGC_IRQ_CONTROL_GET_MSI);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_IRQ_CONTROL_GET_MSI);
 	if (a[A_IRQ] >= WRIT_IRQ_MSIS)
 		return INV_FAIL(iv, WRIT_E_RANGE, "MSI %lu above WRIT_IRQ_MSIS", a[A_IRQ]);
 	m = &msis[a[A_IRQ]];
@@ -257,7 +266,12 @@ control_stats(struct inv *iv)
 	writ_word_t irq;
 	int err;
 
-	err = inv_args(iv, &irq, 1);
+	_Static_assert(WRIT_ARGC_IRQ_CONTROL_STATS == 1, "STATS takes the IRQ alone");
+	_Static_assert(WRIT_RES_IRQ_CONTROL_STATS_UNHANDLED == 0 &&
+		       WRIT_RES_IRQ_CONTROL_STATS_DELIVERED == 1 &&
+		       WRIT_RES_IRQ_CONTROL_STATS_LAST_TSC == 2 && WRIT_RESC_IRQ_CONTROL_STATS == 3,
+		       "STATS's results in the order inv_ret() sends them");
+	err = inv_args(iv, &irq, WRIT_ARGC_IRQ_CONTROL_STATS);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "the IRQ number is needed");
 	l = irq_state(irq);
@@ -276,7 +290,8 @@ handler_set_notification(struct inv *iv, struct irq_line *l)
 	writ_word_t a;
 	int err;
 
-	err = inv_args(iv, &a, 1);
+	_Static_assert(WRIT_ARGC_IRQ_HANDLER_SET_NOTIFICATION == 1, "the notification alone");
+	err = inv_args(iv, &a, WRIT_ARGC_IRQ_HANDLER_SET_NOTIFICATION);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "the notification cptr is needed");
 	if (a) {

@@ -150,7 +150,8 @@ ntfn_tcb_invoke(struct inv *iv, struct tcb *t)
 		ntfn_unbind_tcb(t);
 		return WRIT_OK;
 	}
-	err = inv_args(iv, &a, 1);
+	_Static_assert(WRIT_ARGC_TCB_BIND_NOTIFICATION == 1, "the notification alone");
+	err = inv_args(iv, &a, WRIT_ARGC_TCB_BIND_NOTIFICATION);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "the notification cptr is needed");
 	err = inv_lookup(iv, a, WRIT_OBJ_NOTIFICATION, &slot);

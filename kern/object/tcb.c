@@ -145,11 +145,14 @@ fault_ep_rights_ok(const struct cap *c)
 	return (r & WRIT_RIGHT_WRITE) && (r & (WRIT_RIGHT_GRANT | WRIT_RIGHT_GRANT_REPLY));
 }
 
-/* Configure's arguments (<writ/abi.h>); a cptr of 0 empties that slot. */
-enum {
-	A_FAULT_EP, A_CSPACE, A_CSPACE_GUARD, A_VSPACE, A_IPC_BUFFER_VADDR, A_IPC_BUFFER,
-	A_CONFIGURE_COUNT
-};
+/* Configure's arguments (TCB_CONFIGURE, <writ/invocations.def>); a cptr of 0 empties
+ * that slot. */
+#define A_FAULT_EP         WRIT_ARG_TCB_CONFIGURE_FAULT_EP
+#define A_CSPACE           WRIT_ARG_TCB_CONFIGURE_CSPACE
+#define A_CSPACE_GUARD     WRIT_ARG_TCB_CONFIGURE_CSPACE_GUARD
+#define A_VSPACE           WRIT_ARG_TCB_CONFIGURE_VSPACE
+#define A_IPC_BUFFER_VADDR WRIT_ARG_TCB_CONFIGURE_IPC_BUFFER_VADDR
+#define A_IPC_BUFFER       WRIT_ARG_TCB_CONFIGURE_IPC_BUFFER
 
 /* The capability a Configure argument names, of the type its slot takes, or none. */
 static int
@@ -175,12 +178,12 @@ invoke_configure(struct inv *iv, struct cte *slot, struct tcb *t)
 					       TCB_SLOT_VSPACE, TCB_SLOT_IPC_BUFFER };
 	struct configure c;
 	struct cte *fault, *cspace, *vspace, *ipcbuf;
-	writ_word_t a[A_CONFIGURE_COUNT];
+	writ_word_t a[WRIT_ARGC_TCB_CONFIGURE];
 	int err;
 
-	err = inv_args(iv, a, A_CONFIGURE_COUNT);
+	err = inv_args(iv, a, WRIT_ARGC_TCB_CONFIGURE);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", A_CONFIGURE_COUNT);
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_TCB_CONFIGURE);
 	err = configure_lookup(iv, a, A_FAULT_EP, WRIT_OBJ_ENDPOINT, "fault endpoint", &fault);
 	if (err != WRIT_OK)
 		return err;
@@ -237,14 +240,20 @@ static int
 invoke_priority(struct inv *iv, struct tcb *t, bool mcp)
 {
 	struct cte *auth;
-	writ_word_t a[2];
+	writ_word_t a[WRIT_ARGC_TCB_SET_PRIORITY];
 	int err;
 
-	enum { A_AUTHORITY, A_PRIORITY, A_PRIORITY_COUNT };
+	/* SET_PRIORITY and SET_MCP (<writ/invocations.def>) share this decode. */
+	enum { A_AUTHORITY = WRIT_ARG_TCB_SET_PRIORITY_AUTHORITY,
+	       A_PRIORITY = WRIT_ARG_TCB_SET_PRIORITY_PRIORITY };
+	_Static_assert((int)WRIT_ARG_TCB_SET_MCP_AUTHORITY == (int)A_AUTHORITY &&
+		       (int)WRIT_ARG_TCB_SET_MCP_MCP == (int)A_PRIORITY &&
+		       (int)WRIT_ARGC_TCB_SET_MCP == (int)WRIT_ARGC_TCB_SET_PRIORITY,
+		       "SET_MCP's arguments are SET_PRIORITY's");
 
-	err = inv_args(iv, a, A_PRIORITY_COUNT);
+	err = inv_args(iv, a, WRIT_ARGC_TCB_SET_PRIORITY);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "2 arguments needed");
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_TCB_SET_PRIORITY);
 	err = inv_lookup(iv, a[A_AUTHORITY], WRIT_OBJ_TCB, &auth);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "authority 0x%lx is not a TCB", a[A_AUTHORITY]);
@@ -268,7 +277,9 @@ invoke_read_regs(struct inv *iv, struct tcb *t)
 	writ_word_t n;
 	int err;
 
-	err = inv_args(iv, &n, 1);
+	_Static_assert(WRIT_ARGC_TCB_READ_REGS == 1 && WRIT_ARG_TCB_READ_REGS_COUNT == 0,
+		       "READ_REGS takes the count alone");
+	err = inv_args(iv, &n, WRIT_ARGC_TCB_READ_REGS);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "the count is needed");
 	if (n > WRIT_CTX_COUNT)
@@ -283,10 +294,12 @@ invoke_read_regs(struct inv *iv, struct tcb *t)
 static int
 invoke_write_regs(struct inv *iv, struct tcb *t)
 {
-	writ_word_t a[2 + WRIT_CTX_COUNT];
+	writ_word_t a[WRIT_ARGC_TCB_WRITE_REGS + WRIT_CTX_COUNT];
 	int err;
 
-	enum { A_RESUME, A_COUNT, A_REGS };
+	/* The fixed arguments, then the registers (<writ/invocations.def>). */
+	enum { A_RESUME = WRIT_ARG_TCB_WRITE_REGS_RESUME, A_COUNT = WRIT_ARG_TCB_WRITE_REGS_COUNT,
+	       A_REGS = WRIT_ARGC_TCB_WRITE_REGS };
 
 	err = inv_args(iv, a, A_REGS);
 	if (err != WRIT_OK)

@@ -8,24 +8,28 @@
 #include <kern/untyped.h>
 #include <kern/vspace.h>
 
-/* Retype's arguments (<writ/abi.h>): what to make, where the slots are, how many. */
-enum {
-	A_TYPE, A_SIZE_BITS, A_ROOT, A_NODE_INDEX, A_NODE_DEPTH, A_OFFSET, A_COUNT,
-	A_RETYPE_COUNT
-};
+/* Retype's arguments are UNTYPED_RETYPE's in <writ/invocations.def>: what to make, where
+ * the slots are, how many. */
+#define A_TYPE       WRIT_ARG_UNTYPED_RETYPE_TYPE
+#define A_SIZE_BITS  WRIT_ARG_UNTYPED_RETYPE_SIZE_BITS
+#define A_ROOT       WRIT_ARG_UNTYPED_RETYPE_ROOT
+#define A_NODE_INDEX WRIT_ARG_UNTYPED_RETYPE_NODE_INDEX
+#define A_NODE_DEPTH WRIT_ARG_UNTYPED_RETYPE_NODE_DEPTH
+#define A_OFFSET     WRIT_ARG_UNTYPED_RETYPE_OFFSET
+#define A_COUNT      WRIT_ARG_UNTYPED_RETYPE_COUNT
 
 int
 untyped_invoke(struct inv *iv, struct cte *ut)
 {
 	struct cte *root, *dest;
-	writ_word_t a[A_RETYPE_COUNT];
+	writ_word_t a[WRIT_ARGC_UNTYPED_RETYPE];
 	int err, bits;
 
 	if (iv->label != WRIT_LABEL_UNTYPED_RETYPE)
 		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "Untyped takes only Retype");
-	err = inv_args(iv, a, A_RETYPE_COUNT);
+	err = inv_args(iv, a, WRIT_ARGC_UNTYPED_RETYPE);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", A_RETYPE_COUNT);
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_UNTYPED_RETYPE);
 	if (a[A_TYPE] >= WRIT_OBJ_COUNT)
 		return INV_FAIL(iv, WRIT_E_INVALID_ARGUMENT, "type %lu unknown", a[A_TYPE]);
 	if (a[A_SIZE_BITS] > 63)

@@ -5,8 +5,12 @@
 #include <kern/object.h>
 #include <kern/vspace.h>
 
-/* Map arguments: the address space, where, and (frames) the rights, then caching. */
-enum { A_VSPACE, A_VADDR, A_TABLE_ATTR, A_FRAME_RIGHTS = 2, A_FRAME_ATTR };
+/* Map arguments (<writ/invocations.def>): the address space, where, and (frames) the
+ * rights, then caching. Both maps read them from registers alone (inv_args_regs). */
+_Static_assert(WRIT_ARGC_PAGE_TABLE_MAP <= WRIT_MSG_REGS && WRIT_ARGC_FRAME_MAP <= WRIT_MSG_REGS,
+	       "map arguments travel in registers");
+_Static_assert((int)WRIT_ARG_PAGE_TABLE_MAP_VSPACE == (int)WRIT_ARG_FRAME_MAP_VSPACE,
+	       "one vspace word for both maps");
 
 int
 vspace_invoke(struct inv *iv, struct cte *slot)
@@ -21,16 +25,18 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_PAGE_TABLE_MAP:
 		if (frame || type == WRIT_OBJ_PML4)
 			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a PDPT, PD or PT");
-		err = inv_args_regs(iv, a, A_TABLE_ATTR + 1);
+		err = inv_args_regs(iv, a, WRIT_ARGC_PAGE_TABLE_MAP);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "3 arguments needed");
-		err = inv_lookup(iv, a[A_VSPACE], WRIT_OBJ_PML4, &pml4);
+			return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_PAGE_TABLE_MAP);
+		err = inv_lookup(iv, a[WRIT_ARG_PAGE_TABLE_MAP_VSPACE], WRIT_OBJ_PML4, &pml4);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4", a[A_VSPACE]);
+			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4",
+					a[WRIT_ARG_PAGE_TABLE_MAP_VSPACE]);
 		/* Its capabilities share one mapping word: the others would not see it. */
 		if (!cdt_is_final(&kern_cspace, slot))
 			return INV_FAIL(iv, WRIT_E_REVOKE_FIRST, "the table has other capabilities");
-		return vs_map_table(slot, pml4, a[A_VADDR], (unsigned)a[A_TABLE_ATTR]);
+		return vs_map_table(slot, pml4, a[WRIT_ARG_PAGE_TABLE_MAP_VADDR],
+				    (unsigned)a[WRIT_ARG_PAGE_TABLE_MAP_ATTR]);
 	case WRIT_LABEL_PAGE_TABLE_UNMAP:
 		if (frame || type == WRIT_OBJ_PML4)
 			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a PDPT, PD or PT");
@@ -41,14 +47,16 @@ vspace_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_FRAME_MAP:
 		if (!frame)
 			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a frame");
-		err = inv_args_regs(iv, a, A_FRAME_ATTR + 1);
+		err = inv_args_regs(iv, a, WRIT_ARGC_FRAME_MAP);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "4 arguments needed");
-		err = inv_lookup(iv, a[A_VSPACE], WRIT_OBJ_PML4, &pml4);
+			return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_FRAME_MAP);
+		err = inv_lookup(iv, a[WRIT_ARG_FRAME_MAP_VSPACE], WRIT_OBJ_PML4, &pml4);
 		if (err != WRIT_OK)
-			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4", a[A_VSPACE]);
-		return vs_map_frame(slot, pml4, a[A_VADDR], (unsigned)a[A_FRAME_RIGHTS],
-				    (unsigned)a[A_FRAME_ATTR]);
+			return INV_FAIL(iv, err, "vspace 0x%lx is not a PML4",
+					a[WRIT_ARG_FRAME_MAP_VSPACE]);
+		return vs_map_frame(slot, pml4, a[WRIT_ARG_FRAME_MAP_VADDR],
+				    (unsigned)a[WRIT_ARG_FRAME_MAP_RIGHTS],
+				    (unsigned)a[WRIT_ARG_FRAME_MAP_ATTR]);
 	case WRIT_LABEL_FRAME_UNMAP:
 		if (!frame)
 			return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a frame");

@@ -3,7 +3,7 @@
  *
  * Everything that crosses the user/kernel boundary is defined here and nowhere else:
  * fixed-width words, error codes, rights bits, object type numbers, object sizes,
- * invocation labels, syscall numbers, the message-info layout, the IPC buffer, fault
+ * invocation labels and arguments (from <writ/invocations.def>), syscall numbers, the message-info layout, the IPC buffer, fault
  * messages and BootInfo.
  *
  * Rules for editors:
@@ -12,7 +12,8 @@
  *  - a number, once released, is never reused: retire it with a comment instead;
  *  - lists are X-macros so the enum, name tables and stubs come from the same lines;
  *  - bit layouts are shifts and masks (never C bitfields), checked by _Static_assert;
- *  - this file includes only <stdint.h> and must compile alone under
+ *  - this file includes only <stdint.h> and its own invocations.def (the list of
+ *    invocations), and must compile alone under
  *    -std=c11 -Wall -Wextra -Werror (tests: cspace/abi-alone).
  */
 #ifndef WRIT_ABI_H
@@ -205,51 +206,50 @@ writ_object_name(int type)
 
 _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
 
-/* ---- Invocation labels ---------------------------------------------------------------
+/* ---- Invocations ------------------------------------------------------------------------
  *
- * The label of the message that invokes an object. E(name, number). The labels are
- * in three lists by history: this one (Untyped and CNode), WRIT_LABELS_CORE (TCB,
- * VSpace, IOPort) and WRIT_LABELS_NTFN (notification binding and IRQs).
- * CNode ops address slots by (CNode cap, index, depth) triples (the arguments are
- * listed under "Invocations of the kernel-core objects" below). Every slot lookup may
- * also fail with WRIT_E_LOOKUP_* or WRIT_E_RANGE (depth outside 1..64).
- *
- * UNTYPED_RETYPE (arguments below): count objects into empty slots of the destination
- *   CNode. INVALID_CAP (not untyped / dest not a CNode), INVALID_ARGUMENT
- *   (type), RANGE (size_bits, offset, count, count > 256, or more than
- *   WRIT_RETYPE_MAX_ZEROED bytes of objects to zero in one call), ILLEGAL_OPERATION
- *   (kernel object from device memory), NOT_ENOUGH_MEMORY, DELETE_FIRST.
- * CNODE_REVOKE (slot): delete all descendants. PREEMPTED (call again).
- * CNODE_DELETE (slot): empty it; children move up. PREEMPTED (CNode teardown).
- * CNODE_COPY (dest, src, rights): child of src. INVALID_CAP, DELETE_FIRST, RIGHTS,
- *   INVALID_ARGUMENT (unknown rights bits), ILLEGAL_OPERATION (control caps),
- *   REVOKE_FIRST (untyped with children).
- * CNODE_MINT (dest, src, rights, badge): as Copy, and sets the badge of an unbadged
- *   endpoint/notification or the guard of a CNode (WRIT_CNODE_GUARD). BADGE, RANGE.
- * CNODE_MOVE (dest, src): INVALID_CAP, DELETE_FIRST.
- * CNODE_MUTATE (dest, src, rights, badge): Move narrowing rights / setting a badge
- *   or guard. As Mint, plus REVOKE_FIRST when src has children.
- * CNODE_ROTATE (dest, pivot, src, dest_badge, pivot_badge): pivot -> dest and
- *   src -> pivot at once; dest == src swaps. INVALID_ARGUMENT (pivot is src or dest).
+ * Every invocation of a kernel object is one entry of <writ/invocations.def>: its label,
+ * object, arguments, results, errors and what it does; kern/abi/README.md is the same
+ * list as a reference page, generated from it. From it come, here:
+ *   WRIT_LABEL_<NAME>          the label (one enum for every object; numbers never reused)
+ *   WRIT_ARG_<NAME>_<ARG>      the message word that carries an argument
+ *   WRIT_ARGC_<NAME>           how many fixed arguments it takes (fewer:
+ *                              WRIT_E_TRUNCATED_MESSAGE)
+ *   WRIT_RES_<NAME>_<RES>      the reply word that carries a result
+ *   WRIT_RESC_<NAME>           how many fixed results it returns
+ * The kernel's decode of <NAME> reads its arguments by these positions; libwrit's stub
+ * for it is checked against WRIT_ARGC_<NAME> and WRIT_RESC_<NAME> when it compiles.
  */
-#define WRIT_LABELS(E)                          \
-	E(WRIT_LABEL_INVALID,              0)    \
-	E(WRIT_LABEL_UNTYPED_RETYPE,       1)    \
-	E(WRIT_LABEL_CNODE_REVOKE,        16)    \
-	E(WRIT_LABEL_CNODE_DELETE,        17)    \
-	E(WRIT_LABEL_CNODE_COPY,          18)    \
-	E(WRIT_LABEL_CNODE_MINT,          19)    \
-	E(WRIT_LABEL_CNODE_MOVE,          20)    \
-	E(WRIT_LABEL_CNODE_MUTATE,        21)    \
-	E(WRIT_LABEL_CNODE_ROTATE,        22)
-	/* 32..: WRIT_LABELS_CORE; 80..: WRIT_LABELS_NTFN. Endpoints take no invocation:
-	 * the IPC syscalls act on them. */
-
 enum writ_label {
-#define WRIT_LABEL_ENUM_(name, num) name = num,
-	WRIT_LABELS(WRIT_LABEL_ENUM_)
-#undef WRIT_LABEL_ENUM_
+	WRIT_LABEL_INVALID = 0,
+#define WRIT_INV(name, num, obj, doc) WRIT_LABEL_##name = num,
+#include "invocations.def"
 };
+
+/* Argument positions and counts: an enum per invocation, opened by its WRIT_INV line. */
+#define WRIT_INV(name, num, obj, doc) enum writ_args_##name {
+#define WRIT_ARG(inv, arg, kind, obj, doc) WRIT_ARG_##inv##_##arg,
+#define WRIT_END(inv) WRIT_ARGC_##inv };
+#include "invocations.def"
+
+/* Result positions and counts, the same way. */
+#define WRIT_INV(name, num, obj, doc) enum writ_results_##name {
+#define WRIT_RES(inv, res, doc) WRIT_RES_##inv##_##res,
+#define WRIT_END(inv) WRIT_RESC_##inv };
+#include "invocations.def"
+
+/* The constant name of an invocation label ("WRIT_LABEL_CNODE_COPY"), or "WRIT_LABEL_?"
+ * for unknown numbers. */
+static inline const char *
+writ_label_name(writ_word_t label)
+{
+	switch (label) {
+	case WRIT_LABEL_INVALID: return "WRIT_LABEL_INVALID";
+#define WRIT_INV(name, num, obj, doc) case num: return "WRIT_LABEL_" #name;
+#include "invocations.def"
+	}
+	return "WRIT_LABEL_?";
+}
 
 /* ---- Syscalls -------------------------------------------------------------------------
  *
@@ -466,71 +466,6 @@ enum writ_fault {
 #define WRIT_VM_FAULT_FETCH  3
 #define WRIT_VM_FAULT_LENGTH 4
 
-/* ---- Invocations of the kernel-core objects ----------------------------------------------
- *
- * Arguments by message register, in order. "slot" arguments are (cnode cptr, index,
- * depth) triples: the CNode capability is found in the caller's CSpace at full depth,
- * then index is resolved through it to `depth` bits. A cptr of 0 means "none".
- *
- * UNTYPED_RETYPE   (type, size_bits, dest cnode, dest index, dest depth, offset, count)
- *                  dest depth 0: the dest cnode itself is the destination CNode
- * CNODE_*          on the destination CNode: (index, depth, ...) as in libwrit
- * TCB_CONFIGURE    (fault ep cptr, cspace root cptr, cspace root guard (0 = keep),
- *                   vspace root cptr, ipc buffer vaddr, ipc buffer frame cptr)
- *                  RIGHTS: fault ep without WRITE, or without GRANT and GRANT_REPLY.
- *                  The four slots are replaced in the order fault ep, cspace, vspace,
- *                  ipc buffer (0 empties a slot); INVALID_CAP after some were: deleting
- *                  an old capability deleted the TCB itself or a capability still to be
- *                  copied (its last capability was in the CSpace being replaced).
- *                  PREEMPTED when replacing a slot tears a CNode down: call again
- *                  (the slots before it are already replaced; the CSpace slot holds
- *                  the teardown until it is done).
- * TCB_SET_PRIORITY (authority tcb cptr, priority)   bounded by the authority's MCP
- * TCB_SET_MCP      (authority tcb cptr, mcp)
- * TCB_READ_REGS    (count) -> WRIT_CTX order
- * TCB_WRITE_REGS   (resume?, count, registers in WRIT_CTX order...)
- * TCB_RESUME, TCB_SUSPEND ()
- * PAGE_TABLE_MAP   (vspace cptr, vaddr, attributes)    PDPT, PD and PT objects;
- *                  ILLEGAL_OPERATION if the table is mapped; REVOKE_FIRST unless
- *                  through the table's only capability (its capabilities share one
- *                  mapping: a copy of a mapped table's capability is mapped too)
- * PAGE_TABLE_UNMAP () only through the table's only capability (else REVOKE_FIRST);
- *                  empties the table: the frames and tables it held are unmapped
- * FRAME_MAP        (vspace cptr, vaddr, rights, attributes)
- * FRAME_UNMAP      ()
- * FRAME_GET_ADDRESS () -> physical address
- * IOPORT_CONTROL_ISSUE (first port, last port, dest cnode, dest index, dest depth)
- *                  ILLEGAL_OPERATION: the range touches ports the kernel keeps (PICs,
- *                  PIT, port 0x61; kern/arch/x86_64/object/ioport.c)
- * IOPORT_IN8/16/32 (port) -> value;  IOPORT_OUT8/16/32 (port, value)
- */
-#define WRIT_LABELS_CORE(E)                     \
-	E(WRIT_LABEL_TCB_CONFIGURE,       32)    \
-	E(WRIT_LABEL_TCB_SET_PRIORITY,    33)    \
-	E(WRIT_LABEL_TCB_SET_MCP,         34)    \
-	E(WRIT_LABEL_TCB_READ_REGS,       35)    \
-	E(WRIT_LABEL_TCB_WRITE_REGS,      36)    \
-	E(WRIT_LABEL_TCB_RESUME,          37)    \
-	E(WRIT_LABEL_TCB_SUSPEND,         38)    \
-	E(WRIT_LABEL_PAGE_TABLE_MAP,      48)    \
-	E(WRIT_LABEL_PAGE_TABLE_UNMAP,    49)    \
-	E(WRIT_LABEL_FRAME_MAP,           50)    \
-	E(WRIT_LABEL_FRAME_UNMAP,         51)    \
-	E(WRIT_LABEL_FRAME_GET_ADDRESS,   52)    \
-	E(WRIT_LABEL_IOPORT_CONTROL_ISSUE, 64)   \
-	E(WRIT_LABEL_IOPORT_IN8,          65)    \
-	E(WRIT_LABEL_IOPORT_IN16,         66)    \
-	E(WRIT_LABEL_IOPORT_IN32,         67)    \
-	E(WRIT_LABEL_IOPORT_OUT8,         68)    \
-	E(WRIT_LABEL_IOPORT_OUT16,        69)    \
-	E(WRIT_LABEL_IOPORT_OUT32,        70)
-
-enum writ_label_core {
-#define WRIT_LABEL_CORE_ENUM_(name, num) name = num,
-	WRIT_LABELS_CORE(WRIT_LABEL_CORE_ENUM_)
-#undef WRIT_LABEL_CORE_ENUM_
-};
-
 /* ---- Notifications, bound notifications and IRQs -----------------------------------------
  *
  * A notification is a word of bits and a queue of waiting threads. Its capability's
@@ -558,11 +493,6 @@ enum writ_label_core {
  * endpoint message can carry (its unwrap mask names capabilities it does not hold);
  * test it with writ_msginfo_is_notification().
  *
- * TCB_BIND_NOTIFICATION   (notification cptr): needs Read on it. ILLEGAL_OPERATION if
- *                         the TCB is already bound, the notification is bound to some
- *                         thread, or threads are waiting on it; INVALID_CAP, RIGHTS.
- * TCB_UNBIND_NOTIFICATION (): ILLEGAL_OPERATION if the TCB is not bound.
- *
  * IRQs. Lines 0..15 are the legacy ISA IRQs (routed through the IOAPIC, with the ACPI
  * interrupt source overrides applied, e.g. PIT IRQ 0 -> GSI 2); lines 16..WRIT_IRQ_LINES-1
  * are IOAPIC inputs (GSIs) of the same number (PCI INTx, level, active low). The kernel's
@@ -573,27 +503,13 @@ enum writ_label_core {
  * on a line without a notification is masked and counted (IRQ_CONTROL_STATS), never
  * silently dropped; the kernel logs the first one per line.
  *
- * IRQ_CONTROL_ISSUE  (line, dest cnode, dest index, dest depth): RANGE (line outside the
- *                    lines the machine has), ILLEGAL_OPERATION (line already issued),
- *                    DELETE_FIRST, lookup errors.
- * IRQ_CONTROL_STATS  (line, or WRIT_IRQ_MSI(i) for an MSI) -> (interrupts counted with
- *                    no notification to signal, interrupts delivered, TSC at the
- *                    kernel entry of the last one). RANGE for any other number.
- * IRQ_HANDLER_SET_NOTIFICATION (notification cptr, or 0 for none): needs Write on it.
- * IRQ_HANDLER_ACK    (): unmask the line.
- * IRQ_HANDLER_CLEAR  (): forget the notification and mask the line.
  * Deleting the last IRQHandler capability masks the line and lets it be issued again.
  *
  * MSIs. A PCI device with an MSI capability interrupts by writing a data word to an
  * address; the kernel keeps WRIT_IRQ_MSIS vectors for them, MSI 0..WRIT_IRQ_MSIS-1.
  * The IRQHandler of MSI i answers to IRQ number WRIT_IRQ_MSI(i) (IRQ_CONTROL_STATS).
- * IRQ_CONTROL_GET_MSI (msi, dest cnode, dest index, dest depth) -> (address, data):
- *                    issues the handler and returns what the driver programs into the
- *                    device's MSI capability: writ_msi_address(the kernel's local APIC
- *                    id) and writ_msi_data(msi), a fixed, edge-triggered message.
- *                    RANGE (msi >= WRIT_IRQ_MSIS), ILLEGAL_OPERATION (already issued),
- *                    DELETE_FIRST, lookup errors; ILLEGAL_OPERATION on an IRQHandler,
- *                    as for IRQ_CONTROL_ISSUE.
+ * IRQ_CONTROL_GET_MSI issues the handler of an MSI and returns what the driver programs
+ * into the device's MSI capability: a fixed, edge-triggered message.
  * An MSI has no mask the kernel could set (the IOAPIC never sees it, and the device's
  * own mask bit, where it has one, belongs to the driver), so the kernel does not hold
  * MSIs back: each one signals the notification, and signals that arrive before the
@@ -606,22 +522,6 @@ enum writ_label_core {
  * IRQ_HANDLER_CLEAR forgets the notification; deleting the last handler capability
  * frees the MSI to be issued again.
  */
-#define WRIT_LABELS_NTFN(E)                             \
-	E(WRIT_LABEL_TCB_BIND_NOTIFICATION,       80)    \
-	E(WRIT_LABEL_TCB_UNBIND_NOTIFICATION,     81)    \
-	E(WRIT_LABEL_IRQ_CONTROL_ISSUE,           88)    \
-	E(WRIT_LABEL_IRQ_CONTROL_STATS,           89)    \
-	E(WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION, 90)   \
-	E(WRIT_LABEL_IRQ_HANDLER_ACK,             91)    \
-	E(WRIT_LABEL_IRQ_HANDLER_CLEAR,           92)    \
-	E(WRIT_LABEL_IRQ_CONTROL_GET_MSI,         93)
-
-enum writ_label_ntfn {
-#define WRIT_LABEL_NTFN_ENUM_(name, num) name = num,
-	WRIT_LABELS_NTFN(WRIT_LABEL_NTFN_ENUM_)
-#undef WRIT_LABEL_NTFN_ENUM_
-};
-
 #define WRIT_IRQ_LINES 24       /* ISA 0..15, then IOAPIC GSIs 16..23 */
 #define WRIT_IRQ_ISA_LINES 16
 
@@ -646,21 +546,6 @@ static inline writ_word_t
 writ_msi_data(unsigned msi)
 {
 	return WRIT_MSI_VECTOR_BASE + (writ_word_t)msi;
-}
-
-/* The constant name of an invocation label ("WRIT_LABEL_CNODE_COPY"), any of the three
- * lists, or "WRIT_LABEL_?" for unknown numbers. */
-static inline const char *
-writ_label_name(writ_word_t label)
-{
-	switch (label) {
-#define WRIT_LABEL_NAME_(name, num) case num: return #name;
-	WRIT_LABELS(WRIT_LABEL_NAME_)
-	WRIT_LABELS_CORE(WRIT_LABEL_NAME_)
-	WRIT_LABELS_NTFN(WRIT_LABEL_NAME_)
-#undef WRIT_LABEL_NAME_
-	}
-	return "WRIT_LABEL_?";
 }
 
 /* A delivered signal: label 0, no words, no caps, all three unwrap bits set. */

@@ -68,6 +68,9 @@ void msi_bench_run(void);
 /* tests_sec.c: regressions for kernel-security bugs (group kern). */
 void sec_tests_run(void);
 
+/* tests_abi.c: every invocation of <writ/invocations.def> one argument short (kern). */
+void abi_tests_run(void);
+
 /* tests_reply.c: replies with capabilities, callers of a deleted server. */
 void reply_tests_run(void);
 

@@ -1209,6 +1209,7 @@ tests_run(void)
 	tests_ntfn_run();	/* tests_ntfn.c: notifications, binding, IRQs */
 	msi_tests_run();	/* tests_msi.c: MSIs */
 	sec_tests_run();	/* tests_sec.c: the security regressions of issue 18 */
+	abi_tests_run();	/* tests_abi.c: the kernel decodes what the ABI's list says */
 	stress_run();
 	/* Last: their teardowns leave the suite's RAM too fragmented for the stress
 	 * test's 4 MiB arena in the boots that lend /test/kern less memory. */

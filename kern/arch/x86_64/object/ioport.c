@@ -39,15 +39,18 @@ ports_are_kernels(writ_word_t first, writ_word_t last)
 static int
 issue(struct inv *iv, struct cte *control)
 {
-	enum { A_FIRST, A_LAST, A_DEST_ROOT, A_DEST_INDEX, A_DEST_DEPTH, A_ISSUE_COUNT };
+	/* IOPORT_CONTROL_ISSUE's arguments (<writ/invocations.def>). */
+	enum { A_FIRST = WRIT_ARG_IOPORT_CONTROL_ISSUE_FIRST,
+	       A_LAST = WRIT_ARG_IOPORT_CONTROL_ISSUE_LAST,
+	       A_DEST_ROOT = WRIT_ARG_IOPORT_CONTROL_ISSUE_DEST_ROOT };
 	struct cte *dest;
-	writ_word_t a[A_ISSUE_COUNT];
+	writ_word_t a[WRIT_ARGC_IOPORT_CONTROL_ISSUE];
 	struct cap c;
 	int err;
 
-	err = inv_args(iv, a, A_ISSUE_COUNT);
+	err = inv_args(iv, a, WRIT_ARGC_IOPORT_CONTROL_ISSUE);
 	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", A_ISSUE_COUNT);
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_IOPORT_CONTROL_ISSUE);
 	if (a[A_LAST] > 0xffff)
 		return INV_FAIL(iv, WRIT_E_RANGE, "last port 0x%lx above 0xffff", a[A_LAST]);
 	if (a[A_FIRST] > a[A_LAST])
@@ -70,10 +73,20 @@ port_io(struct inv *iv, const struct cap *c)
 	unsigned width = iv->label == WRIT_LABEL_IOPORT_IN8 || iv->label == WRIT_LABEL_IOPORT_OUT8 ? 1
 		       : iv->label == WRIT_LABEL_IOPORT_IN16 || iv->label == WRIT_LABEL_IOPORT_OUT16 ? 2 : 4;
 	bool out = iv->label >= WRIT_LABEL_IOPORT_OUT8;
-	writ_word_t a[2];
+	writ_word_t a[WRIT_ARGC_IOPORT_OUT8];
 	int err;
 
-	err = inv_args(iv, a, out ? 2 : 1);
+	/* One decode for the six: the port, then (out) the value, in the same words. */
+	_Static_assert(WRIT_ARGC_IOPORT_IN8 == 1 && WRIT_ARGC_IOPORT_IN16 == 1 &&
+		       WRIT_ARGC_IOPORT_IN32 == 1 && WRIT_ARGC_IOPORT_OUT8 == 2 &&
+		       WRIT_ARGC_IOPORT_OUT16 == 2 && WRIT_ARGC_IOPORT_OUT32 == 2 &&
+		       WRIT_ARG_IOPORT_OUT8_PORT == 0 && WRIT_ARG_IOPORT_OUT16_PORT == 0 &&
+		       WRIT_ARG_IOPORT_OUT32_PORT == 0 && WRIT_ARG_IOPORT_IN8_PORT == 0 &&
+		       WRIT_ARG_IOPORT_IN16_PORT == 0 && WRIT_ARG_IOPORT_IN32_PORT == 0 &&
+		       WRIT_ARG_IOPORT_OUT8_VALUE == 1 && WRIT_ARG_IOPORT_OUT16_VALUE == 1 &&
+		       WRIT_ARG_IOPORT_OUT32_VALUE == 1,
+		       "IOPort in/out arguments as port_io() reads them");
+	err = inv_args(iv, a, out ? WRIT_ARGC_IOPORT_OUT8 : WRIT_ARGC_IOPORT_IN8);
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "port%s needed", out ? " and value" : "");
 	/* Every byte the access touches must be inside the range. */

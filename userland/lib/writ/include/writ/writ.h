@@ -94,7 +94,8 @@ void writ_set_cap(unsigned i, writ_cptr_t cptr);
 writ_word_t writ_get_badge(unsigned i);
 void writ_set_receive_slot(writ_cptr_t cnode, writ_word_t index, unsigned depth);
 
-/* ---- invocations ---- */
+/* ---- invocations: one stub each, as <writ/invocations.def> and kern/abi/README.md
+ * list them (arguments, results, errors) ---- */
 
 /*
  * A Call on a kernel object: label, n arguments, up to nout results.
