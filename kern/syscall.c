@@ -51,25 +51,26 @@ lookup(struct tcb *t, writ_cptr_t cptr, struct cte **slot)
 }
 
 /*
- * The capability a syscall names. When the lookup fails because the thread's own CSpace
- * capability is a zombie, this entry first continues that teardown: a Configure of this
+ * The lookup of the capability a syscall names failed with err. When that is because the
+ * thread's own CSpace capability is a zombie, this entry first continues that teardown: a Configure of this
  * thread stopped for the timer while deleting the CSpace it was invoked through
  * (WRIT_E_PREEMPTED), so its retry, as every later lookup, now fails, and nothing else can
  * finish the work (the zombie sits in the TCB's own slot and may hold the TCB's last
  * capability). WRIT_E_PREEMPTED again until it is done; then the thread is gone (its TCB
  * was in there) or left without a CSpace (the lookup's error).
  */
-static int
-lookup_invoked(struct tcb *t, writ_cptr_t cptr, struct cte **slot)
+static __attribute__((noinline, cold)) int
+lookup_failed(struct tcb *t, int err)
 {
 	struct cte *cspace = &t->slots[TCB_SLOT_CSPACE];
-	int err = lookup(t, cptr, slot), del;
+	int del;
 
-	if (err == WRIT_OK || cap_type(&cspace->cap) != CAP_ZOMBIE)
+	if (cap_type(&cspace->cap) != CAP_ZOMBIE)
 		return err;
 	del = cte_delete(&kern_cspace, cspace);
 	return del == WRIT_OK ? err : del;
 }
+
 
 /* The lookup fault of a failed lookup, as the reply carries it (<writ/abi.h>). */
 static void
@@ -245,9 +246,10 @@ reply_lookup_error(struct tcb *t, int err)
 static void
 sys_send(struct tcb *t, bool call, bool blocking, struct cte *slot)
 {
-	int err = slot ? WRIT_OK : lookup_invoked(t, t->frame.rdi, &slot);
+	int err = slot ? WRIT_OK : lookup(t, t->frame.rdi, &slot);
 
 	if (err != WRIT_OK) {
+		err = lookup_failed(t, err);
 		t->frame.rax = (uint64_t)err;
 		if (call)
 			reply_lookup_error(t, err);
@@ -276,8 +278,10 @@ static void
 sys_recv(struct tcb *t, bool blocking)
 {
 	struct cte *slot;
-	int err = lookup_invoked(t, t->frame.rdi, &slot);
+	int err = lookup(t, t->frame.rdi, &slot);
 
+	if (err != WRIT_OK)
+		err = lookup_failed(t, err);
 	if (err == WRIT_OK && cap_type(&slot->cap) == WRIT_OBJ_NOTIFICATION) {
 		ntfn_recv_cap(t, slot, blocking);	/* Wait or Poll */
 		return;
