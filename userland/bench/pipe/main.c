@@ -4,6 +4,7 @@
  * deltas (under QEMU's -icount, instructions), printed as
  * `bench pipe/NAME VALUE instructions`; the runner adds the accel= field.
  */
+#include <test/peer.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
@@ -46,23 +47,6 @@ median(uint64_t *v, unsigned n)
 	return v[n / 2];
 }
 
-/* Start /test/bin/pipe-peer MODE with this process's schemes and serial line, and
- * fd3, fd4 (either may be -1) as its fds 3 and 4. -> pid or -errno. */
-static long
-spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
-{
-	static struct writ_spawn_opts o;
-	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
-
-	memset(&o, 0, sizeof(o));
-	writ_spawn_opts_inherit(&o);
-	if (fd3 >= 0)
-		writ_spawn_opts_fd(&o, fd3, 3);
-	if (fd4 >= 0)
-		writ_spawn_opts_fd(&o, fd4, 4);
-	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
-}
-
 static int
 bench_pipe(void)
 {
@@ -70,7 +54,7 @@ bench_pipe(void)
 	writ_cptr_t child;
 	char c = 'x';
 
-	if (writ_pipe(to) || writ_pipe(from) || spawn_peer("echo", to[0], from[1], &child) <= 0)
+	if (writ_pipe(to) || writ_pipe(from) || test_spawn_peer("echo", to[0], from[1], &child) <= 0)
 		return 1;
 	writ_close(to[0]);
 	writ_close(from[1]);
@@ -100,7 +84,7 @@ bench_cable(void)
 	writ_cptr_t child;
 	uint64_t key;
 
-	if (fd < 0 || writ_cable_pair(c) || spawn_peer("cable-echo", c[1], -1, &child) <= 0)
+	if (fd < 0 || writ_cable_pair(c) || test_spawn_peer("cable-echo", c[1], -1, &child) <= 0)
 		return 1;
 	writ_close(c[1]);
 	for (unsigned i = 0; i < ROUNDS + 100; i++) {

@@ -4,6 +4,7 @@
  * closed when the cable dies; EPIPE; bad input (too many fds, a cable end over a
  * cable, bytes on a cable); no record left over.
  */
+#include <test/peer.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
 #include <writ/thread.h>
@@ -198,23 +199,6 @@ test_unread(void)
 	      pipe_rec0, pipe_rec1, pipes0, pipes1, cable_rec0, cable_rec1, cables0, cables1);
 }
 
-/* Start /test/bin/pipe-peer MODE with this process's schemes and serial line, and
- * fd3, fd4 (either may be -1) as its fds 3 and 4. -> pid or -errno. */
-static long
-spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
-{
-	static struct writ_spawn_opts o;
-	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
-
-	memset(&o, 0, sizeof(o));
-	writ_spawn_opts_inherit(&o);
-	if (fd3 >= 0)
-		writ_spawn_opts_fd(&o, fd3, 3);
-	if (fd4 >= 0)
-		writ_spawn_opts_fd(&o, fd4, 4);
-	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
-}
-
 /* fds to another process: it reads zero: through the fd after this process closed
  * (moved) its copy; and a pipe end goes there and back. */
 static void
@@ -228,7 +212,7 @@ test_two_proc(void)
 	long r, st;
 
 	writ_cable_pair(c);
-	if (spawn_peer("cable-read", c[1], -1, &child) <= 0) {
+	if (test_spawn_peer("cable-read", c[1], -1, &child) <= 0) {
 		check(false, "cable/spawn-peer", "spawn failed");
 		return;
 	}
@@ -245,7 +229,7 @@ test_two_proc(void)
 
 	writ_cable_pair(c);
 	writ_pipe(p);
-	if (spawn_peer("cable-echo", c[1], -1, &child) <= 0)
+	if (test_spawn_peer("cable-echo", c[1], -1, &child) <= 0)
 		return;
 	writ_close(c[1]);
 	r = writ_cable_send(c[0], 1, "rt", 2, &p[1], 1);
@@ -285,7 +269,7 @@ test_fd_rounds(void)
 	fds[0] = p[1];
 	fds[1] = writ_dup(p[1]);
 	fds[2] = writ_open("zero:", O_RDONLY, 0);
-	if (spawn_peer("cable-echo", c[1], -1, &child) <= 0) {
+	if (test_spawn_peer("cable-echo", c[1], -1, &child) <= 0) {
 		check(false, "cable/fd-rounds", "spawn failed");
 		return;
 	}

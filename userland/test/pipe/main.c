@@ -6,6 +6,7 @@
  * other dies, no record left by a client that died with open ends; a pipe: server
  * killed mid-read (the reader gets EIO) and restarted (a new pipe works).
  */
+#include <test/peer.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
 #include <writ/thread.h>
@@ -110,23 +111,6 @@ wait_done(struct job *j)
 	for (unsigned i = 0; i < 200000 && !j->done; i++)
 		writ_yield();
 	return j->done;
-}
-
-/* Start /test/bin/pipe-peer MODE with this process's schemes and serial line, and
- * fd3, fd4 (either may be -1) as its fds 3 and 4. -> pid or -errno. */
-static long
-spawn_peer(const char *mode, int fd3, int fd4, writ_cptr_t *child)
-{
-	static struct writ_spawn_opts o;
-	const char *argv[] = { "/test/bin/pipe-peer", mode, NULL };
-
-	memset(&o, 0, sizeof(o));
-	writ_spawn_opts_inherit(&o);
-	if (fd3 >= 0)
-		writ_spawn_opts_fd(&o, fd3, 3);
-	if (fd4 >= 0)
-		writ_spawn_opts_fd(&o, fd4, 4);
-	return writ_spawn("/test/bin/pipe-peer", argv, &o, child);
 }
 
 /* ---- tests ---- */
@@ -446,7 +430,7 @@ test_two_proc(void)
 
 	writ_pipe(to);
 	writ_pipe(from);
-	pid = spawn_peer("echo", to[0], from[1], &child);
+	pid = test_spawn_peer("echo", to[0], from[1], &child);
 	check(pid > 0, "pipe/spawn-peer", "spawn %ld", pid);
 	if (pid <= 0)
 		return;
@@ -478,7 +462,7 @@ test_two_proc_rounds(void)
 
 	writ_pipe(to);
 	writ_pipe(from);
-	if (spawn_peer("echo", to[0], from[1], &child) <= 0) {
+	if (test_spawn_peer("echo", to[0], from[1], &child) <= 0) {
 		check(false, "pipe/two-proc-rounds", "spawn failed");
 		return;
 	}
@@ -522,7 +506,7 @@ test_two_proc_epipe(void)
 	long r = 0, st;
 
 	writ_pipe(p);
-	if (spawn_peer("read-one", p[0], -1, &child) <= 0)
+	if (test_spawn_peer("read-one", p[0], -1, &child) <= 0)
 		return;
 	writ_close(p[0]);
 	writ_write(p[1], "1", 1);
@@ -548,7 +532,7 @@ test_killed_writer(void)
 	long r;
 
 	writ_pipe(p);
-	if (spawn_peer("write-spin", -1, p[1], &child) <= 0)
+	if (test_spawn_peer("write-spin", -1, p[1], &child) <= 0)
 		return;
 	writ_close(p[1]);
 	r = writ_read(p[0], buf, sizeof(buf));
@@ -570,7 +554,7 @@ test_dead_client_no_record(void)
 	long before = pipe_stats(&pipes0), after, st;
 	writ_cptr_t child;
 
-	if (spawn_peer("leak-pipes", -1, -1, &child) <= 0)
+	if (test_spawn_peer("leak-pipes", -1, -1, &child) <= 0)
 		return;
 	st = writ_proc_wait(child);
 	after = pipe_stats(&pipes1);
