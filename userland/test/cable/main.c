@@ -4,6 +4,7 @@
  * closed when the cable dies; EPIPE; bad input (too many fds, a cable end over a
  * cable, bytes on a cable); no record left over.
  */
+#include <test/check.h>
 #include <test/peer.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
@@ -12,25 +13,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-
-static unsigned failures;
-
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	char why[200];
-	va_list ap;
-
-	if (ok) {
-		writ_printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	writ_printf("not ok - %s: %s\n", name, why);
-}
 
 /* A server's live records; *more gets its second figure (pipes, cables). */
 static long
@@ -369,6 +351,5 @@ main(void)
 	test_blocking();
 	test_two_proc();
 	test_fd_rounds();
-	writ_printf("# cable: %u test failures\n", failures);
-	return failures ? 1 : 0;
+	return test_done("cable");
 }

@@ -7,6 +7,7 @@
  * program asks for on a "# send on COM1: HEX" line, which come back through console:,
  * and it checks that the log line written here reached the serial log with its prefix.
  */
+#include <test/check.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
@@ -18,25 +19,6 @@
 #define O_RDWR 2
 #define S_IFMT 0170000
 #define S_IFCHR 0020000
-
-static unsigned failures;
-
-static void
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	char why[160];
-	va_list ap;
-
-	if (ok) {
-		writ_printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	writ_printf("not ok - %s: %s\n", name, why);
-}
 
 static long
 stats(writ_cptr_t policy)
@@ -221,12 +203,15 @@ test_rand(void)
 int
 main(void)
 {
+	int rc;
+
 	test_stdio();
 	test_open_close();
 	test_bad_input();
 	test_log();
 	test_rand();
 	test_input();
+	rc = test_done("console");
 	writ_fsync(1);
-	return failures ? 1 : 0;
+	return rc;
 }

@@ -7,9 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-extern unsigned failures;
+#include <test/check.h>
 
-void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The server's figures: 0 records, 1 memfs_check (0 or -EUCLEAN), 2 bytes used,
  * 3 budget, 4 open files alive (5: without a sweep first). */
 long file_stats(const char *scheme, unsigned which);

@@ -1,8 +1,7 @@
 /*
  * file: through libwrit's fd API: every operation with its error cases, the seeded
  * tree, a model check, ENOSPC (on tmp:, whose quota runs out), long names and paths,
- * and bad input sent raw. One `ok - file/...` line per check; the exit status is the
- * number of failures.
+ * and bad input sent raw. One `ok - file/...` line per check (lib/test).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,25 +11,6 @@
 #include <writ/writ.h>
 
 #include "ftest.h"
-
-unsigned failures;
-
-void
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	char why[200];
-	va_list ap;
-
-	if (ok) {
-		writ_printf("ok - file/%s\n", name);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	writ_printf("not ok - file/%s: %s\n", name, why);
-}
 
 long
 file_stats(const char *scheme, unsigned which)
@@ -83,6 +63,7 @@ main(void)
 {
 	long ofds = file_stats("file", 4);
 
+	test_group("file/");
 	check(writ_scheme_cap("file") != 0, "have-file-scheme", "no file capability");
 	test_seeded();
 	test_files();
@@ -97,5 +78,5 @@ main(void)
 	check(file_stats("file", 4) == ofds, "no-open-file-left",
 	      "%ld open files before, %ld after", ofds, file_stats("file", 4));
 	check(file_stats("file", 1) == 0, "tree-consistent", "memfs_check failed");
-	return (int)failures;
+	return test_done("file");
 }

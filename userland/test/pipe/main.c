@@ -6,6 +6,7 @@
  * other dies, no record left by a client that died with open ends; a pipe: server
  * killed mid-read (the reader gets EIO) and restarted (a new pipe works).
  */
+#include <test/check.h>
 #include <test/peer.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
@@ -14,25 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-
-static unsigned failures;
-
-static void __attribute__((format(printf, 3, 4)))
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	char why[200];
-	va_list ap;
-
-	if (ok) {
-		writ_printf("ok - %s\n", name);
-		return;
-	}
-	failures++;
-	va_start(ap, fmt);
-	writ_vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	writ_printf("not ok - %s: %s\n", name, why);
-}
 
 /* The pipe server's live records and pipes. */
 static long
@@ -620,6 +602,5 @@ main(void)
 	test_killed_writer();
 	test_dead_client_no_record();
 	test_server_killed();
-	writ_printf("# pipe: %u test failures\n", failures);
-	return failures ? 1 : 0;
+	return test_done("pipe");
 }

@@ -16,6 +16,12 @@ write_line(const char *line)
 static struct tap tap = { .vformat = writ_vsnprintf, .write = write_line };
 
 void
+test_group(const char *prefix)
+{
+	tap.prefix = prefix;
+}
+
+void
 check(bool ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;

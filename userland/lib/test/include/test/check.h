@@ -10,6 +10,8 @@
 
 extern unsigned test_failures;
 
+/* Put `prefix` ("file/") before every check's name from now on. */
+void test_group(const char *prefix);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Does the kernel command line (WRIT_CMDLINE, from init) have this word? */
 bool test_cmdline_has(const char *word);
