@@ -27,7 +27,7 @@
 #include <kern/panic.h>
 #include <kern/sched.h>
 
-#include "arch/x86_64/asm.h"
+#include <arch/asm.h>
 
 #define FRAME_TCB(f) ((struct tcb *)((char *)(f) - __builtin_offsetof(struct tcb, frame)))
 

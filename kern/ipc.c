@@ -26,7 +26,7 @@
 #include <kern/sched.h>
 #include <kern/tcb.h>
 
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 
 /* Words of the message a thread sends: its fault message, or its own registers. */
 static inline __attribute__((always_inline)) unsigned

@@ -17,8 +17,8 @@
 #include <kern/selftest.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/trap.h"
+#include <arch/cpu.h>
+#include <arch/trap.h>
 #include "boot/mb2.h"
 #include "boot/memory.h"
 #include "boot/root.h"

@@ -14,7 +14,7 @@
 #include <kern/ksyms.h>
 #include <kern/panic.h>
 
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 
 #define BACKTRACE_MAX 32
 

@@ -27,8 +27,8 @@
 #include <kern/sched.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/asm.h"
-#include "arch/x86_64/cpu.h"
+#include <arch/asm.h>
+#include <arch/cpu.h>
 
 struct tcb *sched_current;
 struct sched_loaded sched_loaded;

@@ -20,7 +20,7 @@
 #include <kern/syscall.h>
 #include <kern/tcb.h>
 
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 
 int
 inv_args(struct inv *iv, writ_word_t *a, unsigned n)

@@ -14,7 +14,7 @@
 #include <kern/boot.h>
 #include <kern/string.h>
 
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "boot/mb2.h"
 
 /* Start of the word `key` (followed by end, space or '='), or NULL. */

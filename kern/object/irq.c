@@ -37,7 +37,7 @@
 #include <kern/object.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/cpu.h"
+#include <arch/cpu.h>
 #include "boot/acpi.h"
 #include "boot/mb2.h"
 

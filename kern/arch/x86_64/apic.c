@@ -15,7 +15,7 @@
 #include <kern/irq.h>
 
 #include "boot/memory.h"
-#include "cpu.h"
+#include <arch/cpu.h>
 
 #define APIC_ID 0x020
 #define APIC_EOI 0x0b0

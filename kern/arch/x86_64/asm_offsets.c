@@ -11,8 +11,8 @@
 
 #include <kern/cpu_features.h>
 
-#include "gdt.h"
-#include "trap.h"
+#include <arch/gdt.h>
+#include <arch/trap.h>
 
 #define DEFINE(name, value) \
 	__asm__ volatile(".ascii \"@@asm " #name " %c0@@\"" : : "i"((long)(value)))

@@ -15,9 +15,9 @@
 #include <kern/console.h>
 #include <kern/cpu_features.h>
 
-#include "asm.h"
-#include "gdt.h"
-#include "cpu.h"
+#include <arch/asm.h>
+#include <arch/gdt.h>
+#include <arch/cpu.h>
 
 #define CR0_MP (1ull << 1)
 #define CR0_NE (1ull << 5)

@@ -18,10 +18,10 @@
 #include <kern/cpu_features.h>
 #include <kern/string.h>
 
-#include "asm.h"
-#include "cpu.h"
+#include <arch/asm.h>
+#include <arch/cpu.h>
 
-#include "gdt.h"
+#include <arch/gdt.h>
 
 #define GDT_KCODE X86_SEL_KERNEL_CODE
 #define GDT_KDATA X86_SEL_KERNEL_DATA

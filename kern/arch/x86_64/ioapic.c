@@ -24,7 +24,7 @@
 
 #include "boot/acpi.h"
 #include "boot/memory.h"
-#include "cpu.h"
+#include <arch/cpu.h>
 
 #define IOREGSEL 0x00
 #define IOWIN 0x10

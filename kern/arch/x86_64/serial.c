@@ -4,7 +4,7 @@
  */
 #include <kern/console.h>
 
-#include "cpu.h"
+#include <arch/cpu.h>
 
 #define COM1 0x3f8
 #define REG_DATA 0

@@ -20,10 +20,10 @@
 #include <kern/panic.h>
 #include <kern/sched.h>
 
-#include "asm.h"
-#include "gdt.h"
-#include "cpu.h"
-#include "trap.h"
+#include <arch/asm.h>
+#include <arch/gdt.h>
+#include <arch/cpu.h>
+#include <arch/trap.h>
 
 #define IDT_VECTORS X86_IDT_VECTORS
 #define VEC_BREAKPOINT 3

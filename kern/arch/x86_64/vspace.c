@@ -14,8 +14,8 @@
 #include <kern/string.h>
 #include <kern/vspace.h>
 
-#include "asm.h"
-#include "cpu.h"
+#include <arch/asm.h>
+#include <arch/cpu.h>
 
 #define PTE_P (1ull << 0)
 #define PTE_W (1ull << 1)

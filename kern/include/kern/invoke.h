@@ -12,7 +12,7 @@
 #include <kern/panic.h>
 #include <kern/tcb.h>
 
-#include "arch/x86_64/regs.h"
+#include <arch/regs.h>
 
 #define INV_MAX_RESULTS WRIT_CTX_COUNT
 

@@ -23,7 +23,7 @@
 #include <kern/untyped.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/ioport.h"
+#include <arch/ioport.h>
 
 /* The kernel's cspace context: the direct map as cspace/ addresses it. */
 extern struct cspace kern_cspace;

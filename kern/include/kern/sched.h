@@ -13,7 +13,7 @@
 #include <kern/tcb.h>
 #include <kern/vspace.h>
 
-#include "arch/x86_64/thread.h"
+#include <arch/thread.h>
 
 #define SCHED_TIMESLICE_TICKS 2		/* timer ticks a thread runs before its equals */
 extern struct tcb *sched_current;

@@ -11,9 +11,9 @@
 #include <cspace/cspace.h>
 #include <writ/abi.h>
 
-#include "arch/x86_64/regs.h"
-#include "arch/x86_64/thread.h"
-#include "arch/x86_64/trap.h"
+#include <arch/regs.h>
+#include <arch/thread.h>
+#include <arch/trap.h>
 
 /* The capabilities a TCB holds, in slots inside the TCB object itself, so they take
  * part in the derivation tree like any other: deleting the VSpace's last capability

@@ -7,8 +7,8 @@
 #include <kern/invoke.h>
 #include <kern/object.h>
 
-#include "arch/x86_64/cpu.h"
-#include "arch/x86_64/ioport.h"
+#include <arch/cpu.h>
+#include <arch/ioport.h>
 
 /*
  * Ports the kernel drives, or whose use would reach into what it drives: never issued.

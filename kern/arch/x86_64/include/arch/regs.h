@@ -11,8 +11,8 @@
 
 #include <writ/abi.h>
 
-#include "gdt.h"
-#include "trap.h"
+#include <arch/gdt.h>
+#include <arch/trap.h>
 
 /* Message register i travels in trap-frame register X86_MRi (the syscall ABI's order). */
 #define X86_MR0 rdx

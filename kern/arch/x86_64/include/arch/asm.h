@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "trap.h"
+#include <arch/trap.h>
 
 /* trap.asm: load a TCB's saved frame and return to user mode (iretq or sysret). */
 __attribute__((noreturn)) void kernel_exit(struct trap_frame *f);

@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "cpu.h"
+#include <arch/cpu.h>
 
 /* The FPU/SSE state is 512 bytes, 16-byte aligned (fxsave's image). */
 #define X86_FPU_STATE_BYTES 512
