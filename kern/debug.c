@@ -8,7 +8,7 @@
 #include <kern/console.h>
 #include <kern/debug.h>
 #include <kern/object.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/tcb.h>
 
 #ifdef WRIT_DEBUG

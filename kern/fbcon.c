@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include <kern/console.h>
-#include <kern/string.h>
+#include <portable/string.h>
 
 #include "boot/mb2.h"
 

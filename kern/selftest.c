@@ -10,7 +10,7 @@
 #include <kern/console.h>
 #include <kern/ksyms.h>
 #include <kern/selftest.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/vspace.h>
 
 #include <arch/cpu.h>

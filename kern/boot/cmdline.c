@@ -11,50 +11,24 @@
  */
 #include <stdbool.h>
 
+#include <portable/cmdline.h>
+
 #include <kern/boot.h>
-#include <kern/string.h>
 
 #include <arch/cpu.h>
 #include "boot/mb2.h"
 
-/* Start of the word `key` (followed by end, space or '='), or NULL. */
-static const char *
-find_word(const char *key)
-{
-	const char *s = boot_information()->cmdline;
-	size_t n = strlen(key);
-
-	if (!s)		/* a panic before the boot information was read */
-		return NULL;
-	while (*s) {
-		while (*s == ' ')
-			s++;
-		if (strncmp(s, key, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
-			return s;
-		while (*s && *s != ' ')
-			s++;
-	}
-	return NULL;
-}
-
 bool
 cmdline_has(const char *word)
 {
-	return find_word(word) != NULL;
+	/* The line is NULL in a panic before the boot information was read. */
+	return cmdline_word(boot_information()->cmdline, word) != NULL;
 }
 
 const char *
 cmdline_value(const char *key, char *buf, unsigned n)
 {
-	const char *s = find_word(key);
-	unsigned i = 0;
-
-	if (!s || n == 0 || s[strlen(key)] != '=')
-		return NULL;
-	for (s += strlen(key) + 1; *s && *s != ' ' && i + 1 < n; s++)
-		buf[i++] = *s;
-	buf[i] = 0;
-	return buf;
+	return cmdline_word_value(boot_information()->cmdline, key, buf, n);
 }
 
 bool

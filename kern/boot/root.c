@@ -25,7 +25,7 @@
 #include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/vspace.h>
 
 #include "boot/carve.h"

@@ -27,7 +27,7 @@
 #include <kern/notification.h>
 #include <kern/object.h>
 #include <kern/panic.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/tcb.h>
 #include <kern/vspace.h>
 

@@ -17,7 +17,7 @@
 #include <kern/object.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/tcb.h>
 
 static uint32_t next_id = 1;

@@ -16,7 +16,7 @@
 
 #include <kern/boot.h>
 #include <kern/cpu_features.h>
-#include <kern/string.h>
+#include <portable/string.h>
 
 #include <arch/asm.h>
 #include <arch/cpu.h>

@@ -11,7 +11,7 @@
 #include <kern/boot.h>
 #include <kern/cpu_features.h>
 #include <kern/panic.h>
-#include <kern/string.h>
+#include <portable/string.h>
 #include <kern/vspace.h>
 
 #include <arch/asm.h>

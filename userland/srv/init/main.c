@@ -8,6 +8,8 @@
  * /bench/kern), lending it the authority a root task has, then leaves QEMU with the
  * verdict.
  */
+#include <portable/cmdline.h>
+
 #include "init.h"
 
 #define EXIT_PASS 0x10
@@ -92,17 +94,7 @@ check(bool ok, const char *name, const char *fmt, ...)
 bool
 cmdline_has(const char *word)
 {
-	size_t n = strlen(word);
-
-	for (const char *s = init.bi->cmdline; *s;) {
-		while (*s == ' ')
-			s++;
-		if (memcmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
-			return true;
-		while (*s && *s != ' ')
-			s++;
-	}
-	return false;
+	return cmdline_word(init.bi->cmdline, word) != NULL;
 }
 
 /* ---- boot modules ---- */

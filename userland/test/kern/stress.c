@@ -49,6 +49,7 @@
  *       -no-reboot -nic none -device isa-debug-exit,iobase=0xf4,iosize=0x04
  * or edit the GRUB line of `./writ run` (press e) and add the two words.
  */
+#include <portable/cmdline.h>
 #include <writ/writ.h>
 
 #include "init.h"
@@ -1044,31 +1045,7 @@ alive(void)
 static uint64_t
 cmdline_number(const char *key, uint64_t dflt)
 {
-	const char *s = init.bi->cmdline;
-	size_t n = strlen(key);
-	uint64_t v = 0;
-	unsigned base = 10;
-
-	for (; *s; s++) {
-		if ((s != init.bi->cmdline && s[-1] != ' ') || memcmp(s, key, n) != 0 ||
-		    s[n] != '=')
-			continue;
-		s += n + 1;
-		if (s[0] == '0' && s[1] == 'x') {
-			base = 16;
-			s += 2;
-		}
-		for (;; s++) {
-			unsigned d = *s >= '0' && *s <= '9' ? (unsigned)(*s - '0')
-				   : *s >= 'a' && *s <= 'f' ? (unsigned)(*s - 'a' + 10) : 99;
-
-			if (d >= base)
-				break;
-			v = v * base + d;
-		}
-		return v;
-	}
-	return dflt;
+	return cmdline_word_number(init.bi->cmdline, key, dflt);
 }
 
 static void

@@ -4,6 +4,7 @@
  * the root task's (the control capabilities, device memory, most of the RAM, COM1), so
  * the suite exercises the kernel exactly as a root task would.
  */
+#include <portable/cmdline.h>
 #include <portable/tap.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
@@ -73,17 +74,7 @@ find_memory(void)
 bool
 cmdline_has(const char *word)
 {
-	size_t n = strlen(word);
-
-	for (const char *s = init.bi->cmdline; *s;) {
-		while (*s == ' ')
-			s++;
-		if (memcmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
-			return true;
-		while (*s && *s != ' ')
-			s++;
-	}
-	return false;
+	return cmdline_word(init.bi->cmdline, word) != NULL;
 }
 
 void

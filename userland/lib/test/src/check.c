@@ -1,3 +1,4 @@
+#include <portable/cmdline.h>
 #include <portable/tap.h>
 #include <test/check.h>
 #include <writ/proc.h>
@@ -35,18 +36,7 @@ check(bool ok, const char *name, const char *fmt, ...)
 bool
 test_cmdline_has(const char *word)
 {
-	const char *s = writ_getenv("WRIT_CMDLINE");
-	size_t n = strlen(word);
-
-	while (s && *s) {
-		while (*s == ' ')
-			s++;
-		if (strncmp(s, word, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '='))
-			return true;
-		while (*s && *s != ' ')
-			s++;
-	}
-	return false;
+	return cmdline_word(writ_getenv("WRIT_CMDLINE"), word) != NULL;
 }
 
 int

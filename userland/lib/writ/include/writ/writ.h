@@ -184,7 +184,7 @@ int writ_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int writ_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 __attribute__((noreturn)) void writ_exit_qemu(unsigned code);
 
-/* ---- the small libc a freestanding program needs ---- */
+/* ---- the small libc a freestanding program needs (portable/src/string.c) ---- */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *restrict d, const void *restrict s, size_t n);
 void *memmove(void *d, const void *s, size_t n);
