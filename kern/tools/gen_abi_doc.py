@@ -126,7 +126,7 @@ def abi_names(prefix_macro, prefix):
 
 def uses(name, text):
     return re.search(r"\bWRIT_(?:LABEL|ARGC|RESC)_" + name + r"\b|\bWRIT_(?:ARG|RES)_" + name
-                     + r"_[A-Z]|\b(?:INVOKE0?|CHECK_COUNTS)\(\w*,? ?" + name + r"\b", text)
+                     + r"_[A-Z]|\bwrit_inv_" + name.lower() + r"\(", text)
 
 
 def find_decoders(invs):
@@ -210,10 +210,12 @@ def render(invs, decoders, stubs):
            "  expands it into the label enum (`WRIT_LABEL_<NAME>`), argument positions",
            "  (`WRIT_ARG_<NAME>_<ARG>`, `WRIT_ARGC_<NAME>`) and result positions",
            "  (`WRIT_RES_<NAME>_<RES>`, `WRIT_RESC_<NAME>`); the kernel's decode reads its",
-           "  arguments by them, libwrit's stubs are checked against them when they",
-           "  compile, and this page is generated from the same lines.", "",
-           "Find an invocation by its name: `grep -rn <NAME> kern userland/lib/writ`",
-           "shows its entry in the .def, its decode and its stub.", "",
+           "  arguments by them; libwrit's stubs (`writ_inv_<name>()` in `<writ/stubs.h>`)",
+           "  are generated from the same lines at build time",
+           "  (`kern/tools/gen_invoke_stubs.py`), and so is this page.", "",
+           "Find an invocation by its name: `grep -rni <NAME> kern userland/lib/writ`",
+           "shows its entry in the .def, its decode and the libwrit function that calls",
+           "its stub.", "",
            COMMON.rstrip(), "", "## Index", "",
            "| label | name | invoked on | arguments | results | decode | stub |",
            "| ---: | --- | --- | ---: | ---: | --- | --- |"]
