@@ -15,13 +15,10 @@
  * logged: it is never silently lost, and never a panic. IRQ_CONTROL_STATS reads the
  * counts and the TSC of the last kernel entry for a line (for latency figures).
  *
- * MSIs (IRQ_CONTROL_GET_MSI) share the model with one difference: nothing can mask
- * them, so the kernel never holds one back. An MSI with a notification signals it at
- * once, Ack or no Ack (the notification word merges the signals that come before the
- * driver Waits). One with nobody to signal is counted and remembered (`missed`), and
- * the next Ack with a notification set signals it, because an edge-triggered device
- * will not raise it again on its own. An IRQHandler capability's w1 is its IRQ number:
- * the line, or WRIT_IRQ_MSI(msi).
+ * The architecture may add IRQ numbers beyond the lines, with IRQControl invocations of
+ * its own to issue them and its own Ack (<kern/irq.h>, "the architecture's IRQs"): x86
+ * adds MSIs (kern/arch/x86_64/object/msi.c). An IRQHandler capability's w1 is its IRQ
+ * number.
  *
  * The handler holds the notification by pointer, not by capability: ntfn_finalise()
  * calls irq_forget_ntfn() before the notification's memory can be reused.
@@ -41,34 +38,16 @@
 #include "boot/acpi.h"
 #include "boot/mb2.h"
 
-struct irq_line {
-	struct notification *ntfn;
-	uint64_t badge;
-	uint64_t unhandled, delivered, last_tsc;
-	bool issued;
-	bool missed;		/* MSIs: one came with nobody to signal, and no Ack since */
-};
+static struct irq_line lines[WRIT_IRQ_LINES];
 
-static struct irq_line lines[WRIT_IRQ_LINES], msis[WRIT_IRQ_MSIS];
-
-_Static_assert(WRIT_IRQ_MSI_FIRST + WRIT_IRQ_MSIS <= CAP_IRQ_LINES,
-	       "every IRQ number fits an IRQHandler capability");
-
-static bool
-irq_number_is_msi(uint64_t irq)
-{
-	return irq >= WRIT_IRQ_MSI_FIRST && irq - WRIT_IRQ_MSI_FIRST < WRIT_IRQ_MSIS;
-}
-
-/* The state behind an IRQ number (a line or an MSI), or NULL for any other number. */
+/* The state behind an IRQ number (a line or the architecture's), or NULL for any other
+ * number. */
 static struct irq_line *
 irq_state(uint64_t irq)
 {
 	if (irq < WRIT_IRQ_LINES)
 		return &lines[irq];
-	if (irq_number_is_msi(irq))
-		return &msis[irq - WRIT_IRQ_MSI_FIRST];
-	return NULL;
+	return arch_irq_state(irq);
 }
 
 static const void *
@@ -113,12 +92,8 @@ irq_is_line_vector(uint64_t vector)
 	return vector >= IOAPIC_VECTOR_BASE && vector < IOAPIC_VECTOR_BASE + WRIT_IRQ_LINES;
 }
 
-/*
- * Ends the interrupt and signals the handler's notification, or counts it when there is
- * none; true for the first one nobody took (the caller says so once in the log).
- */
-static bool
-signal_or_count(struct irq_line *l, uint64_t entry_tsc)
+bool
+irq_signal_or_count(struct irq_line *l, uint64_t entry_tsc)
 {
 	irq_eoi();
 	l->last_tsc = entry_tsc;
@@ -136,30 +111,9 @@ irq_line_interrupt(uint64_t vector, uint64_t entry_tsc)
 	unsigned line = (unsigned)(vector - IOAPIC_VECTOR_BASE);
 
 	ioapic_set_masked(line, true);
-	if (signal_or_count(&lines[line], entry_tsc))
+	if (irq_signal_or_count(&lines[line], entry_tsc))
 		kprintf("irq: line %u fired with no notification to signal: masked, counted\n",
 			line);
-}
-
-bool
-irq_is_msi_vector(uint64_t vector)
-{
-	return vector >= MSI_VECTOR_BASE && vector < MSI_VECTOR_BASE + WRIT_IRQ_MSIS;
-}
-
-/* An MSI (trap.c, interrupts off). Edge-triggered: it cannot recur unless the device
- * writes again, so there is nothing to mask; one nobody takes is kept for the Ack. */
-void
-irq_msi_interrupt(uint64_t vector, uint64_t entry_tsc)
-{
-	unsigned msi = (unsigned)(vector - MSI_VECTOR_BASE);
-	struct irq_line *m = &msis[msi];
-
-	if (!m->ntfn)
-		m->missed = true;
-	if (signal_or_count(m, entry_tsc))
-		kprintf("irq: MSI %u fired with no notification to signal: counted, kept for "
-			"the next Ack\n", msi);
 }
 
 void
@@ -168,9 +122,7 @@ irq_forget_ntfn(struct notification *n)
 	for (unsigned i = 0; i < WRIT_IRQ_LINES; i++)
 		if (lines[i].ntfn == n)
 			lines[i].ntfn = NULL;
-	for (unsigned i = 0; i < WRIT_IRQ_MSIS; i++)
-		if (msis[i].ntfn == n)
-			msis[i].ntfn = NULL;
+	arch_irq_forget_ntfn(n);
 }
 
 /* The last handler capability is gone: masked (lines), silent, free to issue again. */
@@ -188,8 +140,7 @@ irq_handler_finalise(const struct cap *cap)
 	l->issued = false;
 }
 
-/* IRQ_CONTROL_ISSUE and IRQ_CONTROL_GET_MSI (<writ/invocations.def>): the line or MSI,
- * then the destination slot. */
+/* IRQ_CONTROL_ISSUE (<writ/invocations.def>): the line, then the destination slot. */
 
 static int
 control_issue(struct inv *iv, struct cte *control)
@@ -218,44 +169,6 @@ control_issue(struct inv *iv, struct cte *control)
 	if (err != WRIT_OK)
 		return INV_FAIL(iv, err, "destination slot refused");
 	lines[a[A_IRQ]].issued = true;
-	return WRIT_OK;
-}
-
-/* Like control_issue, for an MSI; the reply is what the device must be programmed with. */
-static int
-control_get_msi(struct inv *iv, struct cte *control)
-{
-	struct cte *dest;
-	struct irq_line *m;
-	writ_word_t a[WRIT_ARGC_IRQ_CONTROL_GET_MSI];
-	struct cap c;
-	int err;
-
-	enum { A_IRQ = WRIT_ARG_IRQ_CONTROL_GET_MSI_MSI,
-	       A_DEST_ROOT = WRIT_ARG_IRQ_CONTROL_GET_MSI_DEST_ROOT };
-	_Static_assert(WRIT_RES_IRQ_CONTROL_GET_MSI_ADDRESS == 0 &&
-		       WRIT_RES_IRQ_CONTROL_GET_MSI_DATA == 1 && WRIT_RESC_IRQ_CONTROL_GET_MSI == 2,
-		       "GET_MSI's results in the order inv_ret() sends them");
-
-	err = inv_args(iv, a, WRIT_ARGC_IRQ_CONTROL_GET_MSI);
-	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_IRQ_CONTROL_GET_MSI);
-	if (a[A_IRQ] >= WRIT_IRQ_MSIS)
-		return INV_FAIL(iv, WRIT_E_RANGE, "MSI %lu above WRIT_IRQ_MSIS", a[A_IRQ]);
-	m = &msis[a[A_IRQ]];
-	if (m->issued)	/* one handler object per MSI */
-		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "MSI %lu already issued", a[A_IRQ]);
-	err = inv_lookup_triple(iv, &a[A_DEST_ROOT], "destination", &dest);
-	if (err != WRIT_OK)
-		return err;
-	c = cap_make(WRIT_OBJ_IRQ_HANDLER, 0, WRIT_RIGHTS_ALL, 0, WRIT_IRQ_MSI(a[A_IRQ]));
-	err = cte_insert_issued(&kern_cspace, dest, control, &c);
-	if (err != WRIT_OK)
-		return INV_FAIL(iv, err, "destination slot refused");
-	m->issued = true;
-	m->missed = false;	/* a stray write before this handler is not its interrupt */
-	inv_ret(iv, writ_msi_address(irq_apic_id));
-	inv_ret(iv, writ_msi_data((unsigned)a[A_IRQ]));
 	return WRIT_OK;
 }
 
@@ -306,33 +219,19 @@ handler_set_notification(struct inv *iv, struct irq_line *l)
 	return WRIT_OK;
 }
 
-/* Ack on an MSI: nothing to unmask; hand over the one that found nobody, if any. */
-static int
-msi_ack(struct irq_line *m)
-{
-	if (m->missed && m->ntfn) {
-		m->missed = false;
-		m->delivered++;
-		ntfn_signal(m->ntfn, m->badge);
-	}
-	return WRIT_OK;
-}
-
 int
 irq_invoke(struct inv *iv, struct cte *slot)
 {
 	uint64_t irq = slot->cap.w1;
-	bool msi = irq_number_is_msi(irq);
+	bool line = irq < WRIT_IRQ_LINES;
 	struct irq_line *l;
 
 	if (cap_type(&slot->cap) == WRIT_OBJ_IRQ_CONTROL) {
 		if (iv->label == WRIT_LABEL_IRQ_CONTROL_ISSUE)
 			return control_issue(iv, slot);
-		if (iv->label == WRIT_LABEL_IRQ_CONTROL_GET_MSI)
-			return control_get_msi(iv, slot);
 		if (iv->label == WRIT_LABEL_IRQ_CONTROL_STATS)
 			return control_stats(iv);
-		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not an IRQControl invocation");
+		return arch_irq_control_invoke(iv, slot);
 	}
 	if (!(l = irq_state(irq)))	/* cannot be issued; belt and braces */
 		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "handler of no IRQ");
@@ -340,14 +239,14 @@ irq_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_IRQ_HANDLER_SET_NOTIFICATION:
 		return handler_set_notification(iv, l);
 	case WRIT_LABEL_IRQ_HANDLER_ACK:
-		if (msi)
-			return msi_ack(l);
+		if (!line)
+			return arch_irq_ack(l);
 		ioapic_set_masked((unsigned)irq, false);
 		return WRIT_OK;
 	case WRIT_LABEL_IRQ_HANDLER_CLEAR:
 		l->ntfn = NULL;
 		l->badge = 0;
-		if (!msi)
+		if (line)
 			ioapic_set_masked((unsigned)irq, true);
 		return WRIT_OK;
 	default:

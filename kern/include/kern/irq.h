@@ -11,7 +11,7 @@
 #define IRQ_TICK_US 1000u
 /* Device IRQ lines (kern/arch/x86_64/ioapic.c): vector IOAPIC_VECTOR_BASE + line. */
 #define IOAPIC_VECTOR_BASE 0x30
-/* MSIs (kern/object/irq.c): vector MSI_VECTOR_BASE + msi. The vector is the data word
+/* MSIs (kern/arch/x86_64/object/msi.c): vector MSI_VECTOR_BASE + msi. The vector is the data word
  * user space programs into its device, so the base is part of the ABI. */
 #define MSI_VECTOR_BASE WRIT_MSI_VECTOR_BASE
 
@@ -51,5 +51,31 @@ int irq_invoke(struct inv *iv, struct cte *slot);
 void irq_handler_finalise(const struct cap *cap);
 /* The notification is going away: no IRQ may signal it any more. */
 void irq_forget_ntfn(struct notification *n);
+
+/* What the kernel keeps per IRQ number, a line's or the architecture's. */
+struct irq_line {
+	struct notification *ntfn;
+	uint64_t badge;
+	uint64_t unhandled, delivered, last_tsc;
+	bool issued;
+	bool missed;		/* unmaskable IRQs: one came with nobody to signal, no Ack since */
+};
+
+/* Ends the interrupt and signals the handler's notification, or counts it when there is
+ * none; true for the first one nobody took (the caller says so once in the log). */
+bool irq_signal_or_count(struct irq_line *l, uint64_t entry_tsc);
+
+/*
+ * The architecture's IRQs: numbers beyond the lines (x86: MSIs, kern/arch/x86_64/
+ * object/msi.c), which nothing masks. kern/object/irq.c does the rest of the model.
+ */
+/* The state behind one of its IRQ numbers, or NULL for a number it does not have. */
+struct irq_line *arch_irq_state(uint64_t irq);
+/* An IRQControl invocation other than Issue and Stats (x86: GET_MSI). */
+int arch_irq_control_invoke(struct inv *iv, struct cte *control);
+/* Ack on one of its IRQs. */
+int arch_irq_ack(struct irq_line *l);
+/* The notification is going away: none of its IRQs may signal it any more. */
+void arch_irq_forget_ntfn(struct notification *n);
 
 #endif
