@@ -218,7 +218,7 @@ _Static_assert(WRIT_GUARD_BITS_MASK == 63, "guard width field holds 0..63");
  *   WRIT_RES_<NAME>_<RES>      the reply word that carries a result
  *   WRIT_RESC_<NAME>           how many fixed results it returns
  * The kernel's decode of <NAME> reads its arguments by these positions; libwrit's stub
- * for it is checked against WRIT_ARGC_<NAME> and WRIT_RESC_<NAME> when it compiles.
+ * for it, writ_inv_<name>() in <writ/stubs.h>, is generated from the same lines.
  */
 enum writ_label {
 	WRIT_LABEL_INVALID = 0,
