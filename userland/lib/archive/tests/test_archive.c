@@ -11,42 +11,8 @@
 
 #include "builder.h"
 
-static int failed_total;
-static int case_failed;
-static char first_why[512];
-
-static void
-begin(void)
-{
-        case_failed = 0;
-        first_why[0] = '\0';
-}
-
-__attribute__((format(printf, 1, 2))) static void
-why(const char *fmt, ...)
-{
-        char buf[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        if (case_failed++ == 0)
-                snprintf(first_why, sizeof first_why, "%s", buf);
-        else if (case_failed < 20)
-                printf("# also: %s\n", buf);
-}
-
-static void
-end(const char *name)
-{
-        if (case_failed) {
-                printf("not ok - archive/%s: %s\n", name, first_why);
-                failed_total++;
-        } else {
-                printf("ok - archive/%s\n", name);
-        }
-}
+#define TAP_GROUP "archive/"
+#include "../../test/include/test/host_tap.h"
 
 static unsigned char buf[4 << 20];
 static struct builder bd;
@@ -106,59 +72,59 @@ test_valid(void)
         struct archive_entry e;
         size_t n = 0;
 
-        begin();
+        tap_begin();
         build_valid();
         if (open_built() != ARCHIVE_OK) {
-                why("open: %s at %zu", err.msg, err.offset);
-                end("valid");
+                tap_fail("open: %s at %zu", err.msg, err.offset);
+                tap_end("valid");
                 return;
         }
         if (arc.nentries != 7)
-                why("%zu entries", arc.nentries);
+                tap_fail("%zu entries", arc.nentries);
         archive_iter_init(&it, &arc);
         while (archive_next(&it, &e)) {
                 n++;
                 if (strlen(e.name) != e.name_len)
-                        why("name_len of %s", e.name);
+                        tap_fail("name_len of %s", e.name);
                 if (n == 1 && (e.type != ARCHIVE_DIR || strcmp(e.name, "bin") || e.perm != 0755 ||
                                e.offset != 0 || e.nlink != 2))
-                        why("entry 1");
+                        tap_fail("entry 1");
                 if (n == 3 && (e.type != ARCHIVE_REG || e.size != 5 || memcmp(e.data, "#!ELF", 5)))
-                        why("hard link bin/sh did not get the data of bin/ash");
+                        tap_fail("hard link bin/sh did not get the data of bin/ash");
                 if (n == 5 && (e.size != 0 || e.perm != 0600))
-                        why("empty file");
+                        tap_fail("empty file");
                 if (n == 6 && (e.type != ARCHIVE_SYMLINK || e.size != 7 || memcmp(e.data, "/bin/sh", 7)))
-                        why("symlink");
+                        tap_fail("symlink");
                 if (n == 7 && (e.mtime != 1234 || e.ino != 7 || e.mode != 0100755))
-                        why("fields of bin/ash");
+                        tap_fail("fields of bin/ash");
         }
         if (n != 7)
-                why("iterated %zu", n);
+                tap_fail("iterated %zu", n);
         if (archive_lookup(&arc, "/etc/boot.conf", 14, &e) != ARCHIVE_OK ||
             e.size != 15 || memcmp(e.data, "run sh /bin/sh\n", 15))
-                why("lookup /etc/boot.conf");
+                tap_fail("lookup /etc/boot.conf");
         if (archive_lookup(&arc, "etc", 3, &e) != ARCHIVE_OK || e.type != ARCHIVE_DIR)
-                why("lookup etc");
+                tap_fail("lookup etc");
         if (archive_lookup(&arc, "bin/sh", 6, &e) != ARCHIVE_OK || e.size != 5)
-                why("lookup of the first name of a hard link");
+                tap_fail("lookup of the first name of a hard link");
         if (archive_lookup(&arc, "/etc/boot", 9, &e) != ARCHIVE_E_NOT_FOUND ||
             archive_lookup(&arc, "/", 1, &e) != ARCHIVE_E_NOT_FOUND ||
             archive_lookup(&arc, "", 0, &e) != ARCHIVE_E_NOT_FOUND ||
             archive_lookup(&arc, "etc/boot.conf/x", 15, &e) != ARCHIVE_E_NOT_FOUND)
-                why("lookup of missing names");
+                tap_fail("lookup of missing names");
         /* The trailer padded to a 512-byte block with zeros, as cpio writes it. */
         bd.n = (bd.n + 511) & ~(size_t)511;
         if (open_built() != ARCHIVE_OK || arc.nentries != 7)
-                why("zero padding after the trailer: %s", err.msg);
+                tap_fail("zero padding after the trailer: %s", err.msg);
         /* The empty archive: just the trailer. */
         reset();
         b_trailer(&bd);
         if (open_built() != ARCHIVE_OK || arc.nentries != 0)
-                why("trailer only: %s", err.msg);
+                tap_fail("trailer only: %s", err.msg);
         archive_iter_init(&it, &arc);
         if (archive_next(&it, &e))
-                why("iterated an empty archive");
-        end("valid");
+                tap_fail("iterated an empty archive");
+        tap_end("valid");
 }
 
 /* ---- malformed archives ------------------------------------------------------ */
@@ -498,58 +464,58 @@ test_bads(void)
                 size_t want;
                 char name[96];
 
-                begin();
+                tap_begin();
                 reset();
                 want = b->build();
                 got = open_built();
                 if (got != b->code || err.code != b->code)
-                        why("got %s, want %s (%s)", archive_error_name(got),
+                        tap_fail("got %s, want %s (%s)", archive_error_name(got),
                             archive_error_name(b->code), err.msg);
                 else if (err.offset != want)
-                        why("offset %zu, want %zu (%s)", err.offset, want, err.msg);
+                        tap_fail("offset %zu, want %zu (%s)", err.offset, want, err.msg);
                 else if (err.msg[0] == '\0' || strlen(err.msg) >= ARCHIVE_MSG_MAX)
-                        why("no message");
+                        tap_fail("no message");
                 else
                         printf("# %s: %s at %zu\n", b->name, err.msg, err.offset);
                 if (got != ARCHIVE_OK && (arc.nentries || arc.size))
-                        why("a failed open left a usable archive");
+                        tap_fail("a failed open left a usable archive");
                 snprintf(name, sizeof name, "error-%s", b->name);
-                end(name);
+                tap_end(name);
         }
 }
 
 static void
 test_messages(void)
 {
-        begin();
+        tap_begin();
         reset();
         bad_hex();
         open_built();
         if (strcmp(err.msg, "non-hex digit 'g' in c_filesize"))
-                why("'%s'", err.msg);
+                tap_fail("'%s'", err.msg);
         reset();
         bad_dup();
         open_built();
         if (strcmp(err.msg, "duplicate name 'etc/a' (first at offset 116)"))
-                why("'%s'", err.msg);
+                tap_fail("'%s'", err.msg);
         reset();
         bad_type_fifo();
         open_built();
         if (strcmp(err.msg, "unsupported file type of 'dev/x' (mode 0010644; want regular, "
                             "directory or symlink)"))
-                why("'%s'", err.msg);
+                tap_fail("'%s'", err.msg);
         reset();
         bad_parent_file();
         open_built();
         if (strcmp(err.msg, "'etc/a' is under 'etc', which is not a directory"))
-                why("'%s'", err.msg);
+                tap_fail("'%s'", err.msg);
         for (int e = 0; e <= ARCHIVE_E_ARG; e++)
                 if (!strcmp(archive_strerror((enum archive_error)e), "unknown error"))
-                        why("no message for %d", e);
+                        tap_fail("no message for %d", e);
         if (archive_open(NULL, buf, 1, &err) != ARCHIVE_E_ARG ||
             archive_open(&arc, NULL, 1, &err) != ARCHIVE_E_ARG)
-                why("NULL arguments");
-        end("error-messages");
+                tap_fail("NULL arguments");
+        tap_end("error-messages");
 }
 
 /* Limits that hold: a 255-byte segment, a 4095-byte path. */
@@ -559,7 +525,7 @@ test_name_limits(void)
         static char name[4200];
         struct archive_entry e;
 
-        begin();
+        tap_begin();
         reset();
         memset(name, 'n', 255);
         name[255] = '\0';
@@ -570,10 +536,10 @@ test_name_limits(void)
         b_file(&bd, name, "y");
         b_trailer(&bd);
         if (open_built() != ARCHIVE_OK)
-                why("%s", err.msg);
+                tap_fail("%s", err.msg);
         else if (archive_lookup(&arc, name, 4095, &e) != ARCHIVE_OK || e.name_len != 4095)
-                why("lookup of the 4095-byte name");
-        end("name-limits");
+                tap_fail("lookup of the 4095-byte name");
+        tap_end("name-limits");
 }
 
 /* ---- robustness sweeps ------------------------------------------------------- */
@@ -583,7 +549,7 @@ test_truncations(void)
 {
         size_t full;
 
-        begin();
+        tap_begin();
         build_valid();
         full = bd.n;
         for (size_t n = 0; n < full; n++) {
@@ -591,11 +557,11 @@ test_truncations(void)
 
                 /* Only the trailer's own padding may be missing at the very end. */
                 if (e == ARCHIVE_OK && n < full - 3)
-                        why("prefix of %zu bytes accepted", n);
+                        tap_fail("prefix of %zu bytes accepted", n);
                 else if (err.offset > n)
-                        why("prefix %zu: offset %zu past the end", n, err.offset);
+                        tap_fail("prefix %zu: offset %zu past the end", n, err.offset);
         }
-        end("every-truncation");
+        tap_end("every-truncation");
 }
 
 static void
@@ -606,7 +572,7 @@ test_mutations(void)
         struct archive_entry e;
         size_t full, accepted = 0;
 
-        begin();
+        tap_begin();
         build_valid();
         full = bd.n;
         for (size_t at = 0; at < full; at++) {
@@ -619,15 +585,15 @@ test_mutations(void)
                                 archive_iter_init(&it, &arc);
                                 while (archive_next(&it, &e))
                                         if (e.name_len != strlen(e.name))
-                                                why("byte %zu = %u: bad name", at, values[v]);
+                                                tap_fail("byte %zu = %u: bad name", at, values[v]);
                         } else if (err.offset > full) {
-                                why("byte %zu: offset %zu past the end", at, err.offset);
+                                tap_fail("byte %zu: offset %zu past the end", at, err.offset);
                         }
                         buf[at] = old;
                 }
         }
         printf("# %zu of %zu one-byte changes still parse\n", accepted, full * sizeof values);
-        end("every-byte-changed");
+        tap_end("every-byte-changed");
 }
 
 static void
@@ -636,7 +602,7 @@ test_too_many(void)
         char name[16];
         clock_t t0;
 
-        begin();
+        tap_begin();
         reset();
         for (int k = 0; k < ARCHIVE_MAX_ENTRIES; k++) {
                 snprintf(name, sizeof name, "f%05d", k);
@@ -645,15 +611,15 @@ test_too_many(void)
         b_trailer(&bd);
         t0 = clock();
         if (open_built() != ARCHIVE_OK || arc.nentries != ARCHIVE_MAX_ENTRIES)
-                why("4096 entries: %s", err.msg);
+                tap_fail("4096 entries: %s", err.msg);
         printf("# archive_open of 4096 entries: %.2f s (sanitized build)\n",
                (double)(clock() - t0) / CLOCKS_PER_SEC);
         bd.n -= 124;
         b_file(&bd, "g", "");
         b_trailer(&bd);
         if (open_built() != ARCHIVE_E_TOO_MANY || err.offset != bd.n - 124 - 112)
-                why("4097 entries: %s at %zu", archive_error_name(err.code), err.offset);
-        end("too-many-entries");
+                tap_fail("4097 entries: %s at %zu", archive_error_name(err.code), err.offset);
+        tap_end("too-many-entries");
 }
 
 int
@@ -667,5 +633,5 @@ main(void)
         test_mutations();
         test_too_many();
         fflush(stdout);
-        return failed_total ? 1 : 0;
+        return tap_failed_total ? 1 : 0;
 }

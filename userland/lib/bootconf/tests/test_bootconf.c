@@ -12,42 +12,8 @@
 
 #include "conf_print.h"
 
-static int failed_total;
-static int case_failed;
-static char first_why[512];
-
-static void
-begin(void)
-{
-        case_failed = 0;
-        first_why[0] = '\0';
-}
-
-__attribute__((format(printf, 1, 2))) static void
-why(const char *fmt, ...)
-{
-        char buf[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        if (case_failed++ == 0)
-                snprintf(first_why, sizeof first_why, "%s", buf);
-        else
-                printf("# also: %s\n", buf);
-}
-
-static void
-end(const char *name)
-{
-        if (case_failed) {
-                printf("not ok - bootconf/%s: %s\n", name, first_why);
-                failed_total++;
-        } else {
-                printf("ok - bootconf/%s\n", name);
-        }
-}
+#define TAP_GROUP "bootconf/"
+#include "../../test/include/test/host_tap.h"
 
 #define MAXE 16
 static struct bootconf_entry entries[MAXE], entries2[MAXE];
@@ -95,49 +61,49 @@ test_example(void)
 {
         const struct bootconf_entry *e;
 
-        begin();
+        tap_begin();
         if (parse(example) != BOOTCONF_OK) {
-                why("parse: %s", errtext());
-                end("valid-example");
+                tap_fail("parse: %s", errtext());
+                tap_end("valid-example");
                 return;
         }
         if (conf.nentries != 6)
-                why("%zu entries", conf.nentries);
+                tap_fail("%zu entries", conf.nentries);
         e = &entries[0];
         if (e->kind != BOOTCONF_SERVER || strcmp(e->name, "log") || strcmp(e->path, "/sbin/log") ||
             strcmp(e->serves, "log") || e->prio != 200 || !e->restart || e->line != 3 ||
             e->given != (BOOTCONF_HAS_SERVES | BOOTCONF_HAS_PRIO | BOOTCONF_HAS_RESTART))
-                why("entry log");
+                tap_fail("entry log");
         e = &entries[1];
         if (e->kind != BOOTCONF_DRIVER || e->nioports != 1 || e->ioports[0].first != 0x3f8 ||
             e->ioports[0].last != 0x3ff || e->nirqs != 1 || e->irqs[0] != 4 || e->nuses != 1 ||
             strcmp(e->uses[0], "log"))
-                why("entry serial");
+                tap_fail("entry serial");
         e = &entries[2];
         if (e->quota != 16u << 20 || e->nuses != 2 || strcmp(e->uses[1], "file:/home/**:rw"))
-                why("entry file");
+                tap_fail("entry file");
         e = &entries[3];
         if (e->ndevmem != 2 || e->devmem[0].addr != 0xfd000000 || e->devmem[0].size != 0x400000 ||
             e->devmem[1].addr != 4096 || e->devmem[1].size != 4096 || e->nirqs != 2 ||
             e->irqs[1] != 23 || e->serves[0] || e->line != 7)
-                why("entry fb");
+                tap_fail("entry fb");
         e = &entries[4];
         if (e->kind != BOOTCONF_RUN || e->nenv != 2 || strcmp(e->env[0], "TERM=vt100") ||
             strcmp(e->env[1], "HOME=/home/a b") || e->nargs != 4 || strcmp(e->args[0], "kern") ||
             strcmp(e->args[1], "a b") || strcmp(e->args[2], "") || strcmp(e->args[3], "'#x'") ||
             e->given != BOOTCONF_HAS_QUOTA || e->quota != 0)
-                why("entry tests");
+                tap_fail("entry tests");
         e = &entries[5];
         if (e->nargs != 1 || strcmp(e->args[0], "-l") || e->restart || e->prio != 0)
-                why("entry shell");
+                tap_fail("entry shell");
         if (bootconf_last_run(&conf) != &entries[5])
-                why("last run");
+                tap_fail("last run");
         if (bootconf_find(&conf, "fb") != &entries[3] || bootconf_find(&conf, "nope"))
-                why("find");
+                tap_fail("find");
         if (bootconf_find_server(&conf, "console") != &entries[1] ||
             bootconf_find_server(&conf, "") || bootconf_find_server(&conf, "zero"))
-                why("find_server");
-        end("valid-example");
+                tap_fail("find_server");
+        tap_end("valid-example");
 }
 
 struct good {
@@ -167,21 +133,21 @@ static const struct good goods[] = {
 static void
 test_goods(void)
 {
-        begin();
+        tap_begin();
         for (size_t k = 0; k < sizeof goods / sizeof goods[0]; k++)
                 if (parse(goods[k].text) != BOOTCONF_OK)
-                        why("%s: %s", goods[k].name, errtext());
+                        tap_fail("%s: %s", goods[k].name, errtext());
         if (parse("run a /a -- \"q\\\"b\\\\s\\nn\" x\"y z\"w") == BOOTCONF_OK &&
             (strcmp(entries[0].args[0], "q\"b\\s\nn") || strcmp(entries[0].args[1], "xy zw")))
-                why("escape decoding: '%s' '%s'", entries[0].args[0], entries[0].args[1]);
+                tap_fail("escape decoding: '%s' '%s'", entries[0].args[0], entries[0].args[1]);
         if (parse("run c /c quota=17179869183G") == BOOTCONF_OK &&
             entries[0].quota != 17179869183ull << 30)
-                why("quota G");
+                tap_fail("quota G");
         if (parse("run a \"/a b/c\"") == BOOTCONF_OK && strcmp(entries[0].path, "/a b/c"))
-                why("quoted path '%s'", entries[0].path);
+                tap_fail("quoted path '%s'", entries[0].path);
         if (parse("run a /a -- k=v") == BOOTCONF_OK && strcmp(entries[0].args[0], "k=v"))
-                why("arg k=v");
-        end("valid-small");
+                tap_fail("arg k=v");
+        tap_end("valid-small");
 }
 
 /* ---- limits: at the bound parses, one past fails ----------------------------- */
@@ -217,50 +183,50 @@ static const struct limit limits[] = {
 static void
 test_limits(void)
 {
-        begin();
+        tap_begin();
         for (size_t k = 0; k < sizeof limits / sizeof limits[0]; k++) {
                 const struct limit *l = &limits[k];
 
                 repeat(l->head, l->item, l->max, "");
                 if (parse(big) != BOOTCONF_OK)
-                        why("%s: %d rejected: %s", l->name, l->max, errtext());
+                        tap_fail("%s: %d rejected: %s", l->name, l->max, errtext());
                 repeat(l->head, l->item, l->max + 1, "");
                 if (parse(big) != l->code)
-                        why("%s: %d accepted or wrong error: %s", l->name, l->max + 1, errtext());
+                        tap_fail("%s: %d accepted or wrong error: %s", l->name, l->max + 1, errtext());
         }
         /* Path: 255 bytes fine, 256 not. */
         memset(big, 0, sizeof big);
         strcpy(big, "run a /");
         memset(big + 7, 'p', 254);
         if (parse(big) != BOOTCONF_OK)
-                why("path 255: %s", errtext());
+                tap_fail("path 255: %s", errtext());
         big[7 + 254] = 'p';
         if (parse(big) != BOOTCONF_E_PATH || err.col != 7)
-                why("path 256: %s", errtext());
+                tap_fail("path 256: %s", errtext());
         /* Line: 4096 bytes fine, 4097 not (column 4097). */
         memset(big, 0, sizeof big);
         strcpy(big, "run a /a --");
         memset(big + 11, ' ', 4096 - 12);
         big[4095] = 'x';
         if (strlen(big) != 4096 || parse(big) != BOOTCONF_OK || entries[0].nargs != 1)
-                why("line 4096: %s", errtext());
+                tap_fail("line 4096: %s", errtext());
         strcat(big, "y\n");
         if (parse(big) != BOOTCONF_E_LINE_LONG || err.line != 1 || err.col != 4097)
-                why("line 4097: %s", errtext());
+                tap_fail("line 4097: %s", errtext());
         /* Pool: exactly enough, then one byte short. */
         bootconf_init(&conf, entries, MAXE, pool, 6);
         if (bootconf_parse(&conf, "run a /a -- ab cd", 17, &err) != BOOTCONF_OK)
-                why("pool exact: %s", errtext());
+                tap_fail("pool exact: %s", errtext());
         bootconf_init(&conf, entries, MAXE, pool, 5);
         if (bootconf_parse(&conf, "run a /a -- ab cd", 17, &err) != BOOTCONF_E_SPACE ||
             err.col != 16)
-                why("pool short: %s", errtext());
+                tap_fail("pool short: %s", errtext());
         bootconf_init(&conf, NULL, 0, NULL, 0);
         if (bootconf_parse(&conf, "#\n", 2, &err) != BOOTCONF_OK)
-                why("no memory, no entries");
+                tap_fail("no memory, no entries");
         if (bootconf_parse(NULL, "", 0, &err) != BOOTCONF_E_ARG)
-                why("NULL conf");
-        end("limits");
+                tap_fail("NULL conf");
+        tap_end("limits");
 }
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -356,18 +322,18 @@ test_bads(void)
                 enum bootconf_error got;
                 char name[96];
 
-                begin();
+                tap_begin();
                 got = parse(b->text);
                 if (got != b->code || err.code != b->code)
-                        why("got %s, want %s (%s)", bootconf_error_name(got),
+                        tap_fail("got %s, want %s (%s)", bootconf_error_name(got),
                             bootconf_error_name(b->code), errtext());
                 else if (err.line != b->line || err.col != b->col)
-                        why("at %u:%u, want %u:%u (%s)", err.line, err.col, b->line, b->col,
+                        tap_fail("at %u:%u, want %u:%u (%s)", err.line, err.col, b->line, b->col,
                             errtext());
                 else if (!strstr(err.msg, b->msg))
-                        why("message '%s' lacks '%s'", err.msg, b->msg);
+                        tap_fail("message '%s' lacks '%s'", err.msg, b->msg);
                 snprintf(name, sizeof name, "error-%s", b->name);
-                end(name);
+                tap_end(name);
         }
 }
 
@@ -377,12 +343,12 @@ test_nul(void)
 {
         static const char text[] = "run a /a\nrun b /b -- x\0y\n";
 
-        begin();
+        tap_begin();
         if (parse_n(text, sizeof text - 1) != BOOTCONF_E_NUL || err.line != 2 || err.col != 14)
-                why("%s", errtext());
+                tap_fail("%s", errtext());
         if (parse_n("\0", 1) != BOOTCONF_E_NUL || err.line != 1 || err.col != 1)
-                why("lone NUL: %s", errtext());
-        end("error-nul");
+                tap_fail("lone NUL: %s", errtext());
+        tap_end("error-nul");
 }
 
 static void
@@ -391,27 +357,27 @@ test_format(void)
         char buf[64], small[12];
         size_t n;
 
-        begin();
+        tap_begin();
         parse("\n\nrun x /bin/file qouta=1");
         n = bootconf_format_error(&err, "boot.conf", buf, sizeof buf);
         if (strcmp(buf, "boot.conf:3:17: unknown key 'qouta'") || n != strlen(buf))
-                why("'%s'", buf);
+                tap_fail("'%s'", buf);
         n = bootconf_format_error(&err, "boot.conf", small, sizeof small);
         if (strcmp(small, "boot.conf:3") || n != strlen(buf))
-                why("truncated '%s' %zu", small, n);
+                tap_fail("truncated '%s' %zu", small, n);
         parse("run a /a -- \"\x1b\"");
         if (strcmp(err.msg, "control character in quotes"))
-                why("'%s'", err.msg);
+                tap_fail("'%s'", err.msg);
         parse("run a /a -- \"\\\x1b\"");
         if (strcmp(err.msg, "bad escape '\\x5c\\x1b' (want \\\" \\\\ or \\n)"))
-                why("escape message '%s'", err.msg);
+                tap_fail("escape message '%s'", err.msg);
         parse("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
         if (!strstr(err.msg, "aaaa...'"))
-                why("long word not shortened: '%s'", err.msg);
+                tap_fail("long word not shortened: '%s'", err.msg);
         for (int e = 0; e <= BOOTCONF_E_ARG; e++)
                 if (!strcmp(bootconf_strerror((enum bootconf_error)e), "unknown error"))
-                        why("no message for %d", e);
-        end("error-format");
+                        tap_fail("no message for %d", e);
+        tap_end("error-format");
 }
 
 static void
@@ -421,25 +387,25 @@ roundtrip(const char *text, const char *what)
         const char *d;
 
         if (parse(text) != BOOTCONF_OK) {
-                why("%s: %s", what, errtext());
+                tap_fail("%s: %s", what, errtext());
                 return;
         }
         conf_print(&conf, out, sizeof out);
         bootconf_init(&conf2, entries2, MAXE, pool2, sizeof pool2);
         if (bootconf_parse(&conf2, out, strlen(out), &err) != BOOTCONF_OK)
-                why("%s: reparse: %s\n%s", what, errtext(), out);
+                tap_fail("%s: reparse: %s\n%s", what, errtext(), out);
         else if ((d = conf_diff(&conf, &conf2)) != NULL)
-                why("%s: %s differs after print\n%s", what, d, out);
+                tap_fail("%s: %s differs after print\n%s", what, d, out);
 }
 
 static void
 test_roundtrip(void)
 {
-        begin();
+        tap_begin();
         roundtrip(example, "example");
         for (size_t k = 0; k < sizeof goods / sizeof goods[0]; k++)
                 roundtrip(goods[k].text, goods[k].name);
-        end("roundtrip");
+        tap_end("roundtrip");
 }
 
 int
@@ -453,5 +419,5 @@ main(void)
         test_format();
         test_roundtrip();
         fflush(stdout);
-        return failed_total ? 1 : 0;
+        return tap_failed_total ? 1 : 0;
 }

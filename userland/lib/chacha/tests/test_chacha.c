@@ -12,42 +12,8 @@
 
 #include <chacha/chacha.h>
 
-static int failed_total;
-static int case_failed;
-static char first_why[512];
-
-static void
-begin(void)
-{
-        case_failed = 0;
-        first_why[0] = '\0';
-}
-
-__attribute__((format(printf, 1, 2))) static void
-why(const char *fmt, ...)
-{
-        char buf[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(buf, sizeof buf, fmt, ap);
-        va_end(ap);
-        if (case_failed++ == 0)
-                snprintf(first_why, sizeof first_why, "%s", buf);
-        else if (case_failed < 10)
-                printf("# also: %s\n", buf);
-}
-
-static void
-end(const char *name)
-{
-        if (case_failed) {
-                printf("not ok - rand/%s: %s\n", name, first_why);
-                failed_total++;
-        } else {
-                printf("ok - rand/%s\n", name);
-        }
-}
+#define TAP_GROUP "rand/"
+#include "../../test/include/test/host_tap.h"
 
 /* Hex with optional spaces and colons -> bytes; returns the count. */
 static size_t
@@ -75,12 +41,12 @@ compare(const char *what, const uint8_t *got, const char *want_hex, size_t n)
         uint8_t want[512];
 
         if (unhex(want_hex, want, sizeof want) != n) {
-                why("%s: test vector has the wrong length", what);
+                tap_fail("%s: test vector has the wrong length", what);
                 return;
         }
         for (size_t k = 0; k < n; k++)
                 if (got[k] != want[k]) {
-                        why("%s: byte %zu is %02x, want %02x", what, k, got[k], want[k]);
+                        tap_fail("%s: byte %zu is %02x, want %02x", what, k, got[k], want[k]);
                         return;
                 }
 }
@@ -92,11 +58,11 @@ test_quarter_round(void)
 {
         uint32_t a = 0x11111111, b = 0x01020304, c = 0x9b8d6f43, d = 0x01234567;
 
-        begin();
+        tap_begin();
         chacha_quarter_round(&a, &b, &c, &d);
         if (a != 0xea2a92f4 || b != 0xcb1cf8ce || c != 0x4581472e || d != 0x5881c4bb)
-                why("got %08x %08x %08x %08x", a, b, c, d);
-        end("rfc8439-2.1.1-quarter-round");
+                tap_fail("got %08x %08x %08x %08x", a, b, c, d);
+        tap_end("rfc8439-2.1.1-quarter-round");
 }
 
 static const char key_seq[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -106,7 +72,7 @@ test_block(void)
 {
         uint8_t key[32], nonce[12], out[64];
 
-        begin();
+        tap_begin();
         unhex(key_seq, key, 32);
         unhex("00:00:00:09:00:00:00:4a:00:00:00:00", nonce, 12);
         chacha20_block(key, 1, nonce, out);
@@ -115,7 +81,7 @@ test_block(void)
                 "c7 d1 f4 c7 33 c0 68 03 04 22 aa 9a c3 d4 6c 4e"
                 "d2 82 64 46 07 9f aa 09 14 c2 d7 05 d9 8b 02 a2"
                 "b5 12 9c d1 de 16 4e b9 cb d0 83 e8 a2 50 3c 4e", 64);
-        end("rfc8439-2.3.2-block");
+        tap_end("rfc8439-2.3.2-block");
 }
 
 static const char sunscreen[] =
@@ -134,23 +100,23 @@ test_encrypt(void)
         uint8_t key[32], nonce[12], ct[128], back[128];
         size_t n = strlen(sunscreen);
 
-        begin();
+        tap_begin();
         unhex(key_seq, key, 32);
         unhex("00:00:00:00:00:00:00:4a:00:00:00:00", nonce, 12);
         if (n != 114)
-                why("plaintext length %zu", n);
+                tap_fail("plaintext length %zu", n);
         if (chacha20_xor(key, 1, nonce, sunscreen, ct, n) != 0)
-                why("xor refused");
+                tap_fail("xor refused");
         compare("ciphertext", ct, sunscreen_ct, n);
         chacha20_xor(key, 1, nonce, ct, back, n);
         if (memcmp(back, sunscreen, n))
-                why("decryption does not give the plaintext back");
+                tap_fail("decryption does not give the plaintext back");
         /* In place, and in two calls split at a block boundary. */
         memcpy(back, sunscreen, n);
         chacha20_xor(key, 1, nonce, back, back, 64);
         chacha20_xor(key, 2, nonce, back + 64, back + 64, n - 64);
         compare("in place, split", back, sunscreen_ct, n);
-        end("rfc8439-2.4.2-encrypt");
+        tap_end("rfc8439-2.4.2-encrypt");
 }
 
 static const struct {
@@ -187,13 +153,13 @@ test_appendix(void)
                 uint8_t key[32], nonce[12], out[64];
                 char name[64];
 
-                begin();
+                tap_begin();
                 unhex(appendix[k].key, key, 32);
                 unhex(appendix[k].nonce, nonce, 12);
                 chacha20_block(key, appendix[k].counter, nonce, out);
                 compare("block", out, appendix[k].out, 64);
                 snprintf(name, sizeof name, "rfc8439-a.1-block-%zu", k + 1);
-                end(name);
+                tap_end(name);
         }
 }
 
@@ -203,24 +169,24 @@ test_counter_limit(void)
         static uint8_t buf[200], key[32], nonce[12];
         uint8_t last[64];
 
-        begin();
+        tap_begin();
         memset(buf, 0xaa, sizeof buf);
         if (chacha20_xor(key, UINT32_MAX, nonce, buf, buf, 65) != EOVERFLOW)
-                why("65 bytes from the last counter accepted");
+                tap_fail("65 bytes from the last counter accepted");
         for (size_t k = 0; k < sizeof buf; k++)
                 if (buf[k] != 0xaa)
-                        why("a refused request wrote byte %zu", k);
+                        tap_fail("a refused request wrote byte %zu", k);
         if (chacha20_xor(key, UINT32_MAX, nonce, buf, buf, 64) != 0)
-                why("64 bytes from the last counter refused");
+                tap_fail("64 bytes from the last counter refused");
         chacha20_block(key, UINT32_MAX, nonce, last);
         for (size_t k = 0; k < 64; k++)
                 if ((buf[k] ^ 0xaa) != last[k])
-                        why("last block differs at %zu", k);
+                        tap_fail("last block differs at %zu", k);
         if (chacha20_xor(key, UINT32_MAX - 2, nonce, buf, buf, 193) != EOVERFLOW ||
             chacha20_xor(key, UINT32_MAX - 2, nonce, buf, buf, 192) != 0 ||
             chacha20_xor(key, 0, nonce, buf, buf, 0) != 0)
-                why("limits near the end of the counter");
-        end("counter-limit");
+                tap_fail("limits near the end of the counter");
+        tap_end("counter-limit");
 }
 
 /* ---- the generator ----------------------------------------------------------- */
@@ -254,21 +220,21 @@ test_rng_model(void)
         struct chacha_rng r;
         uint8_t seed[32], key[32];
 
-        begin();
+        tap_begin();
         for (int k = 0; k < 32; k++)
                 seed[k] = (uint8_t)(k * 7 + 3);
         memset(&r, 0, sizeof r);
         if (chacha_rng_generate(&r, got, 10))
-                why("an unseeded generator gave output");
+                tap_fail("an unseeded generator gave output");
         chacha_rng_seed(&r, seed);
         if (memcmp(r.key, seed, 32) == 0)
-                why("the seed is kept as the key");
+                tap_fail("the seed is kept as the key");
         for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
                 size_t n = sizes[s];
 
                 memcpy(key, r.key, 32);
                 if (!chacha_rng_generate(&r, got, n)) {
-                        why("generate %zu failed", n);
+                        tap_fail("generate %zu failed", n);
                         continue;
                 }
                 /* Chunks of CHACHA_RNG_CHUNK bytes, each under a fresh key. */
@@ -280,9 +246,9 @@ test_rng_model(void)
                                 break;
                 }
                 if (memcmp(got, want, n) || memcmp(key, r.key, 32))
-                        why("request of %zu bytes differs from the model", n);
+                        tap_fail("request of %zu bytes differs from the model", n);
         }
-        end("rng-matches-model");
+        tap_end("rng-matches-model");
 }
 
 static void
@@ -292,28 +258,28 @@ test_rng_erasure(void)
         uint8_t seed[32] = {1}, before[32], out[64], ks[64];
         static const uint8_t zero[12];
 
-        begin();
+        tap_begin();
         chacha_rng_seed(&r, seed);
         memcpy(before, r.key, 32);
         chacha_rng_generate(&r, out, 32);
         /* The new key is the first half of the old key's block, the output its second. */
         chacha20_block(before, 0, zero, ks);
         if (memcmp(r.key, ks, 32) || memcmp(out, ks + 32, 32))
-                why("not fast key erasure");
+                tap_fail("not fast key erasure");
         /* From the state that is left, nothing already given out appears again. */
         for (uint32_t c = 0; c < 64; c++) {
                 chacha20_block(r.key, c, zero, ks);
                 for (int k = 0; k + 8 <= 64; k++)
                         if (memcmp(ks + k, out, 8) == 0)
-                                why("old output reproducible from the new key");
+                                tap_fail("old output reproducible from the new key");
         }
         chacha_rng_wipe(&r);
         for (size_t k = 0; k < sizeof r.key; k++)
                 if (r.key[k] || r.seeded)
-                        why("wipe left state behind");
+                        tap_fail("wipe left state behind");
         if (chacha_rng_generate(&r, out, 8))
-                why("a wiped generator gave output");
-        end("rng-key-erasure");
+                tap_fail("a wiped generator gave output");
+        tap_end("rng-key-erasure");
 }
 
 static void
@@ -323,19 +289,19 @@ test_rng_mix(void)
         uint8_t seed[32] = {9}, oa[64], ob[64], oc[64];
         uint32_t w1[] = {1, 2, 3, 4}, w2[] = {1, 2, 3, 5}, w3[] = {1, 2, 3, 4, 0, 0};
 
-        begin();
+        tap_begin();
         chacha_rng_seed(&a, seed);
         chacha_rng_seed(&b, seed);
         chacha_rng_generate(&a, oa, 64);
         chacha_rng_generate(&b, ob, 64);
         if (memcmp(oa, ob, 64))
-                why("same seed, different output");
+                tap_fail("same seed, different output");
         chacha_rng_mix(&a, w1, 4);
         chacha_rng_mix(&b, w2, 4);
         chacha_rng_generate(&a, oa, 64);
         chacha_rng_generate(&b, ob, 64);
         if (memcmp(oa, ob, 64) == 0)
-                why("one different entropy word made no difference");
+                tap_fail("one different entropy word made no difference");
         chacha_rng_seed(&a, seed);
         chacha_rng_seed(&c, seed);
         chacha_rng_mix(&a, w1, 4);
@@ -343,9 +309,9 @@ test_rng_mix(void)
         chacha_rng_generate(&a, oa, 64);
         chacha_rng_generate(&c, oc, 64);
         if (memcmp(oa, oc, 64) == 0)
-                why("trailing zero words made no difference");
+                tap_fail("trailing zero words made no difference");
         if (a.mixed != 4 || c.mixed != 6)
-                why("mixed counts %llu %llu", (unsigned long long)a.mixed,
+                tap_fail("mixed counts %llu %llu", (unsigned long long)a.mixed,
                     (unsigned long long)c.mixed);
         chacha_rng_seed(&b, seed);
         chacha_rng_mix(&b, w1, 0);
@@ -353,8 +319,8 @@ test_rng_mix(void)
         chacha_rng_seed(&c, seed);
         chacha_rng_generate(&c, oc, 64);
         if (memcmp(ob, oc, 64))
-                why("mixing nothing changed the state");
-        end("rng-mix");
+                tap_fail("mixing nothing changed the state");
+        tap_end("rng-mix");
 }
 
 /* A sanity check of the output's distribution (not a proof of anything). */
@@ -367,7 +333,7 @@ test_rng_distribution(void)
         double count[256] = {0}, chi = 0, expect = sizeof buf / 256.0;
         uint64_t ones = 0;
 
-        begin();
+        tap_begin();
         chacha_rng_seed(&r, seed);
         for (size_t off = 0; off < sizeof buf; off += 4096)
                 chacha_rng_generate(&r, buf + off, 4096);
@@ -379,12 +345,12 @@ test_rng_distribution(void)
                 chi += (count[v] - expect) * (count[v] - expect) / expect;
         /* 255 degrees of freedom: p < 1e-6 beyond about 370. */
         if (chi > 370)
-                why("byte chi-square %.1f", chi);
+                tap_fail("byte chi-square %.1f", chi);
         if (fabs((double)ones - 4.0 * sizeof buf) > 5 * sqrt(2.0 * sizeof buf))
-                why("%llu one bits of %zu", (unsigned long long)ones, 8 * sizeof buf);
+                tap_fail("%llu one bits of %zu", (unsigned long long)ones, 8 * sizeof buf);
         printf("# 1 MiB: chi-square %.1f (255 df), ones %.5f\n", chi,
                (double)ones / (8.0 * sizeof buf));
-        end("rng-distribution");
+        tap_end("rng-distribution");
 }
 
 int
@@ -400,5 +366,5 @@ main(void)
         test_rng_mix();
         test_rng_distribution();
         fflush(stdout);
-        return failed_total ? 1 : 0;
+        return tap_failed_total ? 1 : 0;
 }
