@@ -1,8 +1,9 @@
 /*
  * The test protocol of the libraries' host tests (memfs, policy, archive, bootconf,
  * chacha): one `ok - GROUP/NAME` or `not ok - GROUP/NAME: why` line per check,
- * diagnostics prefixed "# ", and a non-zero exit when any check failed. A check is a group of cases: it fails with
- * the first case that broke, and the others are printed as diagnostics.
+ * diagnostics prefixed "# ", and a non-zero exit when any check failed. A check is a
+ * group of cases: it fails with the first case that broke, and the others are printed
+ * as diagnostics.
  */
 #ifndef TEST_HOST_TAP_H
 #define TEST_HOST_TAP_H
