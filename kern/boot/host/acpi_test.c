@@ -11,7 +11,8 @@
 
 #include "boot/acpi.h"
 
-#include <portable/tap.h>
+#define HOST_TAP_PREFIX "irq/acpi-"
+#include "host_tap.h"
 
 #define MEM 0x8000
 #define XSDT 0x1000
@@ -22,15 +23,6 @@
 static uint8_t *mem;
 static uint8_t rsdp[36];
 static int failures, tests;
-
-/* The test-output format every Writ test shares (portable/tap.h). */
-static void
-write_stdout(const char *line)
-{
-	fputs(line, stdout);
-}
-
-static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "irq/acpi-" };
 
 static const void *
 map(void *ctx, uint64_t pa, uint64_t len)

@@ -20,31 +20,10 @@
 
 #include "boot/carve.h"
 
-#include <portable/tap.h>
+#define HOST_TAP_PREFIX "kern/carve-"
+#include "host_tap.h"
 
 #define MAX_BLOCKS 256
-
-static int failures;
-
-/* The test-output format every Writ test shares (portable/tap.h). */
-static void
-write_stdout(const char *line)
-{
-	fputs(line, stdout);
-}
-
-static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "kern/carve-" };
-
-static void
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (!tap_vcheck(&tap, ok, name, fmt, ap))
-		failures++;
-	va_end(ap);
-}
 
 struct want {
 	uint64_t base;
@@ -375,6 +354,6 @@ main(int argc, char **argv)
 	test_edges();
 	test_limits();
 	test_random(seed, iterations);
-	printf("# carve: %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# carve: %d failed\n", tap.failures);
+	return tap.failures ? 1 : 0;
 }

@@ -22,33 +22,12 @@
 #include <string.h>
 
 #include <portable/elf.h>
-#include <portable/tap.h>
+#define HOST_TAP_PREFIX "kern/elf-"
+#include "host_tap.h"
 
 #define USER_LO 0x1000ull
 #define USER_HI 0x800000000000ull
 #define PH(i) (64u + 56u * (i))
-
-static int failures;
-
-/* The test-output format every Writ test shares (portable/tap.h). */
-static void
-write_stdout(const char *line)
-{
-	fputs(line, stdout);
-}
-
-static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "kern/elf-" };
-
-static void
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (!tap_vcheck(&tap, ok, name, fmt, ap))
-		failures++;
-	va_end(ap);
-}
 
 /* Parse a copy of `len` bytes in a buffer of exactly that size. */
 static enum elf_error
@@ -580,6 +559,6 @@ main(int argc, char **argv)
 	test_real("nolibc-static", argv[2]);
 	test_refused("static-pie-refused", argv[3], ELF_E_TYPE_DYN);
 	test_refused("dynamic-refused", argv[4], ELF_E_INTERP);
-	printf("# elf: %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# elf: %d failed\n", tap.failures);
+	return tap.failures ? 1 : 0;
 }

@@ -11,12 +11,11 @@
 
 #include "boot/mb2.h"
 
-#include <portable/tap.h>
+#define HOST_TAP_PREFIX "boot/mb2-"
+#include "host_tap.h"
 
 #define KSTART 0x100000
 #define KEND 0x200000
-
-static int failures;
 
 /* A growable image of the information block. */
 struct img {
@@ -139,26 +138,6 @@ parse_exact(const struct img *m, uint32_t avail, struct mb2_info *info, struct m
 	buf = malloc(avail ? avail : 1);
 	memcpy(buf, m->b, avail);
 	return mb2_parse(MB2_BOOT_MAGIC, buf, avail, KSTART, KEND, info, d);
-}
-
-/* The test-output format every Writ test shares (portable/tap.h). */
-static void
-write_stdout(const char *line)
-{
-	fputs(line, stdout);
-}
-
-static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "boot/mb2-" };
-
-static void
-check(bool ok, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (!tap_vcheck(&tap, ok, name, fmt, ap))
-		failures++;
-	va_end(ap);
 }
 
 static void
@@ -373,6 +352,6 @@ main(void)
 	test_sizes();
 	test_tags();
 	test_modules();
-	printf("# mb2: %d failed\n", failures);
-	return failures ? 1 : 0;
+	printf("# mb2: %d failed\n", tap.failures);
+	return tap.failures ? 1 : 0;
 }

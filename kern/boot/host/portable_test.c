@@ -10,31 +10,12 @@
 
 #include <portable/cmdline.h>
 #include <portable/fmt.h>
-#include <portable/tap.h>
 
-static void
-write_stdout(const char *line)
-{
-	fputs(line, stdout);
-}
+#define HOST_TAP_PREFIX "boot/portable-"
+#include "host_tap.h"
 
-static struct tap tap = { .vformat = vsnprintf, .write = write_stdout, .prefix = "boot/portable-" };
-
-static int __attribute__((format(printf, 3, 4)))
-ours(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = fmt_vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The same, for format strings the compiler would refuse to check. */
 static int
-ours_unchecked(char *buf, size_t n, const char *fmt, ...)
+ours(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -70,7 +51,7 @@ test_like_host(void)
 	SAME(64, "%ld", -9223372036854775807l - 1);
 	SAME(4, "%s", "truncate");
 	SAME(1, "%d", 12345);
-	tap_check(&tap, ok, "fmt-like-host", "%s", why);
+	check(ok, "fmt-like-host", "%s", why);
 }
 
 static void
@@ -83,10 +64,10 @@ test_own_rules(void)
 	ok &= strcmp(buf, "0x00000000deadbeef") == 0;
 	ours(buf, sizeof(buf), "%s", (char *)NULL);
 	ok &= strcmp(buf, "(null)") == 0;
-	ok &= ours_unchecked(buf, sizeof(buf), "a%5qb") == 5 && strcmp(buf, "a%5qb") == 0;
-	ok &= ours_unchecked(buf, sizeof(buf), "end%") == 4 && strcmp(buf, "end%") == 0;
+	ok &= ours(buf, sizeof(buf), "a%5qb") == 5 && strcmp(buf, "a%5qb") == 0;
+	ok &= ours(buf, sizeof(buf), "end%") == 4 && strcmp(buf, "end%") == 0;
 	ok &= ours(NULL, 0, "%s", "counted only") == 12;
-	tap_check(&tap, ok, "fmt-own-rules", "last text '%s'", buf);
+	check(ok, "fmt-own-rules", "last text '%s'", buf);
 }
 
 static char flushed[256];
@@ -123,7 +104,7 @@ test_flush(void)
 	size_t n = format_flushing(buf, sizeof(buf), "a line of %d characters, %s", 40, "at least!");
 
 	snprintf(want, sizeof(want), "a line of %d characters, %s", 40, "at least!");
-	tap_check(&tap, n == strlen(want) && strcmp(flushed, want) == 0, "fmt-flush-keeps-all",
+	check(n == strlen(want) && strcmp(flushed, want) == 0, "fmt-flush-keeps-all",
 		  "'%s' (%zu)", flushed, n);
 }
 
@@ -144,7 +125,7 @@ test_cmdline(void)
 	ok &= cmdline_word_value(line, "fault", buf, 0) == NULL;
 	ok &= cmdline_word_number(line, "stress-steps", 7) == 0x20;
 	ok &= cmdline_word_number(line, "n", 7) == 120 && cmdline_word_number(line, "m", 7) == 7;
-	tap_check(&tap, ok, "cmdline-words", "a word, value or number read wrong");
+	check(ok, "cmdline-words", "a word, value or number read wrong");
 }
 
 int
