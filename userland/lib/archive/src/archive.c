@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <archive/archive.h>
+#include <portable/msg.h>
 
 enum field {
         F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE, F_DEVMAJOR,
@@ -36,63 +37,13 @@ static const char *const field_names[F_COUNT] = {
 
 /* ---- messages ---------------------------------------------------------------- */
 
-struct msg {
-        char  *b;
-        size_t n;
-};
-
-static void
-put_bytes(struct msg *m, const char *s, size_t n)
-{
-        for (size_t k = 0; k < n && m->n < ARCHIVE_MSG_MAX - 1; k++)
-                m->b[m->n++] = s[k];
-        m->b[m->n] = '\0';
-}
-
-static void
-put_str(struct msg *m, const char *s)
-{
-        put_bytes(m, s, strlen(s));
-}
-
-static void
-put_uint(struct msg *m, uint64_t v)
-{
-        char d[20];
-        size_t k = sizeof d;
-
-        do {
-                d[--k] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        put_bytes(m, d + k, sizeof d - k);
-}
-
-/* Text in quotes, printable bytes only, at most 48 of them. */
-static void
-put_quoted(struct msg *m, const void *p, size_t n)
-{
-        static const char hex[] = "0123456789abcdef";
-        const unsigned char *s = p;
-        size_t shown = n > 48 ? 48 : n;
-
-        put_str(m, "'");
-        for (size_t k = 0; k < shown; k++) {
-                if (s[k] >= 0x20 && s[k] < 0x7f && s[k] != '\\' && s[k] != '\'') {
-                        put_bytes(m, (const char *)&s[k], 1);
-                } else {
-                        char e[4] = {'\\', 'x', hex[s[k] >> 4], hex[s[k] & 15]};
-
-                        put_bytes(m, e, 4);
-                }
-        }
-        put_str(m, shown < n ? "...'" : "'");
-}
+/* Messages are built with <portable/msg.h>; a quoted text shows at most 48 bytes. */
+#define QUOTED_MAX 48
 
 static struct msg
 fail_begin(struct archive_err *err, enum archive_error code, size_t offset)
 {
-        struct msg m = {err->msg, 0};
+        struct msg m = {err->msg, 0, ARCHIVE_MSG_MAX};
 
         err->code = code;
         err->offset = offset;
@@ -107,13 +58,13 @@ fail(struct archive_err *err, enum archive_error code, size_t offset, const char
 {
         struct msg m = fail_begin(err, code, offset);
 
-        put_str(&m, what);
+        msg_str(&m, what);
         if (text) {
-                put_str(&m, " ");
-                put_quoted(&m, text, text_len);
+                msg_str(&m, " ");
+                msg_quoted(&m, text, text_len, QUOTED_MAX);
         }
         if (tail)
-                put_str(&m, tail);
+                msg_str(&m, tail);
         return code;
 }
 
@@ -161,10 +112,10 @@ read_fields(const uint8_t *b, size_t off, struct raw *r, struct archive_err *err
                         if (d < 0) {
                                 struct msg m = fail_begin(err, ARCHIVE_E_HEX, at);
 
-                                put_str(&m, "non-hex digit ");
-                                put_quoted(&m, &b[at], 1);
-                                put_str(&m, " in ");
-                                put_str(&m, field_names[f]);
+                                msg_str(&m, "non-hex digit ");
+                                msg_quoted(&m, &b[at], 1, QUOTED_MAX);
+                                msg_str(&m, " in ");
+                                msg_str(&m, field_names[f]);
                                 return ARCHIVE_E_HEX;
                         }
                         v = v << 4 | (uint32_t)d;
@@ -191,9 +142,9 @@ read_entry(const uint8_t *b, size_t size, size_t off, struct raw *r,
         if (size - off < ARCHIVE_HEADER_SIZE) {
                 struct msg m = fail_begin(err, ARCHIVE_E_TRUNCATED, off);
 
-                put_str(&m, "truncated header: ");
-                put_uint(&m, size - off);
-                put_str(&m, " bytes left, a header takes 110");
+                msg_str(&m, "truncated header: ");
+                msg_uint(&m, size - off);
+                msg_str(&m, " bytes left, a header takes 110");
                 return ARCHIVE_E_TRUNCATED;
         }
         if (memcmp(b + off, MAGIC, MAGIC_LEN) != 0)
@@ -318,11 +269,11 @@ check_kind(const struct archive_entry *e, const struct raw *r, struct archive_er
                 for (int k = 0; k < 6; k++)
                         t[k] = oct[(e->mode >> (3 * (5 - k))) & 7];
                 t[6] = '\0';
-                put_str(&m, "unsupported file type of ");
-                put_quoted(&m, e->name, e->name_len);
-                put_str(&m, " (mode 0");
-                put_str(&m, t);
-                put_str(&m, "; want regular, directory or symlink)");
+                msg_str(&m, "unsupported file type of ");
+                msg_quoted(&m, e->name, e->name_len, QUOTED_MAX);
+                msg_str(&m, " (mode 0");
+                msg_str(&m, t);
+                msg_str(&m, "; want regular, directory or symlink)");
                 return ARCHIVE_E_TYPE;
         }
         if (e->type == ARCHIVE_DIR && e->size != 0)
@@ -391,11 +342,11 @@ check_pair(const struct name_ref *x, const struct name_ref *y, struct archive_er
 
         if (x->len == y->len && memcmp(x->name, y->name, x->len) == 0) {
                 m = fail_begin(err, ARCHIVE_E_DUP, y->off + ARCHIVE_HEADER_SIZE);
-                put_str(&m, "duplicate name ");
-                put_quoted(&m, y->name, y->len);
-                put_str(&m, " (first at offset ");
-                put_uint(&m, x->off);
-                put_str(&m, ")");
+                msg_str(&m, "duplicate name ");
+                msg_quoted(&m, y->name, y->len, QUOTED_MAX);
+                msg_str(&m, " (first at offset ");
+                msg_uint(&m, x->off);
+                msg_str(&m, ")");
                 return ARCHIVE_E_DUP;
         }
         for (int swap = 0; swap < 2; swap++) {
@@ -403,10 +354,10 @@ check_pair(const struct name_ref *x, const struct name_ref *y, struct archive_er
 
                 if (!up->dir && is_under(down->name, down->len, up->name, up->len)) {
                         m = fail_begin(err, ARCHIVE_E_PARENT, down->off + ARCHIVE_HEADER_SIZE);
-                        put_quoted(&m, down->name, down->len);
-                        put_str(&m, " is under ");
-                        put_quoted(&m, up->name, up->len);
-                        put_str(&m, ", which is not a directory");
+                        msg_quoted(&m, down->name, down->len, QUOTED_MAX);
+                        msg_str(&m, " is under ");
+                        msg_quoted(&m, up->name, up->len, QUOTED_MAX);
+                        msg_str(&m, ", which is not a directory");
                         return ARCHIVE_E_PARENT;
                 }
         }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <bootconf/bootconf.h>
+#include <portable/msg.h>
 
 #define NO_EQ ((size_t)-1)
 
@@ -39,64 +40,13 @@ struct parser {
 
 /* ---- messages ---------------------------------------------------------------- */
 
-struct msg {
-        char  *b;
-        size_t n;
-};
-
-static void
-put_bytes(struct msg *m, const char *s, size_t n)
-{
-        for (size_t k = 0; k < n && m->n < BOOTCONF_MSG_MAX - 1; k++)
-                m->b[m->n++] = s[k];
-        m->b[m->n] = '\0';
-}
-
-static void
-put_str(struct msg *m, const char *s)
-{
-        put_bytes(m, s, strlen(s));
-}
-
-static void
-put_uint(struct msg *m, uint64_t v)
-{
-        char d[20];
-        size_t k = sizeof d;
-
-        do {
-                d[--k] = (char)('0' + v % 10);
-                v /= 10;
-        } while (v);
-        put_bytes(m, d + k, sizeof d - k);
-}
-
-/* The offending text in quotes, printable bytes only, at most 40 of them. */
-static void
-put_quoted(struct msg *m, const char *s, size_t n)
-{
-        static const char hex[] = "0123456789abcdef";
-        size_t shown = n > 40 ? 40 : n;
-
-        put_str(m, "'");
-        for (size_t k = 0; k < shown; k++) {
-                unsigned char c = (unsigned char)s[k];
-
-                if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-                        put_bytes(m, (const char *)&c, 1);
-                } else {
-                        char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-
-                        put_bytes(m, e, 4);
-                }
-        }
-        put_str(m, shown < n ? "...'" : "'");
-}
+/* Messages are built with <portable/msg.h>; a quoted text shows at most 40 bytes. */
+#define QUOTED_MAX 40
 
 static struct msg
 fail_begin(struct parser *ps, enum bootconf_error code, uint32_t col)
 {
-        struct msg m = {ps->err->msg, 0};
+        struct msg m = {ps->err->msg, 0, BOOTCONF_MSG_MAX};
 
         ps->err->code = code;
         ps->err->line = ps->line;
@@ -112,13 +62,13 @@ fail(struct parser *ps, enum bootconf_error code, uint32_t col, const char *what
 {
         struct msg m = fail_begin(ps, code, col);
 
-        put_str(&m, what);
+        msg_str(&m, what);
         if (text) {
-                put_str(&m, " ");
-                put_quoted(&m, text, text_len);
+                msg_str(&m, " ");
+                msg_quoted(&m, text, text_len, QUOTED_MAX);
         }
         if (tail)
-                put_str(&m, tail);
+                msg_str(&m, tail);
         return code;
 }
 
@@ -395,11 +345,11 @@ room(struct parser *ps, const struct kv *kv, unsigned have, unsigned max)
         if (have < max)
                 return BOOTCONF_OK;
         m = fail_begin(ps, BOOTCONF_E_TOO_MANY, kv->key_col);
-        put_str(&m, "too many ");
-        put_bytes(&m, kv->key, kv->key_len);
-        put_str(&m, "= (at most ");
-        put_uint(&m, max);
-        put_str(&m, ")");
+        msg_str(&m, "too many ");
+        msg_bytes(&m, kv->key, kv->key_len);
+        msg_str(&m, "= (at most ");
+        msg_uint(&m, max);
+        msg_str(&m, ")");
         return BOOTCONF_E_TOO_MANY;
 }
 
@@ -418,13 +368,13 @@ key_serves(struct parser *ps, struct bootconf_entry *en, const struct kv *kv)
         other = bootconf_find_server(ps->conf, kv->val);
         if (other) {
                 m = fail_begin(ps, BOOTCONF_E_SCHEME_DUP, kv->val_col);
-                put_str(&m, "scheme ");
-                put_quoted(&m, kv->val, kv->val_len);
-                put_str(&m, " already served by ");
-                put_quoted(&m, other->name, strlen(other->name));
-                put_str(&m, " (line ");
-                put_uint(&m, other->line);
-                put_str(&m, ")");
+                msg_str(&m, "scheme ");
+                msg_quoted(&m, kv->val, kv->val_len, QUOTED_MAX);
+                msg_str(&m, " already served by ");
+                msg_quoted(&m, other->name, strlen(other->name), QUOTED_MAX);
+                msg_str(&m, " (line ");
+                msg_uint(&m, other->line);
+                msg_str(&m, ")");
                 return BOOTCONF_E_SCHEME_DUP;
         }
         memcpy(en->serves, kv->val, kv->val_len + 1);
@@ -702,11 +652,11 @@ read_name(struct parser *ps, struct bootconf_entry *en, const struct word *w)
                                  " (want [a-z][a-z0-9-]*, at most 31 bytes)");
         if ((other = bootconf_find(ps->conf, s)) != NULL) {
                 m = fail_begin(ps, BOOTCONF_E_NAME_DUP, w->col);
-                put_str(&m, "duplicate name ");
-                put_quoted(&m, s, w->len);
-                put_str(&m, " (first on line ");
-                put_uint(&m, other->line);
-                put_str(&m, ")");
+                msg_str(&m, "duplicate name ");
+                msg_quoted(&m, s, w->len, QUOTED_MAX);
+                msg_str(&m, " (first on line ");
+                msg_uint(&m, other->line);
+                msg_str(&m, ")");
                 return BOOTCONF_E_NAME_DUP;
         }
         memcpy(en->name, s, w->len + 1);
