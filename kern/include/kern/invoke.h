@@ -55,7 +55,7 @@ int inv_args(struct inv *iv, writ_word_t *a, unsigned n);
  * inv_args() for an invocation whose arguments all travel in registers
  * (n <= WRIT_MSG_REGS): the same answer, without looking for an IPC buffer they cannot
  * be in, and inlined so that the hot invocations (Frame Map) pay no loop or call for
- * it. The registers are the syscall ABI's (arch/x86_64/regs.h).
+ * it. The registers are the syscall ABI's (<arch/regs.h>).
  */
 static inline int
 inv_args_regs(const struct inv *iv, writ_word_t a[WRIT_MSG_REGS], unsigned n)

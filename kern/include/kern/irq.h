@@ -11,8 +11,8 @@
 #define IRQ_TICK_US 1000u
 /* Device IRQ lines (kern/arch/x86_64/ioapic.c): vector IOAPIC_VECTOR_BASE + line. */
 #define IOAPIC_VECTOR_BASE 0x30
-/* MSIs (kern/arch/x86_64/object/msi.c): vector MSI_VECTOR_BASE + msi. The vector is the data word
- * user space programs into its device, so the base is part of the ABI. */
+/* MSIs (kern/arch/x86_64/object/msi.c): vector MSI_VECTOR_BASE + msi. The vector is
+ * the data word user space programs into its device, so the base is part of the ABI. */
 #define MSI_VECTOR_BASE WRIT_MSI_VECTOR_BASE
 
 /* The 8259s are remapped to 0x20..0x2f (masked, but a spurious one can still come). */
