@@ -322,6 +322,20 @@ def groups_of(group):
     return set(group.split("+"))
 
 
+def harness_boot(ctx, cfg):
+    """/bin/harness alone (`./writ test harness`): the derivation and revocation
+    harness, through /test/harness, with no kernel suite before it."""
+    iso = ctx.iso(cfg, "test nokern only=/test/harness", ctx.modules(cfg))
+    b = qemu.boot(iso, timeout=300)
+    name = "harness/boot-%s" % cfg
+    guest = [(ok, "%s/%s" % (n, cfg), why) for ok, n, why in guest_results(b)]
+    summary = any(re.match(r"^harness: \d+ passed, 0 failed$", l.strip()) for l in b.log)
+    res = guest + [(len(guest) > 100, name + "-ran", "only %d cases ran" % len(guest)),
+                   (summary, name + "-summary", "no 'harness: N passed, 0 failed' line"),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    return res, b
+
+
 def big_ram_boot(ctx, cfg):
     """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
     iso = ctx.iso(cfg, "test stress-steps=2000 edu", ctx.modules(cfg))
@@ -360,6 +374,7 @@ def all_scenarios(cfgs):
         out.append((ROOT_TASK_GROUPS, "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
         out.append((ROOT_TASK_GROUPS, "nofastpath-" + cfg,
                     lambda ctx, c=cfg: nofastpath_boot(ctx, c), cfg))
+        out.append(("harness", "harness-" + cfg, lambda ctx, c=cfg: harness_boot(ctx, c), cfg))
         out.append(("boot+kern", "preempt-icount-" + cfg,
                     lambda ctx, c=cfg: preempt_icount_boot(ctx, c), cfg))
         if cfg == "debug":

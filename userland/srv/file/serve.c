@@ -72,6 +72,7 @@ struct pcheck {
 	struct fpolicy *pol;
 	unsigned op;
 	unsigned flags;                 /* OPEN's Linux flags */
+	bool hidden_link;               /* the walk followed a link the policy cannot see */
 };
 
 static struct pcheck pcheck;
@@ -134,14 +135,37 @@ step_rights(const struct pcheck *c, const struct memfs_step *st)
 	}
 }
 
+/*
+ * The walk's errors must not say more than the policy sees: a non-directory met
+ * mid-path (or before a trailing slash) answers ENOTDIR only when the policy sees it,
+ * ENOENT otherwise; a link the policy cannot see marks the walk (hidden_link), so a
+ * loop through it answers ENOENT, not ELOOP (policy_hide).
+ */
 static int
 policy_veto(void *ctx, const struct memfs_step *st)
 {
-	const struct pcheck *c = ctx;
+	struct pcheck *c = ctx;
 
-	if (st->kind != MEMFS_STEP_FINAL)
+	switch (st->kind) {
+	case MEMFS_STEP_FINAL:
+		return policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+	case MEMFS_STEP_NOTDIR:
+		return policy_allows(c->pol, st->path, st->path_len, 0) ? ENOENT : 0;
+	case MEMFS_STEP_SYMLINK:
+		if (!c->hidden_link && policy_allows(c->pol, st->path, st->path_len, 0))
+			c->hidden_link = true;
 		return 0;
-	return policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+	default:
+		return 0;
+	}
+}
+
+/* The answer of a walk through pol, as the policy may tell it (see policy_veto). */
+static void
+policy_hide(const struct fpolicy *pol, struct srv_req *req)
+{
+	if ((long)req->m.mr[0] == -ELOOP && pol->policy && pcheck.hidden_link)
+		srv_result(req, -ENOENT);
 }
 
 /* Where paths start for a request on this record, and the policy's veto. */
@@ -1003,7 +1027,8 @@ file_request(struct srv *s, struct srv_req *req)
 			return srv_result(req, -r);
 		pcheck.op = req->op;
 		pcheck.flags = (unsigned)req->m.mr[0];
-		return path_op(f, req, &at, pol);
+		path_op(f, req, &at, pol);
+		return policy_hide(pol, req);
 	}
 	if (!o)         /* a policy is no open file */
 		return srv_result(req, req->op >= SCHEME_OP_READ && req->op <= SCHEME_OP_GETDENTS ?
