@@ -333,7 +333,43 @@ def harness_boot(ctx, cfg):
     res = guest + [(len(guest) > 100, name + "-ran", "only %d cases ran" % len(guest)),
                    (summary, name + "-summary", "no 'harness: N passed, 0 failed' line"),
                    expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    res += harness_records(b.log, cfg)
     return res, b
+
+
+def harness_records(log, cfg):
+    """file: records each denied path operation and each revoke with the pid and name
+    of the process that did it, as init's identity capability says (not as the caller
+    claims): the harness's own denials and revokes, and its sandboxed child's."""
+    def pid_of(pattern):
+        for l in log:
+            m = re.search(pattern, l)
+            if m:
+                return m.group(1)
+        return None
+    me = pid_of(r"# harness: pid (\d+),")
+    kid = pid_of(r"# harness: sandbox child pid (\d+)")
+    want = [
+        ("denied-open-enoent-names-caller",
+         r"^file: denied open /ptest/b\.md \(ENOENT, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("denied-open-eacces-names-caller",
+         r"^file: denied open /ptest/a\.txt \(EACCES, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("denied-unlink-names-caller",
+         r"^file: denied unlink /ptest/a\.txt \(EACCES, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("revoke-names-caller",
+         r"^file: revoked policy /ptest/\*\.txt \(5 records\) by pid %s /bin/harness$" % me),
+        ("refused-revoke-names-caller",
+         r"^file: refused revoke of policy \(root\) by pid %s /bin/harness$" % me),
+        ("child-denial-names-child",
+         r"^file: denied open /ptest/b\.md \(ENOENT, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % kid),
+    ]
+    res = []
+    for tag, pat in want:
+        ok = me is not None and kid is not None and me != kid and \
+            any(re.match(pat, l.strip()) for l in log)
+        res.append((ok, "harness/records-%s-%s" % (tag, cfg),
+                    "no line matching %r (harness pid %s, child %s)" % (pat, me, kid)))
+    return res
 
 
 def big_ram_boot(ctx, cfg):

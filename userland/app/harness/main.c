@@ -193,8 +193,8 @@ main(int argc, char **argv)
 	}
 	if (!h_seed)
 		h_seed = 1;
-	writ_printf("# harness: seed %llu, %u race rounds\n", (unsigned long long)h_seed,
-		    h_rounds);
+	writ_printf("# harness: pid %u, seed %llu, %u race rounds\n", writ_startinfo()->pid,
+		    (unsigned long long)h_seed, h_rounds);
 	if (!(h_root = writ_scheme_cap("file"))) {
 		writ_printf("harness: no file: policy to work with\n");
 		return 2;

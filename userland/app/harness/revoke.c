@@ -105,17 +105,19 @@ tree(void)
 	for (int i = 0; i < 4; i++)
 		before[i] = ok ? ask(to[i][1], from[i][0]) : '?';
 	hcheck(ok && memcmp(before, "AAAA", 4) == 0, "revoke/tree-over-four-processes-works",
-	       "%.4s", before);
+	       "%c%c%c%c", before[0], before[1], before[2], before[3]);
 	writ_policy_revoke(mid);
 	for (int i = 0; i < 4; i++)
 		after_mid[i] = ok ? ask(to[i][1], from[i][0]) : '?';
 	hcheck(memcmp(after_mid, "ADDA", 4) == 0, "revoke/middle-node-across-processes",
-	       "%.4s (A: all work, D: none, M: some)", after_mid);
+	       "%c%c%c%c (A: all work, D: none, M: some)", after_mid[0], after_mid[1],
+	       after_mid[2], after_mid[3]);
 	writ_policy_revoke(top);
 	for (int i = 0; i < 4; i++)
 		after_top[i] = ok ? ask(to[i][1], from[i][0]) : '?';
 	hcheck(memcmp(after_top, "DDDD", 4) == 0, "revoke/root-across-processes",
-	       "%.4s (A: all work, D: none, M: some)", after_top);
+	       "%c%c%c%c (A: all work, D: none, M: some)", after_top[0], after_top[1],
+	       after_top[2], after_top[3]);
 	for (int i = 0; i < 4; i++) {
 		writ_close(to[i][1]);           /* end of commands: the child leaves */
 		if (pid[i] > 0 && !h_wait_ok(kid[i], &st))

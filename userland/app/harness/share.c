@@ -45,6 +45,9 @@ sandboxes(void)
 	int dir = writ_open_via(d, "/ptest", O_RDONLY | O_DIRECTORY, 0);
 	bool waited = pid > 0 && h_wait_ok(child, &st);
 
+	/* file: records the child's denied opens under its own pid (the host checks). */
+	writ_printf("# harness: sandbox child pid %ld\n", pid);
+
 	hcheck(waited, "share/sandboxed-child-holds-only-its-policy",
 	       "pid %ld status %lx (bits: what failed)", pid, st);
 	int fds[1] = { dir };

@@ -24,6 +24,7 @@ struct fpolicy {
 	unsigned refs;                  /* records and open files naming it */
 	bool revoked;
 	bool norevoke;                  /* REVOKE through it is EPERM (revocable by its giver) */
+	unsigned maker;                 /* the pid that weakened it (0: not known) */
 };
 
 /* An open file description: what a file record names. dup'ed records share one. */

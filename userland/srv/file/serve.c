@@ -73,6 +73,7 @@ struct pcheck {
 	unsigned op;
 	unsigned flags;                 /* OPEN's Linux flags */
 	bool hidden_link;               /* the walk followed a link the policy cannot see */
+	int denied;                     /* the policy refused the object reached (errno) */
 };
 
 static struct pcheck pcheck;
@@ -148,9 +149,11 @@ policy_veto(void *ctx, const struct memfs_step *st)
 
 	switch (st->kind) {
 	case MEMFS_STEP_FINAL:
-		return policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+		c->denied = policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+		return c->denied;
 	case MEMFS_STEP_NOTDIR:
-		return policy_allows(c->pol, st->path, st->path_len, 0) ? ENOENT : 0;
+		c->denied = policy_allows(c->pol, st->path, st->path_len, 0) ? ENOENT : 0;
+		return c->denied;
 	case MEMFS_STEP_SYMLINK:
 		if (!c->hidden_link && policy_allows(c->pol, st->path, st->path_len, 0))
 			c->hidden_link = true;
@@ -158,6 +161,74 @@ policy_veto(void *ctx, const struct memfs_step *st)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Records of who did what (README, "Records"): each path operation a policy denied and
+ * each revoke, with the caller's pid and name. The caller is who init's identity
+ * capability says (SCHEME_KIND_IDENT, unwrapped by the kernel: unforgeable); a request
+ * without one names the process that made the policy instead ("holder unknown").
+ */
+static unsigned
+caller_of(const struct fserver *f, const struct srv_req *req, unsigned *idents)
+{
+	unsigned pid = 0;
+
+	*idents = 0;
+	for (unsigned k = 0; k < req->n_unwrapped; k++) {
+		writ_word_t b = req->unwrapped[k];
+
+		if (scheme_badge_kind(b) == SCHEME_KIND_IDENT && scheme_badge_gen(b) == 0 &&
+		    scheme_badge_epoch(b) == (f->srv.epoch & 0xffff) && scheme_badge_index(b)) {
+			pid = scheme_badge_index(b);
+			(*idents)++;
+		}
+	}
+	return pid;
+}
+
+static const char *
+op_name(unsigned op)
+{
+	static const char *const names[] = {
+		[SCHEME_OP_OPEN] = "open", [SCHEME_OP_MKDIR] = "mkdir",
+		[SCHEME_OP_RMDIR] = "rmdir", [SCHEME_OP_UNLINK] = "unlink",
+		[SCHEME_OP_RENAME] = "rename", [SCHEME_OP_LINK] = "link",
+		[SCHEME_OP_SYMLINK] = "symlink", [SCHEME_OP_READLINK] = "readlink",
+		[SCHEME_OP_STAT] = "stat",
+	};
+
+	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op] : "op";
+}
+
+/* "pid N NAME", or who made the policy when the caller did not say. */
+static void
+who(char *out, size_t n, unsigned pid, const struct fpolicy *pol)
+{
+	char name[WRIT_CAP_NAME];
+
+	if (pid) {
+		if (writ_proc_name(pid, name, sizeof(name)) < 0)
+			memcpy(name, "?", 2);
+		writ_snprintf(out, n, "pid %u %s", pid, name);
+	} else {
+		writ_snprintf(out, n, "a holder unknown (policy made by pid %u)", pol->maker);
+	}
+}
+
+static void
+log_denied(struct fserver *f, struct srv_req *req, struct fpolicy *pol, unsigned pid,
+	   size_t path_len)
+{
+	char by[WRIT_CAP_NAME + 48], glob[96], path[160];
+	size_t n = path_len < sizeof(path) - 1 ? path_len : sizeof(path) - 1;
+
+	who(by, sizeof(by), pid, pol);
+	policy_print_glob(&pol->policy->glob, glob, sizeof(glob));
+	memcpy(path, buf, n);           /* the request's bytes: no NUL of their own */
+	path[n] = 0;
+	writ_printf("%s: denied %s %s (%s, policy %s) by %s\n", f->srv.name, op_name(req->op),
+		    path, pcheck.denied == EACCES ? "EACCES" : "ENOENT", glob, by);
 }
 
 /* The answer of a walk through pol, as the policy may tell it (see policy_veto). */
@@ -717,6 +788,21 @@ path_op(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	}
 }
 
+/* The length of the (first) path a path operation carried, now in buf. */
+static size_t
+path_len(const struct srv_req *req)
+{
+	switch (req->op) {
+	case SCHEME_OP_OPEN:
+		return (size_t)req->m.mr[2];
+	case SCHEME_OP_RENAME: case SCHEME_OP_LINK: case SCHEME_OP_SYMLINK:
+	case SCHEME_OP_MKDIR: case SCHEME_OP_RMDIR: case SCHEME_OP_UNLINK:
+	case SCHEME_OP_READLINK: case SCHEME_OP_STAT:
+	default:
+		return (size_t)req->m.mr[1];
+	}
+}
+
 static bool
 is_path_op(unsigned op)
 {
@@ -752,7 +838,7 @@ reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
 
 /* WEAKEN (text len) text on a policy: a child policy only when provably within it. */
 static void
-do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
+do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsigned caller)
 {
 	static struct policy child;
 	struct policy_verdict v = { 0 };
@@ -807,6 +893,7 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
 	p->refs = 1;                    /* the record's */
 	p->revoked = false;
 	p->norevoke = (req->m.mr[1] & SCHEME_WEAKEN_NOREVOKE) != 0;
+	p->maker = caller;
 	parent->refs++;
 	reply_policy(f, req, p);
 }
@@ -869,13 +956,21 @@ policy_under(const struct fpolicy *p, const struct fpolicy *top)
  * the number of records freed.
  */
 static void
-do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
+do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned caller)
 {
 	struct srv *s = &f->srv;
+	char by[WRIT_CAP_NAME + 48], glob[96];
 	long freed = 0;
 
-	if (!top->parent || top->norevoke)
+	who(by, sizeof(by), caller, top);
+	if (top->policy)
+		policy_print_glob(&top->policy->glob, glob, sizeof(glob));
+	else
+		memcpy(glob, "(root)", 7);
+	if (!top->parent || top->norevoke) {
+		writ_printf("%s: refused revoke of policy %s by %s\n", s->name, glob, by);
 		return srv_result(req, -EPERM);
+	}
 	top->revoked = true;
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 1; i < s->n_rec; i++) {
@@ -897,6 +992,7 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
 			}
 		}
 	}
+	writ_printf("%s: revoked policy %s (%ld records) by %s\n", s->name, glob, freed, by);
 	srv_result(req, freed);     /* top may be gone now: its last record was freed */
 }
 
@@ -1008,6 +1104,7 @@ file_request(struct srv *s, struct srv_req *req)
 	struct fserver *f = s->user;
 	struct ofd *o = req->rec->kind == SCHEME_KIND_FILE ? req->rec->obj : NULL;
 	struct fpolicy *pol = o ? o->via : req->rec->obj;
+	unsigned caller, idents;
 	struct memfs_at at;
 	int r;
 
@@ -1015,20 +1112,24 @@ file_request(struct srv *s, struct srv_req *req)
 		return do_stats(f, req);
 	if (req->op == SCHEME_OP_SHARE)
 		return srv_window_share(s, req);
+	caller = caller_of(f, req, &idents);
 	win = srv_req_window(s, req);
-	if (!win && req->n_unwrapped)
+	if (!win && req->n_unwrapped > idents)
 		return srv_result(req, -ESTALE);	/* a window of a past life, or gone */
 	if (req->op == SCHEME_OP_WEAKEN)
-		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol);
+		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol, caller);
 	if (req->op == SCHEME_OP_REVOKE)
-		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol);
+		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol, caller);
 	if (is_path_op(req->op)) {
 		if ((r = policy_at(pol, o, &at)) != 0)
 			return srv_result(req, -r);
 		pcheck.op = req->op;
 		pcheck.flags = (unsigned)req->m.mr[0];
 		path_op(f, req, &at, pol);
-		return policy_hide(pol, req);
+		policy_hide(pol, req);
+		if (pol->policy && pcheck.denied)
+			log_denied(f, req, pol, caller, path_len(req));
+		return;
 	}
 	if (!o)         /* a policy is no open file */
 		return srv_result(req, req->op >= SCHEME_OP_READ && req->op <= SCHEME_OP_GETDENTS ?

@@ -53,6 +53,7 @@ writ_policy_weaken_flags(writ_cptr_t policy, const char *text, unsigned flags,
 	}
 	if (!got)
 		return -EIO;
+	writ_ident_set(got, writ_ident_of(policy));
 	*out = got;
 	return 0;
 }
