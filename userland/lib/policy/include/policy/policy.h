@@ -162,6 +162,7 @@ struct policy_slot {
 struct policy_work {
         uint32_t max_states;    /* budget, <= POLICY_WORK_STATES; 0 means the maximum */
         uint64_t max_steps;     /* budget in work units; 0 means POLICY_WORK_STEPS */
+        bool     exhaustive;    /* always the full search, never the shortcut (tests) */
         uint32_t nstates;       /* statistics of the last run */
         uint64_t steps;
         uint32_t nwords;
