@@ -840,7 +840,9 @@ reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
 static void
 do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsigned caller)
 {
-	static struct policy child;
+	/* The child is compiled where it will live (22 KiB: no copy); a refused one's
+	 * room serves the next weaken. */
+	static struct policy *spare;
 	struct policy_verdict v = { 0 };
 	struct policy_err err = { 0 };
 	writ_word_t len = req->m.mr[0];
@@ -851,15 +853,17 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsign
 		return srv_result(req, -EACCES);
 	if (len == 0 || len > req_room(req) || len > SCHEME_INLINE || get_bytes(req, (size_t)len))
 		return srv_result(req, -EINVAL);
+	if (!spare && !(spare = malloc(sizeof(*spare))))
+		return srv_result(req, -ENOMEM);
 	if (!parent->policy) {
-		r = policy_parse(&child, (const char *)buf, (size_t)len, &err);
+		r = policy_parse(spare, (const char *)buf, (size_t)len, &err);
 	} else {
 		if (!work) {
 			if (!(work = malloc(sizeof(*work))))
 				return srv_result(req, -ENOMEM);
 			policy_work_init(work);
 		}
-		r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &child, work,
+		r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, spare, work,
 				  &v, &err);
 	}
 	if (r == POLICY_E_NOT_SUBSET || r == POLICY_E_BUDGET) {
@@ -883,12 +887,11 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsign
 		req->reply_len = 3;
 		return;
 	}
-	if (!(p = malloc(sizeof(*p))) || !(p->policy = malloc(sizeof(*p->policy)))) {
-		free(p);
+	if (!(p = malloc(sizeof(*p))))
 		return srv_result(req, -ENOMEM);
-	}
-	memcpy(p->policy, &child, sizeof(child));
-	p->rights = child.rights;
+	p->policy = spare;
+	spare = NULL;
+	p->rights = p->policy->rights;
 	p->parent = parent;
 	p->refs = 1;                    /* the record's */
 	p->revoked = false;

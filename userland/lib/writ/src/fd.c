@@ -96,31 +96,30 @@ writ_fd_install(writ_cptr_t cap)
  */
 #define IDENT_MAX 64
 static struct { writ_cptr_t cap, ident; } idents[IDENT_MAX];
+static unsigned n_idents;               /* idents[0, n_idents) are used */
 static writ_cptr_t fd_origin[WRIT_FD_MAX];
 
 void
 writ_ident_set(writ_cptr_t cap, writ_cptr_t ident)
 {
-	int free_at = -1;
-
-	for (int i = 0; i < IDENT_MAX; i++) {
+	for (unsigned i = 0; i < n_idents; i++)
 		if (idents[i].cap == cap) {
-			idents[i].ident = ident;
-			if (!ident)
-				idents[i].cap = 0;
+			if (ident)
+				idents[i].ident = ident;
+			else
+				idents[i] = idents[--n_idents];
 			return;
 		}
-		if (!idents[i].cap && free_at < 0)
-			free_at = i;
+	if (ident && cap && n_idents < IDENT_MAX) {
+		idents[n_idents].cap = cap;
+		idents[n_idents++].ident = ident;
 	}
-	if (ident && free_at >= 0)
-		idents[free_at].cap = cap, idents[free_at].ident = ident;
 }
 
 writ_cptr_t
 writ_ident_of(writ_cptr_t cap)
 {
-	for (int i = 0; cap && i < IDENT_MAX; i++)
+	for (unsigned i = 0; i < n_idents; i++)
 		if (idents[i].cap == cap)
 			return idents[i].ident;
 	return 0;
