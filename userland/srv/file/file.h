@@ -34,6 +34,7 @@ struct ofd {
 	unsigned flags;                 /* Linux's O_ACCMODE and O_APPEND bits */
 	unsigned refs;                  /* records naming it */
 	struct fpolicy *via;            /* the policy it was opened through */
+	unsigned opener;                /* the pid that opened it (0: not known) */
 	char *path;                     /* canonical path when opened (fpath) */
 };
 

@@ -169,6 +169,9 @@ policy_veto(void *ctx, const struct memfs_step *st)
  * capability says (SCHEME_KIND_IDENT, unwrapped by the kernel: unforgeable); a request
  * without one names the process that made the policy instead ("holder unknown").
  */
+/* The current request's caller (caller_of), for the records it makes. */
+static unsigned caller_now;
+
 static unsigned
 caller_of(const struct fserver *f, const struct srv_req *req, unsigned *idents)
 {
@@ -389,6 +392,7 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	o->flags = flags & (O_ACCMODE | O_APPEND);
 	o->refs = 0;
 	o->via = pol;
+	o->opener = caller_now;
 	pol->refs++;
 	f->n_ofd++;
 	reply_ofd(f, req, o);
@@ -931,6 +935,7 @@ do_weaken_fd(struct fserver *f, struct srv_req *req, struct ofd *o)
 	n->flags = (unsigned)req->m.mr[0] | (o->flags & O_APPEND);
 	n->refs = 0;
 	n->via = o->via;
+	n->opener = caller_now;
 	n->via->refs++;
 	f->n_ofd++;
 	reply_ofd(f, req, n);
@@ -1010,9 +1015,12 @@ record_of_policy(struct srv *s, const struct fpolicy *p)
 
 /*
  * STATS (7, from): the policy records from index `from` on (after a sweep), one line
- * each, "index parent rights flags fds glob\n": parent is the record of the policy it
- * was weakened from (0: none, or one no longer held), flags "n" for revocable by its
- * giver only, fds the file records opened through it. Answers the bytes (as many whole
+ * each, "index parent rights flags fds maker openers glob\n": parent is the record of
+ * the policy it was weakened from (0: none, or one no longer held), flags "n" for
+ * revocable by its giver only, fds the file records opened through it, maker the pid
+ * that weakened it and openers the pids that opened those files (comma-separated,
+ * the first few; "-": none; 0: a caller that sent no identity). Who *holds* a
+ * capability now the server cannot know: copies move between processes unseen. Answers the bytes (as many whole
  * lines as fit), and in register 1 the index to go on from (0: done). captree reads it.
  */
 static void
@@ -1028,24 +1036,35 @@ do_policies(struct fserver *f, struct srv_req *req)
 	for (; i < s->n_rec; i++) {
 		struct srv_record *r = &s->rec[i];
 		struct fpolicy *p = r->obj;
-		char rights[8];
-		unsigned fds = 0;
+		char rights[8], openers[64];
+		unsigned fds = 0, last = 0;
 		int n;
 
 		if (r->kind != SCHEME_KIND_POLICY || !p)
 			continue;
-		for (unsigned k = 1; k < s->n_rec; k++)
-			if (s->rec[k].kind == SCHEME_KIND_FILE && s->rec[k].obj &&
-			    ((struct ofd *)s->rec[k].obj)->via == p)
-				fds++;
+		openers[0] = '-';
+		openers[1] = 0;
+		for (unsigned k = 1, at = 0; k < s->n_rec; k++) {
+			struct ofd *o = s->rec[k].obj;
+
+			if (s->rec[k].kind != SCHEME_KIND_FILE || !o || o->via != p)
+				continue;
+			fds++;
+			/* Who opened them: the first few pids, none twice in a row. */
+			if (at + 12 < sizeof(openers) && (at == 0 || o->opener != last)) {
+				at += (unsigned)writ_snprintf(openers + at, sizeof(openers) - at,
+							      "%s%u", at ? "," : "", o->opener);
+				last = o->opener;
+			}
+		}
 		if (p->policy)
 			policy_print_glob(&p->policy->glob, glob, sizeof(glob));
 		else
 			memcpy(glob, "(root)", 7);
 		policy_print_rights(p->rights, rights, sizeof(rights));
-		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %s\n", i,
+		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %u %s %s\n", i,
 				  p->parent ? record_of_policy(s, p->parent) : 0, rights,
-				  p->norevoke ? "n" : "-", fds, glob);
+				  p->norevoke ? "n" : "-", fds, p->maker, openers, glob);
 		if (n < 0)
 			break;
 		if ((size_t)n >= sizeof(line))
@@ -1115,7 +1134,7 @@ file_request(struct srv *s, struct srv_req *req)
 		return do_stats(f, req);
 	if (req->op == SCHEME_OP_SHARE)
 		return srv_window_share(s, req);
-	caller = caller_of(f, req, &idents);
+	caller = caller_now = caller_of(f, req, &idents);
 	win = srv_req_window(s, req);
 	if (!win && req->n_unwrapped > idents)
 		return srv_result(req, -ESTALE);	/* a window of a past life, or gone */

@@ -101,6 +101,7 @@ policy_glob_finish(struct policy_glob *g)
         unsigned nw = policy_nwords(g), n;
 
         memset(t, 0, sizeof *t);
+        t->simple = 1;
         n = policy_glob_classes(g, t->cls_of, 1, single);
         n = policy_refine_singletons(t->cls_of, n, single);
         if (n * nw <= POLICY_TAKE_WORDS) {
@@ -121,6 +122,8 @@ policy_glob_finish(struct policy_glob *g)
                 if (k == POLICY_OP_LIT && g->ops[i].arg == '.' &&
                     (g->ops[i].flags & POLICY_OPF_FIRST))
                         bit_on(t->dotlead, i);
+                if (k == POLICY_OP_DSTAR)
+                        t->simple = 0;
                 if (i + 1 < g->nops && (k == POLICY_OP_STAR || k == POLICY_OP_DSTAR ||
                                         k == POLICY_OP_DFIRST || k == POLICY_OP_DLOOP))
                         bit_on(t->pass, i + 1);

@@ -107,6 +107,7 @@ struct policy_op {
 
 struct policy_bits {
         uint16_t nclasses;
+        uint8_t  simple;        /* no `**`: policy_match walks the items instead */
         uint8_t  cls_of[256];
         uint64_t take[POLICY_TAKE_WORDS];       /* [class][word] */
         uint64_t loop[POLICY_WORDS_MAX];        /* STAR, DLOOP: stay on the byte */
