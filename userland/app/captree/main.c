@@ -11,6 +11,7 @@
  * when the scheme cannot be asked.
  */
 #include <writ/fd.h>
+#include <writ/proc.h>
 #include <writ/writ.h>
 
 #define MAXP 512
