@@ -114,9 +114,61 @@ chain_of_three(void)
 	}
 }
 
+/* pipe: and cable: fds weakened to fewer rights, and revoked with what came of them. */
+static void
+pipe_and_cable_fds(void)
+{
+	int p[2], c[2], got[3];
+	char b[4];
+	unsigned n = 3;
+	uint64_t key;
+
+	writ_pipe(p);
+	int w1 = writ_fd_weaken(p[1], O_WRONLY), w2 = w1 >= 0 ? writ_fd_weaken(w1, O_WRONLY) : -1;
+	int w3 = w2 >= 0 ? writ_dup(w2) : -1;
+
+	hcheck(w1 >= 0 && w2 >= 0 && writ_write(w2, "x", 1) == 1 && writ_read(p[0], b, 1) == 1,
+	       "share/pipe-fd-weakened-writes", "%d %d", w1, w2);
+	hcheck(writ_fd_weaken(p[1], O_RDONLY) == -EPERM && writ_fd_weaken(p[0], O_RDWR) == -EPERM,
+	       "share/pipe-fd-weaken-refuses-other-direction", "x");
+	long r = writ_fd_revoke(w1);
+
+	hcheck(r == 2 && writ_write(w1, "x", 1) == -EIO && writ_write(w2, "x", 1) == -EIO &&
+	       writ_write(w3, "x", 1) == -EIO, "share/pipe-fd-revoke-takes-weakened-and-dups",
+	       "%ld records", r);
+	hcheck(writ_write(p[1], "y", 1) == 1 && writ_read(p[0], b, 1) == 1 && b[0] == 'y',
+	       "share/pipe-fd-revoke-spares-parent", "x");
+	hcheck(writ_fd_revoke(p[1]) == 1 && writ_read(p[0], b, 1) == 0,
+	       "share/pipe-write-end-revoked-reader-sees-eof", "x");
+	for (int *fd = (int[]){ p[0], p[1], w1, w2, w3, -1 }; *fd >= 0; fd++)
+		writ_close(*fd);
+
+	writ_cable_pair(c);
+	int ro = writ_fd_weaken(c[0], O_RDONLY), wo = writ_fd_weaken(c[0], O_WRONLY);
+
+	hcheck(ro >= 0 && wo >= 0 && writ_cable_send(ro, 1, "a", 1, NULL, 0) == -EBADF &&
+	       writ_cable_send(wo, 2, "b", 1, NULL, 0) == 1 &&
+	       writ_cable_recv(c[1], &key, b, sizeof(b), got, &n) == 1 && key == 2,
+	       "share/cable-fd-send-only", "%d %d", ro, wo);
+	n = 3;
+	hcheck(writ_cable_send(c[1], 3, "c", 1, NULL, 0) == 1 &&
+	       writ_cable_recv(ro, &key, b, sizeof(b), got, &n) == 1 && key == 3 &&
+	       writ_cable_recv(wo, &key, b, sizeof(b), got, &n) == -EBADF,
+	       "share/cable-fd-receive-only", "x");
+	hcheck(writ_fd_weaken(ro, O_RDWR) == -EPERM && writ_fd_weaken(ro, O_WRONLY) == -EPERM,
+	       "share/cable-fd-weaken-refuses-more", "x");
+	r = writ_fd_revoke(ro);
+	hcheck(r == 1 && writ_cable_recv(ro, &key, b, sizeof(b), got, &n) == -EIO &&
+	       writ_cable_send(c[0], 4, "d", 1, NULL, 0) == 1, "share/cable-fd-revoke",
+	       "%ld records", r);
+	for (int *fd = (int[]){ c[0], c[1], ro, wo, -1 }; *fd >= 0; fd++)
+		writ_close(*fd);
+}
+
 void
 t_share(void)
 {
+	pipe_and_cable_fds();
 	over_cable();
 	sandboxes();
 	chain_of_three();

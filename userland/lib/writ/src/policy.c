@@ -66,6 +66,16 @@ writ_policy_revoke(writ_cptr_t policy)
 	return writ_scheme_call(policy, SCHEME_OP_REVOKE, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
+long
+writ_fd_revoke(int fd)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+
+	if (!cap)
+		return -EBADF;
+	return writ_scheme_call(cap, SCHEME_OP_REVOKE, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
 void
 writ_policy_drop(writ_cptr_t policy)
 {
