@@ -82,11 +82,10 @@ static struct pcheck pcheck;
 static int
 policy_allows(const struct fpolicy *pol, const char *path, size_t len, uint8_t need)
 {
-	bool seen = false;
-
 	if (!pol->policy)
 		return 0;                       /* the root: every path, every right */
-	if (policy_match(&pol->policy->glob, path, len, &seen) != POLICY_OK || !seen)
+	/* memfs's canonical paths (and listings' dir + "/" + name) are canonical. */
+	if (!policy_match_canonical(&pol->policy->glob, path, len))
 		return ENOENT;
 	return (need & ~pol->rights) ? EACCES : 0;
 }

@@ -230,14 +230,28 @@ policy_nfa_run(const struct policy_glob *g, const unsigned char *p, size_t len)
  * instructions a byte, where the bit-parallel run pays a dozen shift-and-mask steps;
  * test_match compares the two on random globs.
  */
-static bool
+static inline __attribute__((always_inline)) bool
 takes(const struct policy_glob *g, const struct policy_op *op, const unsigned char *w,
       size_t i)
 {
-        if (w[i] == '.' && (i == 0 || w[i - 1] == '/'))
+        unsigned b = w[i];
+
+        if (b == '.' && (i == 0 || w[i - 1] == '/'))
                 return op->kind == POLICY_OP_LIT && op->arg == '.' &&
                        (op->flags & POLICY_OPF_FIRST);
-        return policy_op_takes(g, op, w[i]);
+        switch (op->kind) {
+        case POLICY_OP_LIT:
+                return b == op->arg;
+        case POLICY_OP_SLASH:
+                return b == '/';
+        case POLICY_OP_ANY:
+        case POLICY_OP_STAR:
+                return b != '/';
+        case POLICY_OP_CLASS:
+                return policy_set_has(g->sets[op->set], b);
+        default:
+                return false;           /* END; `**` items are not in simple globs */
+        }
 }
 
 static bool
@@ -251,6 +265,26 @@ simple_run(const struct policy_glob *g, const unsigned char *w, size_t len)
                 const struct policy_op *op = &g->ops[k];
 
                 if (op->kind == POLICY_OP_STAR) {
+                        unsigned e = k + 1;
+
+                        /* The commonest tail, `*` then literal bytes to the end
+                         * ("*.txt"): the star takes what the tail leaves. */
+                        while (g->ops[e].kind == POLICY_OP_LIT)
+                                e++;
+                        if (g->ops[e].kind == POLICY_OP_END) {
+                                size_t tail = e - k - 1, end;
+
+                                if (len - i < tail)
+                                        return false;
+                                end = len - tail;
+                                for (size_t j = i; j < end; j++)
+                                        if (!takes(g, op, w, j))
+                                                return false;
+                                for (size_t j = end; j < len; j++)
+                                        if (!takes(g, &g->ops[k + 1 + (j - end)], w, j))
+                                                return false;
+                                return true;
+                        }
                         star = true;            /* take nothing yet; grow on mismatch */
                         star_k = k++;
                         star_i = i;
@@ -271,6 +305,15 @@ simple_run(const struct policy_glob *g, const unsigned char *w, size_t len)
         while (g->ops[k].kind == POLICY_OP_STAR)
                 k++;
         return g->ops[k].kind == POLICY_OP_END;
+}
+
+bool
+policy_match_canonical(const struct policy_glob *g, const char *path, size_t len)
+{
+        if (len == 1)           /* the root is the empty word */
+                len = 0;
+        return g->bits.simple ? simple_run(g, (const unsigned char *)path, len) :
+               policy_bits_run(g, (const unsigned char *)path, len);
 }
 
 int

@@ -239,6 +239,10 @@ int policy_check_path(const char *path, size_t len, size_t *bad_offset);
 int policy_match(const struct policy_glob *g, const char *path, size_t len,
                  bool *matched);
 /* Glob matches and every right in want is held: *allowed. Errors as policy_match. */
+/* policy_match for a path the caller vouches is canonical (absolute, no empty, '.' or
+ * '..' segments, no NUL, at most 4095 bytes: what memfs's walk produces), so it is not
+ * checked again. Anything else gives an answer that means nothing. */
+bool policy_match_canonical(const struct policy_glob *g, const char *path, size_t len);
 int policy_match_policy(const struct policy *p, const char *path, size_t len,
                         uint8_t want, bool *allowed);
 
