@@ -308,6 +308,57 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 	srv_result(req, sizeof(st));
 }
 
+/*
+ * Compiled policies, shared: weakens to the same text (helpers handed the same narrow
+ * policy, a tree of them) compile it once. A compiled glob is 22 KiB: 10,000 policies
+ * each with its own would not fit a server's quota. Keyed by the exact text (the
+ * compiled form depends on nothing else); each goes with the last policy using it.
+ */
+struct cpolicy {
+	struct policy p;                /* first: an fpolicy's `policy` points here */
+	struct cpolicy *next;           /* in its bucket */
+	unsigned refs;
+	uint32_t hash;
+	uint32_t len;
+	char text[SCHEME_INLINE];       /* what it was compiled from */
+};
+
+#define CPOL_BUCKETS 256
+static struct cpolicy *cpols[CPOL_BUCKETS];
+
+static uint32_t
+text_hash(const uint8_t *t, size_t n)
+{
+	uint32_t h = 2166136261u;       /* FNV-1a */
+
+	while (n--)
+		h = (h ^ *t++) * 16777619u;
+	return h;
+}
+
+static struct cpolicy *
+cpolicy_find(uint32_t h, const uint8_t *t, size_t n)
+{
+	for (struct cpolicy *c = cpols[h % CPOL_BUCKETS]; c; c = c->next)
+		if (c->hash == h && c->len == n && memcmp(c->text, t, n) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+cpolicy_put(struct policy *p)
+{
+	struct cpolicy *c = (struct cpolicy *)p, **pp;
+
+	if (--c->refs)
+		return;
+	for (pp = &cpols[c->hash % CPOL_BUCKETS]; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	free(c);
+}
+
 /* A reference to a derived policy goes; the last one frees it (its parent's reference
  * with it). The root is never freed. */
 static void
@@ -316,7 +367,7 @@ fpolicy_put(struct fpolicy *p)
 	while (p && --p->refs == 0 && p->parent) {
 		struct fpolicy *up = p->parent;
 
-		free(p->policy);
+		cpolicy_put(p->policy);
 		free(p);
 		p = up;
 	}
@@ -843,31 +894,49 @@ reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
 static void
 do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsigned caller)
 {
-	/* The child is compiled where it will live (22 KiB: no copy); a refused one's
-	 * room serves the next weaken. */
-	static struct policy *spare;
+	/* A new text is compiled where it will live (22 KiB: no copy); a refused one's
+	 * room serves the next weaken. A text compiled before is only checked. */
+	static struct cpolicy *spare;
 	struct policy_verdict v = { 0 };
 	struct policy_err err = { 0 };
 	writ_word_t len = req->m.mr[0];
+	struct cpolicy *c;
 	struct fpolicy *p;
+	uint32_t h;
 	int r;
 
 	if (parent->revoked)
 		return srv_result(req, -EACCES);
 	if (len == 0 || len > req_room(req) || len > SCHEME_INLINE || get_bytes(req, (size_t)len))
 		return srv_result(req, -EINVAL);
-	if (!spare && !(spare = malloc(sizeof(*spare))))
-		return srv_result(req, -ENOMEM);
-	if (!parent->policy) {
-		r = policy_parse(spare, (const char *)buf, (size_t)len, &err);
+	if (parent->policy && !work) {
+		if (!(work = malloc(sizeof(*work))))
+			return srv_result(req, -ENOMEM);
+		policy_work_init(work);
+	}
+	h = text_hash(buf, (size_t)len);
+	if ((c = cpolicy_find(h, buf, (size_t)len))) {
+		r = parent->policy ? policy_subset(&c->p, parent->policy, work, &v) : POLICY_OK;
+		if (r == POLICY_OK && parent->policy && !v.subset)
+			r = POLICY_E_NOT_SUBSET;
 	} else {
-		if (!work) {
-			if (!(work = malloc(sizeof(*work))))
-				return srv_result(req, -ENOMEM);
-			policy_work_init(work);
+		if (!spare && !(spare = malloc(sizeof(*spare))))
+			return srv_result(req, -ENOMEM);
+		c = spare;
+		if (!parent->policy)
+			r = policy_parse(&c->p, (const char *)buf, (size_t)len, &err);
+		else
+			r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &c->p,
+					  work, &v, &err);
+		if (r == POLICY_OK) {
+			spare = NULL;
+			c->refs = 0;
+			c->hash = h;
+			c->len = (uint32_t)len;
+			memcpy(c->text, buf, (size_t)len);
+			c->next = cpols[h % CPOL_BUCKETS];
+			cpols[h % CPOL_BUCKETS] = c;
 		}
-		r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, spare, work,
-				  &v, &err);
 	}
 	if (r == POLICY_E_NOT_SUBSET || r == POLICY_E_BUDGET) {
 		size_t n = v.why == POLICY_WHY_GLOB ? v.ce_len : 0;
@@ -890,10 +959,13 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsign
 		req->reply_len = 3;
 		return;
 	}
-	if (!(p = malloc(sizeof(*p))))
+	if (!(p = malloc(sizeof(*p)))) {
+		c->refs++;
+		cpolicy_put(&c->p);             /* frees it if nothing else uses it */
 		return srv_result(req, -ENOMEM);
-	p->policy = spare;
-	spare = NULL;
+	}
+	c->refs++;
+	p->policy = &c->p;
 	p->rights = p->policy->rights;
 	p->parent = parent;
 	p->refs = 1;                    /* the record's */

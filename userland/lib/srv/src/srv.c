@@ -26,7 +26,10 @@ srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 	for (unsigned i = 0; si && i < si->n_caps; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SERVE)
 			s->epoch = (unsigned)si->caps[i].arg;
-	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
+	if (!s->max_rec)
+		s->max_rec = SRV_MAX_RECORDS;
+	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK ||
+	    !(s->rec = calloc(s->max_rec, sizeof(*s->rec))))
 		return -1;
 	{
 		uint32_t lo, hi;
@@ -48,11 +51,13 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 
 	if (s->n_rec == 0)
 		s->n_rec = 1;		/* index 0 is never a record: a zero badge names none */
-	for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+	if (s->free_from < 1)
+		s->free_from = 1;
+	for (i = s->free_from; i < s->n_rec && s->rec[i].kind; i++)
 		;
-	if (i == s->n_rec && s->n_rec == SRV_MAX_RECORDS) {
+	if (i == s->n_rec && s->n_rec == s->max_rec) {
 		srv_sweep(s);
-		for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+		for (i = s->free_from; i < s->n_rec && s->rec[i].kind; i++)
 			;
 		if (i == s->n_rec)
 			return -1;
@@ -67,6 +72,7 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 		writ_slot_free(orig);
 		return -1;
 	}
+	s->free_from = i + 1;
 	s->rec[i].kind = (uint8_t)kind;
 	s->rec[i].closed = false;
 	s->rec[i].doomed = false;
@@ -199,6 +205,8 @@ static void
 record_forget(struct srv *s, struct srv_record *r)
 {
 	record_unlink(s, r);
+	if ((unsigned)(r - s->rec) < s->free_from)
+		s->free_from = (unsigned)(r - s->rec);
 	if (r->kind == SCHEME_KIND_WINDOW)
 		srv_window_release(r->obj);
 	else if (s->ops->release)

@@ -28,7 +28,7 @@
 #include <writ/thread.h>
 #include <writ/writ.h>
 
-#define SRV_MAX_RECORDS 4096
+#define SRV_MAX_RECORDS 4096    /* records a server holds, unless it sets max_rec */
 #define SRV_MAX_WORKERS 32
 #define SRV_MAX_CLOSE 64
 
@@ -88,8 +88,10 @@ struct srv {
 	uint64_t id;                    /* this life's identity (scheme.h, "One call instead") */
 	unsigned prio;
 	struct writ_mutex lock;
-	struct srv_record rec[SRV_MAX_RECORDS];
+	struct srv_record *rec;         /* max_rec of them, from the heap (srv_init) */
+	unsigned max_rec;               /* 0 before srv_init: SRV_MAX_RECORDS */
 	unsigned n_rec;                 /* high-water mark of used entries */
+	unsigned free_from;             /* no free entry below it (where a search starts) */
 	unsigned live;
 	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
 	writ_cptr_t to_close[SRV_MAX_CLOSE];    /* others' fds to close after this request */
@@ -102,7 +104,8 @@ struct srv {
 	void *user;
 };
 
-/* Set up from the start info (the "serve" endpoint, "gc" notification, epoch). */
+/* Set up from the start info (the "serve" endpoint, "gc" notification, epoch), with
+ * room for s->max_rec records (set it first for more than SRV_MAX_RECORDS). */
 int srv_init(struct srv *s, const char *name, const struct srv_ops *ops);
 /* Serve for ever. */
 __attribute__((noreturn)) void srv_run(struct srv *s);
