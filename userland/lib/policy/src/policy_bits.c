@@ -100,8 +100,16 @@ policy_glob_finish(struct policy_glob *g)
         uint64_t single[4] = {0, 0, 0, 0};
         unsigned nw = policy_nwords(g), n;
 
-        memset(t, 0, sizeof *t);
+        /* Without `**` policy_match walks the items (simple_run) and never reads the
+         * tables: building them was most of a weaken's cost. */
         t->simple = 1;
+        for (unsigned i = 0; i < g->nops; i++)
+                if (g->ops[i].kind == POLICY_OP_DSTAR)
+                        t->simple = 0;
+        t->nclasses = 0;
+        if (t->simple)
+                return;
+        memset(t, 0, sizeof *t);
         n = policy_glob_classes(g, t->cls_of, 1, single);
         n = policy_refine_singletons(t->cls_of, n, single);
         if (n * nw <= POLICY_TAKE_WORDS) {
@@ -122,8 +130,6 @@ policy_glob_finish(struct policy_glob *g)
                 if (k == POLICY_OP_LIT && g->ops[i].arg == '.' &&
                     (g->ops[i].flags & POLICY_OPF_FIRST))
                         bit_on(t->dotlead, i);
-                if (k == POLICY_OP_DSTAR)
-                        t->simple = 0;
                 if (i + 1 < g->nops && (k == POLICY_OP_STAR || k == POLICY_OP_DSTAR ||
                                         k == POLICY_OP_DFIRST || k == POLICY_OP_DLOOP))
                         bit_on(t->pass, i + 1);

@@ -107,7 +107,8 @@ struct policy_op {
 
 struct policy_bits {
         uint16_t nclasses;
-        uint8_t  simple;        /* no `**`: policy_match walks the items instead */
+        uint8_t  simple;        /* no `**`: policy_match walks the items, and the
+                                 * tables below are not built (nor ever read) */
         uint8_t  cls_of[256];
         uint64_t take[POLICY_TAKE_WORDS];       /* [class][word] */
         uint64_t loop[POLICY_WORDS_MAX];        /* STAR, DLOOP: stay on the byte */
