@@ -180,11 +180,14 @@ caller_of(const struct fserver *f, const struct srv_req *req, unsigned *idents)
 	for (unsigned k = 0; k < req->n_unwrapped; k++) {
 		writ_word_t b = req->unwrapped[k];
 
-		if (scheme_badge_kind(b) == SCHEME_KIND_IDENT && scheme_badge_gen(b) == 0 &&
-		    scheme_badge_epoch(b) == (f->srv.epoch & 0xffff) && scheme_badge_index(b)) {
+		if (scheme_badge_kind(b) != SCHEME_KIND_IDENT)
+			continue;
+		(*idents)++;            /* no window, whatever life it is of */
+		/* One init minted for this life of the server; after a restart the
+		 * process's identity is of a past one and says nothing. */
+		if (scheme_badge_gen(b) == 0 && scheme_badge_index(b) &&
+		    scheme_badge_epoch(b) == (f->srv.epoch & 0xffff))
 			pid = scheme_badge_index(b);
-			(*idents)++;
-		}
 	}
 	return pid;
 }
