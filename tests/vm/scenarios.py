@@ -322,6 +322,56 @@ def groups_of(group):
     return set(group.split("+"))
 
 
+def harness_boot(ctx, cfg):
+    """/bin/harness alone (`./writ test harness`): the derivation and revocation
+    harness, through /test/harness, with no kernel suite before it."""
+    iso = ctx.iso(cfg, "test nokern only=/test/harness", ctx.modules(cfg))
+    b = qemu.boot(iso, timeout=300)
+    name = "harness/boot-%s" % cfg
+    guest = [(ok, "%s/%s" % (n, cfg), why) for ok, n, why in guest_results(b)]
+    summary = any(re.match(r"^harness: \d+ passed, 0 failed$", l.strip()) for l in b.log)
+    res = guest + [(len(guest) > 100, name + "-ran", "only %d cases ran" % len(guest)),
+                   (summary, name + "-summary", "no 'harness: N passed, 0 failed' line"),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    res += harness_records(b.log, cfg)
+    return res, b
+
+
+def harness_records(log, cfg):
+    """file: records each denied path operation and each revoke with the pid and name
+    of the process that did it, as init's identity capability says (not as the caller
+    claims): the harness's own denials and revokes, and its sandboxed child's."""
+    def pid_of(pattern):
+        for l in log:
+            m = re.search(pattern, l)
+            if m:
+                return m.group(1)
+        return None
+    me = pid_of(r"# harness: pid (\d+),")
+    kid = pid_of(r"# harness: sandbox child pid (\d+)")
+    want = [
+        ("denied-open-enoent-names-caller",
+         r"^file: denied open /ptest/b\.md \(ENOENT, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("denied-open-eacces-names-caller",
+         r"^file: denied open /ptest/a\.txt \(EACCES, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("denied-unlink-names-caller",
+         r"^file: denied unlink /ptest/a\.txt \(EACCES, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % me),
+        ("revoke-names-caller",
+         r"^file: revoked policy /ptest/\*\.txt \(5 records\) by pid %s /bin/harness$" % me),
+        ("refused-revoke-names-caller",
+         r"^file: refused revoke of policy \(root\) by pid %s /bin/harness$" % me),
+        ("child-denial-names-child",
+         r"^file: denied open /ptest/b\.md \(ENOENT, policy /ptest/\*\.txt\) by pid %s /bin/harness$" % kid),
+    ]
+    res = []
+    for tag, pat in want:
+        ok = me is not None and kid is not None and me != kid and \
+            any(re.match(pat, l.strip()) for l in log)
+        res.append((ok, "harness/records-%s-%s" % (tag, cfg),
+                    "no line matching %r (harness pid %s, child %s)" % (pat, me, kid)))
+    return res
+
+
 def big_ram_boot(ctx, cfg):
     """6 GiB: RAM above 4 GiB (where QEMU puts all but 3 GiB) is handed out too."""
     iso = ctx.iso(cfg, "test stress-steps=2000 edu", ctx.modules(cfg))
@@ -360,6 +410,7 @@ def all_scenarios(cfgs):
         out.append((ROOT_TASK_GROUPS, "cpu-max-" + cfg, lambda ctx, c=cfg: cpu_max_boot(ctx, c), cfg))
         out.append((ROOT_TASK_GROUPS, "nofastpath-" + cfg,
                     lambda ctx, c=cfg: nofastpath_boot(ctx, c), cfg))
+        out.append(("harness", "harness-" + cfg, lambda ctx, c=cfg: harness_boot(ctx, c), cfg))
         out.append(("boot+kern", "preempt-icount-" + cfg,
                     lambda ctx, c=cfg: preempt_icount_boot(ctx, c), cfg))
         if cfg == "debug":

@@ -1,21 +1,24 @@
 /*
  * captree: the derivation tree of a scheme's policies, as the server sees it now:
  * each policy's glob and rights under the one it was weakened from, how many files
- * are open through it, and whether only its giver may revoke it ("giver-only").
- * Revoked policies are gone at once, so they are not shown. Which process holds each
- * capability is not known to the server (issue 21 leaves it to a later step).
+ * are open through it, and whether only its giver may revoke it ("giver-only"), which
+ * process made each policy (weakened it) and which opened its files, by pid and name
+ * (as the processes' identities told the server: srv/file README, "Records"). Revoked
+ * policies are gone at once, so they are not shown. Which process *holds* a copy now
+ * the server cannot know: capabilities move between processes without it.
  *   captree [--dot] [SCHEME]     (SCHEME: file by default; a file:-like server)
  * --dot prints Graphviz DOT instead of text (render: dot -Tsvg). Exit status 0, or 1
  * when the scheme cannot be asked.
  */
 #include <writ/fd.h>
+#include <writ/proc.h>
 #include <writ/writ.h>
 
 #define MAXP 512
 
 struct node {
-	unsigned index, parent, fds;
-	char rights[8], flags[2];
+	unsigned index, parent, fds, maker;
+	char rights[8], flags[2], openers[64];
 	char glob[160];
 };
 
@@ -73,7 +76,7 @@ strncpy_glob(char *dst, const char *s, size_t cap)
 	dst[n] = 0;
 }
 
-/* One "index parent rights flags fds glob" line. */
+/* One "index parent rights flags fds maker openers glob" line. */
 static void
 parse_line(const char *s)
 {
@@ -87,6 +90,8 @@ parse_line(const char *s)
 	word(&s, n->rights, sizeof(n->rights));
 	word(&s, n->flags, sizeof(n->flags));
 	n->fds = num(&s);
+	n->maker = num(&s);
+	word(&s, n->openers, sizeof(n->openers));
 	/* The glob is the rest of the line: it may hold spaces. */
 	strncpy_glob(n->glob, s, sizeof(n->glob));
 }
@@ -102,13 +107,31 @@ known(unsigned index)
 
 static void print_tree(const char *scheme, unsigned parent, unsigned depth);
 
+/* "pid N NAME" for a process init knows, "pid N" for one gone, "" for 0 (root). */
+static const char *
+who(unsigned pid)
+{
+	static char b[WRIT_CAP_NAME + 16];
+	char name[WRIT_CAP_NAME];
+
+	if (!pid)
+		return "init";
+	if (writ_proc_name(pid, name, sizeof(name)) < 0)
+		writ_snprintf(b, sizeof(b), "pid %u", pid);
+	else
+		writ_snprintf(b, sizeof(b), "pid %u %s", pid, name);
+	return b;
+}
+
 static void
 print_node(const char *scheme, const struct node *n, unsigned depth)
 {
 	for (unsigned d = 0; d < depth; d++)
 		out("  ");
-	out("%s:%s:%s  [record %u, %u open file%s%s]\n", scheme, n->glob, n->rights, n->index,
-	    n->fds, n->fds == 1 ? "" : "s", n->flags[0] == 'n' ? ", giver-only" : "");
+	out("%s:%s:%s  [record %u, made by %s, %u open file%s%s%s%s]\n", scheme, n->glob,
+	    n->rights, n->index, who(n->maker), n->fds, n->fds == 1 ? "" : "s",
+	    n->fds ? " by pids " : "", n->fds ? n->openers : "",
+	    n->flags[0] == 'n' ? ", giver-only" : "");
 	if (depth < 32)
 		print_tree(scheme, n->index, depth + 1);
 }
@@ -189,9 +212,9 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < n_nodes; i++) {
 		struct node *n = &nodes[i];
 
-		out("  p%u [label=\"%s:%s:%s\\n%u open file%s%s\"];\n", n->index, scheme,
-		    dot_escape(n->glob),
-		    n->rights, n->fds, n->fds == 1 ? "" : "s",
+		out("  p%u [label=\"%s:%s:%s\\nmade by %s\\n%u open file%s%s%s%s\"];\n",
+		    n->index, scheme, dot_escape(n->glob), n->rights, who(n->maker), n->fds,
+		    n->fds == 1 ? "" : "s", n->fds ? " by pids " : "", n->fds ? n->openers : "",
 		    n->flags[0] == 'n' ? "\\ngiver-only" : "");
 		if (n->parent && known(n->parent))
 			out("  p%u -> p%u;\n", n->parent, n->index);

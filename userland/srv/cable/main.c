@@ -44,10 +44,16 @@ struct cable {
 	uint64_t id;
 };
 
+/* What an end record may do: an fd weakened with WEAKEN (O_RDONLY: receive only,
+ * O_WRONLY: send only) keeps the rest. */
+#define END_RECV 1u
+#define END_SEND 2u
+
 struct cable_end {
 	struct cable *c;
 	unsigned side;
 	bool nonblock;
+	unsigned acc;                   /* END_RECV | END_SEND */
 };
 
 static struct srv server;
@@ -249,21 +255,50 @@ do_recv(struct srv_req *req, struct cable_end *e)
 	srv_wake(&me->wq);
 }
 
+/* A new record of one side of c, allowed acc; derived from record `from` (a weakened
+ * fd, which REVOKE there takes back) or not (0). */
 static int
-end_record(struct cable *c, unsigned side, bool nonblock)
+end_record_from(struct cable *c, unsigned side, bool nonblock, unsigned acc, int from)
 {
 	struct cable_end *e = malloc(sizeof(*e));
 	int i;
 
 	if (!e)
 		return -1;
-	*e = (struct cable_end){ .c = c, .side = side, .nonblock = nonblock };
-	if ((i = srv_record_new(&server, SCHEME_KIND_FILE, e)) < 0) {
+	*e = (struct cable_end){ .c = c, .side = side, .nonblock = nonblock, .acc = acc };
+	i = from ? srv_record_derive(&server, from, SCHEME_KIND_FILE, e) :
+		   srv_record_new(&server, SCHEME_KIND_FILE, e);
+	if (i < 0) {
 		free(e);
 		return -1;
 	}
 	c->side[side].ends++;
 	return i;
+}
+
+static int
+end_record(struct cable *c, unsigned side, bool nonblock)
+{
+	return end_record_from(c, side, nonblock, END_RECV | END_SEND, 0);
+}
+
+/* WEAKEN (access mode): a new fd of the same side that may do less (O_RDONLY:
+ * receive, O_WRONLY: send, O_RDWR: both), derived from this one; more: EPERM. */
+static void
+do_weaken(struct srv *s, struct srv_req *req, struct cable_end *e)
+{
+	static const unsigned want_of[3] = { END_RECV, END_SEND, END_RECV | END_SEND };
+	writ_word_t acc = req->m.mr[0];
+	int i;
+
+	if (acc > 2)
+		return srv_result(req, -EINVAL);
+	if (want_of[acc] & ~e->acc)
+		return srv_result(req, -EPERM);
+	if ((i = end_record_from(e->c, e->side, e->nonblock, want_of[acc], (int)req->index)) < 0)
+		return srv_result(req, -ENFILE);
+	srv_reply_record(req, s, i);
+	srv_result(req, 0);
 }
 
 static void
@@ -323,13 +358,27 @@ cable_request(struct srv *s, struct srv_req *req)
 	}
 	switch (req->op) {
 	case SCHEME_OP_SEND:
+		if (!(e->acc & END_SEND))
+			return srv_result(req, -EBADF);
 		do_send(req, e);
 		return;
 	case SCHEME_OP_RECV:
+		if (!(e->acc & END_RECV))
+			return srv_result(req, -EBADF);
 		do_recv(req, e);
 		return;
+	case SCHEME_OP_WEAKEN:
+		do_weaken(s, req, e);
+		return;
+	case SCHEME_OP_REVOKE:
+		/* This fd and every fd weakened from it, in every process. */
+		srv_result(req, srv_revoke_tree(s, (int)req->index));
+		return;
 	case SCHEME_OP_DUP:
-		if ((i = end_record(e->c, e->side, e->nonblock)) < 0) {
+		/* Beside the fd it copies, with its access: a revoke that reaches that
+		 * one reaches it. */
+		if ((i = end_record_from(e->c, e->side, e->nonblock, e->acc,
+					 (int)req->rec->from)) < 0) {
 			srv_result(req, -ENFILE);
 			return;
 		}

@@ -24,6 +24,7 @@ struct fpolicy {
 	unsigned refs;                  /* records and open files naming it */
 	bool revoked;
 	bool norevoke;                  /* REVOKE through it is EPERM (revocable by its giver) */
+	unsigned maker;                 /* the pid that weakened it (0: not known) */
 };
 
 /* An open file description: what a file record names. dup'ed records share one. */
@@ -33,6 +34,7 @@ struct ofd {
 	unsigned flags;                 /* Linux's O_ACCMODE and O_APPEND bits */
 	unsigned refs;                  /* records naming it */
 	struct fpolicy *via;            /* the policy it was opened through */
+	unsigned opener;                /* the pid that opened it (0: not known) */
 	char *path;                     /* canonical path when opened (fpath) */
 };
 

@@ -72,6 +72,8 @@ struct pcheck {
 	struct fpolicy *pol;
 	unsigned op;
 	unsigned flags;                 /* OPEN's Linux flags */
+	bool hidden_link;               /* the walk followed a link the policy cannot see */
+	int denied;                     /* the policy refused the object reached (errno) */
 };
 
 static struct pcheck pcheck;
@@ -80,11 +82,10 @@ static struct pcheck pcheck;
 static int
 policy_allows(const struct fpolicy *pol, const char *path, size_t len, uint8_t need)
 {
-	bool seen = false;
-
 	if (!pol->policy)
 		return 0;                       /* the root: every path, every right */
-	if (policy_match(&pol->policy->glob, path, len, &seen) != POLICY_OK || !seen)
+	/* memfs's canonical paths (and listings' dir + "/" + name) are canonical. */
+	if (!policy_match_canonical(&pol->policy->glob, path, len))
 		return ENOENT;
 	return (need & ~pol->rights) ? EACCES : 0;
 }
@@ -134,14 +135,113 @@ step_rights(const struct pcheck *c, const struct memfs_step *st)
 	}
 }
 
+/*
+ * The walk's errors must not say more than the policy sees: a non-directory met
+ * mid-path (or before a trailing slash) answers ENOTDIR only when the policy sees it,
+ * ENOENT otherwise; a link the policy cannot see marks the walk (hidden_link), so a
+ * loop through it answers ENOENT, not ELOOP (policy_hide).
+ */
 static int
 policy_veto(void *ctx, const struct memfs_step *st)
 {
-	const struct pcheck *c = ctx;
+	struct pcheck *c = ctx;
 
-	if (st->kind != MEMFS_STEP_FINAL)
+	switch (st->kind) {
+	case MEMFS_STEP_FINAL:
+		c->denied = policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+		return c->denied;
+	case MEMFS_STEP_NOTDIR:
+		c->denied = policy_allows(c->pol, st->path, st->path_len, 0) ? ENOENT : 0;
+		return c->denied;
+	case MEMFS_STEP_SYMLINK:
+		if (!c->hidden_link && policy_allows(c->pol, st->path, st->path_len, 0))
+			c->hidden_link = true;
 		return 0;
-	return policy_allows(c->pol, st->path, st->path_len, step_rights(c, st));
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Records of who did what (README, "Records"): each path operation a policy denied and
+ * each revoke, with the caller's pid and name. The caller is who init's identity
+ * capability says (SCHEME_KIND_IDENT, unwrapped by the kernel: unforgeable); a request
+ * without one names the process that made the policy instead ("holder unknown").
+ */
+/* The current request's caller (caller_of), for the records it makes. */
+static unsigned caller_now;
+
+static unsigned
+caller_of(const struct fserver *f, const struct srv_req *req, unsigned *idents)
+{
+	unsigned pid = 0;
+
+	*idents = 0;
+	for (unsigned k = 0; k < req->n_unwrapped; k++) {
+		writ_word_t b = req->unwrapped[k];
+
+		if (scheme_badge_kind(b) != SCHEME_KIND_IDENT)
+			continue;
+		(*idents)++;            /* no window, whatever life it is of */
+		/* One init minted for this life of the server; after a restart the
+		 * process's identity is of a past one and says nothing. */
+		if (scheme_badge_gen(b) == 0 && scheme_badge_index(b) &&
+		    scheme_badge_epoch(b) == (f->srv.epoch & 0xffff))
+			pid = scheme_badge_index(b);
+	}
+	return pid;
+}
+
+static const char *
+op_name(unsigned op)
+{
+	static const char *const names[] = {
+		[SCHEME_OP_OPEN] = "open", [SCHEME_OP_MKDIR] = "mkdir",
+		[SCHEME_OP_RMDIR] = "rmdir", [SCHEME_OP_UNLINK] = "unlink",
+		[SCHEME_OP_RENAME] = "rename", [SCHEME_OP_LINK] = "link",
+		[SCHEME_OP_SYMLINK] = "symlink", [SCHEME_OP_READLINK] = "readlink",
+		[SCHEME_OP_STAT] = "stat",
+	};
+
+	return op < sizeof(names) / sizeof(names[0]) && names[op] ? names[op] : "op";
+}
+
+/* "pid N NAME", or who made the policy when the caller did not say. */
+static void
+who(char *out, size_t n, unsigned pid, const struct fpolicy *pol)
+{
+	char name[WRIT_CAP_NAME];
+
+	if (pid) {
+		if (writ_proc_name(pid, name, sizeof(name)) < 0)
+			memcpy(name, "?", 2);
+		writ_snprintf(out, n, "pid %u %s", pid, name);
+	} else {
+		writ_snprintf(out, n, "a holder unknown (policy made by pid %u)", pol->maker);
+	}
+}
+
+static void
+log_denied(struct fserver *f, struct srv_req *req, struct fpolicy *pol, unsigned pid,
+	   size_t path_len)
+{
+	char by[WRIT_CAP_NAME + 48], glob[96], path[160];
+	size_t n = path_len < sizeof(path) - 1 ? path_len : sizeof(path) - 1;
+
+	who(by, sizeof(by), pid, pol);
+	policy_print_glob(&pol->policy->glob, glob, sizeof(glob));
+	memcpy(path, buf, n);           /* the request's bytes: no NUL of their own */
+	path[n] = 0;
+	writ_printf("%s: denied %s %s (%s, policy %s) by %s\n", f->srv.name, op_name(req->op),
+		    path, pcheck.denied == EACCES ? "EACCES" : "ENOENT", glob, by);
+}
+
+/* The answer of a walk through pol, as the policy may tell it (see policy_veto). */
+static void
+policy_hide(const struct fpolicy *pol, struct srv_req *req)
+{
+	if ((long)req->m.mr[0] == -ELOOP && pol->policy && pcheck.hidden_link)
+		srv_result(req, -ENOENT);
 }
 
 /* Where paths start for a request on this record, and the policy's veto. */
@@ -211,6 +311,57 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 	srv_result(req, sizeof(st));
 }
 
+/*
+ * Compiled policies, shared: weakens to the same text (helpers handed the same narrow
+ * policy, a tree of them) compile it once. A compiled glob is 22 KiB: 10,000 policies
+ * each with its own would not fit a server's quota. Keyed by the exact text (the
+ * compiled form depends on nothing else); each goes with the last policy using it.
+ */
+struct cpolicy {
+	struct policy p;                /* first: an fpolicy's `policy` points here */
+	struct cpolicy *next;           /* in its bucket */
+	unsigned refs;
+	uint32_t hash;
+	uint32_t len;
+	char text[SCHEME_INLINE];       /* what it was compiled from */
+};
+
+#define CPOL_BUCKETS 256
+static struct cpolicy *cpols[CPOL_BUCKETS];
+
+static uint32_t
+text_hash(const uint8_t *t, size_t n)
+{
+	uint32_t h = 2166136261u;       /* FNV-1a */
+
+	while (n--)
+		h = (h ^ *t++) * 16777619u;
+	return h;
+}
+
+static struct cpolicy *
+cpolicy_find(uint32_t h, const uint8_t *t, size_t n)
+{
+	for (struct cpolicy *c = cpols[h % CPOL_BUCKETS]; c; c = c->next)
+		if (c->hash == h && c->len == n && memcmp(c->text, t, n) == 0)
+			return c;
+	return NULL;
+}
+
+static void
+cpolicy_put(struct policy *p)
+{
+	struct cpolicy *c = (struct cpolicy *)p, **pp;
+
+	if (--c->refs)
+		return;
+	for (pp = &cpols[c->hash % CPOL_BUCKETS]; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	free(c);
+}
+
 /* A reference to a derived policy goes; the last one frees it (its parent's reference
  * with it). The root is never freed. */
 static void
@@ -219,7 +370,7 @@ fpolicy_put(struct fpolicy *p)
 	while (p && --p->refs == 0 && p->parent) {
 		struct fpolicy *up = p->parent;
 
-		free(p->policy);
+		cpolicy_put(p->policy);
 		free(p);
 		p = up;
 	}
@@ -294,6 +445,7 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	o->flags = flags & (O_ACCMODE | O_APPEND);
 	o->refs = 0;
 	o->via = pol;
+	o->opener = caller_now;
 	pol->refs++;
 	f->n_ofd++;
 	reply_ofd(f, req, o);
@@ -693,6 +845,21 @@ path_op(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	}
 }
 
+/* The length of the (first) path a path operation carried, now in buf. */
+static size_t
+path_len(const struct srv_req *req)
+{
+	switch (req->op) {
+	case SCHEME_OP_OPEN:
+		return (size_t)req->m.mr[2];
+	case SCHEME_OP_RENAME: case SCHEME_OP_LINK: case SCHEME_OP_SYMLINK:
+	case SCHEME_OP_MKDIR: case SCHEME_OP_RMDIR: case SCHEME_OP_UNLINK:
+	case SCHEME_OP_READLINK: case SCHEME_OP_STAT:
+	default:
+		return (size_t)req->m.mr[1];
+	}
+}
+
 static bool
 is_path_op(unsigned op)
 {
@@ -728,29 +895,51 @@ reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
 
 /* WEAKEN (text len) text on a policy: a child policy only when provably within it. */
 static void
-do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
+do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsigned caller)
 {
-	static struct policy child;
+	/* A new text is compiled where it will live (22 KiB: no copy); a refused one's
+	 * room serves the next weaken. A text compiled before is only checked. */
+	static struct cpolicy *spare;
 	struct policy_verdict v = { 0 };
 	struct policy_err err = { 0 };
 	writ_word_t len = req->m.mr[0];
+	struct cpolicy *c;
 	struct fpolicy *p;
+	uint32_t h;
 	int r;
 
 	if (parent->revoked)
 		return srv_result(req, -EACCES);
 	if (len == 0 || len > req_room(req) || len > SCHEME_INLINE || get_bytes(req, (size_t)len))
 		return srv_result(req, -EINVAL);
-	if (!parent->policy) {
-		r = policy_parse(&child, (const char *)buf, (size_t)len, &err);
+	if (parent->policy && !work) {
+		if (!(work = malloc(sizeof(*work))))
+			return srv_result(req, -ENOMEM);
+		policy_work_init(work);
+	}
+	h = text_hash(buf, (size_t)len);
+	if ((c = cpolicy_find(h, buf, (size_t)len))) {
+		r = parent->policy ? policy_subset(&c->p, parent->policy, work, &v) : POLICY_OK;
+		if (r == POLICY_OK && parent->policy && !v.subset)
+			r = POLICY_E_NOT_SUBSET;
 	} else {
-		if (!work) {
-			if (!(work = malloc(sizeof(*work))))
-				return srv_result(req, -ENOMEM);
-			policy_work_init(work);
+		if (!spare && !(spare = malloc(sizeof(*spare))))
+			return srv_result(req, -ENOMEM);
+		c = spare;
+		if (!parent->policy)
+			r = policy_parse(&c->p, (const char *)buf, (size_t)len, &err);
+		else
+			r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &c->p,
+					  work, &v, &err);
+		if (r == POLICY_OK) {
+			spare = NULL;
+			c->refs = 0;
+			c->hash = h;
+			c->len = (uint32_t)len;
+			memcpy(c->text, buf, (size_t)len);
+			c->next = cpols[h % CPOL_BUCKETS];
+			cpols[h % CPOL_BUCKETS] = c;
 		}
-		r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &child, work,
-				  &v, &err);
 	}
 	if (r == POLICY_E_NOT_SUBSET || r == POLICY_E_BUDGET) {
 		size_t n = v.why == POLICY_WHY_GLOB ? v.ce_len : 0;
@@ -773,16 +962,19 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent)
 		req->reply_len = 3;
 		return;
 	}
-	if (!(p = malloc(sizeof(*p))) || !(p->policy = malloc(sizeof(*p->policy)))) {
-		free(p);
+	if (!(p = malloc(sizeof(*p)))) {
+		c->refs++;
+		cpolicy_put(&c->p);             /* frees it if nothing else uses it */
 		return srv_result(req, -ENOMEM);
 	}
-	memcpy(p->policy, &child, sizeof(child));
-	p->rights = child.rights;
+	c->refs++;
+	p->policy = &c->p;
+	p->rights = p->policy->rights;
 	p->parent = parent;
 	p->refs = 1;                    /* the record's */
 	p->revoked = false;
 	p->norevoke = (req->m.mr[1] & SCHEME_WEAKEN_NOREVOKE) != 0;
+	p->maker = caller;
 	parent->refs++;
 	reply_policy(f, req, p);
 }
@@ -817,6 +1009,7 @@ do_weaken_fd(struct fserver *f, struct srv_req *req, struct ofd *o)
 	n->flags = (unsigned)req->m.mr[0] | (o->flags & O_APPEND);
 	n->refs = 0;
 	n->via = o->via;
+	n->opener = caller_now;
 	n->via->refs++;
 	f->n_ofd++;
 	reply_ofd(f, req, n);
@@ -845,13 +1038,21 @@ policy_under(const struct fpolicy *p, const struct fpolicy *top)
  * the number of records freed.
  */
 static void
-do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
+do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned caller)
 {
 	struct srv *s = &f->srv;
+	char by[WRIT_CAP_NAME + 48], glob[96];
 	long freed = 0;
 
-	if (!top->parent || top->norevoke)
+	who(by, sizeof(by), caller, top);
+	if (top->policy)
+		policy_print_glob(&top->policy->glob, glob, sizeof(glob));
+	else
+		memcpy(glob, "(root)", 7);
+	if (!top->parent || top->norevoke) {
+		writ_printf("%s: refused revoke of policy %s by %s\n", s->name, glob, by);
 		return srv_result(req, -EPERM);
+	}
 	top->revoked = true;
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 1; i < s->n_rec; i++) {
@@ -873,6 +1074,7 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top)
 			}
 		}
 	}
+	writ_printf("%s: revoked policy %s (%ld records) by %s\n", s->name, glob, freed, by);
 	srv_result(req, freed);     /* top may be gone now: its last record was freed */
 }
 
@@ -887,9 +1089,12 @@ record_of_policy(struct srv *s, const struct fpolicy *p)
 
 /*
  * STATS (7, from): the policy records from index `from` on (after a sweep), one line
- * each, "index parent rights flags fds glob\n": parent is the record of the policy it
- * was weakened from (0: none, or one no longer held), flags "n" for revocable by its
- * giver only, fds the file records opened through it. Answers the bytes (as many whole
+ * each, "index parent rights flags fds maker openers glob\n": parent is the record of
+ * the policy it was weakened from (0: none, or one no longer held), flags "n" for
+ * revocable by its giver only, fds the file records opened through it, maker the pid
+ * that weakened it and openers the pids that opened those files (comma-separated,
+ * the first few; "-": none; 0: a caller that sent no identity). Who *holds* a
+ * capability now the server cannot know: copies move between processes unseen. Answers the bytes (as many whole
  * lines as fit), and in register 1 the index to go on from (0: done). captree reads it.
  */
 static void
@@ -905,24 +1110,35 @@ do_policies(struct fserver *f, struct srv_req *req)
 	for (; i < s->n_rec; i++) {
 		struct srv_record *r = &s->rec[i];
 		struct fpolicy *p = r->obj;
-		char rights[8];
-		unsigned fds = 0;
+		char rights[8], openers[64];
+		unsigned fds = 0, last = 0;
 		int n;
 
 		if (r->kind != SCHEME_KIND_POLICY || !p)
 			continue;
-		for (unsigned k = 1; k < s->n_rec; k++)
-			if (s->rec[k].kind == SCHEME_KIND_FILE && s->rec[k].obj &&
-			    ((struct ofd *)s->rec[k].obj)->via == p)
-				fds++;
+		openers[0] = '-';
+		openers[1] = 0;
+		for (unsigned k = 1, at = 0; k < s->n_rec; k++) {
+			struct ofd *o = s->rec[k].obj;
+
+			if (s->rec[k].kind != SCHEME_KIND_FILE || !o || o->via != p)
+				continue;
+			fds++;
+			/* Who opened them: the first few pids, none twice in a row. */
+			if (at + 12 < sizeof(openers) && (at == 0 || o->opener != last)) {
+				at += (unsigned)writ_snprintf(openers + at, sizeof(openers) - at,
+							      "%s%u", at ? "," : "", o->opener);
+				last = o->opener;
+			}
+		}
 		if (p->policy)
 			policy_print_glob(&p->policy->glob, glob, sizeof(glob));
 		else
 			memcpy(glob, "(root)", 7);
 		policy_print_rights(p->rights, rights, sizeof(rights));
-		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %s\n", i,
+		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %u %s %s\n", i,
 				  p->parent ? record_of_policy(s, p->parent) : 0, rights,
-				  p->norevoke ? "n" : "-", fds, glob);
+				  p->norevoke ? "n" : "-", fds, p->maker, openers, glob);
 		if (n < 0)
 			break;
 		if ((size_t)n >= sizeof(line))
@@ -984,6 +1200,7 @@ file_request(struct srv *s, struct srv_req *req)
 	struct fserver *f = s->user;
 	struct ofd *o = req->rec->kind == SCHEME_KIND_FILE ? req->rec->obj : NULL;
 	struct fpolicy *pol = o ? o->via : req->rec->obj;
+	unsigned caller, idents;
 	struct memfs_at at;
 	int r;
 
@@ -991,19 +1208,24 @@ file_request(struct srv *s, struct srv_req *req)
 		return do_stats(f, req);
 	if (req->op == SCHEME_OP_SHARE)
 		return srv_window_share(s, req);
+	caller = caller_now = caller_of(f, req, &idents);
 	win = srv_req_window(s, req);
-	if (!win && req->n_unwrapped)
+	if (!win && req->n_unwrapped > idents)
 		return srv_result(req, -ESTALE);	/* a window of a past life, or gone */
 	if (req->op == SCHEME_OP_WEAKEN)
-		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol);
+		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol, caller);
 	if (req->op == SCHEME_OP_REVOKE)
-		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol);
+		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol, caller);
 	if (is_path_op(req->op)) {
 		if ((r = policy_at(pol, o, &at)) != 0)
 			return srv_result(req, -r);
 		pcheck.op = req->op;
 		pcheck.flags = (unsigned)req->m.mr[0];
-		return path_op(f, req, &at, pol);
+		path_op(f, req, &at, pol);
+		policy_hide(pol, req);
+		if (pol->policy && pcheck.denied)
+			log_denied(f, req, pol, caller, path_len(req));
+		return;
 	}
 	if (!o)         /* a policy is no open file */
 		return srv_result(req, req->op >= SCHEME_OP_READ && req->op <= SCHEME_OP_GETDENTS ?

@@ -25,6 +25,7 @@ struct service {
 	unsigned pid;
 	unsigned epoch;
 	unsigned restarts;
+	char id_name[BOOTCONF_SCHEME_MAX + 4];  /* "<scheme>.id" (ident_caps) */
 };
 
 static struct bootconf_entry entries[MAX_SERVICES + 16];
@@ -130,6 +131,51 @@ wants_identity(const char *scheme)
 	return strcmp(scheme, "log") == 0;
 }
 
+/*
+ * Servers that log who did what with their policies (file: and the other instances of
+ * /sbin/file): besides the root policy, every process gets "<scheme>.id", a capability
+ * init mints with the process's pid in its badge (SCHEME_KIND_IDENT). It carries no
+ * authority (the server answers nothing on it); libwrit sends it along with path
+ * operations, weakens and revokes, the kernel unwraps it into its badge, and the
+ * server knows who asks. A badge is set once and only init holds the unbadged
+ * endpoint: no process can name another.
+ */
+static bool
+logs_callers(const struct service *sv)
+{
+	return strcmp(sv->e->path, "/sbin/file") == 0;
+}
+
+static void
+ident_cap(struct spawn_args *a, struct service *sv)
+{
+	if (!logs_callers(sv) || !sv->ep || a->n_caps == SPAWN_MAX_CAPS)
+		return;
+	writ_snprintf(sv->id_name, sizeof(sv->id_name), "%s.id", sv->e->serves);
+	a->caps[a->n_caps++] = (struct spawn_cap){
+		.name = sv->id_name, .src = sv->ep, .kind = WRIT_SCAP_OTHER,
+		.badge = scheme_badge(0, 0, SCHEME_KIND_IDENT, sv->epoch), .add_pid = true,
+		.rights = SCHEME_CAP_RIGHTS };
+}
+
+/* Every process's identity at each server that logs its callers (see ident_cap). */
+void
+ident_caps(struct spawn_args *a)
+{
+	for (unsigned i = 0; i < n_services; i++)
+		if (services[i].e->serves[0])
+			ident_cap(a, &services[i]);
+}
+
+/* Is this a name ident_caps gives? A process cannot pass its identity on as one. */
+bool
+is_ident_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 3 && strcmp(name + n - 3, ".id") == 0;
+}
+
 /* A capability for the root policy of `scheme` goes to the child being built. */
 bool
 scheme_cap(struct spawn_args *a, const char *scheme)
@@ -145,6 +191,7 @@ scheme_cap(struct spawn_args *a, const char *scheme)
 			       : scheme_badge(1, 1, SCHEME_KIND_POLICY, sv->epoch),
 		.add_pid = ident,
 		.rights = SCHEME_CAP_RIGHTS };
+	ident_cap(a, sv);
 	return true;
 }
 

@@ -157,6 +157,8 @@ bool boot_services(void);
 unsigned boot_runs(unsigned *pids, unsigned max);
 bool scheme_cap(struct spawn_args *a, const char *scheme);
 void all_scheme_caps(struct spawn_args *a);
+void ident_caps(struct spawn_args *a);
+bool is_ident_name(const char *name);
 bool console_fds(struct spawn_args *a);
 bool serial_for_servers(void);
 void services_process_ended(unsigned pid);

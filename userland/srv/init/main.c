@@ -97,6 +97,24 @@ cmdline_has(const char *word)
 	return cmdline_word(init.bi->cmdline, word) != NULL;
 }
 
+/* `only=/test/x` on the command line: test boots run that user-space suite alone
+ * (`./writ test harness`). Every suite when the word is absent. */
+static bool
+cmdline_allows(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (const char *s = init.bi->cmdline; *s;) {
+		while (*s == ' ')
+			s++;
+		if (strncmp(s, "only=", 5) == 0)
+			return strncmp(s + 5, path, n) == 0 && (s[5 + n] == 0 || s[5 + n] == ' ');
+		while (*s && *s != ' ')
+			s++;
+	}
+	return true;
+}
+
 /* ---- boot modules ---- */
 
 struct module {
@@ -235,7 +253,7 @@ run_user_suite(const char *path, void *skip)
 	unsigned pid;
 	struct proc *p;
 
-	if (strcmp(path, skip) == 0)
+	if (strcmp(path, skip) == 0 || !cmdline_allows(path))
 		return;
 	memset(&a, 0, sizeof(a));
 	argv[0] = path;

@@ -148,11 +148,14 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 		caps[i].name[sizeof(caps[i].name) - 1] = 0;
 		if (caps[i].slot >= (1u << parent->cnode_radix) || caps[i].slot == 0)
 			return -EBADF;
+		if (is_ident_name(caps[i].name))
+			continue;       /* identities are init's to give (ident_caps) */
 		a.caps[a.n_caps++] = (struct spawn_cap){
 			.name = caps[i].name[0] ? caps[i].name : NULL, .src = caps[i].slot,
 			.src_cnode = parent->cnode, .src_depth = parent->cnode_radix,
 			.kind = caps[i].kind, .arg = caps[i].arg };
 	}
+	ident_caps(&a);
 	if (h.flags & WRIT_SPAWN_IMAGE) {
 		/* From the caller's image buffer, which goes with this spawn. */
 		a.elf = image_take(parent, &a.elf_size);

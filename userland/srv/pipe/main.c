@@ -263,8 +263,9 @@ do_write(struct srv_req *req, struct pipe_end *e)
 	srv_result(req, (long)k);
 }
 
+/* A new record of one end of p; derived from record `from` (a weakened fd) or not (0). */
 static int
-end_record(struct pipe *p, bool write, bool nonblock)
+end_record_from(struct pipe *p, bool write, bool nonblock, int from)
 {
 	struct pipe_end *e = malloc(sizeof(*e));
 	int i;
@@ -272,7 +273,9 @@ end_record(struct pipe *p, bool write, bool nonblock)
 	if (!e)
 		return -1;
 	*e = (struct pipe_end){ .p = p, .write = write, .nonblock = nonblock };
-	if ((i = srv_record_new(&server, SCHEME_KIND_FILE, e)) < 0) {
+	i = from ? srv_record_derive(&server, from, SCHEME_KIND_FILE, e) :
+		   srv_record_new(&server, SCHEME_KIND_FILE, e);
+	if (i < 0) {
 		free(e);
 		return -1;
 	}
@@ -281,6 +284,33 @@ end_record(struct pipe *p, bool write, bool nonblock)
 	else
 		p->readers++;
 	return i;
+}
+
+static int
+end_record(struct pipe *p, bool write, bool nonblock)
+{
+	return end_record_from(p, write, nonblock, 0);
+}
+
+/*
+ * WEAKEN (access mode) on an end: a new fd of the same end derived from this one, so
+ * that REVOKE here takes it back (with whatever was weakened from it in turn). An end
+ * has one direction: asking for the other, or both, is EPERM.
+ */
+static void
+do_weaken(struct srv *s, struct srv_req *req, struct pipe_end *e)
+{
+	writ_word_t acc = req->m.mr[0];
+	int i;
+
+	if (acc > 2)
+		return srv_result(req, -EINVAL);
+	if (acc != (e->write ? 1u : 0u))
+		return srv_result(req, -EPERM);
+	if ((i = end_record_from(e->p, e->write, e->nonblock, (int)req->index)) < 0)
+		return srv_result(req, -ENFILE);
+	srv_reply_record(req, s, i);
+	srv_result(req, 0);
 }
 
 static void
@@ -386,7 +416,8 @@ pipe_request(struct srv *s, struct srv_req *req)
 		return;
 	}
 	case SCHEME_OP_DUP:
-		if ((i = end_record(e->p, e->write, e->nonblock)) < 0) {
+		/* Beside the fd it copies: a revoke that reaches that one reaches it. */
+		if ((i = end_record_from(e->p, e->write, e->nonblock, (int)req->rec->from)) < 0) {
 			srv_result(req, -ENFILE);
 			return;
 		}
@@ -395,6 +426,13 @@ pipe_request(struct srv *s, struct srv_req *req)
 		return;
 	case SCHEME_OP_GETDENTS:
 		srv_result(req, -ENOTDIR);
+		return;
+	case SCHEME_OP_WEAKEN:
+		do_weaken(s, req, e);
+		return;
+	case SCHEME_OP_REVOKE:
+		/* This fd and every fd weakened from it, in every process. */
+		srv_result(req, srv_revoke_tree(s, (int)req->index));
 		return;
 	default:
 		srv_result(req, -EINVAL);

@@ -223,6 +223,23 @@ follow(struct walk *w, struct memfs_node *link, const char *name, size_t len)
         return 0;
 }
 
+/* name (in the current directory) is no directory, yet the path goes on: ENOTDIR,
+ * unless the veto, seeing its path, answers another error (one that must not reveal
+ * that something is there says ENOENT). */
+static int
+not_dir(struct walk *w, const struct memfs_node *n, const char *name, size_t len)
+{
+        struct memfs_path *c = w->canon;
+        size_t saved = c->len;
+        int err = canon_push(c, name, len);
+
+        if (!err)
+                err = veto(w, MEMFS_STEP_NOTDIR, 0, n, c->buf, c->len, NULL, 0);
+        c->len = saved;
+        c->buf[saved] = '\0';
+        return err ? err : ENOTDIR;
+}
+
 /* A component that is not the last: it must lead to a directory. */
 static int
 step(struct walk *w, const char *name, size_t len)
@@ -241,7 +258,7 @@ step(struct walk *w, const char *name, size_t len)
         if (node_is_link(n))
                 return follow(w, n, name, len);
         if (!node_is_dir(n))
-                return ENOTDIR;
+                return not_dir(w, n, name, len);
         w->dir = n;
         return canon_push(w->canon, name, len);
 }
@@ -329,8 +346,12 @@ walk(struct walk *w, bool parent_mode, bool follow_last, int which, struct walk_
         if (!parent_mode) {
                 if (!r->node)
                         return ENOENT;
-                if (r->trailing && !node_is_dir(r->node))
-                        return ENOTDIR;
+                if (r->trailing && !node_is_dir(r->node)) {
+                        int e = veto(w, MEMFS_STEP_NOTDIR, 0, r->node, w->canon->buf,
+                                     w->canon->len, NULL, 0);
+
+                        return e ? e : ENOTDIR;
+                }
         }
         return veto(w, MEMFS_STEP_FINAL, which, r->node, w->canon->buf, w->canon->len,
                     NULL, 0);

@@ -100,6 +100,15 @@ policy_glob_finish(struct policy_glob *g)
         uint64_t single[4] = {0, 0, 0, 0};
         unsigned nw = policy_nwords(g), n;
 
+        /* Without `**` policy_match walks the items (simple_run) and never reads the
+         * tables: building them was most of a weaken's cost. */
+        t->simple = 1;
+        for (unsigned i = 0; i < g->nops; i++)
+                if (g->ops[i].kind == POLICY_OP_DSTAR)
+                        t->simple = 0;
+        t->nclasses = 0;
+        if (t->simple)
+                return;
         memset(t, 0, sizeof *t);
         n = policy_glob_classes(g, t->cls_of, 1, single);
         n = policy_refine_singletons(t->cls_of, n, single);

@@ -220,6 +220,102 @@ policy_nfa_run(const struct policy_glob *g, const unsigned char *p, size_t len)
         return policy_nfa_accepts(g, cur);
 }
 
+/*
+ * Matching a glob without `**` (bits.simple): the items in order, one backtrack point.
+ * Only STAR is not one byte; it never takes '/', and every '/' of the word must meet
+ * a SLASH item, so once a SLASH has matched no earlier star could take more: on a
+ * mismatch, only the last star since then may grow by one byte (not '/'). The
+ * dotfile rule as the automaton has it: a '.' that starts a segment (the word's first
+ * byte, or one after '/') is taken only by a LIT '.' first in its segment. A few
+ * instructions a byte, where the bit-parallel run pays a dozen shift-and-mask steps;
+ * test_match compares the two on random globs.
+ */
+static inline __attribute__((always_inline)) bool
+takes(const struct policy_glob *g, const struct policy_op *op, const unsigned char *w,
+      size_t i)
+{
+        unsigned b = w[i];
+
+        if (b == '.' && (i == 0 || w[i - 1] == '/'))
+                return op->kind == POLICY_OP_LIT && op->arg == '.' &&
+                       (op->flags & POLICY_OPF_FIRST);
+        switch (op->kind) {
+        case POLICY_OP_LIT:
+                return b == op->arg;
+        case POLICY_OP_SLASH:
+                return b == '/';
+        case POLICY_OP_ANY:
+        case POLICY_OP_STAR:
+                return b != '/';
+        case POLICY_OP_CLASS:
+                return policy_set_has(g->sets[op->set], b);
+        default:
+                return false;           /* END; `**` items are not in simple globs */
+        }
+}
+
+static bool
+simple_run(const struct policy_glob *g, const unsigned char *w, size_t len)
+{
+        size_t i = 0, star_i = 0;
+        unsigned k = 0, star_k = 0;
+        bool star = false;
+
+        while (i < len) {
+                const struct policy_op *op = &g->ops[k];
+
+                if (op->kind == POLICY_OP_STAR) {
+                        unsigned e = k + 1;
+
+                        /* The commonest tail, `*` then literal bytes to the end
+                         * ("*.txt"): the star takes what the tail leaves. */
+                        while (g->ops[e].kind == POLICY_OP_LIT)
+                                e++;
+                        if (g->ops[e].kind == POLICY_OP_END) {
+                                size_t tail = e - k - 1, end;
+
+                                if (len - i < tail)
+                                        return false;
+                                end = len - tail;
+                                for (size_t j = i; j < end; j++)
+                                        if (!takes(g, op, w, j))
+                                                return false;
+                                for (size_t j = end; j < len; j++)
+                                        if (!takes(g, &g->ops[k + 1 + (j - end)], w, j))
+                                                return false;
+                                return true;
+                        }
+                        star = true;            /* take nothing yet; grow on mismatch */
+                        star_k = k++;
+                        star_i = i;
+                        continue;
+                }
+                if (op->kind != POLICY_OP_END && takes(g, op, w, i)) {
+                        if (op->kind == POLICY_OP_SLASH)
+                                star = false;   /* no star before it can grow now */
+                        k++;
+                        i++;
+                        continue;
+                }
+                if (!star || w[star_i] == '/' || !takes(g, &g->ops[star_k], w, star_i))
+                        return false;
+                i = ++star_i;
+                k = star_k + 1;
+        }
+        while (g->ops[k].kind == POLICY_OP_STAR)
+                k++;
+        return g->ops[k].kind == POLICY_OP_END;
+}
+
+bool
+policy_match_canonical(const struct policy_glob *g, const char *path, size_t len)
+{
+        if (len == 1)           /* the root is the empty word */
+                len = 0;
+        return g->bits.simple ? simple_run(g, (const unsigned char *)path, len) :
+               policy_bits_run(g, (const unsigned char *)path, len);
+}
+
 int
 policy_match(const struct policy_glob *g, const char *path, size_t len,
              bool *matched)
@@ -233,7 +329,8 @@ policy_match(const struct policy_glob *g, const char *path, size_t len,
                 return r;
         if (len == 1)           /* the root is the empty word */
                 len = 0;
-        *matched = policy_bits_run(g, (const unsigned char *)path, len);
+        *matched = g->bits.simple ? simple_run(g, (const unsigned char *)path, len) :
+                   policy_bits_run(g, (const unsigned char *)path, len);
         return POLICY_OK;
 }
 

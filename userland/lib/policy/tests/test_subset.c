@@ -6,7 +6,7 @@
 #include "tap.h"
 
 static struct policy pc, pp, out;
-static struct policy_work work;
+static struct policy_work work, full;   /* full: the search alone, no shortcut */
 
 struct scase { const char *child, *parent, *ce; };   /* ce NULL: subset */
 
@@ -41,6 +41,13 @@ check_case(const struct scase *s)
         if ((r = policy_subset(&pc, &pp, &work, &v)) != POLICY_OK) {
                 tap_fail("%s <= %s: %s", s->child, s->parent, policy_error_name(r));
                 return;
+        }
+        {
+                struct policy_verdict fv;
+
+                if (policy_subset(&pc, &pp, &full, &fv) != POLICY_OK || fv.subset != v.subset)
+                        tap_fail("%s <= %s: the shortcut and the search disagree", s->child,
+                                 s->parent);
         }
         if (s->ce == NULL) {
                 if (!v.subset)
@@ -100,6 +107,25 @@ globs(void)
         TABLE("subset-escapes",
               {"/a\\*", "/ab", "/a*"}, {"/a\\*", "/a*", NULL}, {"/a*", "/a\\*", "/a"},
               {"/a\\:b", "/a?b", NULL}, {"/\\*\\*", "/*", NULL}, {"/\\*\\*", "/**", NULL});
+}
+
+/* The shortcut (src/policy_subset.c, fast_subset): literal children, and segments of
+ * literal bytes around one star, at their edges. */
+static void
+shortcut(void)
+{
+        TABLE("subset-shortcut",
+              {"/p/a.txt", "/p/*.txt", NULL}, {"/p/.a", "/p/*", "/p/.a"},
+              {"/p/.a*", "/p/*", "/p/.a"}, {"/p/.a*", "/p/.*", NULL},
+              {"/p/bench-*.txt", "/p/*.txt", NULL}, {"/p/ab*", "/p/a*", NULL},
+              {"/p/a*", "/p/ab*", "/p/a"}, {"/p/*", "/p/a*", "/p/b"},
+              {"/p/a*b", "/p/*b", NULL}, {"/p/ab", "/p/ab*b", "/p/ab"},
+              {"/p/abb", "/p/ab*b", NULL}, {"/p/a*", "/p/*a", "/p/ab"},
+              {"/p/x/y", "/p/*", "/p/x/y"}, {"/p/*", "/p/*/*", "/p/a"},
+              {"/p/*.txt", "/p/*.txt", NULL}, {"/p/*/a", "/p/*/*", NULL},
+              {"/p/a/*", "/p/*/*", NULL}, {"/p/a/*.c", "/p/*/*.?", NULL},
+              {"/p/x.txt", "/p/**", NULL}, {"/p/.x", "/p/**", "/p/.x"},
+              {"/t/*", "/t/*.*", "/t/a"}, {"/t/a.b*", "/t/*.*", NULL});
 }
 
 /* The dotfile rule and the canonical-path restriction, as inclusion sees them. */
@@ -243,7 +269,10 @@ int
 main(void)
 {
         policy_work_init(&work);
+        policy_work_init(&full);
+        full.exhaustive = true;
         globs();
+        shortcut();
         dotfiles();
         reasons();
         weaken();

@@ -26,7 +26,10 @@ srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 	for (unsigned i = 0; si && i < si->n_caps; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SERVE)
 			s->epoch = (unsigned)si->caps[i].arg;
-	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK)
+	if (!s->max_rec)
+		s->max_rec = SRV_MAX_RECORDS;
+	if (!s->ep || writ_mutex_init(&s->lock) != WRIT_OK ||
+	    !(s->rec = calloc(s->max_rec, sizeof(*s->rec))))
 		return -1;
 	{
 		uint32_t lo, hi;
@@ -48,11 +51,13 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 
 	if (s->n_rec == 0)
 		s->n_rec = 1;		/* index 0 is never a record: a zero badge names none */
-	for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+	if (s->free_from < 1)
+		s->free_from = 1;
+	for (i = s->free_from; i < s->n_rec && s->rec[i].kind; i++)
 		;
-	if (i == s->n_rec && s->n_rec == SRV_MAX_RECORDS) {
+	if (i == s->n_rec && s->n_rec == s->max_rec) {
 		srv_sweep(s);
-		for (i = 1; i < s->n_rec && s->rec[i].kind; i++)
+		for (i = s->free_from; i < s->n_rec && s->rec[i].kind; i++)
 			;
 		if (i == s->n_rec)
 			return -1;
@@ -67,8 +72,12 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 		writ_slot_free(orig);
 		return -1;
 	}
+	s->free_from = i + 1;
 	s->rec[i].kind = (uint8_t)kind;
 	s->rec[i].closed = false;
+	s->rec[i].doomed = false;
+	s->rec[i].from = 0;
+	s->rec[i].kids = 0;
 	s->rec[i].orig = orig;
 	s->rec[i].obj = obj;
 	s->live++;
@@ -127,10 +136,77 @@ srv_req_alive(const struct srv_req *req)
 	return req->rec && req->rec->kind && req->rec->gen == scheme_badge_gen(req->badge);
 }
 
+/* What was derived from r now hangs from r's own parent (a revoke above reaches it). */
+static void
+record_unlink(struct srv *s, struct srv_record *r)
+{
+	uint32_t i = (uint32_t)(r - s->rec);
+
+	if (r->kids)
+		for (unsigned j = 1; j < s->n_rec; j++)
+			if (s->rec[j].kind && s->rec[j].from == i) {
+				s->rec[j].from = r->from;
+				if (r->from)
+					s->rec[r->from].kids++;
+			}
+	if (r->from)
+		s->rec[r->from].kids--;
+	r->from = 0;
+	r->kids = 0;
+}
+
+int
+srv_record_derive(struct srv *s, int from, unsigned kind, void *obj)
+{
+	int i;
+
+	if (from <= 0 || (unsigned)from >= s->n_rec || !s->rec[from].kind)
+		return -1;
+	if ((i = srv_record_new(s, kind, obj)) < 0)
+		return i;
+	s->rec[i].from = (uint32_t)from;
+	s->rec[from].kids++;
+	return i;
+}
+
+/* Is record j record i or derived from it? The chain ends at 0; it is no longer
+ * than the records alive, which bounds the walk even if it were broken. */
+static bool
+derived_from(const struct srv *s, unsigned j, unsigned i)
+{
+	for (unsigned steps = 0; j && steps < s->n_rec; steps++, j = s->rec[j].from)
+		if (j == i)
+			return true;
+	return false;
+}
+
+long
+srv_revoke_tree(struct srv *s, int i)
+{
+	long freed = 0;
+
+	if (i <= 0 || (unsigned)i >= s->n_rec || !s->rec[i].kind || s->rec[i].pinned)
+		return -EPERM;
+	/* Mark first: freeing re-links the chains the marking walks. */
+	for (unsigned j = 1; j < s->n_rec; j++)
+		s->rec[j].doomed = s->rec[j].kind && !s->rec[j].pinned &&
+				   derived_from(s, j, (unsigned)i);
+	for (unsigned j = 1; j < s->n_rec; j++)
+		if (s->rec[j].doomed) {
+			s->rec[j].doomed = false;
+			srv_record_free(s, (int)j);
+			freed++;
+		}
+	return freed;
+}
+
 /* The record's capabilities are gone: the object goes too. */
 static void
 record_forget(struct srv *s, struct srv_record *r)
 {
+	record_unlink(s, r);
+	if ((unsigned)(r - s->rec) < s->free_from)
+		s->free_from = (unsigned)(r - s->rec);
 	if (r->kind == SCHEME_KIND_WINDOW)
 		srv_window_release(r->obj);
 	else if (s->ops->release)

@@ -86,6 +86,77 @@ writ_fd_install(writ_cptr_t cap)
 	return fd;
 }
 
+/*
+ * Identities (srv/init's ident_caps): "<scheme>.id" names this process to the server
+ * of <scheme>. It goes along with path operations, weakens and revokes on capabilities
+ * known to be that server's: those init gave under the scheme's name and the policies
+ * weakened from them (the server's own answers). Never with a capability of unknown
+ * origin (received from another process): its endpoint could be anyone's, and the
+ * kernel would hand our identity over to it instead of unwrapping it.
+ */
+#define IDENT_MAX 64
+static struct { writ_cptr_t cap, ident; } idents[IDENT_MAX];
+static unsigned n_idents;               /* idents[0, n_idents) are used */
+static writ_cptr_t fd_origin[WRIT_FD_MAX];
+
+void
+writ_ident_set(writ_cptr_t cap, writ_cptr_t ident)
+{
+	for (unsigned i = 0; i < n_idents; i++)
+		if (idents[i].cap == cap) {
+			if (ident)
+				idents[i].ident = ident;
+			else
+				idents[i] = idents[--n_idents];
+			return;
+		}
+	if (ident && cap && n_idents < IDENT_MAX) {
+		idents[n_idents].cap = cap;
+		idents[n_idents++].ident = ident;
+	}
+}
+
+writ_cptr_t
+writ_ident_of(writ_cptr_t cap)
+{
+	for (unsigned i = 0; i < n_idents; i++)
+		if (idents[i].cap == cap)
+			return idents[i].ident;
+	return 0;
+}
+
+/* Operations whose denials and effects the server records with the caller's name. */
+static bool
+identifies(unsigned op)
+{
+	switch (op) {
+	case SCHEME_OP_OPEN: case SCHEME_OP_MKDIR: case SCHEME_OP_RMDIR:
+	case SCHEME_OP_UNLINK: case SCHEME_OP_RENAME: case SCHEME_OP_LINK:
+	case SCHEME_OP_SYMLINK: case SCHEME_OP_READLINK: case SCHEME_OP_STAT:
+	case SCHEME_OP_WEAKEN: case SCHEME_OP_REVOKE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The capability to send with op on cap: its identity, or one of a directory fd's
+ * origin (an fd opened through a capability of known origin). */
+static writ_cptr_t
+ident_for(writ_cptr_t cap, unsigned op)
+{
+	writ_cptr_t id;
+
+	if (!identifies(op))
+		return 0;
+	if ((id = writ_ident_of(cap)))
+		return id;
+	for (int fd = 0; fd < WRIT_FD_MAX; fd++)
+		if (fds[fd] == cap)
+			return fd_origin[fd] ? writ_ident_of(fd_origin[fd]) : 0;
+	return 0;
+}
+
 writ_cptr_t
 writ_scheme_cap(const char *scheme)
 {
@@ -100,8 +171,12 @@ writ_scheme_cap(const char *scheme)
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SCHEME &&
 		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0) {
+			char id[WRIT_CAP_NAME + 4];
+
 			last_name = si->caps[i].name;
 			last = si->caps[i].slot;
+			writ_snprintf(id, sizeof(id), "%s.id", si->caps[i].name);
+			writ_ident_set(last, writ_cap_named(id));
 			return last;
 		}
 	return 0;
@@ -133,7 +208,7 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 {
 	struct writ_msg m = { 0 };
 	unsigned words = SCHEME_DATA_WORD + (unsigned)((out_len + 7) / 8), came;
-	writ_cptr_t slot = 0;
+	writ_cptr_t slot = 0, id;
 	long err, r;
 
 	if (out_len > SCHEME_INLINE)
@@ -149,7 +224,9 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 			return -EMFILE;
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, slot, 64);
 	}
-	m.info = writ_msginfo(op, 0, words);
+	if ((id = ident_for(cap, op)))
+		writ_set_cap(0, id);
+	m.info = writ_msginfo(op, id ? 1 : 0, words);
 	err = writ_call(cap, &m);
 	if (err != WRIT_OK) {
 		for (unsigned k = 0; k < ngot; k++)

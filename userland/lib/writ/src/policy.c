@@ -53,6 +53,7 @@ writ_policy_weaken_flags(writ_cptr_t policy, const char *text, unsigned flags,
 	}
 	if (!got)
 		return -EIO;
+	writ_ident_set(got, writ_ident_of(policy));
 	*out = got;
 	return 0;
 }
@@ -63,6 +64,16 @@ writ_policy_revoke(writ_cptr_t policy)
 	if (!policy)
 		return -EBADF;
 	return writ_scheme_call(policy, SCHEME_OP_REVOKE, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
+}
+
+long
+writ_fd_revoke(int fd)
+{
+	writ_cptr_t cap = writ_fd_cap(fd);
+
+	if (!cap)
+		return -EBADF;
+	return writ_scheme_call(cap, SCHEME_OP_REVOKE, NULL, 0, NULL, 0, NULL, 0, NULL, 0);
 }
 
 void

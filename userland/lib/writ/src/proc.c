@@ -2,6 +2,7 @@
  * The process's own view of itself: the start info, named capabilities, free slots of
  * its CNode, arguments and environment, and leaving.
  */
+#include <writ/fd.h>
 #include <writ/proc.h>
 
 #include <errno.h>
@@ -95,6 +96,8 @@ writ_slot_alloc_run(unsigned n)
 void
 writ_slot_free(writ_cptr_t slot)
 {
+	/* What the slot named is gone: an identity must not go with what comes next. */
+	writ_ident_set(slot, 0);
 	/* A full list forgets the slot: a leak of one slot, never a slot given twice. */
 	if (slot && n_freed < sizeof(freed) / sizeof(freed[0]))
 		freed[n_freed++] = slot;

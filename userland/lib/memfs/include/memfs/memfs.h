@@ -85,6 +85,9 @@ enum memfs_step_kind {
         MEMFS_STEP_DOTDOT,      /* leaving path (a directory) for its parent */
         MEMFS_STEP_SYMLINK,     /* following the link at path, whose body is target */
         MEMFS_STEP_FINAL,       /* reached: node at path (node NULL: a name to create) */
+        MEMFS_STEP_NOTDIR,      /* the walk stops: node at path is no directory, yet a
+                                 * component or slash follows (ENOTDIR unless vetoed:
+                                 * a caller that must hide the node answers ENOENT) */
 };
 
 struct memfs_step {

@@ -107,6 +107,8 @@ struct policy_op {
 
 struct policy_bits {
         uint16_t nclasses;
+        uint8_t  simple;        /* no `**`: policy_match walks the items, and the
+                                 * tables below are not built (nor ever read) */
         uint8_t  cls_of[256];
         uint64_t take[POLICY_TAKE_WORDS];       /* [class][word] */
         uint64_t loop[POLICY_WORDS_MAX];        /* STAR, DLOOP: stay on the byte */
@@ -162,6 +164,7 @@ struct policy_slot {
 struct policy_work {
         uint32_t max_states;    /* budget, <= POLICY_WORK_STATES; 0 means the maximum */
         uint64_t max_steps;     /* budget in work units; 0 means POLICY_WORK_STEPS */
+        bool     exhaustive;    /* always the full search, never the shortcut (tests) */
         uint32_t nstates;       /* statistics of the last run */
         uint64_t steps;
         uint32_t nwords;
@@ -237,6 +240,10 @@ int policy_check_path(const char *path, size_t len, size_t *bad_offset);
 int policy_match(const struct policy_glob *g, const char *path, size_t len,
                  bool *matched);
 /* Glob matches and every right in want is held: *allowed. Errors as policy_match. */
+/* policy_match for a path the caller vouches is canonical (absolute, no empty, '.' or
+ * '..' segments, no NUL, at most 4095 bytes: what memfs's walk produces), so it is not
+ * checked again. Anything else gives an answer that means nothing. */
+bool policy_match_canonical(const struct policy_glob *g, const char *path, size_t len);
 int policy_match_policy(const struct policy *p, const char *path, size_t len,
                         uint8_t want, bool *allowed);
 

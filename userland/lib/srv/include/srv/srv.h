@@ -28,7 +28,7 @@
 #include <writ/thread.h>
 #include <writ/writ.h>
 
-#define SRV_MAX_RECORDS 4096
+#define SRV_MAX_RECORDS 4096    /* records a server holds, unless it sets max_rec */
 #define SRV_MAX_WORKERS 32
 #define SRV_MAX_CLOSE 64
 
@@ -37,6 +37,9 @@ struct srv_record {
 	uint8_t kind;                   /* SCHEME_KIND_*, 0 = free */
 	bool closed;                    /* a holder said CLOSE: sweep it soon */
 	bool pinned;                    /* a root policy: init hands out its badge */
+	bool doomed;                    /* srv_revoke_tree is freeing it */
+	uint32_t from;                  /* the record it was derived from (0: none) */
+	uint32_t kids;                  /* records derived from it */
 	writ_cptr_t orig;               /* the original capability, in the server */
 	void *obj;                      /* the server's own */
 };
@@ -85,8 +88,10 @@ struct srv {
 	uint64_t id;                    /* this life's identity (scheme.h, "One call instead") */
 	unsigned prio;
 	struct writ_mutex lock;
-	struct srv_record rec[SRV_MAX_RECORDS];
+	struct srv_record *rec;         /* max_rec of them, from the heap (srv_init) */
+	unsigned max_rec;               /* 0 before srv_init: SRV_MAX_RECORDS */
 	unsigned n_rec;                 /* high-water mark of used entries */
+	unsigned free_from;             /* no free entry below it (where a search starts) */
 	unsigned live;
 	int closer;                     /* the closer record (SCHEME_OP_CLOSE), 0 until made */
 	writ_cptr_t to_close[SRV_MAX_CLOSE];    /* others' fds to close after this request */
@@ -99,7 +104,8 @@ struct srv {
 	void *user;
 };
 
-/* Set up from the start info (the "serve" endpoint, "gc" notification, epoch). */
+/* Set up from the start info (the "serve" endpoint, "gc" notification, epoch), with
+ * room for s->max_rec records (set it first for more than SRV_MAX_RECORDS). */
 int srv_init(struct srv *s, const char *name, const struct srv_ops *ops);
 /* Serve for ever. */
 __attribute__((noreturn)) void srv_run(struct srv *s);
@@ -133,6 +139,19 @@ bool srv_req_alive(const struct srv_req *req);
 bool srv_record_held(struct srv *s, unsigned i);
 /* Forget record i now (its capabilities in clients are revoked with it). */
 void srv_record_free(struct srv *s, int i);
+/*
+ * Derivation of fds (an fd weakened to fewer rights, revocable with everything derived
+ * from it): srv_record_derive makes a record as srv_record_new does, derived from
+ * record `from`; srv_revoke_tree frees record i and every record derived from it,
+ * however deep, at once (their capabilities in every process with them), and answers
+ * how many went. A record that goes otherwise (closed, swept) hands what was derived
+ * from it to its own parent, so a revoke higher up still reaches it.
+ * Example (a server's WEAKEN and REVOKE on an fd record):
+ *   int i = srv_record_derive(s, req->index, SCHEME_KIND_FILE, narrower);
+ *   srv_result(req, srv_revoke_tree(s, (int)req->index));
+ */
+int srv_record_derive(struct srv *s, int from, unsigned kind, void *obj);
+long srv_revoke_tree(struct srv *s, int i);
 /* Close a capability of another server's (an fd the server held for a client) as
  * writ_close does, so that server learns at once; done after the current request's
  * reply, as it calls the other server and uses the worker's IPC buffer. The slot is

@@ -158,6 +158,12 @@ long writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds, uns
 /* The capability behind fd (0 if none), and an fd for a capability already in a slot
  * (the fd takes the slot over). Example: `int fd = writ_fd_install(received_cap);` */
 writ_cptr_t writ_fd_cap(int fd);
+/* The identity ("<scheme>.id", from init) sent with path operations, weakens and
+ * revokes on cap, so its server can record who did them; 0: none known. libwrit keeps
+ * it for the scheme capabilities init gave and the policies weakened from them, and
+ * forgets it when the slot is freed. */
+writ_cptr_t writ_ident_of(writ_cptr_t cap);
+void writ_ident_set(writ_cptr_t cap, writ_cptr_t ident);
 int writ_fd_install(writ_cptr_t cap);
 /* The process's capability for `scheme` (its first policy there), or 0.
  * Example: `if (!writ_scheme_cap("file")) writ_printf("no files here\n");` */

@@ -66,8 +66,17 @@ void writ_policy_drop(writ_cptr_t policy);
 /* open() through a given policy capability (path without a scheme). -> fd or -errno. */
 int writ_open_via(writ_cptr_t policy, const char *path, int flags, unsigned mode);
 /* A new fd on fd's file with access mode `acc` (O_RDONLY, O_WRONLY, O_RDWR), a subset
- * of fd's: its own offset, starting at fd's. -> the new fd, or -EPERM (more access). */
+ * of fd's: its own offset, starting at fd's. -> the new fd, or -EPERM (more access).
+ * On a cable: end, O_RDONLY receives only and O_WRONLY sends only; on a pipe: end, the
+ * end's own direction (a copy that writ_fd_revoke on the parent takes back). */
 int writ_fd_weaken(int fd, int acc);
+/* Take back fd and every fd weakened from it (and dup'ed from those), in every
+ * process: pipe: and cable: fds (file: fds answer -EINVAL: revoke their policy).
+ * -> the fds' records freed, or -errno; fd itself then fails with -EIO (close it).
+ * Example:
+ *   int w = writ_fd_weaken(pipe_fds[1], O_WRONLY);   // give w to a helper
+ *   writ_fd_revoke(w);                                // the helper's copy is dead */
+long writ_fd_revoke(int fd);
 
 /*
  * Start a program in a sandbox, in one call: the child gets exactly these policies
