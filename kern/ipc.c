@@ -178,8 +178,7 @@ pair(struct tcb *caller, struct tcb *server)
 	caller->replier = server;
 	caller->call_cap_w0 = (uint64_t)(caller->send_can_grant & WRIT_RIGHT_GRANT_REPLY)
 			      << CAP_RIGHTS_SHIFT;
-	caller->state = TS_BLOCKED_REPLY;
-	caller->timeslice = SCHED_TIMESLICE_TICKS;	/* blocked, as sched_block does */
+	caller->state = TS_BLOCKED_REPLY;	/* keeping its turn (sched_block) */
 }
 
 void
@@ -195,16 +194,18 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 		ep_remove(ep, recv);
 		sender->send_can_grant = (uint8_t)grants;
 		transfer(sender, recv, badge, ep);
-		sched_make_runnable(recv);
 		if (is_call) {
+			sched_hand_off(recv);
 			sched_dequeue(sender);
 			pair(sender, recv);
+			return;
 		}
+		sched_make_runnable(recv);
 		return;
 	}
 	if (!blocking)
 		return;		/* NBSend with no receiver: dropped, as documented */
-	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND);
+	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND, is_call);
 	sender->send_badge = badge;
 	sender->is_call = is_call;
 	sender->send_can_grant = (uint8_t)grants;
@@ -232,7 +233,7 @@ ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 		receiver->frame.rax = WRIT_E_WOULD_BLOCK;
 		return;
 	}
-	sched_block(receiver, TS_BLOCKED_RECV);
+	sched_block(receiver, TS_BLOCKED_RECV, false);
 	ep_append(ep, receiver);
 }
 
@@ -255,7 +256,7 @@ fault_reply(struct tcb *replier, struct tcb *caller)
 }
 
 int
-ipc_reply(struct tcb *replier)
+ipc_reply(struct tcb *replier, bool then_wait)
 {
 	struct tcb *caller = replier->caller;
 
@@ -268,7 +269,10 @@ ipc_reply(struct tcb *replier)
 		return WRIT_OK;
 	}
 	transfer_reply(replier, caller);
-	sched_make_runnable(caller);
+	if (then_wait)
+		sched_hand_off(caller);
+	else
+		sched_make_runnable(caller);
 	return WRIT_OK;
 }
 
