@@ -337,6 +337,10 @@ unlock_and_wake(struct srv *s)
 	struct writ_thread *w[SRV_MAX_WORKERS + 1];
 	unsigned n = n_to_wake;
 
+	if (n == 0) {		/* mostly: a request woke nobody */
+		writ_mutex_unlock(&s->lock);
+		return;
+	}
 	memcpy(w, to_wake, n * sizeof(w[0]));
 	n_to_wake = 0;
 	writ_mutex_unlock(&s->lock);
