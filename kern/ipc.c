@@ -93,15 +93,22 @@ receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf, unsigned k)
 /*
  * Capabilities named in the sender's IPC buffer go to the receiver: a capability to the
  * very endpoint the message came through is unwrapped into its badge; the others are
- * copied into the receiver's receive slots, one after another. Transfer stops at the
- * first that cannot go (lookup failed, no empty slot, derivation refused); the count
- * says how far it got. Returns the message-info caps and unwrap fields for the receiver.
+ * copied, or moved where the sender's message info asks (<writ/abi.h>), into the
+ * receiver's receive slots, one after another. Transfer stops at the first that cannot
+ * go (lookup failed, no empty slot, derivation or move refused); the count says how far
+ * it got. Returns the message-info caps and unwrap fields for the receiver.
+ *
+ * A move is CNode Move's, from a slot the sender can name to one the receiver chose:
+ * O(1), never a deletion, so nothing is finalised here. The sender's IPC buffer, TCB
+ * and CSpace are held by the TCB's own slots, not by the capabilities it moves away,
+ * and each capability and receive slot is looked up afresh after the previous move.
  */
 static uint64_t
-transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsigned n)
+transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, uint64_t info)
 {
 	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
-	unsigned done = 0, unwrapped = 0, copied = 0;
+	unsigned done = 0, unwrapped = 0, copied = 0, n = writ_msginfo_caps(info);
+	unsigned move = (unsigned)(info >> WRIT_MSGINFO_MOVE_SHIFT & WRIT_MSGINFO_MOVE_MASK);
 
 	for (; src && dst && done < n; done++) {
 		struct cnode_fault fault;
@@ -116,7 +123,9 @@ transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsig
 			continue;
 		}
 		if (!(slot = receive_slot(to, dst, copied)) ||
-		    cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)) != WRIT_OK)
+		    ((move >> done & 1) ? cte_move(&kern_cspace, slot, cap)
+				       : cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)))
+		    != WRIT_OK)
 			break;
 		copied++;
 	}
@@ -152,7 +161,7 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 	deliver(to, words, len, label, badge);
 	caps = from->fault_type ? 0 : writ_msginfo_caps(from->frame.rsi);
 	if (caps && ep && (from->send_can_grant & WRIT_RIGHT_GRANT))
-		to->frame.rsi |= transfer_caps(from, to, ep, caps);
+		to->frame.rsi |= transfer_caps(from, to, ep, from->frame.rsi);
 }
 
 /* A reply carries capabilities only when the caller's endpoint capability had
@@ -166,7 +175,7 @@ transfer_reply(struct tcb *replier, struct tcb *caller)
 	deliver(caller, words, len, label, 0);
 	caps = writ_msginfo_caps(replier->frame.rsi);
 	if (caps && (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY))
-		caller->frame.rsi |= transfer_caps(replier, caller, NULL, caps);
+		caller->frame.rsi |= transfer_caps(replier, caller, NULL, replier->frame.rsi);
 }
 
 static void
