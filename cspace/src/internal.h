@@ -79,6 +79,7 @@ slot_in_window(const struct cspace *cs, const struct cte *s)
 void cdt_insert_child(struct cspace *cs, struct cte *parent, struct cte *child);
 void cdt_unlink(struct cspace *cs, struct cte *slot);
 void cdt_swap(struct cspace *cs, struct cte *a, struct cte *b);
+void cdt_move(struct cspace *cs, struct cte *a, struct cte *b);	/* b empty */
 
 /* Empties a slot (no slots-holding object to tear down); finalises when asked. */
 void cte_empty(struct cspace *cs, struct cte *slot, bool final);
