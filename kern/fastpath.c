@@ -12,7 +12,7 @@
  *     endpoint (the full path would take it at once), and the thread has no bound
  *     notification (whose signal would come first);
  *   - the thread that gets the message is the one the scheduler would pick next: no
- *     queued thread at or above its priority.
+ *     queued thread above its priority (sched_may_hand_off: a tie goes to it).
  * Because the running thread sits in no ready queue (kern/sched.c), the switch itself
  * touches no queue: the sender blocks, the receiver runs. What it skips is the general
  * machinery: message buffers, capability transfer, the full CSpace walk, fault
@@ -65,11 +65,11 @@ copy_message(const struct trap_frame *from, struct trap_frame *to, uint64_t badg
 	to->rax = WRIT_OK;
 }
 
-/* Run `next` now: nothing queued may outrank it (or tie with it: it would go first). */
+/* Run `next` now: nothing queued may outrank it. */
 static inline __attribute__((always_inline, noreturn)) void
 switch_to(struct tcb *next)
 {
-	KASSERT(!next->in_ready_queue && !sched_outranked(next->priority));
+	KASSERT(!next->in_ready_queue && !sched_outranked(next->priority + 1u));
 	next->state = TS_RUNNABLE;
 	sched_load(next);
 	fastpath_debug_hook();
@@ -91,7 +91,7 @@ syscall_call(struct trap_frame *f)
 		syscall_call_slow(t, slot);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	recv = ep->head;
-	if (!recv || recv->state != TS_BLOCKED_RECV || sched_outranked(recv->priority))
+	if (!recv || recv->state != TS_BLOCKED_RECV || !sched_may_hand_off(recv))
 		syscall_call_slow(t, slot);
 
 	ep_remove_head(ep, recv);
@@ -103,8 +103,7 @@ syscall_call(struct trap_frame *f)
 	recv->caller = t;
 	t->replier = recv;
 	t->call_cap_w0 = slot->cap.w0;		/* its GrantReply, for a reply with caps */
-	t->state = TS_BLOCKED_REPLY;
-	t->timeslice = SCHED_TIMESLICE_TICKS;	/* as sched_block does */
+	t->state = TS_BLOCKED_REPLY;		/* keeping its turn, as sched_block says */
 	switch_to(recv);
 }
 
@@ -119,13 +118,13 @@ syscall_reply_recv(struct trap_frame *f)
 	/* the cheap tests first: the full path looks the capability up again anyway */
 	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->fault_type ||
 	    t->bound_ntfn || !(slot = lookup_flat(t, f->rdi)) ||
-	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ) ||
-	    sched_outranked(caller->priority))
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ))
 		syscall_reply_recv_slow(t);
 	ep = (struct endpoint *)cap_addr(&slot->cap);
 	head = ep->head;
-	if (head && head->state != TS_BLOCKED_RECV)
-		syscall_reply_recv_slow(t);	/* a sender waits: the full path receives it */
+	/* a sender waits (the full path receives it), or the caller must wait its turn */
+	if ((head && head->state != TS_BLOCKED_RECV) || !sched_may_hand_off(caller))
+		syscall_reply_recv_slow(t);
 
 	KASSERT(caller->state == TS_BLOCKED_REPLY && caller->replier == t);
 	t->caller = NULL;

@@ -93,15 +93,22 @@ receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf, unsigned k)
 /*
  * Capabilities named in the sender's IPC buffer go to the receiver: a capability to the
  * very endpoint the message came through is unwrapped into its badge; the others are
- * copied into the receiver's receive slots, one after another. Transfer stops at the
- * first that cannot go (lookup failed, no empty slot, derivation refused); the count
- * says how far it got. Returns the message-info caps and unwrap fields for the receiver.
+ * copied, or moved where the sender's message info asks (<writ/abi.h>), into the
+ * receiver's receive slots, one after another. Transfer stops at the first that cannot
+ * go (lookup failed, no empty slot, derivation or move refused); the count says how far
+ * it got. Returns the message-info caps and unwrap fields for the receiver.
+ *
+ * A move is CNode Move's, from a slot the sender can name to one the receiver chose:
+ * O(1), never a deletion, so nothing is finalised here. The sender's IPC buffer, TCB
+ * and CSpace are held by the TCB's own slots, not by the capabilities it moves away,
+ * and each capability and receive slot is looked up afresh after the previous move.
  */
 static uint64_t
-transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsigned n)
+transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, uint64_t info)
 {
 	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
-	unsigned done = 0, unwrapped = 0, copied = 0;
+	unsigned done = 0, unwrapped = 0, copied = 0, n = writ_msginfo_caps(info);
+	unsigned move = (unsigned)(info >> WRIT_MSGINFO_MOVE_SHIFT & WRIT_MSGINFO_MOVE_MASK);
 
 	for (; src && dst && done < n; done++) {
 		struct cnode_fault fault;
@@ -116,7 +123,9 @@ transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, unsig
 			continue;
 		}
 		if (!(slot = receive_slot(to, dst, copied)) ||
-		    cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)) != WRIT_OK)
+		    ((move >> done & 1) ? cte_move(&kern_cspace, slot, cap)
+				       : cte_copy(&kern_cspace, slot, cap, cap_rights(&cap->cap)))
+		    != WRIT_OK)
 			break;
 		copied++;
 	}
@@ -152,7 +161,7 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 	deliver(to, words, len, label, badge);
 	caps = from->fault_type ? 0 : writ_msginfo_caps(from->frame.rsi);
 	if (caps && ep && (from->send_can_grant & WRIT_RIGHT_GRANT))
-		to->frame.rsi |= transfer_caps(from, to, ep, caps);
+		to->frame.rsi |= transfer_caps(from, to, ep, from->frame.rsi);
 }
 
 /* A reply carries capabilities only when the caller's endpoint capability had
@@ -166,7 +175,7 @@ transfer_reply(struct tcb *replier, struct tcb *caller)
 	deliver(caller, words, len, label, 0);
 	caps = writ_msginfo_caps(replier->frame.rsi);
 	if (caps && (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY))
-		caller->frame.rsi |= transfer_caps(replier, caller, NULL, caps);
+		caller->frame.rsi |= transfer_caps(replier, caller, NULL, replier->frame.rsi);
 }
 
 static void
@@ -178,8 +187,7 @@ pair(struct tcb *caller, struct tcb *server)
 	caller->replier = server;
 	caller->call_cap_w0 = (uint64_t)(caller->send_can_grant & WRIT_RIGHT_GRANT_REPLY)
 			      << CAP_RIGHTS_SHIFT;
-	caller->state = TS_BLOCKED_REPLY;
-	caller->timeslice = SCHED_TIMESLICE_TICKS;	/* blocked, as sched_block does */
+	caller->state = TS_BLOCKED_REPLY;	/* keeping its turn (sched_block) */
 }
 
 void
@@ -195,16 +203,18 @@ ipc_send(struct tcb *sender, struct endpoint *ep, uint64_t badge, bool blocking,
 		ep_remove(ep, recv);
 		sender->send_can_grant = (uint8_t)grants;
 		transfer(sender, recv, badge, ep);
-		sched_make_runnable(recv);
 		if (is_call) {
+			sched_hand_off(recv);
 			sched_dequeue(sender);
 			pair(sender, recv);
+			return;
 		}
+		sched_make_runnable(recv);
 		return;
 	}
 	if (!blocking)
 		return;		/* NBSend with no receiver: dropped, as documented */
-	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND);
+	sched_block(sender, sender->fault_type ? TS_BLOCKED_FAULT : TS_BLOCKED_SEND, is_call);
 	sender->send_badge = badge;
 	sender->is_call = is_call;
 	sender->send_can_grant = (uint8_t)grants;
@@ -232,7 +242,7 @@ ipc_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 		receiver->frame.rax = WRIT_E_WOULD_BLOCK;
 		return;
 	}
-	sched_block(receiver, TS_BLOCKED_RECV);
+	sched_block(receiver, TS_BLOCKED_RECV, false);
 	ep_append(ep, receiver);
 }
 
@@ -255,7 +265,7 @@ fault_reply(struct tcb *replier, struct tcb *caller)
 }
 
 int
-ipc_reply(struct tcb *replier)
+ipc_reply(struct tcb *replier, bool then_wait)
 {
 	struct tcb *caller = replier->caller;
 
@@ -268,7 +278,10 @@ ipc_reply(struct tcb *replier)
 		return WRIT_OK;
 	}
 	transfer_reply(replier, caller);
-	sched_make_runnable(caller);
+	if (then_wait)
+		sched_hand_off(caller);
+	else
+		sched_make_runnable(caller);
 	return WRIT_OK;
 }
 

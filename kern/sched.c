@@ -9,7 +9,9 @@
  * thread has a higher priority, and if one has, it goes back to the head of its queue,
  * not the tail. Yielding (or using up its timeslice) puts it at the tail instead. A
  * thread woken that outranks every queued one waits aside as the `candidate`, so that
- * the common wake-and-switch touches no queue either. A bitmap of non-empty queues, and
+ * the common wake-and-switch touches no queue either. The partner of an IPC that
+ * hands it the CPU (a Call's receiver, a ReplyRecv's caller) also runs ahead of queued
+ * equals, and a caller keeps its turn while it waits (sched_may_hand_off). A bitmap of non-empty queues, and
  * one of non-empty bitmap words, find the highest priority in two bit scans.
  * sched_current is NULL while the CPU idles.
  *
@@ -120,9 +122,10 @@ sched_dequeue(struct tcb *t)
 static void
 flush_candidate(void)
 {
-	if (candidate)
+	if (candidate) {
 		sched_enqueue(candidate);
-	candidate = NULL;
+		candidate = NULL;
+	}
 }
 
 /* The running thread can go on running (it has not blocked or been stopped). */
@@ -149,12 +152,36 @@ sched_make_runnable(struct tcb *t)
 		candidate = t;
 }
 
-/* A thread that blocks gives up the rest of its turn and starts the next afresh. */
+/*
+ * The full path's side of sched_may_hand_off: `to` waits aside as the candidate even
+ * where equals are queued. Whether it runs is settled at the exit, when it is known
+ * whether `from` stopped after all (a ReplyRecv that finds a sender waiting runs on;
+ * `to` then goes to the tail of its queue, as any thread woken).
+ */
 void
-sched_block(struct tcb *t, enum thread_state st)
+sched_hand_off(struct tcb *to)
+{
+	KASSERT(!to->in_ready_queue && to != sched_current && to != candidate);
+	to->state = TS_RUNNABLE;
+	flush_candidate();
+	if (!sched_may_hand_off(to)) {
+		sched_enqueue(to);
+		return;
+	}
+	candidate = to;
+}
+
+/*
+ * A thread that blocks gives up the rest of its turn and starts the next afresh, but
+ * for a caller: it keeps its turn, to go on with it when the answer hands it the CPU
+ * back (sched_may_hand_off says why).
+ */
+void
+sched_block(struct tcb *t, enum thread_state st, bool keeps_turn)
 {
 	t->state = st;
-	t->timeslice = SCHED_TIMESLICE_TICKS;
+	if (!keeps_turn)
+		t->timeslice = SCHED_TIMESLICE_TICKS;
 	sched_dequeue(t);
 }
 
@@ -257,15 +284,19 @@ sched_exit_to_user(void)
 	struct tcb *cur = sched_current, *next = candidate;
 	bool cur_ready = running_ready();
 
-	if (next) {
+	if (__builtin_expect(next != NULL, 1)) {
 		KASSERT(next->state == TS_RUNNABLE && !next->in_ready_queue);
 		candidate = NULL;
-		/* it stands at the tail of its queue: anyone queued there, or the running
-		 * thread at its priority, goes first */
-		if ((!cur_ready || next->priority > cur->priority) &&
-		    !sched_queued_at_or_above(next->priority)) {
-			if (cur_ready)
-				enqueue_head(cur);
+		/* It stands at the tail of its queue: anyone queued there, or the running
+		 * thread at its priority, goes first. But where the running thread has
+		 * stopped, it goes before its equals: only sched_hand_off makes such a
+		 * candidate with equals queued (sched_may_hand_off says why). */
+		if (!cur_ready) {
+			if (!sched_outranked(next->priority + 1u))
+				sched_switch_to(next);
+		} else if (next->priority > cur->priority &&
+			   !sched_queued_at_or_above(next->priority)) {
+			enqueue_head(cur);
 			sched_switch_to(next);
 		}
 		sched_enqueue(next);

@@ -355,7 +355,7 @@ syscall_dispatch(struct trap_frame *f)
 		sys_recv(t, false);
 		break;
 	case WRIT_SYS_REPLY:
-		f->rax = (uint64_t)ipc_reply(t);
+		f->rax = (uint64_t)ipc_reply(t, false);
 		break;
 	case WRIT_SYS_YIELD:
 		f->rax = WRIT_OK;
@@ -387,7 +387,7 @@ syscall_call_slow(struct tcb *t, struct cte *slot)
 void
 syscall_reply_recv_slow(struct tcb *t)
 {
-	ipc_reply(t);
+	ipc_reply(t, true);
 	sys_recv(t, true);
 	fastpath_debug_hook();
 	sched_exit_to_user();

@@ -145,6 +145,40 @@ cdt_swap(struct cspace *cs, struct cte *a, struct cte *b)
 	*b = tmp;
 }
 
+/*
+ * cdt_swap with an empty b, in fewer steps (Move and Mutate, and so every capability an
+ * IPC moves): nothing refers to an empty slot, so each reference to a becomes one to b.
+ * They are all in a's neighbours (its siblings, or its parent where a ends the run,
+ * and its first and last children), and the rewrite is the same however often a
+ * neighbour comes up (a first child that is also the last).
+ */
+void
+cdt_move(struct cspace *cs, struct cte *a, struct cte *b)
+{
+	uint32_t ia = cte_index(cs, a), ib = cte_index(cs, b);
+	const uint32_t nb[4] = { a->prev, a->next, a->first, a->last };
+	struct cte empty = *b;
+
+	CS_ASSERT(cs, cte_is_empty(b));
+	for (int k = 0; k < 4; k++) {
+		struct cte *q;
+
+		if (nb[k] == 0)
+			continue;
+		q = cte_at(cs, nb[k]);
+		if (q->prev == ia)
+			q->prev = ib;
+		if (q->next == ia)
+			q->next = ib;
+		if (q->first == ia)
+			q->first = ib;
+		if (q->last == ia)
+			q->last = ib;
+	}
+	*b = *a;
+	*a = empty;
+}
+
 struct cte *
 cdt_parent(const struct cspace *cs, const struct cte *slot)
 {

@@ -230,7 +230,7 @@ cte_move(struct cspace *cs, struct cte *dest, struct cte *src)
 
 	if (err != WRIT_OK)
 		return err;
-	cdt_swap(cs, src, dest);
+	cdt_move(cs, src, dest);
 	return WRIT_OK;
 }
 
@@ -264,7 +264,7 @@ cte_mutate(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights
 	if ((err = cte_move_check(cs, dest, src)) != WRIT_OK ||
 	    (err = cte_mutated(src, rights, badge, &c)) != WRIT_OK)
 		return err;
-	cdt_swap(cs, src, dest);
+	cdt_move(cs, src, dest);
 	dest->cap = c;
 	return WRIT_OK;
 }

@@ -72,7 +72,7 @@ ntfn_wait(struct tcb *t, struct notification *n, bool blocking)
 		n->word = 0;
 		return;
 	}
-	sched_block(t, TS_BLOCKED_NTFN);
+	sched_block(t, TS_BLOCKED_NTFN, false);
 	ep_append(&n->waiters, t);
 }
 

@@ -296,8 +296,16 @@ enum writ_syscall {
  *
  *   bits  0..6   length: message registers used (0..WRIT_MSG_MAX_LENGTH)
  *   bits  7..8   extra capabilities sent (0..3)
- *   bits  9..11  capabilities unwrapped into badges (a bit per extra capability)
+ *   bits  9..11  a bit per extra capability: on receipt, unwrapped into its badge; on
+ *                send, moved instead of copied (WRIT_MSGINFO_MOVE_*)
  *   bits 12..63  label
+ *
+ * A moved capability leaves the sender's slot empty and lands in the receive slot as
+ * it was (rights, badge, and its place in the derivation tree: children stay its
+ * children), as CNode Move would place it; one that CNode Move refuses stops the
+ * transfer there. A capability unwrapped into its badge is not moved: the sender keeps
+ * it. Where the transfer stops (no receive slot, a lookup fails), the capabilities not
+ * transferred stay with the sender.
  */
 #define WRIT_MSGINFO_LENGTH_SHIFT   0
 #define WRIT_MSGINFO_LENGTH_MASK    0x7full
@@ -305,6 +313,8 @@ enum writ_syscall {
 #define WRIT_MSGINFO_CAPS_MASK      0x3ull
 #define WRIT_MSGINFO_UNWRAP_SHIFT   9
 #define WRIT_MSGINFO_UNWRAP_MASK    0x7ull
+#define WRIT_MSGINFO_MOVE_SHIFT     WRIT_MSGINFO_UNWRAP_SHIFT	/* the same bits, on send */
+#define WRIT_MSGINFO_MOVE_MASK      WRIT_MSGINFO_UNWRAP_MASK
 #define WRIT_MSGINFO_LABEL_SHIFT    12
 #define WRIT_MSGINFO_LABEL_MASK     0xfffffffffffffull
 
@@ -329,6 +339,13 @@ writ_msginfo(writ_word_t label, unsigned caps, unsigned length)
 	return (label & WRIT_MSGINFO_LABEL_MASK) << WRIT_MSGINFO_LABEL_SHIFT |
 	       ((writ_word_t)caps & WRIT_MSGINFO_CAPS_MASK) << WRIT_MSGINFO_CAPS_SHIFT |
 	       ((writ_word_t)length & WRIT_MSGINFO_LENGTH_MASK) << WRIT_MSGINFO_LENGTH_SHIFT;
+}
+
+/* Message info mi whose extra capabilities with a bit in `move` are moved, not copied. */
+static inline writ_word_t
+writ_msginfo_move(writ_word_t mi, unsigned move)
+{
+	return mi | ((writ_word_t)move & WRIT_MSGINFO_MOVE_MASK) << WRIT_MSGINFO_MOVE_SHIFT;
 }
 
 static inline writ_word_t

@@ -23,8 +23,9 @@ void sched_yield_current(void);
 void sched_set_priority(struct tcb *t, unsigned prio);
 void sched_tick(void);
 void sched_make_runnable(struct tcb *t);
+void sched_hand_off(struct tcb *to);
 bool sched_has_runnable(void);
-void sched_block(struct tcb *t, enum thread_state st);
+void sched_block(struct tcb *t, enum thread_state st, bool keeps_turn);
 /* The TCB is going away: forget it as the FPU owner, current or candidate thread. */
 void sched_forget(struct tcb *t);
 __attribute__((noreturn)) void sched_exit_to_user(void);
@@ -57,6 +58,23 @@ static inline __attribute__((always_inline)) bool
 sched_outranked(unsigned p)
 {
 	return sched_ready_words != 0 && sched_queued_at_or_above(p);
+}
+
+/*
+ * `from`, running, gives `to` a message and will wait for the answer (a Call, or the
+ * reply of a ReplyRecv): may `to` run next? Yes unless a queued thread has a higher
+ * priority; a tie goes to `to`, ahead of the queued equals (seL4's rule: the partner
+ * of an IPC runs at once if no ready thread outranks it), so that a client and a
+ * server of one priority pass the CPU back and forth without a trip through the
+ * queue. What keeps a third thread of their priority from waiting for ever is that a
+ * caller keeps its turn while it waits for the answer (sched_block): the ticks a
+ * client spends count against one timeslice, and when it runs out the client goes
+ * behind the third.
+ */
+static inline __attribute__((always_inline)) bool
+sched_may_hand_off(const struct tcb *to)
+{
+	return !sched_outranked(to->priority + 1u);
 }
 
 /* Its address space: CR3 is written only when it changes. */

@@ -210,7 +210,20 @@ do_send(struct srv_req *req, struct cable_end *e)
 	to->tail = m;
 	to->queued++;
 	srv_wake(&to->rq);
+	req->m.mr[1] = m->nfds;		/* taken: the client's moved slots stay empty */
+	req->reply_len = 2;
 	srv_result(req, (long)len);
+}
+
+/* A SEND refused: the capabilities that came with it go back by move, into the
+ * client's receive slot (libwrit names the fd's own slot, so the fd stays as it was).
+ * The delete after the reply closes any the client had no room for. */
+static void
+give_back(struct srv_req *req)
+{
+	for (unsigned k = 0; k < req->n_got; k++)
+		if (req->got_cap[k])
+			srv_reply_cap_move(req, req->got_cap[k]);
 }
 
 static void
@@ -242,8 +255,10 @@ do_recv(struct srv_req *req, struct cable_end *e)
 	me->queued--;
 	srv_put_bytes(req, 0, m->data, m->len < room ? m->len : room);
 	for (unsigned k = 0; k < m->nfds; k++) {
-		srv_reply_cap(req, m->fds[k]);
-		req->drop[req->n_drop++] = m->fds[k];	/* the client's copy outlives ours */
+		srv_reply_cap_move(req, m->fds[k]);
+		/* Emptied by the move, unless the client had no slot for it: the delete
+		 * after the reply then closes it. */
+		req->drop[req->n_drop++] = m->fds[k];
 	}
 	fds_held -= m->nfds;
 	req->m.mr[1] = m->key;
@@ -361,6 +376,8 @@ cable_request(struct srv *s, struct srv_req *req)
 		if (!(e->acc & END_SEND))
 			return srv_result(req, -EBADF);
 		do_send(req, e);
+		if ((long)req->m.mr[0] < 0)
+			give_back(req);
 		return;
 	case SCHEME_OP_RECV:
 		if (!(e->acc & END_RECV))

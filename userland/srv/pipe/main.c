@@ -61,7 +61,8 @@ pipe_put(struct pipe *p, const uint8_t *src, size_t n)
 	if (first > n)
 		first = n;
 	memcpy(p->ring + tail, src, first);
-	memcpy(p->ring, src + first, n - first);
+	if (n > first)		/* round the end of the ring */
+		memcpy(p->ring, src + first, n - first);
 	p->len += n;
 }
 
@@ -74,7 +75,8 @@ pipe_get(struct pipe *p, uint8_t *dst, size_t n)
 		n = p->len;
 	first = PIPE_SIZE - p->head < n ? PIPE_SIZE - p->head : n;
 	memcpy(dst, p->ring + p->head, first);
-	memcpy(dst + first, p->ring, n - first);
+	if (n > first)
+		memcpy(dst + first, p->ring, n - first);
 	p->head = (p->head + n) % PIPE_SIZE;
 	p->len -= n;
 	if (p->len == 0)

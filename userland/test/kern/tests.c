@@ -647,6 +647,130 @@ test_wake_order(void)
 	      order[1], order[2], order[3], order_n);
 }
 
+/*
+ * The partner of an IPC runs ahead of ready threads of its priority (seL4's rule,
+ * sched_may_hand_off in kern/include/kern/sched.h): a client's Call runs the waiting
+ * server at once, and the server's ReplyRecv runs the client at once, though a third
+ * thread of that priority was ready before either. A one-word message takes the
+ * fastpath, a ten-word one the full path; both must agree.
+ */
+static volatile unsigned handoff_log[4], handoff_n;
+
+static void
+handoff_server(uint64_t ep)
+{
+	struct writ_msg m = { 0 };
+
+	writ_recv(ep, &m);
+	for (;;) {
+		handoff_log[handoff_n++] = 'S';
+		/* as long as the call, so that a long one is answered by the full path too */
+		m.info = writ_msginfo(0, 0, writ_msginfo_length(m.info));
+		writ_reply_recv(ep, &m);
+	}
+}
+
+static void
+handoff_client(uint64_t arg)
+{
+	struct writ_msg m = { .info = writ_msginfo(1, 0, arg >> 32) };
+
+	writ_call((uint32_t)arg, &m);
+	handoff_log[handoff_n++] = 'C';
+	thread_exit();
+}
+
+static void
+handoff_bystander(uint64_t unused)
+{
+	(void)unused;
+	handoff_log[handoff_n++] = 'B';
+	thread_exit();
+}
+
+static void
+test_hand_off_order(unsigned words, const char *name)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), s;
+
+	handoff_n = 0;
+	/* created above them: they queue in this order, the server first to Recv */
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
+	s = thread_new(handoff_server, ep, 100, 0);
+	thread_new(handoff_client, ep | (uint64_t)words << 32, 100, 0);
+	thread_new(handoff_bystander, 0, 100, 0);
+	root_yield_at(50, 1);
+	check(handoff_n == 3 && handoff_log[0] == 'S' && handoff_log[1] == 'C' &&
+	      handoff_log[2] == 'B', name, "order %c %c %c (%u ran)", handoff_log[0],
+	      handoff_log[1], handoff_log[2], handoff_n);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, s, FULL_DEPTH);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH);
+}
+
+/*
+ * The other side of that rule: a client and a server of one priority calling each
+ * other for ever leave a third thread of their priority a turn, because the client
+ * keeps its timeslice while it waits for each answer (a thread that blocks otherwise
+ * starts its next turn afresh, and the pair would keep the third waiting for ever).
+ * The third runs within a few timer periods: 3,900 round trips in the debug kernel
+ * under TCG, 8,900 in the release kernel under -icount; without the kept turn the
+ * pair went on for 79,000 (TCG) before two ticks happened to fall in one thread's
+ * run. The pair stops by itself after PAIR_CALLS round trips, so that the test ends
+ * either way.
+ */
+#define PAIR_CALLS 30000u
+static volatile unsigned pair_calls, pair_calls_when_third_ran;
+
+static void
+pair_server(uint64_t ep)
+{
+	struct writ_msg m = { 0 };
+
+	writ_recv(ep, &m);
+	for (;;) {
+		m.info = writ_msginfo(0, 0, 0);
+		writ_reply_recv(ep, &m);
+	}
+}
+
+static void
+pair_client(uint64_t ep)
+{
+	struct writ_msg m = { 0 };
+
+	while (!pair_calls_when_third_ran && pair_calls < PAIR_CALLS) {
+		m.info = writ_msginfo(0, 0, 0);
+		writ_call(ep, &m);
+		pair_calls++;
+	}
+	thread_exit();
+}
+
+static void
+pair_third(uint64_t unused)
+{
+	(void)unused;
+	pair_calls_when_third_ran = pair_calls + 1;
+	thread_exit();
+}
+
+static void
+test_hand_off_shares_turn(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), s;
+
+	writ_tcb_set_priority(WRIT_SLOT_ROOT_TCB, WRIT_SLOT_ROOT_TCB, WRIT_PRIO_MAX);
+	s = thread_new(pair_server, ep, 100, 0);
+	thread_new(pair_client, ep, 100, 0);
+	thread_new(pair_third, 0, 100, 0);
+	root_yield_at(50, 1);
+	check(pair_calls_when_third_ran > 0 && pair_calls_when_third_ran <= PAIR_CALLS,
+	      "kern/call-pair-leaves-equals-a-turn", "the third ran after %u of %u calls",
+	      pair_calls_when_third_ran, pair_calls);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, s, FULL_DEPTH);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, ep, FULL_DEPTH);
+}
+
 static void
 test_mcp(void)
 {
@@ -1118,6 +1242,127 @@ test_three_caps(writ_cptr_t ep, writ_cptr_t badged)
 	      "ipc/caps-past-last-index-none", "info %lx", info);
 }
 
+/* One Send of n capabilities, those with a bit in `move` moved, to a waiting receiver
+ * of three consecutive slots from base; returns the info it got. */
+static writ_word_t
+send_moving(writ_cptr_t ep, writ_cptr_t base, const writ_cptr_t *caps, unsigned n,
+	    unsigned move)
+{
+	struct writ_msg m = { .info = writ_msginfo_move(writ_msginfo(10, n, 0), move) };
+
+	got_info = ~0ull;
+	thread_new(caps_receiver, ep | (uint64_t)base << 32, 200, 0);
+	root_yield_at(199, 1);			/* it now waits in Recv */
+	for (unsigned i = 0; i < n; i++)
+		writ_set_cap(i, caps[i]);
+	writ_send(ep, &m);
+	root_yield_at(199, 1);
+	return got_info;
+}
+
+static writ_cptr_t
+three_slots(void)
+{
+	writ_cptr_t base = slot_alloc();
+
+	slot_alloc();
+	slot_alloc();
+	return base;
+}
+
+static bool
+is_frame(writ_cptr_t c)
+{
+	writ_word_t pa;
+
+	return writ_frame_get_address(c, &pa) == WRIT_OK;
+}
+
+/* A thread that moves its own TCB and CSpace root capabilities away in one Send, then
+ * goes on using its CSpace: the TCB holds its own references. */
+static writ_cptr_t mover_caps[3];
+static volatile long mover_sent = -1, mover_after = -1;
+
+static void
+mover(uint64_t ep)
+{
+	struct writ_msg m = { .info = writ_msginfo_move(writ_msginfo(11, 3, 0), 7) };
+	writ_word_t pa;
+
+	for (unsigned i = 0; i < 3; i++)
+		writ_set_cap(i, mover_caps[i]);
+	mover_sent = writ_send(ep, &m);
+	mover_after = writ_frame_get_address(mover_caps[2], &pa);
+	thread_exit();
+}
+
+/*
+ * Capabilities moved by IPC (the message info's move bits): the sender's slot is
+ * emptied and the capability lands with its children; what cannot go stays with the
+ * sender. The attacks: moving the sender's own IPC buffer frame, TCB and CSpace root
+ * capabilities (the thread and the kernel go on with the TCB's own references), a
+ * capability with children, and a move to a full receive slot.
+ */
+static void
+test_cap_move(writ_cptr_t ep)
+{
+	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0), child = slot_alloc(), base = three_slots();
+	writ_cptr_t g = obj_new(WRIT_OBJ_FRAME_4K, 0), ipcbuf = WRIT_SLOT_IPC_BUFFER, t;
+	writ_word_t info;
+
+	writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, child, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, f,
+			FULL_DEPTH, RW);
+	info = send_moving(ep, base, &f, 1, 1);
+	check(writ_msginfo_caps(info) == 1 && !(info >> WRIT_MSGINFO_UNWRAP_SHIFT & 7) &&
+	      got_slot_err[0] == WRIT_OK && !is_frame(f) && is_frame(child),
+	      "ipc/cap-move-empties-sender", "info %lx slot %ld sender %d child %d", info,
+	      got_slot_err[0], is_frame(f), is_frame(child));
+	/* the moved capability is still the child's parent: revoking it takes the child */
+	check(writ_cnode_revoke(WRIT_SLOT_ROOT_CNODE, base, FULL_DEPTH) == WRIT_OK &&
+	      is_frame(base) && !is_frame(child), "ipc/cap-move-keeps-children",
+	      "moved %d child %d", is_frame(base), is_frame(child));
+
+	/* a full receive slot: nothing moves */
+	base = three_slots();
+	writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, base, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE, g,
+			FULL_DEPTH, RW);
+	info = send_moving(ep, base, &g, 1, 1);
+	check(writ_msginfo_caps(info) == 0 && is_frame(g), "ipc/cap-move-to-full-slot-stays",
+	      "info %lx sender %d", info, is_frame(g));
+
+	/* the sender's own IPC buffer frame: the kernel still finds the buffer */
+	base = three_slots();
+	info = send_moving(ep, base, &ipcbuf, 1, 1);
+	check(writ_msginfo_caps(info) == 1 && got_slot_err[0] == WRIT_OK && !is_frame(ipcbuf),
+	      "ipc/cap-move-own-ipc-buffer", "info %lx slot %ld", info, got_slot_err[0]);
+	info = send_moving(ep, three_slots(), &g, 1, 0);	/* reads caps from the buffer */
+	check_err(writ_cnode_move(WRIT_SLOT_ROOT_CNODE, ipcbuf, FULL_DEPTH, WRIT_SLOT_ROOT_CNODE,
+				  base, FULL_DEPTH), WRIT_OK, "ipc/cap-move-own-ipc-buffer-back");
+	check(writ_msginfo_caps(info) == 1 && got_slot_err[0] == WRIT_OK,
+	      "ipc/cap-move-then-caps-still-sent", "info %lx slot %ld", info, got_slot_err[0]);
+
+	/* a thread's own TCB and its CSpace root: they go, and the third capability stops
+	 * (its receive slot was named through the CSpace root just moved) */
+	base = three_slots();
+	thread_new(caps_receiver, ep | (uint64_t)base << 32, 200, 0);
+	root_yield_at(199, 1);
+	t = thread_new(mover, ep, 150, 0);
+	mover_caps[0] = t;
+	mover_caps[1] = WRIT_SLOT_ROOT_CNODE;
+	mover_caps[2] = g;
+	got_info = ~0ull;
+	root_yield_at(149, 1);
+	info = got_info;
+	/* the CNode capability back where the root task's calls look for it */
+	check_err(writ_cnode_move(base + 1, WRIT_SLOT_ROOT_CNODE, FULL_DEPTH, base + 1, base + 1,
+				  FULL_DEPTH), WRIT_OK, "ipc/cap-move-own-cspace-back");
+	check(mover_sent == WRIT_OK && writ_msginfo_caps(info) == 2 && mover_after == WRIT_OK &&
+	      is_frame(g) && writ_tcb_set_priority(base, WRIT_SLOT_ROOT_TCB, 150) == WRIT_OK,
+	      "ipc/cap-move-own-tcb-and-cspace", "sent %ld info %lx after %ld", mover_sent,
+	      info, mover_after);
+	writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, base, FULL_DEPTH);	/* the mover */
+}
+
 static void
 test_cap_transfer(void)
 {
@@ -1154,6 +1399,7 @@ test_cap_transfer(void)
 	      writ_msginfo_caps(got_info) == 1, "ipc/unwrap-badge", "info %lx badge %lu",
 	      got_info, got_badge0);
 	test_three_caps(ep, badged);
+	test_cap_move(ep);
 }
 
 static void
@@ -1192,6 +1438,13 @@ tests_run(void)
 	test_mcp();
 	test_priorities();
 	test_wake_order();
+	/* Under `check` every syscall outlasts a timer period: the client's turn runs
+	 * out inside the exchange and the third thread rightly goes between. */
+	if (!cmdline_has("check")) {
+		test_hand_off_order(1, "kern/call-partner-runs-before-equals");
+		test_hand_off_order(10, "kern/call-partner-runs-before-equals-full-path");
+	}
+	test_hand_off_shares_turn();
 	test_preemption();
 	test_register_preservation();
 	test_written_registers_return();

@@ -108,6 +108,17 @@ srv_reply_cap(struct srv_req *req, writ_cptr_t cap)
 	return true;
 }
 
+bool
+srv_reply_cap_move(struct srv_req *req, writ_cptr_t cap)
+{
+	unsigned k = req->reply_cap ? req->n_reply_more + 1 : 0;
+
+	if (!srv_reply_cap(req, cap))
+		return false;
+	req->reply_move |= 1u << k;
+	return true;
+}
+
 int
 srv_root_policy(struct srv *s)
 {
@@ -413,6 +424,10 @@ unlock_and_wake(struct srv *s)
 	struct writ_thread *w[SRV_MAX_WORKERS + 1];
 	unsigned n = n_to_wake;
 
+	if (n == 0) {		/* mostly: a request woke nobody */
+		writ_mutex_unlock(&s->lock);
+		return;
+	}
 	memcpy(w, to_wake, n * sizeof(w[0]));
 	n_to_wake = 0;
 	writ_mutex_unlock(&s->lock);
@@ -534,6 +549,7 @@ handle(struct srv *s, struct srv_req *req, unsigned w)
 	req->index = scheme_badge_index(b);
 	req->reply_cap = 0;
 	req->n_reply_more = 0;
+	req->reply_move = 0;
 	req->n_drop = 0;
 	req->reply_len = 1;
 	req->no_reply = false;
@@ -653,12 +669,15 @@ serve_loop(struct srv *s)
 		if (!req.no_reply) {
 			unsigned ncaps = 0;
 
+			req.m.info = writ_msginfo(0, 0, req.reply_len);
 			if (req.reply_cap) {
 				writ_set_cap(ncaps++, req.reply_cap);
 				for (unsigned k = 0; k < req.n_reply_more; k++)
 					writ_set_cap(ncaps++, req.reply_more[k]);
+				req.m.info = writ_msginfo_move(writ_msginfo(0, ncaps,
+									    req.reply_len),
+							       req.reply_move);
 			}
-			req.m.info = writ_msginfo(0, ncaps, req.reply_len);
 			if (!after_reply_work(s, &req)) {
 				pending_reply = true;
 				continue;

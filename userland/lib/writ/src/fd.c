@@ -1068,7 +1068,7 @@ long
 writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
 		unsigned nfds)
 {
-	writ_cptr_t cap = writ_fd_cap(fd);
+	writ_cptr_t cap = writ_fd_cap(fd), one = 0;
 	writ_word_t a[3] = { len, key, 0 };
 	long r;
 
@@ -1081,6 +1081,13 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 			return -EBADF;
 		writ_set_cap(i, writ_fd_cap(send_fds[i]));
 	}
+	/* One fd moves (<writ/abi.h>): no delete after. A refused SEND moves it back, into
+	 * its own slot, named as the receive slot. (Several go as copies, deleted after:
+	 * their slots are not consecutive, and the same fd may come twice.) */
+	if (nfds == 1) {
+		one = writ_fd_cap(send_fds[0]);
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, one, 64);
+	}
 	{
 		struct writ_msg m = { 0 };
 
@@ -1089,10 +1096,17 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 		m.mr[2] = a[2];
 		if (len)
 			put_bytes(SCHEME_DATA_WORD, data, len);
-		m.info = writ_msginfo(SCHEME_OP_SEND, nfds, SCHEME_DATA_WORD + (len + 7) / 8);
+		m.info = writ_msginfo_move(writ_msginfo(SCHEME_OP_SEND, nfds,
+							SCHEME_DATA_WORD + (len + 7) / 8),
+					   one ? 1 : 0);
 		if (writ_call(cap, &m) != WRIT_OK)
 			return -EIO;
 		r = (long)m.mr[0];
+		if (r >= 0 && one && m.mr[1] == 1) {	/* the server has it: our slot is empty */
+			fd_set(send_fds[0], 0);
+			writ_slot_free(one);
+			return r;
+		}
 	}
 	/* The fds travel by move: the server holds its own copies now, so deleting ours
 	 * frees nothing there and needs no CLOSE. */

@@ -53,6 +53,7 @@ struct srv_req {
 	writ_cptr_t reply_cap;          /* a capability to send back with the reply, or 0 */
 	writ_cptr_t reply_more[WRIT_MSG_MAX_CAPS - 1];  /* and more after it (srv_reply_cap) */
 	unsigned n_reply_more;
+	unsigned reply_move;            /* which of them move (srv_reply_cap_move) */
 	writ_cptr_t drop[WRIT_MSG_MAX_CAPS];    /* server slots deleted and freed after the reply */
 	unsigned n_drop;
 	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
@@ -127,6 +128,9 @@ void srv_reply_record(struct srv_req *req, struct srv *s, int i);
 /* Put a capability of the server's in the reply, after any already there; false when
  * the reply is full. */
 bool srv_reply_cap(struct srv_req *req, writ_cptr_t cap);
+/* The same, but the capability moves to the client (<writ/abi.h>): the server's slot
+ * is empty after the reply if the client took it. */
+bool srv_reply_cap_move(struct srv_req *req, writ_cptr_t cap);
 /* Keep capability k that came with the request where it landed: the slot is the
  * handler's from now on (delete what it holds and writ_slot_free it when done), and
  * the worker receives into fresh slots. Cheaper than moving it out (no system call).
