@@ -141,6 +141,13 @@ strncpy_bounded(char *d, const char *s, size_t n)
 #define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
 #define BADGE_KIND_MASK (0xfull << 16)
 
+/* linux.c: Linux programs, which run with the personality beside them (issue 22). */
+#define LINUX_PERSONALITY "/lib/writ-linux"
+#define LINUX_LO 0x7fe000000000ull      /* where the personality may lie */
+#define LINUX_HI 0x7ff000000000ull
+#define LINUX_STACK_PAGES WRIT_LINUX_STACK_PAGES  /* 128 KiB: more than ours need */
+bool linux_is_writ_program(const void *elf, size_t size);
+
 /* image.c: WRIT_PROC_IMAGE's buffers, programs read from a scheme by their spawner. */
 long image_lend(struct proc *p, writ_word_t size);
 const void *image_take(struct proc *p, size_t *size);

@@ -152,7 +152,10 @@ struct made {
 struct build {
 	const struct spawn_args *a;
 	struct proc *p;
-	struct elf_image img;
+	struct elf_image img;           /* the program's segments, then the personality's */
+	unsigned n_prog_segments;       /* img.segments[0..n) are the program's */
+	const uint8_t *lx_elf;          /* a Linux program: the personality's file, else NULL */
+	uint64_t lx_entry;              /* ...and where its thread starts */
 	writ_cptr_t quota, pml4, ipc_frame, info_frame, bi_frame;
 	uint64_t used;                  /* bytes of the quota the objects made take */
 	uint64_t stack_top;
@@ -353,7 +356,6 @@ plan_image(struct build *b)
 static long
 fill_image_page(struct build *b, const struct page *pg)
 {
-	const uint8_t *file = b->a->elf;
 	char *dst;
 	long err;
 
@@ -362,6 +364,7 @@ fill_image_page(struct build *b, const struct page *pg)
 	for (unsigned t = (pg->seg ? pg->seg - 1u : 0); t < b->img.n_segments && t <= pg->seg + 1u;
 	     t++) {
 		const struct elf_segment *g = &b->img.segments[t];
+		const uint8_t *file = t < b->n_prog_segments ? b->a->elf : b->lx_elf;
 		uint64_t lo = g->vaddr > pg->va ? g->vaddr : pg->va;
 		uint64_t hi = g->vaddr + g->filesz < pg->va + 4096 ? g->vaddr + g->filesz
 								   : pg->va + 4096;
@@ -467,7 +470,7 @@ phdr_vaddr(struct build *b, uint64_t *phnum)
 	memcpy(&phoff, f + 32, 8);
 	memcpy(&n, f + 56, 2);
 	*phnum = n;
-	for (unsigned s = 0; s < b->img.n_segments; s++) {
+	for (unsigned s = 0; s < b->n_prog_segments; s++) {
 		const struct elf_segment *sg = &b->img.segments[s];
 
 		if (phoff >= sg->offset && phoff < sg->offset + sg->filesz)
@@ -926,12 +929,50 @@ parse_elf(const struct spawn_args *a, struct elf_image *img, struct elf_diag *d)
 	return true;
 }
 
+/*
+ * A Linux program (an ELF without Writ's mark): the personality's segments join the
+ * program's, to be mapped into the same address space, and its thread starts in the
+ * personality, which finds the program through AT_ENTRY and AT_PHDR.
+ */
+static bool
+attach_personality(struct build *b)
+{
+	static struct elf_image lx;
+	static const void *parsed;
+	const void *elf;
+	struct elf_diag d;
+	size_t size;
+
+	b->n_prog_segments = b->img.n_segments;
+	if (linux_is_writ_program(b->a->elf, b->a->elf_size))
+		return true;
+	spawn_errno = ENOEXEC;
+	if (!(elf = archive_file(LINUX_PERSONALITY, &size)))
+		return fail(b, "a Linux program, and no " LINUX_PERSONALITY, WRIT_E_INVALID_ARGUMENT);
+	if (parsed != elf) {
+		if (elf_parse(elf, size, LINUX_LO, LINUX_HI, &lx, &d) != ELF_OK) {
+			writ_printf("init: %s: %s (offset %lu)\n", LINUX_PERSONALITY,
+				    elf_strerror(d.error), d.offset);
+			return fail(b, "the personality is not a usable ELF", WRIT_E_INVALID_ARGUMENT);
+		}
+		parsed = elf;
+	}
+	if (b->img.n_segments + lx.n_segments > ELF_MAX_SEGMENTS)
+		return fail(b, "too many segments with the personality's", WRIT_E_RANGE);
+	for (unsigned i = 0; i < lx.n_segments; i++)
+		b->img.segments[b->img.n_segments++] = lx.segments[i];
+	b->lx_elf = elf;
+	b->lx_entry = lx.entry;
+	return true;
+}
+
 /* The pages a process starts with: its image, stack, IPC buffer, start info. */
 static bool
 plan(struct build *b)
 {
 	const struct spawn_args *a = b->a;
-	unsigned stack = a->stack_pages ? a->stack_pages : STACK_PAGES;
+	unsigned stack = a->stack_pages ? a->stack_pages
+			 : b->lx_elf ? LINUX_STACK_PAGES : STACK_PAGES;
 
 	if (!plan_image(b))
 		return false;
@@ -1089,6 +1130,8 @@ build(struct build *b)
 		spawn_errno = ENOEXEC;
 		return fail(b, "bad ELF", WRIT_E_INVALID_ARGUMENT);
 	}
+	if (!attach_personality(b))
+		return false;
 	/* The kernel suite's tests know the root task's layout; others get theirs. */
 	b->stack_top = a->bootinfo_view ? WRIT_ROOT_STACK_TOP : WRIT_PROC_STACK_TOP;
 	if (!plan(b))
@@ -1201,7 +1244,7 @@ build(struct build *b)
 	if ((err = writ_tcb_set_mcp(tcb, WRIT_SLOT_ROOT_TCB, a->mcp)) != WRIT_OK ||
 	    (err = writ_tcb_set_priority(tcb, WRIT_SLOT_ROOT_TCB, a->prio)) != WRIT_OK)
 		return fail(b, "cannot set the priority", err);
-	ctx[WRIT_CTX_RIP] = b->img.entry;
+	ctx[WRIT_CTX_RIP] = b->lx_elf ? b->lx_entry : b->img.entry;
 	ctx[WRIT_CTX_RSP] = sp;
 	ctx[WRIT_CTX_RFLAGS] = 0x202;
 	ctx[WRIT_CTX_GS_BASE] = WRIT_ROOT_IPC_BUFFER;

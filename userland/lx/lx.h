@@ -1,0 +1,110 @@
+/*
+ * The Linux personality: serves an unmodified static Linux program's system calls
+ * inside its own process, with that process's own capabilities (issue 22).
+ *
+ * init maps it beside any ELF without Writ's mark (userland/srv/init/linux.c) and
+ * starts the thread here with the program's Linux initial stack. It sets itself up from
+ * the capabilities the process got (its fds, its scheme policies), sets the thread's
+ * syscall upcall (TCB_SET_UPCALL) to lx_upcall (entry.asm), and jumps to the program's
+ * entry. Each `syscall` of the program then lands in lx_dispatch on the program's own
+ * stack, below its red zone, and returns with a plain jump.
+ *
+ * Linux fds are libwrit's fds (capabilities of the process's own CSpace). Memory the
+ * program names is checked against the personality's map of the program's memory
+ * (mem.c) before it is touched, so a bad pointer is -EFAULT, never a fault here.
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <writ/writ.h>
+
+/* What the upcall entry saved, in this order (entry.asm); the C side may change it. */
+struct lx_call {
+	uint64_t nr;
+	uint64_t a[6];          /* RDI RSI RDX R10 R8 R9 */
+	uint64_t rcx, r11;      /* the return address, RFLAGS */
+};
+
+_Static_assert(sizeof(struct lx_call) == 9 * 8, "entry.asm pushes nine words");
+
+long lx_dispatch(struct lx_call *c);
+void lx_upcall(void);
+__attribute__((noreturn)) void lx_enter(uint64_t entry, uint64_t sp);
+
+/* One Linux system call: the arguments, -> the result or -errno. */
+typedef long (*lx_fn)(const uint64_t *a);
+
+/* The largest syscall number the table covers; above: -ENOSYS. */
+#define LX_NR_MAX 512
+
+/* ---- mem.c: the program's memory, and checking what it names ---- */
+void lx_mem_init(const uint64_t *auxv, uint64_t sp);
+/* Whether [addr, addr + len) is the program's memory, readable (writable). */
+bool lx_readable(uint64_t addr, uint64_t len);
+bool lx_writable(uint64_t addr, uint64_t len);
+/* A NUL-terminated string of the program's at addr into buf (n bytes): its length, or
+ * -EFAULT, -ENAMETOOLONG. */
+long lx_string_in(uint64_t addr, char *buf, size_t n);
+long lx_brk(const uint64_t *a);
+long lx_mmap(const uint64_t *a);
+long lx_munmap(const uint64_t *a);
+long lx_mprotect(const uint64_t *a);
+long lx_mremap(const uint64_t *a);
+
+/* ---- fs.c: files, directories, paths ---- */
+void lx_fs_init(void);
+long lx_read(const uint64_t *a);
+long lx_write(const uint64_t *a);
+long lx_readv(const uint64_t *a);
+long lx_writev(const uint64_t *a);
+long lx_pread64(const uint64_t *a);
+long lx_pwrite64(const uint64_t *a);
+long lx_open(const uint64_t *a);
+long lx_openat(const uint64_t *a);
+long lx_creat(const uint64_t *a);
+long lx_close(const uint64_t *a);
+long lx_lseek(const uint64_t *a);
+long lx_fstat(const uint64_t *a);
+long lx_stat(const uint64_t *a);
+long lx_lstat(const uint64_t *a);
+long lx_newfstatat(const uint64_t *a);
+long lx_statx(const uint64_t *a);
+long lx_ioctl(const uint64_t *a);
+long lx_getdents64(const uint64_t *a);
+long lx_mkdir(const uint64_t *a);
+long lx_mkdirat(const uint64_t *a);
+long lx_rmdir(const uint64_t *a);
+long lx_unlink(const uint64_t *a);
+long lx_unlinkat(const uint64_t *a);
+long lx_rename(const uint64_t *a);
+long lx_renameat(const uint64_t *a);
+long lx_renameat2(const uint64_t *a);
+long lx_link(const uint64_t *a);
+long lx_symlink(const uint64_t *a);
+long lx_readlink(const uint64_t *a);
+long lx_readlinkat(const uint64_t *a);
+long lx_getcwd(const uint64_t *a);
+long lx_chdir(const uint64_t *a);
+long lx_fchdir(const uint64_t *a);
+long lx_dup(const uint64_t *a);
+long lx_dup2(const uint64_t *a);
+long lx_dup3(const uint64_t *a);
+long lx_fcntl(const uint64_t *a);
+long lx_pipe(const uint64_t *a);
+long lx_pipe2(const uint64_t *a);
+long lx_access(const uint64_t *a);
+long lx_faccessat(const uint64_t *a);
+long lx_ftruncate(const uint64_t *a);
+long lx_truncate(const uint64_t *a);
+long lx_fsync(const uint64_t *a);
+
+/* ---- main.c ---- */
+extern uint32_t lx_pid;
+/* Say once per number that the program asked for something not served. */
+long lx_enosys(uint64_t nr);
+
+#endif
