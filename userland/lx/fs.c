@@ -214,6 +214,8 @@ lx_read(const uint64_t *a)
 		return -EBADF;
 	if (!lx_writable(a[1], a[2]))
 		return -EFAULT;
+	if (a[2] == 0)
+		return 0;
 	return writ_read((int)a[0], (void *)a[1], a[2]);
 }
 
@@ -224,6 +226,8 @@ lx_write(const uint64_t *a)
 		return -EBADF;
 	if (!lx_readable(a[1], a[2]))
 		return -EFAULT;
+	if (a[2] == 0)
+		return 0;
 	return writ_write((int)a[0], (const void *)a[1], a[2]);
 }
 

@@ -105,6 +105,29 @@ cmdline_has(const char *word)
 	return false;
 }
 
+/* The value of `key=value` on the command line into buf (n bytes), or NULL. */
+const char *
+cmdline_value(const char *key, char *buf, size_t n)
+{
+	size_t k = strlen(key);
+
+	for (const char *s = init.bi->cmdline; *s;) {
+		while (*s == ' ')
+			s++;
+		if (memcmp(s, key, k) == 0 && s[k] == '=') {
+			size_t len = 0;
+
+			for (s += k + 1; s[len] && s[len] != ' ' && len + 1 < n; len++)
+				buf[len] = s[len];
+			buf[len] = 0;
+			return buf;
+		}
+		while (*s && *s != ' ')
+			s++;
+	}
+	return NULL;
+}
+
 /* ---- boot modules ---- */
 
 struct module {
@@ -243,7 +266,12 @@ run_user_suite(const char *path, void *skip)
 	unsigned pid;
 	struct proc *p;
 
+	char only[64];
+
 	if (strcmp(path, skip) == 0)
+		return;
+	/* `only=PATH`: that one program (a quicker boot while working on it). */
+	if (cmdline_value("only", only, sizeof(only)) && strcmp(path, only) != 0)
 		return;
 	memset(&a, 0, sizeof(a));
 	argv[0] = path;
