@@ -10,7 +10,8 @@
 ; back: no second kernel entry.
 ;
 ; The C side (lx_dispatch) gets a struct lx_call (lx.h) on the stack: the number, the
-; six arguments, RCX and R11, which it may change (e.g. a different return address).
+; six arguments, the program's RSP, RCX and R11; it may change the arguments, RCX and
+; R11 (e.g. a different return address).
 ; It follows the C ABI, so besides those it may clobber RAX and the vector and x87
 ; state: fxsave keeps that (one instruction each way, 512 bytes of the stack).
 
@@ -28,24 +29,26 @@ lx_upcall:
         fxsave64 [rsp]
         push    r11
         push    rcx
+        lea     rcx, [rbp + 8 + 128]    ; the program's RSP
+        push    rcx
         push    r9
         push    r8
         push    r10
         push    rdx
         push    rsi
         push    rdi
-        push    rax                     ; struct lx_call starts here
+        push    rax                     ; struct lx_call starts here: ten words, aligned
         mov     rdi, rsp
-        sub     rsp, 8                  ; 9 words pushed: align the call
         cld                             ; the C ABI's, whatever the program had
         call    lx_dispatch
-        add     rsp, 16                 ; the pad and the number
+        add     rsp, 8                  ; the number
         pop     rdi
         pop     rsi
         pop     rdx
         pop     r10
         pop     r8
         pop     r9
+        add     rsp, 8                  ; RSP: the frame pointer gives it back
         pop     rcx
         pop     r11
         fxrstor64 [rsp]
@@ -76,3 +79,59 @@ lx_enter:
         xor     r14d, r14d
         xor     r15d, r15d
         jmp     rax
+
+; lx_jump(call, rsp): go on as the program would after its syscall, on stack rsp, with
+; RAX 0 and the registers of `call` (a clone's child: the parent's argument registers,
+; its return address and flags); the callee-saved ones zero, as nothing may rely on them.
+global lx_jump
+lx_jump:
+        mov     rsp, rsi
+        push    qword [rdi + 72]        ; r11: the flags
+        popfq
+        mov     rsi, [rdi + 16]
+        mov     rdx, [rdi + 24]
+        mov     r10, [rdi + 32]
+        mov     r8, [rdi + 40]
+        mov     r9, [rdi + 48]
+        mov     rcx, [rdi + 64]
+        mov     r11, [rdi + 72]
+        mov     rdi, [rdi + 8]
+        xor     eax, eax
+        xor     ebx, ebx
+        xor     ebp, ebp
+        xor     r12d, r12d
+        xor     r13d, r13d
+        xor     r14d, r14d
+        xor     r15d, r15d
+        jmp     rcx
+
+; lx_run_child(back, call, rsp): keep the personality's place in `back` (struct jmp:
+; rbx rbp r12 r13 r14 r15 rsp rip) and go on as a vfork child (lx_jump). Returns when
+; lx_back_to_parent(back, pid) is called, with pid.
+global lx_run_child
+lx_run_child:
+        mov     [rdi], rbx
+        mov     [rdi + 8], rbp
+        mov     [rdi + 16], r12
+        mov     [rdi + 24], r13
+        mov     [rdi + 32], r14
+        mov     [rdi + 40], r15
+        lea     rax, [rsp + 8]
+        mov     [rdi + 48], rax
+        mov     rax, [rsp]
+        mov     [rdi + 56], rax
+        mov     rdi, rsi
+        mov     rsi, rdx
+        jmp     lx_jump
+
+global lx_back_to_parent
+lx_back_to_parent:
+        mov     rbx, [rdi]
+        mov     rbp, [rdi + 8]
+        mov     r12, [rdi + 16]
+        mov     r13, [rdi + 24]
+        mov     r14, [rdi + 32]
+        mov     r15, [rdi + 40]
+        mov     rsp, [rdi + 48]
+        mov     rax, rsi
+        jmp     [rdi + 56]

@@ -866,3 +866,38 @@ lx_fsync(const uint64_t *a)
 		return -EBADF;
 	return writ_fsync((int)a[0]);
 }
+
+/* ---- for proc.c ---- */
+
+long
+lx_path_of(uint64_t upath, char *out)
+{
+	return path_at(AT_FDCWD, upath, out);
+}
+
+bool
+lx_fd_cloexec(int fd)
+{
+	return fd >= 0 && fd < WRIT_FD_MAX && fd_cloexec[fd];
+}
+
+void
+lx_fd_flags_save(int from, int to)
+{
+	if (from < 0 || from >= WRIT_FD_MAX || to < 0 || to >= WRIT_FD_MAX)
+		return;
+	fd_status[to] = fd_status[from];
+	fd_cloexec[to] = fd_cloexec[from];
+}
+
+void
+lx_cwd_save(char *buf)
+{
+	copy_str(buf, cwd);
+}
+
+void
+lx_cwd_restore(const char *buf)
+{
+	copy_str(cwd, buf);
+}

@@ -26,10 +26,11 @@
 struct lx_call {
 	uint64_t nr;
 	uint64_t a[6];          /* RDI RSI RDX R10 R8 R9 */
+	uint64_t rsp;           /* the program's stack pointer (not restored from here) */
 	uint64_t rcx, r11;      /* the return address, RFLAGS */
 };
 
-_Static_assert(sizeof(struct lx_call) == 9 * 8, "entry.asm pushes nine words");
+_Static_assert(sizeof(struct lx_call) == 10 * 8, "entry.asm pushes ten words");
 
 long lx_dispatch(struct lx_call *c);
 void lx_upcall(void);
@@ -54,6 +55,9 @@ long lx_mmap(const uint64_t *a);
 long lx_munmap(const uint64_t *a);
 long lx_mprotect(const uint64_t *a);
 long lx_mremap(const uint64_t *a);
+/* Count [lo, lo + len) as the program's too, read-write (a vfork child's stack), until
+ * called again (len 0: nothing more). */
+void lx_mem_allow(uint64_t lo, uint64_t len);
 
 /* ---- fs.c: files, directories, paths ---- */
 void lx_fs_init(void);
@@ -101,9 +105,35 @@ long lx_faccessat(const uint64_t *a);
 long lx_ftruncate(const uint64_t *a);
 long lx_truncate(const uint64_t *a);
 long lx_fsync(const uint64_t *a);
+/* The program's path at upath (relative to the working directory) as "scheme:path" in
+ * out[1024]. -> 0 or -errno. */
+long lx_path_of(uint64_t upath, char *out);
+bool lx_fd_cloexec(int fd);
+/* Copy fd from's flags (close-on-exec, status) to fd to. */
+void lx_fd_flags_save(int from, int to);
+void lx_cwd_save(char *buf);            /* buf: 1024 bytes */
+void lx_cwd_restore(const char *buf);
+
+/* ---- proc.c: new processes ---- */
+long lx_vfork(struct lx_call *c, bool own_stack);
+long lx_execve(const uint64_t *a);
+long lx_wait4(const uint64_t *a);
+/* In a vfork child, exit goes back to the parent (and does not return): else false. */
+bool lx_vfork_child_exit(int status);
+
+/* ---- thread.c: threads and futexes ---- */
+long lx_clone(struct lx_call *c);
+long lx_exit_thread(const uint64_t *a);
+long lx_gettid(const uint64_t *a);
+long lx_set_tid_address(const uint64_t *a);
+long lx_futex(const uint64_t *a);
+/* The personality's lock, for what threads share (a no-op before the first clone). */
+void lx_lock(void);
+void lx_unlock(void);
 
 /* ---- main.c ---- */
 extern uint32_t lx_pid;
+int64_t lx_monotonic_ns(void);
 /* Say once per number that the program asked for something not served. */
 long lx_enosys(uint64_t nr);
 

@@ -16,6 +16,7 @@
 #include "lx.h"
 
 #define AT_ENTRY 9
+#define CLONE_VFORK 0x4000
 #define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
@@ -37,7 +38,6 @@
 
 uint32_t lx_pid;
 static uint64_t fs_base;
-static uint64_t tid_address;
 static uint32_t umask_bits = 022;
 static uint64_t sig_actions[65][4];     /* rt_sigaction's records, never acted upon */
 static uint64_t sig_mask;
@@ -66,8 +66,8 @@ rdtsc(void)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static int64_t
-monotonic_ns(void)
+int64_t
+lx_monotonic_ns(void)
 {
 	uint64_t t = rdtsc();
 
@@ -96,19 +96,13 @@ lx_enosys(uint64_t nr)
 static long
 lx_exit_group(const uint64_t *a)
 {
+	lx_vfork_child_exit((int)a[0]);
 	writ_exit((int)(a[0] & 0xff));
 }
 
 static long lx_getpid(const uint64_t *a) { (void)a; return lx_pid; }
 static long lx_getppid(const uint64_t *a) { (void)a; return 1; }
 static long lx_getuid(const uint64_t *a) { (void)a; return 0; }
-
-static long
-lx_set_tid_address(const uint64_t *a)
-{
-	tid_address = a[0];
-	return lx_pid;
-}
 
 static long lx_set_robust_list(const uint64_t *a) { return a[1] == 24 ? 0 : -EINVAL; }
 
@@ -260,7 +254,7 @@ lx_sysinfo(const uint64_t *a)
 	if (!lx_writable(a[0], 112))
 		return -EFAULT;
 	memset(s, 0, 112);
-	s[0] = (uint64_t)(monotonic_ns() / 1000000000);	/* uptime */
+	s[0] = (uint64_t)(lx_monotonic_ns() / 1000000000);	/* uptime */
 	s[4] = 256ull << 20;				/* totalram */
 	s[5] = 128ull << 20;				/* freeram */
 	((uint16_t *)s)[80 / 2] = 1;			/* procs */
@@ -277,14 +271,14 @@ clock_ns(uint64_t id, bool *ok)
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		return realtime_base_ns + monotonic_ns();
+		return realtime_base_ns + lx_monotonic_ns();
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
 	case CLOCK_PROCESS_CPUTIME_ID:	/* until the kernel counts a thread's time */
 	case CLOCK_THREAD_CPUTIME_ID:
-		return monotonic_ns();
+		return lx_monotonic_ns();
 	default:
 		*ok = false;
 		return 0;
@@ -326,7 +320,7 @@ lx_clock_getres(const uint64_t *a)
 static long
 lx_gettimeofday(const uint64_t *a)
 {
-	int64_t ns = realtime_base_ns + monotonic_ns();
+	int64_t ns = realtime_base_ns + lx_monotonic_ns();
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 16))
@@ -346,7 +340,7 @@ lx_gettimeofday(const uint64_t *a)
 static long
 lx_time(const uint64_t *a)
 {
-	int64_t s = (realtime_base_ns + monotonic_ns()) / 1000000000;
+	int64_t s = (realtime_base_ns + lx_monotonic_ns()) / 1000000000;
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 8))
@@ -390,7 +384,7 @@ lx_nanosleep(const uint64_t *a)
 		return r;
 	if (a[1] && !lx_writable(a[1], 16))
 		return -EFAULT;
-	sleep_until(CLOCK_MONOTONIC, monotonic_ns() + ns);
+	sleep_until(CLOCK_MONOTONIC, lx_monotonic_ns() + ns);
 	if (a[1])
 		memset((void *)a[1], 0, 16);
 	return 0;
@@ -444,7 +438,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_readv] = lx_readv, [SYS_writev] = lx_writev, [SYS_access] = lx_access,
 	[SYS_pipe] = lx_pipe, [SYS_sched_yield] = lx_sched_yield, [SYS_mremap] = lx_mremap,
 	[SYS_madvise] = lx_madvise, [SYS_dup] = lx_dup, [SYS_dup2] = lx_dup2,
-	[SYS_nanosleep] = lx_nanosleep, [SYS_getpid] = lx_getpid, [SYS_exit] = lx_exit_group,
+	[SYS_nanosleep] = lx_nanosleep, [SYS_getpid] = lx_getpid, [SYS_exit] = lx_exit_thread,
 	[SYS_uname] = lx_uname, [SYS_fcntl] = lx_fcntl, [SYS_fsync] = lx_fsync,
 	[SYS_fdatasync] = lx_fsync, [SYS_truncate] = lx_truncate,
 	[SYS_ftruncate] = lx_ftruncate, [SYS_getcwd] = lx_getcwd, [SYS_chdir] = lx_chdir,
@@ -456,7 +450,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_gettimeofday] = lx_gettimeofday, [SYS_getrlimit] = lx_getrlimit,
 	[SYS_sysinfo] = lx_sysinfo, [SYS_getuid] = lx_getuid, [SYS_getgid] = lx_getuid,
 	[SYS_geteuid] = lx_getuid, [SYS_getegid] = lx_getuid, [SYS_getppid] = lx_getppid,
-	[SYS_arch_prctl] = lx_arch_prctl, [SYS_gettid] = lx_getpid, [SYS_time] = lx_time,
+	[SYS_arch_prctl] = lx_arch_prctl, [SYS_gettid] = lx_gettid, [SYS_futex] = lx_futex, [SYS_time] = lx_time,
 	[SYS_getdents64] = lx_getdents64, [SYS_set_tid_address] = lx_set_tid_address,
 	[SYS_clock_gettime] = lx_clock_gettime, [SYS_clock_getres] = lx_clock_getres,
 	[SYS_clock_nanosleep] = lx_clock_nanosleep, [SYS_exit_group] = lx_exit_group,
@@ -466,15 +460,40 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_fchmodat] = lx_accept, [SYS_faccessat] = lx_faccessat,
 	[SYS_set_robust_list] = lx_set_robust_list, [SYS_dup3] = lx_dup3,
 	[SYS_pipe2] = lx_pipe2, [SYS_prlimit64] = lx_prlimit64, [SYS_getrandom] = lx_getrandom,
-	[SYS_renameat2] = lx_renameat2, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_renameat2] = lx_renameat2, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 };
+
+/* Calls that change what threads share and never wait: one at a time. */
+#define L(nr) (1ull << ((nr) % 64))
+static const uint64_t locked[LX_NR_MAX / 64] = {
+	[0] = L(SYS_open) | L(SYS_close) | L(SYS_mmap) | L(SYS_mprotect) | L(SYS_munmap) |
+	      L(SYS_brk) | L(SYS_rt_sigaction) | L(SYS_rt_sigprocmask) | L(SYS_pipe) |
+	      L(SYS_mremap) | L(SYS_dup) | L(SYS_dup2),
+	[1] = L(SYS_fcntl) | L(SYS_chdir) | L(SYS_fchdir) | L(SYS_creat) | L(SYS_umask),
+	[4] = L(SYS_openat) | L(SYS_dup3) | L(SYS_pipe2),
+};
+#undef L
 
 long
 lx_dispatch(struct lx_call *c)
 {
-	if (c->nr < LX_NR_MAX && table[c->nr])
+	long r;
+
+	if (c->nr >= LX_NR_MAX || !table[c->nr]) {
+		if (c->nr == SYS_clone && (c->a[0] & CLONE_VFORK))
+			return lx_vfork(c, c->a[1] != 0);
+		if (c->nr == SYS_clone)
+			return lx_clone(c);
+		if (c->nr == SYS_vfork)
+			return lx_vfork(c, false);
+		return lx_enosys(c->nr);
+	}
+	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64))))
 		return table[c->nr](c->a);
-	return lx_enosys(c->nr);
+	lx_lock();
+	r = table[c->nr](c->a);
+	lx_unlock();
+	return r;
 }
 
 /* libwrit's start calls this with the program's own arguments, on its stack. */

@@ -55,6 +55,7 @@ struct fixed {
 };
 
 static struct chunk chunks[CHUNKS];
+static uint64_t allow_lo, allow_hi;     /* lx_mem_allow's range */
 static struct fixed fixed[16];  /* the image's segments and the stack */
 static unsigned n_fixed;
 static uint64_t brk_base, brk_cur, brk_mapped;
@@ -99,6 +100,8 @@ prot_at(uint64_t va)
 	for (unsigned i = 0; i < n_fixed; i++)
 		if (va >= fixed[i].lo && va < fixed[i].hi)
 			return (int)fixed[i].prot;
+	if (va >= allow_lo && va < allow_hi)
+		return PROT_READ | PROT_WRITE;
 	e = page_entry(va, false);
 	return e && (*e & E_PRESENT) ? (int)(*e & E_PROT) : -1;
 }
@@ -436,6 +439,13 @@ lx_mremap(const uint64_t *a)
 	if (range_map(va + old_len, new_len - old_len, *page_entry(va, false) & E_PROT) < 0)
 		return -ENOMEM;
 	return (long)va;
+}
+
+void
+lx_mem_allow(uint64_t lo, uint64_t len)
+{
+	allow_lo = lo & ~(PAGE - 1);
+	allow_hi = len ? lo + len : 0;
 }
 
 /* The image's segments (from its program headers), the stack, and brk's start. */

@@ -101,6 +101,8 @@ main(void)
 	run_checks("files", 14);
 	run_checks("errno", 14);
 	run_checks("allsys", 3);
+	run_checks("threads", 5);
+	run_checks("spawn", 7);
 	test_refused();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{
