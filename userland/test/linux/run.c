@@ -14,7 +14,14 @@
 long
 lx_run(const char *path, const char *const *argv, char *out, size_t cap, size_t *len)
 {
-	struct writ_spawn_opts o = { .quota_bits = 24 };
+	return lx_run_env(path, argv, NULL, 24, out, cap, len);
+}
+
+long
+lx_run_env(const char *path, const char *const *argv, const char *const *envp,
+	   unsigned quota_bits, char *out, size_t cap, size_t *len)
+{
+	struct writ_spawn_opts o = { .quota_bits = quota_bits, .envp = envp };
 	int p[2], null = writ_open("null:", O_RDWR, 0);
 	writ_cptr_t child;
 	long pid, n;
