@@ -426,6 +426,103 @@ lx_getrandom(const uint64_t *a)
 
 static long lx_madvise(const uint64_t *a) { (void)a; return 0; }
 
+/* One CPU: the affinity mask is bit 0, and no other is accepted. */
+static long
+lx_sched_getaffinity(const uint64_t *a)
+{
+	if (a[0] != 0 && a[0] != lx_pid)
+		return -ESRCH;
+	if (a[1] < 8 || (a[1] & 7))
+		return -EINVAL;
+	if (!lx_writable(a[2], 8))
+		return -EFAULT;
+	*(uint64_t *)a[2] = 1;
+	return 8;
+}
+
+static long
+lx_sched_setaffinity(const uint64_t *a)
+{
+	if (a[0] != 0 && a[0] != lx_pid)
+		return -ESRCH;
+	if (a[1] < 1 || !lx_readable(a[2], 1))
+		return a[1] < 1 ? -EINVAL : -EFAULT;
+	return (*(const uint8_t *)a[2] & 1) ? 0 : -EINVAL;
+}
+
+/* Process groups and sessions: each process leads its own. */
+static long lx_getpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? (long)lx_pid : -ESRCH; }
+static long lx_getpgrp(const uint64_t *a) { (void)a; return lx_pid; }
+static long lx_setpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? 0 : -ESRCH; }
+static long lx_setsid(const uint64_t *a) { (void)a; return lx_pid; }
+
+/* kill: only the question whether we exist (signal 0) is answered; signals are not
+ * delivered yet. */
+static long
+lx_kill(const uint64_t *a)
+{
+	if (a[1] > 64)
+		return -EINVAL;
+	if ((int32_t)a[0] != (int32_t)lx_pid && (int32_t)a[0] != 0)
+		return (int32_t)a[0] > 0 ? -ESRCH : -ENOSYS;
+	return a[1] == 0 ? 0 : -ENOSYS;
+}
+
+static long
+lx_sigaltstack(const uint64_t *a)
+{
+	static uint64_t alt[3] = { 0, 2 /* SS_DISABLE */, 0 };
+
+	if (a[1]) {
+		if (!lx_writable(a[1], 24))
+			return -EFAULT;
+		memcpy((void *)a[1], alt, 24);
+	}
+	if (a[0]) {
+		if (!lx_readable(a[0], 24))
+			return -EFAULT;
+		memcpy(alt, (const void *)a[0], 24);
+	}
+	return 0;
+}
+
+/* Zeroed usage figures: the kernel does not count a thread's time yet. */
+static long
+lx_getrusage(const uint64_t *a)
+{
+	if ((int64_t)a[0] < -1 || (int64_t)a[0] > 1)
+		return -EINVAL;
+	if (!lx_writable(a[1], 144))
+		return -EFAULT;
+	memset((void *)a[1], 0, 144);
+	return 0;
+}
+
+static long
+lx_times(const uint64_t *a)
+{
+	if (a[0]) {
+		if (!lx_writable(a[0], 32))
+			return -EFAULT;
+		memset((void *)a[0], 0, 32);
+	}
+	return (long)(lx_monotonic_ns() / 10000000);	/* clock ticks of 100 Hz */
+}
+
+static long lx_zero(const uint64_t *a) { (void)a; return 0; }
+
+static long
+lx_getcpu(const uint64_t *a)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (a[i]) {
+			if (!lx_writable(a[i], 4))
+				return -EFAULT;
+			*(uint32_t *)a[i] = 0;
+		}
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const lx_fn table[LX_NR_MAX] = {
@@ -460,7 +557,14 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_fchmodat] = lx_accept, [SYS_faccessat] = lx_faccessat,
 	[SYS_set_robust_list] = lx_set_robust_list, [SYS_dup3] = lx_dup3,
 	[SYS_pipe2] = lx_pipe2, [SYS_prlimit64] = lx_prlimit64, [SYS_getrandom] = lx_getrandom,
-	[SYS_renameat2] = lx_renameat2, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_renameat2] = lx_renameat2,
+	[SYS_sched_getaffinity] = lx_sched_getaffinity,
+	[SYS_sched_setaffinity] = lx_sched_setaffinity, [SYS_getpgid] = lx_getpgid,
+	[SYS_getpgrp] = lx_getpgrp, [SYS_setpgid] = lx_setpgid, [SYS_setsid] = lx_setsid,
+	[SYS_getsid] = lx_getpgid, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
+	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
+	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
+	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_kill, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */

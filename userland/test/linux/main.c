@@ -103,6 +103,7 @@ main(void)
 	run_checks("allsys", 3);
 	run_checks("threads", 5);
 	run_checks("spawn", 7);
+	run_checks("misc", 9);
 	test_refused();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{
