@@ -94,7 +94,7 @@ spawn_radix(const struct spawn_args *a)
 {
 	if (!a->elf || linux_is_writ_program(a->elf, a->elf_size))
 		return a->cnode_radix;
-	return a->quota_bits > 24 ? 14 : a->quota_bits > 22 ? 13 : 12;
+	return a->quota_bits > 25 ? 14 : a->quota_bits > 24 ? 13 : 12;
 }
 
 /* SPAWN: a program from the boot archive (or the caller's image buffer), with

@@ -154,6 +154,7 @@ struct build {
 	struct proc *p;
 	struct elf_image img;           /* the program's segments, then the personality's */
 	unsigned n_prog_segments;       /* img.segments[0..n) are the program's */
+	unsigned n_prog_pages;          /* pages[0..n) are the program's image */
 	const uint8_t *lx_elf;          /* a Linux program: the personality's file, else NULL */
 	uint64_t lx_entry;              /* ...and where its thread starts */
 	writ_cptr_t quota, pml4, ipc_frame, info_frame, bi_frame;
@@ -329,6 +330,9 @@ plan_image(struct build *b)
 		uint64_t end = (sg->vaddr + sg->memsz + 4095) & ~4095ull;
 		unsigned rights = map_rights(sg->rights);
 
+		if (s == b->n_prog_segments)
+			b->n_prog_pages = b->n_pages;	/* the personality's from here */
+
 		if (s + 1 < b->img.n_segments && (sg->shares & ELF_SHARES_NEXT))
 			rights |= map_rights(b->img.segments[s + 1].rights);
 		if (s > 0 && (sg->shares & ELF_SHARES_PREV))
@@ -349,6 +353,8 @@ plan_image(struct build *b)
 		}
 	}
 	b->n_image_frames = b->n_pages;
+	if (!b->lx_elf)
+		b->n_prog_pages = b->n_pages;
 	return true;
 }
 
@@ -805,6 +811,22 @@ page_is_shareable(const struct page *pg)
 	return (pg->what == PG_FILE || pg->what == PG_ZERO) && !(pg->rights & WRIT_RIGHT_WRITE);
 }
 
+/*
+ * Which image pages are shared, as whose: all of them as the program's, or, for a
+ * program from an image buffer (the next one there is another), only the Linux
+ * personality's, as the personality's (it always comes from the archive). -> the
+ * first such page (*elf: the key), or b->n_image_frames if none.
+ */
+static unsigned
+text_range(struct build *b, const void **elf)
+{
+	*elf = b->a->elf;
+	if (!b->a->elf_transient)
+		return 0;
+	*elf = b->lx_elf;
+	return b->lx_elf ? b->n_prog_pages : b->n_image_frames;
+}
+
 /* The program's masters, made and filled the first time it runs; NULL if there is
  * no room for them. */
 static struct text *
@@ -813,24 +835,26 @@ text_of(struct build *b)
 	struct text *t = NULL;
 	unsigned n = 0;
 	writ_cptr_t m;
+	const void *elf;
+	unsigned lo = text_range(b, &elf);
 
-	if (b->a->elf_transient)
-		return NULL;	/* an image buffer: the next program there is another */
+	if (lo == b->n_image_frames)
+		return NULL;
 	for (unsigned i = 0; i < TEXT_PROGS; i++) {
-		if (texts[i].elf == b->a->elf && texts[i].masters)
+		if (texts[i].elf == elf && texts[i].masters)
 			return &texts[i];
-		if (texts[i].elf == b->a->elf || (!t && !texts[i].elf))
+		if (texts[i].elf == elf || (!t && !texts[i].elf))
 			t = &texts[i];
 	}
 	if (!t)
 		return NULL;
-	if (t->elf != b->a->elf) {
+	if (t->elf != elf) {
 		/* Its first run: most programs (servers, tests) run once, and would only
 		 * pay for masters and a set of copies in init's slots. */
-		t->elf = b->a->elf;
+		t->elf = elf;
 		return NULL;
 	}
-	for (unsigned i = 0; i < b->n_image_frames; i++)
+	for (unsigned i = lo; i < b->n_image_frames; i++)
 		n += page_is_shareable(&b->pages[i]);
 	if (!text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
 	    slots_left() < n + TEXT_SLOT_RESERVE || !(m = slot_alloc_run(n)))
@@ -838,7 +862,7 @@ text_of(struct build *b)
 	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
 				m, n) != WRIT_OK)
 		return NULL;	/* the block is full: the run stays unused */
-	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+	for (unsigned i = lo, k = 0; i < b->n_image_frames; i++) {
 		struct page pg = b->pages[i];
 
 		if (!page_is_shareable(&pg))
@@ -847,7 +871,7 @@ text_of(struct build *b)
 		if (pg.what == PG_FILE && fill_image_page(b, &pg) != WRIT_OK)
 			return NULL;	/* nothing maps them: a later spawn tries again */
 	}
-	*t = (struct text){ .elf = b->a->elf, .n = n, .masters = m };
+	*t = (struct text){ .elf = elf, .n = n, .masters = m };
 	return t;
 }
 
@@ -857,6 +881,8 @@ share_text(struct build *b)
 {
 	struct text *t = b->a->bootinfo_view ? NULL : text_of(b);
 	struct text_set *set = NULL;
+	const void *elf;
+	unsigned lo = text_range(b, &elf);
 
 	for (unsigned i = 0; t && i < TEXT_SETS && !set; i++)
 		if (!t->sets[i].busy)
@@ -868,7 +894,7 @@ share_text(struct build *b)
 
 		if (!c)
 			return;
-		for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+		for (unsigned i = lo, k = 0; i < b->n_image_frames; i++) {
 			if (!page_is_shareable(&b->pages[i]))
 				continue;
 			if (writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, c + k, FULL_DEPTH,
@@ -879,7 +905,7 @@ share_text(struct build *b)
 		}
 		set->caps = c;
 	}
-	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++)
+	for (unsigned i = lo, k = 0; i < b->n_image_frames; i++)
 		if (page_is_shareable(&b->pages[i])) {
 			b->pages[i].what = PG_SHARED;
 			b->pages[i].frame = set->caps + k++;
