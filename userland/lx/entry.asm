@@ -135,3 +135,13 @@ lx_back_to_parent:
         mov     rsp, [rdi + 48]
         mov     rax, rsi
         jmp     [rdi + 56]
+
+; lx_on_stack(fn, arg, top): fn(arg) on the stack that ends at top; fn does not return.
+global lx_on_stack
+lx_on_stack:
+        mov     rsp, rdx
+        and     rsp, -16
+        mov     rax, rdi
+        mov     rdi, rsi
+        call    rax
+        ud2

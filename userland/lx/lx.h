@@ -127,6 +127,9 @@ long lx_exit_thread(const uint64_t *a);
 long lx_gettid(const uint64_t *a);
 long lx_set_tid_address(const uint64_t *a);
 long lx_futex(const uint64_t *a);
+/* Unmap [addr, addr + len), the calling thread's own stack, once the thread is gone:
+ * false if it cannot be deferred (not a thread of clone's). */
+bool lx_defer_unmap(uint64_t addr, uint64_t len);
 /* The personality's lock, for what threads share (a no-op before the first clone). */
 void lx_lock(void);
 void lx_unlock(void);

@@ -372,6 +372,10 @@ lx_munmap(const uint64_t *a)
 		return -EINVAL;
 	if (!managed(addr, addr + len))
 		return 0;	/* the image's or the stack's pages stay: Linux would unmap them */
+	/* The stack this call runs on (a thread unmapping its own before it exits, as
+	 * musl's detached threads do): when the thread has left it. */
+	if ((uint64_t)__builtin_frame_address(0) - addr < len && lx_defer_unmap(addr, len))
+		return 0;
 	for (uint64_t o = 0; o < len; o += PAGE)
 		page_unmap(addr + o);
 	hole_give(addr, addr + len);

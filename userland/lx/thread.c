@@ -59,6 +59,7 @@ struct lx_thread {
 	uint64_t fs;
 	struct lx_call start;           /* the parent's registers at clone */
 	uint64_t stack;
+	uint64_t unmap_addr, unmap_len;  /* its own stack, to unmap once it is off it */
 	bool used;
 };
 
@@ -70,6 +71,7 @@ static unsigned live = 1;               /* threads of the program */
 static struct waiter *waiters;
 
 void lx_jump(const struct lx_call *c, uint64_t rsp);
+__attribute__((noreturn)) void lx_on_stack(void (*fn)(void *), void *arg, uint64_t top);
 
 void
 lx_lock(void)
@@ -306,6 +308,34 @@ lx_clone(struct lx_call *c)
 	return t->tid;
 }
 
+bool
+lx_defer_unmap(uint64_t addr, uint64_t len)
+{
+	struct writ_thread *wt = writ_thread_self();
+	struct lx_thread *me = wt ? wt->user : NULL;
+
+	if (!me || me == &first)
+		return false;
+	me->unmap_addr = addr;
+	me->unmap_len = len;
+	return true;
+}
+
+/* The end of a thread that unmapped its own stack: on libwrit's stack of the thread
+ * (unused since lx_thread_start left it), the unmap, then the end. */
+static void
+exit_unmapped(void *arg)
+{
+	struct lx_thread *me = arg;
+	const uint64_t a[2] = { me->unmap_addr, me->unmap_len };
+
+	me->unmap_len = 0;
+	lx_lock();
+	lx_munmap(a);
+	lx_unlock();
+	writ_thread_exit();
+}
+
 /* exit: the thread alone (the process with its last thread). */
 long
 lx_exit_thread(const uint64_t *a)
@@ -325,6 +355,9 @@ lx_exit_thread(const uint64_t *a)
 		futex_wake(me->clear_tid, 1, 0, 0);
 	}
 	/* Its record stays used: its TCB and stack stay with the process (libwrit does not
-	 * give a thread's memory back). */
+	 * give a thread's memory back). libwrit's thread stack is 16 pages: its fourth
+	 * page from the bottom is room enough for the unmap. */
+	if (me->unmap_len)
+		lx_on_stack(exit_unmapped, me, (uint64_t)me->t.stack + 4 * 4096);
 	writ_thread_exit();
 }

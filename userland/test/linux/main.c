@@ -101,7 +101,7 @@ main(void)
 	run_checks("files", 14);
 	run_checks("errno", 14);
 	run_checks("allsys", 4);
-	run_checks("threads", 5);
+	run_checks("threads", 6);
 	run_checks("spawn", 7);
 	run_checks("misc", 9);
 	test_refused();

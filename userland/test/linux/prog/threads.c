@@ -77,5 +77,29 @@ main(void)
 	check(ok && pthread_join(p, NULL) == 0 && pings == 100, "linux/threads-condvar",
 	      "%d pings", pings);
 	check(gettid() == getpid(), "linux/threads-main-tid", "tid %d pid %d", gettid(), getpid());
+
+	/* Detached threads free their own stack as they end (musl unmaps it and exits). */
+	int detached = 0;
+	for (int i = 0; i < 3; i++) {
+		pthread_t d;
+
+		if (pthread_create(&d, NULL, count, (void *)0) == 0 && pthread_detach(d) == 0)
+			detached++;
+	}
+	for (int spins = 0; spins < 100000; spins++) {
+		pthread_mutex_lock(&lock);
+		long c = counter;
+		pthread_mutex_unlock(&lock);
+		if (c == (long)(made + detached) * ROUNDS)
+			break;
+		sched_yield();
+	}
+	for (int i = 0; i < 50; i++)
+		sched_yield();	/* let them reach their end */
+	pthread_t again;
+	void *r = NULL;
+	ok = pthread_create(&again, NULL, count, (void *)9) == 0 && pthread_join(again, &r) == 0;
+	check(detached == 3 && ok && (intptr_t)r == 901, "linux/threads-detached-exit",
+	      "%d detached, then %d", detached, ok);
 	return failures != 0;
 }
