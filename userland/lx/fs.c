@@ -284,7 +284,7 @@ iov_check(const uint64_t *a, bool to_program)
 long
 lx_writev(const uint64_t *a)
 {
-	static char gather[4096];
+	char gather[2048];	/* on the program's stack: threads may write at once */
 	const struct lx_iovec *v = (const struct lx_iovec *)a[1];
 	long total = iov_check(a, false), done = 0;
 

@@ -405,23 +405,28 @@ lx_clock_nanosleep(const uint64_t *a)
 	return sleep_until(a[0], (a[1] & TIMER_ABSTIME) ? ns : clock_ns(a[0], &ok) + ns);
 }
 
+/* rand: opened for each call: an fd kept open would be one of the program's numbers,
+ * which it may close, reuse or hand to a child. */
 static long
 lx_getrandom(const uint64_t *a)
 {
-	static int fd = -1;
 	size_t n = a[1];
+	long fd, r;
 
 	if (a[2] & ~7ull)
 		return -EINVAL;
 	if (!lx_writable(a[0], n))
 		return -EFAULT;
-	if (fd < 0 && (fd = writ_open("rand:", 0, 0)) < 0) {
-		long r = fd;
-
-		fd = -1;
-		return r == -ENOENT ? -ENOSYS : r;
-	}
-	return writ_read(fd, (void *)a[0], n);
+	lx_lock();
+	fd = writ_open("rand:", 0, 0);
+	lx_unlock();
+	if (fd < 0)
+		return fd == -ENOENT ? -ENOSYS : fd;
+	r = writ_read((int)fd, (void *)a[0], n);
+	lx_lock();
+	writ_close((int)fd);
+	lx_unlock();
+	return r;
 }
 
 static long lx_madvise(const uint64_t *a) { (void)a; return 0; }

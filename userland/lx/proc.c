@@ -7,8 +7,9 @@
  * the personality's place (lx_run_child, a setjmp) and jumps to the child's context;
  * the child's execve (or exit) jumps back there (lx_back_to_parent), and the parent's
  * vfork returns the new pid as from any call. What Linux gives the child of its own
- * is kept aside and put back: its fd table (the parent's fds are copied to high
- * numbers, and restored when the parent goes on) and the working directory. A child
+ * is kept aside and put back: its fd table (the parent's fds below SHADOWED are
+ * copied to SHADOW and up, where the program has none, and restored when the parent
+ * goes on) and the working directory. A child
  * without a stack of its own (vfork()) gets a copy of the top of the parent's, because
  * the personality's frames sit right below the parent's stack pointer.
  *
@@ -156,13 +157,20 @@ lx_vfork_child_exit(int status)
 
 /* ---- vfork ---- */
 
+/* What fds_keep did with each fd below SHADOWED. */
+enum { FD_WAS_CLOSED, FD_KEPT, FD_UNTRACKED };
+
 static void
 fds_keep(void)
 {
 	for (int fd = 0; fd < SHADOWED; fd++) {
-		shadowed[fd] = writ_fd_cap(fd) != 0;
-		if (shadowed[fd] && writ_dup2(fd, SHADOW + fd) < 0)
-			shadowed[fd] = 0;
+		if (writ_fd_cap(SHADOW + fd)) {
+			shadowed[fd] = FD_UNTRACKED;	/* the program's own high fd: not ours */
+			continue;
+		}
+		shadowed[fd] = writ_fd_cap(fd) ? FD_KEPT : FD_WAS_CLOSED;
+		if (shadowed[fd] == FD_KEPT && writ_dup2(fd, SHADOW + fd) < 0)
+			shadowed[fd] = FD_UNTRACKED;
 		lx_fd_flags_save(fd, SHADOW + fd);
 	}
 }
@@ -171,7 +179,9 @@ static void
 fds_restore(void)
 {
 	for (int fd = 0; fd < SHADOWED; fd++) {
-		if (shadowed[fd]) {
+		if (shadowed[fd] == FD_UNTRACKED)
+			continue;
+		if (shadowed[fd] == FD_KEPT) {
 			writ_dup2(SHADOW + fd, fd);
 			writ_close(SHADOW + fd);
 		} else if (writ_fd_cap(fd)) {
