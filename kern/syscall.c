@@ -326,6 +326,26 @@ syscall_debug_check(void)
 }
 #endif
 
+/*
+ * A Linux syscall of a thread with an upcall (TCB_SET_UPCALL): back to user mode at the
+ * upcall address, every register as the `syscall` instruction left it. RCX (the return
+ * address) and R11 (RFLAGS) are in the frame already, as the entry saved them; the
+ * frame is marked written so the exit restores them instead of taking them for sysret's
+ * RIP and RFLAGS. The address was checked when set; checked again here because the
+ * exit would fault in ring 0 on a non-canonical one, and a wrong TCB field must not
+ * become that.
+ */
+static void
+syscall_upcall(struct tcb *t)
+{
+	if (t->upcall < WRIT_USER_LO || t->upcall >= WRIT_USER_HI) {
+		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
+		return;
+	}
+	t->frame.rip = t->upcall;
+	t->frame.vector = TRAP_VECTOR_WRITTEN;
+}
+
 /* Call and ReplyRecv come through syscall_call / syscall_reply_recv (kern/fastpath.c)
  * unless the fastpath is off. */
 void
@@ -367,7 +387,10 @@ syscall_dispatch(struct trap_frame *f)
 		sys_debug(t, n);
 		break;
 	default:
-		fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
+		if (n >= 0 && t->upcall)
+			syscall_upcall(t);
+		else
+			fault_raise(t, WRIT_FAULT_UNKNOWN_SYSCALL, 0, 0);
 		break;
 	}
 	fastpath_debug_hook();

@@ -318,6 +318,34 @@ invoke_write_regs(struct inv *iv, struct tcb *t)
 	return WRIT_OK;
 }
 
+/*
+ * SET_UPCALL and SET_FS_BASE: one user address each. The upcall address is checked here
+ * and again where it is used (syscall_upcall), because the return to it is a sysret or
+ * iretq to a user-chosen RIP: a non-canonical one would fault in ring 0.
+ */
+static int
+invoke_set_addr(struct inv *iv, struct tcb *t, bool upcall)
+{
+	writ_word_t a;
+	int err;
+
+	_Static_assert(WRIT_ARGC_TCB_SET_UPCALL == 1 && WRIT_ARGC_TCB_SET_FS_BASE == 1,
+		       "one address each");
+	err = inv_args(iv, &a, 1);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "the address is needed");
+	if (a >= WRIT_USER_HI || (upcall && a != 0 && a < WRIT_USER_LO))
+		return INV_FAIL(iv, WRIT_E_RANGE, "address 0x%lx is not a user address", a);
+	if (upcall) {
+		t->upcall = a;
+		return WRIT_OK;
+	}
+	t->fs_base = a;
+	if (t == sched_current)	/* it runs on with this base: the switch will not load it */
+		x86_tls_load(t->fs_base, t->gs_base);
+	return WRIT_OK;
+}
+
 int
 tcb_invoke(struct inv *iv, struct cte *slot)
 {
@@ -342,6 +370,10 @@ tcb_invoke(struct inv *iv, struct cte *slot)
 	case WRIT_LABEL_TCB_SUSPEND:
 		tcb_suspend(t);
 		return WRIT_OK;
+	case WRIT_LABEL_TCB_SET_UPCALL:
+		return invoke_set_addr(iv, t, true);
+	case WRIT_LABEL_TCB_SET_FS_BASE:
+		return invoke_set_addr(iv, t, false);
 	case WRIT_LABEL_TCB_BIND_NOTIFICATION:
 	case WRIT_LABEL_TCB_UNBIND_NOTIFICATION:
 		return ntfn_tcb_invoke(iv, t);

@@ -66,6 +66,9 @@ struct tcb {
 	uint32_t timeslice;                     /* ticks left */
 	uint32_t id;                            /* for debug messages only */
 	struct notification *bound_ntfn;        /* TCB_BIND_NOTIFICATION, or NULL */
+	/* TCB_SET_UPCALL: where a non-negative syscall number sends the thread, 0: it
+	 * faults. Last, off the IPC fastpath's lines: only the slow syscall path reads it. */
+	uint64_t upcall;
 };
 
 _Static_assert(sizeof(struct tcb) <= (1u << WRIT_TCB_BITS), "a TCB fits its object size");

@@ -45,6 +45,13 @@ bench_null_syscall(void)
 }
 
 static void
+bench_upcall(void)
+{
+	if (upcall_bench(samples, ROUNDS))
+		report("upcall-null", samples, ROUNDS);
+}
+
+static void
 bench_map(void)
 {
 	writ_cptr_t f = obj_new(WRIT_OBJ_FRAME_4K, 0);
@@ -223,6 +230,7 @@ bench_run(void)
 {
 	bench_overhead();
 	bench_null_syscall();
+	bench_upcall();
 	bench_map();
 	bench_thread_lifecycle();
 	bench_context_switch();

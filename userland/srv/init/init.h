@@ -30,7 +30,6 @@ writ_cptr_t slot_alloc_run(unsigned n);
 unsigned slots_left(void);
 
 bool cmdline_has(const char *word);
-const char *cmdline_value(const char *key, char *buf, size_t n);
 void assert_init(bool ok, const char *why);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -140,6 +139,13 @@ strncpy_bounded(char *d, const char *s, size_t n)
 #define BADGE_SELF    (2ull << 16)  /* the process itself (WRIT_PSLOT_PROC) */
 #define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
 #define BADGE_KIND_MASK (0xfull << 16)
+
+/* linux.c: Linux programs, which run with the personality beside them (issue 22). */
+#define LINUX_PERSONALITY "/lib/writ-linux"
+#define LINUX_LO 0x7fe000000000ull      /* where the personality may lie */
+#define LINUX_HI 0x7ff000000000ull
+#define LINUX_STACK_PAGES WRIT_LINUX_STACK_PAGES  /* 128 KiB: more than ours need */
+bool linux_is_writ_program(const void *elf, size_t size);
 
 /* image.c: WRIT_PROC_IMAGE's buffers, programs read from a scheme by their spawner. */
 long image_lend(struct proc *p, writ_word_t size);

@@ -87,6 +87,16 @@ handle_for(unsigned pid)
 	return h;
 }
 
+/* A Linux program's memory is frames its personality maps one by one, each in a slot
+ * of its CNode: room for as many as its quota holds. Others keep the small CNode. */
+static unsigned
+spawn_radix(const struct spawn_args *a)
+{
+	if (!a->elf || linux_is_writ_program(a->elf, a->elf_size))
+		return a->cnode_radix;
+	return a->quota_bits > 25 ? 14 : a->quota_bits > 24 ? 13 : 12;
+}
+
 /* SPAWN: a program from the boot archive (or the caller's image buffer), with
  * capabilities the caller names in its own CSpace. -> pid or -errno; the child's handle in the reply. */
 static long
@@ -160,11 +170,13 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 		/* From the caller's image buffer, which goes with this spawn. */
 		a.elf = image_take(parent, &a.elf_size);
 		a.elf_transient = true;
+		a.cnode_radix = spawn_radix(&a);
 		pid = a.elf ? spawn(&a) : 0;
 		image_forget(parent);
 		if (!a.elf)
 			return -EINVAL;
 	} else {
+		a.cnode_radix = spawn_radix(&a);
 		pid = spawn(&a);
 	}
 	if (!pid)

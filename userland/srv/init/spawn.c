@@ -152,7 +152,11 @@ struct made {
 struct build {
 	const struct spawn_args *a;
 	struct proc *p;
-	struct elf_image img;
+	struct elf_image img;           /* the program's segments, then the personality's */
+	unsigned n_prog_segments;       /* img.segments[0..n) are the program's */
+	unsigned n_prog_pages;          /* pages[0..n) are the program's image */
+	const uint8_t *lx_elf;          /* a Linux program: the personality's file, else NULL */
+	uint64_t lx_entry;              /* ...and where its thread starts */
 	writ_cptr_t quota, pml4, ipc_frame, info_frame, bi_frame;
 	uint64_t used;                  /* bytes of the quota the objects made take */
 	uint64_t stack_top;
@@ -326,6 +330,9 @@ plan_image(struct build *b)
 		uint64_t end = (sg->vaddr + sg->memsz + 4095) & ~4095ull;
 		unsigned rights = map_rights(sg->rights);
 
+		if (s == b->n_prog_segments)
+			b->n_prog_pages = b->n_pages;	/* the personality's from here */
+
 		if (s + 1 < b->img.n_segments && (sg->shares & ELF_SHARES_NEXT))
 			rights |= map_rights(b->img.segments[s + 1].rights);
 		if (s > 0 && (sg->shares & ELF_SHARES_PREV))
@@ -346,6 +353,8 @@ plan_image(struct build *b)
 		}
 	}
 	b->n_image_frames = b->n_pages;
+	if (!b->lx_elf)
+		b->n_prog_pages = b->n_pages;
 	return true;
 }
 
@@ -353,7 +362,6 @@ plan_image(struct build *b)
 static long
 fill_image_page(struct build *b, const struct page *pg)
 {
-	const uint8_t *file = b->a->elf;
 	char *dst;
 	long err;
 
@@ -362,6 +370,7 @@ fill_image_page(struct build *b, const struct page *pg)
 	for (unsigned t = (pg->seg ? pg->seg - 1u : 0); t < b->img.n_segments && t <= pg->seg + 1u;
 	     t++) {
 		const struct elf_segment *g = &b->img.segments[t];
+		const uint8_t *file = t < b->n_prog_segments ? b->a->elf : b->lx_elf;
 		uint64_t lo = g->vaddr > pg->va ? g->vaddr : pg->va;
 		uint64_t hi = g->vaddr + g->filesz < pg->va + 4096 ? g->vaddr + g->filesz
 								   : pg->va + 4096;
@@ -467,7 +476,7 @@ phdr_vaddr(struct build *b, uint64_t *phnum)
 	memcpy(&phoff, f + 32, 8);
 	memcpy(&n, f + 56, 2);
 	*phnum = n;
-	for (unsigned s = 0; s < b->img.n_segments; s++) {
+	for (unsigned s = 0; s < b->n_prog_segments; s++) {
 		const struct elf_segment *sg = &b->img.segments[s];
 
 		if (phoff >= sg->offset && phoff < sg->offset + sg->filesz)
@@ -802,6 +811,22 @@ page_is_shareable(const struct page *pg)
 	return (pg->what == PG_FILE || pg->what == PG_ZERO) && !(pg->rights & WRIT_RIGHT_WRITE);
 }
 
+/*
+ * Which image pages are shared, as whose: all of them as the program's, or, for a
+ * program from an image buffer (the next one there is another), only the Linux
+ * personality's, as the personality's (it always comes from the archive). -> the
+ * first such page (*elf: the key), or b->n_image_frames if none.
+ */
+static unsigned
+text_range(struct build *b, const void **elf)
+{
+	*elf = b->a->elf;
+	if (!b->a->elf_transient)
+		return 0;
+	*elf = b->lx_elf;
+	return b->lx_elf ? b->n_prog_pages : b->n_image_frames;
+}
+
 /* The program's masters, made and filled the first time it runs; NULL if there is
  * no room for them. */
 static struct text *
@@ -810,24 +835,26 @@ text_of(struct build *b)
 	struct text *t = NULL;
 	unsigned n = 0;
 	writ_cptr_t m;
+	const void *elf;
+	unsigned lo = text_range(b, &elf);
 
-	if (b->a->elf_transient)
-		return NULL;	/* an image buffer: the next program there is another */
+	if (lo == b->n_image_frames)
+		return NULL;
 	for (unsigned i = 0; i < TEXT_PROGS; i++) {
-		if (texts[i].elf == b->a->elf && texts[i].masters)
+		if (texts[i].elf == elf && texts[i].masters)
 			return &texts[i];
-		if (texts[i].elf == b->a->elf || (!t && !texts[i].elf))
+		if (texts[i].elf == elf || (!t && !texts[i].elf))
 			t = &texts[i];
 	}
 	if (!t)
 		return NULL;
-	if (t->elf != b->a->elf) {
+	if (t->elf != elf) {
 		/* Its first run: most programs (servers, tests) run once, and would only
 		 * pay for masters and a set of copies in init's slots. */
-		t->elf = b->a->elf;
+		t->elf = elf;
 		return NULL;
 	}
-	for (unsigned i = 0; i < b->n_image_frames; i++)
+	for (unsigned i = lo; i < b->n_image_frames; i++)
 		n += page_is_shareable(&b->pages[i]);
 	if (!text_ut.slot || n == 0 || n > TEXT_MAX_PAGES ||
 	    slots_left() < n + TEXT_SLOT_RESERVE || !(m = slot_alloc_run(n)))
@@ -835,7 +862,7 @@ text_of(struct build *b)
 	if (writ_untyped_retype(text_ut.slot, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
 				m, n) != WRIT_OK)
 		return NULL;	/* the block is full: the run stays unused */
-	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+	for (unsigned i = lo, k = 0; i < b->n_image_frames; i++) {
 		struct page pg = b->pages[i];
 
 		if (!page_is_shareable(&pg))
@@ -844,7 +871,7 @@ text_of(struct build *b)
 		if (pg.what == PG_FILE && fill_image_page(b, &pg) != WRIT_OK)
 			return NULL;	/* nothing maps them: a later spawn tries again */
 	}
-	*t = (struct text){ .elf = b->a->elf, .n = n, .masters = m };
+	*t = (struct text){ .elf = elf, .n = n, .masters = m };
 	return t;
 }
 
@@ -854,6 +881,8 @@ share_text(struct build *b)
 {
 	struct text *t = b->a->bootinfo_view ? NULL : text_of(b);
 	struct text_set *set = NULL;
+	const void *elf;
+	unsigned lo = text_range(b, &elf);
 
 	for (unsigned i = 0; t && i < TEXT_SETS && !set; i++)
 		if (!t->sets[i].busy)
@@ -865,7 +894,7 @@ share_text(struct build *b)
 
 		if (!c)
 			return;
-		for (unsigned i = 0, k = 0; i < b->n_image_frames; i++) {
+		for (unsigned i = lo, k = 0; i < b->n_image_frames; i++) {
 			if (!page_is_shareable(&b->pages[i]))
 				continue;
 			if (writ_cnode_copy(WRIT_SLOT_ROOT_CNODE, c + k, FULL_DEPTH,
@@ -876,7 +905,7 @@ share_text(struct build *b)
 		}
 		set->caps = c;
 	}
-	for (unsigned i = 0, k = 0; i < b->n_image_frames; i++)
+	for (unsigned i = lo, k = 0; i < b->n_image_frames; i++)
 		if (page_is_shareable(&b->pages[i])) {
 			b->pages[i].what = PG_SHARED;
 			b->pages[i].frame = set->caps + k++;
@@ -926,12 +955,50 @@ parse_elf(const struct spawn_args *a, struct elf_image *img, struct elf_diag *d)
 	return true;
 }
 
+/*
+ * A Linux program (an ELF without Writ's mark): the personality's segments join the
+ * program's, to be mapped into the same address space, and its thread starts in the
+ * personality, which finds the program through AT_ENTRY and AT_PHDR.
+ */
+static bool
+attach_personality(struct build *b)
+{
+	static struct elf_image lx;
+	static const void *parsed;
+	const void *elf;
+	struct elf_diag d;
+	size_t size;
+
+	b->n_prog_segments = b->img.n_segments;
+	if (linux_is_writ_program(b->a->elf, b->a->elf_size))
+		return true;
+	spawn_errno = ENOEXEC;
+	if (!(elf = archive_file(LINUX_PERSONALITY, &size)))
+		return fail(b, "a Linux program, and no " LINUX_PERSONALITY, WRIT_E_INVALID_ARGUMENT);
+	if (parsed != elf) {
+		if (elf_parse(elf, size, LINUX_LO, LINUX_HI, &lx, &d) != ELF_OK) {
+			writ_printf("init: %s: %s (offset %lu)\n", LINUX_PERSONALITY,
+				    elf_strerror(d.error), d.offset);
+			return fail(b, "the personality is not a usable ELF", WRIT_E_INVALID_ARGUMENT);
+		}
+		parsed = elf;
+	}
+	if (b->img.n_segments + lx.n_segments > ELF_MAX_SEGMENTS)
+		return fail(b, "too many segments with the personality's", WRIT_E_RANGE);
+	for (unsigned i = 0; i < lx.n_segments; i++)
+		b->img.segments[b->img.n_segments++] = lx.segments[i];
+	b->lx_elf = elf;
+	b->lx_entry = lx.entry;
+	return true;
+}
+
 /* The pages a process starts with: its image, stack, IPC buffer, start info. */
 static bool
 plan(struct build *b)
 {
 	const struct spawn_args *a = b->a;
-	unsigned stack = a->stack_pages ? a->stack_pages : STACK_PAGES;
+	unsigned stack = a->stack_pages ? a->stack_pages
+			 : b->lx_elf ? LINUX_STACK_PAGES : STACK_PAGES;
 
 	if (!plan_image(b))
 		return false;
@@ -1089,6 +1156,8 @@ build(struct build *b)
 		spawn_errno = ENOEXEC;
 		return fail(b, "bad ELF", WRIT_E_INVALID_ARGUMENT);
 	}
+	if (!attach_personality(b))
+		return false;
 	/* The kernel suite's tests know the root task's layout; others get theirs. */
 	b->stack_top = a->bootinfo_view ? WRIT_ROOT_STACK_TOP : WRIT_PROC_STACK_TOP;
 	if (!plan(b))
@@ -1201,7 +1270,7 @@ build(struct build *b)
 	if ((err = writ_tcb_set_mcp(tcb, WRIT_SLOT_ROOT_TCB, a->mcp)) != WRIT_OK ||
 	    (err = writ_tcb_set_priority(tcb, WRIT_SLOT_ROOT_TCB, a->prio)) != WRIT_OK)
 		return fail(b, "cannot set the priority", err);
-	ctx[WRIT_CTX_RIP] = b->img.entry;
+	ctx[WRIT_CTX_RIP] = b->lx_elf ? b->lx_entry : b->img.entry;
 	ctx[WRIT_CTX_RSP] = sp;
 	ctx[WRIT_CTX_RFLAGS] = 0x202;
 	ctx[WRIT_CTX_GS_BASE] = WRIT_ROOT_IPC_BUFFER;

@@ -71,6 +71,10 @@ void sec_tests_run(void);
 /* tests_abi.c: every invocation of <writ/invocations.def> one argument short (kern). */
 void abi_tests_run(void);
 
+/* tests_upcall.c: the syscall upcall (kern), and its cost for bench kern/upcall-null. */
+void upcall_tests_run(void);
+bool upcall_bench(uint64_t *s, unsigned n);
+
 /* tests_reply.c: replies with capabilities, callers of a deleted server. */
 void reply_tests_run(void);
 

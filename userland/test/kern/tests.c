@@ -1427,6 +1427,7 @@ tests_run(void)
 	test_map_unmap();
 	test_vm_fault();
 	test_unknown_syscall();
+	upcall_tests_run();	/* tests_upcall.c: TCB_SET_UPCALL */
 	test_privileged();
 	test_ioport_ranges();
 	test_ipc_buffer_config();

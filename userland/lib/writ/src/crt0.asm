@@ -12,3 +12,10 @@ _start:
         and     rsp, -16
         call    writ_start
         ud2
+
+; The mark of a Writ program: init loads the Linux personality beside any ELF without
+; it (a PT_NOTE with name "Writ", type 1; userland/srv/init/linux.c).
+section .note.writ note alloc noexec nowrite align=4
+        dd      5, 4, 1                 ; namesz, descsz, type
+        db      "Writ", 0, 0, 0, 0      ; the name, padded to 4
+        dd      1                       ; the version of the mark

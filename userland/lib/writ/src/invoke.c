@@ -161,6 +161,18 @@ writ_tcb_suspend(writ_cptr_t tcb)
 }
 
 long
+writ_tcb_set_upcall(writ_cptr_t tcb, writ_word_t addr)
+{
+	return INVOKE(tcb, TCB_SET_UPCALL, addr);
+}
+
+long
+writ_tcb_set_fs_base(writ_cptr_t tcb, writ_word_t base)
+{
+	return INVOKE(tcb, TCB_SET_FS_BASE, base);
+}
+
+long
 writ_page_table_map(writ_cptr_t table, writ_cptr_t vspace, writ_word_t vaddr)
 {
 	return writ_inv_page_table_map(table, vspace, vaddr, WRIT_MAP_WRITE_BACK);

@@ -44,6 +44,8 @@
 #define WRIT_IMAGE_VADDR       0x7ffb00000000ull  /* a program image being read (IMAGE) */
 #define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
 #define WRIT_HEAP_HI           0x200000000000ull
+/* A Linux program's stack: its pages end at WRIT_PROC_STACK_TOP (issue 22). */
+#define WRIT_LINUX_STACK_PAGES 32
 
 #define WRIT_AT_STARTINFO      0x5701   /* auxv type: not one Linux uses */
 #define WRIT_STARTINFO_MAGIC   0x5772697453747274ull   /* "WritStrt" */

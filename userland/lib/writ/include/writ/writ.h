@@ -135,6 +135,11 @@ long writ_tcb_write_regs(writ_cptr_t tcb, bool resume, const writ_word_t *ctx,
 			 unsigned count);
 long writ_tcb_resume(writ_cptr_t tcb);
 long writ_tcb_suspend(writ_cptr_t tcb);
+/* Linux syscalls of the thread go to addr (0: they fault); see TCB_SET_UPCALL.
+ * Example: `writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall_entry);` */
+long writ_tcb_set_upcall(writ_cptr_t tcb, writ_word_t addr);
+/* The thread's FS base (what arch_prctl(ARCH_SET_FS) sets on Linux). */
+long writ_tcb_set_fs_base(writ_cptr_t tcb, writ_word_t base);
 
 long writ_page_table_map(writ_cptr_t table, writ_cptr_t vspace, writ_word_t vaddr);
 long writ_page_table_unmap(writ_cptr_t table);

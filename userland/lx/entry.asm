@@ -1,0 +1,147 @@
+; The Linux personality's two ways in and out of the program.
+;
+; lx_upcall: where the kernel sends the thread when the program runs `syscall` with a
+; Linux number (TCB_SET_UPCALL). On entry, as on a Linux kernel's syscall entry: RAX =
+; the number, RDI RSI RDX R10 R8 R9 = the arguments, RCX = the address after the
+; syscall instruction, R11 = RFLAGS there, RSP = the program's stack (with its 128-byte
+; red zone below RSP in use), every other register the program's. On exit, as Linux
+; leaves it: RAX = the result, RCX and R11 as on entry (the return address, RFLAGS),
+; everything else as the program left it, RFLAGS restored from R11, and a plain jump
+; back: no second kernel entry.
+;
+; The C side (lx_dispatch) gets a struct lx_call (lx.h) on the stack: the number, the
+; six arguments, the program's RSP, RCX and R11; it may change the arguments, RCX and
+; R11 (e.g. a different return address).
+; It follows the C ABI, so besides those it may clobber RAX and the vector and x87
+; state: fxsave keeps that (one instruction each way, 512 bytes of the stack).
+
+global lx_upcall
+global lx_enter
+extern lx_dispatch
+
+section .text
+lx_upcall:
+        lea     rsp, [rsp - 128]        ; below the red zone
+        push    rbp
+        mov     rbp, rsp
+        and     rsp, -16
+        sub     rsp, 512
+        fxsave64 [rsp]
+        push    r11
+        push    rcx
+        lea     rcx, [rbp + 8 + 128]    ; the program's RSP
+        push    rcx
+        push    r9
+        push    r8
+        push    r10
+        push    rdx
+        push    rsi
+        push    rdi
+        push    rax                     ; struct lx_call starts here: ten words, aligned
+        mov     rdi, rsp
+        cld                             ; the C ABI's, whatever the program had
+        call    lx_dispatch
+        add     rsp, 8                  ; the number
+        pop     rdi
+        pop     rsi
+        pop     rdx
+        pop     r10
+        pop     r8
+        pop     r9
+        add     rsp, 8                  ; RSP: the frame pointer gives it back
+        pop     rcx
+        pop     r11
+        fxrstor64 [rsp]
+        push    r11
+        popfq                           ; flags from here on are the program's
+        mov     rsp, rbp                ; mov, pop and lea keep them
+        pop     rbp
+        lea     rsp, [rsp + 128]
+        jmp     rcx
+
+; lx_enter(entry, sp): start the program at `entry` on the initial stack `sp`, as
+; Linux's exec leaves a static program: RSP at argc, the other registers zero.
+lx_enter:
+        mov     rsp, rsi
+        mov     rax, rdi
+        xor     ebx, ebx
+        xor     ecx, ecx
+        xor     edx, edx
+        xor     esi, esi
+        xor     edi, edi
+        xor     ebp, ebp
+        xor     r8d, r8d
+        xor     r9d, r9d
+        xor     r10d, r10d
+        xor     r11d, r11d
+        xor     r12d, r12d
+        xor     r13d, r13d
+        xor     r14d, r14d
+        xor     r15d, r15d
+        jmp     rax
+
+; lx_jump(call, rsp): go on as the program would after its syscall, on stack rsp, with
+; RAX 0 and the registers of `call` (a clone's child: the parent's argument registers,
+; its return address and flags); the callee-saved ones zero, as nothing may rely on them.
+global lx_jump
+lx_jump:
+        mov     rsp, rsi
+        push    qword [rdi + 72]        ; r11: the flags
+        popfq
+        mov     rsi, [rdi + 16]
+        mov     rdx, [rdi + 24]
+        mov     r10, [rdi + 32]
+        mov     r8, [rdi + 40]
+        mov     r9, [rdi + 48]
+        mov     rcx, [rdi + 64]
+        mov     r11, [rdi + 72]
+        mov     rdi, [rdi + 8]
+        xor     eax, eax
+        xor     ebx, ebx
+        xor     ebp, ebp
+        xor     r12d, r12d
+        xor     r13d, r13d
+        xor     r14d, r14d
+        xor     r15d, r15d
+        jmp     rcx
+
+; lx_run_child(back, call, rsp): keep the personality's place in `back` (struct jmp:
+; rbx rbp r12 r13 r14 r15 rsp rip) and go on as a vfork child (lx_jump). Returns when
+; lx_back_to_parent(back, pid) is called, with pid.
+global lx_run_child
+lx_run_child:
+        mov     [rdi], rbx
+        mov     [rdi + 8], rbp
+        mov     [rdi + 16], r12
+        mov     [rdi + 24], r13
+        mov     [rdi + 32], r14
+        mov     [rdi + 40], r15
+        lea     rax, [rsp + 8]
+        mov     [rdi + 48], rax
+        mov     rax, [rsp]
+        mov     [rdi + 56], rax
+        mov     rdi, rsi
+        mov     rsi, rdx
+        jmp     lx_jump
+
+global lx_back_to_parent
+lx_back_to_parent:
+        mov     rbx, [rdi]
+        mov     rbp, [rdi + 8]
+        mov     r12, [rdi + 16]
+        mov     r13, [rdi + 24]
+        mov     r14, [rdi + 32]
+        mov     r15, [rdi + 40]
+        mov     rsp, [rdi + 48]
+        mov     rax, rsi
+        jmp     [rdi + 56]
+
+; lx_on_stack(fn, arg, top): fn(arg) on the stack that ends at top; fn does not return.
+global lx_on_stack
+lx_on_stack:
+        mov     rsp, rdx
+        and     rsp, -16
+        mov     rax, rdi
+        mov     rdi, rsi
+        call    rax
+        ud2

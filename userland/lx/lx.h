@@ -1,0 +1,143 @@
+/*
+ * The Linux personality: serves an unmodified static Linux program's system calls
+ * inside its own process, with that process's own capabilities (issue 22).
+ *
+ * init maps it beside any ELF without Writ's mark (userland/srv/init/linux.c) and
+ * starts the thread here with the program's Linux initial stack. It sets itself up from
+ * the capabilities the process got (its fds, its scheme policies), sets the thread's
+ * syscall upcall (TCB_SET_UPCALL) to lx_upcall (entry.asm), and jumps to the program's
+ * entry. Each `syscall` of the program then lands in lx_dispatch on the program's own
+ * stack, below its red zone, and returns with a plain jump.
+ *
+ * Linux fds are libwrit's fds (capabilities of the process's own CSpace). Memory the
+ * program names is checked against the personality's map of the program's memory
+ * (mem.c) before it is touched, so a bad pointer is -EFAULT, never a fault here.
+ */
+#ifndef LX_H
+#define LX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <writ/writ.h>
+
+/* What the upcall entry saved, in this order (entry.asm); the C side may change it. */
+struct lx_call {
+	uint64_t nr;
+	uint64_t a[6];          /* RDI RSI RDX R10 R8 R9 */
+	uint64_t rsp;           /* the program's stack pointer (not restored from here) */
+	uint64_t rcx, r11;      /* the return address, RFLAGS */
+};
+
+_Static_assert(sizeof(struct lx_call) == 10 * 8, "entry.asm pushes ten words");
+
+long lx_dispatch(struct lx_call *c);
+void lx_upcall(void);
+__attribute__((noreturn)) void lx_enter(uint64_t entry, uint64_t sp);
+
+/* One Linux system call: the arguments, -> the result or -errno. */
+typedef long (*lx_fn)(const uint64_t *a);
+
+/* The largest syscall number the table covers; above: -ENOSYS. */
+#define LX_NR_MAX 512
+
+/* ---- mem.c: the program's memory, and checking what it names ---- */
+void lx_mem_init(const uint64_t *auxv, uint64_t sp);
+/* Whether [addr, addr + len) is the program's memory, readable (writable). */
+bool lx_readable(uint64_t addr, uint64_t len);
+bool lx_writable(uint64_t addr, uint64_t len);
+/* A NUL-terminated string of the program's at addr into buf (n bytes): its length, or
+ * -EFAULT, -ENAMETOOLONG. */
+long lx_string_in(uint64_t addr, char *buf, size_t n);
+long lx_brk(const uint64_t *a);
+long lx_mmap(const uint64_t *a);
+long lx_munmap(const uint64_t *a);
+long lx_mprotect(const uint64_t *a);
+long lx_mremap(const uint64_t *a);
+/* Count [lo, lo + len) as the program's too, read-write (a vfork child's stack), until
+ * called again (len 0: nothing more). */
+void lx_mem_allow(uint64_t lo, uint64_t len);
+
+/* ---- fs.c: files, directories, paths ---- */
+void lx_fs_init(void);
+long lx_read(const uint64_t *a);
+long lx_write(const uint64_t *a);
+long lx_readv(const uint64_t *a);
+long lx_writev(const uint64_t *a);
+long lx_pread64(const uint64_t *a);
+long lx_pwrite64(const uint64_t *a);
+long lx_open(const uint64_t *a);
+long lx_openat(const uint64_t *a);
+long lx_creat(const uint64_t *a);
+long lx_close(const uint64_t *a);
+long lx_lseek(const uint64_t *a);
+long lx_fstat(const uint64_t *a);
+long lx_stat(const uint64_t *a);
+long lx_lstat(const uint64_t *a);
+long lx_newfstatat(const uint64_t *a);
+long lx_statx(const uint64_t *a);
+long lx_ioctl(const uint64_t *a);
+long lx_getdents64(const uint64_t *a);
+long lx_mkdir(const uint64_t *a);
+long lx_mkdirat(const uint64_t *a);
+long lx_rmdir(const uint64_t *a);
+long lx_unlink(const uint64_t *a);
+long lx_unlinkat(const uint64_t *a);
+long lx_rename(const uint64_t *a);
+long lx_renameat(const uint64_t *a);
+long lx_renameat2(const uint64_t *a);
+long lx_link(const uint64_t *a);
+long lx_symlink(const uint64_t *a);
+long lx_readlink(const uint64_t *a);
+long lx_readlinkat(const uint64_t *a);
+long lx_getcwd(const uint64_t *a);
+long lx_chdir(const uint64_t *a);
+long lx_fchdir(const uint64_t *a);
+long lx_dup(const uint64_t *a);
+long lx_dup2(const uint64_t *a);
+long lx_dup3(const uint64_t *a);
+long lx_fcntl(const uint64_t *a);
+long lx_pipe(const uint64_t *a);
+long lx_pipe2(const uint64_t *a);
+long lx_access(const uint64_t *a);
+long lx_faccessat(const uint64_t *a);
+long lx_ftruncate(const uint64_t *a);
+long lx_truncate(const uint64_t *a);
+long lx_fsync(const uint64_t *a);
+/* The program's path at upath (relative to the working directory) as "scheme:path" in
+ * out[1024]. -> 0 or -errno. */
+long lx_path_of(uint64_t upath, char *out);
+bool lx_fd_cloexec(int fd);
+/* Copy fd from's flags (close-on-exec, status) to fd to. */
+void lx_fd_flags_save(int from, int to);
+void lx_cwd_save(char *buf);            /* buf: 1024 bytes */
+void lx_cwd_restore(const char *buf);
+
+/* ---- proc.c: new processes ---- */
+long lx_vfork(struct lx_call *c, bool own_stack);
+long lx_execve(const uint64_t *a);
+long lx_wait4(const uint64_t *a);
+/* In a vfork child, exit goes back to the parent (and does not return): else false. */
+bool lx_vfork_child_exit(int status);
+
+/* ---- thread.c: threads and futexes ---- */
+long lx_clone(struct lx_call *c);
+long lx_exit_thread(const uint64_t *a);
+long lx_gettid(const uint64_t *a);
+long lx_set_tid_address(const uint64_t *a);
+long lx_futex(const uint64_t *a);
+/* Unmap [addr, addr + len), the calling thread's own stack, once the thread is gone:
+ * false if it cannot be deferred (not a thread of clone's). */
+bool lx_defer_unmap(uint64_t addr, uint64_t len);
+/* The personality's lock, for what threads share (a no-op before the first clone). */
+void lx_lock(void);
+void lx_unlock(void);
+
+/* ---- main.c ---- */
+extern uint32_t lx_pid;
+int64_t lx_monotonic_ns(void);
+/* Say once per number that the program asked for something not served. */
+long lx_enosys(uint64_t nr);
+
+#endif

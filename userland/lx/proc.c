@@ -1,0 +1,287 @@
+/*
+ * New processes: vfork and clone(CLONE_VM | CLONE_VFORK) (what musl's posix_spawn
+ * makes), execve and wait4.
+ *
+ * vfork. The child shares the parent's memory and the parent waits until the child
+ * calls execve or exits, so the child runs on the parent's own thread: lx_vfork saves
+ * the personality's place (lx_run_child, a setjmp) and jumps to the child's context;
+ * the child's execve (or exit) jumps back there (lx_back_to_parent), and the parent's
+ * vfork returns the new pid as from any call. What Linux gives the child of its own
+ * is kept aside and put back: its fd table (the parent's fds below SHADOWED are
+ * copied to SHADOW and up, where the program has none, and restored when the parent
+ * goes on) and the working directory. A child
+ * without a stack of its own (vfork()) gets a copy of the top of the parent's, because
+ * the personality's frames sit right below the parent's stack pointer.
+ *
+ * execve. A Writ process cannot replace its own image, so execve spawns the program
+ * (its file read with this process's own capabilities) with this process's policies
+ * and its fds without close-on-exec; from a vfork child that is the child; from
+ * anywhere else this process waits for it and leaves with its status, so the program
+ * that called execve never runs again, as on Linux (the pid differs).
+ *
+ * fork (a copy of the address space) is not served yet: -ENOSYS.
+ */
+#include <writ/fd.h>
+#include <writ/mem.h>
+#include <writ/proc.h>
+
+#include <errno.h>
+
+#include "lx.h"
+
+#define SHADOW 192              /* the parent's fds wait at SHADOW + fd while a vfork child runs */
+#define SHADOWED 64             /* fds below this are kept aside */
+#define CHILDREN 64
+#define MAX_ARGS 64
+#define STRINGS 8192
+#define WNOHANG 1
+#define STACK_COPY 4096         /* bytes of the parent's stack a vfork() child gets... */
+#define CHILD_STACK (32 * 1024) /* ...at the top of a stack of this size */
+
+struct child {
+	uint32_t pid;           /* 0: free */
+	writ_cptr_t cap;        /* to wait for it; 0 for a vfork child that never exec'd */
+	int status;             /* that one's wait status */
+};
+
+struct jmp {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+
+long lx_run_child(struct jmp *back, const struct lx_call *child, uint64_t rsp);
+__attribute__((noreturn)) void lx_back_to_parent(struct jmp *back, long pid);
+
+static struct child children[CHILDREN];
+static struct jmp vfork_back;
+static bool in_vfork_child;
+static uint32_t next_fake_pid = 0x20000000;
+static uint8_t shadowed[SHADOWED];
+
+static struct child *
+child_new(void)
+{
+	for (unsigned i = 0; i < CHILDREN; i++)
+		if (!children[i].pid)
+			return &children[i];
+	return NULL;
+}
+
+/* ---- execve ---- */
+
+/* The program's NULL-terminated string array at uarr into out[max] (strings in *buf). */
+static long
+strings_in(uint64_t uarr, const char **out, unsigned max, char **buf, size_t *left)
+{
+	unsigned n = 0;
+
+	for (; uarr; uarr += 8, n++) {
+		uint64_t p;
+		long len;
+
+		if (!lx_readable(uarr, 8))
+			return -EFAULT;
+		if (!(p = *(const uint64_t *)uarr))
+			break;
+		if (n + 1 >= max)
+			return -E2BIG;
+		if ((len = lx_string_in(p, *buf, *left)) < 0)
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		out[n] = *buf;
+		*buf += len + 1;
+		*left -= (size_t)len + 1;
+	}
+	out[n] = NULL;
+	return n;
+}
+
+/* Spawn the program at a[0] with argv a[1], envp a[2], our policies and our fds that
+ * are not close-on-exec: -> its pid (*cap to wait for it), or -errno. */
+static long
+spawn_program(const uint64_t *a, writ_cptr_t *cap)
+{
+	static char strings[STRINGS], path[1024];
+	static const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+	static struct writ_spawn_opts o;
+	char *buf = strings;
+	size_t left = sizeof(strings);
+	long r;
+
+	if ((r = lx_path_of(a[0], path)) < 0 ||
+	    (r = strings_in(a[1], argv, MAX_ARGS, &buf, &left)) < 0 ||
+	    (r = strings_in(a[2], envp, MAX_ARGS, &buf, &left)) < 0)
+		return r;
+	o = (struct writ_spawn_opts){ .quota_bits = 24, .envp = envp };
+	writ_spawn_opts_inherit(&o);
+	for (int fd = 0; fd < WRIT_FD_MAX && fd < SHADOW; fd++)
+		if (writ_fd_cap(fd) && !lx_fd_cloexec(fd) && writ_spawn_opts_fd(&o, fd, fd) < 0)
+			break;	/* no room for more: the first ones are the ones programs use */
+	if (!argv[0])
+		argv[0] = path;
+	return writ_spawn(path, argv, &o, cap);
+}
+
+long
+lx_execve(const uint64_t *a)
+{
+	writ_cptr_t cap;
+	long pid = spawn_program(a, &cap), s;
+	struct child *c;
+
+	if (pid < 0)
+		return pid;
+	if (in_vfork_child) {
+		if (!(c = child_new())) {
+			writ_proc_kill(cap);
+			return -EAGAIN;
+		}
+		*c = (struct child){ .pid = (uint32_t)pid, .cap = cap };
+		lx_back_to_parent(&vfork_back, pid);
+	}
+	/* Replaced: this program is done; the new one's end is ours. */
+	s = writ_proc_wait(cap);
+	writ_exit(s < 0 ? 127 : WRIT_WAIT_EXITED(s) ? WRIT_WAIT_STATUS(s) : 128 + WRIT_WAIT_SIGNAL(s));
+}
+
+/* exit in a vfork child: the parent goes on, and finds this status with wait4. */
+bool
+lx_vfork_child_exit(int status)
+{
+	struct child *c;
+
+	if (!in_vfork_child)
+		return false;
+	if ((c = child_new()))
+		*c = (struct child){ .pid = next_fake_pid, .status = (status & 0xff) << 8 };
+	lx_back_to_parent(&vfork_back, next_fake_pid++);
+}
+
+/* ---- vfork ---- */
+
+/* What fds_keep did with each fd below SHADOWED. */
+enum { FD_WAS_CLOSED, FD_KEPT, FD_UNTRACKED };
+
+static void
+fds_keep(void)
+{
+	for (int fd = 0; fd < SHADOWED; fd++) {
+		if (writ_fd_cap(SHADOW + fd)) {
+			shadowed[fd] = FD_UNTRACKED;	/* the program's own high fd: not ours */
+			continue;
+		}
+		shadowed[fd] = writ_fd_cap(fd) ? FD_KEPT : FD_WAS_CLOSED;
+		if (shadowed[fd] == FD_KEPT && writ_dup2(fd, SHADOW + fd) < 0)
+			shadowed[fd] = FD_UNTRACKED;
+		lx_fd_flags_save(fd, SHADOW + fd);
+	}
+}
+
+static void
+fds_restore(void)
+{
+	for (int fd = 0; fd < SHADOWED; fd++) {
+		if (shadowed[fd] == FD_UNTRACKED)
+			continue;
+		if (shadowed[fd] == FD_KEPT) {
+			writ_dup2(SHADOW + fd, fd);
+			writ_close(SHADOW + fd);
+		} else if (writ_fd_cap(fd)) {
+			writ_close(fd);
+		}
+		lx_fd_flags_save(SHADOW + fd, fd);
+	}
+}
+
+long
+lx_vfork(struct lx_call *c, bool own_stack)
+{
+	static uint8_t *stack;
+	struct lx_call child = *c;
+	uint64_t rsp;
+	char cwd[1024];
+	long pid;
+
+	if (in_vfork_child)
+		return -EAGAIN;	/* a vfork inside a vfork child: not served */
+	if (own_stack) {
+		rsp = c->a[1];
+		if (!lx_writable(rsp - 8, 8))
+			return -EINVAL;
+	} else {
+		/* The parent's stack from its pointer up (what the child may still use) at the
+		 * top of a stack of ours, at the same alignment; the child's own frames, and
+		 * the personality's under them, go below. */
+		uint64_t n = STACK_COPY;
+
+		if (!stack && !(stack = malloc(CHILD_STACK)))
+			return -ENOMEM;
+		if (!lx_readable(c->rsp, n))
+			n = 4096 - (c->rsp & 4095);
+		rsp = (((uint64_t)stack + CHILD_STACK - STACK_COPY - 16) & ~15ull) + (c->rsp & 15);
+		memcpy((void *)rsp, (const void *)c->rsp, n);
+		lx_mem_allow((uint64_t)stack, CHILD_STACK);
+	}
+	lx_cwd_save(cwd);
+	fds_keep();
+	in_vfork_child = true;
+	pid = lx_run_child(&vfork_back, &child, rsp);
+	in_vfork_child = false;
+	lx_mem_allow(0, 0);
+	fds_restore();
+	lx_cwd_restore(cwd);
+	return pid;
+}
+
+/* ---- wait4 ---- */
+
+/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. */
+static long
+wait_nohang(writ_cptr_t cap)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 0, 0) };
+
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -ECHILD;
+	if ((long)m.mr[0] != -EAGAIN) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
+		writ_slot_free(cap);
+	}
+	return (long)m.mr[0];
+}
+
+long
+lx_wait4(const uint64_t *a)
+{
+	int64_t want = (int32_t)a[0];
+	struct child *c = NULL;
+	long s;
+	uint32_t pid;
+
+	if (a[2] & ~(uint64_t)(WNOHANG | 2 | 8 | 0x40000000 | 0x80000000))
+		return -EINVAL;
+	if ((a[1] && !lx_writable(a[1], 4)) || (a[3] && !lx_writable(a[3], 144)))
+		return -EFAULT;
+	/* A zombie first (it is ready), else the child asked for, else the first one. */
+	for (unsigned i = 0; i < CHILDREN && !c; i++)
+		if (children[i].pid && !children[i].cap && (want <= 0 || children[i].pid == want))
+			c = &children[i];
+	for (unsigned i = 0; i < CHILDREN && !c; i++)
+		if (children[i].pid && (want <= 0 || children[i].pid == want))
+			c = &children[i];
+	if (!c)
+		return -ECHILD;
+	if (c->cap) {
+		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : writ_proc_wait(c->cap);
+		if (s == -EAGAIN)
+			return 0;
+		if (s < 0)
+			return s;
+		c->status = (int)s;
+	}
+	pid = c->pid;
+	if (a[1])
+		*(int32_t *)a[1] = c->status;
+	if (a[3])
+		memset((void *)a[3], 0, 144);
+	*c = (struct child){ 0 };
+	return pid;
+}

@@ -1,0 +1,63 @@
+/* Every syscall number 0..511 with junk arguments: each answers (an error, mostly),
+ * nothing crashes, and the program goes on. Skipped: the calls that end the process
+ * or wait for ever by design (in the second pass, the sleeps: our read-only bytes read
+ * as a time of centuries). */
+#include <errno.h>
+#include <sys/syscall.h>
+
+#include "check.h"
+
+static long
+raw6(long nr, long a0, long a)
+{
+	long r;
+	register long r10 __asm__("r10") = a, r8 __asm__("r8") = a, r9 __asm__("r9") = a;
+
+	__asm__ volatile("syscall" : "=a"(r) : "a"(nr), "D"(a0), "S"(a), "d"(a), "r"(r10),
+			 "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+	return r;
+}
+
+/* Read-only memory the program owns: a valid pointer no call may write through. */
+static const char readonly[8192] = "read-only";
+
+int
+main(void)
+{
+	const long junk = 0x4141414141414141l;
+	int errors = 0, successes = 0, odd = -1;
+
+	/* Twice: every argument junk (not even an address); then fd 0 (null:, ours to
+	 * lose) and every other argument our read-only page, as pointer and as length. */
+	for (long pass = 0, nr = 0; pass < 2; pass++, nr = 0)
+	for (; nr < 512; nr++) {
+		long r;
+
+		if (nr == SYS_exit || nr == SYS_exit_group || nr == SYS_pause ||
+		    nr == SYS_rt_sigsuspend || nr == SYS_vfork || nr == SYS_fork ||
+		    nr == SYS_clone || nr == SYS_clone3 || nr == SYS_rt_sigreturn ||
+		    nr == SYS_kill || nr == SYS_tkill || nr == SYS_tgkill || nr == SYS_reboot ||
+		    nr == SYS_execve || nr == SYS_execveat || nr == SYS_munmap ||
+		    nr == SYS_arch_prctl || nr == SYS_set_tid_address ||
+		    (pass == 1 && (nr == SYS_brk || nr == SYS_umask || nr == SYS_setsid ||
+				   nr == SYS_rt_sigprocmask || nr == SYS_rt_sigaction ||
+				   nr == SYS_sigaltstack || nr == SYS_mmap || nr == SYS_mremap ||
+				   nr == SYS_mprotect || nr == SYS_personality || nr == SYS_prctl ||
+				   nr == SYS_nanosleep || nr == SYS_clock_nanosleep)))
+			continue;
+		r = pass == 0 ? raw6(nr, junk, junk) : raw6(nr, 0, (long)readonly);
+		if (r < 0 && r >= -4095)
+			errors++;
+		else if (r >= 0)
+			successes++;
+		else if (odd < 0)
+			odd = (int)nr;
+	}
+	check(odd < 0, "linux/allsys-answers", "syscall %d answered neither a result nor -errno", odd);
+	check(errors > 800, "linux/allsys-errors", "%d errors, %d successes", errors, successes);
+	check(readonly[0] == 'r' && readonly[8191] == 0, "linux/allsys-readonly-intact",
+	      "a call wrote into read-only memory");
+	check(fputs("# allsys: still here\n", stdout) >= 0 && fflush(stdout) == 0,
+	      "linux/allsys-goes-on", "stdout is gone");
+	return failures != 0;
+}

@@ -1,0 +1,63 @@
+/* Identity, time, randomness, devices and limits, as programs ask for them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static long long
+ns(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return t.tv_sec * 1000000000ll + t.tv_nsec;
+}
+
+int
+main(void)
+{
+	struct utsname u;
+	check(uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0 && strcmp(u.machine, "x86_64") == 0,
+	      "linux/misc-uname", "%s %s", u.sysname, u.machine);
+	check(getuid() == geteuid() && getgid() == getegid() && getpid() > 0 &&
+	      getpgrp() > 0, "linux/misc-ids", "pid %d pgrp %d", getpid(), getpgrp());
+	check(sysconf(_SC_NPROCESSORS_ONLN) >= 1 && sched_getcpu() >= 0, "linux/misc-cpus",
+	      "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+
+	long long t0 = ns(CLOCK_MONOTONIC);
+	struct timespec d = { 0, 2000000 };
+	int r = nanosleep(&d, NULL);
+	long long t1 = ns(CLOCK_MONOTONIC);
+	check(r == 0 && t1 - t0 >= 2000000, "linux/misc-nanosleep-monotonic", "slept %lld ns",
+	      t1 - t0);
+	check(time(NULL) >= 0 && ns(CLOCK_REALTIME) > 0, "linux/misc-realtime", "errno %d", errno);
+
+	unsigned char rnd[32] = { 0 };
+	int nz = 0;
+	check(getrandom(rnd, sizeof(rnd), 0) == 32, "linux/misc-getrandom", "errno %d", errno);
+	for (unsigned i = 0; i < sizeof(rnd); i++)
+		nz += rnd[i] != 0;
+	check(nz > 16, "linux/misc-getrandom-bytes", "%d non-zero bytes", nz);
+
+	char z[16];
+	int fz = open("/dev/zero", O_RDONLY), fn = open("/dev/null", O_WRONLY);
+	memset(z, 1, sizeof(z));
+	check(fz >= 0 && read(fz, z, sizeof(z)) == sizeof(z) && z[0] == 0 && z[15] == 0 &&
+	      fn >= 0 && write(fn, "gone", 4) == 4 && !isatty(fn), "linux/misc-dev-null-zero",
+	      "fz %d fn %d", fz, fn);
+	close(fz);
+	close(fn);
+
+	struct rlimit rl;
+	check(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 3, "linux/misc-rlimit",
+	      "errno %d", errno);
+	return failures != 0;
+}

@@ -1,0 +1,68 @@
+/* New processes as musl makes them: posix_spawn (clone with CLONE_VM | CLONE_VFORK,
+ * then execve), vfork + execve, vfork + _exit, and waitpid's statuses. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+
+extern char **environ;
+
+int
+main(int argc, char **argv)
+{
+	const char *hello = argc > 1 ? argv[1] : "/test/bin/lx-hello";
+	char *a5[] = { (char *)hello, "5", NULL }, *a6[] = { (char *)hello, "6", NULL };
+	int status = -1, p[2];
+	pid_t pid, w;
+
+	int r = posix_spawn(&pid, hello, NULL, NULL, a5, environ);
+	w = r == 0 ? waitpid(pid, &status, 0) : -1;
+	check(r == 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 5,
+	      "linux/posix-spawn-wait", "r %d w %d status %x", r, w, status);
+
+	r = posix_spawn(&pid, "/no/such/program", NULL, NULL, a5, environ);
+	check(r == ENOENT, "linux/posix-spawn-enoent", "r %d", r);
+
+	posix_spawn_file_actions_t fa;
+	char buf[64] = "";
+	ssize_t n = -1;
+	r = pipe2(p, O_CLOEXEC);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	r = r == 0 ? posix_spawn(&pid, hello, &fa, NULL, a6, environ) : -1;
+	close(p[1]);
+	if (r == 0) {
+		n = read(p[0], buf, sizeof(buf) - 1);
+		waitpid(pid, &status, 0);
+	}
+	close(p[0]);
+	check(r == 0 && n == 16 && memcmp(buf, "hello, world 42\n", 16) == 0 &&
+	      WEXITSTATUS(status) == 6, "linux/posix-spawn-dup2-pipe", "r %d n %zd", r, n);
+	check(fcntl(1, F_GETFD) == 0 && write(1, "", 0) == 0 && fcntl(p[1], F_GETFD) < 0,
+	      "linux/posix-spawn-parent-fds-kept", "errno %d", errno);
+
+	pid = vfork();
+	if (pid == 0) {
+		execve(hello, a6, environ);
+		_exit(127);
+	}
+	w = pid > 0 ? waitpid(pid, &status, 0) : -1;
+	check(pid > 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 6,
+	      "linux/vfork-execve-wait", "pid %d w %d status %x", pid, w, status);
+
+	pid = vfork();
+	if (pid == 0)
+		_exit(9);
+	w = pid > 0 ? waitpid(pid, &status, 0) : -1;
+	check(pid > 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 9,
+	      "linux/vfork-exit-wait", "pid %d w %d status %x", pid, w, status);
+
+	check(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD, "linux/wait-echild",
+	      "errno %d", errno);
+	return failures != 0;
+}
