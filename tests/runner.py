@@ -4,6 +4,7 @@
 usage: runner.py test [-v] [GROUP...]
        runner.py bench [--html FILE]
        runner.py run [--uefi] [--accel tcg|kvm|auto] [--gdb] [--smp N] [--mem M] [--release]
+       runner.py exec [OPTIONS] -- PROGRAM [ARGS...]   (tests/vm/wexec.py)
 
 Tests come from two places (tests/README.md): ctest in build/host, and the QEMU scenarios
 in tests/vm/scenarios.py. Every line the runner prints is `ok N - group/name` or
@@ -27,7 +28,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tests import bench_table  # noqa: E402
-from tests.vm import qemu, scenarios  # noqa: E402
+from tests.vm import qemu, scenarios, wexec  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 KERNEL_CFGS = ["debug", "release"]
@@ -401,6 +402,10 @@ def run_annotated(argv, annotator):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "exec":
+        # Its own parser: the program's arguments must pass untouched.
+        qemu.install_reaper()
+        return wexec.main(sys.argv[2:])
     p = argparse.ArgumentParser(prog="runner.py")
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("test")
