@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 
-from . import qemu
+from . import exec_tests, qemu
 
 PROTOCOL = re.compile(r"^(ok|not ok)(?: \d+)? - ([\w./-]+)(?:: (.*))?$")
 
@@ -378,6 +378,8 @@ def all_scenarios(cfgs):
         for kind in (FAULTS if cfg == "debug" else ["pf"]):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
                         lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))
+    if "release" in cfgs:
+        out += exec_tests.scenarios()
     return out
 
 
