@@ -255,6 +255,24 @@ def bench_boots(ctx):
         first.append(b.until_s * 1000)
     bench_line("boot/bios-qemu-start-to-first-user-line", "%.0f" % statistics.median(first),
                "ms", "tcg")
+    return bench_exec(statistics.median(first))
+
+
+def bench_exec(first_line_ms):
+    """`./writ exec -- /bin/true` whole (disk made, QEMU started, program run, QEMU
+    gone), right after the boot figure above, and what it adds to that boot."""
+    walls = []
+    with open(os.devnull, "wb") as null:
+        for _ in range(5):
+            t = time.monotonic()
+            status = wexec.run(["/bin/true"], timeout=120, out=null, err=null)
+            walls.append((time.monotonic() - t) * 1000)
+            if status != 0:
+                print("# ./writ exec -- /bin/true ended with status %d" % status)
+                return False
+    wall = statistics.median(walls)
+    bench_line("exec/true-wall", "%.0f" % wall, "ms", "tcg")
+    bench_line("exec/true-over-first-user-line", "%.0f" % (wall - first_line_ms), "ms", "tcg")
     return True
 
 
