@@ -73,7 +73,8 @@ def main_run(ctx):
     root = added_tree(ctx)
     program = ["/bin/probe", "args"] + HARD_ARGS + [
         "err", "to stderr", "cat", "/note.txt", "cat", "/opt/t/top.txt",
-        "cat", "/opt/t/sub/deep.txt", "open", "/etc/boot.conf", "err", "done", "exit", "3"]
+        "cat", "/opt/t/sub/deep.txt", "open", "/etc/boot.conf", "cat", "/etc/passwd",
+        "cat", "/etc/group", "err", "done", "exit", "3"]
     words = ["--add", PROBE + ":/bin/probe", "--add", os.path.join(root, "note.txt"),
              "--add", os.path.join(root, "tree") + ":/opt/t", "--"] + program
     r = writ_exec(ctx, "main", words)
@@ -89,8 +90,13 @@ def main_run(ctx):
           "add-folder-renamed", "/opt/t did not hold the host folder: %r" % tail)
     check(res, b"open /etc/boot.conf: ok\n" in tail, "default-policy-whole-file",
           "without --policy the program could not open /etc/boot.conf: %r" % tail)
+    passwd = open(os.path.join(qemu.ROOT, "userland", "rootfs", "etc", "passwd"), "rb").read()
+    group = open(os.path.join(qemu.ROOT, "userland", "rootfs", "etc", "group"), "rb").read()
+    check(res, b"\nroot:x:0:0:" in tail and b"\nyoric:x:1000:1000:" in tail and
+          b"\nroot:x:0:\n" in tail and b"\nyoric:x:1000:\n" in tail, "etc-passwd-group",
+          "/etc/passwd and /etc/group do not name root (0) and yoric (1000): %r" % tail)
     want = args_out + (b"a note from the host\ntop of a folder\ndeep in a folder\n"
-                       b"open /etc/boot.conf: ok\n")
+                       b"open /etc/boot.conf: ok\n") + passwd + group
     check(res, r.out == want, "stdout-only-program-output",
           "stdout is not exactly what the program wrote: %r" % r.out[-300:])
     check(res, r.err == b"to stderr\ndone\n", "stderr-apart",
