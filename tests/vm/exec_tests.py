@@ -31,6 +31,7 @@ class Run:
 def writ_exec(ctx, tag, words, timeout=90):
     log = os.path.join(ctx.scratch, "exec-%s.log" % tag)
     argv = [sys.executable, RUNNER, "exec", "--timeout", "60", "--log", log] + words
+    # A later --timeout (the timeout test's own) wins over this default.
     try:
         p = subprocess.run(argv, capture_output=True, timeout=timeout, cwd=ctx.scratch)
         status, out, err = p.returncode, p.stdout, p.stderr
@@ -143,6 +144,18 @@ def fault_run(ctx):
     return res, r
 
 
+def timeout_run(ctx):
+    """--timeout ends a program that never ends: 125 and a line saying so, and what it
+    wrote before is out."""
+    r = writ_exec(ctx, "timeout", ["--add", PROBE + ":/bin/probe", "--timeout", "4", "--",
+                                   "/bin/probe", "out", "waiting", "block"])
+    res = []
+    expect_status(res, r, 125, "timeout-125")
+    check(res, r.out == b"waiting\n" and b"timed out after 4 s" in r.err, "timeout-message",
+          "stdout %r, stderr %r" % (r.out, r.err))
+    return res, r
+
+
 def missing_program_run(ctx):
     r = writ_exec(ctx, "missing", ["--", "/bin/no-such-program", "x"])
     res = []
@@ -181,6 +194,7 @@ def host_input_run(ctx):
 def scenarios():
     """(group, name, function, kernel config) for tests/vm/scenarios.py."""
     runs = [("main", main_run), ("true", true_run), ("policy", policy_run),
-            ("fault", fault_run), ("missing-program", missing_program_run),
+            ("fault", fault_run), ("timeout", timeout_run),
+            ("missing-program", missing_program_run),
             ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run)]
     return [("exec", name, fn, "release") for name, fn in runs]

@@ -314,7 +314,7 @@ def preempt_icount_boot(ctx, cfg):
 
 
 # Boots that run the root task's suites also answer for the groups of those suites.
-ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme+console+log+rand+policy"
+ROOT_TASK_GROUPS = "boot+kern+ipc+irq+pipe+cable+file+proc+scheme+console+log+rand+policy+rtc"
 
 
 def groups_of(group):

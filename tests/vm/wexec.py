@@ -36,6 +36,7 @@ from . import qemu
 
 STATUS_LINE = re.compile(r"^exec: status (\d+)\s*$")
 BROKEN = 125
+TIMED_OUT = -1
 USAGE = 2
 SCHEME_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -177,6 +178,8 @@ def run(argv, adds=(), policies=(), cfg="release", timeout=0, log_path=None,
         log = log_path or os.path.join(tmp, "com1.log")
         make_disk(disk, desc, entries)
         status = _boot(iso, disk, log, timeout, accel, mem, out, err)
+        if status == TIMED_OUT:
+            return BROKEN
         if status is None:
             err.write(b"writ exec: Writ failed before the program ended; the end of its "
                       b"log:\n")
@@ -232,8 +235,9 @@ def _boot(iso, disk, log, timeout, accel, mem, out, err):
         for fd in list(sinks):
             os.close(fd)
     if timed_out:
-        err.write(b"writ exec: timed out after %d s\n" % timeout)
-        return None
+        err.write(b"writ exec: timed out after %d s (--timeout)\n" % timeout)
+        err.flush()
+        return TIMED_OUT
     with open(log, "rb") as f:
         lines = f.read().decode("utf-8", "replace").splitlines()
     for line in lines:

@@ -6,6 +6,7 @@
  *   cat PATH    copy the file to stdout
  *   open PATH   print `open PATH: ok` or `open PATH: errno N` on stdout
  *   exit N      end with status N;  fault: write through a null pointer
+ *   block       wait for ever (a read of a pipe nobody writes): for --timeout
  * Other words are data (for `args` to show): skipped. Ends with status 0 after the last.
  */
 #include <writ/fd.h>
@@ -86,6 +87,13 @@ main(int argc, char **argv)
 			i++;
 		} else if (strcmp(w, "exit") == 0) {
 			return number(next);
+		} else if (strcmp(w, "block") == 0) {
+			int fds[2];
+			char c;
+
+			if (writ_pipe(fds) == 0)
+				writ_read(fds[0], &c, 1);
+			return 98;
 		} else if (strcmp(w, "fault") == 0) {
 			*(volatile int *)0 = 1;
 		}
