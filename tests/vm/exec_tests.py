@@ -191,10 +191,26 @@ def host_input_run(ctx):
     return res, last
 
 
+def diff_run(ctx, prog):
+    """One program of tests/diff/passing.txt: the same bytes and status as on the host."""
+    from tests.diff import run as diff
+    exe, why = diff.build(prog)
+    res, r = [], Run(None, b"", b"", [])
+    if exe:
+        a, r = diff.run_host(exe), diff.run_writ(exe)
+        r.log = ["# stdout: %r" % r.out[-400:], "# stderr: %r" % r.err[-400:]]
+        why = diff.compare(a, r, "host", "writ")
+    res.append((why is None, "diff/" + prog, why or ""))
+    return res, r
+
+
 def scenarios():
     """(group, name, function, kernel config) for tests/vm/scenarios.py."""
+    from tests.diff import run as diff
+    out = [("diff", "diff-" + p, lambda ctx, p=p: diff_run(ctx, p), "release")
+           for p in diff.passing_programs()]
     runs = [("main", main_run), ("true", true_run), ("policy", policy_run),
             ("fault", fault_run), ("timeout", timeout_run),
             ("missing-program", missing_program_run),
             ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run)]
-    return [("exec", name, fn, "release") for name, fn in runs]
+    return out + [("exec", name, fn, "release") for name, fn in runs]
