@@ -193,6 +193,14 @@ def run(argv, adds=(), policies=(), cfg="release", timeout=0, log_path=None,
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class _Discard:
+    def write(self, data):
+        pass
+
+    def flush(self):
+        pass
+
+
 def _boot(iso, disk, log, timeout, accel, mem, out, err):
     """QEMU with COM1 to `log`, COM2 and COM3 to pipes copied to out and err.
     -> the status from `exec: status N` on COM1, or None."""
@@ -225,8 +233,12 @@ def _boot(iso, disk, log, timeout, accel, mem, out, err):
                     del sinks[fd]
                     os.close(fd)
                     continue
-                sinks[fd].write(data)
-                sinks[fd].flush()
+                try:
+                    sinks[fd].write(data)
+                    sinks[fd].flush()
+                except (BrokenPipeError, ValueError):
+                    # Our reader left (`| head`): keep draining, so QEMU never blocks.
+                    sinks[fd] = _Discard()
     finally:
         if proc.poll() is None and timed_out:
             os.killpg(proc.pid, 9)
