@@ -165,6 +165,18 @@ def missing_program_run(ctx):
     return res, r
 
 
+def not_elf_run(ctx):
+    """A file that is no program (a text file added as /bin/notes): 126 and why."""
+    root = added_tree(ctx)
+    r = writ_exec(ctx, "notelf", ["--add", os.path.join(root, "note.txt") + ":/bin/notes",
+                                  "--", "/bin/notes"])
+    res = []
+    expect_status(res, r, 126, "not-an-elf-126")
+    check(res, r.out == b"" and b"/bin/notes: not a program Writ can start" in r.err,
+          "not-an-elf-message", "stderr %r, stdout %r" % (r.err, r.out))
+    return res, r
+
+
 def bad_policy_guest_run(ctx):
     """Well formed, but no such scheme in the boot: the guest refuses, 125."""
     r = writ_exec(ctx, "badscheme", ["--policy", "nosuch:/x:r", "--", "/bin/true"])
@@ -211,6 +223,6 @@ def scenarios():
            for p in diff.passing_programs()]
     runs = [("main", main_run), ("true", true_run), ("policy", policy_run),
             ("fault", fault_run), ("timeout", timeout_run),
-            ("missing-program", missing_program_run),
+            ("missing-program", missing_program_run), ("not-an-elf", not_elf_run),
             ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run)]
     return out + [("exec", name, fn, "release") for name, fn in runs]
