@@ -17,6 +17,10 @@
  * update-in-progress bit (set about 244 us before the update); a read waits until the
  * bit is clear and is repeated until two reads in a row agree, so it never mixes two
  * seconds (a 59 -> 00 carry between the minutes and the seconds, say).
+ *
+ * It prints nothing unless something is wrong: lines on COM1 go out a byte per call,
+ * and one printed while another process prints (the calibration thread runs whenever
+ * the CPU would idle) would cut through that process's line.
  */
 #include <rtc/rtc.h>
 #include <srv/srv.h>
@@ -123,7 +127,6 @@ calibrate(void *arg)
 	base = (struct writ_time_base){ .realtime_ns = rtc_epoch_seconds(&d2) * NS, .tsc = t2,
 					.tsc_hz = t2 - t1 };
 	srv_unlock(&s);
-	writ_printf("rtc: TSC at %lu Hz against the clock's seconds\n", t2 - t1);
 }
 
 static void
@@ -199,8 +202,6 @@ main(void)
 		die(e == RTC_E_BCD ? "the clock's registers are not valid BCD" :
 		    "the clock holds an impossible date");
 	base.realtime_ns = rtc_epoch_seconds(&d) * NS;
-	writ_printf("rtc: %04d-%02d-%02d %02d:%02d:%02d UTC\n", d.year, d.mon, d.mday, d.hour,
-		    d.min, d.sec);
 	if (srv_init(&s, "time", &ops) != 0 || srv_root_policy(&s) != 1)
 		die("no endpoint to serve");
 	if (writ_thread_create(&calib_thread, calibrate, NULL, 1) != WRIT_OK)
