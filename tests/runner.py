@@ -4,6 +4,7 @@
 usage: runner.py test [-v] [GROUP...]
        runner.py bench [--html FILE]
        runner.py run [--uefi] [--accel tcg|kvm|auto] [--gdb] [--smp N] [--mem M] [--release]
+       runner.py exec [OPTIONS] -- PROGRAM [ARGS...]   (tests/vm/wexec.py)
 
 Tests come from two places (tests/README.md): ctest in build/host, and the QEMU scenarios
 in tests/vm/scenarios.py. Every line the runner prints is `ok N - group/name` or
@@ -27,7 +28,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tests import bench_table  # noqa: E402
-from tests.vm import qemu, scenarios  # noqa: E402
+from tests.vm import qemu, scenarios, wexec  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 KERNEL_CFGS = ["debug", "release"]
@@ -254,6 +255,24 @@ def bench_boots(ctx):
         first.append(b.until_s * 1000)
     bench_line("boot/bios-qemu-start-to-first-user-line", "%.0f" % statistics.median(first),
                "ms", "tcg")
+    return bench_exec(statistics.median(first))
+
+
+def bench_exec(first_line_ms):
+    """`./writ exec -- /bin/true` whole (disk made, QEMU started, program run, QEMU
+    gone), right after the boot figure above, and what it adds to that boot."""
+    walls = []
+    with open(os.devnull, "wb") as null:
+        for _ in range(5):
+            t = time.monotonic()
+            status = wexec.run(["/bin/true"], timeout=120, out=null, err=null)
+            walls.append((time.monotonic() - t) * 1000)
+            if status != 0:
+                print("# ./writ exec -- /bin/true ended with status %d" % status)
+                return False
+    wall = statistics.median(walls)
+    bench_line("exec/true-wall", "%.0f" % wall, "ms", "tcg")
+    bench_line("exec/true-over-first-user-line", "%.0f" % (wall - first_line_ms), "ms", "tcg")
     return True
 
 
@@ -401,6 +420,10 @@ def run_annotated(argv, annotator):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "exec":
+        # Its own parser: the program's arguments must pass untouched.
+        qemu.install_reaper()
+        return wexec.main(sys.argv[2:])
     p = argparse.ArgumentParser(prog="runner.py")
     sub = p.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("test")

@@ -1,7 +1,9 @@
 /*
- * The serial driver: COM1 (a 16550 UART) as the `console:` scheme.
+ * The serial driver: a 16550 UART (COM1 in ordinary boots) as the `console:` scheme.
  *
- * It holds COM1's eight I/O ports and IRQ 4, nothing else of the machine. Input and
+ * It holds the UART's eight I/O ports and its IRQ (COM1: 0x3f8-0x3ff, IRQ 4), nothing
+ * else of the machine; the first port of its ioport= says which UART it drives, so the
+ * same program serves COM2 and COM3 in `./writ exec` boots (/etc/exec.conf). Input and
  * output are interrupt-driven: a second thread waits on the IRQ's notification, moves
  * received bytes into the input ring and refills the transmit FIFO from the output
  * ring when the UART says it is empty (THRE), then acks the line. The server's workers
@@ -14,6 +16,9 @@
  * is single-threaded and must never wait on a server). Each open makes a record of its
  * own, swept when its last holder is gone.
  *
+ * Without irq= (COM3 shares IRQ 4 with COM1, and one line has one handler) it is
+ * output only and polled: a write waits for each byte's THRE, and reads find nothing.
+ *
  * The kernel still writes its own messages to COM1 by polling; they may land between
  * bytes of ours, which is fine for a console.
  */
@@ -23,6 +28,7 @@
 #include <errno.h>
 
 #define COM1 0x3f8
+#define UART_PORTS 8
 #define RBR 0                   /* read: received byte */
 #define THR 0                   /* write: byte to send */
 #define IER 1
@@ -52,6 +58,7 @@ static struct srv s;
 static struct ring in, out;
 static struct srv_waitq readers, writers, drainers;
 static writ_cptr_t port, irq, irq_ntfn;
+static unsigned base = COM1;    /* the UART's first port */
 static uint8_t ier;             /* what IER holds now */
 static struct writ_thread irq_thread;
 static unsigned long overruns;
@@ -64,14 +71,14 @@ uart_in(unsigned reg)
 {
 	uint32_t v = 0;
 
-	writ_ioport_in(port, 1, COM1 + reg, &v);
+	writ_ioport_in(port, 1, base + reg, &v);
 	return (uint8_t)v;
 }
 
 static void
 uart_out(unsigned reg, uint8_t v)
 {
-	writ_ioport_out(port, 1, COM1 + reg, v);
+	writ_ioport_out(port, 1, base + reg, v);
 }
 
 static void
@@ -236,12 +243,28 @@ console_read(struct srv_req *req)
 		srv_result(req, 0);
 		return;
 	}
+	if (!irq) {
+		srv_result(req, 0);     /* output only: end of file */
+		return;
+	}
 	while (!ring_used(&in))
 		srv_wait(&s, &readers);
 	for (n = 0; n < len && ring_used(&in); n++)
 		buf[n] = in.b[in.tail++ % RING];
 	srv_put_bytes(req, 0, buf, n);
 	srv_result(req, n);
+}
+
+/* Without an IRQ: each byte once the UART can take it (a bounded wait: QEMU's UART
+ * sends at once, and a wedged one must not hold the worker for ever). */
+static void
+poll_out(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned tries = 0; tries < 100000 && !(uart_in(LSR) & LSR_THRE); tries++)
+			;
+		uart_out(THR, b[i]);
+	}
 }
 
 static void
@@ -256,6 +279,11 @@ console_write(struct srv_req *req)
 	}
 	if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, len) < 0) {
 		srv_result(req, -EINVAL);
+		return;
+	}
+	if (!irq) {
+		poll_out(buf, len);
+		srv_result(req, (long)len);
 		return;
 	}
 	/* Whole writes, so lines from different writers never mix. */
@@ -326,13 +354,17 @@ console_request(struct srv *srv, struct srv_req *req)
 static const struct srv_ops ops = { .request = console_request };
 
 static writ_cptr_t
-cap_of_kind(unsigned kind)
+cap_of_kind(unsigned kind, writ_word_t *arg)
 {
 	const struct writ_startinfo *si = writ_startinfo();
 
 	for (unsigned i = 0; si && i < si->n_caps; i++)
-		if (si->caps[i].kind == kind)
+		if (si->caps[i].kind == kind && (kind != WRIT_SCAP_IOPORT ||
+						 strcmp(si->caps[i].name, "serial") != 0)) {
+			if (arg)
+				*arg = si->caps[i].arg;
 			return si->caps[i].slot;
+		}
 	return 0;
 }
 
@@ -346,20 +378,30 @@ die(const char *why)
 int
 main(void)
 {
-	port = cap_of_kind(WRIT_SCAP_IOPORT);
-	irq = cap_of_kind(WRIT_SCAP_IRQ);
-	if (!port || !irq)
-		die("needs ioport=0x3f8-0x3ff and irq=4 in boot.conf");
-	/* Until the workers run, its own messages go out by polling, as the kernel's. */
-	writ_console_init(port, 0);
+	writ_word_t range = 0;
+
+	port = cap_of_kind(WRIT_SCAP_IOPORT, &range);
+	irq = cap_of_kind(WRIT_SCAP_IRQ, NULL);
+	base = range & 0xffff;
+	if (!port || (range >> 16 & 0xffff) - base + 1 != UART_PORTS)
+		die("needs a UART's eight ports (ioport=0x3f8-0x3ff) in boot.conf");
+	/* Until the workers run, COM1's driver prints its own messages by polling, as the
+	 * kernel does; another UART's driver prints on COM1 only if it was lent it. */
+	if (base == COM1)
+		writ_console_init(port, 0);
 	if (srv_init(&s, "console", &ops) != 0)
 		die("no endpoint to serve");
 	if (srv_root_policy(&s) != 1 || srv_pinned_record(&s, SCHEME_KIND_FILE, NULL) !=
 	    CONSOLE_RECORD)
 		die("cannot make its first records");
+	if (!irq) {
+		uart_out(IER, 0);
+		uart_out(FCR, FCR_ON_CLEAR_1);
+		srv_run(&s);
+	}
 	if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
 	    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK)
-		die("cannot take IRQ 4");
+		die("cannot take its IRQ");
 	uart_out(IER, 0);
 	uart_out(FCR, FCR_ON_CLEAR_1);
 	uart_out(MCR, MCR_DTR_RTS_OUT2);

@@ -19,6 +19,8 @@
 #include <archive/archive.h>
 #include <writ/mem.h>
 
+#include <errno.h>
+
 #include "file.h"
 
 #define RESERVE (1u << 20)      /* code, stacks, records, page tables: not the tree's */
@@ -63,32 +65,34 @@ parse_u64(const char *s)
 	return v;
 }
 
-/* Every entry of the archive, in order (parents come before what they hold). */
-static void
-seed(struct memfs *fs)
+/* An added file replaces the boot archive's at its path (a directory stays, taking
+ * the added one's mode): unlink what is there, then seed again. */
+static int
+seed_over(struct memfs *fs, const struct memfs_seed *s)
 {
-	const struct writ_startinfo *si = writ_startinfo();
+	int r = memfs_seed(fs, s, 1, NULL);
+
+	if (r == EEXIST && (s->mode & MEMFS_S_IFMT) != MEMFS_S_IFDIR &&
+	    memfs_unlink(fs, NULL, s->path, strlen(s->path)) == 0)
+		r = memfs_seed(fs, s, 1, NULL);
+	return r;
+}
+
+/* Every entry of one archive, in order (parents come before what they hold). */
+static void
+seed_archive(struct memfs *fs, const char *name, const uint8_t *base, size_t size,
+	     bool over)
+{
 	static char path[ARCHIVE_PATH_MAX + 2], link[ARCHIVE_PATH_MAX + 1];
 	struct archive a;
 	struct archive_err err;
 	struct archive_iter it;
 	struct archive_entry e;
-	const uint8_t *base = NULL;
-	size_t size = 0;
 	unsigned n = 0, bad = 0;
 
-	for (unsigned i = 0; si && i < si->n_caps; i++)
-		if (si->caps[i].kind == WRIT_SCAP_ARCHIVE) {
-			size = si->caps[i].arg & ((1ull << 52) - 1);
-			base = (const uint8_t *)WRIT_ARCHIVE_VADDR + (si->caps[i].arg >> 52);
-		}
-	if (!base) {
-		writ_printf("file: no boot archive (use=archive): the tree starts empty\n");
-		return;
-	}
 	if (archive_open(&a, base, size, &err) != ARCHIVE_OK) {
-		writ_printf("file: the boot archive is malformed at byte %lu: %s\n", err.offset,
-			    err.msg);
+		writ_printf("file: the %s archive is malformed at byte %lu: %s\n", name,
+			    err.offset, err.msg);
 		return;
 	}
 	archive_iter_init(&it, &a);
@@ -107,14 +111,46 @@ seed(struct memfs *fs)
 			s.data = e.data;
 			s.size = e.size;
 		}
-		if ((r = memfs_seed(fs, &s, 1, NULL)) != 0) {
+		if ((r = over ? seed_over(fs, &s) : memfs_seed(fs, &s, 1, NULL)) != 0) {
 			writ_printf("file: cannot seed %s: errno %d\n", path, r);
 			bad++;
 		}
 		n++;
 	}
-	writ_printf("file: %u entries from the boot archive, %lu bytes used of %lu%s\n", n,
+	writ_printf("file: %u entries from the %s archive, %lu bytes used of %lu%s\n", n, name,
 		    memfs_used(fs), memfs_budget(fs), bad ? " (some failed)" : "");
+}
+
+/* The boot archive, then (in `./writ exec` boots) the added files over it. */
+static void
+seed(struct memfs *fs)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	const uint8_t *base = NULL, *added = NULL;
+	size_t size = 0, added_size = 0;
+
+	for (unsigned i = 0; si && i < si->n_caps; i++) {
+		const struct writ_startinfo_cap *c = &si->caps[i];
+		size_t n = c->arg & ((1ull << 52) - 1);
+		const uint8_t *at = (const uint8_t *)(uintptr_t)(c->arg >> 52);
+
+		if (c->kind != WRIT_SCAP_ARCHIVE)
+			continue;
+		if (strcmp(c->name, "added") == 0) {
+			added = at + WRIT_ADDED_VADDR;
+			added_size = n;
+		} else {
+			base = at + WRIT_ARCHIVE_VADDR;
+			size = n;
+		}
+	}
+	if (!base) {
+		writ_printf("file: no boot archive (use=archive): the tree starts empty\n");
+		return;
+	}
+	seed_archive(fs, "boot", base, size, false);
+	if (added)
+		seed_archive(fs, "added", added, added_size, true);
 }
 
 int

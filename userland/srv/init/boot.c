@@ -205,16 +205,28 @@ scheme_cap(struct spawn_args *a, const char *scheme)
 bool
 console_fds(struct spawn_args *a)
 {
-	static const char *const names[3] = { "fd0", "fd1", "fd2" };
-	struct service *sv = service_of_scheme("console", 7);
-
-	if (!sv || !sv->ep || !sv->pid || a->n_caps + 3 > SPAWN_MAX_CAPS)
+	if (!service_of_scheme("console", 7) || a->n_caps + 3 > SPAWN_MAX_CAPS)
 		return false;
 	for (unsigned fd = 0; fd < 3; fd++)
-		a->caps[a->n_caps++] = (struct spawn_cap){
-			.name = names[fd], .src = sv->ep, .kind = WRIT_SCAP_FD, .arg = fd,
-			.badge = scheme_badge(2, 1, SCHEME_KIND_FILE, sv->epoch),
-			.rights = SCHEME_CAP_RIGHTS };
+		if (!scheme_fd(a, "console", fd))
+			return false;
+	return true;
+}
+
+/* fd `fd` (0..2) on record 2 of `scheme`'s server, which must pin it as the console's
+ * driver does: `./writ exec` boots give fd 2 on stderr: (COM3) this way. */
+bool
+scheme_fd(struct spawn_args *a, const char *scheme, unsigned fd)
+{
+	static const char *const names[3] = { "fd0", "fd1", "fd2" };
+	struct service *sv = service_of_scheme(scheme, strlen(scheme));
+
+	if (!sv || !sv->ep || !sv->pid || fd > 2 || a->n_caps == SPAWN_MAX_CAPS)
+		return false;
+	a->caps[a->n_caps++] = (struct spawn_cap){
+		.name = names[fd], .src = sv->ep, .kind = WRIT_SCAP_FD, .arg = fd,
+		.badge = scheme_badge(2, 1, SCHEME_KIND_FILE, sv->epoch),
+		.rights = SCHEME_CAP_RIGHTS };
 	return true;
 }
 
@@ -227,7 +239,8 @@ console_fds(struct spawn_args *a)
 bool
 serial_for_servers(void)
 {
-	return !service_of_scheme("console", 7) || cmdline_has("test") || cmdline_has("bench");
+	return !service_of_scheme("console", 7) || cmdline_has("test") || cmdline_has("bench") ||
+	       cmdline_has("exec");     /* the console is the program's terminal there */
 }
 
 /* Every scheme init serves, for the test programs and `run` lines without use=. */
@@ -445,18 +458,18 @@ bool
 boot_services(void)
 {
 	size_t size;
-	const char *text = archive_file("/etc/boot.conf", &size);
+	const char *text = archive_file(init.conf_path, &size);
 	struct bootconf_err err;
 
 	if (!text) {
-		writ_printf("init: no /etc/boot.conf in the boot archive\n");
+		writ_printf("init: no %s in the boot archive\n", init.conf_path);
 		return false;
 	}
 	bootconf_init(&conf, entries, sizeof(entries) / sizeof(entries[0]), pool, sizeof(pool));
 	if (bootconf_parse(&conf, text, size, &err) != BOOTCONF_OK) {
 		char msg[256];
 
-		bootconf_format_error(&err, "boot.conf", msg, sizeof(msg));
+		bootconf_format_error(&err, strrchr(init.conf_path, '/') + 1, msg, sizeof(msg));
 		writ_printf("init: %s\n", msg);
 		return false;
 	}

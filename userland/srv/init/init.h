@@ -18,6 +18,8 @@ struct init_state {
 	unsigned failures;              /* test verdicts init itself checks */
 	bool trace;                     /* `inittrace`: a line per message */
 	const struct writ_bootinfo_module *archive;     /* the boot archive's frames */
+	const struct writ_bootinfo_module *added;       /* `exec` boots: files added, or NULL */
+	const char *conf_path;          /* /etc/boot.conf, or /etc/exec.conf in `exec` boots */
 };
 
 extern struct init_state init;
@@ -30,6 +32,9 @@ writ_cptr_t slot_alloc_run(unsigned n);
 unsigned slots_left(void);
 
 bool cmdline_has(const char *word);
+/* The boot module GRUB loaded with this command line (mapped read-only), or NULL. */
+const void *module_named(const char *name, size_t *size,
+			 const struct writ_bootinfo_module **bm);
 void assert_init(bool ok, const char *why);
 void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -166,9 +171,13 @@ void all_scheme_caps(struct spawn_args *a);
 void ident_caps(struct spawn_args *a);
 bool is_ident_name(const char *name);
 bool console_fds(struct spawn_args *a);
+bool scheme_fd(struct spawn_args *a, const char *scheme, unsigned fd);
 bool serial_for_servers(void);
 void services_process_ended(unsigned pid);
 unsigned service_pid(const char *scheme);
+
+/* exec.c: `./writ exec` boots: run the one program the boot describes, leave QEMU. */
+__attribute__((noreturn)) void exec_run(void);
 
 
 #endif

@@ -168,6 +168,19 @@ map_modules(void)
 	}
 }
 
+const void *
+module_named(const char *name, size_t *size, const struct writ_bootinfo_module **bm)
+{
+	for (unsigned i = 0; i < n_modules; i++)
+		if (strcmp(modules[i].name, name) == 0) {
+			*size = modules[i].size;
+			if (bm)
+				*bm = modules[i].bm;
+			return modules[i].data;
+		}
+	return NULL;
+}
+
 /* The boot archive is the module named "archive". */
 static bool
 find_archive(void)
@@ -327,6 +340,9 @@ writ_main(struct writ_bootinfo *bi)
 	map_modules();
 	if (!find_archive())
 		writ_exit_qemu(EXIT_FAIL);
+	init.conf_path = "/etc/boot.conf";
+	if (cmdline_has("exec"))
+		exec_run();
 	if (cmdline_has("bench") || cmdline_has("test") || cmdline_has("preempt")) {
 		bool bench = cmdline_has("bench");
 		const char *suite = bench ? "/bench/kern" : "/test/kern";

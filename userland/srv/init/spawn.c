@@ -714,15 +714,17 @@ bootinfo_view(struct build *b, struct writ_bootinfo *v)
  * tree from these pages.
  */
 static bool
-map_archive(struct build *b)
+map_archive_view(struct build *b, const struct writ_bootinfo_module *m, const char *name,
+		 uint64_t vaddr)
 {
-	const struct writ_bootinfo_module *m = init.archive;
 	writ_cptr_t first = b->child_next;
 	struct writ_startinfo_cap *sc;
 	long err;
 
 	if (!m || b->info.n_caps == WRIT_STARTINFO_CAPS)
 		return fail(b, "no boot archive to lend", WRIT_E_RANGE);
+	if (m->frames * 4096ull >= WRIT_ARCHIVE_MAX)
+		return fail(b, "an archive too large to lend", WRIT_E_RANGE);
 	for (unsigned i = 0; i < m->frames; i++) {
 		writ_cptr_t f = slot_alloc();
 
@@ -734,7 +736,7 @@ map_archive(struct build *b)
 			slot_free(f);
 			return fail(b, "cannot copy an archive frame", err);
 		}
-		if ((err = writ_map_frame(b->pml4, f, WRIT_ARCHIVE_VADDR + 4096ull * i,
+		if ((err = writ_map_frame(b->pml4, f, vaddr + 4096ull * i,
 					  WRIT_RIGHT_READ, WRIT_MAP_WRITE_BACK, child_table,
 					  b)) != WRIT_OK) {
 			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH);
@@ -745,11 +747,20 @@ map_archive(struct build *b)
 			return false;
 	}
 	sc = &b->info.caps[b->info.n_caps++];
-	strncpy_bounded(sc->name, "archive", sizeof(sc->name));
+	strncpy_bounded(sc->name, name, sizeof(sc->name));
 	sc->slot = (uint32_t)first;
 	sc->kind = WRIT_SCAP_ARCHIVE;
 	sc->arg = m->size | (m->paddr & 4095) << 52;
 	return true;
+}
+
+/* The boot archive, and in `./writ exec` boots the archive of added files after it. */
+static bool
+map_archive(struct build *b)
+{
+	if (!map_archive_view(b, init.archive, "archive", WRIT_ARCHIVE_VADDR))
+		return false;
+	return !init.added || map_archive_view(b, init.added, "added", WRIT_ADDED_VADDR);
 }
 
 /* Every whole free RAM block, lent as the root task's untyped (after the quota is
@@ -1033,6 +1044,8 @@ place_objects(struct build *b)
 
 	if (b->a->archive_view && m)	/* its tables: one PT per 2 MiB, a PD, a PDPT */
 		need += m->frames / 512 + 4;
+	if (b->a->archive_view && init.added)
+		need += init.added->frames / 512 + 4;
 	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
 		b->p->run_n = need;
 		b->base = b->p->run;

@@ -109,13 +109,19 @@ log_write(struct srv_dev *d, uint32_t index, const void *buf, size_t n)
  * into the program file. */
 static struct srv_dev dev;
 
+/* argv[1], when given, names the scheme to write to instead of console: (`./writ
+ * exec` boots keep the console for the program they run: log: goes to COM1's). */
 int
-main(void)
+main(int argc, char **argv)
 {
-	console = writ_open("console:", O_WRONLY, 0);
+	const char *scheme = argc > 1 ? argv[1] : "console";
+	char to[40];
+
+	writ_snprintf(to, sizeof(to), "%s:", scheme);
+	console = writ_open(to, O_WRONLY, 0);
 	if (console < 0) {
-		writ_printf("log: cannot open console: (%d): boot.conf should give it "
-			    "use=console\n", console);
+		writ_printf("log: cannot open %s (%d): boot.conf should give it use=%s\n", to,
+			    console, scheme);
 		return 1;
 	}
 	dev.scheme = "log";

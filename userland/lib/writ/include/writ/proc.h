@@ -41,6 +41,8 @@
  * info (WRIT_ROOT_IPC_BUFFER), so that the three need one table between them. */
 #define WRIT_PROC_STACK_TOP    0x7fff00200000ull
 #define WRIT_ARCHIVE_VADDR     0x7ffc00000000ull  /* the boot archive, read-only (use=archive) */
+#define WRIT_ADDED_VADDR       0x7ffc80000000ull  /* `./writ exec --add`'s archive, ditto */
+#define WRIT_ARCHIVE_MAX       0x80000000ull      /* each view is smaller than the gap */
 #define WRIT_IMAGE_VADDR       0x7ffb00000000ull  /* a program image being read (IMAGE) */
 #define WRIT_HEAP_LO           0x100000000000ull  /* anonymous memory: heap, stacks */
 #define WRIT_HEAP_HI           0x200000000000ull
@@ -71,7 +73,9 @@ struct writ_startinfo_cap {
 #define WRIT_SCAP_OTHER   7
 /* "archive": the boot archive's frames, mapped read-only from WRIT_ARCHIVE_VADDR; slot =
  * the first of its consecutive frame capabilities, arg = its size in bytes | the offset
- * of its first byte in the first page << 52. Given to a line with use=archive (file:). */
+ * of its first byte in the first page << 52. Given to a line with use=archive (file:).
+ * "added": the same for the archive of files `./writ exec --add` put into the boot (the
+ * boot module "added"), at WRIT_ADDED_VADDR; its entries replace the boot archive's. */
 #define WRIT_SCAP_ARCHIVE 8
 #define WRIT_SCAP_RAM     9     /* a RAM untyped lent whole; arg = paddr | bits << 56 */
 
