@@ -163,13 +163,13 @@ writ_tcb_suspend(writ_cptr_t tcb)
 long
 writ_tcb_set_upcall(writ_cptr_t tcb, writ_word_t addr)
 {
-	return INVOKE(tcb, TCB_SET_UPCALL, addr);
+	return writ_inv_tcb_set_upcall(tcb, addr);
 }
 
 long
 writ_tcb_set_fs_base(writ_cptr_t tcb, writ_word_t base)
 {
-	return INVOKE(tcb, TCB_SET_FS_BASE, base);
+	return writ_inv_tcb_set_fs_base(tcb, base);
 }
 
 long
