@@ -131,17 +131,20 @@ def console_checks(boot, suffix):
 
 def run_boot(ctx, cfg):
     """`./writ run`'s ISO (no test flags): init starts boot.conf's servers, then /bin/hello
-    greets through its fd 1 and echoes what is typed, through the serial driver."""
+    greets through its fd 1 and reads a line the terminal edited (a typo erased with
+    DEL), through the serial driver."""
     iso = os.path.join(qemu.ROOT, "build", cfg, "writ.iso")
-    b = qemu.boot(iso, timeout=120, until_line="> typed at hello",
-                  type_after=[("Hello from Writ", b"typed at hello\r")])
+    b = qemu.boot(iso, timeout=120, until_line="hello: read 'typed at hello'",
+                  type_after=[("Hello from Writ", b"typed at hellx\x7fo\r")])
     name = "console/run-%s" % cfg
     started = [s for s in ("serial", "null", "zero", "rand", "log", "hello")
                if any(l.startswith("init: started %s (pid" % s) for l in b.log)]
     res = [(len(started) == 6, name + "-servers-start", "only %s started" % started),
            (any("Hello from Writ" in l for l in b.log), name + "-greeting",
             "/bin/hello's greeting never came"),
-           (b.until_s is not None, name + "-echo", "what was typed did not come back"),
+           (b.until_s is not None, name + "-echo", "the edited line did not come back"),
+           (any("> typed at hellx\b \bo" in l for l in b.log), name + "-terminal-echo",
+            "the terminal did not echo the typing and erase the typo with BS SP BS"),
            (any(l.startswith("rand: seeded from") for l in b.log), name + "-rand-seeds",
             "rand: never said what seeded it")]
     return res, b
