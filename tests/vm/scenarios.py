@@ -72,6 +72,39 @@ def screen_first_line(monitor, lines, scratch):
     return None
 
 
+def ppm_text(path):
+    """The text on a screendump (binary PPM) of the screen console: each 8x16 cell
+    matched against the font (a lit pixel is any not black; '?' for no match)."""
+    data = open(path, "rb").read()
+    fields, at = [], 0
+    while len(fields) < 4:
+        while data[at:at + 1].isspace():
+            at += 1
+        end = at
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[at:end])
+        at = end
+    at += 1
+    width, height = int(fields[1]), int(fields[2])
+    px = data[at:]
+    glyph_of = {tuple(g): chr(0x20 + i) for i, g in enumerate(_font())}
+    rows = []
+    for row in range(height // 16):
+        text = ""
+        for col in range(width // 8):
+            cell = []
+            for y in range(16):
+                bits, base = 0, ((row * 16 + y) * width + col * 8) * 3
+                for x in range(8):
+                    if any(px[base + 3 * x:base + 3 * x + 3]):
+                        bits |= 0x80 >> x
+                cell.append(bits)
+            text += glyph_of.get(tuple(cell), "?")
+        rows.append(text.rstrip())
+    return rows
+
+
 def selftest_boot(ctx, cfg, uefi):
     """A test boot: banner, summary, in-kernel self-tests, the screen, clean exit."""
     fw = "uefi" if uefi else "bios"
