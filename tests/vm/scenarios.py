@@ -8,7 +8,10 @@ list of (ok, name, why) and the log, which the runner shows when something faile
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import time
 
 from . import qemu
 
@@ -181,6 +184,96 @@ def run_boot(ctx, cfg):
            (any(l.startswith("rand: seeded from") for l in b.log), name + "-rand-seeds",
             "rand: never said what seeded it")]
     return res, b
+
+
+# Keys typed on the screen console through QEMU's monitor (sendkey), and the lines the
+# screen must then show: a typo erased, Shift; the keys that send escape sequences
+# (hello shows control bytes as ^X); ^C echoed and the line after it read.
+SCREEN_KEYS = [["shift-h", "i", "backspace", "o", "spc", "shift-1", "ret"],
+               ["up", "home", "delete", "ret"],
+               ["ctrl-c", "o", "k", "ret"]]
+SCREEN_LINES = ["hello: read 'Ho !'", "hello: read '^[[A^[[1~^[[3~'", "> ^Cok",
+                "hello: read 'ok'"]
+
+
+def screen_rows(monitor, uefi, scratch):
+    """The screen's text, row by row: VGA text memory, or the framebuffer's pixels
+    through a screendump matched against the font."""
+    if not uefi:
+        cells = monitor.read_phys(0xb8000, 80 * 25 * 2, scratch)
+        return [cells[r * 160:(r + 1) * 160:2].decode("latin-1").rstrip() for r in range(25)]
+    path = os.path.join(scratch, "screen-%d.ppm" % os.getpid())
+    if os.path.exists(path):
+        os.unlink(path)
+    monitor.command('screendump "%s"' % path)
+    for _ in range(50):
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            break
+        time.sleep(0.1)
+    time.sleep(0.2)
+    rows = ppm_text(path)
+    os.unlink(path)
+    return rows
+
+
+def screen_boot(ctx, cfg, uefi):
+    """`console=screen`: /bin/hello runs on the screen (drivers/pccon); its greeting is
+    read back from the display, keys are typed with QEMU's sendkey (PS/2, set 1), and
+    what hello read comes back on the screen. Bounded by one deadline."""
+    fw = "uefi" if uefi else "bios"
+    name = "screen/%s-%s" % (fw, cfg)
+    mods = [(ctx.init_elf(cfg), "init"),
+            (os.path.join(qemu.ROOT, "build", cfg, "boot-run.cpio"), "archive")]
+    iso = ctx.iso(cfg, "console=screen", mods)
+    scratch = tempfile.mkdtemp(prefix="writ-screen-", dir=ctx.scratch)
+    serial = os.path.join(scratch, "serial.log")
+    monitor = qemu.Monitor(os.path.join(scratch, "monitor.sock"))
+    args = qemu.qemu_args(iso, uefi=uefi, serial="file:" + serial) + [
+        "-display", "none", "-monitor", "unix:%s,server=on,wait=off" % monitor.path]
+    deadline = time.monotonic() + (240 if uefi else 150)
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    qemu._live.add(proc.pid)
+    res, rows, log = [], [], []
+
+    def wait_screen(want):
+        nonlocal rows
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                rows = screen_rows(monitor, uefi, scratch)
+            except OSError:
+                rows = []
+            if all(any(w in r for r in rows) for w in want):
+                return True
+            time.sleep(1)
+        return False
+
+    try:
+        greeted = wait_screen(["Hello from Writ!"])
+        res.append((greeted, name + "-greeting-drawn",
+                    "no greeting on the screen; it shows %r" % rows[:6]))
+        if greeted:
+            for keys in SCREEN_KEYS:
+                for k in keys:
+                    monitor.command("sendkey " + k)
+                    time.sleep(0.1)
+            ok = wait_screen(SCREEN_LINES)
+            missing = [w for w in SCREEN_LINES if not any(w in r for r in rows)]
+            res.append((ok, name + "-keys-read-and-drawn",
+                        "the screen lacks %r; it shows %r" % (missing, rows[:12])))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        qemu._live.discard(proc.pid)
+        if os.path.exists(serial):
+            log = open(serial, errors="replace").read().replace("\r", "").split("\n")
+        shutil.rmtree(scratch, ignore_errors=True)
+    res.append((any(re.match(r"pccon: (VGA text|framebuffer) \d+x\d+", l) for l in log),
+                name + "-driver-started", "pccon never said what display it drives"))
+    res.append((not any("Hello from Writ" in l for l in log), name + "-not-on-serial",
+                "hello greeted on the serial line, not the screen"))
+    return res, log + ["# screen:"] + rows
 
 
 FAULTS = {
@@ -401,6 +494,10 @@ def all_scenarios(cfgs):
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("console", "run-" + cfg, lambda ctx, c=cfg: run_boot(ctx, c), cfg))
+        # The screen console: BIOS (VGA text) with one kernel, UEFI (framebuffer) with
+        # the other, so each display kind is covered once per run.
+        out.append(("screen+console", "screen-" + cfg,
+                    lambda ctx, c=cfg: screen_boot(ctx, c, c == "release"), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         if cfg == "release":
