@@ -230,7 +230,8 @@ def screen_boot(ctx, cfg, uefi):
     monitor = qemu.Monitor(os.path.join(scratch, "monitor.sock"))
     args = qemu.qemu_args(iso, uefi=uefi, serial="file:" + serial) + [
         "-display", "none", "-monitor", "unix:%s,server=on,wait=off" % monitor.path]
-    deadline = time.monotonic() + (240 if uefi else 150)
+    started = time.monotonic()
+    deadline = started + (240 if uefi else 150)
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     qemu._live.add(proc.pid)
@@ -273,7 +274,8 @@ def screen_boot(ctx, cfg, uefi):
                 name + "-driver-started", "pccon never said what display it drives"))
     res.append((not any("Hello from Writ" in l for l in log), name + "-not-on-serial",
                 "hello greeted on the serial line, not the screen"))
-    return res, log + ["# screen:"] + rows
+    return res, qemu.Boot(log + ["# the screen:"] + rows, proc.returncode, False, None,
+                          time.monotonic() - started)
 
 
 FAULTS = {

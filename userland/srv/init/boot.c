@@ -325,8 +325,8 @@ dev_range(struct spawn_args *a, uint64_t lo, uint64_t hi)
  *   WRIT_FB=TYPE,PADDR,WIDTH,HEIGHT,PITCH,BPP,RPOS,RSIZE,GPOS,GSIZE,BPOS,BSIZE
  * (decimal but PADDR in hex; TYPE as BootInfo's fb_type, WRIT_FB_*).
  */
-static bool
-dev_framebuffer(struct spawn_args *a, uint64_t *lo, uint64_t *hi)
+static void
+dev_framebuffer(uint64_t *lo, uint64_t *hi)
 {
 	const struct writ_bootinfo *bi = init.bi;
 
@@ -343,8 +343,6 @@ dev_framebuffer(struct spawn_args *a, uint64_t *lo, uint64_t *hi)
 		writ_snprintf(fb_env, sizeof(fb_env), "WRIT_FB=%u,%llx,80,25,160,16,0,0,0,0,0,0",
 			      WRIT_FB_EGA_TEXT, VGA_TEXT);
 	}
-	(void)a;
-	return true;
 }
 
 static bool
@@ -354,7 +352,7 @@ devmem_caps(const struct bootconf_entry *e, struct spawn_args *a, bool *fb)
 		uint64_t lo = e->devmem[i].addr, hi = lo + e->devmem[i].size;
 
 		if (e->devmem[i].size == 0) {
-			dev_framebuffer(a, &lo, &hi);
+			dev_framebuffer(&lo, &hi);
 			*fb = true;
 		}
 		if (!dev_range(a, lo, hi)) {
