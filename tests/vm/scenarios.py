@@ -262,6 +262,21 @@ def screen_boot(ctx, cfg, uefi):
             missing = [w for w in SCREEN_LINES if not any(w in r for r in rows)]
             res.append((ok, name + "-keys-read-and-drawn",
                         "the screen lacks %r; it shows %r" % (missing, rows[:12])))
+            # Empty lines, two rows each, until the greeting has scrolled off the top.
+            for _ in range(20):
+                monitor.command("sendkey ret")
+                time.sleep(0.1)
+            deadline_scroll = time.monotonic() + 30
+            scrolled = False
+            while not scrolled and time.monotonic() < min(deadline, deadline_scroll):
+                rows = screen_rows(monitor, uefi, scratch)
+                filled = [r for r in rows if r]
+                scrolled = (not any("Hello from Writ" in r for r in rows) and
+                            len(filled) >= len(rows) - 1 and
+                            filled[-2:] == ["hello: read ''", "> ?" if uefi else ">"])
+                time.sleep(0.5)
+            res.append((scrolled, name + "-scrolls",
+                        "after 20 lines the screen shows %r" % rows[-6:]))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
