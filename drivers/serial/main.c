@@ -212,7 +212,7 @@ main(void)
 	rx_drain();                     /* typed ahead: kept */
 	uart_in(IIR);
 	uart_in(MSR);
-	set_ier(IER_RX);
+	set_ier(ier | IER_RX);        /* and TX, if echo of typed-ahead bytes queued some */
 	writ_irq_handler_ack(irq);
 	if (writ_thread_create(&irq_thread, irq_loop, NULL, 120) != WRIT_OK)
 		die("cannot start the IRQ thread");
