@@ -268,7 +268,10 @@ enum scheme_op {
  * read blocked meanwhile keeps waiting (the line it was reading is gone).
  * No op types input for the device (Linux's TIOCSTI lets any holder of a terminal
  * type commands into a shell; tests type through QEMU instead). Errors: EINVAL (a
- * short structure, a bad `when` or pgrp), ENOTTY on files that are no terminal.
+ * short structure, a bad `when` or pgrp), ENOTTY on a terminal server's policies;
+ * servers that are no terminal answer ENOSYS, as for any op they lack (the
+ * personality's ioctl answers ENOTTY for both). VTIME is not timed yet (no clock in
+ * user space): a timed raw read answers when it would otherwise wait for its timer.
  */
 
 /* ---- badges ----
