@@ -4,31 +4,25 @@
  * It holds the UART's eight I/O ports and its IRQ (COM1: 0x3f8-0x3ff, IRQ 4), nothing
  * else of the machine; the first port of its ioport= says which UART it drives, so the
  * same program serves COM2 and COM3 in `./writ exec` boots (/etc/exec.conf). Input and
- * output are interrupt-driven: a second thread waits on the IRQ's notification, moves
- * received bytes into the input ring and refills the transmit FIFO from the output
- * ring when the UART says it is empty (THRE), then acks the line. The server's workers
- * answer clients: a read blocks (srv_wait) until input came, raw bytes, no line
- * editing; a write queues its bytes whole (it waits only while the output ring has no
- * room for them) and returns; fsync waits until the ring and the FIFO are drained.
- *
- * Records: 1 is the root policy, 2 the console itself, pinned, so that init can mint
- * every program's fds 0, 1 and 2 knowing the badge without calling this server (init
- * is single-threaded and must never wait on a server). Each open makes a record of its
- * own, swept when its last holder is gone.
+ * output are interrupt-driven: a second thread waits on the IRQ's notification, hands
+ * received bytes to the terminal's line discipline (lib/tty: editing, echo, ^C...)
+ * and refills the transmit FIFO from the output ring when the UART says it is empty
+ * (THRE), then acks the line. The scheme itself (reads by line or raw, whole writes,
+ * fsync, termios) is lib/ttysrv's, shared with the screen console (drivers/pccon).
  *
  * Without irq= (COM3 shares IRQ 4 with COM1, and one line has one handler) it is
- * output only and polled: a write waits for each byte's THRE, and reads find nothing.
+ * output only, raw (no output processing: `./writ exec` passes a program's bytes on
+ * unchanged) and polled: a write waits for each byte's THRE, and reads find nothing.
  *
  * The kernel still writes its own messages to COM1 by polling; they may land between
  * bytes of ours, which is fine for a console.
  */
-#include <srv/srv.h>
+#include <ttysrv/ttysrv.h>
 #include <writ/mem.h>
 
 #include <errno.h>
 
 #define COM1 0x3f8
-#define UART_PORTS 8
 #define RBR 0                   /* read: received byte */
 #define THR 0                   /* write: byte to send */
 #define IER 1
@@ -45,23 +39,20 @@
 #define MCR_DTR_RTS_OUT2 0x0b   /* OUT2 gates the UART's interrupt onto the ISA line */
 #define FCR_ON_CLEAR_1 0x07     /* FIFOs on, both cleared, receive interrupt at 1 byte */
 #define TX_FIFO 16
+#define UART_PORTS 8
 #define RING 8192               /* a power of two */
-#define CONSOLE_RECORD 2
-#define S_IFCHR 0020000
 
 struct ring {
 	uint8_t b[RING];
 	unsigned head, tail;    /* free-running: used = head - tail */
 };
 
-static struct srv s;
-static struct ring in, out;
-static struct srv_waitq readers, writers, drainers;
+static struct ttysrv ts;
+static struct ring out;
 static writ_cptr_t port, irq, irq_ntfn;
 static unsigned base = COM1;    /* the UART's first port */
 static uint8_t ier;             /* what IER holds now */
 static struct writ_thread irq_thread;
-static unsigned long overruns;
 
 static unsigned ring_used(const struct ring *r) { return r->head - r->tail; }
 static unsigned ring_room(const struct ring *r) { return RING - ring_used(r); }
@@ -97,33 +88,23 @@ tx_fill(bool thre_event)
 	if (ring_used(&out) && (uart_in(LSR) & LSR_THRE)) {
 		for (unsigned n = 0; n < TX_FIFO && ring_used(&out); n++)
 			uart_out(THR, out.b[out.tail++ % RING]);
-		srv_wake(&writers);
 		set_ier(ier | IER_TX);
+		ttysrv_output_moved(&ts);
 		return;
 	}
 	if (!ring_used(&out) && thre_event) {
 		set_ier(ier & ~IER_TX);
-		srv_wake(&drainers);
+		ttysrv_output_moved(&ts);
 	}
 }
 
+/* Received bytes go through the line discipline at once (it keeps its own buffer,
+ * and echoes into the output ring). */
 static void
 rx_drain(void)
 {
-	bool got = false;
-
-	for (unsigned n = 0; n < 256 && (uart_in(LSR) & LSR_DR); n++) {
-		uint8_t c = uart_in(RBR);
-
-		if (ring_room(&in)) {
-			in.b[in.head++ % RING] = c;
-			got = true;
-		} else {
-			overruns++;
-		}
-	}
-	if (got)
-		srv_wake(&readers);
+	for (unsigned n = 0; n < 256 && (uart_in(LSR) & LSR_DR); n++)
+		ttysrv_input(&ts, uart_in(RBR));
 }
 
 /* Serve every cause the UART reports, until it reports none: its interrupt output
@@ -162,97 +143,22 @@ irq_loop(void *arg)
 	(void)arg;
 	for (;;) {
 		writ_wait(irq_ntfn, &w);
-		writ_mutex_lock(&s.lock);
+		writ_mutex_lock(&ts.s.lock);
 		uart_service();
 		writ_irq_handler_ack(irq);
 		/* A cause that came between the service and the Ack raised no new edge. */
 		uart_service();
-		srv_unlock(&s);
+		srv_unlock(&ts.s);
 	}
 }
 
-static void
-console_stat(struct srv_req *req, uint64_t ino)
+/* ---- the device under the terminal (lib/ttysrv) ---- */
+
+static size_t
+dev_room(void *ctx)
 {
-	struct scheme_stat st = { .ino = ino, .mode = S_IFCHR | 0620, .nlink = 1,
-				  .blksize = 4096, .rdev = 0x0440 };
-
-	srv_put_bytes(req, 0, &st, sizeof(st));
-	srv_result(req, sizeof(st));
-}
-
-static void
-new_file(struct srv_req *req)
-{
-	int i = srv_record_new(&s, SCHEME_KIND_FILE, NULL);
-
-	if (i < 0) {
-		srv_result(req, -ENFILE);
-		return;
-	}
-	srv_reply_record(req, &s, i);
-	srv_result(req, 0);
-}
-
-static void
-policy_request(struct srv_req *req)
-{
-	char path[8];
-	size_t plen = req->m.mr[2];
-
-	switch (req->op) {
-	case SCHEME_OP_OPEN:
-		if (plen >= sizeof(path) || srv_get_bytes(req, 0, path, plen) < 0 ||
-		    (plen && !(plen == 1 && path[0] == '/'))) {
-			srv_result(req, -ENOENT);
-			return;
-		}
-		new_file(req);
-		return;
-	case SCHEME_OP_STAT:
-		console_stat(req, 1);
-		return;
-	case SCHEME_OP_STATS:
-		srv_sweep(&s);
-		srv_result(req, (long)s.live);
-		return;
-	case SCHEME_OP_READ:
-	case SCHEME_OP_WRITE:
-	case SCHEME_OP_PREAD:
-	case SCHEME_OP_PWRITE:
-		srv_result(req, -EBADF);        /* a policy is no open file */
-		return;
-	default:
-		srv_result(req, -ENOSYS);
-		return;
-	}
-}
-
-static void
-console_read(struct srv_req *req)
-{
-	uint8_t buf[SCHEME_INLINE];
-	writ_word_t len = req->m.mr[0];
-	unsigned n;
-
-	if (len > SCHEME_INLINE) {
-		srv_result(req, -EINVAL);
-		return;
-	}
-	if (len == 0) {
-		srv_result(req, 0);
-		return;
-	}
-	if (!irq) {
-		srv_result(req, 0);     /* output only: end of file */
-		return;
-	}
-	while (!ring_used(&in))
-		srv_wait(&s, &readers);
-	for (n = 0; n < len && ring_used(&in); n++)
-		buf[n] = in.b[in.tail++ % RING];
-	srv_put_bytes(req, 0, buf, n);
-	srv_result(req, n);
+	(void)ctx;
+	return ring_room(&out);
 }
 
 /* Without an IRQ: each byte once the UART can take it (a bounded wait: QEMU's UART
@@ -268,90 +174,28 @@ poll_out(const uint8_t *b, size_t n)
 }
 
 static void
-console_write(struct srv_req *req)
+dev_put(void *ctx, const uint8_t *p, size_t n)
 {
-	uint8_t buf[SCHEME_INLINE];     /* on this worker's stack: it may wait below */
-	writ_word_t len = req->m.mr[0];
-
-	if (len == 0) {
-		srv_result(req, 0);
-		return;
-	}
-	if (len > SCHEME_INLINE || srv_get_bytes(req, 0, buf, len) < 0) {
-		srv_result(req, -EINVAL);
-		return;
-	}
+	(void)ctx;
 	if (!irq) {
-		poll_out(buf, len);
-		srv_result(req, (long)len);
+		poll_out(p, n);
 		return;
 	}
-	/* Whole writes, so lines from different writers never mix. */
-	while (ring_room(&out) < len)
-		srv_wait(&s, &writers);
-	for (unsigned i = 0; i < len; i++)
-		out.b[out.head++ % RING] = buf[i];
+	for (size_t i = 0; i < n; i++)
+		out.b[out.head++ % RING] = p[i];
 	tx_fill(false);
-	srv_result(req, (long)len);
 }
 
-static void
-file_request(struct srv_req *req)
+static bool
+dev_drained(void *ctx)
 {
-	switch (req->op) {
-	case SCHEME_OP_READ:
-		console_read(req);
-		return;
-	case SCHEME_OP_WRITE:
-		console_write(req);
-		return;
-	case SCHEME_OP_FSYNC:
-		while (ring_used(&out) || (ier & IER_TX))
-			srv_wait(&s, &drainers);
-		srv_result(req, 0);
-		return;
-	case SCHEME_OP_PREAD:
-	case SCHEME_OP_PWRITE:
-	case SCHEME_OP_SEEK:
-		srv_result(req, -ESPIPE);
-		return;
-	case SCHEME_OP_FSTAT:
-		console_stat(req, 2);
-		return;
-	case SCHEME_OP_FTRUNCATE:
-		srv_result(req, -EINVAL);
-		return;
-	case SCHEME_OP_GETDENTS:
-		srv_result(req, -ENOTDIR);
-		return;
-	case SCHEME_OP_FPATH:
-		srv_put_bytes(req, 0, "console:", 8);
-		srv_result(req, 8);
-		return;
-	case SCHEME_OP_DUP:
-		new_file(req);
-		return;
-	case SCHEME_OP_CLOSE:
-		req->rec->closed = true;
-		srv_result(req, 0);
-		return;
-	default:
-		srv_result(req, -ENOSYS);
-		return;
-	}
+	(void)ctx;
+	return !ring_used(&out) && !(ier & IER_TX);
 }
 
-static void
-console_request(struct srv *srv, struct srv_req *req)
-{
-	(void)srv;
-	if (req->rec->kind == SCHEME_KIND_POLICY)
-		policy_request(req);
-	else
-		file_request(req);
-}
-
-static const struct srv_ops ops = { .request = console_request };
+static const struct ttysrv_dev uart_dev = {
+	.room = dev_room, .put = dev_put, .drained = dev_drained,
+};
 
 static writ_cptr_t
 cap_of_kind(unsigned kind, writ_word_t *arg)
@@ -389,15 +233,14 @@ main(void)
 	 * kernel does; another UART's driver prints on COM1 only if it was lent it. */
 	if (base == COM1)
 		writ_console_init(port, 0);
-	if (srv_init(&s, "console", &ops) != 0)
-		die("no endpoint to serve");
-	if (srv_root_policy(&s) != 1 || srv_pinned_record(&s, SCHEME_KIND_FILE, NULL) !=
-	    CONSOLE_RECORD)
-		die("cannot make its first records");
+	/* A serial line has no size of its own: 24x80, until someone says otherwise. */
+	if (ttysrv_init(&ts, "console", "console:", &uart_dev, NULL, 24, 80) != 0)
+		die("cannot serve console: (no endpoint, or its first records)");
 	if (!irq) {
+		ts.tty.tio.c_oflag &= ~TTY_OPOST;
 		uart_out(IER, 0);
 		uart_out(FCR, FCR_ON_CLEAR_1);
-		srv_run(&s);
+		ttysrv_run(&ts);
 	}
 	if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
 	    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK)
@@ -408,9 +251,9 @@ main(void)
 	rx_drain();                     /* typed ahead: kept */
 	uart_in(IIR);
 	uart_in(MSR);
-	set_ier(IER_RX);
+	set_ier(ier | IER_RX);        /* and TX, if echo of typed-ahead bytes queued some */
 	writ_irq_handler_ack(irq);
 	if (writ_thread_create(&irq_thread, irq_loop, NULL, 120) != WRIT_OK)
 		die("cannot start the IRQ thread");
-	srv_run(&s);
+	ttysrv_run(&ts);
 }

@@ -269,6 +269,12 @@ fill_bootinfo(const struct mb2_info *mb)
 		bi->fb_pitch = mb->fb.pitch;
 		bi->fb_bpp = mb->fb.bpp;
 		bi->fb_type = mb->fb.type;
+		bi->fb_red_pos = mb->fb.red_pos;
+		bi->fb_red_size = mb->fb.red_size;
+		bi->fb_green_pos = mb->fb.green_pos;
+		bi->fb_green_size = mb->fb.green_size;
+		bi->fb_blue_pos = mb->fb.blue_pos;
+		bi->fb_blue_size = mb->fb.blue_size;
 	}
 	for (const char *s = mb->cmdline; *s && n + 1 < WRIT_BOOTINFO_CMDLINE; s++)
 		bi->cmdline[n++] = *s;

@@ -8,7 +8,10 @@ list of (ok, name, why) and the log, which the runner shows when something faile
 import os
 import re
 import shutil
+import signal
 import subprocess
+import tempfile
+import time
 
 from . import exec_tests, qemu
 
@@ -70,6 +73,39 @@ def screen_first_line(monitor, lines, scratch):
                 text += next((chr(0x20 + i) for i, g in enumerate(font) if g == cell), "?")
             return text
     return None
+
+
+def ppm_text(path):
+    """The text on a screendump (binary PPM) of the screen console: each 8x16 cell
+    matched against the font (a lit pixel is any not black; '?' for no match)."""
+    data = open(path, "rb").read()
+    fields, at = [], 0
+    while len(fields) < 4:
+        while data[at:at + 1].isspace():
+            at += 1
+        end = at
+        while not data[end:end + 1].isspace():
+            end += 1
+        fields.append(data[at:end])
+        at = end
+    at += 1
+    width, height = int(fields[1]), int(fields[2])
+    px = data[at:]
+    glyph_of = {tuple(g): chr(0x20 + i) for i, g in enumerate(_font())}
+    rows = []
+    for row in range(height // 16):
+        text = ""
+        for col in range(width // 8):
+            cell = []
+            for y in range(16):
+                bits, base = 0, ((row * 16 + y) * width + col * 8) * 3
+                for x in range(8):
+                    if any(px[base + 3 * x:base + 3 * x + 3]):
+                        bits |= 0x80 >> x
+                cell.append(bits)
+            text += glyph_of.get(tuple(cell), "?")
+        rows.append(text.rstrip())
+    return rows
 
 
 def selftest_boot(ctx, cfg, uefi):
@@ -135,20 +171,130 @@ def console_checks(boot, suffix):
 
 def run_boot(ctx, cfg):
     """`./writ run`'s ISO (no test flags): init starts boot.conf's servers, then /bin/hello
-    greets through its fd 1 and echoes what is typed, through the serial driver."""
+    greets through its fd 1 and reads a line the terminal edited (a typo erased with
+    DEL), through the serial driver."""
     iso = os.path.join(qemu.ROOT, "build", cfg, "writ.iso")
-    b = qemu.boot(iso, timeout=120, until_line="> typed at hello",
-                  type_after=[("Hello from Writ", b"typed at hello\r")])
+    b = qemu.boot(iso, timeout=120, until_line="hello: read 'typed at hello'",
+                  type_after=[("Hello from Writ", b"typed at hellx\x7fo\r")])
     name = "console/run-%s" % cfg
     started = [s for s in ("serial", "null", "zero", "rand", "log", "hello")
                if any(l.startswith("init: started %s (pid" % s) for l in b.log)]
     res = [(len(started) == 6, name + "-servers-start", "only %s started" % started),
            (any("Hello from Writ" in l for l in b.log), name + "-greeting",
             "/bin/hello's greeting never came"),
-           (b.until_s is not None, name + "-echo", "what was typed did not come back"),
+           (b.until_s is not None, name + "-echo", "the edited line did not come back"),
+           (any("> typed at hellx\b \bo" in l for l in b.log), name + "-terminal-echo",
+            "the terminal did not echo the typing and erase the typo with BS SP BS"),
            (any(l.startswith("rand: seeded from") for l in b.log), name + "-rand-seeds",
             "rand: never said what seeded it")]
     return res, b
+
+
+# Keys typed on the screen console through QEMU's monitor (sendkey), and the lines the
+# screen must then show: a typo erased, Shift; the keys that send escape sequences
+# (hello shows control bytes as ^X); ^C echoed and the line after it read.
+SCREEN_KEYS = [["shift-h", "i", "backspace", "o", "spc", "shift-1", "ret"],
+               ["up", "home", "delete", "ret"],
+               ["ctrl-c", "o", "k", "ret"]]
+SCREEN_LINES = ["hello: read 'Ho !'", "hello: read '^[[A^[[1~^[[3~'", "> ^Cok",
+                "hello: read 'ok'"]
+
+
+def screen_rows(monitor, uefi, scratch):
+    """The screen's text, row by row: VGA text memory, or the framebuffer's pixels
+    through a screendump matched against the font."""
+    if not uefi:
+        cells = monitor.read_phys(0xb8000, 80 * 25 * 2, scratch)
+        return [cells[r * 160:(r + 1) * 160:2].decode("latin-1").rstrip() for r in range(25)]
+    path = os.path.join(scratch, "screen-%d.ppm" % os.getpid())
+    if os.path.exists(path):
+        os.unlink(path)
+    monitor.command('screendump "%s"' % path)
+    for _ in range(50):
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            break
+        time.sleep(0.1)
+    time.sleep(0.2)
+    rows = ppm_text(path)
+    os.unlink(path)
+    return rows
+
+
+def screen_boot(ctx, cfg, uefi):
+    """`console=screen`: /bin/hello runs on the screen (drivers/pccon); its greeting is
+    read back from the display, keys are typed with QEMU's sendkey (PS/2, set 1), and
+    what hello read comes back on the screen. Bounded by one deadline."""
+    fw = "uefi" if uefi else "bios"
+    name = "screen/%s-%s" % (fw, cfg)
+    mods = [(ctx.init_elf(cfg), "init"),
+            (os.path.join(qemu.ROOT, "build", cfg, "boot-run.cpio"), "archive")]
+    iso = ctx.iso(cfg, "console=screen", mods)
+    scratch = tempfile.mkdtemp(prefix="writ-screen-", dir=ctx.scratch)
+    serial = os.path.join(scratch, "serial.log")
+    monitor = qemu.Monitor(os.path.join(scratch, "monitor.sock"))
+    args = qemu.qemu_args(iso, uefi=uefi, serial="file:" + serial) + [
+        "-display", "none", "-monitor", "unix:%s,server=on,wait=off" % monitor.path]
+    started = time.monotonic()
+    deadline = started + (240 if uefi else 150)
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    qemu._live.add(proc.pid)
+    res, rows, log = [], [], []
+
+    def wait_screen(want):
+        nonlocal rows
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                rows = screen_rows(monitor, uefi, scratch)
+            except OSError:
+                rows = []
+            if all(any(w in r for r in rows) for w in want):
+                return True
+            time.sleep(1)
+        return False
+
+    try:
+        greeted = wait_screen(["Hello from Writ!"])
+        res.append((greeted, name + "-greeting-drawn",
+                    "no greeting on the screen; it shows %r" % rows[:6]))
+        if greeted:
+            for keys in SCREEN_KEYS:
+                for k in keys:
+                    monitor.command("sendkey " + k)
+                    time.sleep(0.1)
+            ok = wait_screen(SCREEN_LINES)
+            missing = [w for w in SCREEN_LINES if not any(w in r for r in rows)]
+            res.append((ok, name + "-keys-read-and-drawn",
+                        "the screen lacks %r; it shows %r" % (missing, rows[:12])))
+            # Empty lines, two rows each, until the greeting has scrolled off the top.
+            for _ in range(20):
+                monitor.command("sendkey ret")
+                time.sleep(0.1)
+            deadline_scroll = time.monotonic() + 30
+            scrolled = False
+            while not scrolled and time.monotonic() < min(deadline, deadline_scroll):
+                rows = screen_rows(monitor, uefi, scratch)
+                filled = [r for r in rows if r]
+                scrolled = (not any("Hello from Writ" in r for r in rows) and
+                            len(filled) >= len(rows) - 1 and
+                            filled[-2:] == ["hello: read ''", "> ?" if uefi else ">"])
+                time.sleep(0.5)
+            res.append((scrolled, name + "-scrolls",
+                        "after 20 lines the screen shows %r" % rows[-6:]))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        qemu._live.discard(proc.pid)
+        if os.path.exists(serial):
+            log = open(serial, errors="replace").read().replace("\r", "").split("\n")
+        shutil.rmtree(scratch, ignore_errors=True)
+    res.append((any(re.match(r"pccon: (VGA text|framebuffer) \d+x\d+", l) for l in log),
+                name + "-driver-started", "pccon never said what display it drives"))
+    res.append((not any("Hello from Writ" in l for l in log), name + "-not-on-serial",
+                "hello greeted on the serial line, not the screen"))
+    return res, qemu.Boot(log + ["# the screen:"] + rows, proc.returncode, False, None,
+                          time.monotonic() - started)
 
 
 FAULTS = {
@@ -420,6 +566,10 @@ def all_scenarios(cfgs):
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("console", "run-" + cfg, lambda ctx, c=cfg: run_boot(ctx, c), cfg))
+        # The screen console: BIOS (VGA text) with one kernel, UEFI (framebuffer) with
+        # the other, so each display kind is covered once per run.
+        out.append(("screen+console", "screen-" + cfg,
+                    lambda ctx, c=cfg: screen_boot(ctx, c, c == "release"), cfg))
         out.append(("boot", "bad-root-task-elf-" + cfg,
                     lambda ctx, c=cfg: bad_root_task_boot(ctx, c), cfg))
         if cfg == "release":

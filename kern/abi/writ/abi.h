@@ -650,12 +650,21 @@ struct writ_bootinfo {
 	writ_word_t ipc_buffer_vaddr;
 	writ_word_t rsdp_paddr;         /* 0 if none */
 	writ_word_t fb_paddr;           /* 0 if none */
-	uint32_t fb_width, fb_height, fb_pitch;
-	uint8_t fb_bpp, fb_type, reserved1[2];
+	uint32_t fb_width, fb_height, fb_pitch; /* pixels (EGA text: cells), bytes per row */
+	uint8_t fb_bpp, fb_type, reserved1[2];  /* fb_type: WRIT_FB_* */
 	struct writ_bootinfo_untyped untyped[WRIT_BOOTINFO_MAX_UNTYPED];
 	struct writ_bootinfo_module modules[WRIT_BOOTINFO_MAX_MODULES];
 	char cmdline[WRIT_BOOTINFO_CMDLINE];
+	/* A WRIT_FB_RGB framebuffer's pixel: each colour's lowest bit and width in bits
+	 * (at most 8, inside fb_bpp, as the kernel checked before drawing on it). */
+	uint8_t fb_red_pos, fb_red_size, fb_green_pos, fb_green_size;
+	uint8_t fb_blue_pos, fb_blue_size, reserved2[2];
 };
+
+/* BootInfo fb_type: multiboot2's framebuffer types. */
+#define WRIT_FB_INDEXED  0
+#define WRIT_FB_RGB      1
+#define WRIT_FB_EGA_TEXT 2              /* cells of (character, attribute) bytes */
 
 _Static_assert(sizeof(struct writ_bootinfo) <= 4096, "BootInfo fits one page");
 _Static_assert(sizeof(struct writ_bootinfo_untyped) == 16, "untyped entry layout");

@@ -197,18 +197,18 @@ scheme_cap(struct spawn_args *a, const char *scheme)
 
 /*
  * fds 0, 1 and 2 on the console: copies of the console server's pinned record 2 (see
- * drivers/serial), minted here from the endpoint init owns, so init never calls the
+ * lib/ttysrv), minted here from the endpoint init owns, so init never calls the
  * server (it is single-threaded: a call to a server that is starting, dead or waiting
  * on init would stop the whole system). All three name one open file, as a terminal's
  * do after a shell's dup2. False when no console is served.
  */
-bool
-console_fds(struct spawn_args *a)
+static bool
+console_fds_of(struct spawn_args *a, const char *scheme)
 {
-	if (!service_of_scheme("console", 7) || a->n_caps + 3 > SPAWN_MAX_CAPS)
+	if (!service_of_scheme(scheme, strlen(scheme)) || a->n_caps + 3 > SPAWN_MAX_CAPS)
 		return false;
 	for (unsigned fd = 0; fd < 3; fd++)
-		if (!scheme_fd(a, "console", fd))
+		if (!scheme_fd(a, scheme, fd))
 			return false;
 	return true;
 }
@@ -228,6 +228,12 @@ scheme_fd(struct spawn_args *a, const char *scheme, unsigned fd)
 		.badge = scheme_badge(2, 1, SCHEME_KIND_FILE, sv->epoch),
 		.rights = SCHEME_CAP_RIGHTS };
 	return true;
+}
+
+bool
+console_fds(struct spawn_args *a)
+{
+	return console_fds_of(a, "console");
 }
 
 /*
@@ -277,6 +283,145 @@ cnode_radix_of(unsigned quota_bits)
 	unsigned radix = quota_bits > 12 ? quota_bits - 12 : 12;
 
 	return radix < 12 ? 12 : radix > 16 ? 16 : radix;
+}
+
+/* ---- device memory (devmem=) ----
+ *
+ * A devmem range is given as device untyped capabilities that cover it exactly (the
+ * driver makes its own frames from them): init splits the device untyped the kernel
+ * gave it, halving each block that straddles the range's edge until every block is
+ * inside or outside, and hands over a *copy* of each block inside. The copy lends the
+ * block whole to the driver (cspace/untyped.c); when the driver ends its copy goes and
+ * the block is init's again, so a restarted driver gets the same blocks. Splits are
+ * kept for good (a device untyped is only ever split, never retyped else), remembered
+ * here so the next start walks the same halves.
+ */
+#define DEV_SPLITS 64
+#define VGA_TEXT 0xb8000ull
+
+static struct {
+	writ_cptr_t parent, low, high;
+} splits[DEV_SPLITS];
+static unsigned n_splits;
+static char fb_env[160];
+
+/* The two halves of device untyped `ut` (2^bits at paddr): made once, then found. */
+static bool
+dev_halves(writ_cptr_t ut, unsigned bits, writ_cptr_t *low, writ_cptr_t *high)
+{
+	for (unsigned i = 0; i < n_splits; i++)
+		if (splits[i].parent == ut) {
+			*low = splits[i].low;
+			*high = splits[i].high;
+			return true;
+		}
+	if (n_splits == DEV_SPLITS || !(*low = slot_alloc()))
+		return false;
+	if (!(*high = slot_alloc())) {
+		slot_free(*low);
+		return false;
+	}
+	/* Placement is from the watermark up: the first is the lower half. */
+	if (writ_untyped_retype(ut, WRIT_OBJ_UNTYPED, bits - 1, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				*low, 1) != WRIT_OK ||
+	    writ_untyped_retype(ut, WRIT_OBJ_UNTYPED, bits - 1, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				*high, 1) != WRIT_OK) {
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, *low, FULL_DEPTH);
+		slot_free(*low);
+		slot_free(*high);
+		return false;
+	}
+	splits[n_splits].parent = ut;
+	splits[n_splits].low = *low;
+	splits[n_splits++].high = *high;
+	return true;
+}
+
+/* The blocks of device untyped `ut` (2^bits at paddr) inside [lo, hi), for the child. */
+static bool
+dev_give(struct spawn_args *a, writ_cptr_t ut, uint64_t paddr, unsigned bits, uint64_t lo,
+	 uint64_t hi)
+{
+	uint64_t end = paddr + (1ull << bits);
+	writ_cptr_t low, high;
+
+	if (paddr >= hi || end <= lo)
+		return true;
+	if ((lo <= paddr && end <= hi) || bits <= 12) {
+		if (a->n_caps == SPAWN_MAX_CAPS)
+			return false;
+		a->caps[a->n_caps++] = (struct spawn_cap){ .name = "devmem", .src = ut,
+			.kind = WRIT_SCAP_DEVMEM, .arg = paddr | (uint64_t)bits << 56 };
+		return true;
+	}
+	return dev_halves(ut, bits, &low, &high) &&
+	       dev_give(a, low, paddr, bits - 1, lo, hi) &&
+	       dev_give(a, high, paddr + (1ull << (bits - 1)), bits - 1, lo, hi);
+}
+
+/* Device untyped covering [lo, hi) to the child; false if some page of it is in none. */
+static bool
+dev_range(struct spawn_args *a, uint64_t lo, uint64_t hi)
+{
+	const struct writ_bootinfo *bi = init.bi;
+	uint64_t covered = 0;
+
+	for (unsigned i = 0; i < bi->n_untyped; i++) {
+		const struct writ_bootinfo_untyped *u = &bi->untyped[i];
+		uint64_t end = u->paddr + (1ull << u->size_bits);
+
+		if (!u->is_device || u->paddr >= hi || end <= lo)
+			continue;
+		if (!dev_give(a, u->slot, u->paddr, u->size_bits, lo, hi))
+			return false;
+		covered += (end < hi ? end : hi) - (u->paddr > lo ? u->paddr : lo);
+	}
+	return covered == hi - lo;
+}
+
+/*
+ * devmem=framebuffer: the display the boot loader left, or VGA text memory when it
+ * left none, with its geometry for the driver in the environment:
+ *   WRIT_FB=TYPE,PADDR,WIDTH,HEIGHT,PITCH,BPP,RPOS,RSIZE,GPOS,GSIZE,BPOS,BSIZE
+ * (decimal but PADDR in hex; TYPE as BootInfo's fb_type, WRIT_FB_*).
+ */
+static void
+dev_framebuffer(uint64_t *lo, uint64_t *hi)
+{
+	const struct writ_bootinfo *bi = init.bi;
+
+	if (bi->fb_paddr) {
+		*lo = bi->fb_paddr & ~4095ull;
+		*hi = (bi->fb_paddr + (uint64_t)bi->fb_pitch * bi->fb_height + 4095) & ~4095ull;
+		writ_snprintf(fb_env, sizeof(fb_env), "WRIT_FB=%u,%lx,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u",
+			      bi->fb_type, bi->fb_paddr, bi->fb_width, bi->fb_height, bi->fb_pitch,
+			      bi->fb_bpp, bi->fb_red_pos, bi->fb_red_size, bi->fb_green_pos,
+			      bi->fb_green_size, bi->fb_blue_pos, bi->fb_blue_size);
+	} else {
+		*lo = VGA_TEXT;
+		*hi = VGA_TEXT + 0x8000;
+		writ_snprintf(fb_env, sizeof(fb_env), "WRIT_FB=%u,%llx,80,25,160,16,0,0,0,0,0,0",
+			      WRIT_FB_EGA_TEXT, VGA_TEXT);
+	}
+}
+
+static bool
+devmem_caps(const struct bootconf_entry *e, struct spawn_args *a, bool *fb)
+{
+	for (unsigned i = 0; i < e->ndevmem; i++) {
+		uint64_t lo = e->devmem[i].addr, hi = lo + e->devmem[i].size;
+
+		if (e->devmem[i].size == 0) {
+			dev_framebuffer(&lo, &hi);
+			*fb = true;
+		}
+		if (!dev_range(a, lo, hi)) {
+			writ_printf("init: boot.conf:%u: %s: devmem %lx..%lx is not all device "
+				    "memory init can give\n", e->line, e->name, lo, hi);
+			return false;
+		}
+	}
+	return true;
 }
 
 /* The capabilities of entry e's line; false (with a message) if one cannot be had. */
@@ -345,13 +490,14 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 }
 
 static const char *spawn_argv[BOOTCONF_ARGS_MAX + 2];
-static const char *spawn_envp[BOOTCONF_ENV_MAX + 1];
+static const char *spawn_envp[BOOTCONF_ENV_MAX + 2];
 
 static unsigned
 start_entry(const struct bootconf_entry *e, struct service *sv)
 {
 	static struct spawn_args a;
 	unsigned i;
+	bool fb;
 
 	memset(&a, 0, sizeof(a));
 	a.name = e->name;
@@ -382,10 +528,21 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 		if (init.serial && serial_for_servers())
 			a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
 				.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
-		console_fds(&a);
+		/* `console=screen` on the kernel command line: what runs last gets the
+		 * screen's terminal (drivers/pccon) as its fds 0, 1 and 2. */
+		if (e->kind != BOOTCONF_RUN || !cmdline_has("console=screen") ||
+		    !console_fds_of(&a, "screen"))
+			console_fds(&a);
 	}
 	if (!entry_caps(e, &a, sv))
 		return 0;
+	fb = false;
+	if (!devmem_caps(e, &a, &fb))
+		return 0;
+	if (fb) {
+		spawn_envp[e->nenv] = fb_env;
+		spawn_envp[e->nenv + 1] = NULL;
+	}
 	if (e->kind == BOOTCONF_RUN && e->nuses == 0)
 		all_scheme_caps(&a);
 	return spawn(&a);

@@ -24,6 +24,51 @@ test_bootinfo(void)
 	check(init.device != 0, "kern/bootinfo-device-untyped", "no device untyped listed");
 }
 
+/* The display GRUB left is described whole: a driver in user space draws with what
+ * BootInfo says (geometry, pixel format) on frames made from the device untyped that
+ * covers it, so every byte of it must lie in device untyped listed here. Every test
+ * boot has one (VGA text under SeaBIOS, RGB under OVMF). */
+static void
+test_bootinfo_framebuffer(void)
+{
+	const struct writ_bootinfo *bi = init.bi;
+	uint64_t end = bi->fb_paddr + (uint64_t)bi->fb_pitch * bi->fb_height, at;
+	bool format;
+
+	if (bi->fb_type == WRIT_FB_EGA_TEXT)
+		format = bi->fb_bpp == 16 && bi->fb_pitch >= bi->fb_width * 2;
+	else
+		format = bi->fb_type == WRIT_FB_RGB && bi->fb_bpp >= 15 && bi->fb_bpp <= 32 &&
+			 bi->fb_pitch >= bi->fb_width * ((bi->fb_bpp + 7u) / 8) &&
+			 bi->fb_red_size && bi->fb_red_size <= 8 && bi->fb_green_size &&
+			 bi->fb_green_size <= 8 && bi->fb_blue_size && bi->fb_blue_size <= 8 &&
+			 bi->fb_red_pos + bi->fb_red_size <= bi->fb_bpp &&
+			 bi->fb_green_pos + bi->fb_green_size <= bi->fb_bpp &&
+			 bi->fb_blue_pos + bi->fb_blue_size <= bi->fb_bpp &&
+			 bi->fb_red_pos != bi->fb_green_pos && bi->fb_green_pos != bi->fb_blue_pos;
+	check(bi->fb_paddr && bi->fb_width && bi->fb_height && format,
+	      "kern/bootinfo-framebuffer-format", "type %u, %ux%u, %u bpp, pitch %u, colours "
+	      "%u/%u %u/%u %u/%u", bi->fb_type, bi->fb_width, bi->fb_height, bi->fb_bpp,
+	      bi->fb_pitch, bi->fb_red_pos, bi->fb_red_size, bi->fb_green_pos,
+	      bi->fb_green_size, bi->fb_blue_pos, bi->fb_blue_size);
+	/* Walk the range from its start, each step through the device untyped holding it. */
+	for (at = bi->fb_paddr & ~4095ull; at < end;) {
+		uint64_t next = at;
+
+		for (unsigned i = 0; i < bi->n_untyped; i++) {
+			const struct writ_bootinfo_untyped *u = &bi->untyped[i];
+
+			if (u->is_device && at >= u->paddr && at - u->paddr < 1ull << u->size_bits)
+				next = u->paddr + (1ull << u->size_bits);
+		}
+		if (next == at)
+			break;
+		at = next;
+	}
+	check(bi->fb_paddr && at >= end, "kern/bootinfo-framebuffer-in-device-untyped",
+	      "framebuffer %lx..%lx: %lx is in no device untyped", bi->fb_paddr, end, at);
+}
+
 /* Every frame the kernel handed over is a usable capability, and BootInfo is readable. */
 static void
 test_boot_frames(void)
@@ -1418,6 +1463,7 @@ void
 tests_run(void)
 {
 	test_bootinfo();
+	test_bootinfo_framebuffer();
 	test_boot_frames();
 	test_retype_each_type();
 	test_retype_errors();

@@ -488,9 +488,16 @@ key_devmem(struct parser *ps, struct bootconf_entry *en, const struct kv *kv)
 
         if ((e = room(ps, kv, en->ndevmem, BOOTCONF_DEVMEM_MAX)) != BOOTCONF_OK)
                 return e;
+        if (kv->val_len == 11 && memcmp(kv->val, "framebuffer", 11) == 0) {
+                /* Where the boot loader left the display is known only at boot. */
+                en->devmem[en->ndevmem].addr = 0;
+                en->devmem[en->ndevmem].size = 0;
+                en->ndevmem++;
+                return BOOTCONF_OK;
+        }
         if (!plus)
                 return fail(ps, BOOTCONF_E_VALUE, kv->val_col, "bad value", kv->val,
-                            kv->val_len, " for devmem= (want ADDR+SIZE)");
+                            kv->val_len, " for devmem= (want ADDR+SIZE or framebuffer)");
         n1 = (size_t)(plus - kv->val);
         if ((e = number_in(ps, kv, 0, n1, true, UINT64_MAX, tail, &addr)) != BOOTCONF_OK)
                 return e;

@@ -72,9 +72,12 @@ conf_print(const struct bootconf *c, char *buf, size_t size)
                         n = cp_put(buf, size, n, t);
                 }
                 for (unsigned i = 0; i < e->ndevmem; i++) {
-                        snprintf(t, sizeof t, " devmem=0x%llx+%llu",
-                                 (unsigned long long)e->devmem[i].addr,
-                                 (unsigned long long)e->devmem[i].size);
+                        if (e->devmem[i].size == 0)
+                                snprintf(t, sizeof t, " devmem=framebuffer");
+                        else
+                                snprintf(t, sizeof t, " devmem=0x%llx+%llu",
+                                         (unsigned long long)e->devmem[i].addr,
+                                         (unsigned long long)e->devmem[i].size);
                         n = cp_put(buf, size, n, t);
                 }
                 for (unsigned i = 0; i < e->nuses; i++)

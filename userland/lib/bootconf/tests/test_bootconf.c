@@ -52,7 +52,7 @@ static const char example[] =
         "driver serial /drivers/serial serves=console ioport=0x3f8-0x3ff irq=4 use=log\n"
         "server file /sbin/file serves=file quota=16M use=log use=\"file:/home/**:rw\"\n"
         "  \t# an indented comment\n"
-        "driver fb /drivers/fb devmem=0xfd000000+0x400000 devmem=4096+4096 irq=0 irq=23\n"
+        "driver fb /drivers/fb devmem=0xfd000000+0x400000 devmem=4096+4096 irq=0 irq=23 devmem=framebuffer\n"
         "run tests /bin/tests quota=0 env=TERM=vt100 env=HOME=\"/home/a b\" -- kern \"a b\" \"\" '#x'\n"
         "run shell /bin/sh prio=0 restart=no -- -l # login shell\n";
 
@@ -83,8 +83,9 @@ test_example(void)
         if (e->quota != 16u << 20 || e->nuses != 2 || strcmp(e->uses[1], "file:/home/**:rw"))
                 tap_fail("entry file");
         e = &entries[3];
-        if (e->ndevmem != 2 || e->devmem[0].addr != 0xfd000000 || e->devmem[0].size != 0x400000 ||
+        if (e->ndevmem != 3 || e->devmem[0].addr != 0xfd000000 || e->devmem[0].size != 0x400000 ||
             e->devmem[1].addr != 4096 || e->devmem[1].size != 4096 || e->nirqs != 2 ||
+            e->devmem[2].addr != 0 || e->devmem[2].size != 0 ||
             e->irqs[1] != 23 || e->serves[0] || e->line != 7)
                 tap_fail("entry fb");
         e = &entries[4];
@@ -291,6 +292,7 @@ static const struct bad bads[] = {
         {"irq-24", "driver a /a irq=24", BOOTCONF_E_OUT_OF_RANGE, 1, 17, "(want 0..23)"},
         {"irq-bad", "driver a /a irq=4 irq=", BOOTCONF_E_NUMBER, 1, 23, "bad number"},
         {"devmem-no-plus", "driver a /a devmem=0x1000", BOOTCONF_E_VALUE, 1, 20, "want ADDR+SIZE"},
+        {"devmem-framebufferx", "driver a /a devmem=framebufferx", BOOTCONF_E_VALUE, 1, 20, "want ADDR+SIZE"},
         {"devmem-unaligned-addr", "driver a /a devmem=0x1001+0x1000", BOOTCONF_E_ALIGN, 1, 20, "address '0x1001' is not page-aligned"},
         {"devmem-unaligned-size", "driver a /a devmem=0x1000+0x10", BOOTCONF_E_ALIGN, 1, 27, "size '0x10'"},
         {"devmem-zero-size", "driver a /a devmem=0x1000+0", BOOTCONF_E_ALIGN, 1, 27, "size '0'"},

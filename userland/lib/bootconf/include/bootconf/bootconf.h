@@ -90,7 +90,8 @@ struct bootconf_ioport {
 };
 
 struct bootconf_devmem {
-        uint64_t addr, size;            /* page-aligned, size > 0, no wrap */
+        uint64_t addr, size;            /* page-aligned, size > 0, no wrap; or both 0:
+                                         * devmem=framebuffer, the boot display */
 };
 
 struct bootconf_entry {

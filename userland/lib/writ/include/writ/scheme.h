@@ -60,7 +60,14 @@
 	E(SCHEME_OP_WEAKEN,    26)  /* (text len) text -> policy cap; fd: (acc mode) -> cap */ \
 	E(SCHEME_OP_REVOKE,    27)  /* () on a policy -> records freed: see "Policies" */ \
 	E(SCHEME_OP_WRITE_REGS, 28) /* (len, bytes 0..7, bytes 8..15) -> n: see below */ \
-	E(SCHEME_OP_SHARE,     29)  /* (pages, radix) + CNode of frames -> n, window cap */
+	E(SCHEME_OP_SHARE,     29)  /* (pages, radix) + CNode of frames -> n, window cap */ \
+	E(SCHEME_OP_TTY_GETATTR, 30) /* () -> struct writ_termios: see "Terminals" */  \
+	E(SCHEME_OP_TTY_SETATTR, 31) /* (when) struct writ_termios */                \
+	E(SCHEME_OP_TTY_GETWINSZ, 32) /* () -> struct writ_winsize */                \
+	E(SCHEME_OP_TTY_SETWINSZ, 33) /* () struct writ_winsize */                   \
+	E(SCHEME_OP_TTY_GETPGRP, 34) /* () -> the foreground process group */        \
+	E(SCHEME_OP_TTY_SETPGRP, 35) /* (pgrp) */                                    \
+	E(SCHEME_OP_TTY_EVENTS,  36) /* (flags) -> TTY_EV_* bits, reg 1: the pgrp */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,
@@ -238,6 +245,34 @@ enum scheme_op {
 #define SCHEME_WEAKEN_GLOB    3                 /* a path the parent cannot see */
 #define SCHEME_WEAKEN_BUDGET  4                 /* inclusion could not be proven */
 #define SCHEME_WEAKEN_NOREVOKE 1                /* WEAKEN's flags: see above */
+
+/*
+ * Terminals (console: and the screen's scheme; lib/tty is the line discipline). An
+ * open console file is a terminal: READ follows its mode (canonical: one line per
+ * read, 0 at an EOF character; raw: VMIN/VTIME; READ's SCHEME_READ_NOWAIT makes a
+ * read that would wait answer -EAGAIN), WRITE goes through output processing. The
+ * TTY_ ops map Linux's ioctls one to one, with <writ/termios.h>'s structures (Linux's
+ * layout) in the data words:
+ *   GETATTR  () -> struct writ_termios                 TCGETS
+ *   SETATTR  (when) struct writ_termios                TCSETS/TCSETSW/TCSETSF (when =
+ *            TTY_TCSANOW/TCSADRAIN/TCSAFLUSH; DRAIN waits for the output to leave)
+ *   GETWINSZ () -> struct writ_winsize                 TIOCGWINSZ
+ *   SETWINSZ () struct writ_winsize                    TIOCSWINSZ
+ *   GETPGRP  () -> the foreground process group        TIOCGPGRP (0 until one is set)
+ *   SETPGRP  (pgrp > 0)                                TIOCSPGRP
+ * Signals: with ISIG, ^C ^\ ^Z are not input; the terminal drops pending input and
+ * records TTY_EV_INT/QUIT/SUSP. EVENTS (flags) waits until one is recorded (or, with
+ * SCHEME_READ_NOWAIT in flags, answers at once), answers the bits, clears them, and
+ * says in register 1 the foreground group they are meant for: the Linux personality
+ * keeps a thread in EVENTS and sends SIGINT, SIGQUIT or SIGTSTP to that group. A
+ * read blocked meanwhile keeps waiting (the line it was reading is gone).
+ * No op types input for the device (Linux's TIOCSTI lets any holder of a terminal
+ * type commands into a shell; tests type through QEMU instead). Errors: EINVAL (a
+ * short structure, a bad `when` or pgrp), ENOTTY on a terminal server's policies;
+ * servers that are no terminal answer ENOSYS, as for any op they lack (the
+ * personality's ioctl answers ENOTTY for both). VTIME is not timed yet (no clock in
+ * user space): a timed raw read answers when it would otherwise wait for its timer.
+ */
 
 /* ---- badges ----
  *   bits  0..19  record index
