@@ -18,50 +18,88 @@
 
 struct init_state init;
 
-/* Slots: handed out from first_empty_slot up, returned ones reused first. */
-static unsigned next_slot, slot_end;
-static writ_cptr_t free_slots[4096];
-static unsigned n_free_slots;
+/*
+ * Slots of the root CNode, from first_empty_slot up: a bitmap, so that a run of
+ * consecutive slots (a buddy split takes two, a process's text masters and the spawn
+ * window more) can be carved from slots returned earlier too, not only from those
+ * never handed out. A search starts at the lowest slot that may be free.
+ */
+#define SLOTS_MAX 65536u
+static uint64_t slot_used[SLOTS_MAX / 64];
+static unsigned slot_low, slot_end, n_slots_free;
 
-writ_cptr_t
-slot_alloc(void)
+static bool
+slot_is_used(unsigned s)
 {
-	if (n_free_slots)
-		return free_slots[--n_free_slots];
-	if (next_slot >= slot_end) {
-		writ_printf("init: out of slots in the root CNode\n");
-		return 0;
-	}
-	return next_slot++;
+	return slot_used[s / 64] >> (s % 64) & 1;
+}
+
+static void
+slots_init(unsigned first, unsigned radix)
+{
+	slot_end = radix >= 16 ? SLOTS_MAX : 1u << radix;
+	slot_low = first;
+	n_slots_free = slot_end > first ? slot_end - first : 0;
+	for (unsigned s = 0; s < first && s < SLOTS_MAX; s++)
+		slot_used[s / 64] |= 1ull << (s % 64);
 }
 
 writ_cptr_t
 slot_alloc_run(unsigned n)
 {
-	writ_cptr_t first = next_slot;
+	unsigned run = 0;
 
-	if (next_slot + n > slot_end)
-		return 0;
-	next_slot += n;
-	return first;
+	assert_init(n > 0, "a run of no slots");
+	for (unsigned s = slot_low; s < slot_end; s++) {
+		if (s % 64 == 0 && slot_used[s / 64] == ~0ull) {
+			run = 0;
+			s += 63;
+			continue;
+		}
+		if (slot_is_used(s)) {
+			run = 0;
+			continue;
+		}
+		if (++run < n)
+			continue;
+		unsigned first = s + 1 - n;
+
+		for (unsigned k = first; k <= s; k++)
+			slot_used[k / 64] |= 1ull << (k % 64);
+		n_slots_free -= n;
+		if (first == slot_low)
+			slot_low = s + 1;
+		return first;
+	}
+	return 0;
+}
+
+writ_cptr_t
+slot_alloc(void)
+{
+	writ_cptr_t s = slot_alloc_run(1);
+
+	if (!s)
+		writ_printf("init: out of slots in the root CNode\n");
+	return s;
 }
 
 /* Free slots, counting those never handed out. */
 unsigned
 slots_left(void)
 {
-	return slot_end - next_slot + n_free_slots;
+	return n_slots_free;
 }
 
 void
 slot_free(writ_cptr_t slot)
 {
-	if (!slot)
+	if (!slot || slot >= slot_end || !slot_is_used((unsigned)slot))
 		return;
-	if (slot + 1 == next_slot)
-		next_slot--;
-	else if (n_free_slots < sizeof(free_slots) / sizeof(free_slots[0]))
-		free_slots[n_free_slots++] = slot;
+	slot_used[slot / 64] &= ~(1ull << (slot % 64));
+	n_slots_free++;
+	if (slot < slot_low)
+		slot_low = (unsigned)slot;
 }
 
 void
@@ -310,8 +348,7 @@ writ_main(struct writ_bootinfo *bi)
 
 	__asm__ volatile("rdtsc; shl $32, %%rdx; or %%rdx, %%rax" : "=a"(start) : : "rdx");
 	init.bi = bi;
-	next_slot = bi->first_empty_slot;
-	slot_end = 1u << bi->root_cnode_radix;
+	slots_init(bi->first_empty_slot, bi->root_cnode_radix);
 	serial = slot_alloc();
 	exit_port = slot_alloc();
 	if (writ_ioport_issue(WRIT_SLOT_IOPORT_CONTROL, 0x3f8, 0x3ff, WRIT_SLOT_ROOT_CNODE,
