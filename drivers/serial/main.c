@@ -13,6 +13,7 @@
  * Without irq= (COM3 shares IRQ 4 with COM1, and one line has one handler) it is
  * output only, raw (no output processing: `./writ exec` passes a program's bytes on
  * unchanged) and polled: a write waits for each byte's THRE, and reads find nothing.
+ * `--raw` turns output processing off on an interrupt-driven line too.
  *
  * The kernel still writes its own messages to COM1 by polling; they may land between
  * bytes of ours, which is fine for a console.
@@ -219,10 +220,13 @@ die(const char *why)
 	writ_exit(1);
 }
 
+/* `--raw`: no output processing (`./writ exec`'s program output, which the host shows
+ * byte for byte, as a Linux program's redirected output would be). */
 int
-main(void)
+main(int argc, char **argv)
 {
 	writ_word_t range = 0;
+	bool raw = argc > 1 && strcmp(argv[1], "--raw") == 0;
 
 	port = cap_of_kind(WRIT_SCAP_IOPORT, &range);
 	irq = cap_of_kind(WRIT_SCAP_IRQ, NULL);
@@ -236,8 +240,9 @@ main(void)
 	/* A serial line has no size of its own: 24x80, until someone says otherwise. */
 	if (ttysrv_init(&ts, "console", "console:", &uart_dev, NULL, 24, 80) != 0)
 		die("cannot serve console: (no endpoint, or its first records)");
-	if (!irq) {
+	if (raw || !irq)
 		ts.tty.tio.c_oflag &= ~TTY_OPOST;
+	if (!irq) {
 		uart_out(IER, 0);
 		uart_out(FCR, FCR_ON_CLEAR_1);
 		ttysrv_run(&ts);
