@@ -50,25 +50,26 @@ slot_alloc_run(unsigned n)
 	unsigned run = 0;
 
 	assert_init(n > 0, "a run of no slots");
-	for (unsigned s = slot_low; s < slot_end; s++) {
-		if (s % 64 == 0 && slot_used[s / 64] == ~0ull) {
+	for (unsigned s = slot_low; s < slot_end;) {
+		uint64_t free_from_s = ~slot_used[s / 64] >> (s % 64);
+
+		if (!free_from_s || (free_from_s & 1) == 0) {
+			/* used from s: on to the next free slot, a word at a time */
 			run = 0;
-			s += 63;
+			s = free_from_s ? s + (unsigned)__builtin_ctzll(free_from_s)
+					: (s / 64 + 1) * 64;
 			continue;
 		}
-		if (slot_is_used(s)) {
-			run = 0;
-			continue;
-		}
+		s++;
 		if (++run < n)
 			continue;
-		unsigned first = s + 1 - n;
+		unsigned first = s - n;
 
-		for (unsigned k = first; k <= s; k++)
+		for (unsigned k = first; k < s; k++)
 			slot_used[k / 64] |= 1ull << (k % 64);
 		n_slots_free -= n;
 		if (first == slot_low)
-			slot_low = s + 1;
+			slot_low = s;
 		return first;
 	}
 	return 0;
