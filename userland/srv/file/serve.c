@@ -313,21 +313,48 @@ put_stat(struct srv_req *req, struct memfs *fs, struct memfs_node *n)
 
 /*
  * Compiled policies, shared: weakens to the same text (helpers handed the same narrow
- * policy, a tree of them) compile it once. A compiled glob is 22 KiB: 10,000 policies
- * each with its own would not fit a server's quota. Keyed by the exact text (the
+ * policy, a tree of them) compile it once. Each is kept in policy_size bytes, not the
+ * whole 22 KiB struct (a typical glob takes a few hundred: a weaken needs no fresh
+ * pages, and 10,000 of them fit a server's quota). Keyed by the exact text (the
  * compiled form depends on nothing else); each goes with the last policy using it.
  */
 struct cpolicy {
-	struct policy p;                /* first: an fpolicy's `policy` points here */
 	struct cpolicy *next;           /* in its bucket */
 	unsigned refs;
 	uint32_t hash;
 	uint32_t len;
-	char text[SCHEME_INLINE];       /* what it was compiled from */
+	const char *text;               /* what it was compiled from: after p's bytes */
+	struct policy p;                /* last, cut to policy_size: see alloc_cpolicy */
 };
 
 #define CPOL_BUCKETS 256
 static struct cpolicy *cpols[CPOL_BUCKETS];
+
+static struct cpolicy *
+cpolicy_of(const struct policy *p)
+{
+	return (struct cpolicy *)((char *)p - offsetof(struct cpolicy, p));
+}
+
+/* A record for compiled policy p with its text, in one block sized to both. */
+static struct cpolicy *
+cpolicy_new(const struct policy *p, const uint8_t *text, size_t len, uint32_t hash)
+{
+	size_t size = policy_size(p), at = offsetof(struct cpolicy, p) + size;
+	struct cpolicy *c = malloc(at + len);
+
+	if (!c)
+		return NULL;
+	memcpy(&c->p, p, size);
+	memcpy((char *)c + at, text, len);
+	c->text = (const char *)c + at;
+	c->refs = 0;
+	c->hash = hash;
+	c->len = (uint32_t)len;
+	c->next = cpols[hash % CPOL_BUCKETS];
+	cpols[hash % CPOL_BUCKETS] = c;
+	return c;
+}
 
 static uint32_t
 text_hash(const uint8_t *t, size_t n)
@@ -351,7 +378,7 @@ cpolicy_find(uint32_t h, const uint8_t *t, size_t n)
 static void
 cpolicy_put(struct policy *p)
 {
-	struct cpolicy *c = (struct cpolicy *)p, **pp;
+	struct cpolicy *c = cpolicy_of(p), **pp;
 
 	if (--c->refs)
 		return;
@@ -897,9 +924,9 @@ reply_policy(struct fserver *f, struct srv_req *req, struct fpolicy *p)
 static void
 do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsigned caller)
 {
-	/* A new text is compiled where it will live (22 KiB: no copy); a refused one's
-	 * room serves the next weaken. A text compiled before is only checked. */
-	static struct cpolicy *spare;
+	/* A new text is compiled into one whole struct kept for that, then copied to a
+	 * block its size. A text compiled before is only checked. */
+	static struct policy *scratch;
 	struct policy_verdict v = { 0 };
 	struct policy_err err = { 0 };
 	writ_word_t len = req->m.mr[0];
@@ -923,23 +950,15 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsign
 		if (r == POLICY_OK && parent->policy && !v.subset)
 			r = POLICY_E_NOT_SUBSET;
 	} else {
-		if (!spare && !(spare = malloc(sizeof(*spare))))
+		if (!scratch && !(scratch = malloc(sizeof(*scratch))))
 			return srv_result(req, -ENOMEM);
-		c = spare;
 		if (!parent->policy)
-			r = policy_parse(&c->p, (const char *)buf, (size_t)len, &err);
+			r = policy_parse(scratch, (const char *)buf, (size_t)len, &err);
 		else
-			r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, &c->p,
+			r = policy_weaken(parent->policy, (const char *)buf, (size_t)len, scratch,
 					  work, &v, &err);
-		if (r == POLICY_OK) {
-			spare = NULL;
-			c->refs = 0;
-			c->hash = h;
-			c->len = (uint32_t)len;
-			memcpy(c->text, buf, (size_t)len);
-			c->next = cpols[h % CPOL_BUCKETS];
-			cpols[h % CPOL_BUCKETS] = c;
-		}
+		if (r == POLICY_OK && !(c = cpolicy_new(scratch, buf, (size_t)len, h)))
+			return srv_result(req, -ENOMEM);
 	}
 	if (r == POLICY_E_NOT_SUBSET || r == POLICY_E_BUDGET) {
 		size_t n = v.why == POLICY_WHY_GLOB ? v.ce_len : 0;

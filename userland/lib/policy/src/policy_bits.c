@@ -102,12 +102,12 @@ policy_glob_finish(struct policy_glob *g)
 
         /* Without `**` policy_match walks the items (simple_run) and never reads the
          * tables: building them was most of a weaken's cost. */
-        t->simple = 1;
+        g->simple = 1;
         for (unsigned i = 0; i < g->nops; i++)
                 if (g->ops[i].kind == POLICY_OP_DSTAR)
-                        t->simple = 0;
+                        g->simple = 0;
         t->nclasses = 0;
-        if (t->simple)
+        if (g->simple)
                 return;
         memset(t, 0, sizeof *t);
         n = policy_glob_classes(g, t->cls_of, 1, single);

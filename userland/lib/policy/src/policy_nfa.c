@@ -221,7 +221,7 @@ policy_nfa_run(const struct policy_glob *g, const unsigned char *p, size_t len)
 }
 
 /*
- * Matching a glob without `**` (bits.simple): the items in order, one backtrack point.
+ * Matching a glob without `**` (simple): the items in order, one backtrack point.
  * Only STAR is not one byte; it never takes '/', and every '/' of the word must meet
  * a SLASH item, so once a SLASH has matched no earlier star could take more: on a
  * mismatch, only the last star since then may grow by one byte (not '/'). The
@@ -312,7 +312,7 @@ policy_match_canonical(const struct policy_glob *g, const char *path, size_t len
 {
         if (len == 1)           /* the root is the empty word */
                 len = 0;
-        return g->bits.simple ? simple_run(g, (const unsigned char *)path, len) :
+        return g->simple ? simple_run(g, (const unsigned char *)path, len) :
                policy_bits_run(g, (const unsigned char *)path, len);
 }
 
@@ -329,7 +329,7 @@ policy_match(const struct policy_glob *g, const char *path, size_t len,
                 return r;
         if (len == 1)           /* the root is the empty word */
                 len = 0;
-        *matched = g->bits.simple ? simple_run(g, (const unsigned char *)path, len) :
+        *matched = g->simple ? simple_run(g, (const unsigned char *)path, len) :
                    policy_bits_run(g, (const unsigned char *)path, len);
         return POLICY_OK;
 }

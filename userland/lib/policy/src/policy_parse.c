@@ -14,6 +14,7 @@
  * The length limit is on the canonical form (what print would produce), so that
  * print(parse(x)) always parses again.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "policy_internal.h"
@@ -369,6 +370,17 @@ policy_parse(struct policy *out, const char *text, size_t len,
                 return fail(&s, POLICY_E_COLON, s.i);
         s.i++;
         return rights_at(text + s.i, len - s.i, s.i, &out->rights, err);
+}
+
+size_t
+policy_size(const struct policy *p)
+{
+        const struct policy_glob *g = &p->glob;
+
+        /* sets[] and bits follow ops[]: only a glob that needs neither ends early. */
+        if (!g->simple || g->nsets != 0)
+                return sizeof *p;
+        return offsetof(struct policy, glob.ops) + g->nops * sizeof g->ops[0];
 }
 
 bool

@@ -26,26 +26,58 @@ parse2(const char *c, const char *p)
         return 0;
 }
 
+/* Set: every case again on copies of policy_size bytes in blocks of that size (under
+ * ASan, a read past what policy_size promises is an error). */
+static bool compact;
+
+static struct policy *
+dup_policy(const struct policy *p)
+{
+        struct policy *d = malloc(policy_size(p));
+
+        if (!d)
+                abort();
+        memcpy(d, p, policy_size(p));
+        return d;
+}
+
+static void check_pair(const struct scase *s, const struct policy *pc, const struct policy *pp);
+
 static void
 check_case(const struct scase *s)
 {
         char c[256], p[256];
-        struct policy_verdict v;
-        bool mc, mp;
-        int r;
 
         snprintf(c, sizeof c, "file:%s:r", s->child);
         snprintf(p, sizeof p, "file:%s:r", s->parent);
         if (parse2(c, p) < 0)
                 return;
-        if ((r = policy_subset(&pc, &pp, &work, &v)) != POLICY_OK) {
+        if (compact) {
+                struct policy *dc = dup_policy(&pc), *dp = dup_policy(&pp);
+
+                check_pair(s, dc, dp);
+                free(dc);
+                free(dp);
+        } else {
+                check_pair(s, &pc, &pp);
+        }
+}
+
+static void
+check_pair(const struct scase *s, const struct policy *pc, const struct policy *pp)
+{
+        struct policy_verdict v;
+        bool mc, mp;
+        int r;
+
+        if ((r = policy_subset(pc, pp, &work, &v)) != POLICY_OK) {
                 tap_fail("%s <= %s: %s", s->child, s->parent, policy_error_name(r));
                 return;
         }
         {
                 struct policy_verdict fv;
 
-                if (policy_subset(&pc, &pp, &full, &fv) != POLICY_OK || fv.subset != v.subset)
+                if (policy_subset(pc, pp, &full, &fv) != POLICY_OK || fv.subset != v.subset)
                         tap_fail("%s <= %s: the shortcut and the search disagree", s->child,
                                  s->parent);
         }
@@ -61,7 +93,7 @@ check_case(const struct scase *s)
         if (strcmp(v.ce, s->ce) != 0)
                 tap_fail("%s <= %s: counterexample '%s', want '%s'", s->child, s->parent,
                          v.ce, s->ce);
-        if (policy_match(&pc.glob, v.ce, v.ce_len, &mc) || policy_match(&pp.glob, v.ce, v.ce_len, &mp) ||
+        if (policy_match(&pc->glob, v.ce, v.ce_len, &mc) || policy_match(&pp->glob, v.ce, v.ce_len, &mp) ||
             !mc || mp)
                 tap_fail("%s <= %s: counterexample '%s' is not one", s->child, s->parent, v.ce);
 }
@@ -69,10 +101,38 @@ check_case(const struct scase *s)
 static void
 table(const char *name, const struct scase *s, size_t n)
 {
+        char full_name[64];
+
+        snprintf(full_name, sizeof full_name, "%s%s", compact ? "compact-" : "", name);
         tap_begin();
         for (size_t i = 0; i < n; i++)
                 check_case(&s[i]);
-        tap_end(name);
+        tap_end(full_name);
+}
+
+/* A typical glob's compiled form is sized to it; one with `**` or a class is whole. */
+static void
+sizes(void)
+{
+        static const struct { const char *text; bool small; } c[] = {
+                {"file:/home/u/*.txt:r", true}, {"file:/tmp/bench-1-*.txt:r", true},
+                {"file:/:r", true}, {"file:/a/**:r", false}, {"file:/a/[bc]:r", false},
+        };
+        struct policy_err err;
+
+        tap_begin();
+        for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+                size_t n;
+
+                if (policy_parse(&pc, c[i].text, strlen(c[i].text), &err) != POLICY_OK) {
+                        tap_fail("'%s' refused", c[i].text);
+                        continue;
+                }
+                n = policy_size(&pc);
+                if (c[i].small ? n > 256 : n != sizeof pc)
+                        tap_fail("'%s': policy_size %zu", c[i].text, n);
+        }
+        tap_end("size-sized-to-glob");
 }
 
 #define TABLE(name, ...) do {                                           \
@@ -278,5 +338,8 @@ main(void)
         weaken();
         budget();
         reuse();
+        sizes();
+        compact = true;
+        globs();
         return tap_exit();
 }

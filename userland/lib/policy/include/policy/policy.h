@@ -107,8 +107,6 @@ struct policy_op {
 
 struct policy_bits {
         uint16_t nclasses;
-        uint8_t  simple;        /* no `**`: policy_match walks the items, and the
-                                 * tables below are not built (nor ever read) */
         uint8_t  cls_of[256];
         uint64_t take[POLICY_TAKE_WORDS];       /* [class][word] */
         uint64_t loop[POLICY_WORDS_MAX];        /* STAR, DLOOP: stay on the byte */
@@ -123,7 +121,9 @@ struct policy_bits {
 struct policy_glob {
         uint16_t nops;          /* instructions, END included */
         uint16_t nsets;
-        struct policy_op ops[POLICY_OPS_MAX];
+        uint8_t  simple;        /* no `**`: policy_match walks the items, and bits'
+                                 * tables are not built (nor ever read) */
+        struct policy_op ops[POLICY_OPS_MAX];   /* before sets and bits: see policy_size */
         uint64_t sets[POLICY_SETS_MAX][4];      /* 256-bit byte sets, never '/' or NUL */
         struct policy_bits bits;
 };
@@ -196,6 +196,15 @@ struct policy_verdict {
         const char *ce;         /* POLICY_WHY_GLOB: shortest counterexample, in work */
         size_t   ce_len;
 };
+
+/*
+ * Bytes of *p its readers ever look at (everything after is unused room): a policy
+ * without `**` and without character classes reads only its first nops instructions,
+ * so a typical one is a few hundred bytes, not sizeof(struct policy). A copy of that
+ * many bytes, in a block of that size, serves policy_match*, policy_subset (either
+ * side), policy_weaken's parent and policy_print; never pass one as a parse target.
+ */
+size_t policy_size(const struct policy *p);
 
 /* Message and enum name of an error code; never NULL. */
 const char *policy_strerror(enum policy_error e);
