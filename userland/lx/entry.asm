@@ -18,6 +18,8 @@
 global lx_upcall
 global lx_enter
 extern lx_dispatch
+extern lx_sig_deliver
+extern lx_sig_slow
 
 section .text
 lx_upcall:
@@ -41,6 +43,8 @@ lx_upcall:
         mov     rdi, rsp
         cld                             ; the C ABI's, whatever the program had
         call    lx_dispatch
+        cmp     byte [rel lx_sig_slow], 0
+        jne     .signal                 ; a signal to deliver, or a handler's sigreturn
         add     rsp, 8                  ; the number
         pop     rdi
         pop     rsi
@@ -57,6 +61,47 @@ lx_upcall:
         mov     rsp, rbp                ; mov, pop and lea keep them
         pop     rbp
         lea     rsp, [rsp + 128]
+        jmp     rcx
+
+; The slow way out (sig.c): every register of the program goes to lx_sig_deliver(c,
+; callee-saved, fxsave image, out), which writes them, maybe changed (RSP too: a
+; handler's frame, or the one rt_sigreturn goes back to), to `out`, far enough below
+; that a handler's frame (right under the program's RSP) cannot reach it; all are loaded
+; from there.
+.signal:
+        mov     [rsp], rax              ; the result, in the number's place
+        mov     rdi, rsp
+        push    r15
+        push    r14
+        push    r13
+        push    r12
+        push    rbx
+        push    qword [rbp]             ; the program's RBP
+        mov     rsi, rsp
+        lea     rdx, [rdi + 80]         ; the FXSAVE image, right above struct lx_call
+        sub     rsp, 2048 + 640         ; past any frame; then struct lx_sigregs
+        mov     rcx, rsp
+        call    lx_sig_deliver
+        mov     rbp, [rsp + 80]
+        mov     rbx, [rsp + 88]
+        mov     r12, [rsp + 96]
+        mov     r13, [rsp + 104]
+        mov     r14, [rsp + 112]
+        mov     r15, [rsp + 120]
+        fxrstor64 [rsp + 128]
+        mov     rax, rsp                ; struct lx_call
+        mov     rdi, [rax + 8]
+        mov     rsi, [rax + 16]
+        mov     rdx, [rax + 24]
+        mov     r10, [rax + 32]
+        mov     r8, [rax + 40]
+        mov     r9, [rax + 48]
+        mov     rcx, [rax + 64]
+        mov     r11, [rax + 72]
+        push    r11
+        popfq                           ; on our stack: the program's may have no room below
+        mov     rsp, [rax + 56]         ; mov keeps the flags
+        mov     rax, [rax]
         jmp     rcx
 
 ; lx_enter(entry, sp): start the program at `entry` on the initial stack `sp`, as

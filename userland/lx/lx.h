@@ -120,6 +120,29 @@ long lx_execve(const uint64_t *a);
 long lx_wait4(const uint64_t *a);
 /* In a vfork child, exit goes back to the parent (and does not return): else false. */
 bool lx_vfork_child_exit(int status);
+/* Signal sig to our child pid (it ends, as most default actions would): 0 or -errno. */
+long lx_kill_child(int32_t pid, int sig);
+/* The parent's pid, from the start info. */
+extern uint32_t lx_ppid;
+
+/* ---- sig.c: signals ---- */
+#define LX_NSIG 64
+#define LX_SIGKILL 9
+#define LX_SIGSEGV 11
+#define LX_SIGPIPE 13
+#define LX_SIGSTOP 19
+/* Set while a signal waits for delivery or a handler returns: entry.asm's slow way out. */
+extern volatile uint8_t lx_sig_slow;
+void lx_sig_raise(int sig, int code, int pid);
+__attribute__((noreturn)) void lx_exit_signal(int sig);
+long lx_rt_sigaction(const uint64_t *a);
+long lx_rt_sigprocmask(const uint64_t *a);
+long lx_rt_sigpending(const uint64_t *a);
+long lx_sigaltstack(const uint64_t *a);
+long lx_kill(const uint64_t *a);
+long lx_tkill(const uint64_t *a);
+long lx_tgkill(const uint64_t *a);
+long lx_rt_sigreturn(struct lx_call *c);
 
 /* ---- thread.c: threads and futexes ---- */
 long lx_clone(struct lx_call *c);

@@ -37,10 +37,9 @@
 #define LX_TSC_HZ 1000000000ull
 
 uint32_t lx_pid;
+uint32_t lx_ppid = 1;
 static uint64_t fs_base;
 static uint32_t umask_bits = 022;
-static uint64_t sig_actions[65][4];     /* rt_sigaction's records, never acted upon */
-static uint64_t sig_mask;
 static uint64_t enosys_said[LX_NR_MAX / 64 + 1];
 
 /*
@@ -101,7 +100,7 @@ lx_exit_group(const uint64_t *a)
 }
 
 static long lx_getpid(const uint64_t *a) { (void)a; return lx_pid; }
-static long lx_getppid(const uint64_t *a) { (void)a; return 1; }
+static long lx_getppid(const uint64_t *a) { (void)a; return lx_ppid; }
 static long lx_getuid(const uint64_t *a) { (void)a; return 0; }
 
 static long lx_set_robust_list(const uint64_t *a) { return a[1] == 24 ? 0 : -EINVAL; }
@@ -145,53 +144,6 @@ lx_umask(const uint64_t *a)
 
 /* chmod, fchmod, chown, fchown, lchown, and their *at forms: accepted. */
 static long lx_accept(const uint64_t *a) { (void)a; return 0; }
-
-static long
-lx_rt_sigaction(const uint64_t *a)
-{
-	if (a[0] == 0 || a[0] > 64 || a[0] == 9 || a[0] == 19 || a[3] != 8)
-		return -EINVAL;
-	if (a[2]) {
-		if (!lx_writable(a[2], 32))
-			return -EFAULT;
-		memcpy((void *)a[2], sig_actions[a[0]], 32);
-	}
-	if (a[1]) {
-		if (!lx_readable(a[1], 32))
-			return -EFAULT;
-		memcpy(sig_actions[a[0]], (const void *)a[1], 32);
-	}
-	return 0;
-}
-
-static long
-lx_rt_sigprocmask(const uint64_t *a)
-{
-	uint64_t set = 0;
-
-	if (a[3] != 8 || a[0] > 2)
-		return -EINVAL;
-	if (a[1]) {
-		if (!lx_readable(a[1], 8))
-			return -EFAULT;
-		set = *(const uint64_t *)a[1];
-	}
-	if (a[2]) {
-		if (!lx_writable(a[2], 8))
-			return -EFAULT;
-		*(uint64_t *)a[2] = sig_mask;
-	}
-	if (a[1]) {
-		if (a[0] == 0)
-			sig_mask |= set;
-		else if (a[0] == 1)
-			sig_mask &= ~set;
-		else
-			sig_mask = set;
-		sig_mask &= ~((1ull << 8) | (1ull << 18));	/* KILL and STOP stay */
-	}
-	return 0;
-}
 
 static long
 lx_sched_yield(const uint64_t *a)
@@ -461,36 +413,6 @@ static long lx_getpgrp(const uint64_t *a) { (void)a; return lx_pid; }
 static long lx_setpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? 0 : -ESRCH; }
 static long lx_setsid(const uint64_t *a) { (void)a; return lx_pid; }
 
-/* kill: only the question whether we exist (signal 0) is answered; signals are not
- * delivered yet. */
-static long
-lx_kill(const uint64_t *a)
-{
-	if (a[1] > 64)
-		return -EINVAL;
-	if ((int32_t)a[0] != (int32_t)lx_pid && (int32_t)a[0] != 0)
-		return (int32_t)a[0] > 0 ? -ESRCH : -ENOSYS;
-	return a[1] == 0 ? 0 : -ENOSYS;
-}
-
-static long
-lx_sigaltstack(const uint64_t *a)
-{
-	static uint64_t alt[3] = { 0, 2 /* SS_DISABLE */, 0 };
-
-	if (a[1]) {
-		if (!lx_writable(a[1], 24))
-			return -EFAULT;
-		memcpy((void *)a[1], alt, 24);
-	}
-	if (a[0]) {
-		if (!lx_readable(a[0], 24))
-			return -EFAULT;
-		memcpy(alt, (const void *)a[0], 24);
-	}
-	return 0;
-}
-
 /* Zeroed usage figures: the kernel does not count a thread's time yet. */
 static long
 lx_getrusage(const uint64_t *a)
@@ -569,7 +491,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_getsid] = lx_getpgid, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
-	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_kill, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,
+	[SYS_rt_sigpending] = lx_rt_sigpending, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
@@ -595,13 +518,20 @@ lx_dispatch(struct lx_call *c)
 			return lx_clone(c);
 		if (c->nr == SYS_vfork)
 			return lx_vfork(c, false);
+		if (c->nr == SYS_rt_sigreturn)
+			return lx_rt_sigreturn(c);
 		return lx_enosys(c->nr);
 	}
-	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64))))
-		return table[c->nr](c->a);
-	lx_lock();
-	r = table[c->nr](c->a);
-	lx_unlock();
+	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64)))) {
+		r = table[c->nr](c->a);
+	} else {
+		lx_lock();
+		r = table[c->nr](c->a);
+		lx_unlock();
+	}
+	/* A write to a pipe nobody reads: SIGPIPE too, as on Linux. */
+	if (r == -EPIPE && (c->nr == SYS_write || c->nr == SYS_writev || c->nr == SYS_pwrite64))
+		lx_sig_raise(LX_SIGPIPE, 0, (int)lx_pid);
 	return r;
 }
 
@@ -623,6 +553,8 @@ main(int argc, char **argv, char **envp)
 		return 127;
 	}
 	lx_pid = writ_startinfo() ? writ_startinfo()->pid : 1;
+	if (writ_startinfo() && writ_startinfo()->ppid)
+		lx_ppid = writ_startinfo()->ppid;
 	lx_mem_init(auxv, (uint64_t)sp);
 	lx_fs_init();
 	if (writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall) != WRIT_OK) {

@@ -42,6 +42,7 @@ struct child {
 	uint32_t pid;           /* 0: free */
 	writ_cptr_t cap;        /* to wait for it; 0 for a vfork child that never exec'd */
 	int status;             /* that one's wait status */
+	int killed_by;          /* the signal lx_kill_child ended it with, or 0 */
 };
 
 struct jmp {
@@ -139,7 +140,32 @@ lx_execve(const uint64_t *a)
 	}
 	/* Replaced: this program is done; the new one's end is ours. */
 	s = writ_proc_wait(cap);
-	writ_exit(s < 0 ? 127 : WRIT_WAIT_EXITED(s) ? WRIT_WAIT_STATUS(s) : 128 + WRIT_WAIT_SIGNAL(s));
+	if (s >= 0 && !WRIT_WAIT_EXITED(s))
+		lx_exit_signal((int)WRIT_WAIT_SIGNAL(s));
+	writ_exit(s < 0 ? 127 : WRIT_WAIT_STATUS(s));
+}
+
+/* Signals to another process: only to our children, whose capabilities we hold. A
+ * signal whose default is to be ignored does nothing; any other ends the child (its
+ * handlers do not run: init has no way yet to interrupt a process), and wait4 says
+ * that signal killed it. */
+long
+lx_kill_child(int32_t pid, int sig)
+{
+	struct child *c = NULL;
+
+	for (unsigned i = 0; i < CHILDREN && !c; i++)
+		if (children[i].pid && children[i].pid == (uint32_t)pid)
+			c = &children[i];
+	if (!c)
+		return -ESRCH;
+	if (!sig || !c->cap || c->killed_by || sig == 17 || sig == 18 || sig == 23 || sig == 28 ||
+	    (sig >= 19 && sig <= 22))
+		return 0;
+	if (writ_proc_kill(c->cap) < 0)
+		return -ESRCH;
+	c->killed_by = sig;
+	return 0;
 }
 
 /* exit in a vfork child: the parent goes on, and finds this status with wait4. */
@@ -276,6 +302,8 @@ lx_wait4(const uint64_t *a)
 		if (s < 0)
 			return s;
 		c->status = (int)s;
+		if (c->killed_by && s == WRIT_WAIT_KILLED)
+			c->status = c->killed_by;
 	}
 	pid = c->pid;
 	if (a[1])

@@ -90,6 +90,7 @@ struct spawn_args {
 	bool elf_transient;             /* elf is not the archive's: never cache by its address */
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
+	unsigned ppid;                  /* the spawner's pid, for the start info (0: init) */
 };
 
 #define PROC_MAX_LENT 200

@@ -145,6 +145,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	}
 	envp[h.envc] = NULL;
 	memset(&a, 0, sizeof(a));
+	a.ppid = parent->pid;
 	if (!(h.flags & WRIT_SPAWN_IMAGE) && !(a.elf = archive_file(path, &a.elf_size)))
 		return -ENOENT;
 	a.name = path;
@@ -300,6 +301,11 @@ serve(const unsigned *pids, unsigned n)
 			switch (label) {
 			case WRIT_PROC_EXIT:
 				proc_end(p, (int)((m.mr[0] & 0xff) << 8));
+				goto drop;
+			case WRIT_PROC_EXIT_SIGNAL:
+				if (!(m.mr[0] & 0x7f) || (m.mr[0] & 0x7f) == 0x7f)
+					break;	/* not a signal: 0x7f would read as stopped */
+				proc_end(p, (int)(m.mr[0] & 0xff));
 				goto drop;
 			case WRIT_PROC_SPAWN:
 				r = do_spawn(p, &m, &handle);

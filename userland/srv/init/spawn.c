@@ -1242,6 +1242,7 @@ build(struct build *b)
 	b->info.magic = WRIT_STARTINFO_MAGIC;
 	b->info.version = 1;
 	b->info.pid = p->pid;
+	b->info.ppid = a->ppid;
 	b->info.cnode_radix = a->cnode_radix;
 	b->info.first_free_slot = (uint32_t)b->child_next;
 	b->info.heap_lo = WRIT_HEAP_LO;

@@ -92,6 +92,7 @@ struct writ_startinfo {
 	writ_word_t spawn_tsc;          /* the TSC when init began building it */
 	struct writ_startinfo_cap caps[WRIT_STARTINFO_CAPS];
 	char name[WRIT_CAP_NAME];       /* what init calls it (its boot.conf name or path) */
+	uint32_t ppid;                  /* the pid of the process that spawned it (0: init) */
 };
 
 _Static_assert(sizeof(struct writ_startinfo) <= 4096, "start info fits one page");
@@ -138,6 +139,9 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
 #define WRIT_PROC_KILL_SERVICE 6 /* (name length) scheme name: test programs only */
 #define WRIT_PROC_NAME    7     /* (pid) -> (length), the name from SCHEME_DATA_WORD */
 #define WRIT_PROC_IMAGE   8     /* (size) -> 0: an image buffer at WRIT_IMAGE_VADDR */
+/* (signal | 0x80 for a core): end as killed by that signal (a Linux program's default
+ * action); never answered. Its wait status is Linux's for that end. */
+#define WRIT_PROC_EXIT_SIGNAL 9
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 
