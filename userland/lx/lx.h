@@ -121,6 +121,13 @@ long lx_wait4(const uint64_t *a);
 /* In a vfork child, exit goes back to the parent (and does not return): else false. */
 bool lx_vfork_child_exit(int status);
 
+/* ---- gnu.c: calls glibc's programs make ---- */
+/* prctl's name of the process: the last part of path, cut to 15 bytes. */
+void lx_set_comm(const char *path);
+long lx_rseq(const uint64_t *a);
+long lx_prctl(const uint64_t *a);
+long lx_sendfile(const uint64_t *a);
+
 /* ---- thread.c: threads and futexes ---- */
 long lx_clone(struct lx_call *c);
 long lx_exit_thread(const uint64_t *a);

@@ -570,6 +570,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_kill, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_rseq] = lx_rseq, [SYS_prctl] = lx_prctl, [SYS_sendfile] = lx_sendfile,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
@@ -611,7 +612,6 @@ main(int argc, char **argv, char **envp)
 {
 	uint64_t *sp = (uint64_t *)argv - 1, *auxv, entry = 0;
 
-	(void)argc;
 	for (auxv = (uint64_t *)envp; *auxv; auxv++)
 		;
 	auxv++;
@@ -623,6 +623,8 @@ main(int argc, char **argv, char **envp)
 		return 127;
 	}
 	lx_pid = writ_startinfo() ? writ_startinfo()->pid : 1;
+	if (argc > 0)
+		lx_set_comm(argv[0]);
 	lx_mem_init(auxv, (uint64_t)sp);
 	lx_fs_init();
 	if (writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall) != WRIT_OK) {
