@@ -571,6 +571,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_kill, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 	[SYS_rseq] = lx_rseq, [SYS_prctl] = lx_prctl, [SYS_sendfile] = lx_sendfile,
+	[SYS_utimensat] = lx_accept, [SYS_utimes] = lx_accept, [SYS_utime] = lx_accept,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
