@@ -16,6 +16,7 @@ packages=(
   cpio                                                 # the boot archive (toolchain/mkarchive.sh)
   libcapstone-dev                                      # host tools: disassembly in fault reports
   gdb                                                  # ./writ run --gdb
+  busybox-static                                       # the shell and tools (/bin/busybox, unchanged)
 )
 # node and npm run the policy oracle (refa). Any node >= 18 will do, so a machine that
 # already has one from elsewhere keeps it rather than fighting Debian's package over it.

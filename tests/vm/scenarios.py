@@ -487,6 +487,18 @@ def harness_boot(ctx, cfg):
     return res, b
 
 
+def busybox_boot(ctx, cfg):
+    """/test/busybox alone with every case (`./writ test busybox`): Debian's
+    busybox-static, unmodified, against the output the same binary gives on Linux."""
+    iso = ctx.iso(cfg, "test nokern only=/test/busybox busybox", ctx.modules(cfg))
+    b = qemu.boot(iso, timeout=300)
+    name = "busybox/boot-%s" % cfg
+    guest = guest_results(b)
+    res = guest + [(len(guest) > 50, name + "-ran", "only %d cases ran" % len(guest)),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    return res, b
+
+
 def harness_records(log, cfg):
     """file: records each denied path operation and each revoke with the pid and name
     of the process that did it, as init's identity capability says (not as the caller
@@ -584,6 +596,8 @@ def all_scenarios(cfgs):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
                         lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))
     if "release" in cfgs:
+        out.append(("busybox", "busybox-release",
+                    lambda ctx: busybox_boot(ctx, "release"), "release"))
         out += exec_tests.scenarios()
     return out
 

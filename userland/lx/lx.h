@@ -144,6 +144,13 @@ long lx_tkill(const uint64_t *a);
 long lx_tgkill(const uint64_t *a);
 long lx_rt_sigreturn(struct lx_call *c);
 
+/* ---- gnu.c: calls glibc's programs make ---- */
+/* prctl's name of the process: the last part of path, cut to 15 bytes. */
+void lx_set_comm(const char *path);
+long lx_rseq(const uint64_t *a);
+long lx_prctl(const uint64_t *a);
+long lx_sendfile(const uint64_t *a);
+
 /* ---- thread.c: threads and futexes ---- */
 long lx_clone(struct lx_call *c);
 long lx_exit_thread(const uint64_t *a);

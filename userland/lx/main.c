@@ -493,6 +493,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,
 	[SYS_rt_sigpending] = lx_rt_sigpending, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_rseq] = lx_rseq, [SYS_prctl] = lx_prctl, [SYS_sendfile] = lx_sendfile,
+	[SYS_utimensat] = lx_accept, [SYS_utimes] = lx_accept, [SYS_utime] = lx_accept,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
@@ -541,7 +543,6 @@ main(int argc, char **argv, char **envp)
 {
 	uint64_t *sp = (uint64_t *)argv - 1, *auxv, entry = 0;
 
-	(void)argc;
 	for (auxv = (uint64_t *)envp; *auxv; auxv++)
 		;
 	auxv++;
@@ -555,6 +556,8 @@ main(int argc, char **argv, char **envp)
 	lx_pid = writ_startinfo() ? writ_startinfo()->pid : 1;
 	if (writ_startinfo() && writ_startinfo()->ppid)
 		lx_ppid = writ_startinfo()->ppid;
+	if (argc > 0)
+		lx_set_comm(argv[0]);
 	lx_mem_init(auxv, (uint64_t)sp);
 	lx_fs_init();
 	if (writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall) != WRIT_OK) {
