@@ -225,6 +225,13 @@ record_forget(struct srv *s, struct srv_record *r)
 	r->kind = 0;
 	r->obj = NULL;
 	s->live--;
+	/* Every sweep (one per process that ends) walks up to the high-water mark: let it
+	 * fall with the records at the top, or one burst of 10,000 records would tax every
+	 * later exit. An entry above it keeps its generation for when it is used again. */
+	while (s->n_rec > 1 && !s->rec[s->n_rec - 1].kind)
+		s->n_rec--;
+	if (s->free_from > s->n_rec)
+		s->free_from = s->n_rec;
 }
 
 void
