@@ -901,3 +901,21 @@ lx_cwd_restore(const char *buf)
 {
 	copy_str(cwd, buf);
 }
+
+/* ---- the personality's own messages ---- */
+
+/*
+ * A line about the program for log: (the system's log, not the program's stderr, which
+ * is the program's own output). The fd lives only for this call, so the program never
+ * sees it among its own; without log: the line is dropped.
+ */
+void
+lx_log(const char *line, size_t n)
+{
+	int fd = writ_open("log:", O_WRONLY, 0);
+
+	if (fd < 0)
+		return;
+	writ_write(fd, line, n);
+	writ_close(fd);
+}

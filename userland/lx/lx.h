@@ -134,9 +134,17 @@ bool lx_defer_unmap(uint64_t addr, uint64_t len);
 void lx_lock(void);
 void lx_unlock(void);
 
+/* A line for log:, not the program's stderr (fs.c). */
+void lx_log(const char *line, size_t n);
+
+/* ---- clock.c: MONOTONIC and REALTIME from time:'s base ---- */
+int64_t lx_monotonic_ns(void);
+int64_t lx_realtime_ns(void);
+/* Fix REALTIME at MONOTONIC + ns_at_mono0 from now on (time: no longer asked). */
+void lx_set_realtime_base(int64_t ns_at_mono0);
+
 /* ---- main.c ---- */
 extern uint32_t lx_pid;
-int64_t lx_monotonic_ns(void);
 /* Say once per number that the program asked for something not served. */
 long lx_enosys(uint64_t nr);
 

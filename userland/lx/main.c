@@ -30,11 +30,6 @@
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
-/*
- * The TSC's rate, assumed: nothing measures it yet. Under -icount it counts
- * instructions, so time there is instructions / LX_TSC_HZ.
- */
-#define LX_TSC_HZ 1000000000ull
 
 uint32_t lx_pid;
 static uint64_t fs_base;
@@ -42,37 +37,6 @@ static uint32_t umask_bits = 022;
 static uint64_t sig_actions[65][4];     /* rt_sigaction's records, never acted upon */
 static uint64_t sig_mask;
 static uint64_t enosys_said[LX_NR_MAX / 64 + 1];
-
-/*
- * Real time: nanoseconds since 1970 at TSC 0. Nothing reads a clock yet: a CMOS driver
- * (issue 22's exec helper) is to set it, through lx_set_realtime_base.
- */
-static int64_t realtime_base_ns;
-
-void lx_set_realtime_base(int64_t ns_at_tsc0);
-
-void
-lx_set_realtime_base(int64_t ns_at_tsc0)
-{
-	realtime_base_ns = ns_at_tsc0;
-}
-
-static uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-int64_t
-lx_monotonic_ns(void)
-{
-	uint64_t t = rdtsc();
-
-	return (int64_t)(t / LX_TSC_HZ * 1000000000ull + t % LX_TSC_HZ * 1000000000ull / LX_TSC_HZ);
-}
 
 long
 lx_enosys(uint64_t nr)
@@ -86,7 +50,7 @@ lx_enosys(uint64_t nr)
 		n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: syscall %lu not served (ENOSYS)\n",
 				  lx_pid, nr);
 		if (n > 0)
-			writ_write(2, line, (size_t)n);
+			lx_log(line, (size_t)n);
 	}
 	return -ENOSYS;
 }
@@ -271,7 +235,7 @@ clock_ns(uint64_t id, bool *ok)
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		return realtime_base_ns + lx_monotonic_ns();
+		return lx_realtime_ns();
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
@@ -320,7 +284,7 @@ lx_clock_getres(const uint64_t *a)
 static long
 lx_gettimeofday(const uint64_t *a)
 {
-	int64_t ns = realtime_base_ns + lx_monotonic_ns();
+	int64_t ns = lx_realtime_ns();
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 16))
@@ -340,7 +304,7 @@ lx_gettimeofday(const uint64_t *a)
 static long
 lx_time(const uint64_t *a)
 {
-	int64_t s = (realtime_base_ns + lx_monotonic_ns()) / 1000000000;
+	int64_t s = lx_realtime_ns() / 1000000000;
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 8))

@@ -55,6 +55,7 @@ main(void)
 	SHOW(mkdir("/etc", 0755));
 	SHOW(rmdir("/etc"));
 	SHOW(chdir("/etc/passwd"));
+	SHOW(chdir("/etc"));
 	SHOW(getcwd(small, sizeof(small)) ? 0 : -1);
 	SHOW(fstat(-5, &st));
 	SHOW(unlink("/no/such/file"));
