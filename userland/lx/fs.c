@@ -780,6 +780,14 @@ lx_fcntl(const uint64_t *a)
 	case F_GETFL:
 		return fd_status[a[0]];
 	case F_SETFL:
+		if ((fd_status[a[0]] ^ (uint32_t)a[2]) & O_NONBLOCK) {
+			/* Whether calls wait is the server's to know; one that never waits
+			 * (a file) has nothing to set. */
+			long r = writ_fd_setfl((int)a[0], (int)(a[2] & O_NONBLOCK));
+
+			if (r < 0 && r != -ENOSYS && r != -EINVAL)
+				return r;
+		}
 		fd_status[a[0]] = (fd_status[a[0]] & O_ACCMODE) |
 				  ((uint32_t)a[2] & (O_APPEND | O_NONBLOCK));
 		return 0;
