@@ -115,11 +115,12 @@ static const struct {
 
 /*
  * The program's path at upath, relative to dirfd (AT_FDCWD: the working directory),
- * as "scheme:path" in out[LX_PATH]. -> 0, or -EFAULT, -ENOENT (empty), -ENAMETOOLONG,
- * -EBADF, -ENOTDIR.
+ * as "scheme:path" in out[LX_PATH]; "proc:/proc/..." for what procfs.c serves, whose
+ * links follow names the path behind (unless follow is false). -> 0, or -EFAULT,
+ * -ENOENT (empty), -ENAMETOOLONG, -EBADF, -ENOTDIR.
  */
 static long
-path_at(int dirfd, uint64_t upath, char *out)
+path_at_follow(int dirfd, uint64_t upath, char *out, bool follow)
 {
 	char raw[LX_PATH], abs[2 * LX_PATH];
 	long len = lx_string_in(upath, raw, sizeof(raw));
@@ -150,6 +151,13 @@ path_at(int dirfd, uint64_t upath, char *out)
 		memcpy(abs + base + 1, raw, (size_t)len + 1);
 	}
 	normalize(abs);
+	if (lx_proc_path(abs, sizeof(abs), follow)) {
+		if (strlen(abs) + 6 > LX_PATH)
+			return -ENAMETOOLONG;
+		memcpy(out, "proc:", 5);
+		copy_str(out + 5, abs);
+		return 0;
+	}
 	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (strcmp(abs, devices[i].linux_path) == 0) {
 			copy_str(out, devices[i].writ);
@@ -160,6 +168,18 @@ path_at(int dirfd, uint64_t upath, char *out)
 	memcpy(out, "file:", 5);
 	copy_str(out + 5, abs);
 	return 0;
+}
+
+static long
+path_at(int dirfd, uint64_t upath, char *out)
+{
+	return path_at_follow(dirfd, upath, out, true);
+}
+
+static bool
+is_proc(const char *p)
+{
+	return strncmp(p, "proc:", 5) == 0;
 }
 
 /* ---- fds ---- */
@@ -182,6 +202,8 @@ open_at(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 
 	if (r < 0)
 		return r;
+	if (is_proc(p))
+		return fd_opened(lx_proc_open(p + 5, flags), flags);
 	/* /dev/stdin, stdout, stderr: the fd itself, as Linux's /proc/self/fd links give. */
 	if (strncmp(p, "file:/dev/std", 13) == 0) {
 		int fd = strcmp(p + 13, "in") == 0 ? 0 : strcmp(p + 13, "out") == 0 ? 1
@@ -379,8 +401,10 @@ stat_at(int dirfd, uint64_t upath, unsigned flags, struct scheme_stat *st)
 
 	if ((flags & AT_EMPTY_PATH) && lx_readable(upath, 1) && *(const char *)upath == 0)
 		return fd_ok((uint64_t)dirfd) ? writ_fstat(dirfd, st) : -EBADF;
-	if ((r = path_at(dirfd, upath, p)) < 0)
+	if ((r = path_at_follow(dirfd, upath, p, !(flags & AT_SYMLINK_NOFOLLOW))) < 0)
 		return r;
+	if (is_proc(p))
+		return lx_proc_stat(p + 5, st, (flags & AT_SYMLINK_NOFOLLOW) != 0);
 	if (strchr(p, ':') != p + 4 || strncmp(p, "file", 4) != 0) {
 		/* A device: its server's stat of an open fd. */
 		int fd = writ_open(p, 0, 0);
@@ -640,9 +664,10 @@ readlink_at(int dirfd, uint64_t upath, uint64_t buf, uint64_t n)
 
 	if ((int64_t)n <= 0)
 		return -EINVAL;
-	if ((r = path_at(dirfd, upath, p)) < 0)
+	if ((r = path_at_follow(dirfd, upath, p, false)) < 0)
 		return r;
-	if ((r = writ_readlink(p, t, sizeof(t))) < 0)
+	if ((r = is_proc(p) ? lx_proc_readlink(p + 5, t, sizeof(t))
+			    : writ_readlink(p, t, sizeof(t))) < 0)
 		return r;
 	if ((uint64_t)r > n)
 		r = (long)n;
@@ -656,6 +681,17 @@ long lx_readlink(const uint64_t *a) { return readlink_at(AT_FDCWD, a[0], a[1], a
 long lx_readlinkat(const uint64_t *a) { return readlink_at((int)a[0], a[1], a[2], a[3]); }
 
 /* ---- the working directory ---- */
+
+long
+lx_getcwd_str(char *out, size_t n)
+{
+	size_t k = strlen(cwd);
+
+	if (k > n)
+		return -ERANGE;
+	memcpy(out, cwd, k);
+	return (long)k;
+}
 
 long
 lx_getcwd(const uint64_t *a)

@@ -134,6 +134,17 @@ bool lx_defer_unmap(uint64_t addr, uint64_t len);
 void lx_lock(void);
 void lx_unlock(void);
 
+/* The working directory, without a NUL: -> its length, or -ERANGE (fs.c). */
+long lx_getcwd_str(char *out, size_t n);
+
+/* ---- procfs.c: /proc, served here ---- */
+struct scheme_stat;
+void lx_proc_init(char **argv);
+bool lx_proc_path(char *abs, size_t n, bool follow);
+long lx_proc_open(const char *abs, unsigned flags);
+long lx_proc_readlink(const char *abs, char *out, size_t n);
+long lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow);
+
 /* A line for log:, not the program's stderr (fs.c). */
 void lx_log(const char *line, size_t n);
 

@@ -589,6 +589,7 @@ main(int argc, char **argv, char **envp)
 	lx_pid = writ_startinfo() ? writ_startinfo()->pid : 1;
 	lx_mem_init(auxv, (uint64_t)sp);
 	lx_fs_init();
+	lx_proc_init(argv);
 	if (writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall) != WRIT_OK) {
 		writ_printf("writ-linux: cannot set the syscall upcall\n");
 		return 127;
