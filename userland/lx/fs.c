@@ -226,7 +226,21 @@ lx_close(const uint64_t *a)
 		return -EBADF;
 	fd_status[a[0]] = 0;
 	fd_cloexec[a[0]] = 0;
+	lx_sock_closed((int)a[0]);
 	return writ_close((int)a[0]);
+}
+
+/* Bytes in and out of an fd: a socket's through sock.c, any other's to its server. */
+static long
+fd_read(int fd, void *buf, size_t n)
+{
+	return lx_sock_is(fd) ? lx_sock_read(fd, buf, n) : writ_read(fd, buf, n);
+}
+
+static long
+fd_write(int fd, const void *buf, size_t n)
+{
+	return lx_sock_is(fd) ? lx_sock_write(fd, buf, n) : writ_write(fd, buf, n);
 }
 
 long
@@ -238,7 +252,7 @@ lx_read(const uint64_t *a)
 		return -EFAULT;
 	if (a[2] == 0)
 		return 0;
-	return writ_read((int)a[0], (void *)a[1], a[2]);
+	return fd_read((int)a[0], (void *)a[1], a[2]);
 }
 
 long
@@ -250,7 +264,7 @@ lx_write(const uint64_t *a)
 		return -EFAULT;
 	if (a[2] == 0)
 		return 0;
-	return writ_write((int)a[0], (const void *)a[1], a[2]);
+	return fd_write((int)a[0], (const void *)a[1], a[2]);
 }
 
 long
@@ -318,10 +332,10 @@ lx_writev(const uint64_t *a)
 			memcpy(gather + done, (const void *)v[i].base, v[i].len);
 			done += (long)v[i].len;
 		}
-		return total ? writ_write((int)a[0], gather, (size_t)total) : 0;
+		return total ? fd_write((int)a[0], gather, (size_t)total) : 0;
 	}
 	for (uint64_t i = 0; i < a[2]; i++) {
-		long r = writ_write((int)a[0], (const void *)v[i].base, v[i].len);
+		long r = fd_write((int)a[0], (const void *)v[i].base, v[i].len);
 
 		if (r < 0)
 			return done ? done : r;
@@ -345,7 +359,7 @@ lx_readv(const uint64_t *a)
 
 		if (v[i].len == 0)
 			continue;
-		r = writ_read((int)a[0], (void *)v[i].base, v[i].len);
+		r = fd_read((int)a[0], (void *)v[i].base, v[i].len);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -763,6 +777,8 @@ dup_to(uint64_t fd, uint64_t to, bool cloexec)
 		return (long)to;
 	r = writ_dup2((int)fd, (int)to);
 	if (r >= 0) {
+		lx_sock_closed((int)r);
+		lx_sock_dup((int)fd, (int)r);
 		fd_status[r] = fd_status[fd];
 		fd_cloexec[r] = cloexec ? FD_CLOEXEC : 0;
 	}
@@ -778,6 +794,8 @@ lx_dup(const uint64_t *a)
 		return -EBADF;
 	r = writ_dup((int)a[0]);
 	if (r >= 0) {
+		lx_sock_closed((int)r);
+		lx_sock_dup((int)a[0], (int)r);
 		fd_status[r] = fd_status[a[0]];
 		fd_cloexec[r] = 0;
 	}
@@ -911,7 +929,19 @@ lx_fsync(const uint64_t *a)
 	return writ_fsync((int)a[0]);
 }
 
-/* ---- for proc.c ---- */
+/* ---- for proc.c and sock.c ---- */
+
+long
+lx_fd_opened(long fd, unsigned flags)
+{
+	return fd_opened(fd, flags);
+}
+
+bool
+lx_fd_valid(int fd)
+{
+	return fd >= 0 && fd_ok((uint64_t)fd);
+}
 
 long
 lx_path_of(uint64_t upath, char *out)

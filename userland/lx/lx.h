@@ -137,6 +137,22 @@ void lx_unlock(void);
 /* The working directory, without a NUL: -> its length, or -ERANGE (fs.c). */
 long lx_getcwd_str(char *out, size_t n);
 
+/* Record a new fd's open flags (O_CLOEXEC, the status flags): -> fd (fs.c). */
+long lx_fd_opened(long fd, unsigned flags);
+bool lx_fd_valid(int fd);
+
+/* ---- sock.c: socketpair(AF_UNIX) over cable: ---- */
+bool lx_sock_is(int fd);
+void lx_sock_dup(int from, int to);
+void lx_sock_closed(int fd);
+long lx_sock_read(int fd, void *buf, size_t n);
+long lx_sock_write(int fd, const void *buf, size_t n);
+long lx_socketpair(const uint64_t *a);
+long lx_sendmsg(const uint64_t *a);
+long lx_recvmsg(const uint64_t *a);
+long lx_sendto(const uint64_t *a);
+long lx_recvfrom(const uint64_t *a);
+
 /* ---- procfs.c: /proc, served here ---- */
 struct scheme_stat;
 void lx_proc_init(char **argv);

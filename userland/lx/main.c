@@ -534,6 +534,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_kill, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
+	[SYS_socketpair] = lx_socketpair, [SYS_sendmsg] = lx_sendmsg,
+	[SYS_recvmsg] = lx_recvmsg, [SYS_sendto] = lx_sendto, [SYS_recvfrom] = lx_recvfrom,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
