@@ -937,6 +937,12 @@ lx_fd_opened(long fd, unsigned flags)
 	return fd_opened(fd, flags);
 }
 
+int
+lx_fd_accmode(int fd)
+{
+	return fd >= 0 && fd < WRIT_FD_MAX ? (int)(fd_status[fd] & O_ACCMODE) : 0;
+}
+
 bool
 lx_fd_valid(int fd)
 {

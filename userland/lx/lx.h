@@ -140,6 +140,8 @@ long lx_getcwd_str(char *out, size_t n);
 /* Record a new fd's open flags (O_CLOEXEC, the status flags): -> fd (fs.c). */
 long lx_fd_opened(long fd, unsigned flags);
 bool lx_fd_valid(int fd);
+/* The fd's access mode as opened (O_RDONLY, O_WRONLY, O_RDWR). */
+int lx_fd_accmode(int fd);
 
 /* ---- sock.c: socketpair(AF_UNIX) over cable: ---- */
 bool lx_sock_is(int fd);

@@ -180,6 +180,31 @@ contents(const char *abs, char *b, size_t n)
 
 /* ---- the calls ---- */
 
+/* Whether access mode want (O_RDONLY, O_WRONLY, O_RDWR) is within have. */
+static bool
+access_within(unsigned have, unsigned want)
+{
+	return have == want || have == 2;
+}
+
+/* Writ's name of a device file as Linux names it, or NULL. */
+static const char *
+linux_name(const char *p)
+{
+	static const char *const names[][2] = {
+		{ "null", "/dev/null" }, { "zero", "/dev/zero" }, { "rand", "/dev/urandom" },
+		{ "console", "/dev/tty" },
+	};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t k = strlen(names[i][0]);
+
+		if (strncmp(p, names[i][0], k) == 0 && (p[k] == 0 || (p[k] == ':' && !p[k + 1])))
+			return names[i][1];
+	}
+	return NULL;
+}
+
 long
 lx_proc_readlink(const char *abs, char *out, size_t n)
 {
@@ -201,7 +226,10 @@ lx_proc_readlink(const char *abs, char *out, size_t n)
 	if ((k = writ_fpath(fd, p, sizeof(p) - 1)) < 0)
 		return k;
 	p[k] = 0;
-	/* A file's path as Linux names it; any other scheme's as Writ does ("pipe:[3]"). */
+	/* A file's path as Linux names it, and a device's; any other as Writ does
+	 * ("pipe:[3]"). */
+	if (linux_name(p))
+		return (long)text(out, n, linux_name(p));
 	return (long)text(out, n, strncmp(p, "file:", 5) == 0 ? p + 5 : p);
 }
 
@@ -223,7 +251,13 @@ lx_proc_open(const char *abs, unsigned flags)
 		if (*rest)
 			return writ_openat(fd, rest, (int)flags, 0);
 		n = writ_fd_weaken(fd, (int)(flags & O_ACCMODE));
-		return n == -EPERM ? -EACCES : n;
+		if (n != -ENOSYS && n != -EINVAL)
+			return n == -EPERM ? -EACCES : n;
+		/* A server without weakened fds (null:, zero:...): a dup, when it is no more
+		 * than the fd's own access. */
+		if (!access_within((unsigned)lx_fd_accmode(fd), flags & O_ACCMODE))
+			return -EACCES;
+		return writ_dup(fd);
 	}
 	if ((n = contents(abs, b, sizeof(b))) < 0)
 		return n;
