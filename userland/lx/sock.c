@@ -28,7 +28,6 @@
 #define SCM_RIGHTS 1
 #define MSG_TRUNC 0x20
 #define MSG_CTRUNC 0x08
-#define MSG_DONTWAIT 0x40
 
 struct rest {
 	size_t at, len;
@@ -146,16 +145,17 @@ struct lx_cmsghdr {
 
 #define CMSG_ALIGN(n) (((n) + 7) & ~(uint64_t)7)
 
-/* Check msghdr at m and its iovecs for the program's memory; -> their total or -errno. */
+/* Check msghdr at m and its iovecs for the program's memory, and copy the header to
+ * *h (the program's threads may change theirs meanwhile); -> their total or -errno. */
 static long
-msg_check(uint64_t m, bool to_program)
+msg_check(uint64_t m, bool to_program, struct lx_msghdr *h)
 {
-	const struct lx_msghdr *h = (const struct lx_msghdr *)m;
 	const struct lx_iovec *v;
 	uint64_t total = 0;
 
 	if (!lx_readable(m, sizeof(*h)) || (to_program && !lx_writable(m, sizeof(*h))))
 		return -EFAULT;
+	*h = *(const struct lx_msghdr *)m;
 	if (h->iovlen > 1024)
 		return -EMSGSIZE;
 	v = (const struct lx_iovec *)h->iov;
@@ -181,46 +181,69 @@ rights_of(const struct lx_msghdr *h, int *fds)
 	unsigned n = 0;
 
 	while (at + sizeof(struct lx_cmsghdr) <= h->controllen) {
-		const struct lx_cmsghdr *c = (const struct lx_cmsghdr *)(h->control + at);
+		struct lx_cmsghdr c = *(const struct lx_cmsghdr *)(h->control + at);
 
-		if (c->len < sizeof(*c) || at + c->len > h->controllen)
+		if (c.len < sizeof(c) || c.len > h->controllen - at)
 			return -EINVAL;
-		if (c->level == SOL_SOCKET && c->type == SCM_RIGHTS) {
-			const int *f = (const int *)(c + 1);
+		if (c.level == SOL_SOCKET && c.type == SCM_RIGHTS) {
+			const int *f = (const int *)(h->control + at + sizeof(c));
 
-			for (uint64_t i = 0; i < (c->len - sizeof(*c)) / 4; i++) {
+			for (uint64_t i = 0; i < (c.len - sizeof(c)) / 4; i++) {
 				if (n == SCHEME_CABLE_FDS)
 					return -ETOOMANYREFS;
 				fds[n++] = f[i];
 			}
 		}
-		at += CMSG_ALIGN(c->len);
+		at += CMSG_ALIGN(c.len);
 	}
 	return n;
+}
+
+/*
+ * Copy the program's iovecs (h's, checked) to or from buf[total]. Each entry is read once
+ * and its memory checked again: another thread of the program may have changed it since.
+ * -> false if it did (EFAULT).
+ */
+static bool
+iov_copy(const struct lx_msghdr *h, uint8_t *buf, size_t total, bool to_program)
+{
+	const struct lx_iovec *v = (const struct lx_iovec *)h->iov;
+	size_t at = 0;
+
+	for (uint64_t i = 0; i < h->iovlen && at < total; i++) {
+		struct lx_iovec e = v[i];
+		size_t k = total - at < e.len ? total - at : e.len;
+
+		if (to_program ? !lx_writable(e.base, k) : !lx_readable(e.base, k))
+			return false;
+		if (to_program)
+			memcpy((void *)e.base, buf + at, k);
+		else
+			memcpy(buf + at, (const void *)e.base, k);
+		at += k;
+	}
+	return true;
 }
 
 long
 lx_sendmsg(const uint64_t *a)
 {
-	const struct lx_msghdr *h = (const struct lx_msghdr *)a[1];
-	const struct lx_iovec *v;
+	struct lx_msghdr h;
 	int fds[SCHEME_CABLE_FDS];
 	uint8_t *buf;
 	long total, nfds, r;
-	size_t at = 0;
 
 	if (!lx_sock_is((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
-	if ((total = msg_check(a[1], false)) < 0)
+	if ((total = msg_check(a[1], false, &h)) < 0)
 		return total;
-	if ((nfds = rights_of(h, fds)) < 0)
+	if ((nfds = rights_of(&h, fds)) < 0)
 		return nfds;
 	if (!(buf = malloc((size_t)total + 1)))
 		return -ENOMEM;
-	v = (const struct lx_iovec *)h->iov;
-	for (uint64_t i = 0; i < h->iovlen; i++) {
-		memcpy(buf + at, (const void *)v[i].base, v[i].len);
-		at += v[i].len;
+	if (!iov_copy(&h, buf, (size_t)total, false)) {
+		free(buf);
+		return -EFAULT;
 	}
 	r = send_bytes((int)a[0], buf, (size_t)total, fds, (unsigned)nfds);
 	free(buf);
@@ -318,18 +341,16 @@ rights_out(struct lx_msghdr *h, const int *fds, unsigned nfds)
 long
 lx_recvmsg(const uint64_t *a)
 {
-	struct lx_msghdr *h = (struct lx_msghdr *)a[1];
-	const struct lx_iovec *v;
+	struct lx_msghdr h;
 	int fds[SCHEME_CABLE_FDS];
 	unsigned nfds = SCHEME_CABLE_FDS;
 	uint8_t *buf;
 	long total, r;
-	size_t at = 0;
 	bool trunc;
 
 	if (!lx_sock_is((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
-	if ((total = msg_check(a[1], true)) < 0)
+	if ((total = msg_check(a[1], true, &h)) < 0)
 		return total;
 	if (!(buf = malloc((size_t)total + 1)))
 		return -ENOMEM;
@@ -337,17 +358,21 @@ lx_recvmsg(const uint64_t *a)
 		free(buf);
 		return r;
 	}
-	v = (const struct lx_iovec *)h->iov;
-	for (uint64_t i = 0; i < h->iovlen && at < (size_t)r; i++) {
-		size_t k = (size_t)r - at < v[i].len ? (size_t)r - at : v[i].len;
-
-		memcpy((void *)v[i].base, buf + at, k);
-		at += k;
+	if (!iov_copy(&h, buf, (size_t)r, true)) {
+		/* The bytes are lost, as a fault in Linux's copy loses them. */
+		for (unsigned i = 0; i < nfds; i++)
+			writ_close(fds[i]);
+		free(buf);
+		return -EFAULT;
 	}
 	free(buf);
-	h->flags = trunc ? MSG_TRUNC : 0;
-	h->namelen = 0;
-	rights_out(h, fds, nfds);
+	h.flags = trunc ? MSG_TRUNC : 0;
+	h.namelen = 0;
+	rights_out(&h, fds, nfds);
+	/* Checked writable by msg_check; only the fields a recvmsg answers. */
+	((struct lx_msghdr *)a[1])->flags = h.flags;
+	((struct lx_msghdr *)a[1])->namelen = 0;
+	((struct lx_msghdr *)a[1])->controllen = h.controllen;
 	return r;
 }
 
