@@ -99,6 +99,13 @@ main(void)
 	n = read(d[1], buf, 3);
 	printf("datagram cut %ld [%.*s]\n", n, (int)n, buf);
 
+	said("non-blocking socketpair", socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, d));
+	said("empty non-blocking read", read(d[0], buf, sizeof(buf)));
+	said("write", write(d[1], "now", 3));
+	said("read", read(d[0], buf, sizeof(buf)));
+	close(d[0]);
+	close(d[1]);
+
 	close(sv[1]);
 	said("read after the peer closed", read(sv[0], buf, sizeof(buf)));
 	said("write after the peer closed", write(sv[0], "x", 1));
