@@ -14,7 +14,8 @@ times, no addresses); they work under /tmp/writ-diff-NAME and remove it again.
 --host-twice runs each program twice on the host instead and compares the two runs: the
 check that a program is fit for the suite (it builds, and its output is stable). `./writ
 test` runs that (ctest group `diff`), and the Writ comparison for the programs listed
-in tests/diff/passing.txt (`--passing --no-build`: it has built the release ISO).
+in tests/diff/passing.txt (tests/vm/exec_tests.py, scenarios of group `diff`);
+`--passing --no-build` runs the same by hand on the release build as it is.
 """
 import argparse
 import difflib
