@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential tests: the same static musl program on the host's Linux and on Writ.
 
-usage: python3 tests/diff/run.py [-v] [--host-twice] [PROG...]
+usage: python3 tests/diff/run.py [-v] [--host-twice] [--passing] [--no-build] [PROG...]
 
 Each PROG (a name in tests/diff/progs/, e.g. `stdio`, or a path to a .c file; default:
 every program there) is built with plain `musl-gcc -static` into build/diff/, run on the
@@ -13,8 +13,9 @@ times, no addresses); they work under /tmp/writ-diff-NAME and remove it again.
 
 --host-twice runs each program twice on the host instead and compares the two runs: the
 check that a program is fit for the suite (it builds, and its output is stable). `./writ
-test` runs that (ctest group `diff`), and runs the Writ comparison for the programs
-listed in tests/diff/passing.txt (none until the Linux personality runs them).
+test` runs that (ctest group `diff`), and the Writ comparison for the programs listed
+in tests/diff/passing.txt (tests/vm/exec_tests.py, scenarios of group `diff`);
+`--passing --no-build` runs the same by hand on the release build as it is.
 """
 import argparse
 import difflib
@@ -68,10 +69,13 @@ def build(prog):
         return None, "no such program: %s" % src
     os.makedirs(OUT, exist_ok=True)
     exe = os.path.join(OUT, name_of(prog))
-    p = subprocess.run(["musl-gcc"] + CFLAGS + ["-o", exe, src], capture_output=True,
+    # Built aside and renamed: `./writ test` runs two of us at once on the same names.
+    tmp = "%s.%d" % (exe, os.getpid())
+    p = subprocess.run(["musl-gcc"] + CFLAGS + ["-o", tmp, src], capture_output=True,
                        text=True)
     if p.returncode != 0:
         return None, "musl-gcc failed: " + p.stderr.strip().replace("\n", " | ")[:500]
+    os.replace(tmp, exe)
     return exe, None
 
 
@@ -143,10 +147,14 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true", help="show whole differences")
     ap.add_argument("--host-twice", action="store_true",
                     help="compare two host runs instead (is the program's output stable?)")
+    ap.add_argument("--passing", action="store_true",
+                    help="the programs of passing.txt (what `./writ test` compares)")
+    ap.add_argument("--no-build", action="store_true",
+                    help="use build/release as it is (`./writ test` has just built it)")
     ap.add_argument("progs", nargs="*", help="names in tests/diff/progs or .c paths")
     args = ap.parse_args()
-    progs = args.progs or all_programs()
-    if not args.host_twice:
+    progs = args.progs or (passing_programs() if args.passing else all_programs())
+    if not args.host_twice and not args.no_build:
         why = build_writ()
         if why:
             print("not ok - diff/build-writ: %s" % why)

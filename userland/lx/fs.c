@@ -115,11 +115,12 @@ static const struct {
 
 /*
  * The program's path at upath, relative to dirfd (AT_FDCWD: the working directory),
- * as "scheme:path" in out[LX_PATH]. -> 0, or -EFAULT, -ENOENT (empty), -ENAMETOOLONG,
- * -EBADF, -ENOTDIR.
+ * as "scheme:path" in out[LX_PATH]; "proc:/proc/..." for what procfs.c serves, whose
+ * links follow names the path behind (unless follow is false). -> 0, or -EFAULT,
+ * -ENOENT (empty), -ENAMETOOLONG, -EBADF, -ENOTDIR.
  */
 static long
-path_at(int dirfd, uint64_t upath, char *out)
+path_at_follow(int dirfd, uint64_t upath, char *out, bool follow)
 {
 	char raw[LX_PATH], abs[2 * LX_PATH];
 	long len = lx_string_in(upath, raw, sizeof(raw));
@@ -150,6 +151,13 @@ path_at(int dirfd, uint64_t upath, char *out)
 		memcpy(abs + base + 1, raw, (size_t)len + 1);
 	}
 	normalize(abs);
+	if (lx_proc_path(abs, sizeof(abs), follow)) {
+		if (strlen(abs) + 6 > LX_PATH)
+			return -ENAMETOOLONG;
+		memcpy(out, "proc:", 5);
+		copy_str(out + 5, abs);
+		return 0;
+	}
 	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (strcmp(abs, devices[i].linux_path) == 0) {
 			copy_str(out, devices[i].writ);
@@ -160,6 +168,18 @@ path_at(int dirfd, uint64_t upath, char *out)
 	memcpy(out, "file:", 5);
 	copy_str(out + 5, abs);
 	return 0;
+}
+
+static long
+path_at(int dirfd, uint64_t upath, char *out)
+{
+	return path_at_follow(dirfd, upath, out, true);
+}
+
+static bool
+is_proc(const char *p)
+{
+	return strncmp(p, "proc:", 5) == 0;
 }
 
 /* ---- fds ---- */
@@ -182,6 +202,8 @@ open_at(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 
 	if (r < 0)
 		return r;
+	if (is_proc(p))
+		return fd_opened(lx_proc_open(p + 5, flags), flags);
 	/* /dev/stdin, stdout, stderr: the fd itself, as Linux's /proc/self/fd links give. */
 	if (strncmp(p, "file:/dev/std", 13) == 0) {
 		int fd = strcmp(p + 13, "in") == 0 ? 0 : strcmp(p + 13, "out") == 0 ? 1
@@ -204,7 +226,21 @@ lx_close(const uint64_t *a)
 		return -EBADF;
 	fd_status[a[0]] = 0;
 	fd_cloexec[a[0]] = 0;
+	lx_sock_closed((int)a[0]);
 	return writ_close((int)a[0]);
+}
+
+/* Bytes in and out of an fd: a socket's through sock.c, any other's to its server. */
+static long
+fd_read(int fd, void *buf, size_t n)
+{
+	return lx_sock_is(fd) ? lx_sock_read(fd, buf, n) : writ_read(fd, buf, n);
+}
+
+static long
+fd_write(int fd, const void *buf, size_t n)
+{
+	return lx_sock_is(fd) ? lx_sock_write(fd, buf, n) : writ_write(fd, buf, n);
 }
 
 long
@@ -216,7 +252,7 @@ lx_read(const uint64_t *a)
 		return -EFAULT;
 	if (a[2] == 0)
 		return 0;
-	return writ_read((int)a[0], (void *)a[1], a[2]);
+	return fd_read((int)a[0], (void *)a[1], a[2]);
 }
 
 long
@@ -228,7 +264,7 @@ lx_write(const uint64_t *a)
 		return -EFAULT;
 	if (a[2] == 0)
 		return 0;
-	return writ_write((int)a[0], (const void *)a[1], a[2]);
+	return fd_write((int)a[0], (const void *)a[1], a[2]);
 }
 
 long
@@ -296,10 +332,10 @@ lx_writev(const uint64_t *a)
 			memcpy(gather + done, (const void *)v[i].base, v[i].len);
 			done += (long)v[i].len;
 		}
-		return total ? writ_write((int)a[0], gather, (size_t)total) : 0;
+		return total ? fd_write((int)a[0], gather, (size_t)total) : 0;
 	}
 	for (uint64_t i = 0; i < a[2]; i++) {
-		long r = writ_write((int)a[0], (const void *)v[i].base, v[i].len);
+		long r = fd_write((int)a[0], (const void *)v[i].base, v[i].len);
 
 		if (r < 0)
 			return done ? done : r;
@@ -323,7 +359,7 @@ lx_readv(const uint64_t *a)
 
 		if (v[i].len == 0)
 			continue;
-		r = writ_read((int)a[0], (void *)v[i].base, v[i].len);
+		r = fd_read((int)a[0], (void *)v[i].base, v[i].len);
 		if (r < 0)
 			return done ? done : r;
 		done += r;
@@ -379,8 +415,10 @@ stat_at(int dirfd, uint64_t upath, unsigned flags, struct scheme_stat *st)
 
 	if ((flags & AT_EMPTY_PATH) && lx_readable(upath, 1) && *(const char *)upath == 0)
 		return fd_ok((uint64_t)dirfd) ? writ_fstat(dirfd, st) : -EBADF;
-	if ((r = path_at(dirfd, upath, p)) < 0)
+	if ((r = path_at_follow(dirfd, upath, p, !(flags & AT_SYMLINK_NOFOLLOW))) < 0)
 		return r;
+	if (is_proc(p))
+		return lx_proc_stat(p + 5, st, (flags & AT_SYMLINK_NOFOLLOW) != 0);
 	if (strchr(p, ':') != p + 4 || strncmp(p, "file", 4) != 0) {
 		/* A device: its server's stat of an open fd. */
 		int fd = writ_open(p, 0, 0);
@@ -640,9 +678,10 @@ readlink_at(int dirfd, uint64_t upath, uint64_t buf, uint64_t n)
 
 	if ((int64_t)n <= 0)
 		return -EINVAL;
-	if ((r = path_at(dirfd, upath, p)) < 0)
+	if ((r = path_at_follow(dirfd, upath, p, false)) < 0)
 		return r;
-	if ((r = writ_readlink(p, t, sizeof(t))) < 0)
+	if ((r = is_proc(p) ? lx_proc_readlink(p + 5, t, sizeof(t))
+			    : writ_readlink(p, t, sizeof(t))) < 0)
 		return r;
 	if ((uint64_t)r > n)
 		r = (long)n;
@@ -656,6 +695,17 @@ long lx_readlink(const uint64_t *a) { return readlink_at(AT_FDCWD, a[0], a[1], a
 long lx_readlinkat(const uint64_t *a) { return readlink_at((int)a[0], a[1], a[2], a[3]); }
 
 /* ---- the working directory ---- */
+
+long
+lx_getcwd_str(char *out, size_t n)
+{
+	size_t k = strlen(cwd);
+
+	if (k > n)
+		return -ERANGE;
+	memcpy(out, cwd, k);
+	return (long)k;
+}
 
 long
 lx_getcwd(const uint64_t *a)
@@ -727,6 +777,8 @@ dup_to(uint64_t fd, uint64_t to, bool cloexec)
 		return (long)to;
 	r = writ_dup2((int)fd, (int)to);
 	if (r >= 0) {
+		lx_sock_closed((int)r);
+		lx_sock_dup((int)fd, (int)r);
 		fd_status[r] = fd_status[fd];
 		fd_cloexec[r] = cloexec ? FD_CLOEXEC : 0;
 	}
@@ -742,6 +794,8 @@ lx_dup(const uint64_t *a)
 		return -EBADF;
 	r = writ_dup((int)a[0]);
 	if (r >= 0) {
+		lx_sock_closed((int)r);
+		lx_sock_dup((int)a[0], (int)r);
 		fd_status[r] = fd_status[a[0]];
 		fd_cloexec[r] = 0;
 	}
@@ -780,6 +834,14 @@ lx_fcntl(const uint64_t *a)
 	case F_GETFL:
 		return fd_status[a[0]];
 	case F_SETFL:
+		if ((fd_status[a[0]] ^ (uint32_t)a[2]) & O_NONBLOCK) {
+			/* Whether calls wait is the server's to know; one that never waits
+			 * (a file) has nothing to set. */
+			long r = writ_fd_setfl((int)a[0], (int)(a[2] & O_NONBLOCK));
+
+			if (r < 0 && r != -ENOSYS && r != -EINVAL)
+				return r;
+		}
 		fd_status[a[0]] = (fd_status[a[0]] & O_ACCMODE) |
 				  ((uint32_t)a[2] & (O_APPEND | O_NONBLOCK));
 		return 0;
@@ -867,7 +929,25 @@ lx_fsync(const uint64_t *a)
 	return writ_fsync((int)a[0]);
 }
 
-/* ---- for proc.c ---- */
+/* ---- for proc.c and sock.c ---- */
+
+long
+lx_fd_opened(long fd, unsigned flags)
+{
+	return fd_opened(fd, flags);
+}
+
+int
+lx_fd_accmode(int fd)
+{
+	return fd >= 0 && fd < WRIT_FD_MAX ? (int)(fd_status[fd] & O_ACCMODE) : 0;
+}
+
+bool
+lx_fd_valid(int fd)
+{
+	return fd >= 0 && fd_ok((uint64_t)fd);
+}
 
 long
 lx_path_of(uint64_t upath, char *out)
@@ -900,4 +980,22 @@ void
 lx_cwd_restore(const char *buf)
 {
 	copy_str(cwd, buf);
+}
+
+/* ---- the personality's own messages ---- */
+
+/*
+ * A line about the program for log: (the system's log, not the program's stderr, which
+ * is the program's own output). The fd lives only for this call, so the program never
+ * sees it among its own; without log: the line is dropped.
+ */
+void
+lx_log(const char *line, size_t n)
+{
+	int fd = writ_open("log:", O_WRONLY, 0);
+
+	if (fd < 0)
+		return;
+	writ_write(fd, line, n);
+	writ_close(fd);
 }

@@ -164,9 +164,46 @@ bool lx_defer_unmap(uint64_t addr, uint64_t len);
 void lx_lock(void);
 void lx_unlock(void);
 
+/* The working directory, without a NUL: -> its length, or -ERANGE (fs.c). */
+long lx_getcwd_str(char *out, size_t n);
+
+/* Record a new fd's open flags (O_CLOEXEC, the status flags): -> fd (fs.c). */
+long lx_fd_opened(long fd, unsigned flags);
+bool lx_fd_valid(int fd);
+/* The fd's access mode as opened (O_RDONLY, O_WRONLY, O_RDWR). */
+int lx_fd_accmode(int fd);
+
+/* ---- sock.c: socketpair(AF_UNIX) over cable: ---- */
+bool lx_sock_is(int fd);
+void lx_sock_dup(int from, int to);
+void lx_sock_closed(int fd);
+long lx_sock_read(int fd, void *buf, size_t n);
+long lx_sock_write(int fd, const void *buf, size_t n);
+long lx_socketpair(const uint64_t *a);
+long lx_sendmsg(const uint64_t *a);
+long lx_recvmsg(const uint64_t *a);
+long lx_sendto(const uint64_t *a);
+long lx_recvfrom(const uint64_t *a);
+
+/* ---- procfs.c: /proc, served here ---- */
+struct scheme_stat;
+void lx_proc_init(char **argv);
+bool lx_proc_path(char *abs, size_t n, bool follow);
+long lx_proc_open(const char *abs, unsigned flags);
+long lx_proc_readlink(const char *abs, char *out, size_t n);
+long lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow);
+
+/* A line for log:, not the program's stderr (fs.c). */
+void lx_log(const char *line, size_t n);
+
+/* ---- clock.c: MONOTONIC and REALTIME from time:'s base ---- */
+int64_t lx_monotonic_ns(void);
+int64_t lx_realtime_ns(void);
+/* Fix REALTIME at MONOTONIC + ns_at_mono0 from now on (time: no longer asked). */
+void lx_set_realtime_base(int64_t ns_at_mono0);
+
 /* ---- main.c ---- */
 extern uint32_t lx_pid;
-int64_t lx_monotonic_ns(void);
 /* Say once per number that the program asked for something not served. */
 long lx_enosys(uint64_t nr);
 

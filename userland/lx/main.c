@@ -30,48 +30,12 @@
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
-/*
- * The TSC's rate, assumed: nothing measures it yet. Under -icount it counts
- * instructions, so time there is instructions / LX_TSC_HZ.
- */
-#define LX_TSC_HZ 1000000000ull
 
 uint32_t lx_pid;
 uint32_t lx_ppid = 1;
 static uint64_t fs_base;
 static uint32_t umask_bits = 022;
 static uint64_t enosys_said[LX_NR_MAX / 64 + 1];
-
-/*
- * Real time: nanoseconds since 1970 at TSC 0. Nothing reads a clock yet: a CMOS driver
- * (issue 22's exec helper) is to set it, through lx_set_realtime_base.
- */
-static int64_t realtime_base_ns;
-
-void lx_set_realtime_base(int64_t ns_at_tsc0);
-
-void
-lx_set_realtime_base(int64_t ns_at_tsc0)
-{
-	realtime_base_ns = ns_at_tsc0;
-}
-
-static uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-int64_t
-lx_monotonic_ns(void)
-{
-	uint64_t t = rdtsc();
-
-	return (int64_t)(t / LX_TSC_HZ * 1000000000ull + t % LX_TSC_HZ * 1000000000ull / LX_TSC_HZ);
-}
 
 long
 lx_enosys(uint64_t nr)
@@ -85,7 +49,7 @@ lx_enosys(uint64_t nr)
 		n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: syscall %lu not served (ENOSYS)\n",
 				  lx_pid, nr);
 		if (n > 0)
-			writ_write(2, line, (size_t)n);
+			lx_log(line, (size_t)n);
 	}
 	return -ENOSYS;
 }
@@ -223,7 +187,7 @@ clock_ns(uint64_t id, bool *ok)
 	switch (id) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		return realtime_base_ns + lx_monotonic_ns();
+		return lx_realtime_ns();
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
@@ -272,7 +236,7 @@ lx_clock_getres(const uint64_t *a)
 static long
 lx_gettimeofday(const uint64_t *a)
 {
-	int64_t ns = realtime_base_ns + lx_monotonic_ns();
+	int64_t ns = lx_realtime_ns();
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 16))
@@ -292,7 +256,7 @@ lx_gettimeofday(const uint64_t *a)
 static long
 lx_time(const uint64_t *a)
 {
-	int64_t s = (realtime_base_ns + lx_monotonic_ns()) / 1000000000;
+	int64_t s = lx_realtime_ns() / 1000000000;
 
 	if (a[0]) {
 		if (!lx_writable(a[0], 8))
@@ -495,6 +459,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_rt_sigpending] = lx_rt_sigpending, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 	[SYS_rseq] = lx_rseq, [SYS_prctl] = lx_prctl, [SYS_sendfile] = lx_sendfile,
 	[SYS_utimensat] = lx_accept, [SYS_utimes] = lx_accept, [SYS_utime] = lx_accept,
+	[SYS_socketpair] = lx_socketpair, [SYS_sendmsg] = lx_sendmsg,
+	[SYS_recvmsg] = lx_recvmsg, [SYS_sendto] = lx_sendto, [SYS_recvfrom] = lx_recvfrom,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */
@@ -560,6 +526,7 @@ main(int argc, char **argv, char **envp)
 		lx_set_comm(argv[0]);
 	lx_mem_init(auxv, (uint64_t)sp);
 	lx_fs_init();
+	lx_proc_init(argv);
 	if (writ_tcb_set_upcall(WRIT_PSLOT_TCB, (writ_word_t)lx_upcall) != WRIT_OK) {
 		writ_printf("writ-linux: cannot set the syscall upcall\n");
 		return 127;

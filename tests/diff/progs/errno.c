@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,8 +56,10 @@ main(void)
 	SHOW(mkdir("/etc", 0755));
 	SHOW(rmdir("/etc"));
 	SHOW(chdir("/etc/passwd"));
+	SHOW(chdir("/etc"));
 	SHOW(getcwd(small, sizeof(small)) ? 0 : -1);
 	SHOW(fstat(-5, &st));
 	SHOW(unlink("/no/such/file"));
+	SHOW(syscall(400));	/* no call at all: nothing but ENOSYS, on stderr neither */
 	return 0;
 }

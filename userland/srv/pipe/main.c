@@ -429,6 +429,11 @@ pipe_request(struct srv *s, struct srv_req *req)
 	case SCHEME_OP_GETDENTS:
 		srv_result(req, -ENOTDIR);
 		return;
+	case SCHEME_OP_SETFL:
+		/* Linux's fcntl(F_SETFL, O_NONBLOCK): this end only, not its dups. */
+		e->nonblock = (req->m.mr[0] & SCHEME_O_NONBLOCK) != 0;
+		srv_result(req, 0);
+		return;
 	case SCHEME_OP_WEAKEN:
 		do_weaken(s, req, e);
 		return;

@@ -1053,6 +1053,14 @@ writ_pipe2(int fds_out[2], int flags)
 }
 
 int
+writ_fd_setfl(int fd, int flags)
+{
+	writ_word_t arg = (writ_word_t)(unsigned)flags;
+
+	return (int)fd_request(fd, SCHEME_OP_SETFL, &arg, 1, NULL, 0, NULL, 0, NULL, 0);
+}
+
+int
 writ_pipe(int fds_out[2])
 {
 	return scheme_pair("pipe", 0, fds_out);

@@ -129,6 +129,11 @@ int writ_stat(const char *path, struct scheme_stat *st, int nofollow);
 int writ_pipe(int fds[2]);
 int writ_pipe2(int fds[2], int flags);
 
+/* Set an fd's O_NONBLOCK (SCHEME_O_NONBLOCK in flags) at its server, as Linux's
+ * fcntl(F_SETFL): for this fd, not its dups. -> 0, or -EBADF, -ENOSYS (a server whose
+ * calls never wait), -EIO. */
+int writ_fd_setfl(int fd, int flags);
+
 /*
  * A cable: a connected pair of fds; a message sent on one end is received on the other,
  * in order, and carries up to SCHEME_INLINE bytes of data, a key (any 64-bit value the

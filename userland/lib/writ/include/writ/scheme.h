@@ -67,7 +67,8 @@
 	E(SCHEME_OP_TTY_SETWINSZ, 33) /* () struct writ_winsize */                   \
 	E(SCHEME_OP_TTY_GETPGRP, 34) /* () -> the foreground process group */        \
 	E(SCHEME_OP_TTY_SETPGRP, 35) /* (pgrp) */                                    \
-	E(SCHEME_OP_TTY_EVENTS,  36) /* (flags) -> TTY_EV_* bits, reg 1: the pgrp */
+	E(SCHEME_OP_TTY_EVENTS,  36) /* (flags) -> TTY_EV_* bits, reg 1: the pgrp */ \
+	E(SCHEME_OP_SETFL,     37)  /* (flags) -> 0: this record's SCHEME_O_NONBLOCK */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,

@@ -1,0 +1,107 @@
+/* /dev and /proc as programs read them: the devices' schemes, the personality's /proc,
+ * and its links, which reach no more than the fd or the policy behind them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+
+/* The whole of a small file, NUL-terminated: -> its length, or -1. */
+static long
+slurp(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY);
+	long total = 0, k;
+
+	if (fd < 0)
+		return -1;
+	while ((size_t)total < n - 1 && (k = read(fd, buf + total, n - 1 - (size_t)total)) > 0)
+		total += k;
+	buf[total] = 0;
+	close(fd);
+	return total;
+}
+
+static long
+link_of(const char *path, char *buf, size_t n)
+{
+	long k = readlink(path, buf, n - 1);
+
+	buf[k > 0 ? k : 0] = 0;
+	return k;
+}
+
+int
+main(int argc, char **argv)
+{
+	char buf[4096], want[64];
+	struct stat st;
+	int fd, p[2];
+	(void)argc;
+
+	fd = open("/dev/zero", O_RDONLY);
+	memset(buf, 1, 8);
+	check(fd >= 0 && read(fd, buf, 8) == 8 && memcmp(buf, "\0\0\0\0\0\0\0\0", 8) == 0,
+	      "linux/procfs-dev-zero", "fd %d", fd);
+	close(fd);
+	fd = open("/dev/null", O_RDWR);
+	check(fd >= 0 && write(fd, "x", 1) == 1 && read(fd, buf, 1) == 0, "linux/procfs-dev-null",
+	      "fd %d", fd);
+	close(fd);
+	check(slurp("/dev/urandom", buf, 17) == 16, "linux/procfs-dev-urandom", "errno %d", errno);
+
+	check(link_of("/proc/self/exe", buf, sizeof(buf)) > 0 && strcmp(buf, argv[0]) == 0,
+	      "linux/procfs-self-exe", "'%s' for '%s'", buf, argv[0]);
+	check(chdir("/test") == 0 && link_of("/proc/self/cwd", buf, sizeof(buf)) == 5 &&
+	      strcmp(buf, "/test") == 0 && stat("/proc/self/cwd/bin", &st) == 0 &&
+	      S_ISDIR(st.st_mode), "linux/procfs-self-cwd", "'%s'", buf);
+	fd = open("/test/bin", O_RDONLY | O_DIRECTORY);
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
+	check(fd >= 0 && link_of(want, buf, sizeof(buf)) > 0 && strcmp(buf, "/test/bin") == 0,
+	      "linux/procfs-fd-link", "'%s'", buf);
+	close(fd);
+
+	/* A read-only fd: its link opens for reading, never for writing. */
+	fd = open(argv[0], O_RDONLY);
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", fd);
+	{
+		int r = open(want, O_RDONLY), w = open(want, O_RDWR);
+
+		check(r >= 0 && read(r, buf, 4) == 4 && memcmp(buf, "\177ELF", 4) == 0 && w < 0,
+		      "linux/procfs-fd-no-more-than-fd", "r %d w %d errno %d", r, w, errno);
+		close(r);
+	}
+	close(fd);
+	check(pipe(p) == 0 && write(p[1], "pi", 2) == 2, "linux/procfs-pipe", "errno %d", errno);
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", p[0]);
+	{
+		int r = open(want, O_RDONLY);
+
+		check(r >= 0 && read(r, buf, 2) == 2 && memcmp(buf, "pi", 2) == 0 &&
+		      link_of(want, buf, sizeof(buf)) > 0 && strncmp(buf, "pipe:", 5) == 0,
+		      "linux/procfs-fd-pipe", "r %d link '%s'", r, buf);
+	}
+	snprintf(want, sizeof(want), "/proc/self/fd/%d", 99);
+	check(open(want, O_RDONLY) < 0 && errno == ENOENT, "linux/procfs-fd-closed", "errno %d",
+	      errno);
+
+	check(slurp("/proc/meminfo", buf, sizeof(buf)) > 0 && strncmp(buf, "MemTotal:", 9) == 0,
+	      "linux/procfs-meminfo", "'%.40s'", buf);
+	check(slurp("/proc/cpuinfo", buf, sizeof(buf)) > 0 && strstr(buf, "processor\t: 0") &&
+	      sysconf(_SC_NPROCESSORS_ONLN) >= 1, "linux/procfs-cpuinfo", "'%.40s'", buf);
+	{
+		double up = -1;
+
+		check(slurp("/proc/uptime", buf, sizeof(buf)) > 0 && sscanf(buf, "%lf", &up) == 1 &&
+		      up > 0, "linux/procfs-uptime", "'%s'", buf);
+	}
+	check(slurp("/proc/mounts", buf, sizeof(buf)) > 0 && strstr(buf, " / "),
+	      "linux/procfs-mounts", "'%s'", buf);
+	check(open("/proc/meminfo", O_WRONLY) < 0 && open("/proc/nothing", O_RDONLY) < 0 &&
+	      errno == ENOENT && stat("/proc/self/fd", &st) == 0 && S_ISDIR(st.st_mode),
+	      "linux/procfs-misc", "errno %d", errno);
+	return failures != 0;
+}
