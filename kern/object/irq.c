@@ -92,18 +92,6 @@ irq_is_line_vector(uint64_t vector)
 	return vector >= IOAPIC_VECTOR_BASE && vector < IOAPIC_VECTOR_BASE + WRIT_IRQ_LINES;
 }
 
-bool
-irq_signal_or_count(struct irq_line *l, uint64_t entry_tsc)
-{
-	irq_eoi();
-	l->last_tsc = entry_tsc;
-	if (!l->ntfn)
-		return l->unhandled++ == 0;
-	l->delivered++;
-	ntfn_signal(l->ntfn, l->badge);
-	return false;
-}
-
 /* A device interrupt (trap.c, interrupts off). Masked first, so it cannot recur. */
 void
 irq_line_interrupt(uint64_t vector, uint64_t entry_tsc)
