@@ -34,8 +34,8 @@ check_entry(const struct bootconf *c, const struct bootconf_entry *e)
                         __builtin_trap();
         for (unsigned i = 0; i < e->ndevmem; i++)
                 if (e->devmem[i].addr % 4096 || e->devmem[i].size % 4096 ||
-                    e->devmem[i].size == 0)
-                        __builtin_trap();
+                    (e->devmem[i].size == 0 && e->devmem[i].addr != 0))
+                        __builtin_trap();       /* both 0: devmem=framebuffer */
         for (unsigned i = 0; i < e->nargs; i++)
                 if (e->args[i] < c->pool || e->args[i] >= c->pool + c->pool_used)
                         __builtin_trap();
