@@ -381,3 +381,28 @@ cte_insert_issued(struct cspace *cs, struct cte *dest, struct cte *control,
 	cdt_insert_child(cs, control, dest);
 	return WRIT_OK;
 }
+
+unsigned
+cnode_find_same(const struct cap *cnode, const struct cap *ref, uint64_t first,
+		uint64_t count, struct cnode_match *out, unsigned max, uint64_t *next)
+{
+	struct cte *slots = cnode_slots(cnode);
+	uint64_t size = 1ull << cap_cnode_radix(cnode), i;
+	uint64_t end = first < size && count < size - first ? first + count : size;
+	unsigned n = 0;
+
+	for (i = first; i < end; i++) {
+		const struct cap *c = &slots[i].cap;
+
+		if (!cap_same_object(c, ref))
+			continue;
+		if (n == max)
+			break;	/* the caller goes on from here */
+		out[n].slot = i;
+		out[n].rights = cap_rights(c);
+		out[n].badge = cap_type_is_badged(cap_type(c)) ? cap_badge(c) : 0;
+		n++;
+	}
+	*next = i;
+	return n;
+}

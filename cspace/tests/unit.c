@@ -816,6 +816,48 @@ test_checker(void)
 	expect_broken("check-detects-capability-in-freed-memory", "I7");
 }
 
+/* CNode find: which slots name one object, with their badges and rights, in pieces. */
+static void
+test_find_same(void)
+{
+	struct cnode_match m[4];
+	uint64_t next;
+	unsigned n;
+
+	fresh(16, 6);
+	mk(WRIT_OBJ_ENDPOINT, 0, 1, 2);
+	cte_mint(CS, S(10), S(1), WRIT_RIGHT_WRITE, 7);
+	cte_mint(CS, S(20), S(1), WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT, 8);
+	cte_mint(CS, S(30), S(2), WRIT_RIGHT_WRITE, 9);     /* the other endpoint */
+	cte_copy(CS, S(40), S(20), WRIT_RIGHT_WRITE);
+	snapshot();
+	n = cnode_find_same(&W.boot, &S(1)->cap, 0, 64, m, 4, &next);
+	t_check(n == 4 && next == 64 && m[0].slot == 1 && m[0].badge == 0 &&
+		m[1].slot == 10 && m[1].badge == 7 && m[1].rights == WRIT_RIGHT_WRITE &&
+		m[2].slot == 20 && m[2].badge == 8 &&
+		m[2].rights == (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT) &&
+		m[3].slot == 40 && m[3].badge == 8, "find-same-all",
+		"n %u next %llu", n, (unsigned long long)next);
+	n = cnode_find_same(&W.boot, &S(1)->cap, 0, 64, m, 2, &next);
+	t_check(n == 2 && next == 20 && m[1].slot == 10, "find-same-full-stops",
+		"n %u next %llu", n, (unsigned long long)next);
+	n = cnode_find_same(&W.boot, &S(1)->cap, next, 64, m, 4, &next);
+	t_check(n == 2 && next == 64 && m[0].slot == 20 && m[1].slot == 40,
+		"find-same-goes-on", "n %u next %llu", n, (unsigned long long)next);
+	n = cnode_find_same(&W.boot, &S(30)->cap, 0, 64, m, 4, &next);
+	t_check(n == 2 && m[0].slot == 2 && m[1].slot == 30 && m[1].badge == 9,
+		"find-same-other-object", "n %u", n);
+	n = cnode_find_same(&W.boot, &S(1)->cap, 11, 9, m, 4, &next);
+	t_check(n == 0 && next == 20, "find-same-window", "n %u next %llu", n,
+		(unsigned long long)next);
+	n = cnode_find_same(&W.boot, &S(1)->cap, 60, ~0ull, m, 4, &next);
+	t_check(n == 0 && next == 64, "find-same-count-cut-at-end", "next %llu",
+		(unsigned long long)next);
+	n = cnode_find_same(&W.boot, &S(50)->cap, 0, 64, m, 4, &next);
+	t_check(n == 0, "find-same-empty-ref-finds-nothing", "n %u", n);
+	expect_err("find-same-changes-nothing", WRIT_OK, WRIT_OK);
+}
+
 int
 main(void)
 {
@@ -834,6 +876,7 @@ main(void)
 	test_zombie_cycles();
 	test_tcb();
 	test_window();
+	test_find_same();
 	test_checker();
 	world_free(&W);
 	free(snap);

@@ -55,6 +55,43 @@ dest_slot(struct inv *iv, struct cte *cnode, const writ_word_t *a, struct cte **
 	return WRIT_OK;
 }
 
+/* Find: the slots of the CNode that name REF's object (cnode_find_same). */
+static int
+invoke_find(struct inv *iv, struct cte *cnode)
+{
+	struct cnode_match m[WRIT_CNODE_FIND_MAX_FOUND];
+	writ_word_t a[WRIT_ARGC_CNODE_FIND];
+	uint64_t size = 1ull << cap_cnode_radix(&cnode->cap), next;
+	struct cte *ref;
+	unsigned n;
+	int err;
+
+	_Static_assert(2 + 2 * WRIT_CNODE_FIND_MAX_FOUND <= INV_MAX_RESULTS, "a reply holds them");
+	_Static_assert(WRIT_CNODE_MAX_RADIX < WRIT_CNODE_FIND_RIGHTS_SHIFT, "slots below rights");
+	err = inv_args(iv, a, WRIT_ARGC_CNODE_FIND);
+	if (err != WRIT_OK)
+		return INV_FAIL(iv, err, "%u arguments needed", WRIT_ARGC_CNODE_FIND);
+	if (a[WRIT_ARG_CNODE_FIND_FIRST] >= size)
+		return INV_FAIL(iv, WRIT_E_RANGE, "first slot %lu past the CNode's %lu",
+				a[WRIT_ARG_CNODE_FIND_FIRST], size);
+	if (a[WRIT_ARG_CNODE_FIND_COUNT] == 0 ||
+	    a[WRIT_ARG_CNODE_FIND_COUNT] > WRIT_CNODE_FIND_MAX_SLOTS)
+		return INV_FAIL(iv, WRIT_E_RANGE, "count %lu not in 1..%u",
+				a[WRIT_ARG_CNODE_FIND_COUNT], WRIT_CNODE_FIND_MAX_SLOTS);
+	err = inv_lookup(iv, a[WRIT_ARG_CNODE_FIND_REF], WRIT_OBJ_NULL, &ref);
+	if (err != WRIT_OK)
+		return err;
+	n = cnode_find_same(&cnode->cap, &ref->cap, a[WRIT_ARG_CNODE_FIND_FIRST],
+			    a[WRIT_ARG_CNODE_FIND_COUNT], m, WRIT_CNODE_FIND_MAX_FOUND, &next);
+	inv_ret(iv, next);
+	inv_ret(iv, n);
+	for (unsigned i = 0; i < n; i++) {
+		inv_ret(iv, m[i].slot | (writ_word_t)m[i].rights << WRIT_CNODE_FIND_RIGHTS_SHIFT);
+		inv_ret(iv, m[i].badge);
+	}
+	return WRIT_OK;
+}
+
 int
 cnode_invoke(struct inv *iv, struct cte *cnode)
 {
@@ -119,6 +156,8 @@ cnode_invoke(struct inv *iv, struct cte *cnode)
 		return cte_rotate(&kern_cspace, dest, pivot, src,
 				  a[WRIT_ARG_CNODE_ROTATE_DEST_BADGE],
 				  a[WRIT_ARG_CNODE_ROTATE_PIVOT_BADGE]);
+	case WRIT_LABEL_CNODE_FIND:
+		return invoke_find(iv, cnode);
 	default:
 		return INV_FAIL(iv, WRIT_E_ILLEGAL_OPERATION, "not a CNode invocation");
 	}

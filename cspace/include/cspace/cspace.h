@@ -313,6 +313,24 @@ int cnode_lookup_slot(const struct cap *root, writ_cptr_t cptr, unsigned depth,
 int cnode_lookup_cap_walk(const struct cap *root, writ_cptr_t cptr, unsigned depth,
 			  struct cte **slot, struct cnode_fault *fault);
 
+/* One capability cnode_find_same() found. */
+struct cnode_match {
+	uint64_t slot;
+	unsigned rights;
+	uint64_t badge;         /* 0 for a type that takes none */
+};
+
+/*
+ * The slots of `cnode`, from `first` for `count` slots (cut at the CNode's end), whose
+ * capabilities name the object `ref` names: at most `max` into out[], and *next the
+ * first slot not looked at (the CNode's size when every slot was). A process manager
+ * holding a process's CNode learns from it which of a server's capabilities the process
+ * holds; it grants nothing the CNode's holder could not learn by copying them out.
+ */
+unsigned cnode_find_same(const struct cap *cnode, const struct cap *ref, uint64_t first,
+			 uint64_t count, struct cnode_match *out, unsigned max,
+			 uint64_t *next);
+
 /*
  * Capability lookup is on every invocation's path, and nearly every CSpace is one CNode
  * whose guard, all zeros, and radix cover the whole cptr: the cptr is then the slot's

@@ -477,6 +477,15 @@ enum writ_fault {
 #define WRIT_CTX_GS_BASE 19
 #define WRIT_CTX_COUNT  20
 
+/*
+ * CNode Find (<writ/invocations.def>): slots looked at per call, kept small because the
+ * kernel looks at them with interrupts off (about ten instructions a slot), and the
+ * matches one reply holds (two result words each, after NEXT and N).
+ */
+#define WRIT_CNODE_FIND_MAX_SLOTS 1024
+#define WRIT_CNODE_FIND_MAX_FOUND ((WRIT_CTX_COUNT - 2) / 2)
+#define WRIT_CNODE_FIND_RIGHTS_SHIFT 56
+
 #define WRIT_VM_FAULT_ADDR   0
 #define WRIT_VM_FAULT_ERROR  1
 #define WRIT_VM_FAULT_IP     2

@@ -193,6 +193,7 @@ static const writ_word_t labels[] = {
 	WRIT_LABEL_FRAME_UNMAP, WRIT_LABEL_FRAME_GET_ADDRESS, WRIT_LABEL_IOPORT_IN8,
 	WRIT_LABEL_IOPORT_IN16, WRIT_LABEL_IOPORT_IN32, WRIT_LABEL_IOPORT_OUT8,
 	WRIT_LABEL_IOPORT_OUT16, WRIT_LABEL_IOPORT_OUT32, WRIT_LABEL_IOPORT_CONTROL_ISSUE,
+	WRIT_LABEL_CNODE_FIND,
 };
 
 static void
@@ -365,6 +366,10 @@ well_formed(struct rng *g, writ_word_t label, writ_word_t *a)
 		A(slot(g)); A(depth(g)); A(cn); A(slot(g)); A(depth(g));
 		A(below(g, 3) ? WRIT_RIGHTS_ALL : below(g, 64));
 		A(below(g, 2) ? below(g, 100) : interesting(g));
+		break;
+	case WRIT_LABEL_CNODE_FIND:
+		A(slot(g)); A(below(g, 2) ? below(g, 300) : interesting(g));
+		A(below(g, 2) ? 1 + below(g, 1100) : interesting(g));
 		break;
 	case WRIT_LABEL_CNODE_ROTATE:
 		A(slot(g)); A(depth(g)); A(cn); A(slot(g)); A(depth(g)); A(cn); A(slot(g));

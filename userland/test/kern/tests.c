@@ -196,6 +196,63 @@ test_cnode_ops(void)
 		  "kern/cnode-guard-mismatch");
 }
 
+/* CNode Find: the slots naming one object, with rights and badges, piece by piece. */
+static void
+test_cnode_find(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), other = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t a = slot_alloc(), b = slot_alloc(), c = slot_alloc();
+	writ_word_t r[2 + 2 * WRIT_CNODE_FIND_MAX_FOUND];
+	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE;
+	writ_word_t size = 1ull << init.bi->root_cnode_radix, seen = 0, from = 0;
+	bool badge_a = false, badge_b = false, stray = false;
+	unsigned calls = 0;
+
+	writ_cnode_mint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, WRIT_RIGHT_WRITE, 5);
+	writ_cnode_mint(R, b, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 6);
+	writ_cnode_mint(R, c, FULL_DEPTH, R, other, FULL_DEPTH, RW, 7);
+	while (from < size && calls++ < 4 * size / WRIT_CNODE_FIND_MAX_SLOTS + 8) {
+		if (writ_cnode_find(R, ep, from, WRIT_CNODE_FIND_MAX_SLOTS, r, 20) != WRIT_OK)
+			break;
+		for (unsigned i = 0; i < r[1]; i++) {
+			writ_word_t slot = r[2 + 2 * i] & ((1ull << WRIT_CNODE_FIND_RIGHTS_SHIFT) - 1);
+			unsigned rights = (unsigned)(r[2 + 2 * i] >> WRIT_CNODE_FIND_RIGHTS_SHIFT);
+
+			seen++;
+			if (slot == a)
+				badge_a = r[3 + 2 * i] == 5 && rights == WRIT_RIGHT_WRITE;
+			else if (slot == b)
+				badge_b = r[3 + 2 * i] == 6 && rights == RW;
+			else if (slot != ep)
+				stray = true;
+		}
+		if (r[0] <= from)
+			break;
+		from = r[0];
+	}
+	check(from == size && seen == 3 && badge_a && badge_b && !stray, "kern/cnode-find",
+	      "went to %lu of %lu, found %lu (a %d, b %d, stray %d)", from, size, seen, badge_a,
+	      badge_b, stray);
+	writ_cnode_find(R, other, c, 1, r, 20);
+	check(r[0] == c + 1 && r[1] == 1 && r[3] == 7, "kern/cnode-find-one-slot",
+	      "next %lu, %lu found, badge %lu", r[0], r[1], r[3]);
+	check_err(writ_cnode_find(R, ep, size, 1, r, 20), WRIT_E_RANGE,
+		  "kern/cnode-find-first-past-end");
+	check_err(writ_cnode_find(R, ep, 0, 0, r, 20), WRIT_E_RANGE, "kern/cnode-find-count-0");
+	check_err(writ_cnode_find(R, ep, 0, WRIT_CNODE_FIND_MAX_SLOTS + 1, r, 20), WRIT_E_RANGE,
+		  "kern/cnode-find-count-too-large");
+	check_err(writ_cnode_find(R, ep, ~0ull, 1, r, 20), WRIT_E_RANGE,
+		  "kern/cnode-find-first-huge");
+	check(writ_cnode_find(R, slot_alloc(), 0, 1, r, 20) == WRIT_E_LOOKUP_MISSING_CAP,
+	      "kern/cnode-find-empty-ref", "an empty REF was accepted");
+	check_err(writ_cnode_find(WRIT_SLOT_ROOT_TCB, ep, 0, 1, r, 20),
+		  WRIT_E_ILLEGAL_OPERATION, "kern/cnode-find-on-tcb");
+	writ_cnode_revoke(R, ep, FULL_DEPTH);
+	writ_cnode_find(R, ep, a, 1, r, 20);
+	check(r[1] == 0, "kern/cnode-find-after-revoke", "a revoked copy was found");
+	writ_cnode_delete(R, c, FULL_DEPTH);
+}
+
 /* A Call with this label and up to four argument words, on cap; the reply in *m. */
 static long
 call_words(writ_cptr_t cap, writ_word_t label, unsigned n, writ_word_t a0, writ_word_t a1,
@@ -1468,6 +1525,7 @@ tests_run(void)
 	test_retype_each_type();
 	test_retype_errors();
 	test_cnode_ops();
+	test_cnode_find();
 	test_invalid_caps();
 	test_lookup_fault();
 	test_map_unmap();

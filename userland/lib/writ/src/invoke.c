@@ -78,6 +78,15 @@ writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		      pivot_depth, src_root, src, src_depth, dest_badge, pivot_badge);
 }
 
+long
+writ_cnode_find(writ_cptr_t cnode, writ_cptr_t ref, writ_word_t first, writ_word_t count,
+		writ_word_t *res, unsigned nres)
+{
+	if (nres >= 2)
+		res[1] = 0;	/* a short reply finds nothing */
+	return writ_inv_cnode_find(cnode, ref, first, count, res, nres);
+}
+
 /* Delete and Revoke stop when an interrupt is due (WRIT_E_PREEMPTED); we call again,
  * and the kernel continues where it stopped. */
 long

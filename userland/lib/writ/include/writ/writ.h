@@ -123,6 +123,11 @@ long writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		       writ_cptr_t src_root, writ_word_t src, unsigned src_depth,
 		       writ_word_t dest_badge, writ_word_t pivot_badge);
 long writ_cnode_delete(writ_cptr_t root, writ_word_t index, unsigned depth);
+/* The slots of `cnode` from `first` (count slots) naming ref's object: res[0] the slot
+ * to go on from, res[1] how many, then (slot | rights << WRIT_CNODE_FIND_RIGHTS_SHIFT,
+ * badge) pairs; nres at least 2 + 2 * WRIT_CNODE_FIND_MAX_FOUND. */
+long writ_cnode_find(writ_cptr_t cnode, writ_cptr_t ref, writ_word_t first, writ_word_t count,
+		     writ_word_t *res, unsigned nres);
 long writ_cnode_revoke(writ_cptr_t root, writ_word_t index, unsigned depth);
 
 long writ_tcb_configure(writ_cptr_t tcb, writ_cptr_t fault_ep, writ_cptr_t cspace,
