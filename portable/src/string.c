@@ -124,6 +124,20 @@ strchr(const char *s, int c)
 }
 
 char *
+strstr(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay || !n; hay++) {
+		if (strncmp(hay, needle, n) == 0)
+			return (char *)hay;
+		if (!*hay)
+			break;
+	}
+	return NULL;
+}
+
+char *
 strrchr(const char *s, int c)
 {
 	const char *last = NULL;

@@ -1,34 +1,60 @@
 /*
- * captree: the derivation tree of a scheme's policies, as the server sees it now:
- * each policy's glob and rights under the one it was weakened from, how many files
- * are open through it, and whether only its giver may revoke it ("giver-only"), which
- * process made each policy (weakened it) and which opened its files, by pid and name
- * (as the processes' identities told the server: srv/file README, "Records"). Revoked
- * policies are gone at once, so they are not shown. Which process *holds* a copy now
- * the server cannot know: capabilities move between processes without it.
- *   captree [--dot] [SCHEME]     (SCHEME: file by default; a file:-like server)
- * --dot prints Graphviz DOT instead of text (render: dot -Tsvg). Exit status 0, or 1
- * when the scheme cannot be asked.
+ * captree: the derivation tree of a scheme's policies and open files, as it is now:
+ * each policy's glob and rights under the one it was weakened from, the files opened
+ * through it, who made each policy and opened each file, and which processes hold a
+ * capability to each *now*; then the last revokes (what went, under what, by whom).
+ *   captree [--dot] [--pid N] [SCHEME]     (SCHEME: file by default; a file:-like server)
+ * The server lists its records (STATS 7, 8 and 9: srv/file/README.md); init says who
+ * holds them (writ_proc_holders: it looks into every process's CSpace), for the scheme
+ * whose capability captree sends along. --pid N shows only what process N holds, with
+ * the policies above it for context. --dot prints Graphviz DOT instead of text
+ * (render: dot -Tsvg). Exit status 0, or 1 when the scheme cannot be asked.
  */
 #include <writ/fd.h>
 #include <writ/proc.h>
 #include <writ/writ.h>
 
 #define MAXP 512
+#define MAXF 512
+#define MAXR 32
+#define MAXH 2048
+#define SHOW_PIDS 8
+
+enum { STATS_POLICIES = 7, STATS_FILES = 8, STATS_REVOKED = 9 };
 
 struct node {
 	unsigned index, parent, fds, maker;
 	char rights[8], flags[2], openers[64];
 	char glob[160];
+	bool shown;                     /* --pid: held by the process, or above such */
+};
+
+struct file {
+	unsigned index, policy, opener;
+	char access[4];
+	char path[160];
+};
+
+struct gone {
+	unsigned number, record, parent, by, freed;
+	char rights[8];
+	char glob[96];
 };
 
 static struct node nodes[MAXP];
 static unsigned n_nodes;
+static struct file files[MAXF];
+static unsigned n_files;
+static struct gone revoked[MAXR];
+static unsigned n_revoked;
+static struct writ_holder holders[MAXH];
+static unsigned n_holders;
+static bool holders_known;
 
 static void
 out(const char *fmt, ...)
 {
-	char line[256];
+	char line[512];
 	va_list ap;
 	int n;
 
@@ -67,8 +93,9 @@ word(const char **s, char *dst, size_t cap)
 		(*s)++;
 }
 
+/* The rest of the line (a glob or path may hold spaces). */
 static void
-strncpy_glob(char *dst, const char *s, size_t cap)
+rest(const char *s, char *dst, size_t cap)
 {
 	size_t n = strlen(s) < cap - 1 ? strlen(s) : cap - 1;
 
@@ -76,9 +103,9 @@ strncpy_glob(char *dst, const char *s, size_t cap)
 	dst[n] = 0;
 }
 
-/* One "index parent rights flags fds maker openers glob" line. */
+/* "index parent rights flags fds maker openers glob" */
 static void
-parse_line(const char *s)
+policy_line(const char *s)
 {
 	struct node *n;
 
@@ -92,22 +119,100 @@ parse_line(const char *s)
 	n->fds = num(&s);
 	n->maker = num(&s);
 	word(&s, n->openers, sizeof(n->openers));
-	/* The glob is the rest of the line: it may hold spaces. */
-	strncpy_glob(n->glob, s, sizeof(n->glob));
+	rest(s, n->glob, sizeof(n->glob));
+}
+
+/* "index policy access opener path" */
+static void
+file_line(const char *s)
+{
+	struct file *f;
+
+	if (n_files == MAXF)
+		return;
+	f = &files[n_files++];
+	f->index = num(&s);
+	f->policy = num(&s);
+	word(&s, f->access, sizeof(f->access));
+	f->opener = num(&s);
+	rest(s, f->path, sizeof(f->path));
+}
+
+/* "number record parent rights by freed glob" */
+static void
+revoked_line(const char *s)
+{
+	struct gone *g;
+
+	if (n_revoked == MAXR)
+		return;
+	g = &revoked[n_revoked++];
+	g->number = num(&s);
+	g->record = num(&s);
+	g->parent = num(&s);
+	word(&s, g->rights, sizeof(g->rights));
+	g->by = num(&s);
+	g->freed = num(&s);
+	rest(s, g->glob, sizeof(g->glob));
+}
+
+/* Every line of one STATS listing, page by page; false when the server refused. */
+static bool
+list(writ_cptr_t cap, unsigned which, void (*fn)(const char *line))
+{
+	static char buf[SCHEME_INLINE + 1];
+	writ_word_t from = 1;
+
+	do {
+		writ_word_t args[2] = { which, from }, next = 0;
+		long n = writ_scheme_call(cap, SCHEME_OP_STATS, args, 2, NULL, 0, buf,
+					  SCHEME_INLINE, &next, 1);
+
+		if (n < 0)
+			return false;
+		buf[n] = 0;
+		for (char *l = buf; *l;) {
+			char *e = strchr(l, '\n');
+
+			if (!e)
+				break;
+			*e = 0;
+			fn(l);
+			l = e + 1;
+		}
+		from = next;
+	} while (from);
+	return true;
+}
+
+/* Who holds the scheme's capabilities now (init's view); false if init refused. */
+static bool
+ask_holders(writ_cptr_t cap)
+{
+	unsigned long cursor = 0;
+
+	do {
+		long n = writ_proc_holders(cap, &cursor, holders + n_holders,
+					   MAXH - n_holders);
+
+		if (n < 0)
+			return false;
+		n_holders += (unsigned)n;
+	} while (cursor && MAXH - n_holders >= WRIT_CNODE_FIND_MAX_FOUND);
+	return true;
 }
 
 static bool
-known(unsigned index)
+holds(unsigned pid, unsigned record, unsigned kind)
 {
-	for (unsigned i = 0; i < n_nodes; i++)
-		if (nodes[i].index == index)
+	for (unsigned i = 0; i < n_holders; i++)
+		if (holders[i].pid == pid && scheme_badge_index(holders[i].badge) == record &&
+		    scheme_badge_kind(holders[i].badge) == kind)
 			return true;
 	return false;
 }
 
-static void print_tree(const char *scheme, unsigned parent, unsigned depth);
-
-/* "pid N NAME" for a process init knows, "pid N" for one gone, "" for 0 (root). */
+/* "pid N NAME" for a process init knows, "pid N" for one gone, "init" for 0. */
 static const char *
 who(unsigned pid)
 {
@@ -123,28 +228,130 @@ who(unsigned pid)
 	return b;
 }
 
+/* ", held by pid 3 sh, pid 9 cat" for a record of this kind, each pid once. */
+static const char *
+held_by(unsigned record, unsigned kind)
+{
+	static char b[400];
+	size_t at = 0;
+	unsigned shown = 0, more = 0;
+
+	b[0] = 0;
+	if (!holders_known)
+		return "";
+	for (unsigned i = 0; i < n_holders; i++) {
+		unsigned pid = holders[i].pid;
+		bool seen = false;
+
+		if (scheme_badge_index(holders[i].badge) != record ||
+		    scheme_badge_kind(holders[i].badge) != kind)
+			continue;
+		for (unsigned k = 0; k < i && !seen; k++)
+			seen = holders[k].pid == pid &&
+			       scheme_badge_index(holders[k].badge) == record &&
+			       scheme_badge_kind(holders[k].badge) == kind;
+		if (seen)
+			continue;
+		if (shown == SHOW_PIDS) {
+			more++;
+			continue;
+		}
+		at += (size_t)writ_snprintf(b + at, sizeof(b) - at, "%s%s",
+					    shown ? ", " : "; held by ", who(pid));
+		if (at >= sizeof(b))
+			at = sizeof(b) - 1;
+		shown++;
+	}
+	if (more)
+		writ_snprintf(b + at, sizeof(b) - at, " and %u more", more);
+	else if (!shown)
+		writ_snprintf(b, sizeof(b), "; held by no process");
+	return b;
+}
+
+static struct node *
+node_of(unsigned index)
+{
+	for (unsigned i = 0; i < n_nodes; i++)
+		if (nodes[i].index == index)
+			return &nodes[i];
+	return NULL;
+}
+
+/* --pid: mark what `pid` holds, and every policy above it. */
 static void
-print_node(const char *scheme, const struct node *n, unsigned depth)
+mark_held(unsigned pid)
+{
+	for (unsigned i = 0; i < n_nodes; i++) {
+		bool mine = holds(pid, nodes[i].index, SCHEME_KIND_POLICY);
+
+		for (unsigned k = 0; k < n_files && !mine; k++)
+			mine = files[k].policy == nodes[i].index &&
+			       holds(pid, files[k].index, SCHEME_KIND_FILE);
+		for (struct node *n = mine ? &nodes[i] : NULL; n && !n->shown;
+		     n = node_of(n->parent))
+			n->shown = true;
+	}
+}
+
+static void print_tree(const char *scheme, unsigned parent, unsigned depth, int pid);
+
+static void
+indent(unsigned depth)
 {
 	for (unsigned d = 0; d < depth; d++)
 		out("  ");
-	out("%s:%s:%s  [record %u, made by %s, %u open file%s%s%s%s]\n", scheme, n->glob,
-	    n->rights, n->index, who(n->maker), n->fds, n->fds == 1 ? "" : "s",
-	    n->fds ? " by pids " : "", n->fds ? n->openers : "",
-	    n->flags[0] == 'n' ? ", giver-only" : "");
+}
+
+static void
+print_node(const char *scheme, const struct node *n, unsigned depth, int pid)
+{
+	indent(depth);
+	out("%s:%s:%s  [record %u, made by %s%s%s]\n", scheme, n->glob, n->rights, n->index,
+	    who(n->maker), n->flags[0] == 'n' ? ", giver-only" : "",
+	    held_by(n->index, SCHEME_KIND_POLICY));
+	for (unsigned i = 0; i < n_files; i++) {
+		const struct file *f = &files[i];
+
+		if (f->policy != n->index ||
+		    (pid >= 0 && !holds((unsigned)pid, f->index, SCHEME_KIND_FILE)))
+			continue;
+		indent(depth + 1);
+		out("open %s %s  [record %u, opened by %s%s]\n", f->path, f->access, f->index,
+		    who(f->opener), held_by(f->index, SCHEME_KIND_FILE));
+	}
 	if (depth < 32)
-		print_tree(scheme, n->index, depth + 1);
+		print_tree(scheme, n->index, depth + 1, pid);
 }
 
 /* The policies weakened from record `parent`; parent 0: those with no parent shown
  * (the root, and policies whose parent nobody holds any more). */
 static void
-print_tree(const char *scheme, unsigned parent, unsigned depth)
+print_tree(const char *scheme, unsigned parent, unsigned depth, int pid)
 {
-	for (unsigned i = 0; i < n_nodes; i++)
-		if (parent ? nodes[i].parent == parent :
-			     !nodes[i].parent || !known(nodes[i].parent))
-			print_node(scheme, &nodes[i], depth);
+	for (unsigned i = 0; i < n_nodes; i++) {
+		struct node *n = &nodes[i];
+
+		if (pid >= 0 && !n->shown)
+			continue;
+		if (parent ? n->parent == parent : !n->parent || !node_of(n->parent))
+			print_node(scheme, n, depth, pid);
+	}
+}
+
+static void
+print_revoked(const char *scheme)
+{
+	if (!n_revoked)
+		return;
+	out("revoked (the last %u):\n", n_revoked);
+	for (unsigned i = 0; i < n_revoked; i++) {
+		const struct gone *g = &revoked[i];
+
+		out("  %s:%s:%s  [record %u, weakened from record %u, by %s, %u record%s]\n",
+		    scheme, g->glob, g->rights, g->record, g->parent, who(g->by), g->freed,
+		    g->freed == 1 ? "" : "s");
+	}
 }
 
 /* s with '"' and '\\' escaped, for a DOT label. */
@@ -163,62 +370,106 @@ dot_escape(const char *s)
 	return b;
 }
 
+/* held_by() without its leading "; ", for a DOT label line. */
+static const char *
+dot_held(unsigned record, unsigned kind)
+{
+	const char *h = held_by(record, kind);
+
+	return h[0] ? h + 2 : "";
+}
+
+static void
+print_dot(const char *scheme, int pid)
+{
+	out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+	for (unsigned i = 0; i < n_nodes; i++) {
+		struct node *n = &nodes[i];
+
+		if (pid >= 0 && !n->shown)
+			continue;
+		out("  p%u [label=\"%s:%s:%s\\nmade by %s%s", n->index, scheme,
+		    dot_escape(n->glob), n->rights, who(n->maker),
+		    n->flags[0] == 'n' ? "\\ngiver-only" : "");
+		out("\\n%s\"];\n", dot_held(n->index, SCHEME_KIND_POLICY));
+		if (n->parent && node_of(n->parent))
+			out("  p%u -> p%u;\n", n->parent, n->index);
+	}
+	for (unsigned i = 0; i < n_files; i++) {
+		const struct file *f = &files[i];
+
+		if (!node_of(f->policy) || (pid >= 0 && !holds((unsigned)pid, f->index,
+								 SCHEME_KIND_FILE)))
+			continue;
+		out("  f%u [shape=note, label=\"%s %s\\nopened by %s", f->index,
+		    dot_escape(f->path), f->access, who(f->opener));
+		out("\\n%s\"];\n  p%u -> f%u;\n", dot_held(f->index, SCHEME_KIND_FILE),
+		    f->policy, f->index);
+	}
+	for (unsigned i = 0; i < n_revoked && pid < 0; i++) {
+		const struct gone *g = &revoked[i];
+
+		out("  r%u [style=dashed, color=gray, label=\"revoked %s:%s:%s\\nby %s\"];\n",
+		    g->number, scheme, dot_escape(g->glob), g->rights, who(g->by));
+		if (node_of(g->parent))
+			out("  p%u -> r%u [style=dashed, color=gray];\n", g->parent, g->number);
+	}
+	out("}\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *scheme = "file";
 	bool dot = false;
+	int pid = -1;
 	writ_cptr_t cap;
-	writ_word_t from = 1;
-	static char buf[SCHEME_INLINE + 1];
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dot") == 0)
+		if (strcmp(argv[i], "--dot") == 0) {
 			dot = true;
-		else
+		} else if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc) {
+			const char *s = argv[++i];
+
+			pid = (int)num(&s);
+			if (*s || !pid) {
+				out("captree: --pid wants a process number, not %s\n", argv[i]);
+				return 1;
+			}
+		} else if (argv[i][0] == '-') {
+			out("usage: captree [--dot] [--pid N] [SCHEME]\n");
+			return 1;
+		} else {
 			scheme = argv[i];
+		}
 	}
 	if (!(cap = writ_scheme_cap(scheme))) {
 		out("captree: no %s: capability\n", scheme);
 		return 1;
 	}
-	do {
-		writ_word_t args[2] = { 7, from }, next = 0;
-		long n = writ_scheme_call(cap, SCHEME_OP_STATS, args, 2, NULL, 0, buf,
-					  SCHEME_INLINE, &next, 1);
-
-		if (n < 0) {
-			out("captree: %s: does not list its policies (%ld)\n", scheme, n);
-			return 1;
-		}
-		buf[n] = 0;
-		for (char *l = buf; *l;) {
-			char *e = strchr(l, '\n');
-
-			if (!e)
-				break;
-			*e = 0;
-			parse_line(l);
-			l = e + 1;
-		}
-		from = next;
-	} while (from);
-	if (!dot) {
-		out("captree: %u %s: policies (record 1 is the root)\n", n_nodes, scheme);
-		print_tree(scheme, 0, 0);
+	if (!list(cap, STATS_POLICIES, policy_line)) {
+		out("captree: %s: does not list its policies\n", scheme);
+		return 1;
+	}
+	list(cap, STATS_FILES, file_line);
+	list(cap, STATS_REVOKED, revoked_line);
+	holders_known = ask_holders(cap);
+	if (!holders_known)
+		out("captree: init did not say who holds %s: capabilities\n", scheme);
+	if (pid >= 0)
+		mark_held((unsigned)pid);
+	if (dot) {
+		print_dot(scheme, pid);
 		return 0;
 	}
-	out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
-	for (unsigned i = 0; i < n_nodes; i++) {
-		struct node *n = &nodes[i];
-
-		out("  p%u [label=\"%s:%s:%s\\nmade by %s\\n%u open file%s%s%s%s\"];\n",
-		    n->index, scheme, dot_escape(n->glob), n->rights, who(n->maker), n->fds,
-		    n->fds == 1 ? "" : "s", n->fds ? " by pids " : "", n->fds ? n->openers : "",
-		    n->flags[0] == 'n' ? "\\ngiver-only" : "");
-		if (n->parent && known(n->parent))
-			out("  p%u -> p%u;\n", n->parent, n->index);
-	}
-	out("}\n");
+	if (pid >= 0)
+		out("captree: what %s holds of %s: (and the policies above it)\n",
+		    who((unsigned)pid), scheme);
+	else
+		out("captree: %u %s: policies, %u open files (record 1 is the root)\n", n_nodes,
+		    scheme, n_files);
+	print_tree(scheme, 0, 0, pid);
+	if (pid < 0)
+		print_revoked(scheme);
 	return 0;
 }

@@ -25,7 +25,9 @@
 #define FILE_STATS_OFDS    4    /* open file descriptions alive */
 #define FILE_STATS_OFDS_NOW 5   /* the same, without a sweep first */
 #define FILE_STATS_WINDOWS 6    /* windows mapped (after a sweep) */
-#define FILE_STATS_POLICIES 7   /* (7, from): the policy tree, see do_policies */
+#define FILE_STATS_POLICIES 7   /* (7, from): the policy tree, see policy_line */
+#define FILE_STATS_FILES    8   /* (8, from): the open files, see file_line */
+#define FILE_STATS_REVOKED  9   /* (9, from): the last revokes, see revoked_line */
 
 /* Two paths and their NULs. */
 static uint8_t buf[2 * SCHEME_PATH_MAX];
@@ -1056,6 +1058,9 @@ policy_under(const struct fpolicy *p, const struct fpolicy *top)
  * made with SCHEME_WEAKEN_NOREVOKE (its giver revokes the policy it was made from). Answers
  * the number of records freed.
  */
+static void remember_revoke(struct srv *s, struct fpolicy *top, unsigned by);
+static void remember_freed(long freed);
+
 static void
 do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned caller)
 {
@@ -1073,6 +1078,7 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned 
 		return srv_result(req, -EPERM);
 	}
 	top->revoked = true;
+	remember_revoke(s, top, caller);
 	for (unsigned pass = 0; pass < 2; pass++) {
 		for (unsigned i = 1; i < s->n_rec; i++) {
 			struct srv_record *r = &s->rec[i];
@@ -1093,6 +1099,7 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned 
 			}
 		}
 	}
+	remember_freed(freed);
 	writ_printf("%s: revoked policy %s (%ld records) by %s\n", s->name, glob, freed, by);
 	srv_result(req, freed);     /* top may be gone now: its last record was freed */
 }
@@ -1106,66 +1113,31 @@ record_of_policy(struct srv *s, const struct fpolicy *p)
 	return 0;
 }
 
+/* The text line of one item a STATS listing pages through; 0: no item there. */
+typedef int (*line_fn)(struct fserver *f, unsigned i, char *line, size_t cap);
+
 /*
- * STATS (7, from): the policy records from index `from` on (after a sweep), one line
- * each, "index parent rights flags fds maker openers glob\n": parent is the record of
- * the policy it was weakened from (0: none, or one no longer held), flags "n" for
- * revocable by its giver only, fds the file records opened through it, maker the pid
- * that weakened it and openers the pids that opened those files (comma-separated,
- * the first few; "-": none; 0: a caller that sent no identity). Who *holds* a
- * capability now the server cannot know: copies move between processes unseen. Answers the bytes (as many whole
- * lines as fit), and in register 1 the index to go on from (0: done). captree reads it.
+ * A STATS listing (7, 8, 9): the lines of items `from` .. end - 1, as many whole lines as
+ * fit in the reply's bytes; register 1 says the item to go on from (0: done).
  */
 static void
-do_policies(struct fserver *f, struct srv_req *req)
+reply_lines(struct fserver *f, struct srv_req *req, unsigned from, unsigned end, line_fn fn)
 {
-	static char out[SCHEME_INLINE], line[POLICY_GLOB_MAX + 64], glob[POLICY_GLOB_MAX + 1];
-	struct srv *s = &f->srv;
-	unsigned i = req->m.mr[1] < 1 ? 1 : req->m.mr[1] > s->n_rec ? s->n_rec :
-		     (unsigned)req->m.mr[1];
+	static char out[SCHEME_INLINE], line[POLICY_GLOB_MAX + MEMFS_PATH_MAX + 64];
 	size_t used = 0;
+	unsigned i = from;
 
-	srv_sweep(s);
-	for (; i < s->n_rec; i++) {
-		struct srv_record *r = &s->rec[i];
-		struct fpolicy *p = r->obj;
-		char rights[8], openers[64];
-		unsigned fds = 0, last = 0;
-		int n;
+	for (; i < end; i++) {
+		int n = fn(f, i, line, sizeof(line));
 
-		if (r->kind != SCHEME_KIND_POLICY || !p)
+		if (n <= 0)
 			continue;
-		openers[0] = '-';
-		openers[1] = 0;
-		for (unsigned k = 1, at = 0; k < s->n_rec; k++) {
-			struct ofd *o = s->rec[k].obj;
-
-			if (s->rec[k].kind != SCHEME_KIND_FILE || !o || o->via != p)
-				continue;
-			fds++;
-			/* Who opened them: the first few pids, none twice in a row. */
-			if (at + 12 < sizeof(openers) && (at == 0 || o->opener != last)) {
-				at += (unsigned)writ_snprintf(openers + at, sizeof(openers) - at,
-							      "%s%u", at ? "," : "", o->opener);
-				last = o->opener;
-			}
-		}
-		if (p->policy)
-			policy_print_glob(&p->policy->glob, glob, sizeof(glob));
-		else
-			memcpy(glob, "(root)", 7);
-		policy_print_rights(p->rights, rights, sizeof(rights));
-		n = writ_snprintf(line, sizeof(line), "%u %u %s %s %u %u %s %s\n", i,
-				  p->parent ? record_of_policy(s, p->parent) : 0, rights,
-				  p->norevoke ? "n" : "-", fds, p->maker, openers, glob);
-		if (n < 0)
-			break;
 		if ((size_t)n >= sizeof(line))
 			n = (int)sizeof(line) - 1;
 		if (used + (size_t)n > sizeof(out)) {
 			if (used)
 				break;
-			n = (int)sizeof(out);   /* a glob too long for one reply: cut */
+			n = (int)sizeof(out);   /* a line too long for one reply: cut */
 			line[n - 1] = '\n';
 		}
 		memcpy(out + used, line, (size_t)n);
@@ -1174,9 +1146,146 @@ do_policies(struct fserver *f, struct srv_req *req)
 	if (used)
 		srv_put_bytes(req, 0, out, used);
 	srv_result(req, (long)used);
-	req->m.mr[1] = i < s->n_rec ? i : 0;
+	req->m.mr[1] = i < end ? i : 0;
 	if (req->reply_len < 2)
 		req->reply_len = 2;
+}
+
+static void
+glob_of(const struct fpolicy *p, char *glob, size_t cap)
+{
+	if (p->policy)
+		policy_print_glob(&p->policy->glob, glob, cap);
+	else
+		writ_snprintf(glob, cap, "(root)");
+}
+
+/*
+ * STATS (7, from): the policy records from index `from` on (after a sweep), one line
+ * each, "index parent rights flags fds maker openers glob\n": parent is the record of
+ * the policy it was weakened from (0: none, or one no longer held), flags "n" for
+ * revocable by its giver only, fds the file records opened through it, maker the pid
+ * that weakened it and openers the pids that opened those files (comma-separated,
+ * the first few; "-": none; 0: a caller that sent no identity). Who *holds* each
+ * record's capabilities now the server cannot know (they move between processes
+ * unseen): captree asks init (writ_proc_holders). captree reads it.
+ */
+static int
+policy_line(struct fserver *f, unsigned i, char *line, size_t cap)
+{
+	static char glob[POLICY_GLOB_MAX + 1];
+	struct srv *s = &f->srv;
+	struct srv_record *r = &s->rec[i];
+	struct fpolicy *p = r->obj;
+	char rights[8], openers[64];
+	unsigned fds = 0, last = 0;
+
+	if (r->kind != SCHEME_KIND_POLICY || !p)
+		return 0;
+	openers[0] = '-';
+	openers[1] = 0;
+	for (unsigned k = 1, at = 0; k < s->n_rec; k++) {
+		struct ofd *o = s->rec[k].obj;
+
+		if (s->rec[k].kind != SCHEME_KIND_FILE || !o || o->via != p)
+			continue;
+		fds++;
+		/* Who opened them: the first few pids, none twice in a row. */
+		if (at + 12 < sizeof(openers) && (at == 0 || o->opener != last)) {
+			at += (unsigned)writ_snprintf(openers + at, sizeof(openers) - at,
+						      "%s%u", at ? "," : "", o->opener);
+			last = o->opener;
+		}
+	}
+	glob_of(p, glob, sizeof(glob));
+	policy_print_rights(p->rights, rights, sizeof(rights));
+	return writ_snprintf(line, cap, "%u %u %s %s %u %u %s %s\n", i,
+			     p->parent ? record_of_policy(s, p->parent) : 0, rights,
+			     p->norevoke ? "n" : "-", fds, p->maker, openers, glob);
+}
+
+/*
+ * STATS (8, from): the file records (open files) from index `from` on (after a sweep),
+ * "index policy access opener path\n": policy the record of the policy it was opened
+ * through (0: none held), access r, w or rw, opener the pid that opened it, path the
+ * file's canonical path when it was opened.
+ */
+static int
+file_line(struct fserver *f, unsigned i, char *line, size_t cap)
+{
+	struct srv_record *r = &f->srv.rec[i];
+	struct ofd *o = r->obj;
+	unsigned acc;
+
+	if (r->kind != SCHEME_KIND_FILE || !o)
+		return 0;
+	acc = o->flags & 3;
+	return writ_snprintf(line, cap, "%u %u %s %u %s\n", i,
+			     o->via ? record_of_policy(&f->srv, o->via) : 0,
+			     acc == 0 ? "r" : acc == 1 ? "w" : "rw", o->opener,
+			     o->path ? o->path : "?");
+}
+
+/*
+ * The last REVOKED_KEEP revokes, for captree: what went, under which policy, by whom.
+ * A revoked record is free at once (its index is reused), so they are kept by value.
+ */
+#define REVOKED_KEEP 32
+static struct {
+	unsigned record, parent, by, freed;
+	char rights[8];
+	char glob[96];
+} revoked[REVOKED_KEEP];
+static unsigned n_revoked;      /* revokes so far; the last REVOKED_KEEP are kept */
+
+static void
+remember_revoke(struct srv *s, struct fpolicy *top, unsigned by)
+{
+	unsigned k = n_revoked++ % REVOKED_KEEP;
+
+	revoked[k].record = record_of_policy(s, top);
+	revoked[k].parent = top->parent ? record_of_policy(s, top->parent) : 0;
+	revoked[k].by = by;
+	revoked[k].freed = 0;
+	policy_print_rights(top->rights, revoked[k].rights, sizeof(revoked[k].rights));
+	glob_of(top, revoked[k].glob, sizeof(revoked[k].glob));
+}
+
+/* How many records the revoke remember_revoke() noted took with it. */
+static void
+remember_freed(long freed)
+{
+	revoked[(n_revoked - 1) % REVOKED_KEEP].freed = (unsigned)freed;
+}
+
+/*
+ * STATS (9, from): the revokes kept, oldest first, numbered from 1: "number record
+ * parent rights by freed glob\n": the revoked policy's record and its parent's then,
+ * by the pid that revoked, freed the records that went with it.
+ */
+static int
+revoked_line(struct fserver *f, unsigned i, char *line, size_t cap)
+{
+	unsigned k = (i - 1) % REVOKED_KEEP;
+
+	(void)f;
+	if (i == 0 || i > n_revoked || n_revoked - i >= REVOKED_KEEP)
+		return 0;
+	return writ_snprintf(line, cap, "%u %u %u %s %u %u %s\n", i, revoked[k].record,
+			     revoked[k].parent, revoked[k].rights, revoked[k].by,
+			     revoked[k].freed, revoked[k].glob);
+}
+
+static void
+do_listing(struct fserver *f, struct srv_req *req, line_fn fn)
+{
+	struct srv *s = &f->srv;
+	writ_word_t from = req->m.mr[1] < 1 ? 1 : req->m.mr[1];
+	unsigned end = fn == revoked_line ? n_revoked + 1 : s->n_rec;
+
+	if (fn != revoked_line)
+		srv_sweep(s);
+	reply_lines(f, req, from > end ? end : (unsigned)from, end, fn);
 }
 
 static void
@@ -1207,7 +1316,11 @@ do_stats(struct fserver *f, struct srv_req *req)
 		srv_sweep(&f->srv);
 		return srv_result(req, (long)srv_windows_live());
 	case FILE_STATS_POLICIES:
-		return do_policies(f, req);
+		return do_listing(f, req, policy_line);
+	case FILE_STATS_FILES:
+		return do_listing(f, req, file_line);
+	case FILE_STATS_REVOKED:
+		return do_listing(f, req, revoked_line);
 	default:
 		return srv_result(req, -EINVAL);
 	}

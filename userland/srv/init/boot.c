@@ -703,6 +703,17 @@ services_process_ended(unsigned pid)
 }
 
 /* The pid of the server of `scheme` now, or 0 (tests kill servers through init). */
+/* Service i's endpoint (0 while it has none) and server pid; (writ_cptr_t)-1 past the
+ * last service. */
+writ_cptr_t
+service_ep(unsigned i, unsigned *pid)
+{
+	if (i >= n_services)
+		return (writ_cptr_t)-1;
+	*pid = services[i].pid;
+	return services[i].ep;
+}
+
 unsigned
 service_pid(const char *scheme)
 {

@@ -121,6 +121,8 @@ struct proc {
 #define MAX_PROCS 256
 
 struct proc *proc_get(unsigned pid);
+/* Entry i of the process table (free ones too: pid 0), NULL past its end. */
+struct proc *proc_at(unsigned i);
 /* Build and start a process; its pid, or 0 with a line printed that says why. */
 unsigned spawn(const struct spawn_args *a);
 extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */
@@ -176,6 +178,10 @@ bool scheme_fd(struct spawn_args *a, const char *scheme, unsigned fd);
 bool serial_for_servers(void);
 void services_process_ended(unsigned pid);
 unsigned service_pid(const char *scheme);
+writ_cptr_t service_ep(unsigned i, unsigned *pid);
+
+/* holders.c: HOLDERS, who holds a scheme's capabilities (captree). Replies itself. */
+void do_holders(struct writ_msg *m, writ_cptr_t got);
 
 /* exec.c: `./writ exec` boots: run the one program the boot describes, leave QEMU. */
 __attribute__((noreturn)) void exec_run(void);

@@ -327,6 +327,9 @@ serve(const unsigned *pids, unsigned n)
 			case WRIT_PROC_NAME:
 				reply_name(&m, proc_get((unsigned)m.mr[0]));
 				goto drop;
+			case WRIT_PROC_HOLDERS:
+				do_holders(&m, got);
+				goto drop;
 			}
 		} else if (kind == BADGE_HANDLE) {
 			switch (label) {

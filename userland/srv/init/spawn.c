@@ -184,6 +184,12 @@ proc_get(unsigned pid)
 	return NULL;
 }
 
+struct proc *
+proc_at(unsigned i)
+{
+	return i < MAX_PROCS ? &procs[i] : NULL;
+}
+
 static bool
 fail(struct build *b, const char *why, long err)
 {

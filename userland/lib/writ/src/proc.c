@@ -160,3 +160,37 @@ writ_proc_name(unsigned pid, char *buf, size_t n)
 	buf[r] = 0;
 	return r;
 }
+
+long
+writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct writ_holder *out,
+		  unsigned max)
+{
+	struct writ_msg m = { 0 };
+	unsigned long c = *cursor;
+	long n;
+
+	m.mr[0] = c ? (c >> 32) - 1 : 0;
+	m.mr[1] = c & 0xffffffffu;
+	m.mr[2] = max;
+	writ_set_cap(0, scheme_cap);
+	m.info = writ_msginfo(WRIT_PROC_HOLDERS, 1, 3);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -EIO;
+	n = (long)m.mr[0];
+	if (n < 0)
+		return n;
+	if ((unsigned long)n > max)
+		return -EIO;	/* init broke its word */
+	*cursor = m.mr[1] ? (unsigned long)m.mr[1] << 32 | (m.mr[2] & 0xffffffffu) : 0;
+	for (long i = 0; i < n; i++) {
+		writ_word_t sr = writ_mr_get(WRIT_MSG_REGS + 3 * (unsigned)i + 1);
+
+		out[i] = (struct writ_holder){
+			.pid = (unsigned)writ_mr_get(WRIT_MSG_REGS + 3 * (unsigned)i),
+			.slot = sr & ((1ull << WRIT_CNODE_FIND_RIGHTS_SHIFT) - 1),
+			.rights = (unsigned)(sr >> WRIT_CNODE_FIND_RIGHTS_SHIFT),
+			.badge = writ_mr_get(WRIT_MSG_REGS + 3 * (unsigned)i + 2),
+		};
+	}
+	return n;
+}

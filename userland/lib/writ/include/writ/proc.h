@@ -130,6 +130,26 @@ __attribute__((noreturn)) void writ_exit(int status);
  */
 long writ_proc_name(unsigned pid, char *buf, size_t n);
 
+/* One capability of a scheme that a process holds (writ_proc_holders). */
+struct writ_holder {
+	unsigned pid;
+	unsigned rights;                /* WRIT_RIGHT_* */
+	writ_word_t slot;               /* in its CSpace */
+	writ_word_t badge;              /* the server's record in it (scheme_badge_index) */
+};
+
+/*
+ * Which live processes hold capabilities of the scheme `scheme_cap` (any capability of
+ * it the caller holds) and with which badges, as init sees their CSpaces now (the
+ * server itself left out): up to max (at least WRIT_CNODE_FIND_MAX_FOUND) into out,
+ * continuing from *cursor (0 at first; 0 again when every process was looked at).
+ * -> how many, or -EINVAL when the capability is no scheme's or max is too small. captree uses it to say who holds each policy and file.
+ * Example: `struct writ_holder h[64]; unsigned long c = 0;
+ *           do n = writ_proc_holders(writ_scheme_cap("file"), &c, h, 64); while (c);`
+ */
+long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct writ_holder *out,
+		       unsigned max);
+
 /* ---- the process manager's protocol (labels of calls on WRIT_PSLOT_PROC) ---- */
 #define WRIT_PROC_EXIT    1     /* (status): never answered */
 #define WRIT_PROC_SPAWN   2     /* see writ_spawn */
@@ -142,6 +162,9 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
 /* (signal | 0x80 for a core): end as killed by that signal (a Linux program's default
  * action); never answered. Its wait status is Linux's for that end. */
 #define WRIT_PROC_EXIT_SIGNAL 9
+/* (table index, slot) and a capability of a scheme -> who holds the scheme's
+ * capabilities (see writ_proc_holders; srv/init/holders.c). */
+#define WRIT_PROC_HOLDERS 20
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 
