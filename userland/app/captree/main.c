@@ -3,7 +3,9 @@
  * each policy's glob and rights under the one it was weakened from, the files opened
  * through it, who made each policy and opened each file, and which processes hold a
  * capability to each *now*; then the last revokes (what went, under what, by whom).
- *   captree [--dot] [--pid N] [SCHEME]     (SCHEME: file by default; a file:-like server)
+ *   captree [--dot] [--pid N] [SCHEME]
+ * (SCHEME: a file:-like server; without one, every scheme the caller holds that lists
+ * its policies: file: and tmp: in the standard namespace)
  * The server lists its records (STATS 7, 8 and 9: srv/file/README.md); init says who
  * holds them (writ_proc_holders: it looks into every process's CSpace), for the scheme
  * whose capability captree sends along. --pid N shows only what process N holds, with
@@ -379,21 +381,23 @@ dot_held(unsigned record, unsigned kind)
 	return h[0] ? h + 2 : "";
 }
 
+/* One scheme's nodes as a DOT cluster (ids prefixed with the scheme: several may be
+ * drawn together). */
 static void
 print_dot(const char *scheme, int pid)
 {
-	out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+	out("  subgraph cluster_%s {\n  label=\"%s:\";\n", scheme, scheme);
 	for (unsigned i = 0; i < n_nodes; i++) {
 		struct node *n = &nodes[i];
 
 		if (pid >= 0 && !n->shown)
 			continue;
-		out("  p%u [label=\"%s:%s:%s\\nmade by %s%s", n->index, scheme,
+		out("  %s_p%u [label=\"%s:%s:%s\\nmade by %s%s", scheme, n->index, scheme,
 		    dot_escape(n->glob), n->rights, who(n->maker),
 		    n->flags[0] == 'n' ? "\\ngiver-only" : "");
 		out("\\n%s\"];\n", dot_held(n->index, SCHEME_KIND_POLICY));
 		if (n->parent && node_of(n->parent))
-			out("  p%u -> p%u;\n", n->parent, n->index);
+			out("  %s_p%u -> %s_p%u;\n", scheme, n->parent, scheme, n->index);
 	}
 	for (unsigned i = 0; i < n_files; i++) {
 		const struct file *f = &files[i];
@@ -401,29 +405,70 @@ print_dot(const char *scheme, int pid)
 		if (!node_of(f->policy) || (pid >= 0 && !holds((unsigned)pid, f->index,
 								 SCHEME_KIND_FILE)))
 			continue;
-		out("  f%u [shape=note, label=\"%s %s\\nopened by %s", f->index,
+		out("  %s_f%u [shape=note, label=\"%s %s\\nopened by %s", scheme, f->index,
 		    dot_escape(f->path), f->access, who(f->opener));
-		out("\\n%s\"];\n  p%u -> f%u;\n", dot_held(f->index, SCHEME_KIND_FILE),
-		    f->policy, f->index);
+		out("\\n%s\"];\n  %s_p%u -> %s_f%u;\n", dot_held(f->index, SCHEME_KIND_FILE),
+		    scheme, f->policy, scheme, f->index);
 	}
 	for (unsigned i = 0; i < n_revoked && pid < 0; i++) {
 		const struct gone *g = &revoked[i];
 
-		out("  r%u [style=dashed, color=gray, label=\"revoked %s:%s:%s\\nby %s\"];\n",
-		    g->number, scheme, dot_escape(g->glob), g->rights, who(g->by));
+		out("  %s_r%u [style=dashed, color=gray, label=\"revoked %s:%s:%s\\nby %s\"];\n",
+		    scheme, g->number, scheme, dot_escape(g->glob), g->rights, who(g->by));
 		if (node_of(g->parent))
-			out("  p%u -> r%u [style=dashed, color=gray];\n", g->parent, g->number);
+			out("  %s_p%u -> %s_r%u [style=dashed, color=gray];\n", scheme, g->parent,
+			    scheme, g->number);
 	}
-	out("}\n");
+	out("  }\n");
+}
+
+/* One scheme's tree; false when it does not list policies (not a file-like server). */
+static bool
+show(const char *scheme, bool dot, int pid, bool quiet)
+{
+	writ_cptr_t cap = writ_scheme_cap(scheme);
+
+	n_nodes = n_files = n_revoked = n_holders = 0;
+	if (!cap) {
+		if (!quiet)
+			out("captree: no %s: capability\n", scheme);
+		return false;
+	}
+	if (!list(cap, STATS_POLICIES, policy_line)) {
+		if (!quiet)
+			out("captree: %s: does not list its policies\n", scheme);
+		return false;
+	}
+	list(cap, STATS_FILES, file_line);
+	list(cap, STATS_REVOKED, revoked_line);
+	holders_known = ask_holders(cap);
+	if (!holders_known)
+		out("captree: init did not say who holds %s: capabilities\n", scheme);
+	if (pid >= 0)
+		mark_held((unsigned)pid);
+	if (dot) {
+		print_dot(scheme, pid);
+		return true;
+	}
+	if (pid >= 0)
+		out("captree: what %s holds of %s: (and the policies above it)\n",
+		    who((unsigned)pid), scheme);
+	else
+		out("captree: %u %s: policies, %u open files (record 1 is the root)\n", n_nodes,
+		    scheme, n_files);
+	print_tree(scheme, 0, 0, pid);
+	if (pid < 0)
+		print_revoked(scheme);
+	return true;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *scheme = "file";
-	bool dot = false;
+	const struct writ_startinfo *si = writ_startinfo();
+	const char *scheme = NULL;
+	bool dot = false, any = false;
 	int pid = -1;
-	writ_cptr_t cap;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--dot") == 0) {
@@ -443,33 +488,25 @@ main(int argc, char **argv)
 			scheme = argv[i];
 		}
 	}
-	if (!(cap = writ_scheme_cap(scheme))) {
-		out("captree: no %s: capability\n", scheme);
-		return 1;
+	if (scheme) {
+		bool ok;
+
+		if (dot)
+			out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+		ok = show(scheme, dot, pid, false);
+		if (dot)
+			out("}\n");
+		return ok ? 0 : 1;
 	}
-	if (!list(cap, STATS_POLICIES, policy_line)) {
-		out("captree: %s: does not list its policies\n", scheme);
-		return 1;
-	}
-	list(cap, STATS_FILES, file_line);
-	list(cap, STATS_REVOKED, revoked_line);
-	holders_known = ask_holders(cap);
-	if (!holders_known)
-		out("captree: init did not say who holds %s: capabilities\n", scheme);
-	if (pid >= 0)
-		mark_held((unsigned)pid);
-	if (dot) {
-		print_dot(scheme, pid);
-		return 0;
-	}
-	if (pid >= 0)
-		out("captree: what %s holds of %s: (and the policies above it)\n",
-		    who((unsigned)pid), scheme);
-	else
-		out("captree: %u %s: policies, %u open files (record 1 is the root)\n", n_nodes,
-		    scheme, n_files);
-	print_tree(scheme, 0, 0, pid);
-	if (pid < 0)
-		print_revoked(scheme);
-	return 0;
+	/* The whole system: every scheme this process holds that lists policies. */
+	if (dot)
+		out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME)
+			any |= show(si->caps[i].name, dot, pid, true);
+	if (dot)
+		out("}\n");
+	if (!any)
+		out("captree: no scheme here lists its policies\n");
+	return any ? 0 : 1;
 }
