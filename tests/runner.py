@@ -374,8 +374,13 @@ def cmd_run(args):
         print("writ: QEMU waits for gdb; in another terminal run:\n"
               "  gdb -ex 'set architecture i386:x86-64' -ex 'file %s' "
               "-ex 'target remote 127.0.0.1:%d'" % (kernel_elf(cfg), port), file=sys.stderr)
+    # The console as mon:stdio does it (the monitor behind Ctrl-A C, Ctrl-C to the
+    # guest), and kept in build/run.log too (`./writ captree` reads it afterwards).
+    log = os.path.join(BUILD, "run.log")
+    extra += ["-chardev", "stdio,id=con,mux=on,signal=off,logfile=%s" % log,
+              "-mon", "chardev=con,mode=readline"]
     argv = qemu.qemu_args(iso, uefi=args.uefi, accel=accel, mem=args.mem, smp=args.smp,
-                          serial="mon:stdio", extra=extra)
+                          serial="chardev:con", extra=extra)
     argv += ["-display", "none"]
     annotator = qemu.annotator_argv([kernel_elf(cfg), init_elf(cfg)])
     if annotator is None:

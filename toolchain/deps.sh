@@ -17,6 +17,7 @@ packages=(
   libcapstone-dev                                      # host tools: disassembly in fault reports
   gdb                                                  # ./writ run --gdb
   busybox-static                                       # the shell and tools (/bin/busybox, unchanged)
+  graphviz                                             # ./writ captree: captree --dot as a picture
 )
 # node and npm run the policy oracle (refa). Any node >= 18 will do, so a machine that
 # already has one from elsewhere keeps it rather than fighting Debian's package over it.

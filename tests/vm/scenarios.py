@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -484,7 +485,21 @@ def harness_boot(ctx, cfg):
                    (summary, name + "-summary", "no 'harness: N passed, 0 failed' line"),
                    expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
     res += harness_records(b.log, cfg)
+    res.append(captree_renders(b.log, "harness/captree-dot-renders-%s" % cfg))
     return res, b
+
+
+def captree_renders(log, name):
+    """The harness's `captree --dot` picture, cut from the serial log and rendered by
+    Graphviz as `./writ captree` does: valid DOT, with the holders in it."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "tools"))
+    import captree_dot
+    dot = captree_dot.extract("\n".join(log))
+    if dot is None:
+        return (False, name, "no 'digraph captree' picture in the log")
+    with tempfile.TemporaryDirectory() as d:
+        why = captree_dot.render(dot, os.path.join(d, "captree.svg"))
+    return (why is None and "held by pid" in dot, name, why or "no holders in the picture")
 
 
 def busybox_boot(ctx, cfg):
