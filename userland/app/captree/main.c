@@ -182,6 +182,8 @@ list(writ_cptr_t cap, unsigned which, void (*fn)(const char *line))
 			fn(l);
 			l = e + 1;
 		}
+		if (next && next <= from)
+			return false;	/* not a listing: it would never end */
 		from = next;
 	} while (from);
 	return true;
@@ -434,7 +436,10 @@ show(const char *scheme, bool dot, int pid, bool quiet)
 			out("captree: no %s: capability\n", scheme);
 		return false;
 	}
-	if (!list(cap, STATS_POLICIES, policy_line)) {
+	/* A file-like server lists its root policy first (record 1, no parent); other
+	 * servers answer STATS 7 with something else, or not at all. */
+	if (!list(cap, STATS_POLICIES, policy_line) || !n_nodes || nodes[0].index != 1 ||
+	    nodes[0].parent != 0) {
 		if (!quiet)
 			out("captree: %s: does not list its policies\n", scheme);
 		return false;
