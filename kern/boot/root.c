@@ -34,7 +34,7 @@
 #include "boot/memory.h"
 #include "boot/root.h"
 
-#define ROOT_RADIX 12
+#define ROOT_RADIX 14	/* 16,384 slots: init keeps a slot per boot-archive page (busybox alone is 500) */
 #define PAGE 4096ull
 #define MAX_PAGES 1024		/* image + stack + IPC buffer + BootInfo, in pages */
 #define MAX_BLOCKS 256

@@ -140,7 +140,8 @@ test_retype_errors(void)
 				      WRIT_SLOT_ROOT_TCB, 1), WRIT_E_DELETE_FIRST,
 		  "kern/retype-occupied-slot");
 	check_err(writ_untyped_retype(ut, WRIT_OBJ_ENDPOINT, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
-				      1u << 12, 1), WRIT_E_RANGE, "kern/retype-offset-past-cnode");
+				      1u << init.bi->root_cnode_radix, 1), WRIT_E_RANGE,
+		  "kern/retype-offset-past-cnode");
 	check_err(writ_untyped_retype(init.device, WRIT_OBJ_TCB, 0, WRIT_SLOT_ROOT_CNODE, 0, 0,
 				      s, 1), WRIT_E_ILLEGAL_OPERATION, "kern/retype-device-as-tcb");
 	check_err(writ_untyped_retype(WRIT_SLOT_ROOT_TCB, WRIT_OBJ_ENDPOINT, 0,
