@@ -203,6 +203,25 @@ def host_input_run(ctx):
     return res, last
 
 
+def newcomer_run(ctx):
+    """The README's first app, exactly as it says: `./writ cc` a program against
+    <writ/cap.h> (userland/lib/wcap/examples/hello.c), then `./writ exec --add hello --
+    /hello`: it reads through the view it kept and is denied everything else."""
+    res = []
+    src = os.path.join(qemu.ROOT, "userland", "lib", "wcap", "examples", "hello.c")
+    exe = os.path.join(ctx.scratch, "hello")
+    cc = subprocess.run([os.path.join(qemu.ROOT, "writ"), "cc", src, "-o", exe],
+                        capture_output=True, timeout=600, cwd=ctx.scratch)
+    check(res, cc.returncode == 0 and os.path.exists(exe), "newcomer-cc",
+          "./writ cc: status %s, %r" % (cc.returncode, cc.stderr[-400:]))
+    r = writ_exec(ctx, "newcomer", ["--add", exe, "--", "/hello"])
+    want = (b"Hello from Writ. This file is readable through file:/home/yoric/*.txt:r.\n"
+            b"open /etc/boot.conf: denied\n")
+    check(res, r.status == 0 and r.out == want, "newcomer-run",
+          "status %s, stdout %r" % (r.status, r.out))
+    return res, r
+
+
 def diff_run(ctx, prog):
     """One program of tests/diff/passing.txt: the same bytes and status as on the host."""
     from tests.diff import run as diff
@@ -224,5 +243,6 @@ def scenarios():
     runs = [("main", main_run), ("true", true_run), ("policy", policy_run),
             ("fault", fault_run), ("timeout", timeout_run),
             ("missing-program", missing_program_run), ("not-an-elf", not_elf_run),
-            ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run)]
+            ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run),
+            ("newcomer", newcomer_run)]
     return out + [("exec", name, fn, "release") for name, fn in runs]
