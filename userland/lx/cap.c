@@ -151,8 +151,6 @@ lx_cap_open(int dirfd, const char *path, unsigned flags, unsigned mode)
 	size_t n = strlen(path);
 	long r;
 
-	if (!is_policy(dirfd))
-		return -ENOTDIR;
 	while (*path == '/')
 		path++, n--;
 	if (n + 2 > sizeof(abs))
@@ -201,8 +199,8 @@ cap_open(const uint64_t *a)
 	if ((int)a[0] == WCAP_NS)
 		return -EBADF;
 	lx_lock();
-	r = lx_fd_valid((int)a[0])
-	    ? lx_cap_open((int)a[0], path, (unsigned)a[2], (unsigned)a[3]) : -EBADF;
+	r = !lx_fd_valid((int)a[0]) ? -EBADF : !is_policy((int)a[0]) ? -ENOTDIR
+	    : lx_cap_open((int)a[0], path, (unsigned)a[2], (unsigned)a[3]);
 	lx_unlock();
 	return r;
 }

@@ -207,7 +207,8 @@ open_policy(int dirfd, uint64_t upath, unsigned flags, unsigned mode, long err)
 		return n;
 	if (strncmp(raw, "policy:", 7) == 0)
 		return lx_cap_open_policy(dirfd == AT_FDCWD ? -1 : dirfd, raw + 7, flags);
-	if (dirfd != AT_FDCWD && (err == -ENOTDIR || raw[0] == '/') && lx_cap_is_policy(dirfd))
+	/* path_at's ENOTDIR: dirfd's server said it has no path, as a policy says. */
+	if (dirfd != AT_FDCWD && (err == -ENOTDIR || (raw[0] == '/' && lx_cap_is_policy(dirfd))))
 		return lx_cap_open(dirfd, raw, flags, mode);
 	return err;
 }

@@ -205,7 +205,8 @@ void lx_set_realtime_base(int64_t ns_at_mono0);
 /* ---- cap.c: Writ's own calls (<writ/cap.h>), policies as fds ---- */
 long lx_cap_call(const struct lx_call *c);
 bool lx_cap_is_policy(int fd);
-/* Open path through policy fd dirfd (its root: "/a" and "a" alike): -> fd or -errno. */
+/* Open path through policy fd dirfd (its root: "/a" and "a" alike), which the caller
+ * knows to be a policy: -> fd or -errno. */
 long lx_cap_open(int dirfd, const char *path, unsigned flags, unsigned mode);
 /* A policy fd for text, weakened from dirfd's policy (-1: the namespace's). */
 long lx_cap_open_policy(int dirfd, const char *text, unsigned flags);
