@@ -177,6 +177,17 @@ def not_elf_run(ctx):
     return res, r
 
 
+def dynamic_elf_run(ctx):
+    """A dynamically linked program (musl-gcc without -static): 126, and says so."""
+    dyn = os.path.join(qemu.ROOT, "build", "release", "userland", "test-bin-lx-dynamic.elf")
+    r = writ_exec(ctx, "dynamic", ["--add", dyn + ":/bin/dyn", "--", "/bin/dyn"])
+    res = []
+    expect_status(res, r, 126, "dynamic-elf-126")
+    check(res, r.out == b"" and b"/bin/dyn: dynamically linked: not supported" in r.err,
+          "dynamic-elf-message", "stderr %r, stdout %r" % (r.err, r.out))
+    return res, r
+
+
 def bad_policy_guest_run(ctx):
     """Well formed, but no such scheme in the boot: the guest refuses, 125."""
     r = writ_exec(ctx, "badscheme", ["--policy", "nosuch:/x:r", "--", "/bin/true"])
@@ -244,5 +255,5 @@ def scenarios():
             ("fault", fault_run), ("timeout", timeout_run),
             ("missing-program", missing_program_run), ("not-an-elf", not_elf_run),
             ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run),
-            ("newcomer", newcomer_run)]
+            ("newcomer", newcomer_run), ("dynamic-elf", dynamic_elf_run)]
     return out + [("exec", name, fn, "release") for name, fn in runs]
