@@ -177,6 +177,24 @@ def not_elf_run(ctx):
     return res, r
 
 
+def capi_run(ctx):
+    """<writ/cap.h>'s test program and the reference's examples (userland/lib/wcap),
+    added as /wcap: each `ok`/`not ok` line of /wcap/capi is a result here."""
+    folder = os.path.join(qemu.ROOT, "build", "release", "userland", "wcap")
+    r = writ_exec(ctx, "capi", ["--add", folder + ":/wcap", "--", "/wcap/capi"])
+    res = []
+    lines = r.out.decode("utf-8", "replace").splitlines()
+    for line in lines:
+        if line.startswith("ok - "):
+            res.append((True, line[5:], ""))
+        elif line.startswith("not ok - "):
+            name, _, why = line[9:].partition(": ")
+            res.append((False, name, why))
+    check(res, r.status == 0 and len(res) >= 40, "capi-ran",
+          "status %s, %d lines, stderr %r" % (r.status, len(res), r.err[-300:]))
+    return res, r
+
+
 def dynamic_elf_run(ctx):
     """A dynamically linked program (musl-gcc without -static): 126, and says so."""
     dyn = os.path.join(qemu.ROOT, "build", "release", "userland", "test-bin-lx-dynamic.elf")
@@ -255,5 +273,6 @@ def scenarios():
             ("fault", fault_run), ("timeout", timeout_run),
             ("missing-program", missing_program_run), ("not-an-elf", not_elf_run),
             ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run),
-            ("newcomer", newcomer_run), ("dynamic-elf", dynamic_elf_run)]
+            ("newcomer", newcomer_run), ("dynamic-elf", dynamic_elf_run),
+            ("capi", capi_run)]
     return out + [("exec", name, fn, "release") for name, fn in runs]

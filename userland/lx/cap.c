@@ -18,6 +18,7 @@
  */
 #include <writ/cap.h>
 #include <writ/fd.h>
+#include <writ/mem.h>
 #include <writ/policy.h>
 #include <writ/proc.h>
 
@@ -38,10 +39,11 @@ _Static_assert(sizeof(struct wcap_grant) == 16, "the grants' layout read below")
 #define SPAWN_ARGS 32
 #define SPAWN_STRINGS 2048
 
-/* The text of a policy made here, valid while fd still names slot. */
+/* The text of a policy made here (malloc'ed: every process carries this table, and
+ * its pages count against its quota), valid while fd still names slot. */
 static struct {
 	writ_cptr_t slot;
-	char text[TEXT_MAX];
+	char *text;
 } ptext[WRIT_FD_MAX];
 
 static bool
@@ -59,6 +61,9 @@ text_set(int fd, const char *text)
 
 	if (n >= TEXT_MAX)
 		n = TEXT_MAX - 1;
+	ptext[fd].slot = 0;
+	if (!ptext[fd].text && !(ptext[fd].text = malloc(TEXT_MAX)))
+		return;	/* wcap_list says "(a policy)" */
 	ptext[fd].slot = writ_fd_cap(fd);
 	memcpy(ptext[fd].text, text, n);
 	ptext[fd].text[n] = 0;
@@ -299,16 +304,38 @@ cap_recv(const uint64_t *a)
 	return r;
 }
 
+/* What wcap_spawn copies in: on the heap, not in every process's bss. */
+struct spawn_in {
+	char path[LX_PATH + 8], strings[SPAWN_STRINGS];
+	char schemes[GRANTS_MAX][16];
+	const char *argv[SPAWN_ARGS];
+};
+
+static long spawn_with(const uint64_t *a, struct spawn_in *in);
+
 static long
 cap_spawn(const uint64_t *a)
 {
-	static char path[LX_PATH + 8], strings[SPAWN_STRINGS];
-	static char schemes[GRANTS_MAX][16];
-	static const char *argv[SPAWN_ARGS];
+	struct spawn_in *in = malloc(sizeof(*in));
+	long r;
+
+	if (!in)
+		return -ENOMEM;
+	r = spawn_with(a, in);
+	free(in);
+	return r;
+}
+
+static long
+spawn_with(const uint64_t *a, struct spawn_in *in)
+{
+	char *path = in->path, *strings = in->strings;
+	char (*schemes)[16] = in->schemes;
+	const char **argv = in->argv;
 	struct writ_sandbox_policy pol[GRANTS_MAX];
 	int fds[16];
 	unsigned ng = (unsigned)a[3], nf = (unsigned)a[5];
-	size_t left = sizeof(strings);
+	size_t left = sizeof(in->strings);
 	char *s = strings;
 	writ_cptr_t child;
 	long r;
@@ -339,7 +366,7 @@ cap_spawn(const uint64_t *a)
 	for (unsigned i = 0; i < ng; i++) {
 		const struct wcap_grant *g = &((const struct wcap_grant *)a[2])[i];
 
-		if ((r = lx_string_in((uint64_t)g->scheme, schemes[i], sizeof(schemes[i]))) < 0)
+		if ((r = lx_string_in((uint64_t)g->scheme, schemes[i], sizeof(in->schemes[i]))) < 0)
 			return r == -ENAMETOOLONG ? -EINVAL : r;
 		pol[i].scheme = schemes[i];
 		pol[i].cap = g->policy == WCAP_NS ? writ_scheme_cap(schemes[i])
@@ -439,6 +466,9 @@ cap_enter(const uint64_t *a)
 			return -EBADF;
 		keep[fd] = 1;
 	}
+	/* The clocks ask time: for its base until they have a measured rate; once time:
+	 * is let go they go on from the base they hold. */
+	lx_monotonic_ns();
 	lx_lock();
 	for (int fd = 0; fd < WRIT_FD_MAX; fd++)
 		if (!keep[fd] && lx_fd_valid(fd)) {

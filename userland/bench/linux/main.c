@@ -77,15 +77,6 @@ main(void)
 	lx_forward(out, len, &ok, &not_ok);
 	if (s != 0)
 		writ_printf("# /bench/linux: getppid ended with status %lx\n", s);
-	{
-		/* <writ/cap.h>'s calls (userland/lib/wcap) */
-		const char *cargv[] = { "/test/bin/wcap-capi-bench", NULL };
-
-		s = lx_run(cargv[0], cargv, out, sizeof(out), &len);
-		lx_forward(out, len, &ok, &not_ok);
-		if (s != 0)
-			writ_printf("# /bench/linux: capi-bench ended with status %lx\n", s);
-	}
 	s = lx_run_env(bargv[0], bargv, benv, 25, out, sizeof(out), &len);
 	if (s == -ENOENT)
 		return 0;	/* built without ../shared/bench-linux */

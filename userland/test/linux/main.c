@@ -106,43 +106,6 @@ test_refused(void)
 	check(r == -ENOEXEC, "linux/dynamic-elf-refused", "got %ld", r);
 }
 
-static bool
-contains(const char *s, const char *w)
-{
-	for (size_t n = strlen(w); *s; s++)
-		if (strncmp(s, w, n) == 0)
-			return true;
-	return false;
-}
-
-/* <writ/cap.h>'s test program and the reference's examples (userland/lib/wcap). */
-static void
-test_wcap(void)
-{
-	static const char *const examples[] = { "readme-only", "readme-only-posix",
-						"sandbox-cable", "sandbox-cable-posix" };
-	const char *argv[] = { NULL, NULL };
-	unsigned ok = 0, not_ok = 0;
-	char path[64], name[64];
-	size_t len;
-	long s;
-
-	writ_snprintf(path, sizeof(path), "/test/bin/wcap-capi");
-	argv[0] = path;
-	s = lx_run(path, argv, out, sizeof(out), &len);
-	lx_forward(out, len, &ok, &not_ok);
-	check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0 && ok >= 30 && not_ok == 0,
-	      "linux/capi-ran", "status %lx, %u ok, %u not ok", s, ok, not_ok);
-	for (unsigned i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
-		writ_snprintf(path, sizeof(path), "/test/bin/wcap-%s", examples[i]);
-		writ_snprintf(name, sizeof(name), "linux/wcap-example-%s", examples[i]);
-		s = lx_run(path, argv, out, sizeof(out), &len);
-		out[len < 300 ? len : 300] = 0;
-		check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0 &&
-		      !contains(out, "unexpected"), name, "status %lx, output: %s", s, out);
-	}
-}
-
 int
 main(void)
 {
@@ -158,7 +121,6 @@ main(void)
 	run_checks("signals", 15);
 	run_checks("procfs", 15);
 	test_refused();
-	test_wcap();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{
 		const char *argv[] = { "/test/bin/exit-with", "5", NULL };
