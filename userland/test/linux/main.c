@@ -113,8 +113,7 @@ main(void)
 	run_checks("stdio", 6);
 	run_checks("files", 14);
 	run_checks("errno", 14);
-	run_checks("allsys", 4);
-	run_checks("badptr", 4);
+	run_checks("allsys", 8);
 	run_checks("threads", 6);
 	run_checks("spawn", 7);
 	run_checks("misc", 9);
