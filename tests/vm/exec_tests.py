@@ -177,6 +177,35 @@ def not_elf_run(ctx):
     return res, r
 
 
+def capi_run(ctx):
+    """<writ/cap.h>'s test program and the reference's examples (userland/lib/wcap),
+    added as /wcap: each `ok`/`not ok` line of /wcap/capi is a result here."""
+    folder = os.path.join(qemu.ROOT, "build", "release", "userland", "wcap")
+    r = writ_exec(ctx, "capi", ["--add", folder + ":/wcap", "--", "/wcap/capi"])
+    res = []
+    lines = r.out.decode("utf-8", "replace").splitlines()
+    for line in lines:
+        if line.startswith("ok - "):
+            res.append((True, line[5:], ""))
+        elif line.startswith("not ok - "):
+            name, _, why = line[9:].partition(": ")
+            res.append((False, name, why))
+    check(res, r.status == 0 and len(res) >= 40, "capi-ran",
+          "status %s, %d lines, stderr %r" % (r.status, len(res), r.err[-300:]))
+    return res, r
+
+
+def dynamic_elf_run(ctx):
+    """A dynamically linked program (musl-gcc without -static): 126, and says so."""
+    dyn = os.path.join(qemu.ROOT, "build", "release", "userland", "test-bin-lx-dynamic.elf")
+    r = writ_exec(ctx, "dynamic", ["--add", dyn + ":/bin/dyn", "--", "/bin/dyn"])
+    res = []
+    expect_status(res, r, 126, "dynamic-elf-126")
+    check(res, r.out == b"" and b"/bin/dyn: dynamically linked: not supported" in r.err,
+          "dynamic-elf-message", "stderr %r, stdout %r" % (r.err, r.out))
+    return res, r
+
+
 def bad_policy_guest_run(ctx):
     """Well formed, but no such scheme in the boot: the guest refuses, 125."""
     r = writ_exec(ctx, "badscheme", ["--policy", "nosuch:/x:r", "--", "/bin/true"])
@@ -203,6 +232,25 @@ def host_input_run(ctx):
     return res, last
 
 
+def newcomer_run(ctx):
+    """The README's first app, exactly as it says: `./writ cc` a program against
+    <writ/cap.h> (userland/lib/wcap/examples/hello.c), then `./writ exec --add hello --
+    /hello`: it reads through the view it kept and is denied everything else."""
+    res = []
+    src = os.path.join(qemu.ROOT, "userland", "lib", "wcap", "examples", "hello.c")
+    exe = os.path.join(ctx.scratch, "hello")
+    cc = subprocess.run([os.path.join(qemu.ROOT, "writ"), "cc", src, "-o", exe],
+                        capture_output=True, timeout=600, cwd=ctx.scratch)
+    check(res, cc.returncode == 0 and os.path.exists(exe), "newcomer-cc",
+          "./writ cc: status %s, %r" % (cc.returncode, cc.stderr[-400:]))
+    r = writ_exec(ctx, "newcomer", ["--add", exe, "--", "/hello"])
+    want = (b"Hello from Writ. This file is readable through file:/home/yoric/*.txt:r.\n"
+            b"open /etc/boot.conf: denied\n")
+    check(res, r.status == 0 and r.out == want, "newcomer-run",
+          "status %s, stdout %r" % (r.status, r.out))
+    return res, r
+
+
 def diff_run(ctx, prog):
     """One program of tests/diff/passing.txt: the same bytes and status as on the host."""
     from tests.diff import run as diff
@@ -224,5 +272,7 @@ def scenarios():
     runs = [("main", main_run), ("true", true_run), ("policy", policy_run),
             ("fault", fault_run), ("timeout", timeout_run),
             ("missing-program", missing_program_run), ("not-an-elf", not_elf_run),
-            ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run)]
+            ("unknown-scheme", bad_policy_guest_run), ("host-input", host_input_run),
+            ("newcomer", newcomer_run), ("dynamic-elf", dynamic_elf_run),
+            ("capi", capi_run)]
     return out + [("exec", name, fn, "release") for name, fn in runs]

@@ -194,12 +194,39 @@ fd_opened(long fd, unsigned flags)
 	return fd;
 }
 
+/* Policies as fds (cap.c): "policy:TEXT" makes one; a policy fd as dirfd opens
+ * through it. Only a dirfd that is no directory, or an absolute path or "policy:"
+ * beside a dirfd, costs the question whether dirfd is a policy. */
+static long
+open_policy(int dirfd, uint64_t upath, unsigned flags, unsigned mode, long err)
+{
+	char raw[LX_PATH];
+	long n = lx_string_in(upath, raw, sizeof(raw));
+
+	if (n < 0)
+		return n;
+	if (strncmp(raw, "policy:", 7) == 0)
+		return lx_cap_open_policy(dirfd == AT_FDCWD ? -1 : dirfd, raw + 7, flags);
+	/* path_at's ENOTDIR: dirfd's server said it has no path, as a policy says. */
+	if (dirfd != AT_FDCWD && (err == -ENOTDIR || (raw[0] == '/' && lx_cap_is_policy(dirfd))))
+		return lx_cap_open(dirfd, raw, flags, mode);
+	return err;
+}
+
 static long
 open_at(int dirfd, uint64_t upath, unsigned flags, unsigned mode)
 {
 	char p[LX_PATH];
-	long r = path_at(dirfd, upath, p);
+	long r;
 
+	if (dirfd != AT_FDCWD ||
+	    (lx_readable(upath, 7) && memcmp((const void *)upath, "policy:", 7) == 0)) {
+		if ((r = open_policy(dirfd, upath, flags, mode, 1)) != 1)
+			return r;
+	}
+	r = path_at(dirfd, upath, p);
+	if (r == -ENOTDIR && dirfd != AT_FDCWD)
+		return open_policy(dirfd, upath, flags, mode, r);
 	if (r < 0)
 		return r;
 	if (is_proc(p))

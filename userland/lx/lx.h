@@ -202,6 +202,17 @@ int64_t lx_realtime_ns(void);
 /* Fix REALTIME at MONOTONIC + ns_at_mono0 from now on (time: no longer asked). */
 void lx_set_realtime_base(int64_t ns_at_mono0);
 
+/* ---- cap.c: Writ's own calls (<writ/cap.h>), policies as fds ---- */
+long lx_cap_call(const struct lx_call *c);
+bool lx_cap_is_policy(int fd);
+/* Open path through policy fd dirfd (its root: "/a" and "a" alike), which the caller
+ * knows to be a policy: -> fd or -errno. */
+long lx_cap_open(int dirfd, const char *path, unsigned flags, unsigned mode);
+/* A policy fd for text, weakened from dirfd's policy (-1: the namespace's). */
+long lx_cap_open_policy(int dirfd, const char *text, unsigned flags);
+/* A child wcap_spawn started: wait4 finds it (proc.c). -> 0, or -EAGAIN (no room). */
+long lx_child_add(uint32_t pid, writ_cptr_t cap);
+
 /* ---- main.c ---- */
 extern uint32_t lx_pid;
 /* Say once per number that the program asked for something not served. */

@@ -7,6 +7,7 @@
  * again just before argv, sets the upcall and jumps to the program with the stack as
  * init left it.
  */
+#include <writ/cap.h>
 #include <writ/fd.h>
 #include <writ/proc.h>
 
@@ -488,6 +489,8 @@ lx_dispatch(struct lx_call *c)
 			return lx_vfork(c, false);
 		if (c->nr == SYS_rt_sigreturn)
 			return lx_rt_sigreturn(c);
+		if (c->nr - WCAP_SYS_BASE <= WCAP_SYS_LAST - WCAP_SYS_BASE)
+			return lx_cap_call(c);
 		return lx_enosys(c->nr);
 	}
 	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64)))) {

@@ -43,6 +43,20 @@ lx_sock_is(int fd)
 	return fd >= 0 && fd < WRIT_FD_MAX && sock_type[fd];
 }
 
+/* A cable end that came from elsewhere (across execve, from a spawner, over a cable)
+ * is a socket too, once a socket call names it: asked of its server then, never on
+ * read or write. Taken as a stream, which keeps the bytes a short read leaves. */
+static bool
+sock_adopt(int fd)
+{
+	char p[8];
+
+	if (!lx_fd_valid(fd) || writ_fpath(fd, p, sizeof(p)) != 6 || strcmp(p, "cable:") != 0)
+		return false;
+	sock_type[fd] = SOCK_STREAM;
+	return true;
+}
+
 void
 lx_sock_dup(int from, int to)
 {
@@ -233,7 +247,7 @@ lx_sendmsg(const uint64_t *a)
 	uint8_t *buf;
 	long total, nfds, r;
 
-	if (!lx_sock_is((int)a[0]))
+	if (!lx_sock_is((int)a[0]) && !sock_adopt((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
 	if ((total = msg_check(a[1], false, &h)) < 0)
 		return total;
@@ -348,7 +362,7 @@ lx_recvmsg(const uint64_t *a)
 	long total, r;
 	bool trunc;
 
-	if (!lx_sock_is((int)a[0]))
+	if (!lx_sock_is((int)a[0]) && !sock_adopt((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
 	if ((total = msg_check(a[1], true, &h)) < 0)
 		return total;
@@ -380,7 +394,7 @@ lx_recvmsg(const uint64_t *a)
 long
 lx_sendto(const uint64_t *a)
 {
-	if (!lx_sock_is((int)a[0]))
+	if (!lx_sock_is((int)a[0]) && !sock_adopt((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
 	if (!lx_readable(a[1], a[2]))
 		return -EFAULT;
@@ -390,7 +404,7 @@ lx_sendto(const uint64_t *a)
 long
 lx_recvfrom(const uint64_t *a)
 {
-	if (!lx_sock_is((int)a[0]))
+	if (!lx_sock_is((int)a[0]) && !sock_adopt((int)a[0]))
 		return lx_fd_valid((int)a[0]) ? -ENOTSOCK : -EBADF;
 	if (!lx_writable(a[1], a[2]))
 		return -EFAULT;

@@ -407,6 +407,11 @@ cable_request(struct srv *s, struct srv_req *req)
 	case SCHEME_OP_SEEK:
 		srv_result(req, -ESPIPE);
 		return;
+	case SCHEME_OP_FPATH:
+		/* What an end is, for the Linux personality: a socket it did not make. */
+		srv_put_bytes(req, 0, "cable:", 6);
+		srv_result(req, 6);
+		return;
 	case SCHEME_OP_SETFL:
 		/* Linux's fcntl(F_SETFL, O_NONBLOCK) on a socket: this end record only. */
 		e->nonblock = (req->m.mr[0] & SCHEME_O_NONBLOCK) != 0;

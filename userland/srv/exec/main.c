@@ -118,8 +118,39 @@ default_caps(struct writ_spawn_opts *o)
 			add_cap(o, si->caps[i].slot, si->caps[i].name);
 }
 
+/* Whether the ELF at path asks for an interpreter (PT_INTERP): a dynamically linked
+ * program, which init refuses as any ENOEXEC. Read here only to say why, from the
+ * first page (where linkers put the program headers); anything odd is "no". */
+static bool
+is_dynamic(const char *path)
+{
+	static uint8_t b[4096];
+	int fd = writ_open(path, O_RDONLY, 0);
+	long n = fd >= 0 ? writ_pread(fd, b, sizeof(b), 0) : -1;
+	uint64_t phoff;
+	uint16_t phentsize, phnum;
+
+	if (fd >= 0)
+		writ_close(fd);
+	if (n < 64 || memcmp(b, "\177ELF", 4) != 0)
+		return false;
+	memcpy(&phoff, b + 32, 8);
+	memcpy(&phentsize, b + 54, 2);
+	memcpy(&phnum, b + 56, 2);
+	if (phentsize < 4 || phoff > (uint64_t)n)
+		return false;
+	for (uint64_t i = 0; i < phnum && phoff + (i + 1) * phentsize <= (uint64_t)n; i++) {
+		uint32_t type;
+
+		memcpy(&type, b + phoff + i * phentsize, 4);
+		if (type == 3)	/* PT_INTERP */
+			return true;
+	}
+	return false;
+}
+
 static int
-spawn_status(long err, const char *program)
+spawn_status(long err, const char *program, const char *path)
 {
 	switch (err) {
 	case -ENOENT:
@@ -127,7 +158,11 @@ spawn_status(long err, const char *program)
 		say(program, ": no such program in file:", "");
 		return STATUS_NOT_FOUND;
 	case -ENOEXEC:
-		say(program, ": not a program Writ can start (ENOEXEC: not a static x86_64 ELF)", "");
+		if (is_dynamic(path))
+			say(program, ": dynamically linked: not supported (ENOEXEC); build it with "
+			    "musl-gcc -static", "");
+		else
+			say(program, ": not a program Writ can start (ENOEXEC: not a static x86_64 ELF)", "");
 		return STATUS_CANNOT_RUN;
 	case -E2BIG:
 		say(program, ": the arguments are too long for one spawn request (E2BIG)", "");
@@ -184,7 +219,7 @@ main(int argc, char **argv)
 		      strchr(program, '/') || strchr(program, ':') ? "" : "/bin/", program);
 	pid = writ_spawn(path, (const char *const *)argv + i + 1, &o, &child);
 	if (pid < 0)
-		leave(spawn_status(pid, program));
+		leave(spawn_status(pid, program, path));
 	if (nul >= 0)
 		writ_close(nul);
 	status = writ_proc_wait(child);

@@ -164,15 +164,17 @@ writ_scheme_cap(const char *scheme)
 	 * info's capabilities never change). */
 	static const char *last_name;
 	static writ_cptr_t last;
+	static unsigned last_i;
 	const struct writ_startinfo *si = writ_startinfo();
 
-	if (last && strncmp(last_name, scheme, WRIT_CAP_NAME) == 0)
+	if (last && writ_startinfo_held(last_i) && strncmp(last_name, scheme, WRIT_CAP_NAME) == 0)
 		return last;
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
-		if (si->caps[i].kind == WRIT_SCAP_SCHEME &&
+		if (si->caps[i].kind == WRIT_SCAP_SCHEME && writ_startinfo_held(i) &&
 		    strncmp(si->caps[i].name, scheme, WRIT_CAP_NAME) == 0) {
 			char id[WRIT_CAP_NAME + 4];
 
+			last_i = i;
 			last_name = si->caps[i].name;
 			last = si->caps[i].slot;
 			writ_snprintf(id, sizeof(id), "%s.id", si->caps[i].name);

@@ -26,13 +26,36 @@ writ_startinfo(void)
 	return writ_startinfo_page;
 }
 
+/* Bit i: the start info's capability i was let go (writ_startinfo_drop). The page
+ * itself is read-only, so what is gone is remembered here. */
+static uint64_t dropped;
+
+_Static_assert(WRIT_STARTINFO_CAPS <= 64, "one bit per start-info capability");
+
+bool
+writ_startinfo_held(unsigned i)
+{
+	return i < WRIT_STARTINFO_CAPS && !(dropped & (1ull << i));
+}
+
+void
+writ_startinfo_drop(unsigned i)
+{
+	if (!writ_startinfo_page || !writ_startinfo_held(i) || i >= writ_startinfo_page->n_caps)
+		return;
+	dropped |= 1ull << i;
+	writ_ident_set(writ_startinfo_page->caps[i].slot, 0);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, writ_startinfo_page->caps[i].slot, 64);
+}
+
 writ_cptr_t
 writ_cap_named(const char *name)
 {
 	if (!writ_startinfo_page)
 		return 0;
 	for (unsigned i = 0; i < writ_startinfo_page->n_caps && i < WRIT_STARTINFO_CAPS; i++)
-		if (strncmp(writ_startinfo_page->caps[i].name, name, WRIT_CAP_NAME) == 0)
+		if (writ_startinfo_held(i) &&
+		    strncmp(writ_startinfo_page->caps[i].name, name, WRIT_CAP_NAME) == 0)
 			return writ_startinfo_page->caps[i].slot;
 	return 0;
 }

@@ -164,9 +164,9 @@ writ_spawn_opts_inherit(struct writ_spawn_opts *o)
 	const unsigned max = sizeof(o->caps) / sizeof(o->caps[0]);
 
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS && o->ncaps < max; i++)
-		if (si->caps[i].kind == WRIT_SCAP_SCHEME ||
+		if (writ_startinfo_held(i) && (si->caps[i].kind == WRIT_SCAP_SCHEME ||
 		    (si->caps[i].kind == WRIT_SCAP_IOPORT &&
-		     strcmp(si->caps[i].name, "serial") == 0)) {
+		     strcmp(si->caps[i].name, "serial") == 0))) {
 			struct writ_spawn_cap *c = &o->caps[o->ncaps++];
 
 			c->slot = si->caps[i].slot;

@@ -1,9 +1,17 @@
 /* bench linux/getppid: the null system call, as a Linux program makes it, through the
- * personality; the median of many rdtsc deltas (instructions under -icount). */
+ * personality; the median of many rdtsc deltas (instructions under -icount). And
+ * the capi figures, <writ/cap.h>'s calls made the same way (the raw numbers, so this stays
+ * one plain program): the null Writ call (the personality's dispatch, no server), a
+ * weaken of the namespace's file: policy (one call to file:) with the close of its fd,
+ * and an open through a policy fd with its close beside the same through the
+ * namespace. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
+#include <writ/cap.h>
 
 #define ROUNDS 10001
 
@@ -33,6 +41,59 @@ median(void)
 	return v[ROUNDS / 2];
 }
 
+static long
+weaken(const char *text)
+{
+	return syscall(WCAP_SYS_WEAKEN, (long)WCAP_NS, text, 0L);
+}
+
+static int
+capi_figures(uint64_t overhead)
+{
+	const char *text = "file:/home/yoric/*.txt:r";
+	long pol = weaken(text);
+
+	if (pol < 0)
+		return 0;	/* not on Writ */
+	for (int i = 0; i < ROUNDS; i++) {
+		uint64_t t0 = rdtsc();
+		long r;
+
+		__asm__ volatile("syscall" : "=a"(r) : "a"((long)WCAP_SYS_NULL) : "rcx", "r11", "memory");
+		v[i] = rdtsc() - t0;
+	}
+	printf("bench capi/null-call %llu instructions\n", (unsigned long long)(median() - overhead));
+	for (int i = 0; i < ROUNDS / 10; i++) {
+		uint64_t t0 = rdtsc();
+
+		close((int)weaken(text));
+		v[i] = rdtsc() - t0;
+	}
+	qsort(v, ROUNDS / 10, sizeof(v[0]), cmp);
+	printf("bench capi/weaken-close %llu instructions\n",
+	       (unsigned long long)(v[ROUNDS / 20] - overhead));
+	for (int i = 0; i < ROUNDS / 10; i++) {
+		uint64_t t0 = rdtsc();
+
+		close(openat((int)pol, "home/yoric/readme.txt", O_RDONLY));
+		v[i] = rdtsc() - t0;
+	}
+	qsort(v, ROUNDS / 10, sizeof(v[0]), cmp);
+	printf("bench capi/open-close-via-policy-fd %llu instructions\n",
+	       (unsigned long long)(v[ROUNDS / 20] - overhead));
+	for (int i = 0; i < ROUNDS / 10; i++) {
+		uint64_t t0 = rdtsc();
+
+		close(open("/home/yoric/readme.txt", O_RDONLY));
+		v[i] = rdtsc() - t0;
+	}
+	qsort(v, ROUNDS / 10, sizeof(v[0]), cmp);
+	printf("bench capi/open-close-via-namespace %llu instructions\n",
+	       (unsigned long long)(v[ROUNDS / 20] - overhead));
+	close((int)pol);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -51,5 +112,5 @@ main(void)
 		v[i] = rdtsc() - t0;
 	}
 	printf("bench linux/getppid %llu instructions\n", (unsigned long long)(median() - overhead));
-	return 0;
+	return capi_figures(overhead);
 }

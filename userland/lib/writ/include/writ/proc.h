@@ -104,6 +104,12 @@ _Static_assert(sizeof(struct writ_startinfo) <= 4096, "start info fits one page"
 const struct writ_startinfo *writ_startinfo(void);
 /* The slot of the capability named `name`, or 0. Example: `writ_cap_named("serve")` */
 writ_cptr_t writ_cap_named(const char *name);
+/* Let go of the start info's capability i for good (a sandbox entered: the Linux
+ * personality's cap_enter): its slot is emptied, and writ_cap_named, writ_scheme_cap
+ * and writ_spawn_opts_inherit no longer give it. writ_startinfo_held(i): not let go.
+ * Example: `for (i...) if (si->caps[i].kind == WRIT_SCAP_SCHEME) writ_startinfo_drop(i);` */
+void writ_startinfo_drop(unsigned i);
+bool writ_startinfo_held(unsigned i);
 /* A free slot of the process's own CSpace, or 0 when the CNode is full; free it once
  * empty. Example: `writ_cptr_t s = writ_slot_alloc(); ... writ_slot_free(s);` */
 writ_cptr_t writ_slot_alloc(void);
