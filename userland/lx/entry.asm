@@ -141,15 +141,15 @@ lx_fork_resume:
         mov     r8, [rax + 56]
         mov     r9, [rax + 64]
         mov     r10, [rax + 72]
-        mov     r12, [rax + 96]
-        mov     r13, [rax + 104]
-        mov     r14, [rax + 112]
-        mov     r15, [rax + 120]
-        mov     rcx, [rax + 136]
-        mov     r11, [rax + 144]
+        mov     r12, [rax + 88]
+        mov     r13, [rax + 96]
+        mov     r14, [rax + 104]
+        mov     r15, [rax + 112]
+        mov     rcx, [rax + 128]
+        mov     r11, [rax + 136]
         push    r11
         popfq                           ; on our stack; mov keeps the flags from here
-        mov     rsp, [rax + 128]
+        mov     rsp, [rax + 120]
         mov     rax, [rax]
         jmp     rcx
 

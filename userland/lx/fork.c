@@ -52,6 +52,8 @@ struct lx_fork_regs {
 	uint64_t rsp, rip, rflags;
 };
 
+_Static_assert(sizeof(struct lx_fork_regs) == 18 * 8, "entry.asm's lx_fork_resume reads these offsets");
+
 struct fork_hdr {
 	uint64_t magic;
 	struct lx_fork_regs regs;

@@ -17,12 +17,6 @@ extern char **environ;
 static int global = 1;
 static char bss[8192];
 
-static void
-say(const char *s)
-{
-	write(1, s, strlen(s));
-}
-
 static int
 wait_status(pid_t pid)
 {
@@ -203,7 +197,7 @@ execs(const char *self)
 		fd = open("/tmp/writ-diff-fork/x", O_RDONLY);
 		read(fd, buf, sizeof(buf) - 1);
 		close(fd);
-		printf("fd 9 got: %s", buf);
+		printf("fd 9 got: %s\n", buf);
 	}
 	unlink("/tmp/writ-diff-fork/x");
 }
@@ -232,7 +226,7 @@ main(int argc, char **argv)
 	inherited();
 	exits();
 	execs(self);
-	say("\n");
+	printf("done\n");
 	rmdir("/tmp/writ-diff-fork");
 	return 0;
 }
