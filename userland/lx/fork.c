@@ -10,15 +10,17 @@
  * environment (FORK_ENV) and, instead of starting the program, takes over the
  * parent's state from two transfer fds handed over at spawn:
  *
- *  - a cable (child fd FORK_CABLE): every fd of the parent, as dups (the cable moves
- *    what it carries), with their numbers; the child puts each at its number. Dups
- *    reference the same open-file record at the server, so offsets are shared, as
- *    Linux's fork shares them.
  *  - a pipe (child fd FORK_PIPE): the registers and FXSAVE image, then each part's
  *    state (fs.c: working directory, fd flags; sig.c: dispositions, mask, alternate
  *    stack; mem.c: brk, mmap's holes and pages; main.c: FS base, umask), then the
  *    program's writable memory: the image's writable segments, the used part of the
  *    stack, and every page brk and mmap gave, in that order.
+ *
+ *  - then an endpoint of the parent's (the start info's "lxfork"): every fd of the
+ *    parent, three capabilities a Call, with their numbers; the child puts each at its
+ *    number. The copies reference the same open-file record at the server, so offsets
+ *    are shared, as Linux's fork shares them. After the pipe, so that a child that
+ *    died early shows as a broken pipe, never as a Call nobody answers.
  *
  * The copy is eager: every byte of the program's writable memory crosses the pipe
  * (copy-on-write needs frames shared between the two processes, which nobody here
@@ -41,7 +43,7 @@
 #define SYS_CLONE 56
 #define FORK_ENV "WRIT_LX_FORK=1"
 #define FORK_PIPE (WRIT_FD_MAX - 1)
-#define FORK_CABLE (WRIT_FD_MAX - 2)
+#define FORK_EP_LAST_FD (WRIT_FD_MAX - 2)  /* fds above are not handed over */
 #define FORK_MAGIC 0x6b726f467872774cull       /* "LwrxForK" */
 #define FORK_QUOTA_BITS 24
 #define CHILD_STACK (64 * 1024)         /* the child personality's own, while it copies */
@@ -103,32 +105,34 @@ exe_path(char *buf, size_t n)
 	return buf;
 }
 
-/* Every fd but the transfer ones, as dups over the cable, three a message; the last
- * message has key 1. */
+/* Every fd but the transfer pipe, three a Call on the endpoint the child got (the kernel
+ * copies them into its CSpace; ours stay): mr[0] = how many | LAST_FDS on the last one,
+ * mr[1..3] = their numbers. Cable ends go this way too (a cable refuses to carry
+ * them). */
+#define LAST_FDS 0x100
+
 static long
-send_fds(int cable, int skip1, int skip2)
+send_fds(writ_cptr_t ep, int skip)
 {
-	int fds[3], nums[3];
+	struct writ_msg m = { 0 };
 	unsigned n = 0;
-	long r = 0;
 
-	for (int fd = 0; fd < FORK_CABLE && r >= 0; fd++) {
-		int d;
+	for (int fd = 0; fd <= FORK_EP_LAST_FD; fd++) {
+		bool last = fd == FORK_EP_LAST_FD;
 
-		if (fd == skip1 || fd == skip2 || !writ_fd_cap(fd))
-			continue;
-		if ((d = writ_dup(fd)) < 0)
-			continue;	/* no room for a dup: the child goes without it */
-		fds[n] = d;
-		nums[n++] = fd;
-		if (n == 3) {
-			r = writ_cable_send(cable, 0, nums, sizeof(nums), fds, 3);
+		if (fd != skip && writ_fd_cap(fd)) {
+			writ_set_cap(n, writ_fd_cap(fd));
+			m.mr[1 + n++] = (writ_word_t)fd;
+		}
+		if (n == 3 || last) {
+			m.mr[0] = n | (last ? LAST_FDS : 0);
+			m.info = writ_msginfo(0, n, 4);
+			if (writ_call(ep, &m) != WRIT_OK)
+				return -EIO;
 			n = 0;
 		}
 	}
-	if (r >= 0)
-		r = writ_cable_send(cable, 1, nums, n * sizeof(int), fds, n);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 static long
@@ -146,7 +150,7 @@ send_state(int pipe, uint64_t sp)
 /* The child, started from our program again, with our policies and the transfer fds;
  * -> its pid (*cap to wait for it), or -errno. */
 static long
-spawn_child(int pipe_rd, int cable_rd, writ_cptr_t *cap)
+spawn_child(int pipe_rd, writ_cptr_t ep, writ_cptr_t *cap)
 {
 	static struct writ_spawn_opts o;
 	static const char *envp[] = { FORK_ENV, NULL };
@@ -159,16 +163,31 @@ spawn_child(int pipe_rd, int cable_rd, writ_cptr_t *cap)
 	o = (struct writ_spawn_opts){ .quota_bits = FORK_QUOTA_BITS, .envp = envp };
 	writ_spawn_opts_inherit(&o);
 	if (o.ncaps > 14)
-		o.ncaps = 14;	/* room for the two transfer fds */
+		o.ncaps = 14;	/* room for the two transfer capabilities */
 	writ_spawn_opts_fd(&o, pipe_rd, FORK_PIPE);
-	writ_spawn_opts_fd(&o, cable_rd, FORK_CABLE);
+	o.caps[o.ncaps++] = (struct writ_spawn_cap){ .slot = (uint32_t)ep, .kind = WRIT_SCAP_OTHER,
+						     .name = "lxfork" };
 	return writ_spawn(path, argv, &o, cap);
+}
+
+/* One line on log: saying why a fork failed (the program only sees EAGAIN or ENOMEM). */
+static long
+said(const char *what, long err, long ret)
+{
+	char line[128];
+	int n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: fork: %s: %ld\n", lx_pid,
+			      what, err);
+
+	if (n > 0)
+		lx_log(line, (size_t)n);
+	return ret;
 }
 
 static long
 fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 {
-	int p[2], k[2];
+	static writ_cptr_t ep;
+	int p[2];
 	writ_cptr_t cap;
 	long pid, r;
 
@@ -188,30 +207,24 @@ fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 			return -EINVAL;
 	}
 	memcpy(hdr.fx, (const uint8_t *)c + sizeof(*c), sizeof(hdr.fx));
-	if (writ_pipe(p) < 0)
-		return -EAGAIN;
-	if (writ_cable_pair(k) < 0) {
-		writ_close(p[0]);
-		writ_close(p[1]);
-		return -EAGAIN;
-	}
-	pid = spawn_child(p[0], k[1], &cap);
+	if (!ep && (r = writ_own_object(WRIT_OBJ_ENDPOINT, 0, &ep)) != WRIT_OK)
+		return said("endpoint", r, -ENOMEM);
+	if ((r = writ_pipe(p)) < 0)
+		return said("pipe", r, -EAGAIN);
+	pid = spawn_child(p[0], ep, &cap);
 	writ_close(p[0]);
-	writ_close(k[1]);
 	if (pid < 0) {
 		writ_close(p[1]);
-		writ_close(k[0]);
-		return pid == -ENOMEM ? -ENOMEM : -EAGAIN;
+		return said("spawn", pid, pid == -ENOMEM ? -ENOMEM : -EAGAIN);
 	}
-	r = send_fds(k[0], p[1], k[0]);
-	if (r >= 0)
-		r = send_state(p[1], c->rsp);
-	writ_close(k[0]);
+	r = send_state(p[1], c->rsp);
 	writ_close(p[1]);
-	if (r < 0 || lx_child_add((uint32_t)pid, cap) < 0) {
+	if (r >= 0)
+		r = send_fds(ep, -1);
+	if (r < 0 || (r = lx_child_add((uint32_t)pid, cap)) < 0) {
 		writ_proc_kill(cap);
 		writ_proc_wait(cap);
-		return -EAGAIN;
+		return said("handing over", r, -EAGAIN);
 	}
 	if (c->nr == SYS_CLONE && (flags & CLONE_PARENT_SETTID) && lx_writable(c->a[2], 4))
 		*(uint32_t *)c->a[2] = (uint32_t)pid;
@@ -253,40 +266,55 @@ fail(const char *why)
 	writ_exit(127);
 }
 
+/* The parent's fds, each at its number. */
 static void
 recv_fds(void)
 {
-	for (;;) {
-		int nums[3], got[3];
-		unsigned n = 3;
-		uint64_t key;
-		long len = writ_cable_recv(FORK_CABLE, &key, nums, sizeof(nums), got, &n);
+	writ_cptr_t ep = writ_cap_named("lxfork");
+	struct writ_msg m;
 
-		if (len < 0)
+	if (!ep)
+		fail("no endpoint to take the fds from");
+	do {
+		writ_cptr_t slots = writ_slot_alloc_run(3);
+		unsigned n, got;
+
+		if (!slots)
+			fail("no slots for the fds");
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, slots, 64);
+		memset(&m, 0, sizeof(m));
+		if (writ_recv(ep, &m) != WRIT_OK)
 			fail("the parent's fds did not come");
-		for (unsigned i = 0; i < n && i * sizeof(int) < (size_t)len; i++) {
-			if (nums[i] >= 0 && nums[i] < FORK_CABLE && nums[i] != got[i]) {
-				writ_dup2(got[i], nums[i]);
-				writ_close(got[i]);
+		n = m.mr[0] & 3;
+		got = (unsigned)writ_msginfo_caps(m.info);
+		for (unsigned i = 0; i < 3; i++) {
+			int fd = i < got ? writ_fd_install(slots + i) : -1;
+
+			if (fd < 0) {
+				writ_slot_free(slots + i);
+				continue;
+			}
+			if (i < n && m.mr[1 + i] <= FORK_EP_LAST_FD && (int)m.mr[1 + i] != fd) {
+				writ_dup2(fd, (int)m.mr[1 + i]);
+				writ_close(fd);
 			}
 		}
-		if (key == 1)
-			return;
-	}
+		writ_reply(&(struct writ_msg){ .info = writ_msginfo(0, 0, 0) });
+	} while (!(m.mr[0] & LAST_FDS));
+	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
 }
 
 static void
 child_main(void *arg)
 {
 	(void)arg;
-	recv_fds();
-	writ_close(FORK_CABLE);
 	if (lx_fork_io(FORK_PIPE, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
 		fail("no registers");
 	if (lx_fs_fork_io(FORK_PIPE, false) < 0 || lx_sig_fork_io(FORK_PIPE, false) < 0 ||
 	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
 		fail("the parent's state did not come");
 	writ_close(FORK_PIPE);
+	recv_fds();
 	if (hdr.ctid && lx_writable(hdr.ctid, 4))
 		*(uint32_t *)hdr.ctid = lx_pid;
 	lx_fork_resume(&hdr.regs, hdr.fx);
