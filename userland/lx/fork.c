@@ -142,9 +142,50 @@ send_state(int pipe, uint64_t sp)
 
 	if ((r = lx_fork_io(pipe, &hdr, sizeof(hdr), true)) < 0 ||
 	    (r = lx_fs_fork_io(pipe, true)) < 0 || (r = lx_sig_fork_io(pipe, true)) < 0 ||
-	    (r = lx_main_fork_io(pipe, true)) < 0 || (r = lx_mem_fork_io(pipe, true, sp)) < 0)
+	    (r = lx_main_fork_io(pipe, true)) < 0 || (r = lx_sock_fork_io(pipe, true)) < 0 ||
+	    (r = lx_mem_fork_io(pipe, true, sp)) < 0)
 		return r;
 	return 0;
+}
+
+/* MAP_SHARED pages: their frames, three a Call, mr[1..3] = va | prot; the child maps
+ * the copies the kernel gives it, so both map the same frames. */
+struct shared_out {
+	writ_cptr_t ep;
+	struct writ_msg m;
+	unsigned n;
+	long err;
+};
+
+static void
+shared_flush(struct shared_out *o, bool last)
+{
+	o->m.mr[0] = o->n | (last ? LAST_FDS : 0);
+	o->m.info = writ_msginfo(0, o->n, 4);
+	if (o->err == 0 && writ_call(o->ep, &o->m) != WRIT_OK)
+		o->err = -EIO;
+	o->n = 0;
+}
+
+static void
+shared_one(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx)
+{
+	struct shared_out *o = ctx;
+
+	writ_set_cap(o->n, frame);
+	o->m.mr[1 + o->n++] = va | prot;
+	if (o->n == 3)
+		shared_flush(o, false);
+}
+
+static long
+send_shared(writ_cptr_t ep)
+{
+	struct shared_out o = { .ep = ep };
+
+	lx_mem_each_shared(shared_one, &o);
+	shared_flush(&o, true);
+	return o.err;
 }
 
 /* The child, started from our program again, with our policies and the transfer fds;
@@ -221,6 +262,8 @@ fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 	writ_close(p[1]);
 	if (r >= 0)
 		r = send_fds(ep, -1);
+	if (r >= 0)
+		r = send_shared(ep);
 	if (r < 0 || (r = lx_child_add((uint32_t)pid, cap)) < 0) {
 		writ_proc_kill(cap);
 		writ_proc_wait(cap);
@@ -266,55 +309,79 @@ fail(const char *why)
 	writ_exit(127);
 }
 
-/* The parent's fds, each at its number. */
+/* Messages on the endpoint until the last: each capability to fn with its word. */
 static void
-recv_fds(void)
+recv_caps(writ_cptr_t ep, void (*fn)(writ_cptr_t slot, writ_word_t word))
 {
-	writ_cptr_t ep = writ_cap_named("lxfork");
 	struct writ_msg m;
 
-	if (!ep)
-		fail("no endpoint to take the fds from");
 	do {
 		writ_cptr_t slots = writ_slot_alloc_run(3);
 		unsigned n, got;
 
 		if (!slots)
-			fail("no slots for the fds");
+			fail("no slots for what the parent sends");
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, slots, 64);
 		memset(&m, 0, sizeof(m));
 		if (writ_recv(ep, &m) != WRIT_OK)
-			fail("the parent's fds did not come");
+			fail("the parent's capabilities did not come");
 		n = m.mr[0] & 3;
 		got = (unsigned)writ_msginfo_caps(m.info);
 		for (unsigned i = 0; i < 3; i++) {
-			int fd = i < got ? writ_fd_install(slots + i) : -1;
-
-			if (fd < 0) {
+			if (i < got && i < n)
+				fn(slots + i, m.mr[1 + i]);
+			else if (i < got)
+				writ_cnode_delete(WRIT_PSLOT_CNODE, slots + i, 64);
+			if (i >= got || i >= n)
 				writ_slot_free(slots + i);
-				continue;
-			}
-			if (i < n && m.mr[1 + i] <= FORK_EP_LAST_FD && (int)m.mr[1 + i] != fd) {
-				writ_dup2(fd, (int)m.mr[1 + i]);
-				writ_close(fd);
-			}
 		}
 		writ_reply(&(struct writ_msg){ .info = writ_msginfo(0, 0, 0) });
 	} while (!(m.mr[0] & LAST_FDS));
-	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
+}
+
+/* A parent's fd, at its number. */
+static void
+take_fd(writ_cptr_t slot, writ_word_t num)
+{
+	int fd = writ_fd_install(slot);
+
+	if (fd < 0) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, slot, 64);
+		writ_slot_free(slot);
+		return;
+	}
+	if (num <= FORK_EP_LAST_FD && (int)num != fd) {
+		writ_dup2(fd, (int)num);
+		writ_close(fd);
+	}
+}
+
+/* A MAP_SHARED page: the parent's frame, mapped where the parent has it. */
+static void
+take_shared(writ_cptr_t slot, writ_word_t va_prot)
+{
+	if (lx_mem_map_shared(va_prot & ~4095ull, (unsigned)(va_prot & 7), slot) < 0)
+		fail("cannot map a shared page");
 }
 
 static void
 child_main(void *arg)
 {
+	writ_cptr_t ep;
+
 	(void)arg;
 	if (lx_fork_io(FORK_PIPE, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
 		fail("no registers");
 	if (lx_fs_fork_io(FORK_PIPE, false) < 0 || lx_sig_fork_io(FORK_PIPE, false) < 0 ||
-	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
+	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_sock_fork_io(FORK_PIPE, false) < 0 ||
+	    lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
 		fail("the parent's state did not come");
 	writ_close(FORK_PIPE);
-	recv_fds();
+	if (!(ep = writ_cap_named("lxfork")))
+		fail("no endpoint to take the fds from");
+	recv_caps(ep, take_fd);
+	recv_caps(ep, take_shared);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
 	if (hdr.ctid && lx_writable(hdr.ctid, 4))
 		*(uint32_t *)hdr.ctid = lx_pid;
 	lx_fork_resume(&hdr.regs, hdr.fx);

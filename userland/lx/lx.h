@@ -139,6 +139,12 @@ long lx_fs_fork_io(int fd, bool send);
 long lx_sig_fork_io(int fd, bool send);
 long lx_main_fork_io(int fd, bool send);
 long lx_mem_fork_io(int fd, bool send, uint64_t sp);
+long lx_sock_fork_io(int fd, bool send);
+/* MAP_SHARED anonymous pages: fn for each (the parent), and one mapped from the frame
+ * the parent sent (the child): 0 or -errno. */
+void lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
+			void *ctx);
+long lx_mem_map_shared(uint64_t va, unsigned prot, writ_cptr_t frame);
 
 /* ---- sig.c: signals ---- */
 #define LX_NSIG 64

@@ -41,6 +41,7 @@
 /* A page entry: the frame's slot << 8 | its PROT_* | PRESENT (0: nothing there). */
 #define E_PRESENT 0x80u
 #define E_PROT 0x07u
+#define E_SHARED 0x08u  /* MAP_SHARED: a fork's child maps the same frame */
 #define CHUNK_PAGES 512
 #define CHUNKS 512      /* hash table slots: 1 GiB of pages at most */
 
@@ -196,8 +197,13 @@ page_unmap(uint64_t va)
 	if (!e || !(*e & E_PRESENT))
 		return;
 	writ_frame_unmap(*e >> 8);
-	if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0]))
+	if (*e & E_SHARED) {
+		/* Another process may map it still: never reused for private memory. */
+		writ_cnode_delete(WRIT_PSLOT_CNODE, *e >> 8, 64);
+		writ_slot_free(*e >> 8);
+	} else if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0])) {
 		free_frames[n_free_frames++] = (uint16_t)(*e >> 8);
+	}
 	*e = 0;
 }
 
@@ -213,7 +219,7 @@ page_protect(uint64_t va, unsigned prot)
 	writ_frame_unmap(f);
 	if (writ_frame_map(f, WRIT_PSLOT_VSPACE, va, rights_of(prot), WRIT_MAP_WRITE_BACK) != WRIT_OK)
 		return -EACCES;
-	*e = (uint32_t)f << 8 | E_PRESENT | (prot & E_PROT);
+	*e = (uint32_t)f << 8 | E_PRESENT | (prot & E_PROT) | (*e & E_SHARED);
 	return 0;
 }
 
@@ -346,6 +352,9 @@ lx_mmap(const uint64_t *a)
 		hole_give(va, va + len);
 		return r;
 	}
+	if (flags & MAP_SHARED)
+		for (uint64_t o = 0; o < len; o += PAGE)
+			*page_entry(va + o, false) |= E_SHARED;
 	if (!(flags & MAP_ANONYMOUS)) {
 		/* A private copy of the file's bytes; past its end, zeros (as Linux gives). */
 		r = writ_pread(fd, (void *)va, a[1], off);
@@ -498,8 +507,8 @@ pages_list(uint64_t *out, size_t max)
 		for (unsigned i = 0; i < CHUNK_PAGES; i++) {
 			uint32_t e = chunks[h].pages[i];
 
-			if (!(e & E_PRESENT))
-				continue;
+			if (!(e & E_PRESENT) || (e & E_SHARED))
+				continue;	/* a shared page goes as its frame */
 			if (out && n < max)
 				out[n] = ((chunks[h].key - 1) << 21) + (uint64_t)i * PAGE + (e & E_PROT);
 			n++;
@@ -585,4 +594,32 @@ lx_mem_fork_io(int fd, bool send, uint64_t sp)
 		r = send ? pages_io(fd, list, n, true) : pages_take(fd, list, n);
 	free(list);
 	return r;
+}
+
+void
+lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
+		   void *ctx)
+{
+	for (unsigned h = 0; h < CHUNKS; h++)
+		for (unsigned i = 0; chunks[h].key && i < CHUNK_PAGES; i++) {
+			uint32_t e = chunks[h].pages[i];
+
+			if ((e & E_PRESENT) && (e & E_SHARED))
+				fn(((chunks[h].key - 1) << 21) + (uint64_t)i * PAGE, e & E_PROT, e >> 8,
+				   ctx);
+		}
+}
+
+long
+lx_mem_map_shared(uint64_t va, unsigned prot, writ_cptr_t frame)
+{
+	uint32_t *e = page_entry(va, true);
+
+	if (!e || (*e & E_PRESENT) || frame >= (1u << 24))
+		return -EINVAL;
+	if (writ_map_frame(WRIT_PSLOT_VSPACE, frame, va, rights_of(prot), WRIT_MAP_WRITE_BACK,
+			   writ_own_table, NULL) != WRIT_OK)
+		return -ENOMEM;
+	*e = (uint32_t)frame << 8 | E_PRESENT | E_SHARED | (prot & E_PROT);
+	return 0;
 }

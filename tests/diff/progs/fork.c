@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -202,6 +204,61 @@ execs(const char *self)
 	unlink("/tmp/writ-diff-fork/x");
 }
 
+static void
+shared(void)
+{
+	int *sh = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	pid_t pid;
+
+	sh[0] = 1;
+	sh[1024] = 10;
+	priv[0] = 100;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		while (__atomic_load_n(&sh[1], __ATOMIC_ACQUIRE) != 1)
+			sched_yield();
+		sh[0] = 2;
+		sh[1024] += 1;
+		priv[0] = 200;
+		_exit(0);
+	}
+	__atomic_store_n(&sh[1], 1, __ATOMIC_RELEASE);
+	wait_status(pid);
+	printf("MAP_SHARED: %d %d, MAP_PRIVATE: %d\n", sh[0], sh[1024], priv[0]);
+	munmap(sh, 8192);
+	munmap(priv, 4096);
+}
+
+static void
+sockets(void)
+{
+	int sv[2];
+	char buf[16] = { 0 };
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(sv[0]);
+		while (read(sv[1], &c, 1) == 1)
+			write(sv[1], &c, 1);
+		_exit(0);
+	}
+	close(sv[1]);
+	write(sv[0], "e", 1);
+	read(sv[0], buf, 1);
+	write(sv[0], "f", 1);
+	read(sv[0], buf + 1, 1);
+	close(sv[0]);
+	printf("socketpair echo: %s, child %d\n", buf, WEXITSTATUS(wait_status(pid)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -225,6 +282,8 @@ main(int argc, char **argv)
 	offsets();
 	inherited();
 	exits();
+	shared();
+	sockets();
 	execs(self);
 	printf("done\n");
 	rmdir("/tmp/writ-diff-fork");
