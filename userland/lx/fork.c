@@ -45,7 +45,14 @@
 #define FORK_PIPE (WRIT_FD_MAX - 1)
 #define FORK_EP_LAST_FD (WRIT_FD_MAX - 2)  /* fds above are not handed over */
 #define FORK_MAGIC 0x6b726f467872774cull       /* "LwrxForK" */
-#define FORK_QUOTA_BITS 24
+/* The child's quota: the program's memory (its image is the child's own frames, unless
+ * init shares its text), as much again of what it may write (room to grow) and 2 MiB
+ * for the personality and the process's objects; at least 4 MiB, at most 16 MiB (as
+ * execve's). A shell's children mostly exec at once, and the exec'd program's quota
+ * comes on top while the child waits for it: 16 MiB each ran a three-stage pipeline
+ * out of a 256 MiB machine. */
+#define FORK_QUOTA_MIN 22
+#define FORK_QUOTA_MAX 24
 #define CHILD_STACK (64 * 1024)         /* the child personality's own, while it copies */
 
 /* The program's registers at the call, as lx_fork_resume loads them. */
@@ -198,10 +205,14 @@ spawn_child(int pipe_rd, writ_cptr_t ep, writ_cptr_t *cap)
 	char buf[1024];
 	const char *path = exe_path(buf, sizeof(buf));
 	const char *argv[] = { path, NULL };
+	uint64_t need = lx_mem_bytes(false) + lx_mem_bytes(true) + (2ull << 20);
+	unsigned bits = FORK_QUOTA_MIN;
 
 	if (!path)
 		return -ENOEXEC;
-	o = (struct writ_spawn_opts){ .quota_bits = FORK_QUOTA_BITS, .envp = envp };
+	while (bits < FORK_QUOTA_MAX && (1ull << bits) < need)
+		bits++;
+	o = (struct writ_spawn_opts){ .quota_bits = bits, .envp = envp };
 	writ_spawn_opts_inherit(&o);
 	if (o.ncaps > 14)
 		o.ncaps = 14;	/* room for the two transfer capabilities */

@@ -140,6 +140,9 @@ long lx_sig_fork_io(int fd, bool send);
 long lx_main_fork_io(int fd, bool send);
 long lx_mem_fork_io(int fd, bool send, uint64_t sp);
 long lx_sock_fork_io(int fd, bool send);
+/* Bytes of the program's memory: its image (writable: only its writable segments), its
+ * stack, brk's and mmap's pages. */
+uint64_t lx_mem_bytes(bool writable);
 /* MAP_SHARED anonymous pages: fn for each (the parent), and one mapped from the frame
  * the parent sent (the child): 0 or -errno. */
 void lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),

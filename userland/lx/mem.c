@@ -623,3 +623,14 @@ lx_mem_map_shared(uint64_t va, unsigned prot, writ_cptr_t frame)
 	*e = (uint32_t)frame << 8 | E_PRESENT | E_SHARED | (prot & E_PROT);
 	return 0;
 }
+
+uint64_t
+lx_mem_bytes(bool writable)
+{
+	uint64_t n = pages_list(NULL, 0) * PAGE;
+
+	for (unsigned i = 0; i < n_fixed; i++)
+		if (!writable || (fixed[i].prot & PROT_WRITE))
+			n += fixed[i].hi - fixed[i].lo;
+	return n;
+}
