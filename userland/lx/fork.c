@@ -77,11 +77,10 @@ static struct fork_hdr hdr;
 
 /* ---- moving bytes ---- */
 
-long
-lx_fork_io(int fd, void *buf, size_t n, bool send)
+/* Whole transfers of n bytes, to or from fd. */
+static long
+io_whole(int fd, uint8_t *p, size_t n, bool send)
 {
-	uint8_t *p = buf;
-
 	while (n) {
 		long r = send ? writ_write(fd, p, n) : writ_read(fd, p, n);
 
@@ -91,6 +90,60 @@ lx_fork_io(int fd, void *buf, size_t n, bool send)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+/*
+ * The state is many small parts and a few large ones; each pipe transfer is a Call to
+ * the pipe server, so both sides go through a buffer: small parts share a transfer,
+ * the sender flushes it when full and at the end, the receiver refills it with
+ * whatever the pipe has.
+ */
+static uint8_t iobuf[32 * 1024];
+static size_t io_len, io_pos;
+
+long
+lx_fork_io(int fd, void *buf, size_t n, bool send)
+{
+	uint8_t *p = buf;
+	long r;
+
+	while (n) {
+		size_t k;
+
+		if (send && io_len == sizeof(iobuf)) {
+			if ((r = io_whole(fd, iobuf, io_len, true)) < 0)
+				return r;
+			io_len = 0;
+		}
+		if (!send && io_pos == io_len) {
+			if ((r = writ_read(fd, iobuf, sizeof(iobuf))) <= 0)
+				return r < 0 ? r : -EPIPE;
+			io_len = (size_t)r;
+			io_pos = 0;
+		}
+		if (send) {
+			k = n < sizeof(iobuf) - io_len ? n : sizeof(iobuf) - io_len;
+			memcpy(iobuf + io_len, p, k);
+			io_len += k;
+		} else {
+			k = n < io_len - io_pos ? n : io_len - io_pos;
+			memcpy(p, iobuf + io_pos, k);
+			io_pos += k;
+		}
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* What the sender's buffer still holds, into the pipe. */
+static long
+io_flush(int fd)
+{
+	long r = io_whole(fd, iobuf, io_len, true);
+
+	io_len = 0;
+	return r;
 }
 
 /* ---- the parent ---- */
@@ -150,8 +203,10 @@ send_state(int pipe, uint64_t sp)
 	if ((r = lx_fork_io(pipe, &hdr, sizeof(hdr), true)) < 0 ||
 	    (r = lx_fs_fork_io(pipe, true)) < 0 || (r = lx_sig_fork_io(pipe, true)) < 0 ||
 	    (r = lx_main_fork_io(pipe, true)) < 0 || (r = lx_sock_fork_io(pipe, true)) < 0 ||
-	    (r = lx_mem_fork_io(pipe, true, sp)) < 0)
+	    (r = lx_mem_fork_io(pipe, true, sp)) < 0 || (r = io_flush(pipe)) < 0) {
+		io_len = 0;
 		return r;
+	}
 	return 0;
 }
 
@@ -387,6 +442,7 @@ child_main(void *arg)
 	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_sock_fork_io(FORK_PIPE, false) < 0 ||
 	    lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
 		fail("the parent's state did not come");
+	io_len = io_pos = 0;	/* all read: empty for this process's own forks */
 	writ_close(FORK_PIPE);
 	if (!(ep = writ_cap_named("lxfork")))
 		fail("no endpoint to take the fds from");
