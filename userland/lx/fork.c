@@ -19,8 +19,9 @@
  *  - then an endpoint of the parent's (the start info's "lxfork"): every fd of the
  *    parent, three capabilities a Call, with their numbers; the child puts each at its
  *    number. The copies reference the same open-file record at the server, so offsets
- *    are shared, as Linux's fork shares them. After the pipe, so that a child that
- *    died early shows as a broken pipe, never as a Call nobody answers.
+ *    are shared, as Linux's fork shares them. Only after the child said, with a byte
+ *    on a second pipe (child fd FORK_ACK), that it took the state: a child that died
+ *    before shows as the end of that pipe, never as a Call nobody answers.
  *
  * The copy is eager: every byte of the program's writable memory crosses the pipe
  * (copy-on-write needs frames shared between the two processes, which nobody here
@@ -43,7 +44,8 @@
 #define SYS_CLONE 56
 #define FORK_ENV "WRIT_LX_FORK=1"
 #define FORK_PIPE (WRIT_FD_MAX - 1)
-#define FORK_EP_LAST_FD (WRIT_FD_MAX - 2)  /* fds above are not handed over */
+#define FORK_ACK (WRIT_FD_MAX - 2)      /* the child's one byte back: it read all, it lives */
+#define FORK_EP_LAST_FD (WRIT_FD_MAX - 1)
 #define FORK_MAGIC 0x6b726f467872774cull       /* "LwrxForK" */
 /* The child's quota: the program's memory (its image is the child's own frames, unless
  * init shares its text), as much again of what it may write (room to grow) and 2 MiB
@@ -253,7 +255,7 @@ send_shared(writ_cptr_t ep)
 /* The child, started from our program again, with our policies and the transfer fds;
  * -> its pid (*cap to wait for it), or -errno. */
 static long
-spawn_child(int pipe_rd, writ_cptr_t ep, writ_cptr_t *cap)
+spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
 {
 	static struct writ_spawn_opts o;
 	static const char *envp[] = { FORK_ENV, NULL };
@@ -269,9 +271,10 @@ spawn_child(int pipe_rd, writ_cptr_t ep, writ_cptr_t *cap)
 		bits++;
 	o = (struct writ_spawn_opts){ .quota_bits = bits, .envp = envp };
 	writ_spawn_opts_inherit(&o);
-	if (o.ncaps > 14)
-		o.ncaps = 14;	/* room for the two transfer capabilities */
+	if (o.ncaps > 13)
+		o.ncaps = 13;	/* room for the three transfer capabilities */
 	writ_spawn_opts_fd(&o, pipe_rd, FORK_PIPE);
+	writ_spawn_opts_fd(&o, ack_wr, FORK_ACK);
 	o.caps[o.ncaps++] = (struct writ_spawn_cap){ .slot = (uint32_t)ep, .kind = WRIT_SCAP_OTHER,
 						     .name = "lxfork" };
 	return writ_spawn(path, argv, &o, cap);
@@ -294,9 +297,10 @@ static long
 fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 {
 	static writ_cptr_t ep;
-	int p[2];
+	int p[2], ack[2];
 	writ_cptr_t cap;
 	long pid, r;
+	char byte = 0;
 
 	hdr.magic = FORK_MAGIC;
 	hdr.regs = (struct lx_fork_regs){
@@ -318,14 +322,24 @@ fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 		return said("endpoint", r, -ENOMEM);
 	if ((r = writ_pipe(p)) < 0)
 		return said("pipe", r, -EAGAIN);
-	pid = spawn_child(p[0], ep, &cap);
+	if ((r = writ_pipe(ack)) < 0) {
+		writ_close(p[0]);
+		writ_close(p[1]);
+		return said("pipe", r, -EAGAIN);
+	}
+	pid = spawn_child(p[0], ack[1], ep, &cap);
 	writ_close(p[0]);
+	writ_close(ack[1]);
 	if (pid < 0) {
 		writ_close(p[1]);
+		writ_close(ack[0]);
 		return said("spawn", pid, pid == -ENOMEM ? -ENOMEM : -EAGAIN);
 	}
 	r = send_state(p[1], c->rsp);
 	writ_close(p[1]);
+	if (r >= 0 && writ_read(ack[0], &byte, 1) != 1)
+		r = -ECHILD;	/* it ended before it took everything */
+	writ_close(ack[0]);
 	if (r >= 0)
 		r = send_fds(ep, -1);
 	if (r >= 0)
@@ -444,6 +458,9 @@ child_main(void *arg)
 		fail("the parent's state did not come");
 	io_len = io_pos = 0;	/* all read: empty for this process's own forks */
 	writ_close(FORK_PIPE);
+	if (writ_write(FORK_ACK, "", 1) != 1)
+		fail("the parent is gone");
+	writ_close(FORK_ACK);
 	if (!(ep = writ_cap_named("lxfork")))
 		fail("no endpoint to take the fds from");
 	recv_caps(ep, take_fd);
