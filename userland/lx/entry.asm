@@ -20,6 +20,7 @@ global lx_enter
 extern lx_dispatch
 extern lx_sig_deliver
 extern lx_sig_slow
+extern lx_fork
 
 section .text
 lx_upcall:
@@ -42,7 +43,11 @@ lx_upcall:
         push    rax                     ; struct lx_call starts here: ten words, aligned
         mov     rdi, rsp
         cld                             ; the C ABI's, whatever the program had
+        lea     ecx, [rax - 56]         ; clone (56) or fork (57): RCX is saved above
+        cmp     ecx, 1
+        jbe     .fork
         call    lx_dispatch
+.back:
         cmp     byte [rel lx_sig_slow], 0
         jne     .signal                 ; a signal to deliver, or a handler's sigreturn
         add     rsp, 8                  ; the number
@@ -101,6 +106,50 @@ lx_upcall:
         push    r11
         popfq                           ; on our stack: the program's may have no room below
         mov     rsp, [rax + 56]         ; mov keeps the flags
+        mov     rax, [rax]
+        jmp     rcx
+
+; fork and clone (fork.c): a new process copies every register of the program, so the
+; callee-saved ones, which lx_dispatch's frames may have moved, go along: lx_fork(c,
+; regs), regs = RBP RBX R12 R13 R14 R15 as the program has them (six words: the
+; stack stays aligned).
+.fork:
+        push    r15
+        push    r14
+        push    r13
+        push    r12
+        push    rbx
+        push    qword [rbp]             ; the program's RBP
+        mov     rsi, rsp
+        call    lx_fork
+        add     rsp, 48
+        jmp     .back
+
+; lx_fork_resume(regs, fx): go on as a fork's child: every register from regs (struct
+; lx_fork_regs, fork.c: RAX RBX RCX RDX RSI RDI RBP R8-R15 RSP RIP RFLAGS) and the
+; vector state from the FXSAVE image fx. RCX and R11 are the return address and flags,
+; as after any syscall.
+global lx_fork_resume
+lx_fork_resume:
+        fxrstor64 [rsi]
+        mov     rax, rdi
+        mov     rbx, [rax + 8]
+        mov     rdx, [rax + 24]
+        mov     rsi, [rax + 32]
+        mov     rdi, [rax + 40]
+        mov     rbp, [rax + 48]
+        mov     r8, [rax + 56]
+        mov     r9, [rax + 64]
+        mov     r10, [rax + 72]
+        mov     r12, [rax + 88]
+        mov     r13, [rax + 96]
+        mov     r14, [rax + 104]
+        mov     r15, [rax + 112]
+        mov     rcx, [rax + 128]
+        mov     r11, [rax + 136]
+        push    r11
+        popfq                           ; on our stack; mov keeps the flags from here
+        mov     rsp, [rax + 120]
         mov     rax, [rax]
         jmp     rcx
 

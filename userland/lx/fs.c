@@ -71,6 +71,20 @@ lx_fs_init(void)
 		fd_status[fd] = O_RDWR;
 }
 
+/* fork: the working directory and every fd's flags go to the child. */
+long
+lx_fs_fork_io(int fd, bool send)
+{
+	long r;
+
+	if ((r = lx_fork_io(fd, cwd, sizeof(cwd), send)) < 0 ||
+	    (r = lx_fork_io(fd, fd_status, sizeof(fd_status), send)) < 0 ||
+	    (r = lx_fork_io(fd, fd_cloexec, sizeof(fd_cloexec), send)) < 0)
+		return r;
+	cwd[sizeof(cwd) - 1] = 0;
+	return 0;
+}
+
 /* ---- paths ---- */
 
 /* Resolve "." and ".." and repeated slashes of the absolute path p, in place. */

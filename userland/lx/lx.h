@@ -125,6 +125,30 @@ long lx_kill_child(int32_t pid, int sig);
 /* The parent's pid, from the start info. */
 extern uint32_t lx_ppid;
 
+/* Put a vfork or fork child into the table wait4 looks at: 0, or -EAGAIN when full. */
+long lx_child_add(uint32_t pid, writ_cptr_t cap);
+
+/* ---- fork.c: fork, clone without CLONE_VM ---- */
+long lx_fork(struct lx_call *c, const uint64_t *callee_saved);
+bool lx_fork_is_child(char **envp);
+__attribute__((noreturn)) void lx_fork_child(void);
+/* n bytes to (send) or from fd, whole: 0 or -errno. */
+long lx_fork_io(int fd, void *buf, size_t n, bool send);
+/* Each part's state a fork child inherits, to or from the transfer pipe: 0 or -errno. */
+long lx_fs_fork_io(int fd, bool send);
+long lx_sig_fork_io(int fd, bool send);
+long lx_main_fork_io(int fd, bool send);
+long lx_mem_fork_io(int fd, bool send, uint64_t sp);
+long lx_sock_fork_io(int fd, bool send);
+/* Bytes of the program's memory: its image (writable: only its writable segments), its
+ * stack, brk's and mmap's pages. */
+uint64_t lx_mem_bytes(bool writable);
+/* MAP_SHARED anonymous pages: fn for each (the parent), and one mapped from the frame
+ * the parent sent (the child): 0 or -errno. */
+void lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
+			void *ctx);
+long lx_mem_map_shared(uint64_t va, unsigned prot, writ_cptr_t frame);
+
 /* ---- sig.c: signals ---- */
 #define LX_NSIG 64
 #define LX_SIGKILL 9

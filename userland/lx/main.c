@@ -107,6 +107,20 @@ lx_umask(const uint64_t *a)
 	return old;
 }
 
+/* fork: the FS base and umask go to the child. */
+long
+lx_main_fork_io(int fd, bool send)
+{
+	long r;
+
+	if ((r = lx_fork_io(fd, &fs_base, sizeof(fs_base), send)) < 0 ||
+	    (r = lx_fork_io(fd, &umask_bits, sizeof(umask_bits), send)) < 0)
+		return r;
+	if (!send && fs_base && writ_tcb_set_fs_base(WRIT_PSLOT_TCB, fs_base) != WRIT_OK)
+		return -EPERM;
+	return 0;
+}
+
 /* chmod, fchmod, chown, fchown, lchown, and their *at forms: accepted. */
 static long lx_accept(const uint64_t *a) { (void)a; return 0; }
 
@@ -534,5 +548,7 @@ main(int argc, char **argv, char **envp)
 		writ_printf("writ-linux: cannot set the syscall upcall\n");
 		return 127;
 	}
+	if (lx_fork_is_child(envp))
+		lx_fork_child();
 	lx_enter(entry, (uint64_t)sp);
 }

@@ -41,6 +41,7 @@
 /* A page entry: the frame's slot << 8 | its PROT_* | PRESENT (0: nothing there). */
 #define E_PRESENT 0x80u
 #define E_PROT 0x07u
+#define E_SHARED 0x08u  /* MAP_SHARED: a fork's child maps the same frame */
 #define CHUNK_PAGES 512
 #define CHUNKS 512      /* hash table slots: 1 GiB of pages at most */
 
@@ -196,8 +197,13 @@ page_unmap(uint64_t va)
 	if (!e || !(*e & E_PRESENT))
 		return;
 	writ_frame_unmap(*e >> 8);
-	if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0]))
+	if (*e & E_SHARED) {
+		/* Another process may map it still: never reused for private memory. */
+		writ_cnode_delete(WRIT_PSLOT_CNODE, *e >> 8, 64);
+		writ_slot_free(*e >> 8);
+	} else if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0])) {
 		free_frames[n_free_frames++] = (uint16_t)(*e >> 8);
+	}
 	*e = 0;
 }
 
@@ -213,7 +219,7 @@ page_protect(uint64_t va, unsigned prot)
 	writ_frame_unmap(f);
 	if (writ_frame_map(f, WRIT_PSLOT_VSPACE, va, rights_of(prot), WRIT_MAP_WRITE_BACK) != WRIT_OK)
 		return -EACCES;
-	*e = (uint32_t)f << 8 | E_PRESENT | (prot & E_PROT);
+	*e = (uint32_t)f << 8 | E_PRESENT | (prot & E_PROT) | (*e & E_SHARED);
 	return 0;
 }
 
@@ -346,6 +352,9 @@ lx_mmap(const uint64_t *a)
 		hole_give(va, va + len);
 		return r;
 	}
+	if (flags & MAP_SHARED)
+		for (uint64_t o = 0; o < len; o += PAGE)
+			*page_entry(va + o, false) |= E_SHARED;
 	if (!(flags & MAP_ANONYMOUS)) {
 		/* A private copy of the file's bytes; past its end, zeros (as Linux gives). */
 		r = writ_pread(fd, (void *)va, a[1], off);
@@ -482,4 +491,146 @@ lx_mem_init(const uint64_t *auxv, uint64_t sp)
 	fixed[n_fixed++] = (struct fixed){ WRIT_PROC_STACK_TOP - WRIT_LINUX_STACK_PAGES * PAGE,
 					   WRIT_PROC_STACK_TOP, PROT_READ | PROT_WRITE };
 	brk_base = brk_cur = brk_mapped = end;
+}
+
+/* ---- fork: the program's memory, to the child ---- */
+
+/* Every page brk and mmap gave, as va | prot, into out[max] (NULL: just count). */
+static size_t
+pages_list(uint64_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned h = 0; h < CHUNKS; h++) {
+		if (!chunks[h].key)
+			continue;
+		for (unsigned i = 0; i < CHUNK_PAGES; i++) {
+			uint32_t e = chunks[h].pages[i];
+
+			if (!(e & E_PRESENT) || (e & E_SHARED))
+				continue;	/* a shared page goes as its frame */
+			if (out && n < max)
+				out[n] = ((chunks[h].key - 1) << 21) + (uint64_t)i * PAGE + (e & E_PROT);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The bytes of the listed pages, a run of consecutive pages per transfer. */
+static long
+pages_io(int fd, const uint64_t *list, size_t n, bool send)
+{
+	for (size_t i = 0; i < n;) {
+		uint64_t lo = list[i] & ~(PAGE - 1);
+		size_t j = i + 1;
+		long r;
+
+		while (j < n && (list[j] & ~(PAGE - 1)) == lo + (j - i) * PAGE)
+			j++;
+		if ((r = lx_fork_io(fd, (void *)lo, (j - i) * PAGE, send)) < 0)
+			return r;
+		i = j;
+	}
+	return 0;
+}
+
+/* The child's side of the pages: each mapped writable, filled, then given its
+ * protection. */
+static long
+pages_take(int fd, uint64_t *list, size_t n)
+{
+	long r;
+
+	for (size_t i = 0; i < n; i++)
+		if ((r = page_map(list[i] & ~(PAGE - 1), (unsigned)(list[i] & E_PROT) | PROT_WRITE)) < 0)
+			return r;
+	if ((r = pages_io(fd, list, n, false)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (!(list[i] & PROT_WRITE) &&
+		    (r = page_protect(list[i] & ~(PAGE - 1), (unsigned)(list[i] & E_PROT))) < 0)
+			return r;
+	return 0;
+}
+
+/* The stack from the page holding sp's red zone up, the image's writable segments,
+ * brk's and mmap's state and pages. sp: the program's stack pointer (the parent's;
+ * the child reads its own copy from fd). */
+long
+lx_mem_fork_io(int fd, bool send, uint64_t sp)
+{
+	uint64_t *list = NULL, n = 0, stack_lo = (sp - 128) & ~(PAGE - 1);
+	const struct fixed *st = &fixed[n_fixed - 1];	/* lx_mem_init adds the stack last */
+	long r;
+
+	if ((r = lx_fork_io(fd, &stack_lo, sizeof(stack_lo), send)) < 0)
+		return r;
+	if (stack_lo < st->lo || stack_lo >= st->hi)
+		stack_lo = st->lo;
+	if ((r = lx_fork_io(fd, (void *)stack_lo, st->hi - stack_lo, send)) < 0)
+		return r;
+	for (unsigned i = 0; i + 1 < n_fixed; i++)
+		if ((fixed[i].prot & PROT_WRITE) &&
+		    (r = lx_fork_io(fd, (void *)fixed[i].lo, fixed[i].hi - fixed[i].lo, send)) < 0)
+			return r;
+	if ((r = lx_fork_io(fd, &brk_base, sizeof(brk_base), send)) < 0 ||
+	    (r = lx_fork_io(fd, &brk_cur, sizeof(brk_cur), send)) < 0 ||
+	    (r = lx_fork_io(fd, &brk_mapped, sizeof(brk_mapped), send)) < 0 ||
+	    (r = lx_fork_io(fd, &n_holes, sizeof(n_holes), send)) < 0 ||
+	    (r = lx_fork_io(fd, holes, sizeof(holes), send)) < 0)
+		return r;
+	if (n_holes > sizeof(holes) / sizeof(holes[0]))
+		return -EINVAL;
+	if (send)
+		n = pages_list(NULL, 0);
+	if ((r = lx_fork_io(fd, &n, sizeof(n), send)) < 0)
+		return r;
+	if (n > (1u << 20) || (n && !(list = malloc(n * sizeof(*list)))))
+		return -ENOMEM;
+	if (send)
+		pages_list(list, n);	/* in address order within each 2 MiB chunk */
+	if ((r = lx_fork_io(fd, list, n * sizeof(*list), send)) >= 0)
+		r = send ? pages_io(fd, list, n, true) : pages_take(fd, list, n);
+	free(list);
+	return r;
+}
+
+void
+lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
+		   void *ctx)
+{
+	for (unsigned h = 0; h < CHUNKS; h++)
+		for (unsigned i = 0; chunks[h].key && i < CHUNK_PAGES; i++) {
+			uint32_t e = chunks[h].pages[i];
+
+			if ((e & E_PRESENT) && (e & E_SHARED))
+				fn(((chunks[h].key - 1) << 21) + (uint64_t)i * PAGE, e & E_PROT, e >> 8,
+				   ctx);
+		}
+}
+
+long
+lx_mem_map_shared(uint64_t va, unsigned prot, writ_cptr_t frame)
+{
+	uint32_t *e = page_entry(va, true);
+
+	if (!e || (*e & E_PRESENT) || frame >= (1u << 24))
+		return -EINVAL;
+	if (writ_map_frame(WRIT_PSLOT_VSPACE, frame, va, rights_of(prot), WRIT_MAP_WRITE_BACK,
+			   writ_own_table, NULL) != WRIT_OK)
+		return -ENOMEM;
+	*e = (uint32_t)frame << 8 | E_PRESENT | E_SHARED | (prot & E_PROT);
+	return 0;
+}
+
+uint64_t
+lx_mem_bytes(bool writable)
+{
+	uint64_t n = pages_list(NULL, 0) * PAGE;
+
+	for (unsigned i = 0; i < n_fixed; i++)
+		if (!writable || (fixed[i].prot & PROT_WRITE))
+			n += fixed[i].hi - fixed[i].lo;
+	return n;
 }

@@ -19,7 +19,7 @@
  * anywhere else this process waits for it and leaves with its status, so the program
  * that called execve never runs again, as on Linux (the pid differs).
  *
- * fork (a copy of the address space) is not served yet: -ENOSYS.
+ * fork (a copy of the address space): fork.c.
  */
 #include <writ/fd.h>
 #include <writ/mem.h>
@@ -65,6 +65,17 @@ child_new(void)
 		if (!children[i].pid)
 			return &children[i];
 	return NULL;
+}
+
+long
+lx_child_add(uint32_t pid, writ_cptr_t cap)
+{
+	struct child *c = child_new();
+
+	if (!c)
+		return -EAGAIN;
+	*c = (struct child){ .pid = pid, .cap = cap };
+	return 0;
 }
 
 /* ---- execve ---- */

@@ -241,6 +241,22 @@ send(int32_t pid, uint64_t sig, int code)
 	return lx_kill_child(pid < 0 ? -pid : pid, (int)sig);
 }
 
+/* fork: the child inherits the dispositions, the mask and the alternate stack; its
+ * pending set starts empty, as Linux's. */
+long
+lx_sig_fork_io(int fd, bool send)
+{
+	long r;
+
+	if ((r = lx_fork_io(fd, actions, sizeof(actions), send)) < 0 ||
+	    (r = lx_fork_io(fd, &mask, sizeof(mask), send)) < 0 ||
+	    (r = lx_fork_io(fd, &alt_sp, sizeof(alt_sp), send)) < 0 ||
+	    (r = lx_fork_io(fd, &alt_flags, sizeof(alt_flags), send)) < 0 ||
+	    (r = lx_fork_io(fd, &alt_size, sizeof(alt_size), send)) < 0)
+		return r;
+	return 0;
+}
+
 long lx_kill(const uint64_t *a) { return send((int32_t)a[0], a[1], SI_USER); }
 
 /* tkill/tgkill: a thread of ours is this process (its threads share one mask). */

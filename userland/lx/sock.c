@@ -57,6 +57,13 @@ sock_adopt(int fd)
 	return true;
 }
 
+/* fork: which fds are sockets goes to the child (a stream's unread rest does not). */
+long
+lx_sock_fork_io(int fd, bool send)
+{
+	return lx_fork_io(fd, sock_type, sizeof(sock_type), send);
+}
+
 void
 lx_sock_dup(int from, int to)
 {

@@ -105,4 +105,9 @@ static const struct bb_case cases[] = {
 	{ "tac {T}/a.txt", "apple\ncherry\napple\nbanana\n", 0 },
 	{ "cat -n {T}/b.txt", "     1\011one two three\n     2\011four five six\n", 0 },
 	{ "xxd {T}/sub/c.txt", "00000000: 6465 6570 0a                             deep.\n", 0 },
+	{ "sh -c echo\\ a\\ |\\ cat", "a\n", 0 },
+	{ "sh -c echo\\ $(echo\\ x)", "x\n", 0 },
+	{ "sh -c (exit\\ 3);echo\\ $?", "3\n", 0 },
+	{ "sh -c ls\\ {T}/sub;echo\\ done", "c.txt\ndone\n", 0 },
+	{ "sh -c cat\\ {T}/a.txt|sort|head\\ -n\\ 2", "apple\napple\n", 0 },
 };

@@ -116,6 +116,11 @@ CASES = [
     "tac {T}/a.txt",
     "cat -n {T}/b.txt",
     "xxd {T}/sub/c.txt",
+    "sh -c echo\\ a\\ |\\ cat",
+    "sh -c echo\\ $(echo\\ x)",
+    "sh -c (exit\\ 3);echo\\ $?",
+    "sh -c ls\\ {T}/sub;echo\\ done",
+    "sh -c cat\\ {T}/a.txt|sort|head\\ -n\\ 2",
 ]
 
 

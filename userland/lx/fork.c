@@ -1,0 +1,484 @@
+/*
+ * fork, and clone without CLONE_VM (glibc's fork): a new process that is a copy of the
+ * caller.
+ *
+ * The personality holds no capabilities to the frames init mapped (the image, the
+ * stack), and a Writ process cannot build another's address space, so the child is
+ * made the way execve makes one: init spawns the same program again (its start-info
+ * name: the archive path or "scheme:path" it was spawned from) with this process's
+ * policies and quota size. That child's personality sees the marker in its
+ * environment (FORK_ENV) and, instead of starting the program, takes over the
+ * parent's state from two transfer fds handed over at spawn:
+ *
+ *  - a pipe (child fd FORK_PIPE): the registers and FXSAVE image, then each part's
+ *    state (fs.c: working directory, fd flags; sig.c: dispositions, mask, alternate
+ *    stack; mem.c: brk, mmap's holes and pages; main.c: FS base, umask), then the
+ *    program's writable memory: the image's writable segments, the used part of the
+ *    stack, and every page brk and mmap gave, in that order.
+ *
+ *  - then an endpoint of the parent's (the start info's "lxfork"): every fd of the
+ *    parent, three capabilities a Call, with their numbers; the child puts each at its
+ *    number. The copies reference the same open-file record at the server, so offsets
+ *    are shared, as Linux's fork shares them. Only after the child said, with a byte
+ *    on a second pipe (child fd FORK_ACK), that it took the state: a child that died
+ *    before shows as the end of that pipe, never as a Call nobody answers.
+ *
+ * The copy is eager: every byte of the program's writable memory crosses the pipe
+ * (copy-on-write needs frames shared between the two processes, which nobody here
+ * holds). The child then loads the registers with RAX 0 and goes on after the call.
+ */
+#include <writ/fd.h>
+#include <writ/mem.h>
+#include <writ/proc.h>
+
+#include <errno.h>
+
+#include "lx.h"
+
+#define CLONE_VM 0x100
+#define CLONE_VFORK 0x4000
+#define CLONE_SETTLS 0x80000
+#define CLONE_PARENT_SETTID 0x100000
+#define CLONE_CHILD_CLEARTID 0x200000
+#define CLONE_CHILD_SETTID 0x1000000
+#define SYS_CLONE 56
+#define FORK_ENV "WRIT_LX_FORK=1"
+#define FORK_PIPE (WRIT_FD_MAX - 1)
+#define FORK_ACK (WRIT_FD_MAX - 2)      /* the child's one byte back: it read all, it lives */
+#define FORK_EP_LAST_FD (WRIT_FD_MAX - 1)
+#define FORK_MAGIC 0x6b726f467872774cull       /* "LwrxForK" */
+/* The child's quota: the program's memory (its image is the child's own frames, unless
+ * init shares its text), as much again of what it may write (room to grow) and 2 MiB
+ * for the personality and the process's objects; at least 4 MiB, at most 16 MiB (as
+ * execve's). A shell's children mostly exec at once, and the exec'd program's quota
+ * comes on top while the child waits for it: 16 MiB each ran a three-stage pipeline
+ * out of a 256 MiB machine. */
+#define FORK_QUOTA_MIN 22
+#define FORK_QUOTA_MAX 24
+#define CHILD_STACK (64 * 1024)         /* the child personality's own, while it copies */
+
+/* The program's registers at the call, as lx_fork_resume loads them. */
+struct lx_fork_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rsp, rip, rflags;
+};
+
+_Static_assert(sizeof(struct lx_fork_regs) == 18 * 8, "entry.asm's lx_fork_resume reads these offsets");
+
+struct fork_hdr {
+	uint64_t magic;
+	struct lx_fork_regs regs;
+	uint64_t ctid;                  /* CLONE_CHILD_SETTID's address, or 0 */
+	uint8_t fx[512] __attribute__((aligned(16)));
+};
+
+__attribute__((noreturn)) void lx_fork_resume(const struct lx_fork_regs *r, const void *fx);
+__attribute__((noreturn)) void lx_on_stack(void (*fn)(void *), void *arg, uint64_t top);
+
+static struct fork_hdr hdr;
+
+/* ---- moving bytes ---- */
+
+/* Whole transfers of n bytes, to or from fd. */
+static long
+io_whole(int fd, uint8_t *p, size_t n, bool send)
+{
+	while (n) {
+		long r = send ? writ_write(fd, p, n) : writ_read(fd, p, n);
+
+		if (r <= 0)
+			return r < 0 ? r : -EPIPE;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * The state is many small parts and a few large ones; each pipe transfer is a Call to
+ * the pipe server, so both sides go through a buffer: small parts share a transfer,
+ * the sender flushes it when full and at the end, the receiver refills it with
+ * whatever the pipe has.
+ */
+static uint8_t iobuf[32 * 1024];
+static size_t io_len, io_pos;
+
+long
+lx_fork_io(int fd, void *buf, size_t n, bool send)
+{
+	uint8_t *p = buf;
+	long r;
+
+	while (n) {
+		size_t k;
+
+		if (send && io_len == sizeof(iobuf)) {
+			if ((r = io_whole(fd, iobuf, io_len, true)) < 0)
+				return r;
+			io_len = 0;
+		}
+		if (!send && io_pos == io_len) {
+			if ((r = writ_read(fd, iobuf, sizeof(iobuf))) <= 0)
+				return r < 0 ? r : -EPIPE;
+			io_len = (size_t)r;
+			io_pos = 0;
+		}
+		if (send) {
+			k = n < sizeof(iobuf) - io_len ? n : sizeof(iobuf) - io_len;
+			memcpy(iobuf + io_len, p, k);
+			io_len += k;
+		} else {
+			k = n < io_len - io_pos ? n : io_len - io_pos;
+			memcpy(p, iobuf + io_pos, k);
+			io_pos += k;
+		}
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* What the sender's buffer still holds, into the pipe. */
+static long
+io_flush(int fd)
+{
+	long r = io_whole(fd, iobuf, io_len, true);
+
+	io_len = 0;
+	return r;
+}
+
+/* ---- the parent ---- */
+
+/* The program this process runs, as init can spawn it again. */
+static const char *
+exe_path(char *buf, size_t n)
+{
+	const struct writ_startinfo *si = writ_startinfo();
+	long r;
+
+	if (si && si->name[0] && strnlen(si->name, sizeof(si->name)) < sizeof(si->name) - 1)
+		return si->name;
+	memcpy(buf, "file:", 5);
+	r = lx_proc_readlink("/proc/self/exe", buf + 5, n - 6);
+	if (r <= 0)
+		return NULL;
+	buf[5 + r] = 0;
+	return buf;
+}
+
+/* Every fd but the transfer pipe, three a Call on the endpoint the child got (the kernel
+ * copies them into its CSpace; ours stay): mr[0] = how many | LAST_FDS on the last one,
+ * mr[1..3] = their numbers. Cable ends go this way too (a cable refuses to carry
+ * them). */
+#define LAST_FDS 0x100
+
+static long
+send_fds(writ_cptr_t ep, int skip)
+{
+	struct writ_msg m = { 0 };
+	unsigned n = 0;
+
+	for (int fd = 0; fd <= FORK_EP_LAST_FD; fd++) {
+		bool last = fd == FORK_EP_LAST_FD;
+
+		if (fd != skip && writ_fd_cap(fd)) {
+			writ_set_cap(n, writ_fd_cap(fd));
+			m.mr[1 + n++] = (writ_word_t)fd;
+		}
+		if (n == 3 || last) {
+			m.mr[0] = n | (last ? LAST_FDS : 0);
+			m.info = writ_msginfo(0, n, 4);
+			if (writ_call(ep, &m) != WRIT_OK)
+				return -EIO;
+			n = 0;
+		}
+	}
+	return 0;
+}
+
+static long
+send_state(int pipe, uint64_t sp)
+{
+	long r;
+
+	if ((r = lx_fork_io(pipe, &hdr, sizeof(hdr), true)) < 0 ||
+	    (r = lx_fs_fork_io(pipe, true)) < 0 || (r = lx_sig_fork_io(pipe, true)) < 0 ||
+	    (r = lx_main_fork_io(pipe, true)) < 0 || (r = lx_sock_fork_io(pipe, true)) < 0 ||
+	    (r = lx_mem_fork_io(pipe, true, sp)) < 0 || (r = io_flush(pipe)) < 0) {
+		io_len = 0;
+		return r;
+	}
+	return 0;
+}
+
+/* MAP_SHARED pages: their frames, three a Call, mr[1..3] = va | prot; the child maps
+ * the copies the kernel gives it, so both map the same frames. */
+struct shared_out {
+	writ_cptr_t ep;
+	struct writ_msg m;
+	unsigned n;
+	long err;
+};
+
+static void
+shared_flush(struct shared_out *o, bool last)
+{
+	o->m.mr[0] = o->n | (last ? LAST_FDS : 0);
+	o->m.info = writ_msginfo(0, o->n, 4);
+	if (o->err == 0 && writ_call(o->ep, &o->m) != WRIT_OK)
+		o->err = -EIO;
+	o->n = 0;
+}
+
+static void
+shared_one(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx)
+{
+	struct shared_out *o = ctx;
+
+	writ_set_cap(o->n, frame);
+	o->m.mr[1 + o->n++] = va | prot;
+	if (o->n == 3)
+		shared_flush(o, false);
+}
+
+static long
+send_shared(writ_cptr_t ep)
+{
+	struct shared_out o = { .ep = ep };
+
+	lx_mem_each_shared(shared_one, &o);
+	shared_flush(&o, true);
+	return o.err;
+}
+
+/* The child, started from our program again, with our policies and the transfer fds;
+ * -> its pid (*cap to wait for it), or -errno. */
+static long
+spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
+{
+	static struct writ_spawn_opts o;
+	static const char *envp[] = { FORK_ENV, NULL };
+	char buf[1024];
+	const char *path = exe_path(buf, sizeof(buf));
+	const char *argv[] = { path, NULL };
+	uint64_t need = lx_mem_bytes(false) + lx_mem_bytes(true) + (2ull << 20);
+	unsigned bits = FORK_QUOTA_MIN;
+
+	if (!path)
+		return -ENOEXEC;
+	while (bits < FORK_QUOTA_MAX && (1ull << bits) < need)
+		bits++;
+	o = (struct writ_spawn_opts){ .quota_bits = bits, .envp = envp };
+	writ_spawn_opts_inherit(&o);
+	if (o.ncaps > 13)
+		o.ncaps = 13;	/* room for the three transfer capabilities */
+	writ_spawn_opts_fd(&o, pipe_rd, FORK_PIPE);
+	writ_spawn_opts_fd(&o, ack_wr, FORK_ACK);
+	o.caps[o.ncaps++] = (struct writ_spawn_cap){ .slot = (uint32_t)ep, .kind = WRIT_SCAP_OTHER,
+						     .name = "lxfork" };
+	return writ_spawn(path, argv, &o, cap);
+}
+
+/* One line on log: saying why a fork failed (the program only sees EAGAIN or ENOMEM). */
+static long
+said(const char *what, long err, long ret)
+{
+	char line[128];
+	int n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: fork: %s: %ld\n", lx_pid,
+			      what, err);
+
+	if (n > 0)
+		lx_log(line, (size_t)n);
+	return ret;
+}
+
+static long
+fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
+{
+	static writ_cptr_t ep;
+	int p[2], ack[2];
+	writ_cptr_t cap;
+	long pid, r;
+	char byte = 0;
+
+	hdr.magic = FORK_MAGIC;
+	hdr.regs = (struct lx_fork_regs){
+		.rax = 0, .rbx = cs[1], .rcx = c->rcx, .rdx = c->a[2], .rsi = c->a[1],
+		.rdi = c->a[0], .rbp = cs[0], .r8 = c->a[4], .r9 = c->a[5], .r10 = c->a[3],
+		.r11 = c->r11, .r12 = cs[2], .r13 = cs[3], .r14 = cs[4], .r15 = cs[5],
+		.rsp = c->rsp, .rip = c->rcx, .rflags = c->r11 };
+	hdr.ctid = 0;
+	if (c->nr == SYS_CLONE) {
+		if (c->a[1])
+			hdr.regs.rsp = c->a[1];
+		if (flags & CLONE_CHILD_SETTID)
+			hdr.ctid = c->a[3];
+		if ((flags & CLONE_SETTLS) && c->a[4] >= WRIT_USER_HI)
+			return -EINVAL;
+	}
+	memcpy(hdr.fx, (const uint8_t *)c + sizeof(*c), sizeof(hdr.fx));
+	if (!ep && (r = writ_own_object(WRIT_OBJ_ENDPOINT, 0, &ep)) != WRIT_OK)
+		return said("endpoint", r, -ENOMEM);
+	if ((r = writ_pipe(p)) < 0)
+		return said("pipe", r, -EAGAIN);
+	if ((r = writ_pipe(ack)) < 0) {
+		writ_close(p[0]);
+		writ_close(p[1]);
+		return said("pipe", r, -EAGAIN);
+	}
+	pid = spawn_child(p[0], ack[1], ep, &cap);
+	writ_close(p[0]);
+	writ_close(ack[1]);
+	if (pid < 0) {
+		writ_close(p[1]);
+		writ_close(ack[0]);
+		return said("spawn", pid, pid == -ENOMEM ? -ENOMEM : -EAGAIN);
+	}
+	r = send_state(p[1], c->rsp);
+	writ_close(p[1]);
+	if (r >= 0 && writ_read(ack[0], &byte, 1) != 1)
+		r = -ECHILD;	/* it ended before it took everything */
+	writ_close(ack[0]);
+	if (r >= 0)
+		r = send_fds(ep, -1);
+	if (r >= 0)
+		r = send_shared(ep);
+	if (r < 0 || (r = lx_child_add((uint32_t)pid, cap)) < 0) {
+		writ_proc_kill(cap);
+		writ_proc_wait(cap);
+		return said("handing over", r, -EAGAIN);
+	}
+	if (c->nr == SYS_CLONE && (flags & CLONE_PARENT_SETTID) && lx_writable(c->a[2], 4))
+		*(uint32_t *)c->a[2] = (uint32_t)pid;
+	return pid;
+}
+
+/* lx_upcall's way for clone and fork (entry.asm): cs = the program's RBP RBX R12-R15. */
+long
+lx_fork(struct lx_call *c, const uint64_t *cs)
+{
+	uint64_t flags = c->a[0];
+
+	if (c->nr == SYS_CLONE && (flags & (CLONE_VM | CLONE_VFORK)))
+		return lx_dispatch(c);
+	if (c->nr == SYS_CLONE && (flags & 0xff) && (flags & 0xff) != 17)
+		return -EINVAL;	/* an exit signal other than SIGCHLD: not served */
+	return fork_parent(c, cs, flags);
+}
+
+/* ---- the child ---- */
+
+bool
+lx_fork_is_child(char **envp)
+{
+	for (; envp && *envp; envp++)
+		if (strcmp(*envp, FORK_ENV) == 0)
+			return true;
+	return false;
+}
+
+static void
+fail(const char *why)
+{
+	char line[96];
+	int n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: fork child: %s\n", lx_pid, why);
+
+	if (n > 0)
+		lx_log(line, (size_t)n);
+	writ_exit(127);
+}
+
+/* Messages on the endpoint until the last: each capability to fn with its word. */
+static void
+recv_caps(writ_cptr_t ep, void (*fn)(writ_cptr_t slot, writ_word_t word))
+{
+	struct writ_msg m;
+
+	do {
+		writ_cptr_t slots = writ_slot_alloc_run(3);
+		unsigned n, got;
+
+		if (!slots)
+			fail("no slots for what the parent sends");
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, slots, 64);
+		memset(&m, 0, sizeof(m));
+		if (writ_recv(ep, &m) != WRIT_OK)
+			fail("the parent's capabilities did not come");
+		n = m.mr[0] & 3;
+		got = (unsigned)writ_msginfo_caps(m.info);
+		for (unsigned i = 0; i < 3; i++) {
+			if (i < got && i < n)
+				fn(slots + i, m.mr[1 + i]);
+			else if (i < got)
+				writ_cnode_delete(WRIT_PSLOT_CNODE, slots + i, 64);
+			if (i >= got || i >= n)
+				writ_slot_free(slots + i);
+		}
+		writ_reply(&(struct writ_msg){ .info = writ_msginfo(0, 0, 0) });
+	} while (!(m.mr[0] & LAST_FDS));
+}
+
+/* A parent's fd, at its number. */
+static void
+take_fd(writ_cptr_t slot, writ_word_t num)
+{
+	int fd = writ_fd_install(slot);
+
+	if (fd < 0) {
+		writ_cnode_delete(WRIT_PSLOT_CNODE, slot, 64);
+		writ_slot_free(slot);
+		return;
+	}
+	if (num <= FORK_EP_LAST_FD && (int)num != fd) {
+		writ_dup2(fd, (int)num);
+		writ_close(fd);
+	}
+}
+
+/* A MAP_SHARED page: the parent's frame, mapped where the parent has it. */
+static void
+take_shared(writ_cptr_t slot, writ_word_t va_prot)
+{
+	if (lx_mem_map_shared(va_prot & ~4095ull, (unsigned)(va_prot & 7), slot) < 0)
+		fail("cannot map a shared page");
+}
+
+static void
+child_main(void *arg)
+{
+	writ_cptr_t ep;
+
+	(void)arg;
+	if (lx_fork_io(FORK_PIPE, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
+		fail("no registers");
+	if (lx_fs_fork_io(FORK_PIPE, false) < 0 || lx_sig_fork_io(FORK_PIPE, false) < 0 ||
+	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_sock_fork_io(FORK_PIPE, false) < 0 ||
+	    lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
+		fail("the parent's state did not come");
+	io_len = io_pos = 0;	/* all read: empty for this process's own forks */
+	writ_close(FORK_PIPE);
+	if (writ_write(FORK_ACK, "", 1) != 1)
+		fail("the parent is gone");
+	writ_close(FORK_ACK);
+	if (!(ep = writ_cap_named("lxfork")))
+		fail("no endpoint to take the fds from");
+	recv_caps(ep, take_fd);
+	recv_caps(ep, take_shared);
+	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
+	if (hdr.ctid && lx_writable(hdr.ctid, 4))
+		*(uint32_t *)hdr.ctid = lx_pid;
+	lx_fork_resume(&hdr.regs, hdr.fx);
+}
+
+/* Take the parent's state and go on as it would after its fork, RAX 0. */
+void
+lx_fork_child(void)
+{
+	uint8_t *stack = malloc(CHILD_STACK);
+
+	if (!stack)
+		fail("no memory for a stack");
+	/* Off the program's stack, which is about to become the parent's copy. */
+	lx_on_stack(child_main, NULL, (uint64_t)stack + CHILD_STACK);
+}
