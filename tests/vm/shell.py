@@ -160,6 +160,28 @@ CASES = [
     ("help", ["help"], lambda o: _has(o, "sandbox POLICY", "revoke ID", "captree")),
 ]
 
+# `policy` on Writ against the host tool (build/host/bin/writ-policy): the same output.
+POLICY_ARGS = [
+    ("policy-parse", ["parse", "file:/tmp/a\\:b[0-9].log:wr"]),
+    ("policy-parse-error", ["parse", "file:/a/b**:r"]),
+    ("policy-match", ["match", "file:/home/u/*.txt:r", "/home/u/readme.txt"]),
+    ("policy-match-no", ["match", "file:/home/u/*.txt:r", "/home/u/.txt"]),
+    ("policy-subset", ["subset", "file:/home/u/readme.txt:r", "file:/home/u/*.txt:rw"]),
+    ("policy-subset-counterexample", ["subset", "file:/home/u/*:r", "file:/home/u/*.txt:r"]),
+    ("policy-subset-rights", ["subset", "file:/a:rwx", "file:/**:r"]),
+]
+
+
+def host_policy(args):
+    """The host tool's output (stdout then stderr) and status for args."""
+    tool = os.path.join(qemu.ROOT, "build", "host", "bin", "writ-policy")
+    r = subprocess.run([tool] + args, capture_output=True, text=True)
+    return r.stdout + r.stderr, r.returncode
+
+
+def sh_quote(a):
+    return "'" + a.replace("'", "'\\''") + "'"
+
 # Cases that need ash to fork (pipelines, external commands, $(...), &): run when the
 # shell can (a probe), not reported otherwise.
 FORK_CASES = [
@@ -207,6 +229,13 @@ def session_boot(ctx, cfg):
             for line in lines:
                 out = s.run(line)
             res.append((out is not None and check(out), "shell/" + name, "printed %r" % out))
+        for name, args in POLICY_ARGS:
+            want, status = host_policy(args)
+            out = s.run("policy() { exec /bin/policy \"$@\" 2>&1; }; policy " +
+                        " ".join(sh_quote(a) for a in args))
+            got = out.split("login: /bin/sh ended")[0] if out is not None else None
+            res.append((got == want, "shell/" + name, "printed %r, the host tool %r" %
+                        (got, want)))
         probe = s.run('echo "[$(echo forked)]"')
         if probe == "[forked]\n":
             for name, lines, check in FORK_CASES:
