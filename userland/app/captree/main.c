@@ -6,7 +6,7 @@
  *   captree [--dot] [--pid N] [SCHEME]
  * (SCHEME: a file:-like server; without one, every scheme the caller holds that lists
  * its policies: file: and tmp: in the standard namespace)
- * The server lists its records (STATS 7, 8 and 9: srv/file/README.md); init says who
+ * The server lists its records (STATS 7, 10 and 11: srv/file/README.md); init says who
  * holds them (writ_proc_holders: it looks into every process's CSpace), for the scheme
  * whose capability captree sends along. --pid N shows only what process N holds, with
  * the policies above it for context. --dot prints Graphviz DOT instead of text
@@ -22,7 +22,7 @@
 #define MAXH 2048
 #define SHOW_PIDS 8
 
-enum { STATS_POLICIES = 7, STATS_FILES = 8, STATS_REVOKED = 9 };
+enum { STATS_POLICIES = 7, STATS_FILES = 10, STATS_REVOKED = 11 };
 
 struct node {
 	unsigned index, parent, fds, maker;

@@ -1,6 +1,6 @@
 /*
  * The seed's two examples (userland/app: each exits 0 when it went as it should) and
- * captree, which prints the policy tree the server lists (STATS 7, 8, 9) with who
+ * captree, which prints the policy tree the server lists (STATS 7, 10, 11) with who
  * holds each record now (init's writ_proc_holders).
  */
 #include "harness.h"

@@ -168,7 +168,8 @@ run_case(const struct bb_case *c)
 }
 
 /* /bin/APPLET is a symbolic link to /bin/busybox, which picks the applet by argv[0].
- * Through file:, which follows links; init's archive lookup (a plain path) does not. */
+ * Through file:, which follows links, and through init's archive lookup (a plain
+ * path), which follows them too. */
 static void
 test_link(void)
 {
@@ -179,6 +180,10 @@ test_link(void)
 	check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0 &&
 	      strcmp(out, "deep\n") == 0, "busybox/applet-link", "status %lx, output '%s'", s,
 	      out);
+	s = run("/bin/cat", argv, NULL, &len);
+	check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0 &&
+	      strcmp(out, "deep\n") == 0, "busybox/applet-link-archive",
+	      "status %lx, output '%s'", s, out);
 }
 
 int

@@ -25,5 +25,6 @@ void test_bad_input(void);
 void test_model(uint64_t seed);
 void test_enospc(void);
 void test_bulk(void);
+void test_revoke_id(void);
 
 #endif
