@@ -127,7 +127,8 @@ long lx_kill_child(int32_t pid, int sig);
 /* The parent's pid, from the start info. */
 extern uint32_t lx_ppid;
 
-/* Put a vfork or fork child into the table wait4 looks at: 0, or -EAGAIN when full. */
+/* Put a vfork, fork or wcap_spawn child into the table wait4 looks at: 0, or -EAGAIN
+ * when full. */
 long lx_child_add(uint32_t pid, writ_cptr_t cap);
 
 /* ---- fork.c: fork, clone without CLONE_VM ---- */
@@ -236,8 +237,6 @@ bool lx_cap_is_policy(int fd);
 long lx_cap_open(int dirfd, const char *path, unsigned flags, unsigned mode);
 /* A policy fd for text, weakened from dirfd's policy (-1: the namespace's). */
 long lx_cap_open_policy(int dirfd, const char *text, unsigned flags);
-/* A child wcap_spawn started: wait4 finds it (proc.c). -> 0, or -EAGAIN (no room). */
-long lx_child_add(uint32_t pid, writ_cptr_t cap);
 
 /* ---- main.c ---- */
 extern uint32_t lx_pid;

@@ -179,17 +179,6 @@ lx_kill_child(int32_t pid, int sig)
 	return 0;
 }
 
-long
-lx_child_add(uint32_t pid, writ_cptr_t cap)
-{
-	struct child *c = child_new();
-
-	if (!c)
-		return -EAGAIN;
-	*c = (struct child){ .pid = pid, .cap = cap };
-	return 0;
-}
-
 /* exit in a vfork child: the parent goes on, and finds this status with wait4. */
 bool
 lx_vfork_child_exit(int status)
