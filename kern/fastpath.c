@@ -5,9 +5,11 @@
  * It applies only when the outcome is exactly what the full path (kern/ipc.c) would
  * produce, and otherwise declines, leaving every thread untouched, so the full path
  * runs instead:
- *   - a message without capabilities of at most WRIT_MSG_MAX_LENGTH words, no fault
- *     involved (words past the registers go IPC buffer to IPC buffer, clamped as the
- *     full path clamps them when a thread has no buffer);
+ *   - a message of at most WRIT_MSG_MAX_LENGTH words, no fault involved (words past
+ *     the registers go IPC buffer to IPC buffer, clamped as the full path clamps them
+ *     when a thread has no buffer); no capabilities, except, on a Call, one that is
+ *     unwrapped (a capability to the very endpoint called, whose badge the receiver
+ *     gets);
  *   - the capability found in one CNode level (the usual flat CSpace);
  *   - Call: a receiver is already waiting on the endpoint;
  *     ReplyRecv: the caller is waiting for this reply, no sender is queued on the
@@ -68,6 +70,8 @@ copy_buffer_words(struct tcb *from, struct tcb *to, unsigned len)
 	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
 
 	KASSERT(len <= WRIT_MSG_MAX_LENGTH);
+	if (len <= WRIT_MSG_REGS)
+		return len;
 	if (!src || !dst)
 		return WRIT_MSG_REGS;
 	if (src != dst)
@@ -111,21 +115,38 @@ switch_to(struct tcb *next)
 
 /*
  * Call once the capability is known to be an endpoint's with Write; long_msg: words
- * past the registers go too. Written once, instantiated twice (syscall_call and
- * call_long) so the usual case carries no test or spill for the long one.
+ * past the registers go too; unwrap: the message names one capability, and it must be
+ * one to this very endpoint (a scheme client naming its window or identity), which
+ * the receiver gets as its badge. Written once, instantiated three times (syscall_call
+ * and call_long) so the usual case carries no test or spill for the others.
  */
 static inline __attribute__((always_inline, noreturn)) void
-call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg)
+call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg, bool unwrap)
 {
 	struct endpoint *ep = (struct endpoint *)cap_addr(&slot->cap);
 	struct tcb *recv = ep->head;
+	struct writ_ipc_buffer *src = NULL, *dst = NULL;
+	struct cte *c = NULL;
 
 	if (!recv || recv->state != TS_BLOCKED_RECV || !sched_may_hand_off(recv))
 		syscall_call_slow(t, slot);
+	if (unwrap) {
+		/* What the full path's transfer_caps would do, or decline: a capability
+		 * found in one level, to this endpoint, and both buffers there. */
+		src = tcb_ipc_buffer(t);
+		dst = tcb_ipc_buffer(recv);
+		if (!src || !dst || !(c = lookup_flat(t, src->caps_or_badges[0])) ||
+		    cap_type(&c->cap) != WRIT_OBJ_ENDPOINT || cap_addr(&c->cap) != (uintptr_t)ep)
+			syscall_call_slow(t, slot);
+	}
 
 	ep_remove_head(ep, recv);
 
 	copy_message(t, recv, cap_badge(&slot->cap), long_msg);
+	if (unwrap) {
+		dst->caps_or_badges[0] = cap_badge(&c->cap);
+		recv->frame.rsi |= 1ull << WRIT_MSGINFO_CAPS_SHIFT | 1ull << WRIT_MSGINFO_UNWRAP_SHIFT;
+	}
 	f->rax = WRIT_OK;
 	if (recv->caller)	/* an unanswered earlier call loses its reply */
 		recv->caller->replier = NULL;
@@ -136,12 +157,20 @@ call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg)
 	switch_to(recv);
 }
 
+/* A Call whose message info is not the usual few registers: longer, or naming one
+ * capability (unwrapped, or the full path takes it). */
 static __attribute__((noinline, noreturn)) void
 call_long(struct trap_frame *f, struct tcb *t, struct cte *slot)
 {
-	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_MAX_LENGTH)
+	uint64_t info = f->rsi;
+
+	if (writ_msginfo_length(info) > WRIT_MSG_MAX_LENGTH)
 		syscall_call_slow(t, slot);
-	call_fast(f, t, slot, true);
+	if (writ_msginfo_caps(info) == 0)
+		call_fast(f, t, slot, true, false);
+	if (writ_msginfo_caps(info) != 1 || !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))
+		syscall_call_slow(t, slot);	/* copies or moves, or the error without Grant */
+	call_fast(f, t, slot, true, true);
 }
 
 /* Built without frame pointers (kern/CMakeLists.txt): neither function returns. */
@@ -157,7 +186,7 @@ syscall_call(struct trap_frame *f)
 		syscall_call_slow(t, slot);
 	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
 		call_long(f, t, slot);
-	call_fast(f, t, slot, false);
+	call_fast(f, t, slot, false, false);
 }
 
 /* ReplyRecv once the message is known to fit (long_msg as for call_fast). */

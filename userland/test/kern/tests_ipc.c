@@ -891,7 +891,12 @@ test_bad_input(void)
 /* ---- long messages through the fastpath (Call and ReplyRecv, no capabilities) ---- */
 
 #define FP_WORKER 3
-static volatile writ_word_t fp_info, fp_words[WRIT_MSG_MAX_LENGTH];
+/* caps_or_badges[0] of this thread's own IPC buffer (the one %gs names), as a message
+ * word index: a worker started here is no libwrit thread, so writ_ipc_buffer() would
+ * name the root thread's. */
+#define FP_BADGE0 ((__builtin_offsetof(struct writ_ipc_buffer, caps_or_badges) -      \
+		    __builtin_offsetof(struct writ_ipc_buffer, msg)) / sizeof(writ_word_t))
+static volatile writ_word_t fp_info, fp_words[WRIT_MSG_MAX_LENGTH], fp_badge0;
 static volatile unsigned fp_served, fp_reply_len;
 static volatile bool fp_buffer;		/* the server has an IPC buffer to write words to */
 static volatile long fp_err;
@@ -912,6 +917,10 @@ fp_server(uint64_t ep)
 		fp_info = m.info;
 		for (unsigned i = 0; i < len && i < WRIT_MSG_MAX_LENGTH; i++)
 			fp_words[i] = get_word(&m, i);
+		if (fp_buffer) {
+			fp_badge0 = writ_mr_get(FP_BADGE0);
+			writ_mr_set(FP_BADGE0, SENTINEL);
+		}
 		fp_served++;
 		m.info = writ_msginfo(LABEL(fp_reply_len), 0, fp_reply_len);
 		for (unsigned i = 0; i < fp_reply_len && (fp_buffer || i < WRIT_MSG_REGS); i++)
@@ -952,6 +961,84 @@ fp_case(writ_cptr_t ep, const char *name, unsigned len, unsigned want, unsigned 
 	      "%u past the end)", err, fp_served - served, fp_info, bad, m.info, bad_back, past);
 }
 
+/* Call `via` with len words and one capability, cap; what the server got. */
+static long
+fp_call_cap(writ_cptr_t via, writ_cptr_t cap, unsigned len, unsigned *served)
+{
+	struct writ_msg m = { 0 };
+	unsigned before = fp_served;
+	long err;
+
+	fp_reply_len = 1;
+	fp_info = 0;
+	fp_badge0 = SENTINEL;
+	for (unsigned i = 0; i < len; i++)
+		set_word(&m, i, pattern(len, i, 6));
+	for (unsigned i = 0; i < WRIT_MSG_MAX_LENGTH; i++)
+		fp_words[i] = 0;
+	writ_set_cap(0, cap);
+	m.info = writ_msginfo(LABEL(len), 1, len);
+	err = writ_call(via, &m);
+	*served = fp_served - before;
+	return err;
+}
+
+/* A Call naming one capability to the endpoint it calls: the fastpath unwraps it as
+ * the full path does; any other capability, or none to be found, goes the full way. */
+static void
+test_fastpath_unwrap(writ_cptr_t ep)
+{
+	writ_cptr_t badged = mint(ep, RW | WRIT_RIGHT_GRANT, 77);
+	writ_cptr_t nogrant = mint(ep, RW, 78);
+	writ_cptr_t other = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	unsigned served, bad;
+	long err;
+
+	for (unsigned len = 0; len <= 12; len += 6) {
+		char name[64];
+
+		err = fp_call_cap(ep, badged, len, &served);
+		bad = 0;
+		for (unsigned i = 0; i < len; i++)
+			bad += fp_words[i] != pattern(len, i, 6);
+		writ_snprintf(name, sizeof(name), "ipc/call-unwrapped-cap-%u-words", len);
+		check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 1 &&
+		      (fp_info >> WRIT_MSGINFO_UNWRAP_SHIFT & WRIT_MSGINFO_UNWRAP_MASK) == 1 &&
+		      fp_badge0 == 77 && writ_msginfo_length(fp_info) == len && bad == 0, name,
+		      "err %ld served %u info %lx badge %lx, %u words wrong", err, served, fp_info,
+		      fp_badge0, bad);
+	}
+	/* Another endpoint's capability is copied, and the server set no receive slot. */
+	err = fp_call_cap(ep, other, 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0 &&
+	      fp_badge0 == SENTINEL, "ipc/call-other-endpoint-cap-not-unwrapped",
+	      "err %ld served %u info %lx badge %lx", err, served, fp_info, fp_badge0);
+	err = fp_call_cap(ep, slot_alloc(), 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0,
+	      "ipc/call-empty-slot-cap-not-transferred", "err %ld served %u info %lx", err,
+	      served, fp_info);
+	err = fp_call_cap(ep, 0xdead000000000000ull, 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0,
+	      "ipc/call-wild-cptr-cap-not-transferred", "err %ld served %u info %lx", err,
+	      served, fp_info);
+	err = fp_call_cap(nogrant, badged, 2, &served);
+	check(err == WRIT_E_RIGHTS && served == 0, "ipc/call-cap-without-grant-refused",
+	      "err %ld served %u", err, served);
+	/* Two capabilities, the first unwrapped: the full path's. */
+	{
+		struct writ_msg m = { .info = writ_msginfo(LABEL(1), 2, 1) };
+		unsigned before = fp_served;
+
+		writ_set_cap(0, badged);
+		writ_set_cap(1, badged);
+		fp_badge0 = SENTINEL;
+		err = writ_call(badged, &m);
+		check(err == WRIT_OK && fp_served == before + 1 && writ_msginfo_caps(fp_info) == 2 &&
+		      fp_badge0 == 77, "ipc/call-two-unwrapped-caps",
+		      "err %ld info %lx badge %lx", err, fp_info, fp_badge0);
+	}
+}
+
 static void
 test_fastpath_long(void)
 {
@@ -969,6 +1056,7 @@ test_fastpath_long(void)
 	fp_case(ep, "ipc/call-reply-recv-long-then-short", 5, 5, 1, 1);
 	/* Lengths past the maximum are clamped, as the full path does it. */
 	fp_case(ep, "ipc/call-length-125-clamped-to-120", 125, WRIT_MSG_MAX_LENGTH, 4, 4);
+	test_fastpath_unwrap(ep);
 	/* A server without an IPC buffer gets the registers, and sends them only. */
 	fp_buffer = false;
 	if (!ipc_worker_start(FP_WORKER, fp_server, ep, 100, WRIT_SLOT_ROOT_VSPACE, false)) {
