@@ -168,7 +168,10 @@ call_long(struct trap_frame *f, struct tcb *t, struct cte *slot)
 		syscall_call_slow(t, slot);
 	if (writ_msginfo_caps(info) == 0)
 		call_fast(f, t, slot, true, false);
-	if (writ_msginfo_caps(info) != 1 || !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))
+	/* One capability, not marked to move: clients name their window or identity so,
+	 * and a move (an fd sent over cable:) is left to the full path at once. */
+	if (writ_msginfo_caps(info) != 1 || (info >> WRIT_MSGINFO_MOVE_SHIFT & 1) ||
+	    !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))
 		syscall_call_slow(t, slot);	/* copies or moves, or the error without Grant */
 	call_fast(f, t, slot, true, true);
 }

@@ -1008,6 +1008,19 @@ test_fastpath_unwrap(writ_cptr_t ep)
 		      "err %ld served %u info %lx badge %lx, %u words wrong", err, served, fp_info,
 		      fp_badge0, bad);
 	}
+	/* Marked to move, it is unwrapped all the same (the full path's way). */
+	{
+		struct writ_msg m = { .info = writ_msginfo_move(writ_msginfo(LABEL(1), 1, 1), 1) };
+		unsigned before = fp_served;
+
+		writ_set_cap(0, badged);
+		fp_badge0 = SENTINEL;
+		err = writ_call(ep, &m);
+		check(err == WRIT_OK && fp_served == before + 1 && writ_msginfo_caps(fp_info) == 1 &&
+		      (fp_info >> WRIT_MSGINFO_UNWRAP_SHIFT & 1) && fp_badge0 == 77,
+		      "ipc/call-unwrapped-cap-marked-move", "err %ld info %lx badge %lx", err,
+		      fp_info, fp_badge0);
+	}
 	/* Another endpoint's capability is copied, and the server set no receive slot. */
 	err = fp_call_cap(ep, other, 2, &served);
 	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0 &&
