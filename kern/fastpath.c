@@ -5,7 +5,11 @@
  * It applies only when the outcome is exactly what the full path (kern/ipc.c) would
  * produce, and otherwise declines, leaving every thread untouched, so the full path
  * runs instead:
- *   - a message of at most WRIT_MSG_REGS words, no capabilities, no fault involved;
+ *   - a message of at most WRIT_MSG_MAX_LENGTH words, no fault involved (words past
+ *     the registers go IPC buffer to IPC buffer, clamped as the full path clamps them
+ *     when a thread has no buffer); no capabilities, except, on a Call, one that is
+ *     unwrapped (a capability to the very endpoint called, whose badge the receiver
+ *     gets);
  *   - the capability found in one CNode level (the usual flat CSpace);
  *   - Call: a receiver is already waiting on the endpoint;
  *     ReplyRecv: the caller is waiting for this reply, no sender is queued on the
@@ -29,14 +33,18 @@
 
 #include <arch/asm.h>
 
+#include <portable/string.h>
+
 #define FRAME_TCB(f) ((struct tcb *)((char *)(f) - __builtin_offsetof(struct tcb, frame)))
 
-/* Message info that fits: no capabilities and at most WRIT_MSG_REGS words. */
+/* Message info that fits: no capabilities and at most WRIT_MSG_MAX_LENGTH words (the
+ * lengths past it, which the full path clamps, go there). */
 #define INFO_FAST_MASK (WRIT_MSGINFO_CAPS_MASK << WRIT_MSGINFO_CAPS_SHIFT | \
 			WRIT_MSGINFO_LENGTH_MASK << WRIT_MSGINFO_LENGTH_SHIFT)
 _Static_assert(WRIT_MSGINFO_LENGTH_SHIFT == 0 &&
-	       WRIT_MSGINFO_CAPS_SHIFT == 7 && WRIT_MSGINFO_LENGTH_MASK == 0x7f,
-	       "(info & INFO_FAST_MASK) <= WRIT_MSG_REGS tests both fields at once");
+	       WRIT_MSGINFO_CAPS_SHIFT == 7 && WRIT_MSGINFO_LENGTH_MASK == 0x7f &&
+	       WRIT_MSG_MAX_LENGTH < 1u << WRIT_MSGINFO_CAPS_SHIFT,
+	       "(info & INFO_FAST_MASK) <= WRIT_MSG_MAX_LENGTH tests both fields at once");
 
 /* The endpoint capability's rights the path needs, tested with its type in one go. */
 #define CAP_TYPE_AND(right) (CAP_TYPE_MASK | (uint64_t)(right) << CAP_RIGHTS_SHIFT)
@@ -49,16 +57,45 @@ lookup_flat(const struct tcb *t, writ_cptr_t cptr)
 	return cnode_flat_slot(&t->slots[TCB_SLOT_CSPACE].cap, cptr);
 }
 
-/* The message registers and info of `from` to `to`, as the full path delivers them. */
-static inline __attribute__((always_inline)) void
-copy_message(const struct trap_frame *from, struct trap_frame *to, uint64_t badge)
+/*
+ * The words of a message past the registers, from's IPC buffer to to's; the length to
+ * gets. As in the full path, a thread without an IPC buffer sends or receives the
+ * registers only. Buffers are 1 KiB, 1 KiB aligned: two coincide or do not overlap, so
+ * a forward copy gives what the full path's copy through its own array gives. Out of
+ * line: most messages fit the registers.
+ */
+static __attribute__((noinline)) unsigned
+copy_buffer_words(struct tcb *from, struct tcb *to, unsigned len)
 {
+	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
+
+	KASSERT(len <= WRIT_MSG_MAX_LENGTH);
+	if (len <= WRIT_MSG_REGS)
+		return len;
+	if (!src || !dst)
+		return WRIT_MSG_REGS;
+	if (src != dst)
+		memcpy(&dst->msg[WRIT_MSG_REGS], &src->msg[WRIT_MSG_REGS],
+		       (len - WRIT_MSG_REGS) * sizeof(dst->msg[0]));
+	return len;
+}
+
+/* The message of `from` (registers, with long_msg the buffer words, and info) to `to`,
+ * as the full path delivers it. */
+static inline __attribute__((always_inline)) void
+copy_message(struct tcb *from_t, struct tcb *to_t, uint64_t badge, bool long_msg)
+{
+	const struct trap_frame *from = &from_t->frame;
+	struct trap_frame *to = &to_t->frame;
 	uint64_t info = from->rsi;
 	unsigned len = writ_msginfo_length(info);
 
 #define COPY_MSG_REG(i, reg) if (len > i) to->reg = from->reg;
 	X86_MSG_REGS(COPY_MSG_REG)
 #undef COPY_MSG_REG
+	if (long_msg)
+		info = (info & ~(WRIT_MSGINFO_LENGTH_MASK << WRIT_MSGINFO_LENGTH_SHIFT)) |
+		       (uint64_t)copy_buffer_words(from_t, to_t, len) << WRIT_MSGINFO_LENGTH_SHIFT;
 	/* label and length as they are: the capability count is 0, unwrapped bits go */
 	to->rsi = info & ~(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT);
 	to->rdi = badge;
@@ -76,27 +113,40 @@ switch_to(struct tcb *next)
 	kernel_exit(&next->frame);
 }
 
-/* Built without frame pointers (kern/CMakeLists.txt): neither function returns. */
-void
-syscall_call(struct trap_frame *f)
+/*
+ * Call once the capability is known to be an endpoint's with Write; long_msg: words
+ * past the registers go too; unwrap: the message names one capability, and it must be
+ * one to this very endpoint (a scheme client naming its window or identity), which
+ * the receiver gets as its badge. Written once, instantiated three times (syscall_call
+ * and call_long) so the usual case carries no test or spill for the others.
+ */
+static inline __attribute__((always_inline, noreturn)) void
+call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg, bool unwrap)
 {
-	struct tcb *t = FRAME_TCB(f), *recv;
-	struct cte *slot = lookup_flat(t, f->rdi);
-	struct endpoint *ep;
+	struct endpoint *ep = (struct endpoint *)cap_addr(&slot->cap);
+	struct tcb *recv = ep->head;
+	struct writ_ipc_buffer *src = NULL, *dst = NULL;
+	struct cte *c = NULL;
 
-	KASSERT(t == sched_current);
-	if (!slot ||
-	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE) ||
-	    (f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
-		syscall_call_slow(t, slot);
-	ep = (struct endpoint *)cap_addr(&slot->cap);
-	recv = ep->head;
 	if (!recv || recv->state != TS_BLOCKED_RECV || !sched_may_hand_off(recv))
 		syscall_call_slow(t, slot);
+	if (unwrap) {
+		/* What the full path's transfer_caps would do, or decline: a capability
+		 * found in one level, to this endpoint, and both buffers there. */
+		src = tcb_ipc_buffer(t);
+		dst = tcb_ipc_buffer(recv);
+		if (!src || !dst || !(c = lookup_flat(t, src->caps_or_badges[0])) ||
+		    cap_type(&c->cap) != WRIT_OBJ_ENDPOINT || cap_addr(&c->cap) != (uintptr_t)ep)
+			syscall_call_slow(t, slot);
+	}
 
 	ep_remove_head(ep, recv);
 
-	copy_message(f, &recv->frame, cap_badge(&slot->cap));
+	copy_message(t, recv, cap_badge(&slot->cap), long_msg);
+	if (unwrap) {
+		dst->caps_or_badges[0] = cap_badge(&c->cap);
+		recv->frame.rsi |= 1ull << WRIT_MSGINFO_CAPS_SHIFT | 1ull << WRIT_MSGINFO_UNWRAP_SHIFT;
+	}
 	f->rax = WRIT_OK;
 	if (recv->caller)	/* an unanswered earlier call loses its reply */
 		recv->caller->replier = NULL;
@@ -107,8 +157,44 @@ syscall_call(struct trap_frame *f)
 	switch_to(recv);
 }
 
+/* A Call whose message info is not the usual few registers: longer, or naming one
+ * capability (unwrapped, or the full path takes it). */
+static __attribute__((noinline, noreturn)) void
+call_long(struct trap_frame *f, struct tcb *t, struct cte *slot)
+{
+	uint64_t info = f->rsi;
+
+	if (writ_msginfo_length(info) > WRIT_MSG_MAX_LENGTH)
+		syscall_call_slow(t, slot);
+	if (writ_msginfo_caps(info) == 0)
+		call_fast(f, t, slot, true, false);
+	/* One capability, not marked to move: clients name their window or identity so,
+	 * and a move (an fd sent over cable:) is left to the full path at once. */
+	if (writ_msginfo_caps(info) != 1 || (info >> WRIT_MSGINFO_MOVE_SHIFT & 1) ||
+	    !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))
+		syscall_call_slow(t, slot);	/* copies or moves, or the error without Grant */
+	call_fast(f, t, slot, true, true);
+}
+
+/* Built without frame pointers (kern/CMakeLists.txt): neither function returns. */
 void
-syscall_reply_recv(struct trap_frame *f)
+syscall_call(struct trap_frame *f)
+{
+	struct tcb *t = FRAME_TCB(f);
+	struct cte *slot = lookup_flat(t, f->rdi);
+
+	KASSERT(t == sched_current);
+	if (!slot ||
+	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_WRITE)) != CAP_IS_EP_WITH(WRIT_RIGHT_WRITE))
+		syscall_call_slow(t, slot);
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
+		call_long(f, t, slot);
+	call_fast(f, t, slot, false, false);
+}
+
+/* ReplyRecv once the message is known to fit (long_msg as for call_fast). */
+static inline __attribute__((always_inline, noreturn)) void
+reply_recv_fast(struct trap_frame *f, bool long_msg)
 {
 	struct tcb *t = FRAME_TCB(f), *caller = t->caller, *head;
 	struct cte *slot;
@@ -116,7 +202,7 @@ syscall_reply_recv(struct trap_frame *f)
 
 	KASSERT(t == sched_current);
 	/* the cheap tests first: the full path looks the capability up again anyway */
-	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS || !caller || caller->fault_type ||
+	if (!caller || caller->fault_type ||
 	    t->bound_ntfn || !(slot = lookup_flat(t, f->rdi)) ||
 	    (slot->cap.w0 & CAP_TYPE_AND(WRIT_RIGHT_READ)) != CAP_IS_EP_WITH(WRIT_RIGHT_READ))
 		syscall_reply_recv_slow(t);
@@ -129,7 +215,7 @@ syscall_reply_recv(struct trap_frame *f)
 	KASSERT(caller->state == TS_BLOCKED_REPLY && caller->replier == t);
 	t->caller = NULL;
 	caller->replier = NULL;
-	copy_message(f, &caller->frame, 0);
+	copy_message(t, caller, 0, long_msg);
 
 	/* t waits at the tail of the endpoint's receivers: ep_append(), written out to test
 	 * the head already loaded instead of loading the tail (the ReplyRecv figures) */
@@ -144,4 +230,20 @@ syscall_reply_recv(struct trap_frame *f)
 	ep->tail = t;
 	t->blocked_on = ep;
 	switch_to(caller);
+}
+
+static __attribute__((noinline, noreturn)) void
+reply_recv_long(struct trap_frame *f)
+{
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_MAX_LENGTH)
+		syscall_reply_recv_slow(FRAME_TCB(f));
+	reply_recv_fast(f, true);
+}
+
+void
+syscall_reply_recv(struct trap_frame *f)
+{
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
+		reply_recv_long(f);
+	reply_recv_fast(f, false);
 }

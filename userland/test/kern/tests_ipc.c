@@ -888,6 +888,202 @@ test_bad_input(void)
 	stop_all();
 }
 
+/* ---- long messages through the fastpath (Call and ReplyRecv, no capabilities) ---- */
+
+#define FP_WORKER 3
+/* caps_or_badges[0] of this thread's own IPC buffer (the one %gs names), as a message
+ * word index: a worker started here is no libwrit thread, so writ_ipc_buffer() would
+ * name the root thread's. */
+#define FP_BADGE0 ((__builtin_offsetof(struct writ_ipc_buffer, caps_or_badges) -      \
+		    __builtin_offsetof(struct writ_ipc_buffer, msg)) / sizeof(writ_word_t))
+static volatile writ_word_t fp_info, fp_words[WRIT_MSG_MAX_LENGTH], fp_badge0;
+static volatile unsigned fp_served, fp_reply_len;
+static volatile bool fp_buffer;		/* the server has an IPC buffer to write words to */
+static volatile long fp_err;
+
+/* Answers every call with ReplyRecv: a reply of fp_reply_len words (salt 4). Waiting
+ * in Recv when called, and its caller waiting for the reply, so both directions may
+ * take the fastpath. */
+static void
+fp_server(uint64_t ep)
+{
+	struct writ_msg m = { 0 };
+	long err = writ_recv(ep, &m);
+
+	for (;;) {
+		unsigned len = writ_msginfo_length(m.info);
+
+		fp_err = err;
+		fp_info = m.info;
+		for (unsigned i = 0; i < len && i < WRIT_MSG_MAX_LENGTH; i++)
+			fp_words[i] = get_word(&m, i);
+		if (fp_buffer) {
+			fp_badge0 = writ_mr_get(FP_BADGE0);
+			writ_mr_set(FP_BADGE0, SENTINEL);
+		}
+		fp_served++;
+		m.info = writ_msginfo(LABEL(fp_reply_len), 0, fp_reply_len);
+		for (unsigned i = 0; i < fp_reply_len && (fp_buffer || i < WRIT_MSG_REGS); i++)
+			set_word(&m, i, pattern(fp_reply_len, i, 4));
+		err = writ_reply_recv(ep, &m);
+	}
+}
+
+/* Call with len words (salt 5); the server got `want` of them, and the caller got
+ * `want_back` of the server's reply_len, nothing written past them. */
+static void
+fp_case(writ_cptr_t ep, const char *name, unsigned len, unsigned want, unsigned reply_len,
+	unsigned want_back)
+{
+	struct writ_msg m = { 0 };
+	unsigned served = fp_served, bad = 0, bad_back = 0, past = 0;
+	long err;
+
+	fp_reply_len = reply_len;
+	for (unsigned i = 0; i < WRIT_MSG_MAX_LENGTH; i++)
+		set_word(&m, i, i < len ? pattern(want, i, 5) : SENTINEL);
+	for (unsigned i = 0; i < WRIT_MSG_MAX_LENGTH; i++)
+		fp_words[i] = 0;
+	m.info = writ_msginfo(LABEL(len), 0, len);
+	err = writ_call(ep, &m);
+	for (unsigned i = 0; i < want; i++)
+		bad += fp_words[i] != pattern(want, i, 5);
+	for (unsigned i = 0; i < want_back; i++)
+		bad_back += get_word(&m, i) != pattern(reply_len, i, 4);
+	for (unsigned i = want_back > WRIT_MSG_REGS ? want_back : WRIT_MSG_REGS;
+	     i < WRIT_MSG_MAX_LENGTH; i++)
+		past += writ_mr_get(i) != (i < len ? pattern(want, i, 5) : SENTINEL);
+	check(err == WRIT_OK && fp_served == served + 1 && fp_err == WRIT_OK &&
+	      writ_msginfo_length(fp_info) == want && writ_msginfo_label(fp_info) == LABEL(len) &&
+	      bad == 0 && writ_msginfo_length(m.info) == want_back &&
+	      writ_msginfo_label(m.info) == LABEL(reply_len) && bad_back == 0 && past == 0,
+	      name, "err %ld served %u got info %lx (%u words wrong), reply info %lx (%u wrong, "
+	      "%u past the end)", err, fp_served - served, fp_info, bad, m.info, bad_back, past);
+}
+
+/* Call `via` with len words and one capability, cap; what the server got. */
+static long
+fp_call_cap(writ_cptr_t via, writ_cptr_t cap, unsigned len, unsigned *served)
+{
+	struct writ_msg m = { 0 };
+	unsigned before = fp_served;
+	long err;
+
+	fp_reply_len = 1;
+	fp_info = 0;
+	fp_badge0 = SENTINEL;
+	for (unsigned i = 0; i < len; i++)
+		set_word(&m, i, pattern(len, i, 6));
+	for (unsigned i = 0; i < WRIT_MSG_MAX_LENGTH; i++)
+		fp_words[i] = 0;
+	writ_set_cap(0, cap);
+	m.info = writ_msginfo(LABEL(len), 1, len);
+	err = writ_call(via, &m);
+	*served = fp_served - before;
+	return err;
+}
+
+/* A Call naming one capability to the endpoint it calls: the fastpath unwraps it as
+ * the full path does; any other capability, or none to be found, goes the full way. */
+static void
+test_fastpath_unwrap(writ_cptr_t ep)
+{
+	writ_cptr_t badged = mint(ep, RW | WRIT_RIGHT_GRANT, 77);
+	writ_cptr_t nogrant = mint(ep, RW, 78);
+	writ_cptr_t other = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	unsigned served, bad;
+	long err;
+
+	for (unsigned len = 0; len <= 12; len += 6) {
+		char name[64];
+
+		err = fp_call_cap(ep, badged, len, &served);
+		bad = 0;
+		for (unsigned i = 0; i < len; i++)
+			bad += fp_words[i] != pattern(len, i, 6);
+		writ_snprintf(name, sizeof(name), "ipc/call-unwrapped-cap-%u-words", len);
+		check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 1 &&
+		      (fp_info >> WRIT_MSGINFO_UNWRAP_SHIFT & WRIT_MSGINFO_UNWRAP_MASK) == 1 &&
+		      fp_badge0 == 77 && writ_msginfo_length(fp_info) == len && bad == 0, name,
+		      "err %ld served %u info %lx badge %lx, %u words wrong", err, served, fp_info,
+		      fp_badge0, bad);
+	}
+	/* Marked to move, it is unwrapped all the same (the full path's way). */
+	{
+		struct writ_msg m = { .info = writ_msginfo_move(writ_msginfo(LABEL(1), 1, 1), 1) };
+		unsigned before = fp_served;
+
+		writ_set_cap(0, badged);
+		fp_badge0 = SENTINEL;
+		err = writ_call(ep, &m);
+		check(err == WRIT_OK && fp_served == before + 1 && writ_msginfo_caps(fp_info) == 1 &&
+		      (fp_info >> WRIT_MSGINFO_UNWRAP_SHIFT & 1) && fp_badge0 == 77,
+		      "ipc/call-unwrapped-cap-marked-move", "err %ld info %lx badge %lx", err,
+		      fp_info, fp_badge0);
+	}
+	/* Another endpoint's capability is copied, and the server set no receive slot. */
+	err = fp_call_cap(ep, other, 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0 &&
+	      fp_badge0 == SENTINEL, "ipc/call-other-endpoint-cap-not-unwrapped",
+	      "err %ld served %u info %lx badge %lx", err, served, fp_info, fp_badge0);
+	err = fp_call_cap(ep, slot_alloc(), 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0,
+	      "ipc/call-empty-slot-cap-not-transferred", "err %ld served %u info %lx", err,
+	      served, fp_info);
+	err = fp_call_cap(ep, 0xdead000000000000ull, 2, &served);
+	check(err == WRIT_OK && served == 1 && writ_msginfo_caps(fp_info) == 0,
+	      "ipc/call-wild-cptr-cap-not-transferred", "err %ld served %u info %lx", err,
+	      served, fp_info);
+	err = fp_call_cap(nogrant, badged, 2, &served);
+	check(err == WRIT_E_RIGHTS && served == 0, "ipc/call-cap-without-grant-refused",
+	      "err %ld served %u", err, served);
+	/* Two capabilities, the first unwrapped: the full path's. */
+	{
+		struct writ_msg m = { .info = writ_msginfo(LABEL(1), 2, 1) };
+		unsigned before = fp_served;
+
+		writ_set_cap(0, badged);
+		writ_set_cap(1, badged);
+		fp_badge0 = SENTINEL;
+		err = writ_call(badged, &m);
+		check(err == WRIT_OK && fp_served == before + 1 && writ_msginfo_caps(fp_info) == 2 &&
+		      fp_badge0 == 77, "ipc/call-two-unwrapped-caps",
+		      "err %ld info %lx badge %lx", err, fp_info, fp_badge0);
+	}
+}
+
+static void
+test_fastpath_long(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0);
+
+	fp_buffer = true;
+	if (!ep || !ipc_worker_start(FP_WORKER, fp_server, ep, 100, WRIT_SLOT_ROOT_VSPACE, true)) {
+		check(false, "ipc/fastpath-long-setup", "no endpoint or server thread");
+		return;
+	}
+	ipc_drain();
+	fp_case(ep, "ipc/call-reply-recv-long-both-ways", 10, 10, 10, 10);
+	fp_case(ep, "ipc/call-reply-recv-longest-both-ways", WRIT_MSG_MAX_LENGTH,
+		WRIT_MSG_MAX_LENGTH, WRIT_MSG_MAX_LENGTH, WRIT_MSG_MAX_LENGTH);
+	fp_case(ep, "ipc/call-reply-recv-long-then-short", 5, 5, 1, 1);
+	/* Lengths past the maximum are clamped, as the full path does it. */
+	fp_case(ep, "ipc/call-length-125-clamped-to-120", 125, WRIT_MSG_MAX_LENGTH, 4, 4);
+	test_fastpath_unwrap(ep);
+	/* A server without an IPC buffer gets the registers, and sends them only. */
+	fp_buffer = false;
+	if (!ipc_worker_start(FP_WORKER, fp_server, ep, 100, WRIT_SLOT_ROOT_VSPACE, false)) {
+		check(false, "ipc/fastpath-long-setup", "no server thread without a buffer");
+		return;
+	}
+	ipc_drain();
+	fp_case(ep, "ipc/call-long-to-receiver-without-buffer-gets-registers", 10,
+		WRIT_MSG_REGS, 2, 2);
+	fp_case(ep, "ipc/reply-long-from-replier-without-buffer-sends-registers", 2, 2, 12,
+		WRIT_MSG_REGS);
+	ipc_worker_stop(FP_WORKER);
+}
+
 /* ---- registers the syscalls do not define are preserved ---- */
 
 enum { R_RAX, R_RBX, R_RCX, R_RDX, R_RSI, R_RDI, R_RBP, R_R8, R_R9, R_R10, R_R11, R_R12,
@@ -1051,6 +1247,7 @@ ipc_tests_run(void)
 	test_fifo();
 	test_nonblocking();
 	test_bad_input();
+	test_fastpath_long();
 	test_registers();
 	if (init.bi->flags & WRIT_BOOTINFO_F_DEBUG_KERNEL) {
 		struct writ_msg m = { 0 };
