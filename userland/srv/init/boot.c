@@ -496,7 +496,7 @@ static unsigned
 start_entry(const struct bootconf_entry *e, struct service *sv)
 {
 	static struct spawn_args a;
-	unsigned i;
+	unsigned i, largest;
 	bool fb;
 
 	memset(&a, 0, sizeof(a));
@@ -517,6 +517,16 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 	a.argv = spawn_argv;
 	a.envp = spawn_envp;
 	a.quota_bits = quota_bits_of(e->quota);
+	/* A quota is one aligned block: on a small machine (128 MiB) there is no free 64 MiB
+	 * block for file:, since the firmware's tables sit at the top of RAM. The largest
+	 * block there is serves instead, and says so; too small for the program, its spawn
+	 * fails as it would have. */
+	largest = umem_largest_free_bits();
+	if (e->quota && largest >= 12 && largest < a.quota_bits) {
+		writ_printf("init: %s: quota lowered to %lu KiB, the largest free block\n",
+			    e->name, (unsigned long)(1ull << (largest - 10)));
+		a.quota_bits = largest;
+	}
 	a.cnode_radix = cnode_radix_of(a.quota_bits);
 	/* Servers and drivers run above the programs they serve (100): a server that
 	 * has work finishes it before its clients go on, so its start-up is over (and its
