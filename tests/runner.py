@@ -186,7 +186,8 @@ def cmd_test(args):
         ctx = Context(scratch)
         with concurrent.futures.ThreadPoolExecutor(JOBS) as pool:
             vm = [s for s in scenarios.all_scenarios(KERNEL_CFGS)
-                  if not groups or groups & scenarios.groups_of(s[0])]
+                  if (groups & scenarios.groups_of(s[0]) if groups
+                      else scenarios.in_default_run(s[0]))]
             vm_futures = [pool.submit(run_scenario, ctx, s) for s in vm]
             for result in pool.map(run_host_test, host_tests(groups)):
                 report_host_test(report, result)

@@ -472,6 +472,15 @@ def groups_of(group):
     return set(group.split("+"))
 
 
+# Groups that run only when named (`./writ test matrix`): a scenario in none but these
+# stays out of the default run.
+EXPLICIT_ONLY = {"matrix"}
+
+
+def in_default_run(group):
+    return not groups_of(group) <= EXPLICIT_ONLY
+
+
 def harness_boot(ctx, cfg):
     """/bin/harness alone (`./writ test harness`): the derivation and revocation
     harness, through /test/harness, with no kernel suite before it."""
@@ -599,6 +608,8 @@ def all_scenarios(cfgs):
         out.append(("busybox", "busybox-release",
                     lambda ctx: busybox_boot(ctx, "release"), "release"))
         out += exec_tests.scenarios()
+        from . import matrix    # here: matrix uses this module's screen readers
+        out += matrix.scenarios_list()
     return out
 
 
