@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -53,11 +54,13 @@ def media_args(m, iso, scratch):
     raise ValueError(m.media)
 
 
-def qemu_argv(m, iso, scratch, serial_to, monitor_path):
+def qemu_argv(m, iso, scratch, serial_to, monitor_path, icount=False):
     argv = ["qemu-system-x86_64", "-machine", m.machine, "-accel", "tcg", "-cpu", m.cpu,
             "-m", "%dM" % m.mem, "-smp", str(m.smp), "-no-reboot", "-nic", "none",
             "-display", "none", "-monitor", "unix:%s,server=on,wait=off" % monitor_path,
             "-serial", serial_to if m.serial else "none"]
+    if icount:
+        argv += ["-icount", "shift=0"]
     if m.firmware == "uefi":
         argv += ["-drive", "if=pflash,format=raw,readonly=on,file=%s" % qemu.ovmf_code()]
     return argv + media_args(m, iso, scratch)
@@ -123,11 +126,11 @@ class Vm:
     """One QEMU: the serial line through pipes (when there is one), the monitor through
     one socket kept open, the screen through screendump."""
 
-    def __init__(self, m, iso, scratch):
+    def __init__(self, m, iso, scratch, icount=False):
         self.m, self.scratch = m, scratch
         self.out, self.lock = b"", threading.Lock()
         sock = os.path.join(scratch, "mon.sock")
-        argv = qemu_argv(m, iso, scratch, "stdio", sock)
+        argv = qemu_argv(m, iso, scratch, "stdio", sock, icount)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
@@ -211,7 +214,7 @@ class Vm:
         head = open(path, "rb").read(20).split()
         if head[1:3] == [b"720", b"400"]:
             cells = qemu.Monitor.read_phys(self, 0xb8000, 80 * 25 * 2, self.scratch)
-            return [cells[r * 160:(r + 1) * 160:2].decode("latin-1").rstrip()
+            return [cells[r * 160:(r + 1) * 160:2].decode("latin-1").rstrip("\0 ")
                     for r in range(25)]
         time.sleep(0.1)         # the dump is written whole before we read it
         return scenarios.ppm_text(path)
@@ -360,7 +363,9 @@ def matrix_boot(ctx, m, prefix="matrix"):
     iso = os.path.join(qemu.ROOT, "build", "release", "writ.iso")
     name = "%s/%s" % (prefix, describe(m))
     scratch = tempfile.mkdtemp(prefix="writ-matrix-", dir=ctx.scratch)
-    timeout = 420 if m.firmware == "uefi" else 300
+    # The prompt comes after 3 s (BIOS) or 12 s (OVMF) on an idle machine; the rest of
+    # the session takes under 40 s.
+    timeout = 180 if m.firmware == "uefi" else 90
     deadline = time.monotonic() + timeout
     res, log = [], []
     vm = None
@@ -368,6 +373,7 @@ def matrix_boot(ctx, m, prefix="matrix"):
         vm = Vm(m, iso, scratch)
         con = Console(vm, "serial" if m.serial else "screen")
         ok, lines = con.wait(lambda ls: shell_of(ls) is not None, deadline)
+        deadline += 120
         shell = shell_of(lines)
         res.append((ok, name + "-prompt", "no prompt on the %s within %d s; it shows %r"
                     % (con.kind, timeout, [l for l in lines if l.strip()][-8:])))
@@ -401,3 +407,101 @@ def scenarios_list():
         out.append((group, "matrix-" + describe(m),
                     lambda ctx, m=m: matrix_boot(ctx, m), "release"))
     return out
+
+
+# ---- figures (./writ bench) -------------------------------------------------------
+
+BENCH_MACHINE = Machine("pc", "bios", "qemu64", 1, 256, True, "cd")
+ECHO_KEYS = 21
+
+
+def echo_bench_archive(ctx):
+    """./writ run's archive with both consoles' drivers told to time their echoes."""
+    src = os.path.join(qemu.ROOT, "userland", "rootfs", "etc", "boot.conf")
+    # The serial driver's own prints go nowhere: it puts its figures on the line itself.
+    conf = "".join(l.rstrip("\n") + " env=WRIT_ECHO_BENCH=self\n"
+                   if l.startswith("driver serial ") else
+                   l.rstrip("\n") + " env=WRIT_ECHO_BENCH=log\n"
+                   if l.startswith("driver pccon ") else l for l in open(src))
+    return scenarios.archive_with_conf(ctx, "release", "echo-bench", conf)
+
+
+def bench_key_to_echo(ctx, report):
+    """Instructions from a key's arrival at the console driver to its echo put out, on
+    the serial line and on the screen, under -icount (medians of ECHO_KEYS keys, typed
+    one at a time once the last one's echo came). report(name, value, unit, accel)."""
+    mods = [(os.path.join(qemu.ROOT, "build", "release", "init-run.elf"), "init"),
+            (echo_bench_archive(ctx), "archive")]
+    iso = ctx.iso("release", "", mods)
+    scratch = tempfile.mkdtemp(prefix="writ-echo-", dir=ctx.scratch)
+    vm = Vm(BENCH_MACHINE, iso, scratch, icount=True)
+    pat = re.compile(r"(\w+): key-to-echo (\d+)")
+    ok = True
+    try:
+        con = Console(vm, "serial")
+        if not con.wait(lambda ls: shell_of(ls) is not None, time.monotonic() + 120)[0]:
+            print("# the echo benchmark boot reached no prompt")
+            return False
+        for where, press in (("console", lambda: vm.send(b"a")),
+                             ("screen", lambda: vm.sendkey("a"))):
+            got = []
+            for _ in range(ECHO_KEYS):
+                seen = len(pat.findall(vm.serial_text()))
+                press()
+                end = time.monotonic() + 20
+                while time.monotonic() < end and len(pat.findall(vm.serial_text())) == seen:
+                    time.sleep(0.05)
+                got = [int(n) for w, n in pat.findall(vm.serial_text()) if w == where]
+            if len(got) < ECHO_KEYS:
+                print("# only %d echo figures from %s:" % (len(got), where))
+                ok = False
+                continue
+            name = "serial" if where == "console" else "screen"
+            report("console/%s-key-to-echo" % name, statistics.median(got), "instructions",
+                   "tcg-icount")
+    finally:
+        vm.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+    return ok
+
+
+def _time_to(vm, check, limit):
+    """Seconds from QEMU's start until check(serial text) holds (None: not by limit)."""
+    end = vm.started + limit
+    while time.monotonic() < end and vm.alive():
+        if check(vm.serial_text()):
+            return time.monotonic() - vm.started
+        time.sleep(0.01)
+    return None
+
+
+def bench_boot_to_prompt(ctx, report):
+    """QEMU start to the shell's prompt on the serial line (./writ run's ISO), beside
+    the GRUB floor measured the same way: QEMU start to the kernel's banner when GRUB
+    loads the kernel alone and the kernel stops there. Runs alternate, so both see the
+    same load on the machine; medians, plain TCG (wall clock: compare only the two)."""
+    floor_iso = ctx.iso("release", "exit")
+    run_iso = os.path.join(qemu.ROOT, "build", "release", "writ.iso")
+    at_prompt = lambda text: shell_of(text.replace("\r", "").split("\n")) is not None
+    at_banner = lambda text: qemu.BANNER in text
+    for fw, runs in (("bios", 7), ("uefi", 3)):
+        m = BENCH_MACHINE._replace(firmware=fw)
+        floor, prompt = [], []
+        for _ in range(runs):
+            for iso, check, out in ((floor_iso, at_banner, floor), (run_iso, at_prompt, prompt)):
+                scratch = tempfile.mkdtemp(prefix="writ-boot-", dir=ctx.scratch)
+                vm = Vm(m, iso, scratch)
+                try:
+                    took = _time_to(vm, check, 120)
+                finally:
+                    vm.stop()
+                    shutil.rmtree(scratch, ignore_errors=True)
+                if took is None:
+                    print("# %s: no %s within 120 s" % (fw, "banner" if out is floor else "prompt"))
+                    return False
+                out.append(took * 1000)
+        f, p = statistics.median(floor), statistics.median(prompt)
+        report("boot/%s-grub-floor" % fw, "%.0f" % f, "ms", "tcg")
+        report("boot/%s-qemu-start-to-prompt" % fw, "%.0f" % p, "ms", "tcg")
+        report("boot/%s-prompt-over-floor" % fw, "%.2f" % (p / f), "x", "tcg")
+    return True
