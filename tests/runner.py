@@ -244,14 +244,14 @@ def bench_boots(ctx):
                    "ms", "tcg")
         bench_line("boot/%s-qemu-start-to-root-task" % fw, "%.0f" % statistics.median(root),
                    "ms", "tcg")
-    # The first line a user program prints: /bin/hello's greeting in an ordinary boot,
+    # The first line a user program prints: /sbin/login's motd in an ordinary boot,
     # after init has started every server boot.conf names: the ISO `./writ run` boots.
     iso = os.path.join(qemu.ROOT, "build", "release", "writ.iso")
     first = []
     for _ in range(5):
-        b = qemu.boot(iso, timeout=120, until_line="Hello from Writ!")
+        b = qemu.boot(iso, timeout=120, until_line="Welcome to Writ")
         if b.until_s is None:
-            print("# boot did not reach /bin/hello's greeting: " + b.describe())
+            print("# boot did not reach /sbin/login's motd: " + b.describe())
             return False
         first.append(b.until_s * 1000)
     bench_line("boot/bios-qemu-start-to-first-user-line", "%.0f" % statistics.median(first),

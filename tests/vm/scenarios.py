@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import time
 
-from . import exec_tests, qemu
+from . import exec_tests, qemu, shell
 
 PROTOCOL = re.compile(r"^(ok|not ok)(?: \d+)? - ([\w./-]+)(?:: (.*))?$")
 
@@ -170,34 +170,48 @@ def console_checks(boot, suffix):
 
 
 def run_boot(ctx, cfg):
-    """`./writ run`'s ISO (no test flags): init starts boot.conf's servers, then /bin/hello
-    greets through its fd 1 and reads a line the terminal edited (a typo erased with
-    DEL), through the serial driver."""
+    """`./writ run`'s ISO (no test flags): init starts boot.conf's servers, then
+    /sbin/login, which shows /etc/motd and starts busybox's ash as a login shell on the
+    serial console; a line typed with a typo erased (DEL) runs, and the prompt shows the
+    working directory before and after a cd."""
     iso = os.path.join(qemu.ROOT, "build", cfg, "writ.iso")
-    b = qemu.boot(iso, timeout=120, until_line="hello: read 'typed at hello'",
-                  type_after=[("Hello from Writ", b"typed at hellx\x7fo\r")])
+    s = shell.Session(iso, timeout=150)
+    try:
+        first = s.prompt()
+        out = s.run("echo typed at hellx\x7fo") if first is not None else None
+        cd = s.run("cd /tmp") if out is not None else None
+        cwd = s.last_cwd if cd is not None else None
+    finally:
+        s.close()
+    log = s.lines()
+    b = qemu.Boot(log, s.proc.returncode, first is None, None, 0)
     name = "console/run-%s" % cfg
-    started = [s for s in ("serial", "null", "zero", "rand", "log", "hello")
-               if any(l.startswith("init: started %s (pid" % s) for l in b.log)]
+    started = [x for x in ("serial", "null", "zero", "rand", "log", "login")
+               if any(l.startswith("init: started %s (pid" % x) for l in log)]
     res = [(len(started) == 6, name + "-servers-start", "only %s started" % started),
-           (any("Hello from Writ" in l for l in b.log), name + "-greeting",
-            "/bin/hello's greeting never came"),
-           (b.until_s is not None, name + "-echo", "the edited line did not come back"),
-           (any("> typed at hellx\b \bo" in l for l in b.log), name + "-terminal-echo",
-            "the terminal did not echo the typing and erase the typo with BS SP BS"),
-           (any(l.startswith("rand: seeded from") for l in b.log), name + "-rand-seeds",
+           (any("Welcome to Writ" in l for l in log), name + "-motd", "/etc/motd never came"),
+           (first is not None and first.rstrip().endswith(b"/home/yoric #"),
+            name + "-prompt-at-home", "no prompt '/home/yoric # ' came"),
+           (out == "typed at hello\n", name + "-edited-line-runs",
+            "the edited line printed %r" % out),
+           (cwd == "/tmp", name + "-prompt-shows-cwd", "after cd /tmp the prompt shows %r" % cwd),
+           (any(l.startswith("rand: seeded from") for l in log), name + "-rand-seeds",
             "rand: never said what seeded it")]
     return res, b
 
 
 # Keys typed on the screen console through QEMU's monitor (sendkey), and the lines the
 # screen must then show: a typo erased, Shift; the keys that send escape sequences
-# (hello shows control bytes as ^X); ^C echoed and the line after it read.
-SCREEN_KEYS = [["shift-h", "i", "backspace", "o", "spc", "shift-1", "ret"],
+# (Up recalls the line, Home and Delete cut its first letter: the shell's line editing
+# read them); ^C drops a half-typed line.
+SCREEN_KEYS = [["e", "c", "h", "o", "spc", "shift-h", "i", "backspace", "o", "spc",
+                "shift-1", "ret"],
                ["up", "home", "delete", "ret"],
-               ["ctrl-c", "o", "k", "ret"]]
-SCREEN_LINES = ["hello: read 'Ho !'", "hello: read '^[[A^[[1~^[[3~'", "> ^Cok",
-                "hello: read 'ok'"]
+               ["x", "ctrl-c", "e", "c", "h", "o", "spc", "shift-4", "shift-t", "shift-e",
+                "shift-r", "shift-m", "ret"]]
+# Whole rows: each also appears inside the row of the command that printed it.
+SCREEN_LINES = ["Ho !", "-sh: cho: not found", "vt100"]
+SCREEN_PROMPT = "/home/yoric #"
 
 
 def screen_rows(monitor, uefi, scratch):
@@ -221,9 +235,9 @@ def screen_rows(monitor, uefi, scratch):
 
 
 def screen_boot(ctx, cfg, uefi):
-    """`console=screen`: /bin/hello runs on the screen (drivers/pccon); its greeting is
-    read back from the display, keys are typed with QEMU's sendkey (PS/2, set 1), and
-    what hello read comes back on the screen. Bounded by one deadline."""
+    """`console=screen`: the login shell runs on the screen (drivers/pccon); its motd
+    and prompt are read back from the display, keys are typed with QEMU's sendkey (PS/2,
+    set 1), and what the shell ran comes back on the screen. Bounded by one deadline."""
     fw = "uefi" if uefi else "bios"
     name = "screen/%s-%s" % (fw, cfg)
     mods = [(ctx.init_elf(cfg), "init"),
@@ -241,20 +255,20 @@ def screen_boot(ctx, cfg, uefi):
     qemu._live.add(proc.pid)
     res, rows, log = [], [], []
 
-    def wait_screen(want):
+    def wait_screen(want, whole=False):
         nonlocal rows
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 rows = screen_rows(monitor, uefi, scratch)
             except OSError:
                 rows = []
-            if all(any(w in r for r in rows) for w in want):
+            if all(any(w == r if whole else w in r for r in rows) for w in want):
                 return True
             time.sleep(1)
         return False
 
     try:
-        greeted = wait_screen(["Hello from Writ!"])
+        greeted = wait_screen(["Welcome to Writ", SCREEN_PROMPT])
         res.append((greeted, name + "-greeting-drawn",
                     "no greeting on the screen; it shows %r" % rows[:6]))
         if greeted:
@@ -262,12 +276,12 @@ def screen_boot(ctx, cfg, uefi):
                 for k in keys:
                     monitor.command("sendkey " + k)
                     time.sleep(0.1)
-            ok = wait_screen(SCREEN_LINES)
-            missing = [w for w in SCREEN_LINES if not any(w in r for r in rows)]
+            ok = wait_screen(SCREEN_LINES, whole=True)
+            missing = [w for w in SCREEN_LINES if w not in rows]
             res.append((ok, name + "-keys-read-and-drawn",
                         "the screen lacks %r; it shows %r" % (missing, rows[:12])))
-            # Empty lines, two rows each, until the greeting has scrolled off the top.
-            for _ in range(20):
+            # Empty lines, a prompt each, until the motd has scrolled off the top.
+            for _ in range(40):
                 monitor.command("sendkey ret")
                 time.sleep(0.1)
             deadline_scroll = time.monotonic() + 30
@@ -275,12 +289,12 @@ def screen_boot(ctx, cfg, uefi):
             while not scrolled and time.monotonic() < min(deadline, deadline_scroll):
                 rows = screen_rows(monitor, uefi, scratch)
                 filled = [r for r in rows if r]
-                scrolled = (not any("Hello from Writ" in r for r in rows) and
+                scrolled = (not any("Welcome to Writ" in r for r in rows) and
                             len(filled) >= len(rows) - 1 and
-                            filled[-2:] == ["hello: read ''", "> ?" if uefi else ">"])
+                            all(r.startswith(SCREEN_PROMPT) for r in filled[-2:]))
                 time.sleep(0.5)
             res.append((scrolled, name + "-scrolls",
-                        "after 20 lines the screen shows %r" % rows[-6:]))
+                        "after 40 lines the screen shows %r" % rows[-6:]))
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -291,8 +305,8 @@ def screen_boot(ctx, cfg, uefi):
         shutil.rmtree(scratch, ignore_errors=True)
     res.append((any(re.match(r"pccon: (VGA text|framebuffer) \d+x\d+", l) for l in log),
                 name + "-driver-started", "pccon never said what display it drives"))
-    res.append((not any("Hello from Writ" in l for l in log), name + "-not-on-serial",
-                "hello greeted on the serial line, not the screen"))
+    res.append((not any("Welcome to Writ" in l for l in log), name + "-not-on-serial",
+                "the motd came on the serial line, not the screen"))
     return res, qemu.Boot(log + ["# the screen:"] + rows, proc.returncode, False, None,
                           time.monotonic() - started)
 

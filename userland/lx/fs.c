@@ -10,6 +10,7 @@
  * servers know an fd's capability, not what the program asked of it.
  */
 #include <writ/fd.h>
+#include <writ/tty.h>
 #include <writ/proc.h>
 
 #include <errno.h>
@@ -53,6 +54,10 @@ copy_str(char *d, const char *s)
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
 #define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
+#define POLLIN 0x001
+#define POLLOUT 0x004
+#define POLLNVAL 0x020
 
 static char cwd[LX_PATH] = "/";
 static uint32_t fd_status[WRIT_FD_MAX];      /* O_ACCMODE | O_APPEND | O_NONBLOCK */
@@ -547,39 +552,101 @@ lx_ioctl(const uint64_t *a)
 		return -EBADF;
 	if (!is_tty((int)a[0]))
 		return -ENOTTY;
+	/* The console's own terminal layer (lib/tty) keeps the attributes, so a program's
+	 * raw mode (busybox's line editing) is the terminal's, not a pretence here. */
 	switch (req) {
-	case TCGETS: {
-		/* A cooked terminal at 38400 baud: what isatty and stdio look for. */
-		static const uint32_t t[9] = { 0x500, 0x5, 0xbf, 0x8a3b, 0, 0, 0, 0, 0 };
-
-		if (!lx_writable(a[2], 36))
+	case TCGETS:
+		if (!lx_writable(a[2], sizeof(struct writ_termios)))
 			return -EFAULT;
-		memcpy((void *)a[2], t, 36);
-		((uint8_t *)a[2])[17 + 5] = 0;	/* VTIME */
-		((uint8_t *)a[2])[17 + 6] = 1;	/* VMIN */
-		return 0;
-	}
-	case TIOCGWINSZ:
-		if (!lx_writable(a[2], 8))
-			return -EFAULT;
-		((uint16_t *)a[2])[0] = 25;
-		((uint16_t *)a[2])[1] = 80;
-		((uint16_t *)a[2])[2] = 0;
-		((uint16_t *)a[2])[3] = 0;
-		return 0;
+		return writ_tty_getattr((int)a[0], (struct writ_termios *)a[2]);
 	case TCSETS:
 	case TCSETSW:
-	case TCSETSF:
-	case TIOCSWINSZ:
-		return lx_readable(a[2], 8) ? 0 : -EFAULT;
-	case TIOCGPGRP:
+	case TCSETSF: {
+		struct writ_termios t;
+
+		if (!lx_readable(a[2], sizeof(t)))
+			return -EFAULT;
+		memcpy(&t, (const void *)a[2], sizeof(t));
+		return writ_tty_setattr((int)a[0], req - TCSETS, &t);
+	}
+	case TIOCGWINSZ:
+		if (!lx_writable(a[2], sizeof(struct writ_winsize)))
+			return -EFAULT;
+		return writ_tty_getwinsz((int)a[0], (struct writ_winsize *)a[2]);
+	case TIOCSWINSZ: {
+		struct writ_winsize w;
+
+		if (!lx_readable(a[2], sizeof(w)))
+			return -EFAULT;
+		memcpy(&w, (const void *)a[2], sizeof(w));
+		return writ_tty_setwinsz((int)a[0], &w);
+	}
+	case TIOCGPGRP: {
+		long g = writ_tty_getpgrp((int)a[0]);
+
 		if (!lx_writable(a[2], 4))
 			return -EFAULT;
-		*(int32_t *)a[2] = (int32_t)lx_pid;
+		if (g < 0)
+			return g;
+		/* No foreground group set yet: the caller's own (it leads one). */
+		*(int32_t *)a[2] = g ? (int32_t)g : (int32_t)lx_pid;
 		return 0;
+	}
+	case TIOCSPGRP:
+		if (!lx_readable(a[2], 4))
+			return -EFAULT;
+		return writ_tty_setpgrp((int)a[0], *(const int32_t *)a[2]);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * poll and ppoll, for what busybox's line editing asks before each key: every open fd
+ * is said to be ready for what was asked, and the read or write that follows waits
+ * as it would have. The schemes have no readiness query yet, so a timeout never
+ * passes on an open fd (a lone Escape key waits for the next key); fds not open
+ * answer POLLNVAL, as Linux does.
+ */
+struct lx_pollfd {
+	int32_t fd;
+	int16_t events, revents;
+};
+
+static long
+poll_fds(uint64_t ufds, uint64_t n)
+{
+	struct lx_pollfd *p = (struct lx_pollfd *)ufds;
+	long ready = 0;
+
+	if (n > WRIT_FD_MAX)
+		return -EINVAL;
+	if (n && !lx_writable(ufds, n * sizeof(*p)))
+		return -EFAULT;
+	for (uint64_t i = 0; i < n; i++) {
+		p[i].revents = 0;
+		if (p[i].fd < 0)
+			continue;
+		if (!fd_ok((uint64_t)p[i].fd))
+			p[i].revents = POLLNVAL;
+		else
+			p[i].revents = p[i].events & (POLLIN | POLLOUT);
+		if (p[i].revents)
+			ready++;
+	}
+	return ready;
+}
+
+long
+lx_poll(const uint64_t *a)
+{
+	return poll_fds(a[0], a[1]);
+}
+
+long
+lx_ppoll(const uint64_t *a)
+{
+	return poll_fds(a[0], a[1]);
 }
 
 /* ---- directories ---- */

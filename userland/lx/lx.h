@@ -78,6 +78,8 @@ long lx_lstat(const uint64_t *a);
 long lx_newfstatat(const uint64_t *a);
 long lx_statx(const uint64_t *a);
 long lx_ioctl(const uint64_t *a);
+long lx_poll(const uint64_t *a);
+long lx_ppoll(const uint64_t *a);
 long lx_getdents64(const uint64_t *a);
 long lx_mkdir(const uint64_t *a);
 long lx_mkdirat(const uint64_t *a);

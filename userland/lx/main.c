@@ -461,6 +461,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_utimensat] = lx_accept, [SYS_utimes] = lx_accept, [SYS_utime] = lx_accept,
 	[SYS_socketpair] = lx_socketpair, [SYS_sendmsg] = lx_sendmsg,
 	[SYS_recvmsg] = lx_recvmsg, [SYS_sendto] = lx_sendto, [SYS_recvfrom] = lx_recvfrom,
+	[SYS_poll] = lx_poll, [SYS_ppoll] = lx_ppoll,
 };
 
 /* Calls that change what threads share and never wait: one at a time. */

@@ -63,6 +63,41 @@ static struct {
 } found[LOOKUP_CACHE];
 static unsigned next_found;
 
+/*
+ * The entry a path names, through symbolic links (the applet links of /bin point at
+ * /bin/busybox): a link's target, absolute or relative to the link's folder, replaces
+ * the path, at most 8 times so a loop ends. false when nothing is there.
+ */
+static bool
+archive_resolve(const char *path, size_t len, struct archive_entry *e)
+{
+	char buf[2][256];
+	unsigned cur = 0;
+
+	for (unsigned hops = 0; hops <= 8; hops++) {
+		size_t dir = len;
+
+		if (archive_lookup(&arch, path, len, e) != ARCHIVE_OK)
+			return false;
+		if (e->type != ARCHIVE_SYMLINK)
+			return true;
+		/* The target lands in the buffer the path is not in. */
+		cur ^= 1;
+		while (dir > 0 && path[dir - 1] != '/')
+			dir--;
+		if (e->size > 0 && ((const char *)e->data)[0] == '/')
+			dir = 0;
+		if (dir + e->size >= sizeof(buf[cur]))
+			return false;
+		memcpy(buf[cur], path, dir);
+		memcpy(buf[cur] + dir, e->data, e->size);
+		len = dir + e->size;
+		buf[cur][len] = 0;
+		path = buf[cur];
+	}
+	return false;
+}
+
 const void *
 archive_file(const char *path, size_t *size)
 {
@@ -74,8 +109,7 @@ archive_file(const char *path, size_t *size)
 			*size = found[i].size;
 			return found[i].data;
 		}
-	if (!have_archive || archive_lookup(&arch, path, len, &e) != ARCHIVE_OK ||
-	    e.type != ARCHIVE_REG)
+	if (!have_archive || !archive_resolve(path, len, &e) || e.type != ARCHIVE_REG)
 		return NULL;
 	if (len < sizeof(found[0].path)) {
 		unsigned i = next_found++ % LOOKUP_CACHE;
