@@ -77,7 +77,8 @@ def screen_first_line(monitor, lines, scratch):
 
 def ppm_text(path):
     """The text on a screendump (binary PPM) of the screen console: each 8x16 cell
-    matched against the font (a lit pixel is any not black; '?' for no match)."""
+    matched against the font, or inverted against it (the cursor); a lit pixel is any
+    not black; '?' for no match."""
     data = open(path, "rb").read()
     fields, at = [], 0
     while len(fields) < 4:
@@ -103,7 +104,8 @@ def ppm_text(path):
                     if any(px[base + 3 * x:base + 3 * x + 3]):
                         bits |= 0x80 >> x
                 cell.append(bits)
-            text += glyph_of.get(tuple(cell), "?")
+            # The cursor is the cell drawn inverted: read the character under it.
+            text += glyph_of.get(tuple(cell)) or glyph_of.get(tuple(0xff ^ b for b in cell), "?")
         rows.append(text.rstrip())
     return rows
 
