@@ -77,8 +77,9 @@ def screen_first_line(monitor, lines, scratch):
 
 def ppm_text(path):
     """The text on a screendump (binary PPM) of the screen console: each 8x16 cell
-    matched against the font, or inverted against it (the cursor); a lit pixel is any
-    not black; '?' for no match."""
+    matched against the font, or inverted against it (the cursor); a lit pixel is one
+    not of the cell's top-left pixel's colour (the background, whatever colour a
+    program set: no glyph of the font lights its top row); '?' for no match."""
     data = open(path, "rb").read()
     fields, at = [], 0
     while len(fields) < 4:
@@ -97,11 +98,12 @@ def ppm_text(path):
     for row in range(height // 16):
         text = ""
         for col in range(width // 8):
-            cell = []
+            cell, bg_at = [], (row * 16 * width + col * 8) * 3
+            bg = px[bg_at:bg_at + 3]
             for y in range(16):
                 bits, base = 0, ((row * 16 + y) * width + col * 8) * 3
                 for x in range(8):
-                    if any(px[base + 3 * x:base + 3 * x + 3]):
+                    if px[base + 3 * x:base + 3 * x + 3] != bg:
                         bits |= 0x80 >> x
                 cell.append(bits)
             # The cursor is the cell drawn inverted: read the character under it.
