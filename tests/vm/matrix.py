@@ -334,10 +334,12 @@ def steps(shell, kind):
                 has("alive-2") if ash else _hello_read("echo alive-2")))
     if ash:
         # A program writing escape sequences that are broken, huge or unknown; then
-        # the console must still draw what comes next where it belongs.
+        # the console must still draw what comes next where it belongs. The last one
+        # resets the attributes: underline and blink (SGR 4, 5) stay on as on any
+        # terminal, and underlined glyphs do not match the font.
         bad = (r"printf '\033[99999999999;99999999999H\033[;;;;;;;;;;;;;;m\033[?\033[1000000000X"
                r"\033[-5A\033]0;title\007\033P\033\\\033[38;5;999m\033[48;2;1;2;3;4;5m"
-               r"\033[99999999999999999999L\033[2J\033[Hxyz\n'; echo; echo alive-3")
+               r"\033[99999999999999999999L\033[2J\033[Hxyz\033[0m\n'; echo; echo alive-3")
         out.append(("bad-escapes-then-usable", [("type", bad + "\n")], has("alive-3")))
     return out
 
