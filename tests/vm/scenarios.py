@@ -623,6 +623,8 @@ def all_scenarios(cfgs):
             out.append(("boot", "exception-%s-%s" % (kind, cfg),
                         lambda ctx, c=cfg, k=kind: fault_boot(ctx, c, k), cfg))
     if "release" in cfgs:
+        out.append(("shell", "shell-release", lambda ctx: shell.session_boot(ctx, "release"),
+                    "release"))
         out.append(("busybox", "busybox-release",
                     lambda ctx: busybox_boot(ctx, "release"), "release"))
         out += exec_tests.scenarios()

@@ -595,6 +595,8 @@ lx_ioctl(const uint64_t *a)
 	case TIOCSPGRP:
 		if (!lx_readable(a[2], 4))
 			return -EFAULT;
+		if (*(const int32_t *)a[2] <= 0)
+			return -EINVAL;
 		return writ_tty_setpgrp((int)a[0], *(const int32_t *)a[2]);
 	default:
 		return -ENOTTY;

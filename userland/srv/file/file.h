@@ -25,6 +25,7 @@ struct fpolicy {
 	bool revoked;
 	bool norevoke;                  /* REVOKE through it is EPERM (revocable by its giver) */
 	unsigned maker;                 /* the pid that weakened it (0: not known) */
+	uint64_t serial;                /* which policy made at this address (denials) */
 };
 
 /* An open file description: what a file record names. dup'ed records share one. */

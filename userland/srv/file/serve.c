@@ -26,6 +26,8 @@
 #define FILE_STATS_OFDS_NOW 5   /* the same, without a sweep first */
 #define FILE_STATS_WINDOWS 6    /* windows mapped (after a sweep) */
 #define FILE_STATS_POLICIES 7   /* (7, from): the policy tree, see do_policies */
+#define FILE_STATS_SELF    8    /* the index of the record called (a policy's id) */
+#define FILE_STATS_DENIALS 9    /* on a policy: its recent denials, see do_denials */
 
 /* Two paths and their NULs. */
 static uint8_t buf[2 * SCHEME_PATH_MAX];
@@ -221,10 +223,26 @@ who(char *out, size_t n, unsigned pid, const struct fpolicy *pol)
 	}
 }
 
+/*
+ * The last denials, for `sandbox --explain` (STATS DENIALS): which policy refused what.
+ * A policy is named by its address and a serial number, so a policy freed and another
+ * made at the same address do not share denials.
+ */
+#define DENIALS 16
+static struct denial {
+	const struct fpolicy *pol;
+	uint64_t serial;
+	char line[200];
+} denials[DENIALS];
+static unsigned next_denial;
+static uint64_t policy_serial;
+
 static void
 log_denied(struct fserver *f, struct srv_req *req, struct fpolicy *pol, unsigned pid,
 	   size_t path_len)
 {
+	struct denial *d = &denials[next_denial++ % DENIALS];
+
 	char by[WRIT_CAP_NAME + 48], glob[96], path[160];
 	size_t n = path_len < sizeof(path) - 1 ? path_len : sizeof(path) - 1;
 
@@ -234,6 +252,10 @@ log_denied(struct fserver *f, struct srv_req *req, struct fpolicy *pol, unsigned
 	path[n] = 0;
 	writ_printf("%s: denied %s %s (%s, policy %s) by %s\n", f->srv.name, op_name(req->op),
 		    path, pcheck.denied == EACCES ? "EACCES" : "ENOENT", glob, by);
+	d->pol = pol;
+	d->serial = pol->serial;
+	writ_snprintf(d->line, sizeof(d->line), "%s %s %s\n", op_name(req->op),
+		      pcheck.denied == EACCES ? "EACCES" : "ENOENT", path);
 }
 
 /* The answer of a walk through pol, as the policy may tell it (see policy_veto). */
@@ -994,6 +1016,7 @@ do_weaken(struct fserver *f, struct srv_req *req, struct fpolicy *parent, unsign
 	p->revoked = false;
 	p->norevoke = (req->m.mr[1] & SCHEME_WEAKEN_NOREVOKE) != 0;
 	p->maker = caller;
+	p->serial = ++policy_serial;
 	parent->refs++;
 	reply_policy(f, req, p);
 }
@@ -1095,6 +1118,54 @@ do_revoke(struct fserver *f, struct srv_req *req, struct fpolicy *top, unsigned 
 	}
 	writ_printf("%s: revoked policy %s (%ld records) by %s\n", s->name, glob, freed, by);
 	srv_result(req, freed);     /* top may be gone now: its last record was freed */
+}
+
+/*
+ * REVOKE_ID (index): the policy of record `index`, revoked through the caller's own
+ * when that is it or an ancestor of it (captree's ids, for `revoke ID`).
+ */
+static void
+do_revoke_id(struct fserver *f, struct srv_req *req, struct fpolicy *mine, unsigned caller)
+{
+	struct srv *s = &f->srv;
+	writ_word_t index = req->m.mr[0];
+	struct fpolicy *target;
+
+	if (index == 0 || index >= s->n_rec || s->rec[index].kind != SCHEME_KIND_POLICY ||
+	    !(target = s->rec[index].obj) || target->revoked)
+		return srv_result(req, -ENOENT);
+	if (!policy_under(target, mine))
+		return srv_result(req, -EPERM);
+	/* A giver-only policy stays the giver's to revoke: from an ancestor it goes. */
+	if (target != mine && target->norevoke) {
+		target->norevoke = false;
+		do_revoke(f, req, target, caller);
+		if ((long)req->m.mr[0] < 0)
+			target->norevoke = true;
+		return;
+	}
+	do_revoke(f, req, target, caller);
+}
+
+/* STATS (9) on a policy: "op errno path" lines, its denials among the last few. */
+static void
+do_denials(struct srv_req *req, const struct fpolicy *pol)
+{
+	static char out[SCHEME_INLINE];
+	size_t used = 0;
+
+	for (unsigned k = 0; pol && k < DENIALS; k++) {
+		const struct denial *d = &denials[(next_denial + k) % DENIALS];
+		size_t n = strlen(d->line);
+
+		if (d->pol != pol || d->serial != pol->serial || used + n > sizeof(out))
+			continue;
+		memcpy(out + used, d->line, n);
+		used += n;
+	}
+	if (used)
+		srv_put_bytes(req, 0, out, used);
+	srv_result(req, (long)used);
 }
 
 static unsigned
@@ -1208,6 +1279,11 @@ do_stats(struct fserver *f, struct srv_req *req)
 		return srv_result(req, (long)srv_windows_live());
 	case FILE_STATS_POLICIES:
 		return do_policies(f, req);
+	case FILE_STATS_SELF:
+		return srv_result(req, req->rec ? (long)(req->rec - f->srv.rec) : -EBADF);
+	case FILE_STATS_DENIALS:
+		return do_denials(req, req->rec && req->rec->kind == SCHEME_KIND_POLICY ?
+				  req->rec->obj : NULL);
 	default:
 		return srv_result(req, -EINVAL);
 	}
@@ -1235,6 +1311,8 @@ file_request(struct srv *s, struct srv_req *req)
 		return o ? do_weaken_fd(f, req, o) : do_weaken(f, req, pol, caller);
 	if (req->op == SCHEME_OP_REVOKE)
 		return o ? srv_result(req, -EINVAL) : do_revoke(f, req, pol, caller);
+	if (req->op == SCHEME_OP_REVOKE_ID)
+		return o ? srv_result(req, -EINVAL) : do_revoke_id(f, req, pol, caller);
 	if (is_path_op(req->op)) {
 		if ((r = policy_at(pol, o, &at)) != 0)
 			return srv_result(req, -r);

@@ -14,6 +14,7 @@
  */
 #include <writ/fd.h>
 #include <writ/proc.h>
+#include <writ/tty.h>
 #include <writ/writ.h>
 
 #include <errno.h>
@@ -51,6 +52,9 @@ show_motd(void)
 	writ_close(fd);
 }
 
+static struct writ_termios sane;
+static bool have_sane;
+
 /* One shell, from start to end. -> its wait status, or -errno when it did not start. */
 static long
 run_shell(const char *path)
@@ -60,6 +64,11 @@ run_shell(const char *path)
 	writ_cptr_t child;
 	long pid;
 
+	/* A new session: the terminal as it was at boot, and no foreground group (ash
+	 * waits for the terminal while another group has it, as the last shell's does). */
+	if (have_sane)
+		writ_tty_setattr(0, TTY_TCSAFLUSH, &sane);
+	writ_tty_setpgrp(0, 0);
 	memset(&o, 0, sizeof(o));
 	o.envp = env;
 	writ_spawn_opts_inherit(&o);
@@ -82,6 +91,7 @@ main(int argc, char **argv)
 	const char *shell = argc == 3 && strcmp(argv[1], "--") == 0 ? argv[2] : "/bin/sh";
 	unsigned fails = 0;
 
+	have_sane = writ_tty_getattr(0, &sane) == 0;
 	show_motd();
 
 	/* A shell that cannot start would otherwise be restarted forever, flooding the

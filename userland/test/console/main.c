@@ -194,8 +194,10 @@ test_tty_attrs(void)
 	      writ_tty_getpgrp(0));
 	check(writ_tty_setpgrp(0, 4242) == 0 && writ_tty_getpgrp(2) == 4242,
 	      "console/tty-pgrp-set", "pgrp %ld", writ_tty_getpgrp(2));
-	check(writ_tty_setpgrp(0, 0) == -EINVAL && writ_tty_setpgrp(0, -5) == -EINVAL,
+	check(writ_tty_setpgrp(0, -5) == -EINVAL && writ_tty_getpgrp(0) == 4242,
 	      "console/tty-pgrp-bad", "a bad group was taken");
+	check(writ_tty_setpgrp(0, 0) == 0 && writ_tty_getpgrp(0) == 0,
+	      "console/tty-pgrp-cleared", "pgrp %ld after setting none", writ_tty_getpgrp(0));
 	check(writ_tty_events(0, false, NULL) == 0, "console/tty-events-none",
 	      "events before any key");
 

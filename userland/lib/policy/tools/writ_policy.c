@@ -15,7 +15,10 @@
 
 #include <policy/policy.h>
 
-static struct policy_work work;
+/* The work area (5 MB) is allocated when it is needed, not in .bss: Writ's process
+ * builder maps every page of an image up front (and limits how many). */
+static struct policy_work *workp;
+#define work (*workp)
 static struct policy pa, pb;
 
 static void
@@ -139,6 +142,10 @@ main(int argc, char **argv)
         if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
                 usage(stdout);
                 return 0;
+        }
+        if (!(workp = malloc(sizeof(*workp)))) {
+                fprintf(stderr, "error: no memory for the work area\n");
+                return 2;
         }
         policy_work_init(&work);
         if (argc == 3 && !strcmp(argv[1], "parse"))

@@ -286,7 +286,9 @@ tty_request(struct ttysrv *ts, struct srv_req *req)
 		srv_result(req, ts->tty.pgrp);
 		return;
 	case SCHEME_OP_TTY_SETPGRP:
-		if (req->m.mr[0] == 0 || req->m.mr[0] > 0x7fffffff) {
+		/* 0: no foreground group, as after a session ends (a new login shell
+		 * must not wait for the old one's group to give the terminal back). */
+		if (req->m.mr[0] > 0x7fffffff) {
 			srv_result(req, -EINVAL);
 			return;
 		}

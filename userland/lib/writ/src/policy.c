@@ -67,6 +67,43 @@ writ_policy_revoke(writ_cptr_t policy)
 }
 
 long
+writ_policy_revoke_id(writ_cptr_t policy, writ_word_t id)
+{
+	if (!policy)
+		return -EBADF;
+	return writ_scheme_call(policy, SCHEME_OP_REVOKE_ID, &id, 1, NULL, 0, NULL, 0, NULL, 0);
+}
+
+/* file:'s STATS kinds (srv/file/serve.c): the record called, its denials. */
+#define POLICY_STATS_SELF 8
+#define POLICY_STATS_DENIALS 9
+
+long
+writ_policy_id(writ_cptr_t policy)
+{
+	writ_word_t arg = POLICY_STATS_SELF;
+
+	if (!policy)
+		return -EBADF;
+	return writ_scheme_call(policy, SCHEME_OP_STATS, &arg, 1, NULL, 0, NULL, 0, NULL, 0);
+}
+
+long
+writ_policy_denials(writ_cptr_t policy, char *buf, size_t n)
+{
+	writ_word_t arg = POLICY_STATS_DENIALS;
+	long r;
+
+	if (!policy)
+		return -EBADF;
+	if (n == 0)
+		return -EINVAL;
+	r = writ_scheme_call(policy, SCHEME_OP_STATS, &arg, 1, NULL, 0, buf, n - 1, NULL, 0);
+	buf[r > 0 ? (size_t)r : 0] = 0;
+	return r;
+}
+
+long
 writ_fd_revoke(int fd)
 {
 	writ_cptr_t cap = writ_fd_cap(fd);

@@ -61,6 +61,17 @@ int writ_policy_weaken_flags(writ_cptr_t policy, const char *text, unsigned flag
 /* End policy and everything derived from it (scheme.h, "Policies"). -> records freed,
  * -EPERM (a root policy, or one revocable by its giver only), -EIO (it was revoked already or its server died). */
 long writ_policy_revoke(writ_cptr_t policy);
+/* Revoke the policy whose id (its record at the server, as captree shows it) is `id`,
+ * through `policy`, which must be it or one it was derived from. -> records freed,
+ * -EPERM (not under policy; the root), -ENOENT (no live policy has that id).
+ * Example: `writ_policy_revoke_id(writ_scheme_cap("file"), 12);` */
+long writ_policy_revoke_id(writ_cptr_t policy, writ_word_t id);
+/* The id of a policy (what captree shows: its record at the server), or -errno. */
+long writ_policy_id(writ_cptr_t policy);
+/* The open/stat... requests this policy refused lately, as "op ERRNO path" lines
+ * (file: keeps the last 16 of all policies), NUL-terminated in buf. -> bytes, -errno.
+ * Example: `char why[512]; if (writ_policy_denials(p, why, sizeof(why)) > 0) ...` */
+long writ_policy_denials(writ_cptr_t policy, char *buf, size_t n);
 /* Let go of this process's copy of a policy capability (the slot is freed). */
 void writ_policy_drop(writ_cptr_t policy);
 /* open() through a given policy capability (path without a scheme). -> fd or -errno. */

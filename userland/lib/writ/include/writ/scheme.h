@@ -68,7 +68,8 @@
 	E(SCHEME_OP_TTY_GETPGRP, 34) /* () -> the foreground process group */        \
 	E(SCHEME_OP_TTY_SETPGRP, 35) /* (pgrp) */                                    \
 	E(SCHEME_OP_TTY_EVENTS,  36) /* (flags) -> TTY_EV_* bits, reg 1: the pgrp */ \
-	E(SCHEME_OP_SETFL,     37)  /* (flags) -> 0: this record's SCHEME_O_NONBLOCK */
+	E(SCHEME_OP_SETFL,     37)  /* (flags) -> 0: this record's SCHEME_O_NONBLOCK */ \
+	E(SCHEME_OP_REVOKE_ID, 38)  /* (record) on a policy -> records freed: "Policies" */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,
@@ -239,6 +240,12 @@ enum scheme_op {
  * copy in every process before REVOKE answers; the next call on one of them fails with
  * -EIO in libwrit (the capability is gone, as with a dead server), and a request
  * already queued with such a badge answers -EBADF. The root policy answers -EPERM.
+ *
+ * REVOKE_ID (record) on a policy revokes another by its record index (the id captree
+ * shows), as REVOKE through it would, when the caller's policy is that one or one it
+ * was derived from (a giver-only policy too, from an ancestor); -EPERM otherwise, or
+ * for the root or (through itself) a giver-only one; -ENOENT when no live policy has
+ * that index.
  */
 #define SCHEME_O_EXEC         (1u << 30)        /* OPEN: for execution (right x) */
 #define SCHEME_WEAKEN_SCHEME  1                 /* not the parent's scheme */
@@ -260,7 +267,7 @@ enum scheme_op {
  *   GETWINSZ () -> struct writ_winsize                 TIOCGWINSZ
  *   SETWINSZ () struct writ_winsize                    TIOCSWINSZ
  *   GETPGRP  () -> the foreground process group        TIOCGPGRP (0 until one is set)
- *   SETPGRP  (pgrp > 0)                                TIOCSPGRP
+ *   SETPGRP  (pgrp > 0; 0: none, for a new session)    TIOCSPGRP
  * Signals: with ISIG, ^C ^\ ^Z are not input; the terminal drops pending input and
  * records TTY_EV_INT/QUIT/SUSP. EVENTS (flags) waits until one is recorded (or, with
  * SCHEME_READ_NOWAIT in flags, answers at once), answers the bits, clears them, and
