@@ -78,7 +78,9 @@ def screen_first_line(monitor, lines, scratch):
 
 def ppm_text(path):
     """The text on a screendump (binary PPM) of the screen console: each 8x16 cell
-    matched against the font (a lit pixel is any not black; '?' for no match)."""
+    matched against the font, or inverted against it (the cursor); a lit pixel is one
+    not of the cell's top-left pixel's colour (the background, whatever colour a
+    program set: no glyph of the font lights its top row); '?' for no match."""
     data = open(path, "rb").read()
     fields, at = [], 0
     while len(fields) < 4:
@@ -97,14 +99,16 @@ def ppm_text(path):
     for row in range(height // 16):
         text = ""
         for col in range(width // 8):
-            cell = []
+            cell, bg_at = [], (row * 16 * width + col * 8) * 3
+            bg = px[bg_at:bg_at + 3]
             for y in range(16):
                 bits, base = 0, ((row * 16 + y) * width + col * 8) * 3
                 for x in range(8):
-                    if any(px[base + 3 * x:base + 3 * x + 3]):
+                    if px[base + 3 * x:base + 3 * x + 3] != bg:
                         bits |= 0x80 >> x
                 cell.append(bits)
-            text += glyph_of.get(tuple(cell), "?")
+            # The cursor is the cell drawn inverted: read the character under it.
+            text += glyph_of.get(tuple(cell)) or glyph_of.get(tuple(0xff ^ b for b in cell), "?")
         rows.append(text.rstrip())
     return rows
 
@@ -487,6 +491,15 @@ def groups_of(group):
     return set(group.split("+"))
 
 
+# Groups that run only when named (`./writ test matrix`): a scenario in none but these
+# stays out of the default run.
+EXPLICIT_ONLY = {"matrix"}
+
+
+def in_default_run(group):
+    return not groups_of(group) <= EXPLICIT_ONLY
+
+
 def harness_boot(ctx, cfg):
     """/bin/harness alone (`./writ test harness`): the derivation and revocation
     harness, through /test/harness, with no kernel suite before it."""
@@ -630,6 +643,8 @@ def all_scenarios(cfgs):
         out.append(("busybox", "busybox-release",
                     lambda ctx: busybox_boot(ctx, "release"), "release"))
         out += exec_tests.scenarios()
+        from . import matrix    # here: matrix uses this module's screen readers
+        out += matrix.scenarios_list()
     return out
 
 

@@ -523,6 +523,29 @@ entry_caps(const struct bootconf_entry *e, struct spawn_args *a, struct service 
 	return true;
 }
 
+/*
+ * Is there a UART at COM1? Its scratch register keeps what is written to it; with no
+ * UART (QEMU's -serial none, most new PCs) the port reads back all ones. Asked once:
+ * the answer decides whether what runs last gets the serial line or the screen.
+ */
+static bool
+com1_present(void)
+{
+	static int known = -1;
+	uint32_t v = 0;
+
+	if (known < 0) {
+		known = init.serial &&
+			writ_ioport_out(init.serial, 1, 0x3ff, 0x5a) == WRIT_OK &&
+			writ_ioport_in(init.serial, 1, 0x3ff, &v) == WRIT_OK && v == 0x5a &&
+			writ_ioport_out(init.serial, 1, 0x3ff, 0xa5) == WRIT_OK &&
+			writ_ioport_in(init.serial, 1, 0x3ff, &v) == WRIT_OK && v == 0xa5;
+		if (!known)
+			writ_printf("init: no UART at COM1: what runs last gets the screen\n");
+	}
+	return known;
+}
+
 static const char *spawn_argv[BOOTCONF_ARGS_MAX + 2];
 static const char *spawn_envp[BOOTCONF_ENV_MAX + 2];
 
@@ -530,7 +553,7 @@ static unsigned
 start_entry(const struct bootconf_entry *e, struct service *sv)
 {
 	static struct spawn_args a;
-	unsigned i;
+	unsigned i, largest;
 	bool fb;
 
 	memset(&a, 0, sizeof(a));
@@ -551,6 +574,16 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 	a.argv = spawn_argv;
 	a.envp = spawn_envp;
 	a.quota_bits = quota_bits_of(e->quota);
+	/* A quota is one aligned block: on a small machine (128 MiB) there is no free 64 MiB
+	 * block for file:, since the firmware's tables sit at the top of RAM. The largest
+	 * block there is serves instead, and says so; too small for the program, its spawn
+	 * fails as it would have. */
+	largest = umem_largest_free_bits();
+	if (e->quota && largest >= 12 && largest < a.quota_bits) {
+		writ_printf("init: %s: quota lowered to %lu KiB, the largest free block\n",
+			    e->name, (unsigned long)(1ull << (largest - 10)));
+		a.quota_bits = largest;
+	}
 	a.cnode_radix = cnode_radix_of(a.quota_bits);
 	/* Servers and drivers run above the programs they serve (100): a server that
 	 * has work finishes it before its clients go on, so its start-up is over (and its
@@ -562,9 +595,11 @@ start_entry(const struct bootconf_entry *e, struct service *sv)
 		if (init.serial && serial_for_servers())
 			a.caps[a.n_caps++] = (struct spawn_cap){ .name = "serial", .src = init.serial,
 				.kind = WRIT_SCAP_IOPORT, .arg = 0x3f8 | 0x3ffull << 16 };
-		/* `console=screen` on the kernel command line: what runs last gets the
-		 * screen's terminal (drivers/pccon) as its fds 0, 1 and 2. */
-		if (e->kind != BOOTCONF_RUN || !cmdline_has("console=screen") ||
+		/* `console=screen` on the kernel command line, or no serial port at all:
+		 * what runs last gets the screen's terminal (drivers/pccon) as its fds 0, 1
+		 * and 2. */
+		if (e->kind != BOOTCONF_RUN ||
+		    !(cmdline_has("console=screen") || !com1_present()) ||
 		    !console_fds_of(&a, "screen"))
 			console_fds(&a);
 	}

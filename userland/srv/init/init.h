@@ -52,6 +52,7 @@ void umem_free(int block);                              /* revokes it first */
 uint64_t umem_free_bytes(void);
 uint64_t umem_total_bytes(void);
 unsigned umem_free_blocks(void);
+unsigned umem_largest_free_bits(void);
 long revoke_fully(writ_cptr_t slot);
 writ_cptr_t init_object(unsigned type);
 

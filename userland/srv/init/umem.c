@@ -155,6 +155,19 @@ umem_free_blocks(void)
 	return n;
 }
 
+/* The size of the largest free block, as a power of two (0: none): what the largest
+ * quota this machine can still give is. */
+unsigned
+umem_largest_free_bits(void)
+{
+	unsigned bits = 0;
+
+	for (unsigned i = 0; i < n_blocks; i++)
+		if (blocks[i].state == B_FREE && blocks[i].bits > bits)
+			bits = blocks[i].bits;
+	return bits;
+}
+
 /* init's own small objects (endpoints, notifications) from a block kept for them. */
 writ_cptr_t
 init_object(unsigned type)

@@ -17,9 +17,11 @@
 #include <writ/tty.h>
 #include <writ/writ.h>
 
+#include <errno.h>
 #include <fcntl.h>
 
 #define SHELL_QUOTA_BITS 26     /* 64 MiB, as ./writ exec gives a program */
+#define SHELL_QUOTA_MIN_BITS 23 /* 8 MiB: room for busybox and what it runs */
 #define MAX_QUICK_FAILS 5
 
 static const char *const env[] = {
@@ -68,12 +70,16 @@ run_shell(const char *path)
 		writ_tty_setattr(0, TTY_TCSAFLUSH, &sane);
 	writ_tty_setpgrp(0, 0);
 	memset(&o, 0, sizeof(o));
-	o.quota_bits = SHELL_QUOTA_BITS;
 	o.envp = env;
 	writ_spawn_opts_inherit(&o);
 	for (int fd = 0; fd < 3; fd++)
 		writ_spawn_opts_fd(&o, fd, fd);
-	pid = writ_spawn(path, argv, &o, &child);
+	/* A quota is one aligned block of free memory: on a small machine (128 MiB) no
+	 * 64 MiB block is left once the servers run, so a smaller one must do. */
+	o.quota_bits = SHELL_QUOTA_BITS;
+	while ((pid = writ_spawn(path, argv, &o, &child)) == -ENOMEM &&
+	       o.quota_bits > SHELL_QUOTA_MIN_BITS)
+		o.quota_bits--;
 	if (pid < 0)
 		return pid;
 	return writ_proc_wait(child);

@@ -12,10 +12,40 @@
 #include <ttysrv/ttysrv.h>
 
 #include <errno.h>
+#include <writ/proc.h>
+#include <writ/time.h>
 
 #define S_IFCHR 0020000
 
 static struct ttysrv *the;      /* emit's context: one terminal per driver process */
+
+/*
+ * Keystroke to echo (`./writ bench`: console/serial-key-to-echo, console/screen-key-to-echo): with WRIT_ECHO_BENCH in
+ * the driver's environment, the TSC from a byte's arrival to the end of the first
+ * output after it, whoever made that output (the line discipline's echo, or a program
+ * in raw mode such as the shell's line editor), one line per key. Under -icount the TSC
+ * counts instructions. Off, it costs one test per byte. WRIT_ECHO_BENCH=self puts the
+ * line out on the terminal itself (the serial driver, whose own prints go nowhere);
+ * any other value prints it as the driver's other lines.
+ */
+static bool echo_bench, echo_self;
+static uint64_t echo_from;
+
+static void
+echo_report(struct ttysrv *ts, uint64_t took)
+{
+	char line[64];
+	size_t n;
+
+	if (!echo_self) {
+		writ_printf("%s key-to-echo %lu\n", ts->path, (unsigned long)took);
+		return;
+	}
+	n = (size_t)writ_snprintf(line, sizeof(line), "\r\n%s key-to-echo %lu\r\n", ts->path,
+				  (unsigned long)took);
+	if (n < sizeof(line) && ts->dev->room(ts->ctx) >= n)
+		ts->dev->put(ts->ctx, (const uint8_t *)line, n);
+}
 
 static void
 emit(void *ctx, const uint8_t *p, size_t n)
@@ -24,6 +54,12 @@ emit(void *ctx, const uint8_t *p, size_t n)
 	size_t room = ts->dev->room(ts->ctx);
 
 	ts->dev->put(ts->ctx, p, n < room ? n : room);
+	if (echo_from && n > 0) {
+		uint64_t took = writ_rdtsc() - echo_from;
+
+		echo_from = 0;
+		echo_report(ts, took);
+	}
 }
 
 static uint64_t
@@ -35,7 +71,11 @@ now_of(struct ttysrv *ts)
 void
 ttysrv_input(struct ttysrv *ts, uint8_t c)
 {
-	unsigned ev = tty_input(&ts->tty, c, now_of(ts));
+	unsigned ev;
+
+	if (echo_bench && !echo_from)
+		echo_from = writ_rdtsc();
+	ev = tty_input(&ts->tty, c, now_of(ts));
 
 	if (ev & TTY_IN_READABLE)
 		srv_wake(&ts->readers);
@@ -331,6 +371,8 @@ ttysrv_init(struct ttysrv *ts, const char *scheme, const char *path,
 	ts->dev = dev;
 	ts->ctx = ctx;
 	ts->path = path;
+	echo_bench = writ_getenv("WRIT_ECHO_BENCH") != NULL;
+	echo_self = echo_bench && strcmp(writ_getenv("WRIT_ECHO_BENCH"), "self") == 0;
 	tty_init(&ts->tty, emit, ts, rows, cols);
 	if (srv_init(&ts->s, scheme, &ops) != 0)
 		return -1;

@@ -115,9 +115,13 @@ kbd_scancode(struct kbd *k, uint8_t sc, uint8_t out[KBD_OUT_MAX])
 		return emit_str(out, "\r", alt);
 	if (e0 && code == 0x35)
 		return emit_str(out, "/", alt);
+	/* Alt with a key that sends a sequence sends the plain sequence, as Linux's
+	 * console does (it keeps Alt+F-keys and Alt+arrows for itself): an Esc before
+	 * an escape sequence is no sequence a line editor knows, and busybox's went on
+	 * reading everything typed after it (^C included) as part of it. */
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++)
 		if (special[i].sc == code)
-			return emit_str(out, special[i].seq, alt);
+			return emit_str(out, special[i].seq, false);
 	if (code == 0x4a)
 		return emit_str(out, "-", alt);
 	if (code == 0x4e)
