@@ -266,14 +266,18 @@ lx_time(const uint64_t *a)
 	return s;
 }
 
-/* Sleep until the clock reads `until`: yielding, as no timer is served yet. */
+/* Sleep until the clock reads `until`: yielding, as no timer is served yet; a caught
+ * signal ends it early (-EINTR). */
 static long
 sleep_until(uint64_t id, int64_t until)
 {
 	bool ok;
 
-	while (clock_ns(id, &ok) < until)
+	while (clock_ns(id, &ok) < until) {
+		if (lx_sig_wanted())
+			return -EINTR;
 		writ_yield();
+	}
 	return 0;
 }
 
@@ -300,10 +304,19 @@ lx_nanosleep(const uint64_t *a)
 		return r;
 	if (a[1] && !lx_writable(a[1], 16))
 		return -EFAULT;
-	sleep_until(CLOCK_MONOTONIC, lx_monotonic_ns() + ns);
+	int64_t until = lx_monotonic_ns() + ns;
+
+	if ((r = sleep_until(CLOCK_MONOTONIC, until)) < 0 && a[1]) {
+		int64_t left = until - lx_monotonic_ns();
+
+		left = left < 0 ? 0 : left;
+		((int64_t *)a[1])[0] = left / 1000000000;
+		((int64_t *)a[1])[1] = left % 1000000000;
+		return r;
+	}
 	if (a[1])
 		memset((void *)a[1], 0, 16);
-	return 0;
+	return r;
 }
 
 static long
@@ -372,10 +385,6 @@ lx_sched_setaffinity(const uint64_t *a)
 }
 
 /* Process groups and sessions: each process leads its own. */
-static long lx_getpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? (long)lx_pid : -ESRCH; }
-static long lx_getpgrp(const uint64_t *a) { (void)a; return lx_pid; }
-static long lx_setpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? 0 : -ESRCH; }
-static long lx_setsid(const uint64_t *a) { (void)a; return lx_pid; }
 
 /* Zeroed usage figures: the kernel does not count a thread's time yet. */
 static long
@@ -452,7 +461,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sched_getaffinity] = lx_sched_getaffinity,
 	[SYS_sched_setaffinity] = lx_sched_setaffinity, [SYS_getpgid] = lx_getpgid,
 	[SYS_getpgrp] = lx_getpgrp, [SYS_setpgid] = lx_setpgid, [SYS_setsid] = lx_setsid,
-	[SYS_getsid] = lx_getpgid, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
+	[SYS_getsid] = lx_getsid, [SYS_pause] = lx_pause,
+	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,
@@ -477,6 +487,7 @@ static const uint64_t locked[LX_NR_MAX / 64] = {
 long
 lx_dispatch(struct lx_call *c)
 {
+	bool main_thread;
 	long r;
 
 	if (c->nr >= LX_NR_MAX || !table[c->nr]) {
@@ -490,12 +501,20 @@ lx_dispatch(struct lx_call *c)
 			return lx_rt_sigreturn(c);
 		return lx_enosys(c->nr);
 	}
+	main_thread = lx_is_main();
+	if (main_thread)
+		lx_main_in_call = 1;
 	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64)))) {
 		r = table[c->nr](c->a);
 	} else {
 		lx_lock();
 		r = table[c->nr](c->a);
 		lx_unlock();
+	}
+	if (main_thread) {
+		if (r == -EINTR)
+			lx_sig_eintr(c->nr);
+		lx_main_in_call = 0;
 	}
 	/* A write to a pipe nobody reads: SIGPIPE too, as on Linux. */
 	if (r == -EPIPE && (c->nr == SYS_write || c->nr == SYS_writev || c->nr == SYS_pwrite64))
@@ -531,5 +550,7 @@ main(int argc, char **argv, char **envp)
 		writ_printf("writ-linux: cannot set the syscall upcall\n");
 		return 127;
 	}
+	lx_sig_init();
+	lx_main_in_call = 0;
 	lx_enter(entry, (uint64_t)sp);
 }

@@ -168,6 +168,8 @@ lx_kill_child(int32_t pid, int sig)
 	return 0;
 }
 
+bool lx_vfork_active(void) { return in_vfork_child; }
+
 /* exit in a vfork child: the parent goes on, and finds this status with wait4. */
 bool
 lx_vfork_child_exit(int status)
@@ -248,9 +250,11 @@ lx_vfork(struct lx_call *c, bool own_stack)
 	}
 	lx_cwd_save(cwd);
 	fds_keep();
+	lx_sig_vfork_keep();
 	in_vfork_child = true;
 	pid = lx_run_child(&vfork_back, &child, rsp);
 	in_vfork_child = false;
+	lx_sig_vfork_back();
 	lx_mem_allow(0, 0);
 	fds_restore();
 	lx_cwd_restore(cwd);
@@ -259,12 +263,17 @@ lx_vfork(struct lx_call *c, bool own_stack)
 
 /* ---- wait4 ---- */
 
-/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. */
+/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. init keeps
+ * our wake notification to signal when the child ends (it wants one). */
 static long
 wait_nohang(writ_cptr_t cap)
 {
-	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 0, 0) };
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 1, 0) };
+	writ_cptr_t wake = lx_thread_wake();
 
+	if (!wake)
+		return -ENOMEM;
+	writ_set_cap(0, wake);
 	if (writ_call(cap, &m) != WRIT_OK)
 		return -ECHILD;
 	if ((long)m.mr[0] != -EAGAIN) {
@@ -272,6 +281,24 @@ wait_nohang(writ_cptr_t cap)
 		writ_slot_free(cap);
 	}
 	return (long)m.mr[0];
+}
+
+/* Wait for the child to end: its status, or -EINTR when a caught signal comes first
+ * (the child's end is looked at before the signal, as Linux's wait4 would). */
+static long
+wait_intr(writ_cptr_t cap)
+{
+	writ_cptr_t wake = lx_thread_wake();
+	writ_word_t w;
+	long s;
+
+	while ((s = wait_nohang(cap)) == -EAGAIN) {
+		if (!lx_sig_wait_begin(wake))
+			return -EINTR;
+		writ_wait(wake, &w);
+		lx_sig_wait_end();
+	}
+	return s;
 }
 
 long
@@ -296,7 +323,7 @@ lx_wait4(const uint64_t *a)
 	if (!c)
 		return -ECHILD;
 	if (c->cap) {
-		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : writ_proc_wait(c->cap);
+		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : wait_intr(c->cap);
 		if (s == -EAGAIN)
 			return 0;
 		if (s < 0)

@@ -20,7 +20,9 @@
  * ends it, as the default action of most signals would: see proc.c), interrupting a
  * blocked call (EINTR), SIGSEGV from a fault (faults go to init), SIGCHLD.
  */
+#include <writ/mem.h>
 #include <writ/proc.h>
+#include <writ/thread.h>
 
 #include <errno.h>
 
@@ -31,12 +33,14 @@
 #define SA_RESTORER 0x04000000
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000
+#define SA_RESTART 0x10000000
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SI_USER 0
 #define SI_TKILL (-6)
+#define LX_SIGCHLD 17
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(LX_SIGSTOP))
 /* Default action ignore (and the stop signals: stopping is not served). */
@@ -66,7 +70,8 @@ struct ucontext {
 struct siginfo {
 	int32_t signo, err, code, pad;
 	int32_t pid, uid;
-	uint8_t rest[128 - 24];
+	int32_t status;         /* SIGCHLD's */
+	uint8_t rest[128 - 28];
 };
 
 struct frame {
@@ -81,17 +86,75 @@ _Static_assert(sizeof(struct siginfo) == 128, "Linux's siginfo");
 /* libwrit's (runtime.h): what the personality itself wrote goes out before the end. */
 void writ_console_flush(void);
 
+struct why {
+	int32_t code, pid, status;
+};
+
 volatile uint8_t lx_sig_slow;
 static struct ksigaction actions[LX_NSIG + 1];
 static uint64_t mask, pending;
-static struct { int32_t code, pid; } why[LX_NSIG + 1];
+static struct why why[LX_NSIG + 1];
 static uint64_t alt_sp, alt_flags = SS_DISABLE, alt_size;
 static uint64_t sigreturn_at;   /* the frame's ucontext, while an rt_sigreturn waits */
+/* Signals from other processes, posted by the signal thread (below): only ever ORed in
+ * there and taken whole here, so neither side needs the other's lock. */
+static uint64_t incoming;
+static struct why in_why[LX_NSIG + 1];
+/* rt_sigsuspend's mask to go back to once its handler returns; suspend_set says so. */
+static uint64_t suspend_old;
+static bool suspend_set;
+/* The number of the main thread's last call that ended with -EINTR (SA_RESTART). */
+static uint64_t eintr_nr;
 
 static void
 recheck(void)
 {
-	lx_sig_slow = (pending & ~mask) || sigreturn_at;
+	bool v = (pending & ~mask) || sigreturn_at || __atomic_load_n(&incoming, __ATOMIC_SEQ_CST);
+
+	__atomic_store_n(&lx_sig_slow, v, __ATOMIC_SEQ_CST);
+	/* A post between the load and the store must not be lost. */
+	if (!v && __atomic_load_n(&incoming, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Move what the signal thread posted into the pending set. */
+static void
+drain(void)
+{
+	uint64_t in = __atomic_exchange_n(&incoming, 0, __ATOMIC_SEQ_CST);
+
+	for (uint64_t b = in; b; b &= b - 1) {
+		int sig = __builtin_ctzll(b) + 1;
+
+		why[sig] = in_why[sig];
+	}
+	pending |= in;
+}
+
+/* Whether sig, arriving now, would do something: run a handler or end the process. */
+static bool
+acts(int sig)
+{
+	uint64_t h = actions[sig].handler;
+
+	return h != SIG_IGN && !(h == SIG_DFL && (BIT(sig) & DFL_IGNORE));
+}
+
+bool
+lx_sig_wanted(void)
+{
+	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+
+	for (; ready; ready &= ready - 1)
+		if (acts(__builtin_ctzll(ready) + 1))
+			return true;
+	return false;
+}
+
+void
+lx_sig_eintr(uint64_t nr)
+{
+	eintr_nr = nr;
 }
 
 void
@@ -101,8 +164,7 @@ lx_sig_raise(int sig, int code, int pid)
 		return;
 	lx_lock();
 	pending |= BIT(sig);
-	why[sig].code = code;
-	why[sig].pid = pid;
+	why[sig] = (struct why){ .code = code, .pid = pid };
 	recheck();
 	lx_unlock();
 }
@@ -142,8 +204,10 @@ lx_rt_sigaction(const uint64_t *a)
 	if (a[1]) {
 		actions[a[0]] = n;
 		/* Setting SIG_IGN (or SIG_DFL on an ignored one) drops what is pending. */
-		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE)))
+		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE))) {
+			drain();
 			pending &= ~BIT(a[0]);
+		}
 		recheck();
 	}
 	return 0;
@@ -186,7 +250,7 @@ lx_rt_sigpending(const uint64_t *a)
 		return -EINVAL;
 	if (!lx_writable(a[0], 8))
 		return -EFAULT;
-	*(uint64_t *)a[0] = pending & mask;
+	*(uint64_t *)a[0] = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & mask;
 	return 0;
 }
 
@@ -225,31 +289,70 @@ lx_sigaltstack(const uint64_t *a)
 	return 0;
 }
 
-/* A signal to `pid` (0 or -pgrp: our group, which we lead alone). */
+/* A call to init about signals and groups (WRIT_PROC_*): its answer, or -ESRCH when
+ * init cannot be reached. */
+static long
+proc_call(unsigned label, uint64_t a0, uint64_t a1)
+{
+	struct writ_msg m = { .info = writ_msginfo(label, 0, 2) };
+
+	m.mr[0] = a0;
+	m.mr[1] = a1;
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -ESRCH;
+	return (long)m.mr[0];
+}
+
+/*
+ * A signal to `pid` (> 0 a process, 0 our group, < -1 the group -pid). Ourselves: it
+ * becomes pending here, so it is delivered before kill returns, as on Linux. Others:
+ * init posts it (its sig.c says who may signal whom), and tells us when the group
+ * named holds us too, which we then do here.
+ */
 static long
 send(int32_t pid, uint64_t sig, int code)
 {
+	long r;
+
 	if (sig > LX_NSIG)
 		return -EINVAL;
-	if (pid == (int32_t)lx_pid || pid == 0 || pid == -(int32_t)lx_pid) {
+	if (pid == (int32_t)lx_pid) {
 		if (sig)
 			lx_sig_raise((int)sig, code, (int)lx_pid);
 		return 0;
 	}
 	if (pid == -1)
-		return -EPERM;	/* everyone we may signal: only our children, see below */
-	return lx_kill_child(pid < 0 ? -pid : pid, (int)sig);
+		return -EPERM;	/* "everyone we may signal": not served */
+	r = proc_call(WRIT_PROC_SIGNAL, (uint64_t)(int64_t)pid, sig);
+	if (r == 1) {
+		if (sig)
+			lx_sig_raise((int)sig, code, (int)lx_pid);
+		r = 0;
+	}
+	/* A vfork child that exited without exec is a zombie init never knew. */
+	if (r == -ESRCH && pid > 0 && lx_kill_child(pid, 0) == 0)
+		r = 0;
+	return r;
 }
 
 long lx_kill(const uint64_t *a) { return send((int32_t)a[0], a[1], SI_USER); }
 
-/* tkill/tgkill: a thread of ours is this process (its threads share one mask). */
+/* A thread id: ours (the first thread's is the pid, clone's are pid * 1024 + n), or
+ * another process's, whose signal goes to that process. */
+static int32_t
+tid_owner(int32_t tid)
+{
+	if (tid == (int32_t)lx_pid || (tid > 1024 && tid / 1024 == (int32_t)lx_pid))
+		return (int32_t)lx_pid;
+	return tid > 1024 && tid % 1024 ? tid / 1024 : tid;
+}
+
 long
 lx_tkill(const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return send((int32_t)lx_pid, a[1], SI_TKILL);
+	return send(tid_owner((int32_t)a[0]), a[1], SI_TKILL);
 }
 
 long
@@ -257,10 +360,23 @@ lx_tgkill(const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	if ((int32_t)a[0] != (int32_t)lx_pid)
-		return send((int32_t)a[0], a[2], SI_TKILL);
-	return send((int32_t)lx_pid, a[2], SI_TKILL);
+	if (tid_owner((int32_t)a[1]) != (int32_t)a[0])
+		return -ESRCH;
+	return send((int32_t)a[0], a[2], SI_TKILL);
 }
+
+/* Process groups and sessions live at init, which sees every process. */
+long lx_getpgid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 0); }
+long lx_getsid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 1); }
+long lx_getpgrp(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_GETPGID, 0, 0); }
+long
+lx_setpgid(const uint64_t *a)
+{
+	if ((int32_t)a[1] < 0)
+		return -EINVAL;
+	return proc_call(WRIT_PROC_SETPGID, a[0], a[1]);
+}
+long lx_setsid(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_SETSID, 0, 0); }
 
 long
 lx_rt_sigreturn(struct lx_call *c)
@@ -271,16 +387,60 @@ lx_rt_sigreturn(struct lx_call *c)
 	return 0;
 }
 
+/*
+ * The upcall's slow way out (entry.asm): c holds the call's result in nr, cs the
+ * program's RBP RBX R12 R13 R14 R15, fx its FXSAVE image, rcx and r11 what those two
+ * registers get (the return address and the flags after a syscall; the program's own
+ * after an interruption). They lie right below the program's stack pointer, where a
+ * handler's frame goes, so everything is copied to `out` (further down, past any
+ * frame) first, changed there, and loaded from there; the way out jumps through the
+ * word just below the new stack's red zone.
+ */
+struct lx_sigregs {
+	struct lx_call c;
+	uint64_t cs[6];
+	uint8_t fx[512];
+	uint64_t rcx, r11;
+};
+
+_Static_assert(offsetof(struct lx_sigregs, fx) == 128, "entry.asm's offsets");
+_Static_assert(offsetof(struct lx_sigregs, rcx) == 640, "entry.asm's offsets");
+
+/* A vfork child runs here on our thread but has its own dispositions and mask on
+ * Linux (musl's posix_spawn resets the handlers in the child): keep ours aside. */
+static struct ksigaction kept_actions[LX_NSIG + 1];
+static uint64_t kept_mask;
+
+void
+lx_sig_vfork_keep(void)
+{
+	memcpy(kept_actions, actions, sizeof(actions));
+	kept_mask = mask;
+}
+
+void
+lx_sig_vfork_back(void)
+{
+	memcpy(actions, kept_actions, sizeof(actions));
+	mask = kept_mask;
+	recheck();
+}
+
 /* Put back what the frame at uc says: -> false if it is not the program's memory. */
 static bool
-sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
+sigreturn(struct lx_sigregs *o)
 {
 	const struct ucontext *uc = (const struct ucontext *)sigreturn_at;
 	const uint64_t *g = uc->gregs;
+	struct lx_call *c = &o->c;
+	uint64_t *cs = o->cs;
+	uint8_t *fx = o->fx;
 
 	sigreturn_at = 0;
-	if (!lx_readable((uint64_t)uc, sizeof(*uc)))
+	if (!lx_readable((uint64_t)uc, sizeof(*uc)) || !lx_writable(g[RSP] - 136, 8))
 		return false;
+	o->rcx = g[RCX];
+	o->r11 = g[R11];
 	c->nr = g[RAX];
 	c->a[0] = g[RDI];
 	c->a[1] = g[RSI];
@@ -289,7 +449,7 @@ sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
 	c->a[4] = g[R8];
 	c->a[5] = g[R9];
 	c->rsp = g[RSP];
-	c->rcx = g[RIP];        /* the way out jumps through RCX: RCX is lost, as syscall loses it */
+	c->rcx = g[RIP];
 	/* The program's flags, but never the system ones (IOPL, TF, VM, ...). */
 	c->r11 = (g[EFL] & 0xcd5) | 0x202;
 	cs[0] = g[RBP];
@@ -306,9 +466,12 @@ sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
 
 /* Start the handler of sig: -> false if its frame cannot be written. */
 static bool
-start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
+start_handler(struct lx_sigregs *o, int sig)
 {
 	const struct ksigaction *act = &actions[sig];
+	struct lx_call *c = &o->c;
+	uint64_t *cs = o->cs;
+	uint8_t *fx = o->fx;
 	uint64_t sp = c->rsp, fp;
 	struct frame *f;
 	uint64_t *g;
@@ -321,7 +484,7 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 		sp -= 128;      /* the red zone */
 	fp = (sp - 512) & ~63ull;
 	sp = ((fp - sizeof(*f)) & ~15ull) - 8;  /* as after a call: (sp + 8) % 16 == 0 */
-	if (!lx_writable(sp, fp + 512 - sp))
+	if (!lx_writable(sp - 136, fp + 512 - (sp - 136)))
 		return false;
 	memcpy((void *)fp, fx, 512);
 	f = (struct frame *)sp;
@@ -334,12 +497,12 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	g[R8] = c->a[4];
 	g[R9] = c->a[5];
 	g[R10] = c->a[3];
-	g[R11] = c->r11;
+	g[R11] = o->r11;
 	g[RDI] = c->a[0];
 	g[RSI] = c->a[1];
 	g[RDX] = c->a[2];
 	g[RAX] = c->nr;
-	g[RCX] = c->rcx;
+	g[RCX] = o->rcx;
 	g[RSP] = c->rsp;
 	g[RIP] = c->rcx;
 	g[EFL] = c->r11;
@@ -350,12 +513,20 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	g[R14] = cs[4];
 	g[R15] = cs[5];
 	g[CSGSFS] = 0x2b;	/* user CS on Linux; nothing reads it */
-	g[OLDMASK] = mask;
+	/* A call a signal cut short starts again after the handler, where Linux would. */
+	if ((int64_t)c->nr == -EINTR && eintr_nr && (act->flags & SA_RESTART)) {
+		g[RAX] = eintr_nr;
+		g[RIP] = c->rcx - 2;	/* the syscall instruction, two bytes */
+	}
+	eintr_nr = 0;
+	g[OLDMASK] = suspend_set ? suspend_old : mask;
 	f->uc.fpstate = fp;
-	f->uc.sigmask = mask;
+	f->uc.sigmask = suspend_set ? suspend_old : mask;
+	suspend_set = false;
 	f->info.signo = sig;
 	f->info.code = why[sig].code;
 	f->info.pid = why[sig].pid;
+	f->info.status = why[sig].status;
 	mask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : BIT(sig));
 	mask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND)
@@ -367,44 +538,43 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	c->rsp = sp;
 	c->rcx = act->handler;
 	c->r11 &= ~0x500ull;	/* DF and TF clear, as the ABI wants at a function's entry */
+	o->rcx = c->rcx;
+	o->r11 = c->r11;
 	return true;
 }
 
-/*
- * The upcall's slow way out (entry.asm): c holds the call's result in nr, cs the
- * program's RBP RBX R12 R13 R14 R15, fx its FXSAVE image. They lie right below the
- * program's stack pointer, where a handler's frame goes, so everything is copied to
- * `out` (further down, past any frame) first, changed there, and loaded from there.
- */
-struct lx_sigregs {
-	struct lx_call c;
-	uint64_t cs[6];
-	uint8_t fx[512];
-};
-
-_Static_assert(offsetof(struct lx_sigregs, fx) == 128, "entry.asm's offsets");
-
 void lx_sig_deliver(const struct lx_call *c, const uint64_t *cs, const uint8_t *fx,
-		    struct lx_sigregs *out);
+		    struct lx_sigregs *out, uint64_t rcx, uint64_t r11);
 
 void
 lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *fx_in,
-	       struct lx_sigregs *o)
+	       struct lx_sigregs *o, uint64_t rcx, uint64_t r11)
 {
-	struct lx_call *c = &o->c;
-	uint64_t *cs = o->cs;
-	uint8_t *fx = o->fx;
+	bool main_thread = lx_is_main();
 	uint64_t ready;
 	int sig;
 
-	memcpy(c, in, sizeof(*c));
-	memcpy(cs, cs_in, sizeof(o->cs));
-	memcpy(fx, fx_in, sizeof(o->fx));
+	if (main_thread)
+		lx_main_in_call = 1;
+	memcpy(&o->c, in, sizeof(o->c));
+	memcpy(o->cs, cs_in, sizeof(o->cs));
+	memcpy(o->fx, fx_in, sizeof(o->fx));
+	o->rcx = rcx;
+	o->r11 = r11;
 	lx_lock();
-	if (sigreturn_at && !sigreturn(c, cs, fx)) {
+	if (sigreturn_at && !sigreturn(o)) {
 		lx_unlock();
 		lx_exit_signal(LX_SIGSEGV);
 	}
+	/* A vfork child runs on our thread: the parent's signals wait for its exec or exit. */
+	if (lx_vfork_active()) {
+		recheck();
+		lx_unlock();
+		if (main_thread)
+			lx_main_in_call = 0;
+		return;
+	}
+	drain();
 	while ((ready = pending & ~mask)) {
 		sig = __builtin_ctzll(ready) + 1;
 		pending &= ~BIT(sig);
@@ -416,12 +586,230 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 			lx_unlock();
 			lx_exit_signal(sig);
 		}
-		if (!start_handler(c, cs, fx, sig)) {
+		if (!start_handler(o, sig)) {
 			lx_unlock();
 			lx_exit_signal(LX_SIGSEGV);
 		}
 		break;  /* one frame at a time: the next one at the next call's return */
 	}
+	if (suspend_set) {
+		/* rt_sigsuspend woke for a signal that did not run a handler after all. */
+		mask = suspend_old;
+		suspend_set = false;
+	}
+	eintr_nr = 0;
 	recheck();
 	lx_unlock();
+	if (main_thread)
+		lx_main_in_call = 0;
+}
+
+
+/* ---- signals from other processes: the signal thread ----
+ *
+ * init posts a signal for this process by signalling our notification (init/sig.c).
+ * A thread of the personality's own waits on it, takes the posted set from init, and
+ * hands it to the main thread (the program's first), which must notice it soon even
+ * while it runs the program's code without making a call:
+ *
+ * - in a call (lx_main_in_call): delivered on the call's way out, as a signal to
+ *   ourselves is; if the call waits where a signal should cut it short (pause,
+ *   sigsuspend, wait4: lx_sig_wait_begin), its wake notification is signalled and the
+ *   call returns -EINTR (nanosleep, which yields, looks for itself). A read that waits
+ *   in a server's IPC is not cut short: a suspend would cancel the IPC, but the server
+ *   would still take the bytes for it and lose them, so the signal waits for the read;
+ * - in the program's code: the thread is suspended, its RIP read and replaced by
+ *   lx_sig_async's (entry.asm), which enters as a call that does nothing would, with
+ *   every register kept, and leaves through the slow way out that runs the handler.
+ *
+ * Suspending cancels an IPC the thread waits in, which must never happen to a call
+ * that is not to be cut short; so the flag is read and the suspend made while the main
+ * thread cannot run: the signal thread lowers its priority below its own for that
+ * moment. That holds with one CPU, which is all the kernel schedules on.
+ */
+volatile uint8_t lx_main_in_call = 1;	/* until the program starts */
+uint64_t lx_async_rip;
+static volatile writ_cptr_t wait_ntfn;	/* the main thread waits on it (cut short: signal it) */
+static writ_cptr_t sig_ntfn;
+static struct writ_thread sig_thread;
+
+#define LX_PRIO 100
+#define LX_LO 0x7fe000000000ull	/* where the personality lies (init's LINUX_LO) */
+#define LX_HI 0x7ff000000000ull
+
+void lx_sig_async(void);
+
+bool
+lx_is_main(void)
+{
+	struct writ_thread *t = writ_thread_self();
+
+	return !t || !t->ipc;	/* clone's threads have an IPC buffer of their own */
+}
+
+bool
+lx_sig_wait_begin(writ_cptr_t ntfn)
+{
+	if (!lx_is_main())
+		return !lx_sig_wanted();
+	wait_ntfn = ntfn;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (lx_sig_wanted()) {
+		lx_sig_wait_end();
+		return false;
+	}
+	return true;
+}
+
+void
+lx_sig_wait_end(void)
+{
+	if (!lx_is_main())
+		return;
+	wait_ntfn = 0;
+}
+
+/* Take what init posted: into `incoming`, for the main thread. */
+static void
+take(void)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_TAKE, 0, 0) };
+	uint64_t set;
+
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return;
+	set = m.mr[0];
+	for (uint64_t b = set; b; b &= b - 1) {
+		unsigned sig = (unsigned)__builtin_ctzll(b) + 1;
+		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get(sig);
+
+		in_why[sig] = (struct why){ .pid = (int32_t)(uint32_t)w,
+					    .code = (int32_t)((w >> 32) & 0xff),
+					    .status = (int32_t)((w >> 40) & 0xffff) };
+	}
+	__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Make the main thread notice: -> false to try again a moment later. */
+static bool
+interrupt_main(void)
+{
+	writ_word_t ctx[2];
+	bool done = true;
+
+	if (!lx_sig_wanted() || lx_vfork_active())
+		return true;
+	if (writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO - 1) != WRIT_OK)
+		return true;
+	/* From here until the priority is back, the main thread does not run. */
+	if (lx_main_in_call) {
+		if (wait_ntfn)
+			writ_signal(wait_ntfn);
+	} else if (writ_tcb_suspend(WRIT_PSLOT_TCB) == WRIT_OK) {
+		if (writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) != WRIT_OK ||
+		    (ctx[WRIT_CTX_RIP] >= LX_LO && ctx[WRIT_CTX_RIP] < LX_HI)) {
+			/* On its way in or out of a call: the way out will see it, or we retry. */
+			writ_tcb_resume(WRIT_PSLOT_TCB);
+			done = false;
+		} else {
+			lx_async_rip = ctx[WRIT_CTX_RIP];
+			ctx[WRIT_CTX_RIP] = (writ_word_t)lx_sig_async;
+			if (writ_tcb_write_regs(WRIT_PSLOT_TCB, true, ctx, 1) != WRIT_OK)
+				writ_tcb_resume(WRIT_PSLOT_TCB);
+		}
+	}
+	writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO);
+	return done;
+}
+
+static void
+sig_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		writ_word_t w;
+
+		if (writ_wait(sig_ntfn, &w) != WRIT_OK) {
+			writ_yield();
+			continue;
+		}
+		take();
+		for (unsigned tries = 0; tries < 1000 && !interrupt_main(); tries++)
+			writ_yield();
+	}
+}
+
+void
+lx_sig_init(void)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_REGISTER, 1, 0) };
+
+	if (writ_own_notification(&sig_ntfn) != WRIT_OK)
+		return;	/* then others' signals have their default action */
+	if (writ_thread_create(&sig_thread, sig_loop, NULL, LX_PRIO) != WRIT_OK)
+		return;
+	writ_set_cap(0, sig_ntfn);
+	writ_call(WRIT_PSLOT_PROC, &m);
+}
+
+/* ---- waiting for a signal ---- */
+
+/* One wait on the thread's wake notification: -> whether to wait again. */
+static bool
+wait_once(writ_cptr_t wake)
+{
+	writ_word_t w;
+
+	if (!lx_sig_wait_begin(wake))
+		return false;
+	writ_wait(wake, &w);
+	lx_sig_wait_end();
+	return !lx_sig_wanted();
+}
+
+/* Until a signal that does something comes (the main thread only: pause and
+ * rt_sigsuspend in another thread return at once). */
+static void
+wait_signal(void)
+{
+	writ_cptr_t wake = lx_thread_wake();
+
+	while (wake && lx_is_main() && wait_once(wake))
+		;
+}
+
+long
+lx_pause(const uint64_t *a)
+{
+	(void)a;
+	wait_signal();
+	return -EINTR;
+}
+
+long
+lx_rt_sigsuspend(const uint64_t *a)
+{
+	uint64_t set;
+
+	if (a[1] != 8)
+		return -EINVAL;
+	if (!lx_readable(a[0], 8))
+		return -EFAULT;
+	set = *(const uint64_t *)a[0];
+	lx_lock();
+	suspend_old = mask;
+	suspend_set = true;
+	mask = set & ~UNBLOCKABLE;
+	recheck();
+	lx_unlock();
+	wait_signal();
+	if (!lx_sig_wanted()) {
+		lx_lock();
+		mask = suspend_old;
+		suspend_set = false;
+		recheck();
+		lx_unlock();
+	}
+	return -EINTR;
 }

@@ -104,6 +104,15 @@ self(void)
 	return &first;
 }
 
+writ_cptr_t
+lx_thread_wake(void)
+{
+	struct lx_thread *me = self();
+	struct writ_thread *t = writ_thread_self();
+
+	return me ? me->t.wake : t ? t->wake : 0;
+}
+
 long
 lx_gettid(const uint64_t *a)
 {
