@@ -145,10 +145,10 @@ lx_execve(const uint64_t *a)
 	writ_exit(s < 0 ? 127 : WRIT_WAIT_STATUS(s));
 }
 
-/* Signals to another process: only to our children, whose capabilities we hold. A
- * signal whose default is to be ignored does nothing; any other ends the child (its
- * handlers do not run: init has no way yet to interrupt a process), and wait4 says
- * that signal killed it. */
+/* A signal to our child by its capability (sig.c asks init first, which runs its
+ * handlers; this is left for a vfork child that exited without exec, which init never
+ * knew: 0 for it). A signal whose default is to be ignored does nothing; any other ends
+ * the child, and wait4 says that signal killed it. */
 long
 lx_kill_child(int32_t pid, int sig)
 {

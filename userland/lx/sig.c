@@ -15,10 +15,9 @@
  * above, 64-byte aligned, and mcontext's fpstate points to it. rt_sigreturn puts back
  * what the frame says (the handler may have changed it).
  *
- * Not yet: delivery to a thread other than the one returning from a call (the mask and
- * the pending set are the process's), handlers in another process (a kill to a child
- * ends it, as the default action of most signals would: see proc.c), interrupting a
- * blocked call (EINTR), SIGSEGV from a fault (faults go to init), SIGCHLD.
+ * Signals from other processes, SIGCHLD and the program's own faults come through
+ * init and the signal thread (the end of this file). Not yet: a signal aimed at one
+ * thread (the mask and the pending set are the process's), stop signals.
  */
 #include <writ/mem.h>
 #include <writ/proc.h>
@@ -88,6 +87,8 @@ void writ_console_flush(void);
 
 struct why {
 	int32_t code, pid, status;
+	bool fault;             /* the program's own fault: si_addr instead of the pid */
+	uint64_t addr;
 };
 
 volatile uint8_t lx_sig_slow;
@@ -527,6 +528,8 @@ start_handler(struct lx_sigregs *o, int sig)
 	f->info.code = why[sig].code;
 	f->info.pid = why[sig].pid;
 	f->info.status = why[sig].status;
+	if (why[sig].fault)
+		memcpy(&f->info.pid, &why[sig].addr, 8);	/* si_addr, at the same place */
 	mask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : BIT(sig));
 	mask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND)
@@ -639,6 +642,7 @@ static struct writ_thread sig_thread;
 
 void lx_sig_async(void);
 
+
 bool
 lx_is_main(void)
 {
@@ -669,12 +673,47 @@ lx_sig_wait_end(void)
 	wait_ntfn = 0;
 }
 
-/* Take what init posted: into `incoming`, for the main thread. */
+/*
+ * A fault of the program's (init/sig.c): the thread waits in its fault. If it is the
+ * main thread in the program's code and the signal has a handler and is not blocked,
+ * the handler starts where it faulted (its return runs the instruction again, as on
+ * Linux, unless it longjmps away); else the process ends as killed by the signal, as
+ * Linux forces a blocked or ignored fault signal.
+ */
+static void
+fault(int sig, int32_t code, uint64_t addr, uint64_t ip)
+{
+	writ_word_t ctx[2];
+	char line[128];
+	int n;
+
+	if (writ_tcb_suspend(WRIT_PSLOT_TCB) == WRIT_OK &&
+	    writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) == WRIT_OK && ctx[WRIT_CTX_RIP] == ip &&
+	    !(ip >= LX_LO && ip < LX_HI) && !lx_vfork_active() && !(mask & BIT(sig)) &&
+	    actions[sig].handler > SIG_IGN) {
+		in_why[sig] = (struct why){ .code = code, .fault = true, .addr = addr };
+		__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+		lx_async_rip = ip;
+		ctx[WRIT_CTX_RIP] = (writ_word_t)lx_sig_async;
+		if (writ_tcb_write_regs(WRIT_PSLOT_TCB, true, ctx, 1) == WRIT_OK)
+			return;
+	}
+	n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: signal %d at %lx, RIP %lx, not handled\n",
+			  lx_pid, sig, addr, ip);
+	if (n > 0)
+		lx_log(line, (size_t)n);
+	lx_exit_signal(sig);
+}
+
+#define FAULT_MARK (1ull << 56)	/* init's: the signal is the program's fault */
+
+/* Take what init posted: into `incoming`, for the main thread (a fault: see fault). */
 static void
 take(void)
 {
 	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_TAKE, 0, 0) };
-	uint64_t set;
+	uint64_t set, fault_set = 0;
 
 	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
 		return;
@@ -683,12 +722,26 @@ take(void)
 		unsigned sig = (unsigned)__builtin_ctzll(b) + 1;
 		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get(sig);
 
+		if (w & FAULT_MARK) {
+			fault_set |= BIT(sig);
+			continue;
+		}
 		in_why[sig] = (struct why){ .pid = (int32_t)(uint32_t)w,
 					    .code = (int32_t)((w >> 32) & 0xff),
 					    .status = (int32_t)((w >> 40) & 0xffff) };
 	}
-	__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	set &= ~fault_set;
+	if (set) {
+		__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	}
+	if (fault_set) {
+		int sig = __builtin_ctzll(fault_set) + 1;
+		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get((unsigned)sig);
+
+		fault(sig, (int32_t)((w >> 32) & 0xff), writ_mr_get(LX_NSIG + 1),
+		      writ_mr_get(LX_NSIG + 2));
+	}
 }
 
 /* Make the main thread notice: -> false to try again a moment later. */

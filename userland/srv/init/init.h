@@ -118,6 +118,7 @@ struct proc {
 	writ_cptr_t sig_ntfn;           /* signalled when a signal is posted to it (sig.c) */
 	uint64_t sig_pending;           /* posted, not yet taken */
 	uint64_t sig_info[64];          /* per signal: sender | si_code << 32 | status << 40 */
+	uint64_t sig_fault_addr, sig_fault_ip;  /* the last fault posted as a signal */
 	unsigned pgid, sid;             /* its process group and session */
 	uint64_t spawn_tsc;
 };
@@ -159,6 +160,9 @@ long sig_setpgid(struct proc *p, unsigned pid, unsigned pgid);
 long sig_getpgid(struct proc *p, unsigned pid);
 long sig_setsid(struct proc *p);
 long sig_getsid(struct proc *p, unsigned pid);
+/* A fault of p's: posted as SIGSEGV, SIGILL, SIGFPE, SIGBUS or SIGTRAP when p takes
+ * signals (its personality runs the handler or ends it) -> true; else false. */
+bool sig_fault(struct proc *p, const struct writ_msg *m);
 /* p ended: SIGCHLD to its parent, its signal notification dropped. */
 void sig_proc_ended(struct proc *p);
 

@@ -298,6 +298,8 @@ serve(const unsigned *pids, unsigned n)
 			goto drop;
 		}
 		if (kind == BADGE_FAULT) {
+			if (sig_fault(p, &m))
+				goto drop;	/* the faulting thread waits; its personality acts */
 			report_fault(p, &m);
 			proc_end(p, WRIT_WAIT_FAULTED);
 			goto drop;

@@ -29,6 +29,13 @@
 #define CLD_EXITED 1
 #define CLD_KILLED 2
 #define CLD_DUMPED 3
+#define SIGTRAP 5
+#define SIGILL 4
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGSEGV 11
+#define SI_KERNEL 0x80
+#define FAULT_MARK (1ull << 56)	/* in sig_info: a fault of the program's, not a kill */
 #define BIT(s) (1ull << ((s) - 1))
 /* Default action ignore: SIGCHLD SIGCONT SIGURG SIGWINCH, and the stop signals, as
  * stopping a process is not served. */
@@ -149,8 +156,49 @@ sig_take(struct proc *p, struct writ_msg *m)
 		else
 			writ_mr_set(s, w);
 	}
-	m->info = writ_msginfo(0, 0, NSIG + 1);
+	writ_mr_set(NSIG + 1, p->sig_fault_addr);
+	writ_mr_set(NSIG + 2, p->sig_fault_ip);
+	m->info = writ_msginfo(0, 0, NSIG + 3);
 	writ_reply(m);
+}
+
+/*
+ * The thread that faulted waits for an answer that never comes: its personality's
+ * signal thread finds it there, and either starts the handler where it faulted (a
+ * handler's return runs the instruction again, as on Linux) or ends the process.
+ */
+bool
+sig_fault(struct proc *p, const struct writ_msg *m)
+{
+	writ_word_t label = writ_msginfo_label(m->info);
+	uint64_t addr = 0, ip, code;
+	unsigned sig;
+
+	if (!p->sig_ntfn)
+		return false;
+	if (label == WRIT_FAULT_VM) {
+		sig = SIGSEGV;
+		addr = m->mr[WRIT_VM_FAULT_ADDR];
+		ip = m->mr[WRIT_VM_FAULT_IP];
+		code = (m->mr[WRIT_VM_FAULT_ERROR] & 1) ? 2 : 1;	/* SEGV_ACCERR, SEGV_MAPERR */
+	} else if (label == WRIT_FAULT_USER_EXCEPTION) {
+		ip = m->mr[WRIT_CTX_RIP];
+		switch (writ_mr_get(WRIT_CTX_COUNT)) {
+		case 0: sig = SIGFPE; code = 1; addr = ip; break;	/* FPE_INTDIV */
+		case 16: case 19: sig = SIGFPE; code = 0; addr = ip; break;
+		case 6: sig = SIGILL; code = 2; addr = ip; break;	/* ILL_ILLOPN */
+		case 1: case 3: sig = SIGTRAP; code = 1; break;		/* TRAP_BRKPT */
+		case 17: sig = SIGBUS; code = 2; break;			/* BUS_ADRERR */
+		case 12: case 13: sig = SIGSEGV; code = SI_KERNEL; break;
+		default: return false;
+		}
+	} else {
+		return false;
+	}
+	p->sig_fault_addr = addr;
+	p->sig_fault_ip = ip;
+	post(p, sig, FAULT_MARK | code << 32);
+	return true;
 }
 
 long

@@ -5,11 +5,13 @@
  * With arguments it is the child of one of those checks. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <setjmp.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,6 +49,87 @@ handle(int sig, void (*fn)(int), int flags)
 	sa.sa_handler = fn;
 	sa.sa_flags = flags;
 	sigaction(sig, &sa, NULL);
+}
+
+/* ---- faults of our own: SIGSEGV, SIGFPE, SIGILL with a handler ---- */
+
+static sigjmp_buf back;
+static volatile int *volatile bad_ptr = (volatile int *)0x1238;	/* volatile: no warning */
+static void *volatile fault_addr;
+static volatile int fault_sig, fault_code;
+static char *ro_page;
+
+static void
+on_fault(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fault_sig = sig;
+	fault_addr = si->si_addr;
+	fault_code = si->si_code;
+	siglongjmp(back, 1);
+}
+
+/* Make the page writable and return: the write runs again and succeeds. */
+static void
+on_fix(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	fault_sig = sig;
+	fault_addr = si->si_addr;
+	mprotect(ro_page, 4096, PROT_READ | PROT_WRITE);
+}
+
+static void
+on_sig_info(int sig, void (*fn)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+}
+
+static void
+check_faults(void)
+{
+	volatile int zero = 0, r = 0;
+
+	on_sig_info(SIGSEGV, on_fault);
+	fault_sig = 0;
+	if (!sigsetjmp(back, 1))
+		*(volatile int *)0x1238 = 1;
+	check(fault_sig == SIGSEGV && fault_addr == (void *)0x1238 && fault_code == SEGV_MAPERR,
+	      "linux/sig-segv-handler", "sig %d addr %p code %d", fault_sig, fault_addr, fault_code);
+	fault_sig = 0;
+	if (!sigsetjmp(back, 1))
+		*(volatile int *)0x1238 = 1;
+	check(fault_sig == SIGSEGV, "linux/sig-segv-twice", "sig %d", fault_sig);
+
+	on_sig_info(SIGFPE, on_fault);
+	fault_sig = 0;
+	if (!sigsetjmp(back, 1))
+		r = 7 / zero;
+	check(fault_sig == SIGFPE && fault_code == FPE_INTDIV, "linux/sig-fpe-handler",
+	      "sig %d code %d r %d", fault_sig, fault_code, r);
+
+	on_sig_info(SIGILL, on_fault);
+	fault_sig = 0;
+	if (!sigsetjmp(back, 1))
+		__asm__ volatile("ud2");
+	check(fault_sig == SIGILL, "linux/sig-ill-handler", "sig %d", fault_sig);
+
+	ro_page = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	on_sig_info(SIGSEGV, on_fix);
+	fault_sig = 0;
+	if (ro_page != MAP_FAILED)
+		*(volatile char *)(ro_page + 8) = 'w';
+	check(ro_page != MAP_FAILED && fault_sig == SIGSEGV && fault_addr == ro_page + 8 &&
+	      ro_page[8] == 'w', "linux/sig-segv-return-retries", "sig %d addr %p page %p",
+	      fault_sig, fault_addr, (void *)ro_page);
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGFPE, SIG_DFL);
+	signal(SIGILL, SIG_DFL);
 }
 
 /* ---- the child's side: argv[1] says what to do; it tells the parent it is ready by
@@ -114,6 +197,11 @@ as_child(char **argv)
 	}
 	if (strcmp(what, "exit7") == 0)
 		return 7;
+	if (strcmp(what, "segv") == 0) {
+		ready();
+		*bad_ptr = 1;
+		return 8;
+	}
 	return 100;
 }
 
@@ -252,6 +340,12 @@ main(int argc, char **argv)
 	check(syscall(SYS_tgkill, pid, pid, SIGUSR1) == 0, "linux/xsig-tgkill-other", "errno %d", errno);
 	s = reap(pid);
 	check(WIFEXITED(s) && WEXITSTATUS(s) == 42, "linux/xsig-tgkill-handled", "status %x", s);
+
+	check_faults();
+	/* Without a handler a fault still ends the process, killed by SIGSEGV (core). */
+	pid = start("segv", -1);
+	s = reap(pid);
+	check(WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV, "linux/sig-segv-default", "status %x", s);
 
 	/* Bogus targets and numbers; the system goes on. */
 	check(kill(pid, SIGUSR1) == -1 && errno == ESRCH, "linux/xsig-dead-esrch", "errno %d", errno);
