@@ -11,6 +11,7 @@
  */
 #include <writ/fd.h>
 #include <writ/proc.h>
+#include <writ/tty.h>
 
 #include <errno.h>
 
@@ -53,6 +54,7 @@ copy_str(char *d, const char *s)
 #define TIOCGWINSZ 0x5413
 #define TIOCSWINSZ 0x5414
 #define TIOCGPGRP 0x540f
+#define TIOCSPGRP 0x5410
 
 static char cwd[LX_PATH] = "/";
 static uint32_t fd_status[WRIT_FD_MAX];      /* O_ACCMODE | O_APPEND | O_NONBLOCK */
@@ -572,11 +574,30 @@ lx_ioctl(const uint64_t *a)
 	case TCSETSF:
 	case TIOCSWINSZ:
 		return lx_readable(a[2], 8) ? 0 : -EFAULT;
-	case TIOCGPGRP:
+	case TIOCGPGRP: {
+		long g = writ_tty_getpgrp((int)a[0]);
+
 		if (!lx_writable(a[2], 4))
 			return -EFAULT;
-		*(int32_t *)a[2] = (int32_t)lx_pid;
+		if (g == 0 || g == -ENOSYS)
+			g = lx_getpgrp(NULL);	/* none set yet: ours, as a fresh session's */
+		if (g < 0)
+			return g;
+		*(int32_t *)a[2] = (int32_t)g;
 		return 0;
+	}
+	case TIOCSPGRP: {
+		long r;
+
+		if (!lx_readable(a[2], 4))
+			return -EFAULT;
+		if (*(const int32_t *)a[2] <= 0)
+			return -EINVAL;
+		if ((r = writ_tty_setpgrp((int)a[0], *(const int32_t *)a[2])) < 0)
+			return r == -ENOSYS ? -ENOTTY : r;
+		lx_sig_tty_watch((int)a[0]);
+		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}

@@ -152,6 +152,10 @@ long lx_getsid(const uint64_t *a);
 long lx_getpgrp(const uint64_t *a);
 long lx_setpgid(const uint64_t *a);
 long lx_setsid(const uint64_t *a);
+/* fd is a terminal whose foreground group the program set: send its ^C ^\\ ^Z. */
+void lx_sig_tty_watch(int fd);
+/* A vfork child's execve made process pid: what it asked for its group is done. */
+void lx_sig_vfork_spawned(long pid);
 /* Around a vfork child: our dispositions and mask aside, and back. */
 void lx_sig_vfork_keep(void);
 void lx_sig_vfork_back(void);

@@ -136,6 +136,7 @@ lx_execve(const uint64_t *a)
 			return -EAGAIN;
 		}
 		*c = (struct child){ .pid = (uint32_t)pid, .cap = cap };
+		lx_sig_vfork_spawned(pid);
 		lx_back_to_parent(&vfork_back, pid);
 	}
 	/* Replaced: this program is done; the new one's end is ours. */

@@ -19,9 +19,11 @@
  * init and the signal thread (the end of this file). Not yet: a signal aimed at one
  * thread (the mask and the pending set are the process's), stop signals.
  */
+#include <writ/fd.h>
 #include <writ/mem.h>
 #include <writ/proc.h>
 #include <writ/thread.h>
+#include <writ/tty.h>
 
 #include <errno.h>
 
@@ -370,12 +372,30 @@ lx_tgkill(const uint64_t *a)
 long lx_getpgid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 0); }
 long lx_getsid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 1); }
 long lx_getpgrp(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_GETPGID, 0, 0); }
+/* A vfork child's setpgid(0, g) is for the process its execve makes (posix_spawn's
+ * POSIX_SPAWN_SETPGROUP): kept here, done by lx_sig_vfork_spawned. */
+static bool child_pgid_set;
+static uint64_t child_pgid;
+
 long
 lx_setpgid(const uint64_t *a)
 {
 	if ((int32_t)a[1] < 0)
 		return -EINVAL;
+	if (lx_vfork_active() && (a[0] == 0 || a[0] == lx_pid)) {
+		child_pgid_set = true;
+		child_pgid = a[1];
+		return 0;
+	}
 	return proc_call(WRIT_PROC_SETPGID, a[0], a[1]);
+}
+
+void
+lx_sig_vfork_spawned(long pid)
+{
+	if (child_pgid_set)
+		proc_call(WRIT_PROC_SETPGID, (uint64_t)pid, child_pgid ? child_pgid : (uint64_t)pid);
+	child_pgid_set = false;
 }
 long lx_setsid(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_SETSID, 0, 0); }
 
@@ -744,15 +764,35 @@ take(void)
 	}
 }
 
+/* A signal that is due, not blocked, and whose default action ends the process: 0 if
+ * none. The process ends at once, wherever its threads are (a read that waits in a
+ * server included), as on Linux. */
+static int
+deadly(void)
+{
+	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+
+	for (; ready; ready &= ready - 1) {
+		int sig = __builtin_ctzll(ready) + 1;
+
+		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & DFL_IGNORE))
+			return sig;
+	}
+	return 0;
+}
+
 /* Make the main thread notice: -> false to try again a moment later. */
 static bool
 interrupt_main(void)
 {
 	writ_word_t ctx[2];
 	bool done = true;
+	int sig;
 
 	if (!lx_sig_wanted() || lx_vfork_active())
 		return true;
+	if ((sig = deadly()))
+		lx_exit_signal(sig);	/* from this thread: the process goes, with all of them */
 	if (writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO - 1) != WRIT_OK)
 		return true;
 	/* From here until the priority is back, the main thread does not run. */
@@ -865,4 +905,51 @@ lx_rt_sigsuspend(const uint64_t *a)
 		lx_unlock();
 	}
 	return -EINTR;
+}
+
+/* ---- the terminal's ^C, ^\ and ^Z ----
+ *
+ * The console records them as events for its foreground process group (lib/ttysrv).
+ * A process that sets the foreground group (TIOCSPGRP: a shell with job control, or
+ * any program that takes the terminal) starts a thread that waits for those events on
+ * a copy of that fd and sends SIGINT, SIGQUIT or SIGTSTP to the group through init,
+ * as the Linux kernel's terminal would. Only the first terminal so set is watched.
+ */
+static struct writ_thread tty_thread;
+static int tty_fd = -1;
+
+static void
+tty_loop(void *arg)
+{
+	static const struct { unsigned ev; int sig; } map[] = {
+		{ TTY_EV_INT, 2 }, { TTY_EV_QUIT, 3 }, { TTY_EV_SUSP, 20 } };
+
+	(void)arg;
+	for (;;) {
+		long pgrp = 0, ev = writ_tty_events(tty_fd, true, &pgrp);
+
+		if (ev < 0) {
+			if (ev != -EAGAIN)
+				return;	/* the terminal is gone */
+			continue;
+		}
+		for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if ((ev & map[i].ev) && pgrp > 0)
+				send(-(int32_t)pgrp, (uint64_t)map[i].sig, 0x80 /* SI_KERNEL */);
+	}
+}
+
+void
+lx_sig_tty_watch(int fd)
+{
+	int copy;
+
+	/* The last fd: above what execve hands on and vfork keeps aside (proc.c). */
+	if (tty_fd >= 0 || (copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
+		return;
+	tty_fd = copy;
+	if (writ_thread_create(&tty_thread, tty_loop, NULL, LX_PRIO) != WRIT_OK) {
+		writ_close(copy);
+		tty_fd = -1;
+	}
 }

@@ -15,8 +15,8 @@
  * Who may signal whom. Linux lets any process of a uid signal any other; Writ asks for
  * a relation init can see: the process itself, its descendants (it or a descendant
  * spawned them: it held their capabilities), its parent (a child tells its parent, as
- * programs do with kill(getppid(), ...)), and the members of its process group.
- * Anything else is -EPERM.
+ * programs do with kill(getppid(), ...)), and the members of its process group and
+ * session (a shell's jobs, the terminal's ^C). Anything else is -EPERM.
  */
 #include <errno.h>
 
@@ -70,7 +70,8 @@ ancestor_of(const struct proc *a, const struct proc *b)
 static bool
 may_signal(const struct proc *from, const struct proc *to)
 {
-	return ancestor_of(from, to) || from->parent == to->pid || pgid_of(from) == pgid_of(to);
+	return ancestor_of(from, to) || from->parent == to->pid || pgid_of(from) == pgid_of(to) ||
+	       sid_of(from) == sid_of(to);
 }
 
 long

@@ -148,7 +148,7 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
  * signal is posted to the caller; without one, a signal has its default action (the
  * process ends as killed by it, or nothing for the ignored ones). SIGNAL (pid, sig):
  * pid > 0 one process, pid < 0 the process group -pid, 0 the caller's group; the
- * caller may signal itself, its descendants, its parent and its process group; sig 0
+ * caller may signal itself, its descendants, its parent, its group and session; sig 0
  * only checks. -> 0, -ESRCH, -EPERM, -EINVAL, or 1: the group named holds the caller,
  * which signals itself (init posts to the others). SIG_TAKE: -> (pending set) and from
  * word 1, one word per signal 1..64: the sender's pid | si_code << 32 | status << 40.
