@@ -89,8 +89,6 @@ void writ_console_flush(void);
 
 struct why {
 	int32_t code, pid, status;
-	bool fault;             /* the program's own fault: si_addr instead of the pid */
-	uint64_t addr;
 };
 
 volatile uint8_t lx_sig_slow;
@@ -103,11 +101,16 @@ static uint64_t sigreturn_at;   /* the frame's ucontext, while an rt_sigreturn w
  * there and taken whole here, so neither side needs the other's lock. */
 static uint64_t incoming;
 static struct why in_why[LX_NSIG + 1];
+/* The signals that are the program's own faults, and the address of the last one. */
+static uint64_t fault_bits, in_fault_bits;
+static uint64_t fault_addr;
 /* rt_sigsuspend's mask to go back to once its handler returns; suspend_set says so. */
 static uint64_t suspend_old;
 static bool suspend_set;
-/* The number of the main thread's last call that ended with -EINTR (SA_RESTART). */
+/* The number of the main thread's last call that ended with -EINTR, if SA_RESTART
+ * starts it again. */
 static uint64_t eintr_nr;
+static bool eintr_restart;
 
 static void
 recheck(void)
@@ -131,6 +134,7 @@ drain(void)
 
 		why[sig] = in_why[sig];
 	}
+	fault_bits = (fault_bits & ~in) | (in & in_fault_bits);
 	pending |= in;
 }
 
@@ -154,10 +158,19 @@ lx_sig_wanted(void)
 	return false;
 }
 
+/* Calls that SA_RESTART starts again (Linux's -ERESTARTSYS ones); pause, sigsuspend
+ * and nanosleep return -EINTR whatever the flag says. */
 void
 lx_sig_eintr(uint64_t nr)
 {
-	eintr_nr = nr;
+	static const uint16_t restartable[] = { 0, 1, 16, 17, 18, 19, 20, 46, 47, 61, 202, 247 };
+
+	eintr_restart = false;
+	for (unsigned i = 0; i < sizeof(restartable) / sizeof(restartable[0]); i++)
+		if (nr == restartable[i]) {
+			eintr_nr = nr;
+			eintr_restart = true;
+		}
 }
 
 void
@@ -168,11 +181,26 @@ lx_sig_raise(int sig, int code, int pid)
 	lx_lock();
 	pending |= BIT(sig);
 	why[sig] = (struct why){ .code = code, .pid = pid };
+	fault_bits &= ~BIT(sig);
 	recheck();
 	lx_unlock();
 }
 
-/* The process ends as if by `sig`: the wait status says so (core for the core ones). */
+/* The whole process ends as if by `sig`, from whichever thread (the signal thread's
+ * too, even while a vfork child runs on the first one). */
+static __attribute__((noreturn)) void
+exit_process(int sig)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_EXIT_SIGNAL, 0, 1) };
+
+	writ_console_flush();
+	m.mr[0] = (uint64_t)sig | ((BIT(sig) & DFL_CORE) ? 0x80 : 0);
+	for (;;)
+		writ_call(WRIT_PSLOT_PROC, &m);	/* init never answers an exit */
+}
+
+/* The process ends as if by `sig`: the wait status says so (core for the core ones).
+ * In a vfork child, only the child: the parent goes on. */
 __attribute__((noreturn)) void
 lx_exit_signal(int sig)
 {
@@ -292,6 +320,20 @@ lx_sigaltstack(const uint64_t *a)
 	return 0;
 }
 
+static void post_self(int sig, int code);
+
+/* A signal to ourselves from a call of the main thread: pending now, delivered on the
+ * call's way out. From another thread (clone's, the terminal's): posted as init's are,
+ * so the signal thread makes the main thread notice. */
+static void
+raise_any(int sig, int code)
+{
+	if (lx_is_main())
+		lx_sig_raise(sig, code, (int)lx_pid);
+	else
+		post_self(sig, code);
+}
+
 /* A call to init about signals and groups (WRIT_PROC_*): its answer, or -ESRCH when
  * init cannot be reached. */
 static long
@@ -321,7 +363,7 @@ send(int32_t pid, uint64_t sig, int code)
 		return -EINVAL;
 	if (pid == (int32_t)lx_pid) {
 		if (sig)
-			lx_sig_raise((int)sig, code, (int)lx_pid);
+			raise_any((int)sig, code);
 		return 0;
 	}
 	if (pid == -1)
@@ -329,7 +371,7 @@ send(int32_t pid, uint64_t sig, int code)
 	r = proc_call(WRIT_PROC_SIGNAL, (uint64_t)(int64_t)pid, sig);
 	if (r == 1) {
 		if (sig)
-			lx_sig_raise((int)sig, code, (int)lx_pid);
+			raise_any((int)sig, code);
 		r = 0;
 	}
 	/* A vfork child that exited without exec is a zombie init never knew. */
@@ -429,20 +471,25 @@ _Static_assert(offsetof(struct lx_sigregs, rcx) == 640, "entry.asm's offsets");
 
 /* A vfork child runs here on our thread but has its own dispositions and mask on
  * Linux (musl's posix_spawn resets the handlers in the child): keep ours aside. */
-static struct ksigaction kept_actions[LX_NSIG + 1];
+static struct ksigaction *kept_actions;	/* from the heap at the first vfork: a Linux
+					 * process's static pages are all made at spawn */
 static uint64_t kept_mask;
 
 void
 lx_sig_vfork_keep(void)
 {
-	memcpy(kept_actions, actions, sizeof(actions));
+	if (!kept_actions)
+		kept_actions = malloc(sizeof(actions));
+	if (kept_actions)
+		memcpy(kept_actions, actions, sizeof(actions));
 	kept_mask = mask;
 }
 
 void
 lx_sig_vfork_back(void)
 {
-	memcpy(actions, kept_actions, sizeof(actions));
+	if (kept_actions)
+		memcpy(actions, kept_actions, sizeof(actions));
 	mask = kept_mask;
 	recheck();
 }
@@ -535,11 +582,11 @@ start_handler(struct lx_sigregs *o, int sig)
 	g[R15] = cs[5];
 	g[CSGSFS] = 0x2b;	/* user CS on Linux; nothing reads it */
 	/* A call a signal cut short starts again after the handler, where Linux would. */
-	if ((int64_t)c->nr == -EINTR && eintr_nr && (act->flags & SA_RESTART)) {
+	if ((int64_t)c->nr == -EINTR && eintr_restart && (act->flags & SA_RESTART)) {
 		g[RAX] = eintr_nr;
 		g[RIP] = c->rcx - 2;	/* the syscall instruction, two bytes */
 	}
-	eintr_nr = 0;
+	eintr_restart = false;
 	g[OLDMASK] = suspend_set ? suspend_old : mask;
 	f->uc.fpstate = fp;
 	f->uc.sigmask = suspend_set ? suspend_old : mask;
@@ -548,8 +595,8 @@ start_handler(struct lx_sigregs *o, int sig)
 	f->info.code = why[sig].code;
 	f->info.pid = why[sig].pid;
 	f->info.status = why[sig].status;
-	if (why[sig].fault)
-		memcpy(&f->info.pid, &why[sig].addr, 8);	/* si_addr, at the same place */
+	if (fault_bits & BIT(sig))
+		memcpy(&f->info.pid, &fault_addr, 8);	/* si_addr, at the same place */
 	mask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : BIT(sig));
 	mask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND)
@@ -620,7 +667,7 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 		mask = suspend_old;
 		suspend_set = false;
 	}
-	eintr_nr = 0;
+	eintr_restart = false;
 	recheck();
 	lx_unlock();
 	if (main_thread)
@@ -711,7 +758,9 @@ fault(int sig, int32_t code, uint64_t addr, uint64_t ip)
 	    writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) == WRIT_OK && ctx[WRIT_CTX_RIP] == ip &&
 	    !(ip >= LX_LO && ip < LX_HI) && !lx_vfork_active() && !(mask & BIT(sig)) &&
 	    actions[sig].handler > SIG_IGN) {
-		in_why[sig] = (struct why){ .code = code, .fault = true, .addr = addr };
+		in_why[sig] = (struct why){ .code = code };
+		fault_addr = addr;
+		__atomic_fetch_or(&in_fault_bits, BIT(sig), __ATOMIC_SEQ_CST);
 		__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
 		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
 		lx_async_rip = ip;
@@ -723,7 +772,7 @@ fault(int sig, int32_t code, uint64_t addr, uint64_t ip)
 			  lx_pid, sig, addr, ip);
 	if (n > 0)
 		lx_log(line, (size_t)n);
-	lx_exit_signal(sig);
+	exit_process(sig);
 }
 
 #define FAULT_MARK (1ull << 56)	/* init's: the signal is the program's fault */
@@ -751,6 +800,7 @@ take(void)
 					    .status = (int32_t)((w >> 40) & 0xffff) };
 	}
 	set &= ~fault_set;
+	__atomic_fetch_and(&in_fault_bits, ~set, __ATOMIC_SEQ_CST);
 	if (set) {
 		__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
@@ -781,6 +831,17 @@ deadly(void)
 	return 0;
 }
 
+static void
+post_self(int sig, int code)
+{
+	in_why[sig] = (struct why){ .code = code, .pid = (int32_t)lx_pid };
+	__atomic_fetch_and(&in_fault_bits, ~BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	if (sig_ntfn)
+		writ_signal(sig_ntfn);	/* the signal thread: init has nothing, but it looks */
+}
+
 /* Make the main thread notice: -> false to try again a moment later. */
 static bool
 interrupt_main(void)
@@ -792,7 +853,7 @@ interrupt_main(void)
 	if (!lx_sig_wanted() || lx_vfork_active())
 		return true;
 	if ((sig = deadly()))
-		lx_exit_signal(sig);	/* from this thread: the process goes, with all of them */
+		exit_process(sig);	/* from this thread: the process goes, with all of them */
 	if (writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO - 1) != WRIT_OK)
 		return true;
 	/* From here until the priority is back, the main thread does not run. */

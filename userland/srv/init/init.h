@@ -117,8 +117,11 @@ struct proc {
 	writ_cptr_t waiter_wake;        /* a notification to signal when it ends, or 0 */
 	writ_cptr_t sig_ntfn;           /* signalled when a signal is posted to it (sig.c) */
 	uint64_t sig_pending;           /* posted, not yet taken */
-	uint64_t sig_info[64];          /* per signal: sender | si_code << 32 | status << 40 */
-	uint64_t sig_fault_addr, sig_fault_ip;  /* the last fault posted as a signal */
+	/* Who sent them (sig.c's info words): the last sender of any, SIGCHLD's own, the
+	 * last fault's (its signal, address and RIP). Few words: init's image is slots. */
+	uint64_t sig_from, sig_chld, sig_fault;
+	uint64_t sig_fault_addr, sig_fault_ip;
+	unsigned sig_fault_sig;
 	unsigned pgid, sid;             /* its process group and session */
 	uint64_t spawn_tsc;
 };

@@ -101,7 +101,14 @@ post(struct proc *p, unsigned sig, uint64_t info)
 		return;
 	}
 	p->sig_pending |= BIT(sig);
-	p->sig_info[sig - 1] = info;
+	if (info & FAULT_MARK) {
+		p->sig_fault = info;
+		p->sig_fault_sig = sig;
+	} else if (sig == SIGCHLD) {
+		p->sig_chld = info;
+	} else {
+		p->sig_from = info;
+	}
 	writ_signal(p->sig_ntfn);
 }
 
@@ -150,7 +157,8 @@ sig_take(struct proc *p, struct writ_msg *m)
 	p->sig_pending = 0;
 	m->mr[0] = set;
 	for (unsigned s = 1; s <= NSIG; s++) {
-		writ_word_t w = (set & BIT(s)) ? p->sig_info[s - 1] : 0;
+		writ_word_t w = !(set & BIT(s)) ? 0 : s == p->sig_fault_sig ? p->sig_fault :
+				s == SIGCHLD ? p->sig_chld : p->sig_from;
 
 		if (s < WRIT_MSG_REGS)
 			m->mr[s] = w;
@@ -159,6 +167,8 @@ sig_take(struct proc *p, struct writ_msg *m)
 	}
 	writ_mr_set(NSIG + 1, p->sig_fault_addr);
 	writ_mr_set(NSIG + 2, p->sig_fault_ip);
+	if (set & BIT(p->sig_fault_sig))
+		p->sig_fault_sig = 0;
 	m->info = writ_msginfo(0, 0, NSIG + 3);
 	writ_reply(m);
 }

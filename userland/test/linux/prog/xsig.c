@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -195,6 +196,13 @@ as_child(char **argv)
 			sched_yield();
 		return getpgrp() == getpgid(getppid()) ? 48 : 7;
 	}
+	if (strcmp(what, "futex") == 0) {
+		static int word;
+
+		ready();
+		r = (int)syscall(SYS_futex, &word, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0);
+		return r == -1 && errno == EINTR && got ? 49 : 9;
+	}
 	if (strcmp(what, "exit7") == 0)
 		return 7;
 	if (strcmp(what, "segv") == 0) {
@@ -261,6 +269,40 @@ check_interrupted(const char *what, int want, const char *name)
 	check(WIFEXITED(s) && WEXITSTATUS(s) == want, name, "pid %d status %x", pid, s);
 }
 
+/*
+ * ^C on the console as SIGINT (issue 23), `lx-xsig ctrlc`: a child in a process group
+ * of its own reads the console, which we give to that group (TIOCSPGRP); the host
+ * types ^C on the serial line when it sees our prompt, and the child must end killed
+ * by SIGINT. /test/linux runs it alone in the boot that types (tests/vm, ctrlc-debug).
+ */
+static int
+ctrlc(void)
+{
+	char *args[] = { self, "ctrlc-read", NULL };
+	posix_spawnattr_t at;
+	pid_t pid, fg = 0, mine = getpgrp();
+	int s = -1;
+
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&at, 0);
+	if (posix_spawn(&pid, self, NULL, &at, args, environ) != 0)
+		pid = -1;
+	check(pid > 0 && getpgid(pid) == pid, "linux/ctrlc-child-own-group", "pid %d pgid %d",
+	      pid, pid > 0 ? getpgid(pid) : -1);
+	if (pid > 0 && tcsetpgrp(0, pid) == 0)
+		fg = tcgetpgrp(0);
+	check(pid > 0 && fg == pid, "linux/ctrlc-tcsetpgrp", "fg %d", fg);
+	printf("# ready for ^C\n");
+	fflush(stdout);
+	if (pid > 0)
+		waitpid(pid, &s, 0);
+	check(WIFSIGNALED(s) && WTERMSIG(s) == SIGINT, "linux/ctrlc-sigint-ends-reader",
+	      "status %x", s);
+	tcsetpgrp(0, mine);
+	return failures ? 1 : 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -269,6 +311,13 @@ main(int argc, char **argv)
 	int s;
 
 	self = argv[0];
+	if (argc > 1 && strcmp(argv[1], "ctrlc") == 0)
+		return ctrlc();
+	if (argc > 1 && strcmp(argv[1], "ctrlc-read") == 0) {
+		char c;
+
+		return read(0, &c, 1) < 0 ? 4 : 3;	/* ended by ^C before either */
+	}
 	if (argc > 1)
 		return as_child(argv);
 
@@ -277,6 +326,7 @@ main(int argc, char **argv)
 	check_interrupted("sleep", 44, "linux/xsig-nanosleep-eintr");
 	check_interrupted("wait", 45, "linux/xsig-wait4-eintr");
 	check_interrupted("restart", 46, "linux/xsig-sa-restart");
+	check_interrupted("futex", 49, "linux/xsig-futex-eintr");
 
 	/* A default action from another process: the child ends, killed by it. */
 	pid = start("pause", -1);

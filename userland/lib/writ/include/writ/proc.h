@@ -151,7 +151,8 @@ long writ_proc_name(unsigned pid, char *buf, size_t n);
  * caller may signal itself, its descendants, its parent, its group and session; sig 0
  * only checks. -> 0, -ESRCH, -EPERM, -EINVAL, or 1: the group named holds the caller,
  * which signals itself (init posts to the others). SIG_TAKE: -> (pending set) and from
- * word 1, one word per signal 1..64: the sender's pid | si_code << 32 | status << 40.
+ * word 1, one word per signal 1..64: the sender's pid | si_code << 32 | status << 40
+ * (the last sender for all but SIGCHLD, a fault's own), then a fault's address and RIP.
  * SETPGID (pid, pgid) / GETPGID (pid, 0) -> 0 / the pgid, as Linux's (0: the caller);
  * GETPGID (pid, 1) -> its session; SETSID -> the new session's id.
  */
