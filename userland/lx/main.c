@@ -384,8 +384,6 @@ lx_sched_setaffinity(const uint64_t *a)
 	return (*(const uint8_t *)a[2] & 1) ? 0 : -EINVAL;
 }
 
-/* Process groups and sessions: each process leads its own. */
-
 /* Zeroed usage figures: the kernel does not count a thread's time yet. */
 static long
 lx_getrusage(const uint64_t *a)
@@ -484,10 +482,9 @@ static const uint64_t locked[LX_NR_MAX / 64] = {
 };
 #undef L
 
-long
-lx_dispatch(struct lx_call *c)
+static long
+serve_call(struct lx_call *c)
 {
-	bool main_thread;
 	long r;
 
 	if (c->nr >= LX_NR_MAX || !table[c->nr]) {
@@ -501,9 +498,6 @@ lx_dispatch(struct lx_call *c)
 			return lx_rt_sigreturn(c);
 		return lx_enosys(c->nr);
 	}
-	main_thread = lx_is_main();
-	if (main_thread)
-		lx_main_in_call = 1;
 	if (!(locked[c->nr / 64] & (1ull << (c->nr % 64)))) {
 		r = table[c->nr](c->a);
 	} else {
@@ -511,14 +505,29 @@ lx_dispatch(struct lx_call *c)
 		r = table[c->nr](c->a);
 		lx_unlock();
 	}
-	if (main_thread) {
-		if (r == -EINTR)
-			lx_sig_eintr(c->nr);
-		lx_main_in_call = 0;
-	}
 	/* A write to a pipe nobody reads: SIGPIPE too, as on Linux. */
 	if (r == -EPIPE && (c->nr == SYS_write || c->nr == SYS_writev || c->nr == SYS_pwrite64))
 		lx_sig_raise(LX_SIGPIPE, 0, (int)lx_pid);
+	return r;
+}
+
+/* One call of the program's. The main thread says it is in one (sig.c: the signal
+ * thread then never suspends it, which would cancel an IPC the call waits in). */
+long
+lx_dispatch(struct lx_call *c)
+{
+	bool main_thread = lx_is_main();
+	uint64_t nr = c->nr;
+	long r;
+
+	if (main_thread)
+		lx_main_in_call = 1;
+	r = serve_call(c);
+	if (main_thread) {
+		if (r == -EINTR)
+			lx_sig_eintr(nr);
+		lx_main_in_call = 0;
+	}
 	return r;
 }
 
