@@ -541,6 +541,19 @@ def busybox_boot(ctx, cfg):
     return res, b
 
 
+def ctrlc_boot(ctx, cfg):
+    """/test/linux's ^C check alone (issue 23): a Linux program gives the console to its
+    child's process group and the child reads it; ^C typed on the serial line must end
+    the child with SIGINT through the terminal's event, the personality and init."""
+    iso = ctx.iso(cfg, "test nokern only=/test/linux ctrlc", ctx.modules(cfg))
+    b = qemu.boot(iso, timeout=120, type_after=[("ready for ^C", b"\x03")])
+    name = "linux/ctrlc-boot-%s" % cfg
+    guest = guest_results(b)
+    res = guest + [(len(guest) >= 4, name + "-ran", "only %d checks ran" % len(guest)),
+                   expect_exit(b, qemu.EXIT_PASS, name + "-exit")]
+    return res, b
+
+
 def harness_records(log, cfg):
     """file: records each denied path operation and each revoke with the pid and name
     of the process that did it, as init's identity capability says (not as the caller
@@ -620,6 +633,8 @@ def all_scenarios(cfgs):
         if cfg == "debug":
             out.append(("boot", "big-ram-" + cfg, lambda ctx, c=cfg: big_ram_boot(ctx, c), cfg))
         out.append(("console", "run-" + cfg, lambda ctx, c=cfg: run_boot(ctx, c), cfg))
+        if cfg == "debug":
+            out.append(("console", "ctrlc-" + cfg, lambda ctx, c=cfg: ctrlc_boot(ctx, c), cfg))
         # The screen console: BIOS (VGA text) with one kernel, UEFI (framebuffer) with
         # the other, so each display kind is covered once per run.
         out.append(("screen+console", "screen-" + cfg,

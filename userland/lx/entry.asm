@@ -68,47 +68,6 @@ lx_upcall:
         lea     rsp, [rsp + 128]
         jmp     rcx
 
-; The slow way out (sig.c): every register of the program goes to lx_sig_deliver(c,
-; callee-saved, fxsave image, out), which writes them, maybe changed (RSP too: a
-; handler's frame, or the one rt_sigreturn goes back to), to `out`, far enough below
-; that a handler's frame (right under the program's RSP) cannot reach it; all are loaded
-; from there.
-.signal:
-        mov     [rsp], rax              ; the result, in the number's place
-        mov     rdi, rsp
-        push    r15
-        push    r14
-        push    r13
-        push    r12
-        push    rbx
-        push    qword [rbp]             ; the program's RBP
-        mov     rsi, rsp
-        lea     rdx, [rdi + 80]         ; the FXSAVE image, right above struct lx_call
-        sub     rsp, 2048 + 640         ; past any frame; then struct lx_sigregs
-        mov     rcx, rsp
-        call    lx_sig_deliver
-        mov     rbp, [rsp + 80]
-        mov     rbx, [rsp + 88]
-        mov     r12, [rsp + 96]
-        mov     r13, [rsp + 104]
-        mov     r14, [rsp + 112]
-        mov     r15, [rsp + 120]
-        fxrstor64 [rsp + 128]
-        mov     rax, rsp                ; struct lx_call
-        mov     rdi, [rax + 8]
-        mov     rsi, [rax + 16]
-        mov     rdx, [rax + 24]
-        mov     r10, [rax + 32]
-        mov     r8, [rax + 40]
-        mov     r9, [rax + 48]
-        mov     rcx, [rax + 64]
-        mov     r11, [rax + 72]
-        push    r11
-        popfq                           ; on our stack: the program's may have no room below
-        mov     rsp, [rax + 56]         ; mov keeps the flags
-        mov     rax, [rax]
-        jmp     rcx
-
 ; fork and clone (fork.c): a new process copies every register of the program, so the
 ; callee-saved ones, which lx_dispatch's frames may have moved, go along: lx_fork(c,
 ; regs), regs = RBP RBX R12 R13 R14 R15 as the program has them (six words: the
@@ -124,6 +83,103 @@ lx_upcall:
         call    lx_fork
         add     rsp, 48
         jmp     .back
+
+; The slow way out (sig.c): every register of the program goes to lx_sig_deliver(c,
+; callee-saved, fxsave image, out, rcx, r11), which writes them, maybe changed (RSP
+; too: a handler's frame, or the one rt_sigreturn goes back to), to `out`, far enough
+; below that a handler's frame (right under the program's RSP) cannot reach it; all are
+; loaded from there, RCX and R11 included, and the jump goes through the word below
+; the new stack's red zone (sig.c checked it is the program's).
+.signal:
+        mov     [rsp], rax              ; the result, in the number's place
+        mov     rdi, rsp
+        mov     r8, [rdi + 64]          ; after a syscall RCX is the return address...
+        mov     r9, [rdi + 72]          ; ...and R11 the flags
+        push    r15
+        push    r14
+        push    r13
+        push    r12
+        push    rbx
+        push    qword [rbp]             ; the program's RBP
+        mov     rsi, rsp
+        lea     rdx, [rdi + 80]         ; the FXSAVE image, right above struct lx_call
+        sub     rsp, 2048 + 656         ; past any frame; then struct lx_sigregs
+        mov     rcx, rsp
+        call    lx_sig_deliver
+        ; fall through
+
+; Load every register from struct lx_sigregs at RSP and go on where it says.
+sig_out:
+        mov     rbp, [rsp + 80]
+        mov     rbx, [rsp + 88]
+        mov     r12, [rsp + 96]
+        mov     r13, [rsp + 104]
+        mov     r14, [rsp + 112]
+        mov     r15, [rsp + 120]
+        fxrstor64 [rsp + 128]
+        mov     rax, rsp                ; struct lx_call
+        mov     rdi, [rax + 56]         ; the new RSP...
+        mov     rsi, [rax + 64]         ; ...and RIP, kept under its red zone
+        mov     [rdi - 136], rsi
+        mov     rdi, [rax + 8]
+        mov     rsi, [rax + 16]
+        mov     rdx, [rax + 24]
+        mov     r10, [rax + 32]
+        mov     r8, [rax + 40]
+        mov     r9, [rax + 48]
+        mov     rcx, [rax + 640]
+        mov     r11, [rax + 648]
+        push    qword [rax + 72]
+        popfq                           ; on our stack: the program's may have no room below
+        mov     rsp, [rax + 56]         ; mov keeps the flags
+        mov     rax, [rax]
+        jmp     qword [rsp - 136]
+
+; lx_sig_async: where the signal thread (sig.c) sends the main thread when it runs the
+; program's code and a signal from another process is due; lx_async_rip is where it
+; was. Every register is the program's: they are kept as the upcall keeps them (flags
+; first, before anything changes them), and the slow way out delivers the signal and
+; goes back to lx_async_rip with all of them, RAX RCX R11 included.
+global lx_sig_async
+extern lx_main_in_call
+extern lx_async_rip
+lx_sig_async:
+        mov     byte [rel lx_main_in_call], 1
+        lea     rsp, [rsp - 128]        ; below the red zone
+        push    rbp
+        mov     rbp, rsp
+        pushfq                          ; [rbp - 8]
+        push    rax                     ; [rbp - 16]
+        and     rsp, -16
+        sub     rsp, 512
+        fxsave64 [rsp]
+        push    qword [rbp - 8]         ; struct lx_call's r11: the flags
+        push    qword [rel lx_async_rip] ; its rcx: where to go on
+        lea     rax, [rbp + 8 + 128]
+        push    rax                     ; the program's RSP
+        push    r9
+        push    r8
+        push    r10
+        push    rdx
+        push    rsi
+        push    rdi
+        push    qword [rbp - 16]        ; RAX, kept as a call's result would be
+        mov     rdi, rsp
+        mov     r8, rcx                 ; the program's own RCX and R11
+        mov     r9, r11
+        push    r15
+        push    r14
+        push    r13
+        push    r12
+        push    rbx
+        push    qword [rbp]             ; the program's RBP
+        mov     rsi, rsp
+        lea     rdx, [rdi + 80]
+        sub     rsp, 2048 + 656
+        mov     rcx, rsp
+        cld
+        call    lx_sig_deliver
+        jmp     sig_out
 
 ; lx_fork_resume(regs, fx): go on as a fork's child: every register from regs (struct
 ; lx_fork_regs, fork.c: RAX RBX RCX RDX RSI RDI RBP R8-R15 RSP RIP RFLAGS) and the

@@ -10,8 +10,8 @@
  * servers know an fd's capability, not what the program asked of it.
  */
 #include <writ/fd.h>
-#include <writ/tty.h>
 #include <writ/proc.h>
+#include <writ/tty.h>
 
 #include <errno.h>
 
@@ -627,18 +627,25 @@ lx_ioctl(const uint64_t *a)
 
 		if (!lx_writable(a[2], 4))
 			return -EFAULT;
+		if (g == 0 || g == -ENOSYS)
+			g = lx_getpgrp(NULL);	/* none set yet: ours, as a fresh session's */
 		if (g < 0)
 			return g;
-		/* No foreground group set yet: the caller's own (it leads one). */
-		*(int32_t *)a[2] = g ? (int32_t)g : (int32_t)lx_pid;
+		*(int32_t *)a[2] = (int32_t)g;
 		return 0;
 	}
-	case TIOCSPGRP:
+	case TIOCSPGRP: {
+		long r;
+
 		if (!lx_readable(a[2], 4))
 			return -EFAULT;
 		if (*(const int32_t *)a[2] <= 0)
 			return -EINVAL;
-		return writ_tty_setpgrp((int)a[0], *(const int32_t *)a[2]);
+		if ((r = writ_tty_setpgrp((int)a[0], *(const int32_t *)a[2])) < 0)
+			return r == -ENOSYS ? -ENOTTY : r;
+		lx_sig_tty_watch((int)a[0]);
+		return 0;
+	}
 	default:
 		return -ENOTTY;
 	}

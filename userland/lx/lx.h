@@ -124,6 +124,8 @@ long lx_wait4(const uint64_t *a);
 bool lx_vfork_child_exit(int status);
 /* Signal sig to our child pid (it ends, as most default actions would): 0 or -errno. */
 long lx_kill_child(int32_t pid, int sig);
+/* Whether a vfork child runs on the first thread now. */
+bool lx_vfork_active(void);
 /* The parent's pid, from the start info. */
 extern uint32_t lx_ppid;
 
@@ -170,6 +172,35 @@ long lx_kill(const uint64_t *a);
 long lx_tkill(const uint64_t *a);
 long lx_tgkill(const uint64_t *a);
 long lx_rt_sigreturn(struct lx_call *c);
+long lx_pause(const uint64_t *a);
+long lx_rt_sigsuspend(const uint64_t *a);
+long lx_getpgid(const uint64_t *a);
+long lx_getsid(const uint64_t *a);
+long lx_getpgrp(const uint64_t *a);
+long lx_setpgid(const uint64_t *a);
+long lx_setsid(const uint64_t *a);
+/* fd is a terminal whose foreground group the program set: send its ^C ^\\ ^Z. */
+void lx_sig_tty_watch(int fd);
+/* A vfork child's execve made process pid: what it asked for its group is done. */
+void lx_sig_vfork_spawned(long pid);
+/* Around a vfork child: our dispositions and mask aside, and back. */
+void lx_sig_vfork_keep(void);
+void lx_sig_vfork_back(void);
+/* Register with init for signals from other processes and start the signal thread. */
+void lx_sig_init(void);
+/* Set while the main thread serves a call (entry.asm's lx_sig_async sets it too). */
+extern volatile uint8_t lx_main_in_call;
+/* Whether the caller is the program's first thread, the one others' signals interrupt. */
+bool lx_is_main(void);
+/* A signal that would run a handler or end the process is pending and not blocked:
+ * a call that waits returns -EINTR. */
+bool lx_sig_wanted(void);
+/* Around a wait a signal must cut short: the thread blocks on notification ntfn, which
+ * the signal thread signals. begin -> false when a signal is wanted already. */
+bool lx_sig_wait_begin(writ_cptr_t ntfn);
+void lx_sig_wait_end(void);
+/* The main thread's call nr returns -EINTR: with SA_RESTART it starts again. */
+void lx_sig_eintr(uint64_t nr);
 
 /* ---- gnu.c: calls glibc's programs make ---- */
 /* prctl's name of the process: the last part of path, cut to 15 bytes. */
@@ -190,6 +221,8 @@ bool lx_defer_unmap(uint64_t addr, uint64_t len);
 /* The personality's lock, for what threads share (a no-op before the first clone). */
 void lx_lock(void);
 void lx_unlock(void);
+/* The calling thread's wake notification (0 if it has none). */
+writ_cptr_t lx_thread_wake(void);
 
 /* The working directory, without a NUL: -> its length, or -ERANGE (fs.c). */
 long lx_getcwd_str(char *out, size_t n);

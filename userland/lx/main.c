@@ -281,14 +281,18 @@ lx_time(const uint64_t *a)
 	return s;
 }
 
-/* Sleep until the clock reads `until`: yielding, as no timer is served yet. */
+/* Sleep until the clock reads `until`: yielding, as no timer is served yet; a caught
+ * signal ends it early (-EINTR). */
 static long
 sleep_until(uint64_t id, int64_t until)
 {
 	bool ok;
 
-	while (clock_ns(id, &ok) < until)
+	while (clock_ns(id, &ok) < until) {
+		if (lx_sig_wanted())
+			return -EINTR;
 		writ_yield();
+	}
 	return 0;
 }
 
@@ -315,10 +319,19 @@ lx_nanosleep(const uint64_t *a)
 		return r;
 	if (a[1] && !lx_writable(a[1], 16))
 		return -EFAULT;
-	sleep_until(CLOCK_MONOTONIC, lx_monotonic_ns() + ns);
+	int64_t until = lx_monotonic_ns() + ns;
+
+	if ((r = sleep_until(CLOCK_MONOTONIC, until)) < 0 && a[1]) {
+		int64_t left = until - lx_monotonic_ns();
+
+		left = left < 0 ? 0 : left;
+		((int64_t *)a[1])[0] = left / 1000000000;
+		((int64_t *)a[1])[1] = left % 1000000000;
+		return r;
+	}
 	if (a[1])
 		memset((void *)a[1], 0, 16);
-	return 0;
+	return r;
 }
 
 static long
@@ -385,12 +398,6 @@ lx_sched_setaffinity(const uint64_t *a)
 		return a[1] < 1 ? -EINVAL : -EFAULT;
 	return (*(const uint8_t *)a[2] & 1) ? 0 : -EINVAL;
 }
-
-/* Process groups and sessions: each process leads its own. */
-static long lx_getpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? (long)lx_pid : -ESRCH; }
-static long lx_getpgrp(const uint64_t *a) { (void)a; return lx_pid; }
-static long lx_setpgid(const uint64_t *a) { return a[0] == 0 || a[0] == lx_pid ? 0 : -ESRCH; }
-static long lx_setsid(const uint64_t *a) { (void)a; return lx_pid; }
 
 /* Zeroed usage figures: the kernel does not count a thread's time yet. */
 static long
@@ -467,7 +474,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sched_getaffinity] = lx_sched_getaffinity,
 	[SYS_sched_setaffinity] = lx_sched_setaffinity, [SYS_getpgid] = lx_getpgid,
 	[SYS_getpgrp] = lx_getpgrp, [SYS_setpgid] = lx_setpgid, [SYS_setsid] = lx_setsid,
-	[SYS_getsid] = lx_getpgid, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
+	[SYS_getsid] = lx_getsid, [SYS_pause] = lx_pause,
+	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,
@@ -490,8 +498,8 @@ static const uint64_t locked[LX_NR_MAX / 64] = {
 };
 #undef L
 
-long
-lx_dispatch(struct lx_call *c)
+static long
+serve_call(struct lx_call *c)
 {
 	long r;
 
@@ -518,6 +526,26 @@ lx_dispatch(struct lx_call *c)
 	/* A write to a pipe nobody reads: SIGPIPE too, as on Linux. */
 	if (r == -EPIPE && (c->nr == SYS_write || c->nr == SYS_writev || c->nr == SYS_pwrite64))
 		lx_sig_raise(LX_SIGPIPE, 0, (int)lx_pid);
+	return r;
+}
+
+/* One call of the program's. The main thread says it is in one (sig.c: the signal
+ * thread then never suspends it, which would cancel an IPC the call waits in). */
+long
+lx_dispatch(struct lx_call *c)
+{
+	bool main_thread = lx_is_main();
+	uint64_t nr = c->nr;
+	long r;
+
+	if (main_thread)
+		lx_main_in_call = 1;
+	r = serve_call(c);
+	if (main_thread) {
+		if (r == -EINTR)
+			lx_sig_eintr(nr);
+		lx_main_in_call = 0;
+	}
 	return r;
 }
 
@@ -549,6 +577,10 @@ main(int argc, char **argv, char **envp)
 		writ_printf("writ-linux: cannot set the syscall upcall\n");
 		return 127;
 	}
+	lx_sig_init();
+	lx_main_in_call = 0;
+	/* A fork's child: the parent's state replaces the program's start (fork.c); the
+	 * signal thread above is its own. */
 	if (lx_fork_is_child(envp))
 		lx_fork_child();
 	lx_enter(entry, (uint64_t)sp);

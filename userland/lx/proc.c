@@ -147,6 +147,7 @@ lx_execve(const uint64_t *a)
 			return -EAGAIN;
 		}
 		*c = (struct child){ .pid = (uint32_t)pid, .cap = cap };
+		lx_sig_vfork_spawned(pid);
 		lx_back_to_parent(&vfork_back, pid);
 	}
 	/* Replaced: this program is done; the new one's end is ours. */
@@ -156,10 +157,10 @@ lx_execve(const uint64_t *a)
 	writ_exit(s < 0 ? 127 : WRIT_WAIT_STATUS(s));
 }
 
-/* Signals to another process: only to our children, whose capabilities we hold. A
- * signal whose default is to be ignored does nothing; any other ends the child (its
- * handlers do not run: init has no way yet to interrupt a process), and wait4 says
- * that signal killed it. */
+/* A signal to our child by its capability (sig.c asks init first, which runs its
+ * handlers; this is left for a vfork child that exited without exec, which init never
+ * knew: 0 for it). A signal whose default is to be ignored does nothing; any other ends
+ * the child, and wait4 says that signal killed it. */
 long
 lx_kill_child(int32_t pid, int sig)
 {
@@ -178,6 +179,8 @@ lx_kill_child(int32_t pid, int sig)
 	c->killed_by = sig;
 	return 0;
 }
+
+bool lx_vfork_active(void) { return in_vfork_child; }
 
 /* exit in a vfork child: the parent goes on, and finds this status with wait4. */
 bool
@@ -259,9 +262,11 @@ lx_vfork(struct lx_call *c, bool own_stack)
 	}
 	lx_cwd_save(cwd);
 	fds_keep();
+	lx_sig_vfork_keep();
 	in_vfork_child = true;
 	pid = lx_run_child(&vfork_back, &child, rsp);
 	in_vfork_child = false;
+	lx_sig_vfork_back();
 	lx_mem_allow(0, 0);
 	fds_restore();
 	lx_cwd_restore(cwd);
@@ -270,12 +275,17 @@ lx_vfork(struct lx_call *c, bool own_stack)
 
 /* ---- wait4 ---- */
 
-/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. */
+/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. init keeps
+ * our wake notification to signal when the child ends (it wants one). */
 static long
 wait_nohang(writ_cptr_t cap)
 {
-	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 0, 0) };
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 1, 0) };
+	writ_cptr_t wake = lx_thread_wake();
 
+	if (!wake)
+		return -ENOMEM;
+	writ_set_cap(0, wake);
 	if (writ_call(cap, &m) != WRIT_OK)
 		return -ECHILD;
 	if ((long)m.mr[0] != -EAGAIN) {
@@ -283,6 +293,24 @@ wait_nohang(writ_cptr_t cap)
 		writ_slot_free(cap);
 	}
 	return (long)m.mr[0];
+}
+
+/* Wait for the child to end: its status, or -EINTR when a caught signal comes first
+ * (the child's end is looked at before the signal, as Linux's wait4 would). */
+static long
+wait_intr(writ_cptr_t cap)
+{
+	writ_cptr_t wake = lx_thread_wake();
+	writ_word_t w;
+	long s;
+
+	while ((s = wait_nohang(cap)) == -EAGAIN) {
+		if (!lx_sig_wait_begin(wake))
+			return -EINTR;
+		writ_wait(wake, &w);
+		lx_sig_wait_end();
+	}
+	return s;
 }
 
 long
@@ -307,7 +335,7 @@ lx_wait4(const uint64_t *a)
 	if (!c)
 		return -ECHILD;
 	if (c->cap) {
-		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : writ_proc_wait(c->cap);
+		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : wait_intr(c->cap);
 		if (s == -EAGAIN)
 			return 0;
 		if (s < 0)

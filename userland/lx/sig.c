@@ -15,12 +15,15 @@
  * above, 64-byte aligned, and mcontext's fpstate points to it. rt_sigreturn puts back
  * what the frame says (the handler may have changed it).
  *
- * Not yet: delivery to a thread other than the one returning from a call (the mask and
- * the pending set are the process's), handlers in another process (a kill to a child
- * ends it, as the default action of most signals would: see proc.c), interrupting a
- * blocked call (EINTR), SIGSEGV from a fault (faults go to init), SIGCHLD.
+ * Signals from other processes, SIGCHLD and the program's own faults come through
+ * init and the signal thread (the end of this file). Not yet: a signal aimed at one
+ * thread (the mask and the pending set are the process's), stop signals.
  */
+#include <writ/fd.h>
+#include <writ/mem.h>
 #include <writ/proc.h>
+#include <writ/thread.h>
+#include <writ/tty.h>
 
 #include <errno.h>
 
@@ -31,12 +34,14 @@
 #define SA_RESTORER 0x04000000
 #define SA_NODEFER 0x40000000
 #define SA_RESETHAND 0x80000000
+#define SA_RESTART 0x10000000
 #define SIG_DFL 0
 #define SIG_IGN 1
 #define SS_ONSTACK 1
 #define SS_DISABLE 2
 #define SI_USER 0
 #define SI_TKILL (-6)
+#define LX_SIGCHLD 17
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(LX_SIGSTOP))
 /* Default action ignore (and the stop signals: stopping is not served). */
@@ -66,7 +71,8 @@ struct ucontext {
 struct siginfo {
 	int32_t signo, err, code, pad;
 	int32_t pid, uid;
-	uint8_t rest[128 - 24];
+	int32_t status;         /* SIGCHLD's */
+	uint8_t rest[128 - 28];
 };
 
 struct frame {
@@ -81,17 +87,90 @@ _Static_assert(sizeof(struct siginfo) == 128, "Linux's siginfo");
 /* libwrit's (runtime.h): what the personality itself wrote goes out before the end. */
 void writ_console_flush(void);
 
+struct why {
+	int32_t code, pid, status;
+};
+
 volatile uint8_t lx_sig_slow;
 static struct ksigaction actions[LX_NSIG + 1];
 static uint64_t mask, pending;
-static struct { int32_t code, pid; } why[LX_NSIG + 1];
+static struct why why[LX_NSIG + 1];
 static uint64_t alt_sp, alt_flags = SS_DISABLE, alt_size;
 static uint64_t sigreturn_at;   /* the frame's ucontext, while an rt_sigreturn waits */
+/* Signals from other processes, posted by the signal thread (below): only ever ORed in
+ * there and taken whole here, so neither side needs the other's lock. */
+static uint64_t incoming;
+static struct why in_why[LX_NSIG + 1];
+/* The signals that are the program's own faults, and the address of the last one. */
+static uint64_t fault_bits, in_fault_bits;
+static uint64_t fault_addr;
+/* rt_sigsuspend's mask to go back to once its handler returns; suspend_set says so. */
+static uint64_t suspend_old;
+static bool suspend_set;
+/* The number of the main thread's last call that ended with -EINTR, if SA_RESTART
+ * starts it again. */
+static uint64_t eintr_nr;
+static bool eintr_restart;
 
 static void
 recheck(void)
 {
-	lx_sig_slow = (pending & ~mask) || sigreturn_at;
+	bool v = (pending & ~mask) || sigreturn_at || __atomic_load_n(&incoming, __ATOMIC_SEQ_CST);
+
+	__atomic_store_n(&lx_sig_slow, v, __ATOMIC_SEQ_CST);
+	/* A post between the load and the store must not be lost. */
+	if (!v && __atomic_load_n(&incoming, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Move what the signal thread posted into the pending set. */
+static void
+drain(void)
+{
+	uint64_t in = __atomic_exchange_n(&incoming, 0, __ATOMIC_SEQ_CST);
+
+	for (uint64_t b = in; b; b &= b - 1) {
+		int sig = __builtin_ctzll(b) + 1;
+
+		why[sig] = in_why[sig];
+	}
+	fault_bits = (fault_bits & ~in) | (in & in_fault_bits);
+	pending |= in;
+}
+
+/* Whether sig, arriving now, would do something: run a handler or end the process. */
+static bool
+acts(int sig)
+{
+	uint64_t h = actions[sig].handler;
+
+	return h != SIG_IGN && !(h == SIG_DFL && (BIT(sig) & DFL_IGNORE));
+}
+
+bool
+lx_sig_wanted(void)
+{
+	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+
+	for (; ready; ready &= ready - 1)
+		if (acts(__builtin_ctzll(ready) + 1))
+			return true;
+	return false;
+}
+
+/* Calls that SA_RESTART starts again (Linux's -ERESTARTSYS ones); pause, sigsuspend
+ * and nanosleep return -EINTR whatever the flag says. */
+void
+lx_sig_eintr(uint64_t nr)
+{
+	static const uint16_t restartable[] = { 0, 1, 16, 17, 18, 19, 20, 46, 47, 61, 202, 247 };
+
+	eintr_restart = false;
+	for (unsigned i = 0; i < sizeof(restartable) / sizeof(restartable[0]); i++)
+		if (nr == restartable[i]) {
+			eintr_nr = nr;
+			eintr_restart = true;
+		}
 }
 
 void
@@ -101,13 +180,27 @@ lx_sig_raise(int sig, int code, int pid)
 		return;
 	lx_lock();
 	pending |= BIT(sig);
-	why[sig].code = code;
-	why[sig].pid = pid;
+	why[sig] = (struct why){ .code = code, .pid = pid };
+	fault_bits &= ~BIT(sig);
 	recheck();
 	lx_unlock();
 }
 
-/* The process ends as if by `sig`: the wait status says so (core for the core ones). */
+/* The whole process ends as if by `sig`, from whichever thread (the signal thread's
+ * too, even while a vfork child runs on the first one). */
+static __attribute__((noreturn)) void
+exit_process(int sig)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_EXIT_SIGNAL, 0, 1) };
+
+	writ_console_flush();
+	m.mr[0] = (uint64_t)sig | ((BIT(sig) & DFL_CORE) ? 0x80 : 0);
+	for (;;)
+		writ_call(WRIT_PSLOT_PROC, &m);	/* init never answers an exit */
+}
+
+/* The process ends as if by `sig`: the wait status says so (core for the core ones).
+ * In a vfork child, only the child: the parent goes on. */
 __attribute__((noreturn)) void
 lx_exit_signal(int sig)
 {
@@ -142,8 +235,10 @@ lx_rt_sigaction(const uint64_t *a)
 	if (a[1]) {
 		actions[a[0]] = n;
 		/* Setting SIG_IGN (or SIG_DFL on an ignored one) drops what is pending. */
-		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE)))
+		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE))) {
+			drain();
 			pending &= ~BIT(a[0]);
+		}
 		recheck();
 	}
 	return 0;
@@ -186,7 +281,7 @@ lx_rt_sigpending(const uint64_t *a)
 		return -EINVAL;
 	if (!lx_writable(a[0], 8))
 		return -EFAULT;
-	*(uint64_t *)a[0] = pending & mask;
+	*(uint64_t *)a[0] = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & mask;
 	return 0;
 }
 
@@ -225,20 +320,64 @@ lx_sigaltstack(const uint64_t *a)
 	return 0;
 }
 
-/* A signal to `pid` (0 or -pgrp: our group, which we lead alone). */
+static void post_self(int sig, int code);
+
+/* A signal to ourselves from a call of the main thread: pending now, delivered on the
+ * call's way out. From another thread (clone's, the terminal's): posted as init's are,
+ * so the signal thread makes the main thread notice. */
+static void
+raise_any(int sig, int code)
+{
+	if (lx_is_main())
+		lx_sig_raise(sig, code, (int)lx_pid);
+	else
+		post_self(sig, code);
+}
+
+/* A call to init about signals and groups (WRIT_PROC_*): its answer, or -ESRCH when
+ * init cannot be reached. */
+static long
+proc_call(unsigned label, uint64_t a0, uint64_t a1)
+{
+	struct writ_msg m = { .info = writ_msginfo(label, 0, 2) };
+
+	m.mr[0] = a0;
+	m.mr[1] = a1;
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -ESRCH;
+	return (long)m.mr[0];
+}
+
+/*
+ * A signal to `pid` (> 0 a process, 0 our group, < -1 the group -pid). Ourselves: it
+ * becomes pending here, so it is delivered before kill returns, as on Linux. Others:
+ * init posts it (its sig.c says who may signal whom), and tells us when the group
+ * named holds us too, which we then do here.
+ */
 static long
 send(int32_t pid, uint64_t sig, int code)
 {
+	long r;
+
 	if (sig > LX_NSIG)
 		return -EINVAL;
-	if (pid == (int32_t)lx_pid || pid == 0 || pid == -(int32_t)lx_pid) {
+	if (pid == (int32_t)lx_pid) {
 		if (sig)
-			lx_sig_raise((int)sig, code, (int)lx_pid);
+			raise_any((int)sig, code);
 		return 0;
 	}
 	if (pid == -1)
-		return -EPERM;	/* everyone we may signal: only our children, see below */
-	return lx_kill_child(pid < 0 ? -pid : pid, (int)sig);
+		return -EPERM;	/* "everyone we may signal": not served */
+	r = proc_call(WRIT_PROC_SIGNAL, (uint64_t)(int64_t)pid, sig);
+	if (r == 1) {
+		if (sig)
+			raise_any((int)sig, code);
+		r = 0;
+	}
+	/* A vfork child that exited without exec is a zombie init never knew. */
+	if (r == -ESRCH && pid > 0 && lx_kill_child(pid, 0) == 0)
+		r = 0;
+	return r;
 }
 
 /* fork: the child inherits the dispositions, the mask and the alternate stack; its
@@ -259,13 +398,22 @@ lx_sig_fork_io(int fd, bool send)
 
 long lx_kill(const uint64_t *a) { return send((int32_t)a[0], a[1], SI_USER); }
 
-/* tkill/tgkill: a thread of ours is this process (its threads share one mask). */
+/* A thread id: ours (the first thread's is the pid, clone's are pid * 1024 + n), or
+ * another process's, whose signal goes to that process. */
+static int32_t
+tid_owner(int32_t tid)
+{
+	if (tid == (int32_t)lx_pid || (tid > 1024 && tid / 1024 == (int32_t)lx_pid))
+		return (int32_t)lx_pid;
+	return tid > 1024 && tid % 1024 ? tid / 1024 : tid;
+}
+
 long
 lx_tkill(const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0)
 		return -EINVAL;
-	return send((int32_t)lx_pid, a[1], SI_TKILL);
+	return send(tid_owner((int32_t)a[0]), a[1], SI_TKILL);
 }
 
 long
@@ -273,10 +421,41 @@ lx_tgkill(const uint64_t *a)
 {
 	if ((int32_t)a[0] <= 0 || (int32_t)a[1] <= 0)
 		return -EINVAL;
-	if ((int32_t)a[0] != (int32_t)lx_pid)
-		return send((int32_t)a[0], a[2], SI_TKILL);
-	return send((int32_t)lx_pid, a[2], SI_TKILL);
+	if (tid_owner((int32_t)a[1]) != (int32_t)a[0])
+		return -ESRCH;
+	return send((int32_t)a[0], a[2], SI_TKILL);
 }
+
+/* Process groups and sessions live at init, which sees every process. */
+long lx_getpgid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 0); }
+long lx_getsid(const uint64_t *a) { return proc_call(WRIT_PROC_GETPGID, a[0], 1); }
+long lx_getpgrp(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_GETPGID, 0, 0); }
+/* A vfork child's setpgid(0, g) is for the process its execve makes (posix_spawn's
+ * POSIX_SPAWN_SETPGROUP): kept here, done by lx_sig_vfork_spawned. */
+static bool child_pgid_set;
+static uint64_t child_pgid;
+
+long
+lx_setpgid(const uint64_t *a)
+{
+	if ((int32_t)a[1] < 0)
+		return -EINVAL;
+	if (lx_vfork_active() && (a[0] == 0 || a[0] == lx_pid)) {
+		child_pgid_set = true;
+		child_pgid = a[1];
+		return 0;
+	}
+	return proc_call(WRIT_PROC_SETPGID, a[0], a[1]);
+}
+
+void
+lx_sig_vfork_spawned(long pid)
+{
+	if (child_pgid_set)
+		proc_call(WRIT_PROC_SETPGID, (uint64_t)pid, child_pgid ? child_pgid : (uint64_t)pid);
+	child_pgid_set = false;
+}
+long lx_setsid(const uint64_t *a) { (void)a; return proc_call(WRIT_PROC_SETSID, 0, 0); }
 
 long
 lx_rt_sigreturn(struct lx_call *c)
@@ -287,16 +466,65 @@ lx_rt_sigreturn(struct lx_call *c)
 	return 0;
 }
 
+/*
+ * The upcall's slow way out (entry.asm): c holds the call's result in nr, cs the
+ * program's RBP RBX R12 R13 R14 R15, fx its FXSAVE image, rcx and r11 what those two
+ * registers get (the return address and the flags after a syscall; the program's own
+ * after an interruption). They lie right below the program's stack pointer, where a
+ * handler's frame goes, so everything is copied to `out` (further down, past any
+ * frame) first, changed there, and loaded from there; the way out jumps through the
+ * word just below the new stack's red zone.
+ */
+struct lx_sigregs {
+	struct lx_call c;
+	uint64_t cs[6];
+	uint8_t fx[512];
+	uint64_t rcx, r11;
+};
+
+_Static_assert(offsetof(struct lx_sigregs, fx) == 128, "entry.asm's offsets");
+_Static_assert(offsetof(struct lx_sigregs, rcx) == 640, "entry.asm's offsets");
+
+/* A vfork child runs here on our thread but has its own dispositions and mask on
+ * Linux (musl's posix_spawn resets the handlers in the child): keep ours aside. */
+static struct ksigaction *kept_actions;	/* from the heap at the first vfork: a Linux
+					 * process's static pages are all made at spawn */
+static uint64_t kept_mask;
+
+void
+lx_sig_vfork_keep(void)
+{
+	if (!kept_actions)
+		kept_actions = malloc(sizeof(actions));
+	if (kept_actions)
+		memcpy(kept_actions, actions, sizeof(actions));
+	kept_mask = mask;
+}
+
+void
+lx_sig_vfork_back(void)
+{
+	if (kept_actions)
+		memcpy(actions, kept_actions, sizeof(actions));
+	mask = kept_mask;
+	recheck();
+}
+
 /* Put back what the frame at uc says: -> false if it is not the program's memory. */
 static bool
-sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
+sigreturn(struct lx_sigregs *o)
 {
 	const struct ucontext *uc = (const struct ucontext *)sigreturn_at;
 	const uint64_t *g = uc->gregs;
+	struct lx_call *c = &o->c;
+	uint64_t *cs = o->cs;
+	uint8_t *fx = o->fx;
 
 	sigreturn_at = 0;
-	if (!lx_readable((uint64_t)uc, sizeof(*uc)))
+	if (!lx_readable((uint64_t)uc, sizeof(*uc)) || !lx_writable(g[RSP] - 136, 8))
 		return false;
+	o->rcx = g[RCX];
+	o->r11 = g[R11];
 	c->nr = g[RAX];
 	c->a[0] = g[RDI];
 	c->a[1] = g[RSI];
@@ -305,7 +533,7 @@ sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
 	c->a[4] = g[R8];
 	c->a[5] = g[R9];
 	c->rsp = g[RSP];
-	c->rcx = g[RIP];        /* the way out jumps through RCX: RCX is lost, as syscall loses it */
+	c->rcx = g[RIP];
 	/* The program's flags, but never the system ones (IOPL, TF, VM, ...). */
 	c->r11 = (g[EFL] & 0xcd5) | 0x202;
 	cs[0] = g[RBP];
@@ -322,9 +550,12 @@ sigreturn(struct lx_call *c, uint64_t *cs, uint8_t *fx)
 
 /* Start the handler of sig: -> false if its frame cannot be written. */
 static bool
-start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
+start_handler(struct lx_sigregs *o, int sig)
 {
 	const struct ksigaction *act = &actions[sig];
+	struct lx_call *c = &o->c;
+	uint64_t *cs = o->cs;
+	uint8_t *fx = o->fx;
 	uint64_t sp = c->rsp, fp;
 	struct frame *f;
 	uint64_t *g;
@@ -337,7 +568,7 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 		sp -= 128;      /* the red zone */
 	fp = (sp - 512) & ~63ull;
 	sp = ((fp - sizeof(*f)) & ~15ull) - 8;  /* as after a call: (sp + 8) % 16 == 0 */
-	if (!lx_writable(sp, fp + 512 - sp))
+	if (!lx_writable(sp - 136, fp + 512 - (sp - 136)))
 		return false;
 	memcpy((void *)fp, fx, 512);
 	f = (struct frame *)sp;
@@ -350,12 +581,12 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	g[R8] = c->a[4];
 	g[R9] = c->a[5];
 	g[R10] = c->a[3];
-	g[R11] = c->r11;
+	g[R11] = o->r11;
 	g[RDI] = c->a[0];
 	g[RSI] = c->a[1];
 	g[RDX] = c->a[2];
 	g[RAX] = c->nr;
-	g[RCX] = c->rcx;
+	g[RCX] = o->rcx;
 	g[RSP] = c->rsp;
 	g[RIP] = c->rcx;
 	g[EFL] = c->r11;
@@ -366,12 +597,22 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	g[R14] = cs[4];
 	g[R15] = cs[5];
 	g[CSGSFS] = 0x2b;	/* user CS on Linux; nothing reads it */
-	g[OLDMASK] = mask;
+	/* A call a signal cut short starts again after the handler, where Linux would. */
+	if ((int64_t)c->nr == -EINTR && eintr_restart && (act->flags & SA_RESTART)) {
+		g[RAX] = eintr_nr;
+		g[RIP] = c->rcx - 2;	/* the syscall instruction, two bytes */
+	}
+	eintr_restart = false;
+	g[OLDMASK] = suspend_set ? suspend_old : mask;
 	f->uc.fpstate = fp;
-	f->uc.sigmask = mask;
+	f->uc.sigmask = suspend_set ? suspend_old : mask;
+	suspend_set = false;
 	f->info.signo = sig;
 	f->info.code = why[sig].code;
 	f->info.pid = why[sig].pid;
+	f->info.status = why[sig].status;
+	if (fault_bits & BIT(sig))
+		memcpy(&f->info.pid, &fault_addr, 8);	/* si_addr, at the same place */
 	mask |= act->mask | ((act->flags & SA_NODEFER) ? 0 : BIT(sig));
 	mask &= ~UNBLOCKABLE;
 	if (act->flags & SA_RESETHAND)
@@ -383,44 +624,43 @@ start_handler(struct lx_call *c, uint64_t *cs, uint8_t *fx, int sig)
 	c->rsp = sp;
 	c->rcx = act->handler;
 	c->r11 &= ~0x500ull;	/* DF and TF clear, as the ABI wants at a function's entry */
+	o->rcx = c->rcx;
+	o->r11 = c->r11;
 	return true;
 }
 
-/*
- * The upcall's slow way out (entry.asm): c holds the call's result in nr, cs the
- * program's RBP RBX R12 R13 R14 R15, fx its FXSAVE image. They lie right below the
- * program's stack pointer, where a handler's frame goes, so everything is copied to
- * `out` (further down, past any frame) first, changed there, and loaded from there.
- */
-struct lx_sigregs {
-	struct lx_call c;
-	uint64_t cs[6];
-	uint8_t fx[512];
-};
-
-_Static_assert(offsetof(struct lx_sigregs, fx) == 128, "entry.asm's offsets");
-
 void lx_sig_deliver(const struct lx_call *c, const uint64_t *cs, const uint8_t *fx,
-		    struct lx_sigregs *out);
+		    struct lx_sigregs *out, uint64_t rcx, uint64_t r11);
 
 void
 lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *fx_in,
-	       struct lx_sigregs *o)
+	       struct lx_sigregs *o, uint64_t rcx, uint64_t r11)
 {
-	struct lx_call *c = &o->c;
-	uint64_t *cs = o->cs;
-	uint8_t *fx = o->fx;
+	bool main_thread = lx_is_main();
 	uint64_t ready;
 	int sig;
 
-	memcpy(c, in, sizeof(*c));
-	memcpy(cs, cs_in, sizeof(o->cs));
-	memcpy(fx, fx_in, sizeof(o->fx));
+	if (main_thread)
+		lx_main_in_call = 1;
+	memcpy(&o->c, in, sizeof(o->c));
+	memcpy(o->cs, cs_in, sizeof(o->cs));
+	memcpy(o->fx, fx_in, sizeof(o->fx));
+	o->rcx = rcx;
+	o->r11 = r11;
 	lx_lock();
-	if (sigreturn_at && !sigreturn(c, cs, fx)) {
+	if (sigreturn_at && !sigreturn(o)) {
 		lx_unlock();
 		lx_exit_signal(LX_SIGSEGV);
 	}
+	/* A vfork child runs on our thread: the parent's signals wait for its exec or exit. */
+	if (lx_vfork_active()) {
+		recheck();
+		lx_unlock();
+		if (main_thread)
+			lx_main_in_call = 0;
+		return;
+	}
+	drain();
 	while ((ready = pending & ~mask)) {
 		sig = __builtin_ctzll(ready) + 1;
 		pending &= ~BIT(sig);
@@ -432,12 +672,361 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 			lx_unlock();
 			lx_exit_signal(sig);
 		}
-		if (!start_handler(c, cs, fx, sig)) {
+		if (!start_handler(o, sig)) {
 			lx_unlock();
 			lx_exit_signal(LX_SIGSEGV);
 		}
 		break;  /* one frame at a time: the next one at the next call's return */
 	}
+	if (suspend_set) {
+		/* rt_sigsuspend woke for a signal that did not run a handler after all. */
+		mask = suspend_old;
+		suspend_set = false;
+	}
+	eintr_restart = false;
 	recheck();
 	lx_unlock();
+	if (main_thread)
+		lx_main_in_call = 0;
+}
+
+
+/* ---- signals from other processes: the signal thread ----
+ *
+ * init posts a signal for this process by signalling our notification (init/sig.c).
+ * A thread of the personality's own waits on it, takes the posted set from init, and
+ * hands it to the main thread (the program's first), which must notice it soon even
+ * while it runs the program's code without making a call:
+ *
+ * - in a call (lx_main_in_call): delivered on the call's way out, as a signal to
+ *   ourselves is; if the call waits where a signal should cut it short (pause,
+ *   sigsuspend, wait4: lx_sig_wait_begin), its wake notification is signalled and the
+ *   call returns -EINTR (nanosleep, which yields, looks for itself). A read that waits
+ *   in a server's IPC is not cut short: a suspend would cancel the IPC, but the server
+ *   would still take the bytes for it and lose them, so the signal waits for the read;
+ * - in the program's code: the thread is suspended, its RIP read and replaced by
+ *   lx_sig_async's (entry.asm), which enters as a call that does nothing would, with
+ *   every register kept, and leaves through the slow way out that runs the handler.
+ *
+ * Suspending cancels an IPC the thread waits in, which must never happen to a call
+ * that is not to be cut short; so the flag is read and the suspend made while the main
+ * thread cannot run: the signal thread lowers its priority below its own for that
+ * moment. That holds with one CPU, which is all the kernel schedules on.
+ */
+volatile uint8_t lx_main_in_call = 1;	/* until the program starts */
+uint64_t lx_async_rip;
+static volatile writ_cptr_t wait_ntfn;	/* the main thread waits on it (cut short: signal it) */
+static writ_cptr_t sig_ntfn;
+static struct writ_thread sig_thread;
+
+#define LX_PRIO 100
+#define LX_LO 0x7fe000000000ull	/* where the personality lies (init's LINUX_LO) */
+#define LX_HI 0x7ff000000000ull
+
+void lx_sig_async(void);
+
+
+bool
+lx_is_main(void)
+{
+	struct writ_thread *t = writ_thread_self();
+
+	return !t || !t->ipc;	/* clone's threads have an IPC buffer of their own */
+}
+
+bool
+lx_sig_wait_begin(writ_cptr_t ntfn)
+{
+	if (!lx_is_main())
+		return !lx_sig_wanted();
+	wait_ntfn = ntfn;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (lx_sig_wanted()) {
+		lx_sig_wait_end();
+		return false;
+	}
+	return true;
+}
+
+void
+lx_sig_wait_end(void)
+{
+	if (!lx_is_main())
+		return;
+	wait_ntfn = 0;
+}
+
+/*
+ * A fault of the program's (init/sig.c): the thread waits in its fault. If it is the
+ * main thread in the program's code and the signal has a handler and is not blocked,
+ * the handler starts where it faulted (its return runs the instruction again, as on
+ * Linux, unless it longjmps away); else the process ends as killed by the signal, as
+ * Linux forces a blocked or ignored fault signal.
+ */
+static void
+fault(int sig, int32_t code, uint64_t addr, uint64_t ip)
+{
+	writ_word_t ctx[2];
+	char line[128];
+	int n;
+
+	if (writ_tcb_suspend(WRIT_PSLOT_TCB) == WRIT_OK &&
+	    writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) == WRIT_OK && ctx[WRIT_CTX_RIP] == ip &&
+	    !(ip >= LX_LO && ip < LX_HI) && !lx_vfork_active() && !(mask & BIT(sig)) &&
+	    actions[sig].handler > SIG_IGN) {
+		in_why[sig] = (struct why){ .code = code };
+		fault_addr = addr;
+		__atomic_fetch_or(&in_fault_bits, BIT(sig), __ATOMIC_SEQ_CST);
+		__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+		lx_async_rip = ip;
+		ctx[WRIT_CTX_RIP] = (writ_word_t)lx_sig_async;
+		if (writ_tcb_write_regs(WRIT_PSLOT_TCB, true, ctx, 1) == WRIT_OK)
+			return;
+	}
+	n = writ_snprintf(line, sizeof(line), "writ-linux: pid %u: signal %d at %lx, RIP %lx, not handled\n",
+			  lx_pid, sig, addr, ip);
+	if (n > 0)
+		lx_log(line, (size_t)n);
+	exit_process(sig);
+}
+
+#define FAULT_MARK (1ull << 56)	/* init's: the signal is the program's fault */
+
+/* Take what init posted: into `incoming`, for the main thread (a fault: see fault). */
+static void
+take(void)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_TAKE, 0, 0) };
+	uint64_t set, fault_set = 0;
+
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return;
+	set = m.mr[0];
+	for (uint64_t b = set; b; b &= b - 1) {
+		unsigned sig = (unsigned)__builtin_ctzll(b) + 1;
+		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get(sig);
+
+		if (w & FAULT_MARK) {
+			fault_set |= BIT(sig);
+			continue;
+		}
+		in_why[sig] = (struct why){ .pid = (int32_t)(uint32_t)w,
+					    .code = (int32_t)((w >> 32) & 0xff),
+					    .status = (int32_t)((w >> 40) & 0xffff) };
+	}
+	set &= ~fault_set;
+	__atomic_fetch_and(&in_fault_bits, ~set, __ATOMIC_SEQ_CST);
+	if (set) {
+		__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	}
+	if (fault_set) {
+		int sig = __builtin_ctzll(fault_set) + 1;
+		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get((unsigned)sig);
+
+		fault(sig, (int32_t)((w >> 32) & 0xff), writ_mr_get(LX_NSIG + 1),
+		      writ_mr_get(LX_NSIG + 2));
+	}
+}
+
+/* A signal that is due, not blocked, and whose default action ends the process: 0 if
+ * none. The process ends at once, wherever its threads are (a read that waits in a
+ * server included), as on Linux. */
+static int
+deadly(void)
+{
+	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+
+	for (; ready; ready &= ready - 1) {
+		int sig = __builtin_ctzll(ready) + 1;
+
+		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & DFL_IGNORE))
+			return sig;
+	}
+	return 0;
+}
+
+static void
+post_self(int sig, int code)
+{
+	in_why[sig] = (struct why){ .code = code, .pid = (int32_t)lx_pid };
+	__atomic_fetch_and(&in_fault_bits, ~BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	if (sig_ntfn)
+		writ_signal(sig_ntfn);	/* the signal thread: init has nothing, but it looks */
+}
+
+/* Make the main thread notice: -> false to try again a moment later. */
+static bool
+interrupt_main(void)
+{
+	writ_word_t ctx[2];
+	bool done = true;
+	int sig;
+
+	if (!lx_sig_wanted() || lx_vfork_active())
+		return true;
+	if ((sig = deadly()))
+		exit_process(sig);	/* from this thread: the process goes, with all of them */
+	if (writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO - 1) != WRIT_OK)
+		return true;
+	/* From here until the priority is back, the main thread does not run. */
+	if (lx_main_in_call) {
+		if (wait_ntfn)
+			writ_signal(wait_ntfn);
+	} else if (writ_tcb_suspend(WRIT_PSLOT_TCB) == WRIT_OK) {
+		if (writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) != WRIT_OK ||
+		    (ctx[WRIT_CTX_RIP] >= LX_LO && ctx[WRIT_CTX_RIP] < LX_HI)) {
+			/* On its way in or out of a call: the way out will see it, or we retry. */
+			writ_tcb_resume(WRIT_PSLOT_TCB);
+			done = false;
+		} else {
+			lx_async_rip = ctx[WRIT_CTX_RIP];
+			ctx[WRIT_CTX_RIP] = (writ_word_t)lx_sig_async;
+			if (writ_tcb_write_regs(WRIT_PSLOT_TCB, true, ctx, 1) != WRIT_OK)
+				writ_tcb_resume(WRIT_PSLOT_TCB);
+		}
+	}
+	writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO);
+	return done;
+}
+
+static void
+sig_loop(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		writ_word_t w;
+
+		if (writ_wait(sig_ntfn, &w) != WRIT_OK) {
+			writ_yield();
+			continue;
+		}
+		take();
+		for (unsigned tries = 0; tries < 1000 && !interrupt_main(); tries++)
+			writ_yield();
+	}
+}
+
+void
+lx_sig_init(void)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_REGISTER, 1, 0) };
+
+	if (writ_own_notification(&sig_ntfn) != WRIT_OK)
+		return;	/* then others' signals have their default action */
+	if (writ_thread_create(&sig_thread, sig_loop, NULL, LX_PRIO) != WRIT_OK)
+		return;
+	writ_set_cap(0, sig_ntfn);
+	writ_call(WRIT_PSLOT_PROC, &m);
+}
+
+/* ---- waiting for a signal ---- */
+
+/* One wait on the thread's wake notification: -> whether to wait again. */
+static bool
+wait_once(writ_cptr_t wake)
+{
+	writ_word_t w;
+
+	if (!lx_sig_wait_begin(wake))
+		return false;
+	writ_wait(wake, &w);
+	lx_sig_wait_end();
+	return !lx_sig_wanted();
+}
+
+/* Until a signal that does something comes (the main thread only: pause and
+ * rt_sigsuspend in another thread return at once). */
+static void
+wait_signal(void)
+{
+	writ_cptr_t wake = lx_thread_wake();
+
+	while (wake && lx_is_main() && wait_once(wake))
+		;
+}
+
+long
+lx_pause(const uint64_t *a)
+{
+	(void)a;
+	wait_signal();
+	return -EINTR;
+}
+
+long
+lx_rt_sigsuspend(const uint64_t *a)
+{
+	uint64_t set;
+
+	if (a[1] != 8)
+		return -EINVAL;
+	if (!lx_readable(a[0], 8))
+		return -EFAULT;
+	set = *(const uint64_t *)a[0];
+	lx_lock();
+	suspend_old = mask;
+	suspend_set = true;
+	mask = set & ~UNBLOCKABLE;
+	recheck();
+	lx_unlock();
+	wait_signal();
+	if (!lx_sig_wanted()) {
+		lx_lock();
+		mask = suspend_old;
+		suspend_set = false;
+		recheck();
+		lx_unlock();
+	}
+	return -EINTR;
+}
+
+/* ---- the terminal's ^C, ^\ and ^Z ----
+ *
+ * The console records them as events for its foreground process group (lib/ttysrv).
+ * A process that sets the foreground group (TIOCSPGRP: a shell with job control, or
+ * any program that takes the terminal) starts a thread that waits for those events on
+ * a copy of that fd and sends SIGINT, SIGQUIT or SIGTSTP to the group through init,
+ * as the Linux kernel's terminal would. Only the first terminal so set is watched.
+ */
+static struct writ_thread tty_thread;
+static int tty_fd = -1;
+
+static void
+tty_loop(void *arg)
+{
+	static const struct { unsigned ev; int sig; } map[] = {
+		{ TTY_EV_INT, 2 }, { TTY_EV_QUIT, 3 }, { TTY_EV_SUSP, 20 } };
+
+	(void)arg;
+	for (;;) {
+		long pgrp = 0, ev = writ_tty_events(tty_fd, true, &pgrp);
+
+		if (ev < 0) {
+			if (ev != -EAGAIN)
+				return;	/* the terminal is gone */
+			continue;
+		}
+		for (unsigned i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if ((ev & map[i].ev) && pgrp > 0)
+				send(-(int32_t)pgrp, (uint64_t)map[i].sig, 0x80 /* SI_KERNEL */);
+	}
+}
+
+void
+lx_sig_tty_watch(int fd)
+{
+	int copy;
+
+	/* The last fd: above what execve hands on and vfork keeps aside (proc.c). */
+	if (tty_fd >= 0 || (copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
+		return;
+	tty_fd = copy;
+	if (writ_thread_create(&tty_thread, tty_loop, NULL, LX_PRIO) != WRIT_OK) {
+		writ_close(copy);
+		tty_fd = -1;
+	}
 }

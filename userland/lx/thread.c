@@ -104,6 +104,15 @@ self(void)
 	return &first;
 }
 
+writ_cptr_t
+lx_thread_wake(void)
+{
+	struct lx_thread *me = self();
+	struct writ_thread *t = writ_thread_self();
+
+	return me ? me->t.wake : t ? t->wake : 0;
+}
+
 long
 lx_gettid(const uint64_t *a)
 {
@@ -205,13 +214,20 @@ futex_wait(uint64_t addr, uint32_t val, uint64_t timeout, bool absolute)
 	waiters = w;
 	lx_unlock();
 	while (!w->woken) {
+		/* A caught signal ends the wait (-EINTR), unless a wake came first. */
 		if (!timeout) {
-			writ_wait(me->t.wake, &word);
+			if (!lx_sig_wait_begin(me->t.wake))
+				return waiter_remove(w) ? -EINTR : 0;
+			if (!w->woken)
+				writ_wait(me->t.wake, &word);
+			lx_sig_wait_end();
 			continue;
 		}
 		/* No timer is served: a timed wait yields until its deadline. */
 		if (lx_monotonic_ns() >= deadline)
 			return waiter_remove(w) ? -ETIMEDOUT : 0;
+		if (lx_sig_wanted())
+			return waiter_remove(w) ? -EINTR : 0;
 		writ_yield();
 	}
 	return 0;

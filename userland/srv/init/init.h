@@ -116,6 +116,14 @@ struct proc {
 	int status;                     /* wait status, once dead */
 	unsigned parent;                /* pid of the process that may wait for it */
 	writ_cptr_t waiter_wake;        /* a notification to signal when it ends, or 0 */
+	writ_cptr_t sig_ntfn;           /* signalled when a signal is posted to it (sig.c) */
+	uint64_t sig_pending;           /* posted, not yet taken */
+	/* Who sent them (sig.c's info words): the last sender of any, SIGCHLD's own, the
+	 * last fault's (its signal, address and RIP). Few words: init's image is slots. */
+	uint64_t sig_from, sig_chld, sig_fault;
+	uint64_t sig_fault_addr, sig_fault_ip;
+	unsigned sig_fault_sig;
+	unsigned pgid, sid;             /* its process group and session */
 	uint64_t spawn_tsc;
 };
 
@@ -148,6 +156,20 @@ strncpy_bounded(char *d, const char *s, size_t n)
 #define BADGE_SELF    (2ull << 16)  /* the process itself (WRIT_PSLOT_PROC) */
 #define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
 #define BADGE_KIND_MASK (0xfull << 16)
+
+/* sig.c: signals between processes (WRIT_PROC_SIGNAL and friends). */
+long sig_register(struct proc *p, writ_cptr_t ntfn);
+long sig_send(struct proc *from, int32_t pid, unsigned sig);
+void sig_take(struct proc *p, struct writ_msg *m);
+long sig_setpgid(struct proc *p, unsigned pid, unsigned pgid);
+long sig_getpgid(struct proc *p, unsigned pid);
+long sig_setsid(struct proc *p);
+long sig_getsid(struct proc *p, unsigned pid);
+/* A fault of p's: posted as SIGSEGV, SIGILL, SIGFPE, SIGBUS or SIGTRAP when p takes
+ * signals (its personality runs the handler or ends it) -> true; else false. */
+bool sig_fault(struct proc *p, const struct writ_msg *m);
+/* p ended: SIGCHLD to its parent, its signal notification dropped. */
+void sig_proc_ended(struct proc *p);
 
 /* linux.c: Linux programs, which run with the personality beside them (issue 22). */
 #define LINUX_PERSONALITY "/lib/writ-linux"

@@ -183,6 +183,11 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	if (!pid)
 		return -spawn_errno;
 	proc_get(pid)->parent = parent->pid;
+	if (parent->sig_ntfn) {
+		/* A Linux program's child joins its group and session, as on Linux. */
+		proc_get(pid)->pgid = parent->pgid ? parent->pgid : parent->pid;
+		proc_get(pid)->sid = parent->sid ? parent->sid : parent->pid;
+	}
 	*handle = handle_for(pid);
 	return pid;
 }
@@ -293,6 +298,8 @@ serve(const unsigned *pids, unsigned n)
 			goto drop;
 		}
 		if (kind == BADGE_FAULT) {
+			if (sig_fault(p, &m))
+				goto drop;	/* the faulting thread waits; its personality acts */
 			report_fault(p, &m);
 			proc_end(p, WRIT_WAIT_FAULTED);
 			goto drop;
@@ -329,6 +336,30 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_HOLDERS:
 				do_holders(&m, got);
+				goto drop;
+			case WRIT_PROC_SIG_REGISTER:
+				r = sig_register(p, got);
+				if (r == 0)
+					got = 0;	/* kept */
+				reply(&m, r, 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_SIGNAL:
+				r = sig_send(p, (int32_t)m.mr[0], (unsigned)m.mr[1]);
+				if (p->alive)
+					reply(&m, r, 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_SIG_TAKE:
+				sig_take(p, &m);
+				goto drop;
+			case WRIT_PROC_SETPGID:
+				reply(&m, sig_setpgid(p, (unsigned)m.mr[0], (unsigned)m.mr[1]), 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_GETPGID:
+				reply(&m, m.mr[1] ? sig_getsid(p, (unsigned)m.mr[0])
+				      : sig_getpgid(p, (unsigned)m.mr[0]), 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_SETSID:
+				reply(&m, sig_setsid(p), 0, 0, 0);
 				goto drop;
 			}
 		} else if (kind == BADGE_HANDLE) {

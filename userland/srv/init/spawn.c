@@ -1379,6 +1379,8 @@ proc_end(struct proc *p, int status)
 		umem_take_back();	/* with every thread it made there, before the rest */
 		p->lends_ram = false;
 	}
+	p->status = status;
+	sig_proc_ended(p);	/* before its quota goes: init's copy of its notification */
 	umem_free(p->block);	/* every object of the process, and its capabilities */
 	area_free(p->run, p->run_n);	/* emptied by that revoke */
 	text_release(p);

@@ -106,9 +106,26 @@ test_refused(void)
 	check(r == -ENOEXEC, "linux/dynamic-elf-refused", "got %ld", r);
 }
 
+/* The boot that types ^C (tests/vm's ctrlc-debug): only lx-xsig's ^C check, on the
+ * console, its lines straight to the serial line. */
+static int
+ctrlc_only(void)
+{
+	const char *argv[] = { "/test/bin/lx-xsig", "ctrlc", NULL };
+	writ_cptr_t child;
+	long pid = writ_spawn(argv[0], argv, NULL, &child);
+	long s = pid < 0 ? pid : writ_proc_wait(child);
+
+	check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0, "linux/ctrlc-ran",
+	      "status %lx", s);
+	return test_done("linux");
+}
+
 int
 main(void)
 {
+	if (test_cmdline_has("ctrlc"))
+		return ctrlc_only();
 	test_hello();
 	run_checks("stdio", 6);
 	run_checks("files", 14);
@@ -120,6 +137,7 @@ main(void)
 	run_checks("signals", 15);
 	run_checks("procfs", 15);
 	run_checks("fork", 9);
+	run_checks("xsig", 26);
 	test_refused();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{

@@ -168,9 +168,29 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
 /* (signal | 0x80 for a core): end as killed by that signal (a Linux program's default
  * action); never answered. Its wait status is Linux's for that end. */
 #define WRIT_PROC_EXIT_SIGNAL 9
+/*
+ * Signals between processes (the Linux personality's kill and SIGCHLD; init/sig.c).
+ * SIG_REGISTER (a notification capability): init keeps it and signals it when a
+ * signal is posted to the caller; without one, a signal has its default action (the
+ * process ends as killed by it, or nothing for the ignored ones). SIGNAL (pid, sig):
+ * pid > 0 one process, pid < 0 the process group -pid, 0 the caller's group; the
+ * caller may signal itself, its descendants, its parent, its group and session; sig 0
+ * only checks. -> 0, -ESRCH, -EPERM, -EINVAL, or 1: the group named holds the caller,
+ * which signals itself (init posts to the others). SIG_TAKE: -> (pending set) and from
+ * word 1, one word per signal 1..64: the sender's pid | si_code << 32 | status << 40
+ * (the last sender for all but SIGCHLD, a fault's own), then a fault's address and RIP.
+ * SETPGID (pid, pgid) / GETPGID (pid, 0) -> 0 / the pgid, as Linux's (0: the caller);
+ * GETPGID (pid, 1) -> its session; SETSID -> the new session's id.
+ */
+#define WRIT_PROC_SIG_REGISTER 20
+#define WRIT_PROC_SIGNAL      21
+#define WRIT_PROC_SIG_TAKE    22
+#define WRIT_PROC_SETPGID     23
+#define WRIT_PROC_GETPGID     24
+#define WRIT_PROC_SETSID      25
 /* (table index, slot) and a capability of a scheme -> who holds the scheme's
  * capabilities (see writ_proc_holders; srv/init/holders.c). */
-#define WRIT_PROC_HOLDERS 20
+#define WRIT_PROC_HOLDERS 30
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends. */
 
