@@ -362,9 +362,16 @@ lx_fork(struct lx_call *c, const uint64_t *cs)
 
 	if (c->nr == SYS_CLONE && (flags & (CLONE_VM | CLONE_VFORK)))
 		return lx_dispatch(c);
+	long r;
+
 	if (c->nr == SYS_CLONE && (flags & 0xff) && (flags & 0xff) != 17)
 		return -EINVAL;	/* an exit signal other than SIGCHLD: not served */
-	return fork_parent(c, cs, flags);
+	/* In a call, as lx_dispatch says for the others: the signal thread must not
+	 * suspend us in the middle of the hand-over's IPC (a child's SIGCHLD comes now). */
+	lx_main_in_call = 1;
+	r = fork_parent(c, cs, flags);
+	lx_main_in_call = 0;
+	return r;
 }
 
 /* ---- the child ---- */
@@ -468,6 +475,7 @@ child_main(void *arg)
 	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
 	if (hdr.ctid && lx_writable(hdr.ctid, 4))
 		*(uint32_t *)hdr.ctid = lx_pid;
+	lx_main_in_call = 0;	/* the program's code from here (main.c kept it 1) */
 	lx_fork_resume(&hdr.regs, hdr.fx);
 }
 

@@ -578,10 +578,10 @@ main(int argc, char **argv, char **envp)
 		return 127;
 	}
 	lx_sig_init();
-	lx_main_in_call = 0;
-	/* A fork's child: the parent's state replaces the program's start (fork.c); the
-	 * signal thread above is its own. */
+	/* A fork's child: the parent's state replaces the program's start (fork.c), still
+	 * "in a call" while it takes it over IPC; the signal thread above is its own. */
 	if (lx_fork_is_child(envp))
 		lx_fork_child();
+	lx_main_in_call = 0;
 	lx_enter(entry, (uint64_t)sp);
 }
