@@ -277,6 +277,15 @@ spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
 	writ_spawn_opts_fd(&o, ack_wr, FORK_ACK);
 	o.caps[o.ncaps++] = (struct writ_spawn_cap){ .slot = (uint32_t)ep, .kind = WRIT_SCAP_OTHER,
 						     .name = "lxfork" };
+	/* A program read through file: (`sandbox` starts them so) that is also in the boot
+	 * archive starts again from init's copy, as archive programs are open to all: a
+	 * sandboxed program's policies may not reach its own file. */
+	if (strncmp(path, "file:/", 6) == 0) {
+		long r = writ_spawn(path + 5, argv, &o, cap);
+
+		if (r != -ENOENT)
+			return r;
+	}
 	return writ_spawn(path, argv, &o, cap);
 }
 

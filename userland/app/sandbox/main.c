@@ -39,6 +39,7 @@ struct given {
 };
 
 static struct given given[MAX_POLICIES];
+static const char *const free_schemes[] = { "time", "pipe" };
 static unsigned n_given;
 
 static void
@@ -212,6 +213,18 @@ main(int argc, char **argv)
 					      .kind = WRIT_SCAP_SCHEME };
 		memcpy(c->name, given[k].scheme, strlen(given[k].scheme) + 1);
 	}
+	/* What names no object and so grants nothing, as Capsicum's capability mode leaves
+	 * clock_gettime and pipe(): the clock (without it sleep(3) only guesses how fast
+	 * time passes) and new anonymous pipes (a Linux program's fork hands its state
+	 * over one, and shells build pipelines from them). */
+	for (unsigned k = 0; k < sizeof(free_schemes) / sizeof(free_schemes[0]); k++)
+		if (writ_scheme_cap(free_schemes[k]) && o.ncaps < 16) {
+			struct writ_spawn_cap *c = &o.caps[o.ncaps++];
+
+			*c = (struct writ_spawn_cap){ .slot = (uint32_t)writ_scheme_cap(free_schemes[k]),
+						      .kind = WRIT_SCAP_SCHEME };
+			memcpy(c->name, free_schemes[k], strlen(free_schemes[k]) + 1);
+		}
 	for (int fd = 0; fd < 3; fd++)
 		if (writ_fd_cap(fd))
 			writ_spawn_opts_fd(&o, fd, fd);
