@@ -206,14 +206,28 @@ ask_holders(writ_cptr_t cap)
 	return true;
 }
 
+/* Does holder entry i name this record (index and kind)? */
+static bool
+names(unsigned i, unsigned record, unsigned kind)
+{
+	return scheme_badge_index(holders[i].badge) == record &&
+	       scheme_badge_kind(holders[i].badge) == kind;
+}
+
+/* Does one of the first n holder entries give pid this record? */
+static bool
+held_in(unsigned n, unsigned pid, unsigned record, unsigned kind)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (holders[i].pid == pid && names(i, record, kind))
+			return true;
+	return false;
+}
+
 static bool
 holds(unsigned pid, unsigned record, unsigned kind)
 {
-	for (unsigned i = 0; i < n_holders; i++)
-		if (holders[i].pid == pid && scheme_badge_index(holders[i].badge) == record &&
-		    scheme_badge_kind(holders[i].badge) == kind)
-			return true;
-	return false;
+	return held_in(n_holders, pid, record, kind);
 }
 
 /* "pid N NAME" for a process init knows, "pid N" for one gone, "init" for 0. */
@@ -245,17 +259,9 @@ held_by(unsigned record, unsigned kind)
 		return "";
 	for (unsigned i = 0; i < n_holders; i++) {
 		unsigned pid = holders[i].pid;
-		bool seen = false;
 
-		if (scheme_badge_index(holders[i].badge) != record ||
-		    scheme_badge_kind(holders[i].badge) != kind)
-			continue;
-		for (unsigned k = 0; k < i && !seen; k++)
-			seen = holders[k].pid == pid &&
-			       scheme_badge_index(holders[k].badge) == record &&
-			       scheme_badge_kind(holders[k].badge) == kind;
-		if (seen)
-			continue;
+		if (!names(i, record, kind) || held_in(i, pid, record, kind))
+			continue;	/* another record's, or a pid already named */
 		if (shown == SHOW_PIDS) {
 			more++;
 			continue;
