@@ -104,7 +104,10 @@ revoke_tree(writ_cptr_t root, unsigned n)
 	for (unsigned i = 0; i < kids; i++) {
 		char count[16];
 		const char *argv[] = { "/bench/policy", "child", count, NULL };
-		struct writ_sandbox_policy sp = { "file", top };
+		/* 1 MiB each (init's default is 4): twenty children at once must fit a
+		 * 256 MiB boot beside file:'s 64 MiB and this bench's own 64. */
+		struct writ_spawn_opts o = { .quota_bits = 20, .ncaps = 1,
+			.caps = { { .slot = (uint32_t)top, .kind = WRIT_SCAP_SCHEME, .name = "file" } } };
 		unsigned m = (n - 1) / kids + (i < (n - 1) % kids);
 		uint32_t made[2] = { 0, 0 };
 
@@ -113,7 +116,8 @@ revoke_tree(writ_cptr_t root, unsigned n)
 		writ_pipe(from[i]);
 		int cfds[2] = { to[i][0], from[i][1] };
 
-		if (writ_spawn_sandbox(argv[0], argv, &sp, 1, cfds, 2, &kid[i]) < 0 ||
+		if (writ_spawn_opts_fd(&o, cfds[0], 0) != 0 || writ_spawn_opts_fd(&o, cfds[1], 1) != 0 ||
+		    writ_spawn(argv[0], argv, &o, &kid[i]) < 0 ||
 		    writ_read(from[i][0], made, sizeof(made)) != sizeof(made)) {
 			writ_printf("bench policy: revoke of %u: child %u failed\n", n, i);
 			return;

@@ -137,7 +137,8 @@ cmdline_has(const char *word)
 }
 
 /* `only=/test/x` on the command line: test boots run that user-space suite alone
- * (`./writ test harness`). Every suite when the word is absent. */
+ * (`./writ test harness`); `only=/bench/a,/bench/b` runs those, in init's order. Every
+ * suite when the word is absent. */
 static bool
 cmdline_allows(const char *path)
 {
@@ -146,8 +147,15 @@ cmdline_allows(const char *path)
 	for (const char *s = init.bi->cmdline; *s;) {
 		while (*s == ' ')
 			s++;
-		if (strncmp(s, "only=", 5) == 0)
-			return strncmp(s + 5, path, n) == 0 && (s[5 + n] == 0 || s[5 + n] == ' ');
+		if (strncmp(s, "only=", 5) == 0) {
+			for (s += 5; *s && *s != ' '; s += *s == ',') {
+				if (strncmp(s, path, n) == 0 && (s[n] == 0 || s[n] == ' ' || s[n] == ','))
+					return true;
+				while (*s && *s != ' ' && *s != ',')
+					s++;
+			}
+			return false;
+		}
 		while (*s && *s != ' ')
 			s++;
 	}
@@ -294,6 +302,37 @@ run_kernel_suite(const char *path)
 	}
 }
 
+/* Is `pid` one of the boot configuration's services now? */
+static bool
+is_service(unsigned pid)
+{
+	unsigned sp;
+
+	for (unsigned i = 0; service_ep(i, &sp) != (writ_cptr_t)-1; i++)
+		if (sp == pid)
+			return true;
+	return false;
+}
+
+/* Processes a suite started and left running (orphans, or children it never waited
+ * for) would go on taking the CPU and memory from the suites after it and skew their
+ * figures: name them and end them. Pids grow, so those are the ones from `first` on
+ * that are not services (a service a test killed is restarted with a new pid). */
+static void
+end_leftovers(unsigned first, const char *path)
+{
+	for (unsigned i = 0; proc_at(i); i++) {
+		struct proc *q = proc_at(i);
+
+		if (!q->pid || !q->alive || q->pid < first || is_service(q->pid))
+			continue;
+		writ_printf("init: %s left pid %u (%s) running: ending it\n", path, q->pid, q->name);
+		proc_end(q, WRIT_WAIT_KILLED);
+		if (!q->parent)
+			proc_reap(q);
+	}
+}
+
 /* A user-space test or benchmark program: every scheme, COM1 to print its lines on;
  * its exit status is its verdict. */
 static void
@@ -337,6 +376,7 @@ run_user_suite(const char *path, void *skip)
 	if (p->status != 0)
 		init.failures++;
 	proc_reap(p);
+	end_leftovers(pid, path);
 }
 
 int
