@@ -1,7 +1,7 @@
 /*
  * The CMOS real-time clock driver: the PC's date and time as the `time:` scheme.
  *
- * It holds ports 0x70-0x71 (index and data of the CMOS RAM) and nothing else: no IRQ.
+ * It holds ports 0x70-0x71 (index and data of the CMOS RAM) and the clock's IRQ 8.
  * At start it reads the clock once (userland/lib/rtc decodes the registers) and serves
  * a time base (writ/time.h): the real time at a TSC reading, and the TSC's rate. A read
  * on the policy capability itself, or on a file opened from it, answers the base, so a
@@ -18,12 +18,27 @@
  * bit is clear and is repeated until two reads in a row agree, so it never mixes two
  * seconds (a 59 -> 00 carry between the minutes and the seconds, say).
  *
+ * Timers. With irq=8 it also wakes sleepers: TIMER (a TSC deadline, with a notification
+ * capability) keeps the notification and signals it once the TSC has passed the
+ * deadline, so a process sleeps in a Wait instead of yielding until its time comes (the
+ * Linux personality's nanosleep, timed futex waits and poll). While any timer is armed
+ * the chip's periodic interrupt runs at 1024 Hz, and the IRQ thread signals those that
+ * are due; with none armed the interrupt is off, so an idle system takes no ticks. A
+ * wake is one-shot and may come late by one period (under 1 ms) or, when the caller's
+ * TSC rate was a guess, early: the caller checks its clock and arms again. The table is
+ * shared by every client; when it is full TIMER answers -EAGAIN (the caller yields
+ * instead), and a notification that is gone (its process ended) is simply dropped. A
+ * capability that is no notification is taken too: a Signal on an endpoint is an empty
+ * non-blocking send, which its holder could make itself.
+ * STATS answers the timers armed now, those signalled so far and the arms refused.
+ *
  * It prints nothing unless something is wrong: lines on COM1 go out a byte per call,
  * and one printed while another process prints (the calibration thread runs whenever
  * the CPU would idle) would cut through that process's line.
  */
 #include <rtc/rtc.h>
 #include <srv/srv.h>
+#include <writ/mem.h>
 #include <writ/proc.h>
 #include <writ/thread.h>
 #include <writ/time.h>
@@ -42,22 +57,132 @@
 #define REG_A 0x0a
 #define REG_B 0x0b
 #define REG_CENTURY 0x32
+#define REG_C 0x0c
 #define A_UIP 0x80
+#define A_RATE_1024HZ 0x06
+#define B_PIE 0x40
 #define NS 1000000000ll
+#define MAX_TIMERS 128
 
 static struct srv s;
-static writ_cptr_t port;
+static writ_cptr_t port, irq, irq_ntfn;
 static struct writ_time_base base;      /* under s.lock once the workers run */
-static struct writ_thread calib_thread;
+static struct writ_thread calib_thread, irq_thread;
+/* Index then data: two port calls that another thread's access must not split. */
+static struct writ_mutex port_lock;
+
+/* Armed timers, under s.lock: the notification (a slot of ours) and its deadline. */
+static struct {
+	writ_cptr_t ntfn;
+	uint64_t deadline;
+} timers[MAX_TIMERS];
+static unsigned n_timers;
+static bool ticking;
+static uint64_t fired, refused;         /* timers signalled; arms refused, table full */
 
 static uint8_t
 cmos(uint8_t reg)
 {
 	uint32_t v = 0;
 
+	writ_mutex_lock(&port_lock);
 	writ_ioport_out(port, 1, CMOS_INDEX, reg);
 	writ_ioport_in(port, 1, CMOS_DATA, &v);
+	writ_mutex_unlock(&port_lock);
 	return (uint8_t)v;
+}
+
+static void
+cmos_set(uint8_t reg, uint8_t v)
+{
+	writ_mutex_lock(&port_lock);
+	writ_ioport_out(port, 1, CMOS_INDEX, reg);
+	writ_ioport_out(port, 1, CMOS_DATA, v);
+	writ_mutex_unlock(&port_lock);
+}
+
+/* The periodic interrupt on or off (under s.lock). Reading C clears what is pending, so
+ * the next period raises a new edge. */
+static void
+set_ticking(bool on)
+{
+	if (on == ticking)
+		return;
+	ticking = on;
+	if (on)
+		cmos_set(REG_A, (uint8_t)((cmos(REG_A) & 0xf0) | A_RATE_1024HZ));
+	cmos_set(REG_B, (uint8_t)(on ? cmos(REG_B) | B_PIE : cmos(REG_B) & ~B_PIE));
+	cmos(REG_C);
+}
+
+/* Signal and drop every timer that is due (under s.lock). */
+static void
+fire_due(void)
+{
+	uint64_t now = writ_rdtsc();
+
+	for (unsigned i = 0; i < n_timers;) {
+		if (timers[i].deadline > now) {
+			i++;
+			continue;
+		}
+		writ_signal(timers[i].ntfn);
+		fired++;
+		writ_cnode_delete(WRIT_PSLOT_CNODE, timers[i].ntfn, 64);
+		writ_slot_free(timers[i].ntfn);
+		timers[i] = timers[--n_timers];
+	}
+	if (n_timers == 0)
+		set_ticking(false);
+}
+
+static void
+irq_loop(void *arg)
+{
+	writ_word_t w;
+
+	(void)arg;
+	for (;;) {
+		writ_wait(irq_ntfn, &w);
+		writ_mutex_lock(&s.lock);
+		cmos(REG_C);
+		fire_due();
+		writ_irq_handler_ack(irq);
+		srv_unlock(&s);
+	}
+}
+
+/* TIMER (deadline) with a notification: kept and signalled once the TSC passes it. */
+static void
+arm_timer(struct srv_req *req)
+{
+	writ_cptr_t n;
+
+	if (!irq) {
+		srv_result(req, -ENOSYS);
+		return;
+	}
+	if (req->n_got != 1 || !req->got_cap[0]) {
+		srv_result(req, -EINVAL);
+		return;
+	}
+	if (n_timers == MAX_TIMERS) {
+		refused++;
+		srv_result(req, -EAGAIN);
+		return;
+	}
+	if (req->m.mr[0] <= writ_rdtsc()) {
+		srv_result(req, writ_signal(req->got_cap[0]) == WRIT_OK ? 0 : -EINVAL);
+		return;
+	}
+	if (!(n = srv_take_cap(&s, req, 0))) {
+		srv_result(req, -ENOMEM);
+		return;
+	}
+	timers[n_timers].ntfn = n;
+	timers[n_timers++].deadline = req->m.mr[0];
+	set_ticking(true);
+	srv_result(req, 0);
 }
 
 static bool
@@ -152,6 +277,16 @@ time_request(struct srv *srv, struct srv_req *req)
 	case SCHEME_OP_READ:
 		answer_base(req);
 		return;
+	case SCHEME_OP_TIMER:
+		arm_timer(req);
+		return;
+	case SCHEME_OP_STATS:
+		/* Timers armed now, signalled so far, refused (table full). */
+		req->m.mr[1] = fired;
+		req->m.mr[2] = refused;
+		req->reply_len = 3;
+		srv_result(req, n_timers);
+		return;
 	case SCHEME_OP_OPEN:
 		if (req->rec->kind != SCHEME_KIND_POLICY) {
 			srv_result(req, -ENOTDIR);
@@ -195,8 +330,12 @@ main(void)
 	for (unsigned i = 0; si && i < si->n_caps; i++)
 		if (si->caps[i].kind == WRIT_SCAP_IOPORT && (si->caps[i].arg & 0xffff) == CMOS_INDEX)
 			port = si->caps[i].slot;
+	for (unsigned i = 0; si && i < si->n_caps; i++)
+		if (si->caps[i].kind == WRIT_SCAP_IRQ)
+			irq = si->caps[i].slot;
 	if (!port)
 		die("needs ioport=0x70-0x71 in boot.conf");
+	writ_mutex_init(&port_lock);
 	base.tsc = writ_rdtsc();
 	if ((e = read_clock(&d)) != RTC_OK)
 		die(e == RTC_E_BCD ? "the clock's registers are not valid BCD" :
@@ -204,6 +343,19 @@ main(void)
 	base.realtime_ns = rtc_epoch_seconds(&d) * NS;
 	if (srv_init(&s, "time", &ops) != 0 || srv_root_policy(&s) != 1)
 		die("no endpoint to serve");
+	if (irq) {
+		/* Off until a timer is armed, whatever the firmware left on. */
+		ticking = true;
+		set_ticking(false);
+		/* At the workers' priority: a sleeper's wake waits for nobody of its own. */
+		if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
+		    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK ||
+		    writ_irq_handler_ack(irq) != WRIT_OK ||
+		    writ_thread_create(&irq_thread, irq_loop, NULL, s.prio) != WRIT_OK) {
+			writ_printf("rtc: cannot take IRQ 8: no timers (sleepers yield)\n");
+			irq = 0;
+		}
+	}
 	if (writ_thread_create(&calib_thread, calibrate, NULL, 1) != WRIT_OK)
 		writ_printf("rtc: no thread to measure the TSC: the time stays to the second\n");
 	srv_run(&s);

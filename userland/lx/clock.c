@@ -88,3 +88,28 @@ lx_set_realtime_base(int64_t ns_at_mono0)
 	realtime_fixed = true;
 	realtime_fixed_ns = ns_at_mono0;
 }
+
+/* Under a tick of time:'s timer (1024 Hz) a sleep yields: a wake would come late by
+ * up to a tick, and the wait costs more than a few yields. */
+#define LX_TIMER_MIN_NS 1000000
+
+bool
+lx_timer_sleep(int64_t ns)
+{
+	writ_cptr_t wake = lx_thread_wake();
+	uint64_t hz, d;
+	writ_word_t w;
+
+	if (!wake || ns < LX_TIMER_MIN_NS || base_missing)
+		return false;
+	base_refresh(writ_rdtsc());
+	hz = rate();
+	d = (uint64_t)ns / 1000000000ull * hz + (uint64_t)ns % 1000000000ull * hz / 1000000000ull;
+	if (writ_timer_arm(wake, writ_rdtsc() + d) != 0)
+		return false;
+	if (lx_sig_wait_begin(wake)) {
+		writ_wait(wake, &w);
+		lx_sig_wait_end();
+	}
+	return true;
+}

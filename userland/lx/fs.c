@@ -687,16 +687,42 @@ poll_fds(uint64_t ufds, uint64_t n)
 	return ready;
 }
 
+/* Nothing to wait for but the time (no fd, or none open: poll(NULL, 0, ms) is a
+ * sleep): until `ns` has passed (< 0: until a signal). -> 0 or -EINTR. */
+static long
+poll_sleep(int64_t ns)
+{
+	if (ns < 0)
+		return lx_pause(NULL);
+	return lx_sleep_until(CLOCK_MONOTONIC, lx_monotonic_ns() + ns);
+}
+
 long
 lx_poll(const uint64_t *a)
 {
-	return poll_fds(a[0], a[1]);
+	long r = poll_fds(a[0], a[1]);
+	int ms = (int)a[2];
+
+	if (r != 0 || ms == 0)
+		return r;
+	return poll_sleep(ms < 0 ? -1 : (int64_t)ms * 1000000);
 }
 
 long
 lx_ppoll(const uint64_t *a)
 {
-	return poll_fds(a[0], a[1]);
+	long r = poll_fds(a[0], a[1]);
+	const int64_t *ts = (const int64_t *)a[2];
+
+	if (r != 0)
+		return r;
+	if (!ts)
+		return poll_sleep(-1);
+	if (!lx_readable(a[2], 16))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	return ts[0] || ts[1] ? poll_sleep(ts[0] * 1000000000 + ts[1]) : 0;
 }
 
 /* ---- directories ---- */

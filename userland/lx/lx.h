@@ -257,8 +257,23 @@ long lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow);
 void lx_log(const char *line, size_t n);
 
 /* ---- clock.c: MONOTONIC and REALTIME from time:'s base ---- */
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME 7
 int64_t lx_monotonic_ns(void);
 int64_t lx_realtime_ns(void);
+/* Wait on the thread's wake notification for about ns, woken by time:'s timer, a
+ * signal, or anything else that signals it (early: the caller checks its clock and
+ * comes again). -> false when no timer was armed (no time:, no IRQ for it, its table
+ * full, or ns too short to be worth one): the caller yields instead. */
+bool lx_timer_sleep(int64_t ns);
+/* (main.c) Sleep until clock `id` reads `until`: 0, or -EINTR for a caught signal. */
+long lx_sleep_until(uint64_t id, int64_t until);
 /* Fix REALTIME at MONOTONIC + ns_at_mono0 from now on (time: no longer asked). */
 void lx_set_realtime_base(int64_t ns_at_mono0);
 

@@ -22,14 +22,6 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
-#define CLOCK_REALTIME 0
-#define CLOCK_MONOTONIC 1
-#define CLOCK_PROCESS_CPUTIME_ID 2
-#define CLOCK_THREAD_CPUTIME_ID 3
-#define CLOCK_MONOTONIC_RAW 4
-#define CLOCK_REALTIME_COARSE 5
-#define CLOCK_MONOTONIC_COARSE 6
-#define CLOCK_BOOTTIME 7
 #define TIMER_ABSTIME 1
 
 uint32_t lx_pid;
@@ -281,17 +273,20 @@ lx_time(const uint64_t *a)
 	return s;
 }
 
-/* Sleep until the clock reads `until`: yielding, as no timer is served yet; a caught
- * signal ends it early (-EINTR). */
-static long
-sleep_until(uint64_t id, int64_t until)
+/* Sleep until the clock reads `until`: in a Wait that time:'s timer ends, or yielding
+ * when there is no timer or the time left is short; a caught signal ends it early
+ * (-EINTR). */
+long
+lx_sleep_until(uint64_t id, int64_t until)
 {
 	bool ok;
+	int64_t now;
 
-	while (clock_ns(id, &ok) < until) {
+	while ((now = clock_ns(id, &ok)) < until) {
 		if (lx_sig_wanted())
 			return -EINTR;
-		writ_yield();
+		if (!lx_timer_sleep(until - now))
+			writ_yield();
 	}
 	return 0;
 }
@@ -321,7 +316,7 @@ lx_nanosleep(const uint64_t *a)
 		return -EFAULT;
 	int64_t until = lx_monotonic_ns() + ns;
 
-	if ((r = sleep_until(CLOCK_MONOTONIC, until)) < 0 && a[1]) {
+	if ((r = lx_sleep_until(CLOCK_MONOTONIC, until)) < 0 && a[1]) {
 		int64_t left = until - lx_monotonic_ns();
 
 		left = left < 0 ? 0 : left;
@@ -346,7 +341,7 @@ lx_clock_nanosleep(const uint64_t *a)
 		return -EINVAL;
 	if ((r = timespec_ns(a[2], &ns)) < 0)
 		return r;
-	return sleep_until(a[0], (a[1] & TIMER_ABSTIME) ? ns : clock_ns(a[0], &ok) + ns);
+	return lx_sleep_until(a[0], (a[1] & TIMER_ABSTIME) ? ns : clock_ns(a[0], &ok) + ns);
 }
 
 /* rand: opened for each call: an fd kept open would be one of the program's numbers,

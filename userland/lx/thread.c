@@ -223,12 +223,16 @@ futex_wait(uint64_t addr, uint32_t val, uint64_t timeout, bool absolute)
 			lx_sig_wait_end();
 			continue;
 		}
-		/* No timer is served: a timed wait yields until its deadline. */
-		if (lx_monotonic_ns() >= deadline)
+		/* A timed wait sleeps on the wake notification, which a wake, a signal and
+		 * time:'s timer all signal (yielding without a timer). */
+		int64_t now = lx_monotonic_ns();
+
+		if (now >= deadline)
 			return waiter_remove(w) ? -ETIMEDOUT : 0;
 		if (lx_sig_wanted())
 			return waiter_remove(w) ? -EINTR : 0;
-		writ_yield();
+		if (!lx_timer_sleep(deadline - now))
+			writ_yield();
 	}
 	return 0;
 }

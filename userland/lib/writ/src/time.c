@@ -22,3 +22,21 @@ writ_time_base(struct writ_time_base *b)
 		return (int)r;
 	return r == (long)sizeof(*b) ? 0 : -EIO;
 }
+
+int
+writ_timer_arm(writ_cptr_t ntfn, uint64_t tsc_deadline)
+{
+	writ_cptr_t cap = writ_scheme_cap("time");
+	struct writ_msg m = { 0 };
+
+	if (!cap)
+		return -ENOENT;
+	if (!ntfn)
+		return -EINVAL;
+	m.mr[0] = tsc_deadline;
+	writ_set_cap(0, ntfn);
+	m.info = writ_msginfo(SCHEME_OP_TIMER, 1, 1);
+	if (writ_call(cap, &m) != WRIT_OK)
+		return -EIO;
+	return (int)(long)m.mr[0];
+}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/random.h>
@@ -39,6 +40,25 @@ main(void)
 	check(r == 0 && t1 - t0 >= 2000000, "linux/misc-nanosleep-monotonic", "slept %lld ns",
 	      t1 - t0);
 	check(time(NULL) >= 0 && ns(CLOCK_REALTIME) > 0, "linux/misc-realtime", "errno %d", errno);
+	/* Long enough for time:'s timer (the short one above yields). */
+	d.tv_nsec = 30000000;
+	t0 = ns(CLOCK_MONOTONIC);
+	r = nanosleep(&d, NULL);
+	t1 = ns(CLOCK_MONOTONIC);
+	check(r == 0 && t1 - t0 >= 30000000, "linux/misc-nanosleep-30ms", "slept %lld ns", t1 - t0);
+	/* poll with nothing to watch is a sleep (it answered at once before). */
+	t0 = ns(CLOCK_MONOTONIC);
+	r = poll(NULL, 0, 20);
+	t1 = ns(CLOCK_MONOTONIC);
+	check(r == 0 && t1 - t0 >= 20000000, "linux/misc-poll-no-fds-sleeps", "poll %d after %lld ns",
+	      r, t1 - t0);
+	struct pollfd none = { .fd = -1, .events = POLLIN };
+	d.tv_nsec = 20000000;
+	t0 = ns(CLOCK_MONOTONIC);
+	r = ppoll(&none, 1, &d, NULL);
+	t1 = ns(CLOCK_MONOTONIC);
+	check(r == 0 && none.revents == 0 && t1 - t0 >= 20000000, "linux/misc-ppoll-timeout-sleeps",
+	      "ppoll %d after %lld ns", r, t1 - t0);
 
 	unsigned char rnd[32] = { 0 };
 	int nz = 0;

@@ -69,7 +69,8 @@
 	E(SCHEME_OP_TTY_SETPGRP, 35) /* (pgrp) */                                    \
 	E(SCHEME_OP_TTY_EVENTS,  36) /* (flags) -> TTY_EV_* bits, reg 1: the pgrp */ \
 	E(SCHEME_OP_SETFL,     37)  /* (flags) -> 0: this record's SCHEME_O_NONBLOCK */ \
-	E(SCHEME_OP_REVOKE_ID, 38)  /* (record) on a policy -> records freed: "Policies" */
+	E(SCHEME_OP_REVOKE_ID, 38)  /* (record) on a policy -> records freed: "Policies" */ \
+	E(SCHEME_OP_TIMER,     45)  /* time: (TSC deadline) + notification: signalled then */
 
 enum scheme_op {
 #define SCHEME_OP_ENUM_(name, num) name = num,

@@ -18,6 +18,8 @@
 
 #include <stdint.h>
 
+#include <writ/writ.h>
+
 struct writ_time_base {
 	int64_t realtime_ns;            /* ns since 1970-01-01 00:00:00 UTC at tsc */
 	uint64_t tsc;
@@ -27,6 +29,17 @@ struct writ_time_base {
 /* The time base from the `time` capability (a read on the policy itself: one call).
  * -> 0, or -errno (-ENOENT: this process holds no time: capability). */
 int writ_time_base(struct writ_time_base *b);
+
+/* Have time: signal notification `ntfn` once the TSC passes `tsc_deadline` (one
+ * signal; it may come up to a millisecond late, and a caller that woke early or for
+ * another reason checks its clock and arms again). -> 0, -ENOENT (no time:
+ * capability), -ENOSYS (the driver has no IRQ: no timers), -EAGAIN (every timer of
+ * the driver is armed), -EINVAL (not a capability).
+ * Example, sleeping about 10 ms on the thread's own notification:
+ *   writ_timer_arm(self->wake, writ_rdtsc() + b.tsc_hz / 100);
+ *   writ_wait(self->wake, &w);
+ */
+int writ_timer_arm(writ_cptr_t ntfn, uint64_t tsc_deadline);
 
 static inline uint64_t
 writ_rdtsc(void)
