@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,6 +60,14 @@ main(void)
 	t1 = ns(CLOCK_MONOTONIC);
 	check(r == 0 && none.revents == 0 && t1 - t0 >= 20000000, "linux/misc-ppoll-timeout-sleeps",
 	      "ppoll %d after %lld ns", r, t1 - t0);
+	errno = 0;
+	r = poll((struct pollfd *)0x10, 1, 0);
+	int e1 = errno;
+	errno = 0;
+	/* Raw: musl's ppoll reads the timespec itself (and would fault). */
+	int r2 = (int)syscall(SYS_ppoll, &none, 1, 0x10, NULL, 8);
+	check(r == -1 && e1 == EFAULT && r2 == -1 && errno == EFAULT, "linux/misc-poll-bad-pointers",
+	      "poll %d errno %d, ppoll %d errno %d", r, e1, r2, errno);
 
 	unsigned char rnd[32] = { 0 };
 	int nz = 0;
