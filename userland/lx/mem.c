@@ -60,7 +60,8 @@ static uint64_t allow_lo, allow_hi;     /* lx_mem_allow's range */
 static struct fixed fixed[16];  /* the image's segments and the stack */
 static unsigned n_fixed;
 static uint64_t brk_base, brk_cur, brk_mapped;
-static uint16_t free_frames[4096];
+#define FREE_FRAMES 4096
+static uint16_t *free_frames;   /* made at the first unmap: a spawn pays for bss pages */
 static unsigned n_free_frames;
 static struct { uint64_t lo, hi; } holes[64] = { { MMAP_LO, MMAP_HI } };
 static unsigned n_holes = 1;
@@ -152,6 +153,17 @@ lx_string_in(uint64_t addr, char *buf, size_t n)
 
 /* ---- pages ---- */
 
+/* Keep frame f (mapped nowhere) for the next page; one that finds no room stays
+ * unused in our CSpace until we end. */
+static void
+frame_keep(writ_cptr_t f)
+{
+	if (!free_frames && !(free_frames = malloc(FREE_FRAMES * sizeof(*free_frames))))
+		return;
+	if (n_free_frames < FREE_FRAMES)
+		free_frames[n_free_frames++] = (uint16_t)f;
+}
+
 /* Put the page at va (not present) into the map with prot, from a kept frame
  * (zeroed) or a new one. */
 static long
@@ -174,7 +186,7 @@ page_map(uint64_t va, unsigned prot)
 			     rights_of(reused ? prot | PROT_WRITE : prot), WRIT_MAP_WRITE_BACK,
 			     writ_own_table, NULL);
 	if (err != WRIT_OK) {
-		free_frames[n_free_frames++] = (uint16_t)f;
+		frame_keep(f);
 		return -ENOMEM;
 	}
 	if (reused) {
@@ -201,8 +213,8 @@ page_unmap(uint64_t va)
 		/* Another process may map it still: never reused for private memory. */
 		writ_cnode_delete(WRIT_PSLOT_CNODE, *e >> 8, 64);
 		writ_slot_free(*e >> 8);
-	} else if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0])) {
-		free_frames[n_free_frames++] = (uint16_t)(*e >> 8);
+	} else {
+		frame_keep(*e >> 8);
 	}
 	*e = 0;
 }

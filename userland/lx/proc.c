@@ -111,13 +111,20 @@ strings_in(uint64_t uarr, const char **out, unsigned max, char **buf, size_t *le
 static long
 spawn_program(const uint64_t *a, writ_cptr_t *cap)
 {
-	static char strings[STRINGS], path[1024];
-	static const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+	/* Made at the first execve, not in the bss that every process pays for at spawn. */
+	static struct {
+		char strings[STRINGS], path[1024];
+		const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+	} *x;
 	static struct writ_spawn_opts o;
-	char *buf = strings;
-	size_t left = sizeof(strings);
+	char *buf, *path;
+	const char **argv, **envp;
+	size_t left = STRINGS;
 	long r;
 
+	if (!x && !(x = malloc(sizeof(*x))))
+		return -ENOMEM;
+	buf = x->strings, path = x->path, argv = x->argv, envp = x->envp;
 	if ((r = lx_path_of(a[0], path)) < 0 ||
 	    (r = strings_in(a[1], argv, MAX_ARGS, &buf, &left)) < 0 ||
 	    (r = strings_in(a[2], envp, MAX_ARGS, &buf, &left)) < 0)
