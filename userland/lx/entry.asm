@@ -21,16 +21,13 @@ extern lx_dispatch
 extern lx_sig_deliver
 extern lx_sig_slow
 extern lx_fork
-extern lx_pid
 extern lx_ppid
 
 section .text
 lx_upcall:
-        cmp     rax, 110                ; getppid and getpid answer from a word: the
-        je      .ppid                   ; quick way, unless a signal is due
-        cmp     rax, 39
-        je      .pid
-.full:
+        cmp     rax, 110                ; getppid answers from a word: the quick way,
+        je      .ppid                   ; unless a signal is due (one test: every other
+.full:                                  ; call pays it)
         lea     rsp, [rsp - 128]        ; below the red zone
         push    rbp
         mov     rbp, rsp
@@ -81,12 +78,6 @@ lx_upcall:
         cmp     byte [rel lx_sig_slow], 0
         jne     .full
         mov     eax, [rel lx_ppid]
-        jmp     .quick_out
-.pid:
-        cmp     byte [rel lx_sig_slow], 0
-        jne     .full
-        mov     eax, [rel lx_pid]
-.quick_out:
         lea     rsp, [rsp - 128]        ; the red zone stays the program's
         push    r11
         popfq

@@ -133,7 +133,7 @@ main(void)
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
 	run_checks("spawn", 7);
-	run_checks("misc", 9);
+	run_checks("misc", 10);
 	run_checks("signals", 15);
 	run_checks("procfs", 15);
 	run_checks("fork", 9);
