@@ -270,6 +270,7 @@ lx_close(const uint64_t *a)
 {
 	if (!fd_ok(a[0]))
 		return -EBADF;
+	lx_vfork_fd_touched((int)a[0]);
 	fd_status[a[0]] = 0;
 	fd_cloexec[a[0]] = 0;
 	lx_sock_closed((int)a[0]);
@@ -892,6 +893,7 @@ dup_to(uint64_t fd, uint64_t to, bool cloexec)
 		return -EBADF;
 	if (fd == to)
 		return (long)to;
+	lx_vfork_fd_touched((int)to);
 	r = writ_dup2((int)fd, (int)to);
 	if (r >= 0) {
 		lx_sock_closed((int)r);
