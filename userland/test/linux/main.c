@@ -132,7 +132,7 @@ main(void)
 	run_checks("errno", 14);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
-	run_checks("spawn", 7);
+	run_checks("spawn", 8);
 	run_checks("misc", 10);
 	run_checks("signals", 15);
 	run_checks("procfs", 15);
