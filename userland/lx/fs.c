@@ -177,7 +177,7 @@ path_at_follow(int dirfd, uint64_t upath, char *out, bool follow)
 		copy_str(out + 5, abs);
 		return 0;
 	}
-	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+	for (unsigned i = 0; strncmp(abs, "/dev/", 5) == 0 && i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (strcmp(abs, devices[i].linux_path) == 0) {
 			copy_str(out, devices[i].writ);
 			return 0;

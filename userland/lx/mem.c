@@ -59,6 +59,7 @@ static struct chunk chunks[CHUNKS];
 static uint64_t allow_lo, allow_hi;     /* lx_mem_allow's range */
 static struct fixed fixed[16];  /* the image's segments and the stack */
 static unsigned n_fixed;
+static bool fixed_disjoint;     /* no page in two of them: any one holding a range decides */
 static uint64_t brk_base, brk_cur, brk_mapped;
 #define FREE_FRAMES 4096
 static uint16_t *free_frames;   /* made at the first unmap: a spawn pays for bss pages */
@@ -117,6 +118,12 @@ range_has(uint64_t addr, uint64_t len, unsigned want)
 		return true;
 	if (__builtin_add_overflow(addr, len, &end) || end > WRIT_USER_HI)
 		return false;
+	/* One protection a segment, which prot_at looks at first: a buffer inside one,
+	 * as most are, is one test, not one a page. The stack (last) and the bss
+	 * (before it) are tried first. */
+	for (unsigned i = fixed_disjoint ? n_fixed : 0; i-- > 0;)
+		if (addr >= fixed[i].lo && end <= fixed[i].hi)
+			return (fixed[i].prot & want) == want;
 	for (uint64_t pg = addr & ~(PAGE - 1); pg < end; pg += PAGE) {
 		int p = prot_at(pg);
 
@@ -141,12 +148,23 @@ lx_writable(uint64_t addr, uint64_t len)
 long
 lx_string_in(uint64_t addr, char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (((addr + i) % PAGE == 0 || i == 0) && !lx_readable(addr + i, 1))
+	size_t i = 0;
+
+	/* A page at a time: its readability once, its bytes by strnlen and memcpy. */
+	while (i < n) {
+		size_t room = PAGE - (addr + i) % PAGE, k;
+
+		if (room > n - i)
+			room = n - i;
+		if (!lx_readable(addr + i, 1))
 			return -EFAULT;
-		buf[i] = ((const char *)addr)[i];
-		if (!buf[i])
+		k = strnlen((const char *)addr + i, room);
+		memcpy(buf + i, (const char *)addr + i, k);
+		i += k;
+		if (k < room) {
+			buf[i] = 0;
 			return (long)i;
+		}
 	}
 	return -ENAMETOOLONG;
 }
@@ -502,6 +520,11 @@ lx_mem_init(const uint64_t *auxv, uint64_t sp)
 	}
 	fixed[n_fixed++] = (struct fixed){ WRIT_PROC_STACK_TOP - WRIT_LINUX_STACK_PAGES * PAGE,
 					   WRIT_PROC_STACK_TOP, PROT_READ | PROT_WRITE };
+	fixed_disjoint = true;
+	for (unsigned i = 0; i < n_fixed; i++)
+		for (unsigned j = i + 1; j < n_fixed; j++)
+			if (fixed[i].lo < fixed[j].hi && fixed[j].lo < fixed[i].hi)
+				fixed_disjoint = false;
 	brk_base = brk_cur = brk_mapped = end;
 }
 
