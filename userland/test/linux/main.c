@@ -129,7 +129,7 @@ main(void)
 	test_hello();
 	run_checks("stdio", 6);
 	run_checks("files", 14);
-	run_checks("errno", 14);
+	run_checks("errno", 15);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
 	run_checks("spawn", 8);
