@@ -55,7 +55,7 @@ struct fixed {
 	unsigned prot;
 };
 
-static struct chunk chunks[CHUNKS];
+static struct chunk *chunks;    /* [CHUNKS], made at the first page: not in the bss */
 static uint64_t allow_lo, allow_hi;     /* lx_mem_allow's range */
 static struct fixed fixed[16];  /* the image's segments and the stack */
 static unsigned n_fixed;
@@ -74,6 +74,8 @@ page_entry(uint64_t va, bool create)
 	uint64_t key = (va >> 21) + 1;
 	unsigned h = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 55) % CHUNKS;
 
+	if (!chunks && (!create || !(chunks = calloc(CHUNKS, sizeof(*chunks)))))
+		return NULL;
 	for (unsigned i = 0; i < CHUNKS; i++, h = (h + 1) % CHUNKS) {
 		if (chunks[h].key == key)
 			return &chunks[h].pages[(va >> 12) % CHUNK_PAGES];
@@ -536,7 +538,7 @@ pages_list(uint64_t *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned h = 0; h < CHUNKS; h++) {
+	for (unsigned h = 0; chunks && h < CHUNKS; h++) {
 		if (!chunks[h].key)
 			continue;
 		for (unsigned i = 0; i < CHUNK_PAGES; i++) {
@@ -635,7 +637,7 @@ void
 lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
 		   void *ctx)
 {
-	for (unsigned h = 0; h < CHUNKS; h++)
+	for (unsigned h = 0; chunks && h < CHUNKS; h++)
 		for (unsigned i = 0; chunks[h].key && i < CHUNK_PAGES; i++) {
 			uint32_t e = chunks[h].pages[i];
 

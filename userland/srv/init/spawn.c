@@ -1036,8 +1036,10 @@ plan(struct build *b)
 	if (a->bootinfo_view &&
 	    !plan_page(b, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ, PG_BOOTINFO, 0))
 		return false;
+	/* Pages come in runs: one in the 2 MiB of the page before needs no other table. */
 	for (unsigned i = 0; i < b->n_pages; i++)
-		if (!plan_tables(b, b->pages[i].va))
+		if ((i == 0 || b->pages[i].va >> 21 != b->pages[i - 1].va >> 21) &&
+		    !plan_tables(b, b->pages[i].va))
 			return false;
 	return true;
 }
