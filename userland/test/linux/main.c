@@ -128,7 +128,7 @@ main(void)
 		return ctrlc_only();
 	test_hello();
 	run_checks("stdio", 6);
-	run_checks("files", 14);
+	run_checks("files", 15);
 	run_checks("errno", 15);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
