@@ -259,6 +259,14 @@ test_frame_map_after_pml4_deleted(void)
 	check_faults(VA(7), "kern/vspace-frame-old-entry-gone");
 	check_err(writ_frame_unmap(f), WRIT_OK, "kern/vspace-frame-remapped-unmap");
 	check_faults(VA(6), "kern/vspace-frame-remapped-unmapped");
+	/* Nothing left behind: the debug boot's checker walks every capability after
+	 * every call of the suites after this one. */
+	{
+		writ_cptr_t made[] = { f, ut, pt, pd, pdpt, pt2, pd2, pdpt2, pt3, pd3, pdpt3 };
+
+		for (unsigned i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, made[i], FULL_DEPTH);
+	}
 }
 
 void
