@@ -100,7 +100,9 @@ io_whole(int fd, uint8_t *p, size_t n, bool send)
  * the sender flushes it when full and at the end, the receiver refills it with
  * whatever the pipe has.
  */
-static uint8_t iobuf[32 * 1024];
+#define IOBUF (32 * 1024 - 16)          /* 8 pages with malloc's header */
+static uint8_t *iobuf;                  /* made at the first fork: every process pays
+					 * for the pages of its bss at spawn */
 static size_t io_len, io_pos;
 
 long
@@ -109,22 +111,24 @@ lx_fork_io(int fd, void *buf, size_t n, bool send)
 	uint8_t *p = buf;
 	long r;
 
+	if (!iobuf && !(iobuf = malloc(IOBUF)))
+		return -ENOMEM;
 	while (n) {
 		size_t k;
 
-		if (send && io_len == sizeof(iobuf)) {
+		if (send && io_len == IOBUF) {
 			if ((r = io_whole(fd, iobuf, io_len, true)) < 0)
 				return r;
 			io_len = 0;
 		}
 		if (!send && io_pos == io_len) {
-			if ((r = writ_read(fd, iobuf, sizeof(iobuf))) <= 0)
+			if ((r = writ_read(fd, iobuf, IOBUF)) <= 0)
 				return r < 0 ? r : -EPIPE;
 			io_len = (size_t)r;
 			io_pos = 0;
 		}
 		if (send) {
-			k = n < sizeof(iobuf) - io_len ? n : sizeof(iobuf) - io_len;
+			k = n < IOBUF - io_len ? n : IOBUF - io_len;
 			memcpy(iobuf + io_len, p, k);
 			io_len += k;
 		} else {

@@ -92,6 +92,21 @@ lx_fs_fork_io(int fd, bool send)
 
 /* ---- paths ---- */
 
+/* Whether the absolute path p needs normalize: a "." or ".." segment (or any segment
+ * starting with a dot: the rare case pays the full pass), a doubled or trailing slash.
+ * -> its length in *len. */
+static bool
+is_normal(const char *p, size_t *len)
+{
+	size_t i = 1;
+
+	for (; p[i]; i++)
+		if (p[i - 1] == '/' && (p[i] == '/' || p[i] == '.'))
+			return false;
+	*len = i;
+	return i == 1 || p[i - 1] != '/';
+}
+
 /* Resolve "." and ".." and repeated slashes of the absolute path p, in place. */
 static void
 normalize(char *p)
@@ -143,6 +158,8 @@ path_at_follow(int dirfd, uint64_t upath, char *out, bool follow)
 {
 	char raw[LX_PATH], abs[2 * LX_PATH];
 	long len = lx_string_in(upath, raw, sizeof(raw));
+	size_t alen;
+	bool proc;
 
 	if (len < 0)
 		return len;
@@ -169,23 +186,29 @@ path_at_follow(int dirfd, uint64_t upath, char *out, bool follow)
 		abs[base] = '/';
 		memcpy(abs + base + 1, raw, (size_t)len + 1);
 	}
-	normalize(abs);
-	if (lx_proc_path(abs, sizeof(abs), follow)) {
+	if (!is_normal(abs, &alen)) {
+		normalize(abs);
+		alen = strlen(abs);
+	}
+	proc = strncmp(abs, "/proc", 5) == 0;
+	if (proc && lx_proc_path(abs, sizeof(abs), follow)) {
 		if (strlen(abs) + 6 > LX_PATH)
 			return -ENAMETOOLONG;
 		memcpy(out, "proc:", 5);
 		copy_str(out + 5, abs);
 		return 0;
 	}
-	for (unsigned i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+	for (unsigned i = 0; strncmp(abs, "/dev/", 5) == 0 && i < sizeof(devices) / sizeof(devices[0]); i++)
 		if (strcmp(abs, devices[i].linux_path) == 0) {
 			copy_str(out, devices[i].writ);
 			return 0;
 		}
-	if (strlen(abs) + 6 > LX_PATH)
+	if (proc)
+		alen = strlen(abs);	/* lx_proc_path put a link's target there */
+	if (alen + 6 > LX_PATH)
 		return -ENAMETOOLONG;
 	memcpy(out, "file:", 5);
-	copy_str(out + 5, abs);
+	memcpy(out + 5, abs, alen + 1);
 	return 0;
 }
 
@@ -270,6 +293,7 @@ lx_close(const uint64_t *a)
 {
 	if (!fd_ok(a[0]))
 		return -EBADF;
+	lx_vfork_fd_touched((int)a[0]);
 	fd_status[a[0]] = 0;
 	fd_cloexec[a[0]] = 0;
 	lx_sock_closed((int)a[0]);
@@ -918,6 +942,7 @@ dup_to(uint64_t fd, uint64_t to, bool cloexec)
 		return -EBADF;
 	if (fd == to)
 		return (long)to;
+	lx_vfork_fd_touched((int)to);
 	r = writ_dup2((int)fd, (int)to);
 	if (r >= 0) {
 		lx_sock_closed((int)r);

@@ -126,6 +126,9 @@ bool lx_vfork_child_exit(int status);
 long lx_kill_child(int32_t pid, int sig);
 /* Whether a vfork child runs on the first thread now. */
 bool lx_vfork_active(void);
+/* fd is about to be closed or replaced: in a vfork child, the parent's capability
+ * there is kept aside first (proc.c). */
+void lx_vfork_fd_touched(int fd);
 /* The parent's pid, from the start info. */
 extern uint32_t lx_ppid;
 

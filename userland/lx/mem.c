@@ -55,12 +55,14 @@ struct fixed {
 	unsigned prot;
 };
 
-static struct chunk chunks[CHUNKS];
+static struct chunk *chunks;    /* [CHUNKS], made at the first page: not in the bss */
 static uint64_t allow_lo, allow_hi;     /* lx_mem_allow's range */
 static struct fixed fixed[16];  /* the image's segments and the stack */
 static unsigned n_fixed;
+static bool fixed_disjoint;     /* no page in two of them: any one holding a range decides */
 static uint64_t brk_base, brk_cur, brk_mapped;
-static uint16_t free_frames[4096];
+#define FREE_FRAMES 4096
+static uint16_t *free_frames;   /* made at the first unmap: a spawn pays for bss pages */
 static unsigned n_free_frames;
 static struct { uint64_t lo, hi; } holes[64] = { { MMAP_LO, MMAP_HI } };
 static unsigned n_holes = 1;
@@ -72,6 +74,8 @@ page_entry(uint64_t va, bool create)
 	uint64_t key = (va >> 21) + 1;
 	unsigned h = (unsigned)(key * 0x9e3779b97f4a7c15ull >> 55) % CHUNKS;
 
+	if (!chunks && (!create || !(chunks = calloc(CHUNKS, sizeof(*chunks)))))
+		return NULL;
 	for (unsigned i = 0; i < CHUNKS; i++, h = (h + 1) % CHUNKS) {
 		if (chunks[h].key == key)
 			return &chunks[h].pages[(va >> 12) % CHUNK_PAGES];
@@ -116,6 +120,12 @@ range_has(uint64_t addr, uint64_t len, unsigned want)
 		return true;
 	if (__builtin_add_overflow(addr, len, &end) || end > WRIT_USER_HI)
 		return false;
+	/* One protection a segment, which prot_at looks at first: a buffer inside one,
+	 * as most are, is one test, not one a page. The stack (last) and the bss
+	 * (before it) are tried first. */
+	for (unsigned i = fixed_disjoint ? n_fixed : 0; i-- > 0;)
+		if (addr >= fixed[i].lo && end <= fixed[i].hi)
+			return (fixed[i].prot & want) == want;
 	for (uint64_t pg = addr & ~(PAGE - 1); pg < end; pg += PAGE) {
 		int p = prot_at(pg);
 
@@ -140,17 +150,39 @@ lx_writable(uint64_t addr, uint64_t len)
 long
 lx_string_in(uint64_t addr, char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (((addr + i) % PAGE == 0 || i == 0) && !lx_readable(addr + i, 1))
+	size_t i = 0;
+
+	/* A page at a time: its readability once, its bytes by strnlen and memcpy. */
+	while (i < n) {
+		size_t room = PAGE - (addr + i) % PAGE, k;
+
+		if (room > n - i)
+			room = n - i;
+		if (!lx_readable(addr + i, 1))
 			return -EFAULT;
-		buf[i] = ((const char *)addr)[i];
-		if (!buf[i])
+		k = strnlen((const char *)addr + i, room);
+		memcpy(buf + i, (const char *)addr + i, k);
+		i += k;
+		if (k < room) {
+			buf[i] = 0;
 			return (long)i;
+		}
 	}
 	return -ENAMETOOLONG;
 }
 
 /* ---- pages ---- */
+
+/* Keep frame f (mapped nowhere) for the next page; one that finds no room stays
+ * unused in our CSpace until we end. */
+static void
+frame_keep(writ_cptr_t f)
+{
+	if (!free_frames && !(free_frames = malloc(FREE_FRAMES * sizeof(*free_frames))))
+		return;
+	if (n_free_frames < FREE_FRAMES)
+		free_frames[n_free_frames++] = (uint16_t)f;
+}
 
 /* Put the page at va (not present) into the map with prot, from a kept frame
  * (zeroed) or a new one. */
@@ -174,7 +206,7 @@ page_map(uint64_t va, unsigned prot)
 			     rights_of(reused ? prot | PROT_WRITE : prot), WRIT_MAP_WRITE_BACK,
 			     writ_own_table, NULL);
 	if (err != WRIT_OK) {
-		free_frames[n_free_frames++] = (uint16_t)f;
+		frame_keep(f);
 		return -ENOMEM;
 	}
 	if (reused) {
@@ -201,8 +233,8 @@ page_unmap(uint64_t va)
 		/* Another process may map it still: never reused for private memory. */
 		writ_cnode_delete(WRIT_PSLOT_CNODE, *e >> 8, 64);
 		writ_slot_free(*e >> 8);
-	} else if (n_free_frames < sizeof(free_frames) / sizeof(free_frames[0])) {
-		free_frames[n_free_frames++] = (uint16_t)(*e >> 8);
+	} else {
+		frame_keep(*e >> 8);
 	}
 	*e = 0;
 }
@@ -490,6 +522,11 @@ lx_mem_init(const uint64_t *auxv, uint64_t sp)
 	}
 	fixed[n_fixed++] = (struct fixed){ WRIT_PROC_STACK_TOP - WRIT_LINUX_STACK_PAGES * PAGE,
 					   WRIT_PROC_STACK_TOP, PROT_READ | PROT_WRITE };
+	fixed_disjoint = true;
+	for (unsigned i = 0; i < n_fixed; i++)
+		for (unsigned j = i + 1; j < n_fixed; j++)
+			if (fixed[i].lo < fixed[j].hi && fixed[j].lo < fixed[i].hi)
+				fixed_disjoint = false;
 	brk_base = brk_cur = brk_mapped = end;
 }
 
@@ -501,7 +538,7 @@ pages_list(uint64_t *out, size_t max)
 {
 	size_t n = 0;
 
-	for (unsigned h = 0; h < CHUNKS; h++) {
+	for (unsigned h = 0; chunks && h < CHUNKS; h++) {
 		if (!chunks[h].key)
 			continue;
 		for (unsigned i = 0; i < CHUNK_PAGES; i++) {
@@ -600,7 +637,7 @@ void
 lx_mem_each_shared(void (*fn)(uint64_t va, unsigned prot, writ_cptr_t frame, void *ctx),
 		   void *ctx)
 {
-	for (unsigned h = 0; h < CHUNKS; h++)
+	for (unsigned h = 0; chunks && h < CHUNKS; h++)
 		for (unsigned i = 0; chunks[h].key && i < CHUNK_PAGES; i++) {
 			uint32_t e = chunks[h].pages[i];
 

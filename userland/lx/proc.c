@@ -7,9 +7,11 @@
  * the personality's place (lx_run_child, a setjmp) and jumps to the child's context;
  * the child's execve (or exit) jumps back there (lx_back_to_parent), and the parent's
  * vfork returns the new pid as from any call. What Linux gives the child of its own
- * is kept aside and put back: its fd table (the parent's fds below SHADOWED are
- * copied to SHADOW and up, where the program has none, and restored when the parent
- * goes on) and the working directory. A child
+ * is kept aside and put back: its fd table (a parent's fd below SHADOWED is copied
+ * to SHADOW and up, where the program has none, when the child first closes or
+ * replaces it, and restored when the parent goes on; most children change none
+ * before execve, and a copy and its restore cost four kernel calls and two server
+ * calls an fd) and the working directory. A child
  * without a stack of its own (vfork()) gets a copy of the top of the parent's, because
  * the personality's frames sit right below the parent's stack pointer.
  *
@@ -111,13 +113,20 @@ strings_in(uint64_t uarr, const char **out, unsigned max, char **buf, size_t *le
 static long
 spawn_program(const uint64_t *a, writ_cptr_t *cap)
 {
-	static char strings[STRINGS], path[1024];
-	static const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+	/* Made at the first execve, not in the bss that every process pays for at spawn. */
+	static struct {
+		char strings[STRINGS], path[1024];
+		const char *argv[MAX_ARGS], *envp[MAX_ARGS];
+	} *x;
 	static struct writ_spawn_opts o;
-	char *buf = strings;
-	size_t left = sizeof(strings);
+	char *buf, *path;
+	const char **argv, **envp;
+	size_t left = STRINGS;
 	long r;
 
+	if (!x && !(x = malloc(sizeof(*x))))
+		return -ENOMEM;
+	buf = x->strings, path = x->path, argv = x->argv, envp = x->envp;
 	if ((r = lx_path_of(a[0], path)) < 0 ||
 	    (r = strings_in(a[1], argv, MAX_ARGS, &buf, &left)) < 0 ||
 	    (r = strings_in(a[2], envp, MAX_ARGS, &buf, &left)) < 0)
@@ -197,8 +206,8 @@ lx_vfork_child_exit(int status)
 
 /* ---- vfork ---- */
 
-/* What fds_keep did with each fd below SHADOWED. */
-enum { FD_WAS_CLOSED, FD_KEPT, FD_UNTRACKED };
+/* What became of each fd below SHADOWED while a vfork child runs. */
+enum { FD_WAS_CLOSED, FD_KEPT, FD_UNTRACKED, FD_UNTOUCHED };
 
 static void
 fds_keep(void)
@@ -208,11 +217,17 @@ fds_keep(void)
 			shadowed[fd] = FD_UNTRACKED;	/* the program's own high fd: not ours */
 			continue;
 		}
-		shadowed[fd] = writ_fd_cap(fd) ? FD_KEPT : FD_WAS_CLOSED;
-		if (shadowed[fd] == FD_KEPT && writ_dup2(fd, SHADOW + fd) < 0)
-			shadowed[fd] = FD_UNTRACKED;
+		shadowed[fd] = writ_fd_cap(fd) ? FD_UNTOUCHED : FD_WAS_CLOSED;
 		lx_fd_flags_save(fd, SHADOW + fd);
 	}
+}
+
+void
+lx_vfork_fd_touched(int fd)
+{
+	if (!in_vfork_child || fd < 0 || fd >= SHADOWED || shadowed[fd] != FD_UNTOUCHED)
+		return;
+	shadowed[fd] = writ_dup2(fd, SHADOW + fd) < 0 ? FD_UNTRACKED : FD_KEPT;
 }
 
 static void
@@ -221,10 +236,11 @@ fds_restore(void)
 	for (int fd = 0; fd < SHADOWED; fd++) {
 		if (shadowed[fd] == FD_UNTRACKED)
 			continue;
+		/* FD_UNTOUCHED: the same capability, as every way to change it touches it. */
 		if (shadowed[fd] == FD_KEPT) {
 			writ_dup2(SHADOW + fd, fd);
 			writ_close(SHADOW + fd);
-		} else if (writ_fd_cap(fd)) {
+		} else if (shadowed[fd] == FD_WAS_CLOSED && writ_fd_cap(fd)) {
 			writ_close(fd);
 		}
 		lx_fd_flags_save(SHADOW + fd, fd);

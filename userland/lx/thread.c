@@ -63,7 +63,7 @@ struct lx_thread {
 	bool used;
 };
 
-static struct lx_thread threads[MAX_THREADS];
+static struct lx_thread *threads;       /* [MAX_THREADS], made at the first clone */
 static struct lx_thread first;          /* the program's first thread, once adopted */
 static struct writ_mutex lock;
 static bool lock_ready;
@@ -299,6 +299,8 @@ lx_clone(struct lx_call *c)
 			return -ENOMEM;
 		lock_ready = true;	/* one thread until the first clone returns */
 	}
+	if (!threads && !(threads = calloc(MAX_THREADS, sizeof(*threads))))
+		return -ENOMEM;
 	lx_lock();
 	for (unsigned i = 0; i < MAX_THREADS && !t; i++)
 		if (!threads[i].used)

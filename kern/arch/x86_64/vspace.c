@@ -295,8 +295,14 @@ map_frame_at(struct cte *frame, struct cte *pml4_slot, uint64_t vaddr, unsigned 
 		return WRIT_E_ALIGNMENT;
 	if (vaddr < WRIT_USER_LO || vaddr >= WRIT_USER_HI || WRIT_USER_HI - vaddr < size)
 		return WRIT_E_RANGE;
-	if (frame->cap.w1 & MAP_MAPPED)
-		return WRIT_E_ILLEGAL_OPERATION;	/* one mapping per capability */
+	/*
+	 * One mapping per capability. A mapping whose address space was deleted is none:
+	 * its entry lies in tables no address space reaches, and they are emptied before
+	 * they can be mapped again (vs_unmap_table), so mapping the frame anew is Unmap and
+	 * Map in one call, which saves a process builder the Unmap of each shared page.
+	 */
+	if ((frame->cap.w1 & MAP_MAPPED) && mapping_pml4(frame->cap.w1))
+		return WRIT_E_ILLEGAL_OPERATION;
 	t = walk(pml4, vaddr, level);
 	if (!t)
 		return WRIT_E_LOOKUP_MISSING_CAP;

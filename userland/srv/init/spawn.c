@@ -460,6 +460,14 @@ map_page(struct build *b, const struct page *pg)
 {
 	long err = writ_frame_map(pg->frame, b->pml4, pg->va, pg->rights, WRIT_MAP_WRITE_BACK);
 
+	/* A shared page's copy was mapped in a process since ended, which the kernel takes
+	 * as unmapped; only an address-space id come round to the same generation looks
+	 * live, and needs the Unmap. */
+	if (err == WRIT_E_ILLEGAL_OPERATION && pg->what == PG_SHARED) {
+		writ_frame_unmap(pg->frame);
+		err = writ_frame_map(pg->frame, b->pml4, pg->va, pg->rights, WRIT_MAP_WRITE_BACK);
+	}
+
 	return err == WRIT_OK ? true : fail(b, "cannot map a page", err);
 }
 
@@ -796,8 +804,9 @@ lend_ram(struct build *b)
  * mapping nor any capability the process could reach makes those pages writable. A
  * program keeps TEXT_SETS sets of copies in init's slots; a process takes a free set
  * and gives it back when it ends. Its PML4's deletion left the copies' mappings stale,
- * and the next process unmaps each before mapping it (a Copy, made for every spawn,
- * and a Delete at its end would cost twice that). When the block, the table or the
+ * which the kernel's Map takes as none: the next process maps them as they are (a
+ * Copy, made for every spawn, and a Delete at its end would cost more; so did an
+ * Unmap of each before). When the block, the table or the
  * sets run out, a process gets its own copies of the pages as before.
  */
 #define TEXT_PROGS 64
@@ -809,7 +818,6 @@ lend_ram(struct build *b)
 struct text_set {
 	writ_cptr_t caps;               /* n consecutive slots, or 0 before first use */
 	bool busy;
-	bool stale;                     /* mapped in an address space since deleted */
 };
 
 struct text {
@@ -939,7 +947,6 @@ text_release(struct proc *p)
 
 	if (set) {
 		set->busy = false;
-		set->stale = true;
 		p->text_set = NULL;
 	}
 }
@@ -1029,8 +1036,10 @@ plan(struct build *b)
 	if (a->bootinfo_view &&
 	    !plan_page(b, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ, PG_BOOTINFO, 0))
 		return false;
+	/* Pages come in runs: one in the 2 MiB of the page before needs no other table. */
 	for (unsigned i = 0; i < b->n_pages; i++)
-		if (!plan_tables(b, b->pages[i].va))
+		if ((i == 0 || b->pages[i].va >> 21 != b->pages[i - 1].va >> 21) &&
+		    !plan_tables(b, b->pages[i].va))
 			return false;
 	return true;
 }
@@ -1097,8 +1106,6 @@ map_pages(struct build *b, const uint8_t *top)
 			b->ipc_frame = pg->frame;
 			b->made[pg->frame - b->base].dest = WRIT_PSLOT_IPC_BUFFER;
 		}
-		if (pg->what == PG_SHARED && ((struct text_set *)b->p->text_set)->stale)
-			writ_frame_unmap(pg->frame);
 		if (pg->what == PG_FILE && (err = fill_image_page(b, pg)) != WRIT_OK)
 			return fail(b, "cannot fill a frame", err);
 		if (pg->what == PG_STACK_TOP && (err = fill_frame(pg->frame, 0, top, 4096)) != WRIT_OK)

@@ -217,6 +217,58 @@ test_table_copies(void)
 	check_faults(VA(3), "kern/vspace-table-unmap-unmaps-frames");
 }
 
+/*
+ * A frame mapped in an address space since deleted maps again at once (init maps
+ * shared text so), while a live mapping still refuses a second; the old entry, in a
+ * table no address space reaches, never comes back with the table.
+ */
+static void
+test_frame_map_after_pml4_deleted(void)
+{
+	writ_cptr_t pml4 = obj_new(WRIT_OBJ_PML4, 0), pdpt, pd, pt, pdpt2, pd2, pt2, ut, f;
+	writ_cptr_t pdpt3, pd3, pt3;
+	long err;
+
+	if (!tables_at(pml4, VA(5), &pdpt, &pd, &pt) || !(f = frame_at(pml4, VA(5), &ut)) ||
+	    !tables_at(WRIT_SLOT_ROOT_VSPACE, VA(6), &pdpt2, &pd2, &pt2) ||
+	    !tables_at(WRIT_SLOT_ROOT_VSPACE, VA(7), &pdpt3, &pd3, &pt3) ||
+	    writ_page_table_unmap(pt3) != WRIT_OK) {
+		check(false, "kern/vspace-frame-remap-after-pml4-deleted", "set-up failed");
+		return;
+	}
+	check_err(writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, VA(6), RW, WRIT_MAP_WRITE_BACK),
+		  WRIT_E_ILLEGAL_OPERATION, "kern/vspace-frame-map-while-mapped-refused");
+	check_err(writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, pml4, FULL_DEPTH), WRIT_OK,
+		  "kern/vspace-delete-pml4-under-frame");
+	/* Before: ILLEGAL_OPERATION until an Unmap of the stale mapping. */
+	err = writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, VA(6), RW, WRIT_MAP_WRITE_BACK);
+	check_err(err, WRIT_OK, "kern/vspace-frame-remap-after-pml4-deleted");
+	if (err == WRIT_OK)	/* in our own address space now */
+		*(volatile uint64_t *)VA(6) = 0x5ec;
+	check(err == WRIT_OK && *(volatile uint64_t *)VA(6) == 0x5ec,
+	      "kern/vspace-frame-remapped-writes", "map: %ld", err);
+	check_err(writ_frame_map(f, WRIT_SLOT_ROOT_VSPACE, VA(6) + 4096, RW, WRIT_MAP_WRITE_BACK),
+		  WRIT_E_ILLEGAL_OPERATION, "kern/vspace-frame-remapped-map-again-refused");
+	/* The deleted address space's table, still holding the old entry: mapped again
+	 * only through Unmap, which empties it. */
+	check_err(writ_page_table_map(pt, WRIT_SLOT_ROOT_VSPACE, VA(7)), WRIT_E_ILLEGAL_OPERATION,
+		  "kern/vspace-frame-old-table-still-mapped");
+	check_err(writ_page_table_unmap(pt), WRIT_OK, "kern/vspace-frame-old-table-unmap");
+	check_err(writ_page_table_map(pt, WRIT_SLOT_ROOT_VSPACE, VA(7)), WRIT_OK,
+		  "kern/vspace-frame-old-table-remap");
+	check_faults(VA(7), "kern/vspace-frame-old-entry-gone");
+	check_err(writ_frame_unmap(f), WRIT_OK, "kern/vspace-frame-remapped-unmap");
+	check_faults(VA(6), "kern/vspace-frame-remapped-unmapped");
+	/* Nothing left behind: the debug boot's checker walks every capability after
+	 * every call of the suites after this one. */
+	{
+		writ_cptr_t made[] = { f, ut, pt, pd, pdpt, pt2, pd2, pdpt2, pt3, pd3, pdpt3 };
+
+		for (unsigned i = 0; i < sizeof(made) / sizeof(made[0]); i++)
+			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, made[i], FULL_DEPTH);
+	}
+}
+
 void
 vspace_sec_tests_run(void)
 {
@@ -224,4 +276,5 @@ vspace_sec_tests_run(void)
 	test_deleted_parent_children_emptied();
 	test_deleted_pml4_tables_emptied();
 	test_table_copies();
+	test_frame_map_after_pml4_deleted();
 }

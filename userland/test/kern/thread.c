@@ -14,7 +14,7 @@
 #define TEST_VA_ABOVE_STACK 256
 #define TEST_VA_PAGES 500          /* the last pages: tests of the top of user memory */
 #define STACK_BYTES 8192
-#define MAX_THREADS 96
+#define MAX_THREADS 100
 
 static uint8_t stacks[MAX_THREADS][STACK_BYTES] __attribute__((aligned(16)));
 static unsigned next_va, next_stack;

@@ -128,12 +128,12 @@ main(void)
 		return ctrlc_only();
 	test_hello();
 	run_checks("stdio", 6);
-	run_checks("files", 14);
-	run_checks("errno", 14);
+	run_checks("files", 15);
+	run_checks("errno", 15);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
-	run_checks("spawn", 7);
-	run_checks("misc", 13);
+	run_checks("spawn", 8);
+	run_checks("misc", 14);
 	run_checks("signals", 15);
 	run_checks("procfs", 15);
 	run_checks("fork", 9);

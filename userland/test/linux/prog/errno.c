@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -39,6 +40,13 @@ main(void)
 	int p[2];
 	long r = pipe(p) == 0 && write(p[1], "data", 4) == 4 ? raw(SYS_read, p[0], (long)BAD, 4) : 0;
 	check(r == -EFAULT, "linux/errno-efault-read", "%ld", r);
+	/* Inside one segment without the right (code), and across the stack's top (its
+	 * top page holds the program's name) into nothing. */
+	char *top = (char *)(((unsigned long)getauxval(AT_EXECFN) | 4095) + 1);
+	long in_code = write(p[1], "data", 4) == 4 ? raw(SYS_read, p[0], (long)main, 4) : 0;
+	long past_top = write(p[1], "data", 4) == 4 ? raw(SYS_read, p[0], (long)(top - 2), 4) : 0;
+	check(in_code == -EFAULT && past_top == -EFAULT && raw(SYS_read, p[0], (long)(top - 4), 4) == 4,
+	      "linux/errno-efault-segment-edges", "code %ld past the stack %ld", in_code, past_top);
 	check(raw(SYS_open, (long)BAD, O_RDONLY, 0) == -EFAULT &&
 	      raw(SYS_stat, (long)"/", (long)KERNEL, 0) == -EFAULT &&
 	      raw(SYS_clock_gettime, CLOCK_MONOTONIC, (long)BAD, 0) == -EFAULT &&

@@ -31,6 +31,17 @@ main(void)
 	check(stat("a.txt", &st) == 0 && st.st_size == 18 && S_ISREG(st.st_mode),
 	      "linux/files-stat", "size %lld mode %o", (long long)st.st_size, st.st_mode);
 
+	/* Paths that need resolving and one that does not: the same file. */
+	char odd[3][600];
+	struct stat o[3];
+	snprintf(odd[0], sizeof(odd[0]), "%s//a.txt", base);
+	snprintf(odd[1], sizeof(odd[1]), "/./%s/./a.txt", base + 1);
+	snprintf(odd[2], sizeof(odd[2]), "%s/../" DIR_NAME "/.//a.txt", base);
+	check(stat(odd[0], &o[0]) == 0 && stat(odd[1], &o[1]) == 0 && stat(odd[2], &o[2]) == 0 &&
+	      o[0].st_ino == st.st_ino && o[1].st_ino == st.st_ino && o[2].st_ino == st.st_ino &&
+	      stat("/.", &o[0]) == 0 && S_ISDIR(o[0].st_mode), "linux/files-path-forms",
+	      "errno %d", errno);
+
 	char line[64] = "";
 	f = fopen(DIR_NAME "/../" DIR_NAME "/a.txt", "r");
 	f = f ? f : fopen("a.txt", "r");

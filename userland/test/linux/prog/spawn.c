@@ -62,6 +62,24 @@ main(int argc, char **argv)
 	check(pid > 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 9,
 	      "linux/vfork-exit-wait", "pid %d w %d status %x", pid, w, status);
 
+	/* A child that closes, replaces and opens fds: the parent's table is as it was.
+	 * The child runs on our memory, so what it opened is seen here. */
+	static volatile int child_new = -1;
+	int before0 = fcntl(0, F_GETFL), spare = open("/dev/null", O_RDONLY);
+	close(spare);		/* the number the child's second open takes */
+	pid = vfork();
+	if (pid == 0) {
+		close(2);
+		dup2(open("/dev/zero", O_RDONLY), 0);	/* the open takes 2 */
+		child_new = open("/dev/null", O_WRONLY);
+		_exit(4);
+	}
+	w = pid > 0 ? waitpid(pid, &status, 0) : -1;
+	check(pid > 0 && w == pid && WEXITSTATUS(status) == 4 && child_new == spare &&
+	      fcntl(spare, F_GETFD) < 0 && fcntl(0, F_GETFL) == before0 && write(2, "", 0) == 0,
+	      "linux/vfork-child-fd-changes-undone", "status %x child's fd %d (%d) flags %x/%x",
+	      status, child_new, spare, fcntl(0, F_GETFL), before0);
+
 	check(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD, "linux/wait-echild",
 	      "errno %d", errno);
 	return failures != 0;
