@@ -201,6 +201,8 @@ bool lx_sig_wait_begin(writ_cptr_t ntfn);
 void lx_sig_wait_end(void);
 /* The main thread's call nr returns -EINTR: with SA_RESTART it starts again. */
 void lx_sig_eintr(uint64_t nr);
+/* Whether init reaps our children when they end (SIGCHLD ignored, SA_NOCLDWAIT). */
+bool lx_sig_chld_reaped(void);
 
 /* ---- gnu.c: calls glibc's programs make ---- */
 /* prctl's name of the process: the last part of path, cut to 15 bytes. */
