@@ -1193,8 +1193,13 @@ lx_sig_tty_watch(int fd)
 {
 	int copy;
 
+	/* Only a session's leader watches (the login shell, not each of its jobs): the
+	 * console hands an event to one waiter, and a waiter of a process that ended since
+	 * would take it and lose it. */
+	if (tty_fd >= 0 || proc_call(WRIT_PROC_GETPGID, 0, 1) != (long)lx_pid)
+		return;
 	/* The last fd: above what execve hands on and vfork keeps aside (proc.c). */
-	if (tty_fd >= 0 || (copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
+	if ((copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
 		return;
 	tty_fd = copy;
 	if (writ_thread_create(&tty_thread, tty_loop, NULL, LX_PRIO) != WRIT_OK) {
