@@ -122,6 +122,10 @@ static bool eintr_restart;
 /* Set while the process is stopped (by the signal thread, or the main thread's own
  * default action), until a SIGCONT: the main thread waits on its call's way out. */
 static volatile uint8_t stopped;
+/* Whether the signal thread was started (lx_sig_need). */
+static bool started;
+
+static bool sig_needed(void) { return __atomic_load_n(&started, __ATOMIC_SEQ_CST); }
 
 static void
 recheck(void)
@@ -265,6 +269,8 @@ lx_rt_sigaction(const uint64_t *a)
 		memcpy((void *)a[2], &actions[a[0]], sizeof(n));
 	}
 	if (a[1]) {
+		if (n.handler > SIG_IGN || (n.handler == SIG_IGN && !(BIT(a[0]) & DFL_IGNORE)))
+			lx_sig_need();
 		actions[a[0]] = n;
 		if (a[0] == LX_SIGCHLD && !lx_vfork_active())
 			lx_sig_chld_sync();
@@ -303,6 +309,8 @@ lx_rt_sigprocmask(const uint64_t *a)
 		else
 			mask = set;
 		mask &= ~UNBLOCKABLE;
+		if (mask)
+			lx_sig_need();
 		recheck();
 	}
 	return 0;
@@ -427,8 +435,15 @@ lx_sig_fork_io(int fd, bool send)
 	    (r = lx_fork_io(fd, &alt_flags, sizeof(alt_flags), send)) < 0 ||
 	    (r = lx_fork_io(fd, &alt_size, sizeof(alt_size), send)) < 0)
 		return r;
-	if (!send)
+	if (!send) {
 		lx_sig_chld_sync();
+		for (int sig = 1; sig <= LX_NSIG && !sig_needed(); sig++)
+			if (actions[sig].handler > SIG_IGN ||
+			    (actions[sig].handler == SIG_IGN && !(BIT(sig) & DFL_IGNORE)))
+				lx_sig_need();
+		if (mask)
+			lx_sig_need();
+	}
 	return 0;
 }
 
@@ -996,6 +1011,7 @@ deadly(void)
 static void
 post_self(int sig, int code)
 {
+	lx_sig_need();
 	in_why[sig] = (struct why){ .code = code, .pid = (int32_t)lx_pid };
 	__atomic_fetch_and(&in_fault_bits, ~BIT(sig), __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
@@ -1062,17 +1078,34 @@ sig_loop(void *arg)
 	}
 }
 
+/*
+ * The signal thread starts when first needed (lx_sig_need): a handler or an ignored
+ * signal whose default is not to be ignored (rt_sigaction, or inherited by fork), a
+ * signal blocked, or a signal another thread of ours posts to us. Until then init
+ * applies the default actions itself (it ends, stops or continues the process, and a
+ * fault ends it as killed by the fault's signal), which costs a process that never
+ * needs the thread nothing at its start but one call to say so.
+ */
+
 void
-lx_sig_init(void)
+lx_sig_need(void)
 {
 	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_REGISTER, 1, 0) };
 
+	if (__atomic_exchange_n(&started, true, __ATOMIC_SEQ_CST))
+		return;
 	if (writ_own_notification(&sig_ntfn) != WRIT_OK)
 		return;	/* then others' signals have their default action */
 	if (writ_thread_create(&sig_thread, sig_loop, NULL, LX_PRIO) != WRIT_OK)
 		return;
 	writ_set_cap(0, sig_ntfn);
 	writ_call(WRIT_PSLOT_PROC, &m);
+}
+
+void
+lx_sig_init(void)
+{
+	proc_call(WRIT_PROC_SIG_LINUX, 0, 0);
 }
 
 /* ---- waiting for a signal ---- */
@@ -1139,6 +1172,8 @@ lx_rt_sigsuspend(const uint64_t *a)
 	if (!lx_readable(a[0], 8))
 		return -EFAULT;
 	set = *(const uint64_t *)a[0];
+	if (set & ~UNBLOCKABLE)
+		lx_sig_need();	/* not under the lock: it makes a thread */
 	lx_lock();
 	suspend_old = mask;
 	suspend_set = true;

@@ -127,6 +127,7 @@ struct proc {
 	bool stopped;                   /* by a stop signal, until a SIGCONT */
 	int wait_report;                /* a stop or continue status for wait, or 0 */
 	bool reap_children;             /* SIGCHLD ignored / SA_NOCLDWAIT: no zombies */
+	bool linux_defaults;            /* a Linux program without a signal thread */
 	uint64_t spawn_tsc;
 };
 

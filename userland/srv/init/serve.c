@@ -366,6 +366,10 @@ serve(const unsigned *pids, unsigned n)
 			case WRIT_PROC_STOP:
 				reply(&m, sig_stop(p, (unsigned)m.mr[0]), 0, 0, 0);
 				goto drop;
+			case WRIT_PROC_SIG_LINUX:
+				p->linux_defaults = true;
+				reply(&m, 0, 0, 0, 0);
+				goto drop;
 			case WRIT_PROC_CHLD_REAP:
 				p->reap_children = m.mr[0] != 0;
 				reply(&m, 0, 0, 0, 0);

@@ -260,7 +260,7 @@ sig_fault(struct proc *p, const struct writ_msg *m)
 	uint64_t addr = 0, ip, code;
 	unsigned sig;
 
-	if (!p->sig_ntfn)
+	if (!p->sig_ntfn && !p->linux_defaults)
 		return false;
 	if (label == WRIT_FAULT_VM) {
 		sig = SIGSEGV;
@@ -280,6 +280,13 @@ sig_fault(struct proc *p, const struct writ_msg *m)
 		}
 	} else {
 		return false;
+	}
+	if (!p->sig_ntfn) {
+		/* No handler can run: the default action, as the personality would do it. */
+		writ_printf("init: %s (pid %u): signal %u at %lx, RIP %lx, not handled\n", p->name,
+			    p->pid, sig, addr, ip);
+		proc_end(p, (int)(sig | ((BIT(sig) & DFL_CORE) ? 0x80 : 0)));
+		return true;
 	}
 	p->sig_fault_addr = addr;
 	p->sig_fault_ip = ip;

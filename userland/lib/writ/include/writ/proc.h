@@ -198,6 +198,10 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
  */
 #define WRIT_PROC_STOP        31
 #define WRIT_PROC_CHLD_REAP   32
+/* SIG_LINUX: the caller is a Linux program that has no signal thread yet (lx/README.md,
+ * "Signals from other processes"): init applies the default actions, and a fault ends
+ * it as killed by the fault's signal (with a core) rather than WRIT_WAIT_FAULTED. */
+#define WRIT_PROC_SIG_LINUX   33
 /* (table index, slot) and a capability of a scheme -> who holds the scheme's
  * capabilities (see writ_proc_holders; srv/init/holders.c). */
 #define WRIT_PROC_HOLDERS 30
