@@ -16,8 +16,9 @@
  * what the frame says (the handler may have changed it).
  *
  * Signals from other processes, SIGCHLD and the program's own faults come through
- * init and the signal thread (the end of this file). Not yet: a signal aimed at one
- * thread (the mask and the pending set are the process's), stop signals.
+ * init and the signal thread (the end of this file), and so do stops and continues.
+ * Not yet: a signal aimed at one thread (the mask and the pending set are the
+ * process's).
  */
 #include <writ/fd.h>
 #include <writ/mem.h>

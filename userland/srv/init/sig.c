@@ -8,9 +8,10 @@
  * the signals inside the process (lx/sig.c). init never writes into a process or
  * waits for one, so a process that never takes its signals costs init one word.
  *
- * A process without a notification (a Writ program, or a Linux one not started yet)
- * gets the default action: the ignored signals do nothing, any other ends it as killed
- * by that signal. SIGKILL always ends the target here, whatever it registered.
+ * A process without a notification (a Writ program, or a Linux one that has needed no
+ * signal thread yet) gets the default action here: the ignored signals do nothing, the
+ * stop signals suspend its thread until a SIGCONT, any other ends it as killed by that
+ * signal. SIGKILL always ends the target here, whatever it registered.
  *
  * Who may signal whom. Linux lets any process of a uid signal any other; Writ asks for
  * a relation init can see: the process itself, its descendants (it or a descendant
@@ -112,7 +113,7 @@ tell_parent(struct proc *p, uint64_t code, uint64_t status)
 long
 sig_stop(struct proc *p, unsigned sig)
 {
-	if (sig > NSIG || !(BIT(sig) & DFL_STOP))
+	if (sig == 0 || sig > NSIG || !(BIT(sig) & DFL_STOP))
 		return -EINVAL;
 	if (p->stopped)
 		return 0;
