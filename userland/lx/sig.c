@@ -241,7 +241,7 @@ bool lx_sig_chld_reaped(void) { return chld_reaped; }
 /* SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children leave no zombie, as on Linux; init
  * reaps them at their end, since it is the one that keeps them. */
 static void
-lx_sig_chld_sync(void)
+chld_sync(void)
 {
 	bool reap = actions[LX_SIGCHLD].handler == SIG_IGN ||
 		    (actions[LX_SIGCHLD].flags & SA_NOCLDWAIT);
@@ -274,7 +274,7 @@ lx_rt_sigaction(const uint64_t *a)
 			lx_sig_need();
 		actions[a[0]] = n;
 		if (a[0] == LX_SIGCHLD && !lx_vfork_active())
-			lx_sig_chld_sync();
+			chld_sync();
 		/* Setting SIG_IGN (or SIG_DFL on an ignored one) drops what is pending. */
 		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE))) {
 			drain();
@@ -437,7 +437,7 @@ lx_sig_fork_io(int fd, bool send)
 	    (r = lx_fork_io(fd, &alt_size, sizeof(alt_size), send)) < 0)
 		return r;
 	if (!send) {
-		lx_sig_chld_sync();
+		chld_sync();
 		for (int sig = 1; sig <= LX_NSIG && !sig_needed(); sig++)
 			if (actions[sig].handler > SIG_IGN ||
 			    (actions[sig].handler == SIG_IGN && !(BIT(sig) & DFL_IGNORE)))
@@ -559,7 +559,7 @@ lx_sig_vfork_back(void)
 	if (kept_actions)
 		memcpy(actions, kept_actions, sizeof(actions));
 	mask = kept_mask;
-	lx_sig_chld_sync();
+	chld_sync();
 	recheck();
 }
 

@@ -115,7 +115,8 @@ sig_stop(struct proc *p, unsigned sig)
 {
 	if (sig == 0 || sig > NSIG || !(BIT(sig) & DFL_STOP))
 		return -EINVAL;
-	if (p->stopped)
+	/* Already stopped, or a SIGCONT came after the stop signal it acts on. */
+	if (p->stopped || (p->sig_pending & BIT(SIGCONT)))
 		return 0;
 	p->stopped = true;
 	p->wait_report = 0x7f | (int)sig << 8;

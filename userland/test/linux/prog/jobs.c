@@ -25,6 +25,8 @@ static char *self;
 static volatile sig_atomic_t got, got_sig;
 static volatile int chld_code, chld_status, chld_n;
 
+static volatile int *volatile bad_ptr = (volatile int *)8;	/* volatile: no warning */
+
 static void on_sig(int sig) { got++; got_sig = sig; }
 
 static void
@@ -96,6 +98,10 @@ as_child(char **argv)
 			;
 		return got_sig == SIGCONT ? 51 : 3;
 	}
+	if (strcmp(what, "segv") == 0)
+		*bad_ptr = 1;	/* no handler, no signal thread: init's default */
+	if (strcmp(what, "ill") == 0)
+		__asm__ volatile("ud2");
 	if (strcmp(what, "exit-after") == 0) {
 		nap(atoi(argv[2]));
 		return 52;
@@ -371,6 +377,17 @@ main(int argc, char **argv)
 	check_wait_any();
 	check_no_zombies();
 	check_orphan();
+	{
+		pid_t pid = start("segv", "x", NULL);
+		int s = wait_for(pid, 0);
+
+		check(WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s),
+		      "linux/jobs-default-segv-core", "status %x", s);
+		pid = start("ill", "x", NULL);
+		s = wait_for(pid, 0);
+		check(WIFSIGNALED(s) && WTERMSIG(s) == SIGILL && WCOREDUMP(s),
+		      "linux/jobs-default-sigill-core", "status %x", s);
+	}
 	check(kill(30000, SIGSTOP) == -1 && errno == ESRCH, "linux/jobs-stop-unknown-esrch",
 	      "errno %d", errno);
 	check(kill(30000, SIGCONT) == -1 && errno == ESRCH, "linux/jobs-cont-unknown-esrch",
