@@ -196,6 +196,10 @@ lx_sig_raise(int sig, int code, int pid)
 {
 	if (sig < 1 || sig > LX_NSIG)
 		return;
+	/* A stop waits for a SIGCONT, which only the signal thread takes (not under the
+	 * lock: it makes a thread). */
+	if (BIT(sig) & DFL_STOP)
+		lx_sig_need();
 	lx_lock();
 	pending |= BIT(sig);
 	why[sig] = (struct why){ .code = code, .pid = pid };
@@ -705,7 +709,7 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 	       struct lx_sigregs *o, uint64_t rcx, uint64_t r11)
 {
 	bool main_thread = lx_is_main();
-	bool started = false;
+	bool framed = false;	/* a handler's frame is built */
 	uint64_t ready;
 	int sig;
 
@@ -751,7 +755,7 @@ again:
 			lx_unlock();
 			lx_exit_signal(LX_SIGSEGV);
 		}
-		started = true;
+		framed = true;
 		break;  /* one frame at a time: the next one at the next call's return */
 	}
 	if (main_thread && __atomic_load_n(&stopped, __ATOMIC_SEQ_CST)) {
@@ -760,7 +764,7 @@ again:
 		lx_unlock();
 		stop_wait();
 		lx_lock();
-		if (!started)
+		if (!framed)
 			goto again;
 	}
 	if (suspend_set) {
@@ -1087,7 +1091,6 @@ sig_loop(void *arg)
  * fault ends it as killed by the fault's signal), which costs a process that never
  * needs the thread nothing at its start but one call to say so.
  */
-
 void
 lx_sig_need(void)
 {

@@ -98,6 +98,11 @@ as_child(char **argv)
 			;
 		return got_sig == SIGCONT ? 51 : 3;
 	}
+	if (strcmp(what, "self-stop") == 0) {
+		ready();
+		kill(getpid(), SIGSTOP);	/* not raise, which blocks signals: no signal thread yet */
+		return 54;
+	}
 	if (strcmp(what, "segv") == 0)
 		*bad_ptr = 1;	/* no handler, no signal thread: init's default */
 	if (strcmp(what, "ill") == 0)
@@ -377,6 +382,15 @@ main(int argc, char **argv)
 	check_wait_any();
 	check_no_zombies();
 	check_orphan();
+	{
+		pid_t pid = start("self-stop", NULL, NULL);
+		int s = wait_for(pid, WUNTRACED), s2;
+
+		kill(pid, SIGCONT);
+		s2 = wait_for(pid, 0);
+		check(WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP && WIFEXITED(s2) && WEXITSTATUS(s2) == 54,
+		      "linux/jobs-raise-sigstop", "status %x then %x", s, s2);
+	}
 	{
 		pid_t pid = start("segv", "x", NULL);
 		int s = wait_for(pid, 0);
