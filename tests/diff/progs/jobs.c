@@ -57,7 +57,11 @@ child(int tstp_handler)
 
 	if (pipe(p) != 0)
 		return -1;
+	/* A group of its own, whose parent (we) is in another group of the session: Linux
+	 * discards SIGTSTP's stop in an orphaned group, which ours may be (a test runner
+	 * may start us in a session of our own). */
 	if ((pid = fork()) == 0) {
+		setpgid(0, 0);
 		if (tstp_handler)
 			signal(SIGTSTP, on_tstp);
 		write(p[1], "r", 1);
@@ -65,6 +69,7 @@ child(int tstp_handler)
 			nap(1);	/* not pause: the signal may come before it */
 		_exit(50);
 	}
+	setpgid(pid, pid);
 	read(p[0], &c, 1);
 	close(p[0]);
 	close(p[1]);
