@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from tests.vm import qemu
+from tests.vm import jobs, qemu
 
 # The end of a prompt: "~ $ " or "/tmp # ", at the end of what came so far.
 PROMPT_RE = re.compile(rb"(\S+) [$#] $")
@@ -254,6 +254,7 @@ def session_boot(ctx, cfg):
                     out = s.run(line)
                 res.append((out is not None and check(out), "shell/" + name,
                             "printed %r" % out))
+            res += jobs.job_cases(s)
         else:
             s.log += b"\n# shell: ash cannot fork here: the FORK_CASES were not run\n"
         garbage = s.run("\x01\x02\xde\xad\xbe\xef\x80\x9f\x7f\x0b zz")

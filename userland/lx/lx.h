@@ -189,8 +189,11 @@ void lx_sig_vfork_spawned(long pid);
 /* Around a vfork child: our dispositions and mask aside, and back. */
 void lx_sig_vfork_keep(void);
 void lx_sig_vfork_back(void);
-/* Register with init for signals from other processes and start the signal thread. */
+/* At the start: tell init to apply the default actions until lx_sig_need. */
 void lx_sig_init(void);
+/* Register with init for signals from other processes and start the signal thread,
+ * once: what needs it calls this (sig.c says what). */
+void lx_sig_need(void);
 /* Set while the main thread serves a call (entry.asm's lx_sig_async sets it too). */
 extern volatile uint8_t lx_main_in_call;
 /* Whether the caller is the program's first thread, the one others' signals interrupt. */
@@ -204,6 +207,8 @@ bool lx_sig_wait_begin(writ_cptr_t ntfn);
 void lx_sig_wait_end(void);
 /* The main thread's call nr returns -EINTR: with SA_RESTART it starts again. */
 void lx_sig_eintr(uint64_t nr);
+/* Whether init reaps our children when they end (SIGCHLD ignored, SA_NOCLDWAIT). */
+bool lx_sig_chld_reaped(void);
 
 /* ---- gnu.c: calls glibc's programs make ---- */
 /* prctl's name of the process: the last part of path, cut to 15 bytes. */

@@ -291,49 +291,110 @@ lx_vfork(struct lx_call *c, bool own_stack)
 
 /* ---- wait4 ---- */
 
-/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs. init keeps
- * our wake notification to signal when the child ends (it wants one). */
-static long
-wait_nohang(writ_cptr_t cap)
+/* A stop or continue status (WUNTRACED, WCONTINUED): the child goes on being ours. */
+static bool
+is_report(long s)
 {
-	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 1, 0) };
+	return s >= 0 && ((s & 0xff) == 0x7f || s == 0xffff);
+}
+
+/* WAIT once, without waiting: -> the status, or -EAGAIN while it runs (or -ECHILD when
+ * init reaped it: we ignore SIGCHLD). init keeps our wake notification to signal when
+ * the child ends, stops or continues (it wants one). */
+static long
+wait_nohang(writ_cptr_t cap, unsigned flags)
+{
+	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_WAIT, 1, 1) };
 	writ_cptr_t wake = lx_thread_wake();
+	long r;
 
 	if (!wake)
 		return -ENOMEM;
+	m.mr[0] = flags;
 	writ_set_cap(0, wake);
 	if (writ_call(cap, &m) != WRIT_OK)
 		return -ECHILD;
-	if ((long)m.mr[0] != -EAGAIN) {
+	r = (long)m.mr[0];
+	if (r != -EAGAIN && !is_report(r)) {
 		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 		writ_slot_free(cap);
 	}
-	return (long)m.mr[0];
+	return r;
 }
 
-/* Wait for the child to end: its status, or -EINTR when a caught signal comes first
- * (the child's end is looked at before the signal, as Linux's wait4 would). */
-static long
-wait_intr(writ_cptr_t cap)
+static bool
+child_matches(const struct child *c, int64_t want)
 {
-	writ_cptr_t wake = lx_thread_wake();
-	writ_word_t w;
+	return c->pid && (want <= 0 || c->pid == want);
+}
+
+/* The child of ours that wait4 can report now, *status its status: NULL if none yet,
+ * or when none is left (*none). One look at each; each keeps our wake to signal. */
+static struct child *
+wait_ready(int64_t want, unsigned flags, long *status, bool *none)
+{
+	bool reaping = lx_sig_chld_reaped();
 	long s;
 
-	while ((s = wait_nohang(cap)) == -EAGAIN) {
-		if (!lx_sig_wait_begin(wake))
-			return -EINTR;
-		writ_wait(wake, &w);
-		lx_sig_wait_end();
+	*none = true;
+	/* A vfork child that exited without exec first: it is ready, and init never knew it
+	 * (unless nobody waits for children: then it is gone). */
+	for (unsigned i = 0; i < CHILDREN; i++) {
+		struct child *c = &children[i];
+
+		if (!child_matches(c, want) || c->cap)
+			continue;
+		if (reaping) {
+			*c = (struct child){ 0 };
+			continue;
+		}
+		*status = c->status;
+		*none = false;
+		return c;
 	}
-	return s;
+	for (unsigned i = 0; i < CHILDREN; i++) {
+		struct child *c = &children[i];
+
+		if (!child_matches(c, want))
+			continue;
+		s = wait_nohang(c->cap, flags);
+		if (s == -ECHILD) {
+			*c = (struct child){ 0 };	/* reaped by init */
+			continue;
+		}
+		*none = false;
+		if (s == -EAGAIN)
+			continue;
+		if (s < 0) {
+			*status = s;
+			return NULL;
+		}
+		if (!is_report(s)) {
+			c->cap = 0;
+			if (c->killed_by && s == WRIT_WAIT_KILLED)
+				s = c->killed_by;
+		}
+		*status = s;
+		return c;
+	}
+	*status = -EAGAIN;
+	return NULL;
 }
 
+/*
+ * wait4 for any child (or the one named): each is looked at, and the wake notification
+ * we left with each of them says when to look again. A caught signal cuts the wait
+ * short (-EINTR), after a last look, as Linux's wait4 would.
+ */
 long
 lx_wait4(const uint64_t *a)
 {
 	int64_t want = (int32_t)a[0];
-	struct child *c = NULL;
+	unsigned flags = (unsigned)a[2] & (WRIT_WAIT_UNTRACED | WRIT_WAIT_CONTINUED);
+	writ_cptr_t wake = lx_thread_wake();
+	struct child *c;
+	writ_word_t w;
+	bool none;
 	long s;
 	uint32_t pid;
 
@@ -341,30 +402,24 @@ lx_wait4(const uint64_t *a)
 		return -EINVAL;
 	if ((a[1] && !lx_writable(a[1], 4)) || (a[3] && !lx_writable(a[3], 144)))
 		return -EFAULT;
-	/* A zombie first (it is ready), else the child asked for, else the first one. */
-	for (unsigned i = 0; i < CHILDREN && !c; i++)
-		if (children[i].pid && !children[i].cap && (want <= 0 || children[i].pid == want))
-			c = &children[i];
-	for (unsigned i = 0; i < CHILDREN && !c; i++)
-		if (children[i].pid && (want <= 0 || children[i].pid == want))
-			c = &children[i];
-	if (!c)
-		return -ECHILD;
-	if (c->cap) {
-		s = (a[2] & WNOHANG) ? wait_nohang(c->cap) : wait_intr(c->cap);
-		if (s == -EAGAIN)
-			return 0;
-		if (s < 0)
+	while (!(c = wait_ready(want, flags, &s, &none))) {
+		if (none)
+			return -ECHILD;
+		if (s != -EAGAIN)
 			return s;
-		c->status = (int)s;
-		if (c->killed_by && s == WRIT_WAIT_KILLED)
-			c->status = c->killed_by;
+		if (a[2] & WNOHANG)
+			return 0;
+		if (!wake || !lx_sig_wait_begin(wake))
+			return -EINTR;
+		writ_wait(wake, &w);
+		lx_sig_wait_end();
 	}
 	pid = c->pid;
 	if (a[1])
-		*(int32_t *)a[1] = c->status;
+		*(int32_t *)a[1] = (int32_t)s;
 	if (a[3])
 		memset((void *)a[3], 0, 144);
-	*c = (struct child){ 0 };
+	if (!is_report(s))
+		*c = (struct child){ 0 };
 	return pid;
 }

@@ -16,8 +16,9 @@
  * what the frame says (the handler may have changed it).
  *
  * Signals from other processes, SIGCHLD and the program's own faults come through
- * init and the signal thread (the end of this file). Not yet: a signal aimed at one
- * thread (the mask and the pending set are the process's), stop signals.
+ * init and the signal thread (the end of this file), and so do stops and continues.
+ * Not yet: a signal aimed at one thread (the mask and the pending set are the
+ * process's).
  */
 #include <writ/fd.h>
 #include <writ/mem.h>
@@ -29,6 +30,8 @@
 
 #include "lx.h"
 
+#define SA_NOCLDSTOP 1
+#define SA_NOCLDWAIT 2
 #define SA_SIGINFO 4
 #define SA_ONSTACK 0x08000000
 #define SA_RESTORER 0x04000000
@@ -42,10 +45,15 @@
 #define SI_USER 0
 #define SI_TKILL (-6)
 #define LX_SIGCHLD 17
+#define LX_SIGCONT 18
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
 #define BIT(s) (1ull << ((s) - 1))
 #define UNBLOCKABLE (BIT(LX_SIGKILL) | BIT(LX_SIGSTOP))
-/* Default action ignore (and the stop signals: stopping is not served). */
-#define DFL_IGNORE (BIT(17) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | BIT(23) | BIT(28))
+/* Default action ignore: SIGCHLD SIGCONT SIGURG SIGWINCH. */
+#define DFL_IGNORE (BIT(17) | BIT(18) | BIT(23) | BIT(28))
+/* Default action stop: SIGSTOP SIGTSTP SIGTTIN SIGTTOU (see "stopping" below). */
+#define DFL_STOP (BIT(19) | BIT(20) | BIT(21) | BIT(22))
 /* Default action: terminate with a core (the wait status says so). */
 #define DFL_CORE (BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(24) | \
 		  BIT(25) | BIT(31))
@@ -112,10 +120,19 @@ static bool suspend_set;
 static uint64_t eintr_nr;
 static bool eintr_restart;
 
+/* Set while the process is stopped (by the signal thread, or the main thread's own
+ * default action), until a SIGCONT: the main thread waits on its call's way out. */
+static volatile uint8_t stopped;
+/* Whether the signal thread was started (lx_sig_need). */
+static bool started;
+
+static bool sig_needed(void) { return __atomic_load_n(&started, __ATOMIC_SEQ_CST); }
+
 static void
 recheck(void)
 {
-	bool v = (pending & ~mask) || sigreturn_at || __atomic_load_n(&incoming, __ATOMIC_SEQ_CST);
+	bool v = (pending & ~mask) || sigreturn_at || __atomic_load_n(&incoming, __ATOMIC_SEQ_CST) ||
+		 __atomic_load_n(&stopped, __ATOMIC_SEQ_CST);
 
 	__atomic_store_n(&lx_sig_slow, v, __ATOMIC_SEQ_CST);
 	/* A post between the load and the store must not be lost. */
@@ -144,7 +161,8 @@ acts(int sig)
 {
 	uint64_t h = actions[sig].handler;
 
-	return h != SIG_IGN && !(h == SIG_DFL && (BIT(sig) & DFL_IGNORE));
+	/* A stop does not cut a wait short: the call goes on once continued, as Linux's. */
+	return h != SIG_IGN && !(h == SIG_DFL && (BIT(sig) & (DFL_IGNORE | DFL_STOP)));
 }
 
 bool
@@ -178,6 +196,10 @@ lx_sig_raise(int sig, int code, int pid)
 {
 	if (sig < 1 || sig > LX_NSIG)
 		return;
+	/* A stop waits for a SIGCONT, which only the signal thread takes (not under the
+	 * lock: it makes a thread). */
+	if (BIT(sig) & DFL_STOP)
+		lx_sig_need();
 	lx_lock();
 	pending |= BIT(sig);
 	why[sig] = (struct why){ .code = code, .pid = pid };
@@ -213,6 +235,25 @@ lx_exit_signal(int sig)
 		writ_call(WRIT_PSLOT_PROC, &m);	/* init never answers an exit */
 }
 
+static long proc_call(unsigned label, uint64_t a0, uint64_t a1);
+
+/* What init was last told: whether it reaps our children at their end. */
+static bool chld_reaped;
+
+bool lx_sig_chld_reaped(void) { return chld_reaped; }
+
+/* SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: children leave no zombie, as on Linux; init
+ * reaps them at their end, since it is the one that keeps them. */
+static void
+chld_sync(void)
+{
+	bool reap = actions[LX_SIGCHLD].handler == SIG_IGN ||
+		    (actions[LX_SIGCHLD].flags & SA_NOCLDWAIT);
+
+	if (reap != chld_reaped && proc_call(WRIT_PROC_CHLD_REAP, reap, 0) == 0)
+		chld_reaped = reap;
+}
+
 long
 lx_rt_sigaction(const uint64_t *a)
 {
@@ -233,7 +274,11 @@ lx_rt_sigaction(const uint64_t *a)
 		memcpy((void *)a[2], &actions[a[0]], sizeof(n));
 	}
 	if (a[1]) {
+		if (n.handler > SIG_IGN || (n.handler == SIG_IGN && !(BIT(a[0]) & DFL_IGNORE)))
+			lx_sig_need();
 		actions[a[0]] = n;
+		if (a[0] == LX_SIGCHLD && !lx_vfork_active())
+			chld_sync();
 		/* Setting SIG_IGN (or SIG_DFL on an ignored one) drops what is pending. */
 		if (n.handler == SIG_IGN || (n.handler == SIG_DFL && (BIT(a[0]) & DFL_IGNORE))) {
 			drain();
@@ -269,6 +314,8 @@ lx_rt_sigprocmask(const uint64_t *a)
 		else
 			mask = set;
 		mask &= ~UNBLOCKABLE;
+		if (mask)
+			lx_sig_need();
 		recheck();
 	}
 	return 0;
@@ -393,6 +440,15 @@ lx_sig_fork_io(int fd, bool send)
 	    (r = lx_fork_io(fd, &alt_flags, sizeof(alt_flags), send)) < 0 ||
 	    (r = lx_fork_io(fd, &alt_size, sizeof(alt_size), send)) < 0)
 		return r;
+	if (!send) {
+		chld_sync();
+		for (int sig = 1; sig <= LX_NSIG && !sig_needed(); sig++)
+			if (actions[sig].handler > SIG_IGN ||
+			    (actions[sig].handler == SIG_IGN && !(BIT(sig) & DFL_IGNORE)))
+				lx_sig_need();
+		if (mask)
+			lx_sig_need();
+	}
 	return 0;
 }
 
@@ -507,6 +563,7 @@ lx_sig_vfork_back(void)
 	if (kept_actions)
 		memcpy(actions, kept_actions, sizeof(actions));
 	mask = kept_mask;
+	chld_sync();
 	recheck();
 }
 
@@ -632,11 +689,27 @@ start_handler(struct lx_sigregs *o, int sig)
 void lx_sig_deliver(const struct lx_call *c, const uint64_t *cs, const uint8_t *fx,
 		    struct lx_sigregs *out, uint64_t rcx, uint64_t r11);
 
+static void stop_wait(void);
+
+/* A stop signal's default action: the process is stopped from now (set before init
+ * hears of it, so that a SIGCONT right after is not lost) -> whether it is. */
+static bool
+stop_self(int sig)
+{
+	__atomic_store_n(&stopped, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
+	if (proc_call(WRIT_PROC_STOP, (uint64_t)sig, 0) == 0)
+		return true;
+	__atomic_store_n(&stopped, 0, __ATOMIC_SEQ_CST);
+	return false;
+}
+
 void
 lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *fx_in,
 	       struct lx_sigregs *o, uint64_t rcx, uint64_t r11)
 {
 	bool main_thread = lx_is_main();
+	bool framed = false;	/* a handler's frame is built */
 	uint64_t ready;
 	int sig;
 
@@ -660,6 +733,7 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 			lx_main_in_call = 0;
 		return;
 	}
+again:
 	drain();
 	while ((ready = pending & ~mask)) {
 		sig = __builtin_ctzll(ready) + 1;
@@ -669,6 +743,11 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 		if (actions[sig].handler == SIG_DFL) {
 			if (BIT(sig) & DFL_IGNORE)
 				continue;
+			if (BIT(sig) & DFL_STOP) {
+				if (!__atomic_load_n(&stopped, __ATOMIC_SEQ_CST))
+					stop_self(sig);
+				continue;
+			}
 			lx_unlock();
 			lx_exit_signal(sig);
 		}
@@ -676,7 +755,17 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 			lx_unlock();
 			lx_exit_signal(LX_SIGSEGV);
 		}
+		framed = true;
 		break;  /* one frame at a time: the next one at the next call's return */
+	}
+	if (main_thread && __atomic_load_n(&stopped, __ATOMIC_SEQ_CST)) {
+		/* Stopped: nothing of the program runs until a SIGCONT (its handler, if any,
+		 * and whatever else came meanwhile, then follow). */
+		lx_unlock();
+		stop_wait();
+		lx_lock();
+		if (!framed)
+			goto again;
 	}
 	if (suspend_set) {
 		/* rt_sigsuspend woke for a signal that did not run a handler after all. */
@@ -716,6 +805,8 @@ lx_sig_deliver(const struct lx_call *in, const uint64_t *cs_in, const uint8_t *f
 volatile uint8_t lx_main_in_call = 1;	/* until the program starts */
 uint64_t lx_async_rip;
 static volatile writ_cptr_t wait_ntfn;	/* the main thread waits on it (cut short: signal it) */
+static bool main_suspended;	/* stopped in the program's code by the signal thread */
+static bool stop_main_due;	/* the signal thread has the main thread to stop */
 static writ_cptr_t sig_ntfn;
 static struct writ_thread sig_thread;
 
@@ -793,6 +884,80 @@ fault(int sig, int32_t code, uint64_t addr, uint64_t ip)
 
 #define FAULT_MARK (1ull << 56)	/* init's: the signal is the program's fault */
 
+/*
+ * Stopping (SIGSTOP, and SIGTSTP SIGTTIN SIGTTOU at their default action): the signal
+ * thread tells init (which tells the parent's wait4 and SIGCHLD) and stops the main
+ * thread: suspended when it runs the program's code, else it waits on its call's way
+ * out (a call blocked in a server goes on, as a suspend would cut it short and lose what
+ * the server answers; nothing of the program runs meanwhile). A SIGCONT resumes it.
+ * A stop signal that is blocked waits, and the main thread stops itself when it
+ * unblocks it. Clone threads are not stopped.
+ */
+static void
+cont(void)
+{
+	__atomic_store_n(&stopped, 0, __ATOMIC_SEQ_CST);
+	__atomic_fetch_and(&incoming, ~DFL_STOP, __ATOMIC_SEQ_CST);
+	stop_main_due = false;
+	if (main_suspended) {
+		main_suspended = false;
+		writ_tcb_resume(WRIT_PSLOT_TCB);
+	}
+	if (wait_ntfn)
+		writ_signal(wait_ntfn);
+}
+
+/* The stops and continues in what init posted: done here -> the rest, to deliver. */
+static uint64_t
+take_stops(uint64_t set)
+{
+	int stop_by = 0;
+
+	if (set & BIT(LX_SIGCONT))
+		cont();
+	for (uint64_t b = set & DFL_STOP; b; b &= b - 1) {
+		int sig = __builtin_ctzll(b) + 1;
+
+		if (actions[sig].handler != SIG_DFL || (mask & BIT(sig)) || lx_vfork_active())
+			continue;	/* a handler, ignored, blocked: delivered as any other */
+		set &= ~BIT(sig);
+		stop_by = sig;
+	}
+	if (stop_by && !__atomic_load_n(&stopped, __ATOMIC_SEQ_CST) && stop_self(stop_by))
+		stop_main_due = true;
+	/* A child's stop or continue does not concern a parent that said SA_NOCLDSTOP. */
+	if ((set & BIT(LX_SIGCHLD)) && (actions[LX_SIGCHLD].flags & SA_NOCLDSTOP) &&
+	    (in_why[LX_SIGCHLD].code == CLD_STOPPED || in_why[LX_SIGCHLD].code == CLD_CONTINUED))
+		set &= ~BIT(LX_SIGCHLD);
+	return set;
+}
+
+/* Stop the main thread if it runs the program's code: -> false to try again a moment
+ * later (it is on its way in or out of a call). In a call, its way out waits. */
+static bool
+stop_main(void)
+{
+	writ_word_t ctx[2];
+	bool done = true;
+
+	if (!__atomic_load_n(&stopped, __ATOMIC_SEQ_CST) || main_suspended)
+		return true;
+	if (writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO - 1) != WRIT_OK)
+		return true;
+	/* From here until the priority is back, the main thread does not run. */
+	if (!lx_main_in_call && writ_tcb_suspend(WRIT_PSLOT_TCB) == WRIT_OK) {
+		if (writ_tcb_read_regs(WRIT_PSLOT_TCB, ctx, 2) != WRIT_OK ||
+		    (ctx[WRIT_CTX_RIP] >= LX_LO && ctx[WRIT_CTX_RIP] < LX_HI)) {
+			writ_tcb_resume(WRIT_PSLOT_TCB);
+			done = false;
+		} else {
+			main_suspended = true;
+		}
+	}
+	writ_tcb_set_priority(WRIT_PSLOT_TCB, WRIT_PSLOT_TCB, LX_PRIO);
+	return done;
+}
+
 /* Take what init posted: into `incoming`, for the main thread (a fault: see fault). */
 static void
 take(void)
@@ -816,6 +981,7 @@ take(void)
 					    .status = (int32_t)((w >> 40) & 0xffff) };
 	}
 	set &= ~fault_set;
+	set = take_stops(set);
 	__atomic_fetch_and(&in_fault_bits, ~set, __ATOMIC_SEQ_CST);
 	if (set) {
 		__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
@@ -841,7 +1007,7 @@ deadly(void)
 	for (; ready; ready &= ready - 1) {
 		int sig = __builtin_ctzll(ready) + 1;
 
-		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & DFL_IGNORE))
+		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & (DFL_IGNORE | DFL_STOP)))
 			return sig;
 	}
 	return 0;
@@ -850,6 +1016,7 @@ deadly(void)
 static void
 post_self(int sig, int code)
 {
+	lx_sig_need();
 	in_why[sig] = (struct why){ .code = code, .pid = (int32_t)lx_pid };
 	__atomic_fetch_and(&in_fault_bits, ~BIT(sig), __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&incoming, BIT(sig), __ATOMIC_SEQ_CST);
@@ -866,7 +1033,8 @@ interrupt_main(void)
 	bool done = true;
 	int sig;
 
-	if (!lx_sig_wanted() || lx_vfork_active())
+	/* Stopped: what came waits for the SIGCONT (SIGKILL ends it at init). */
+	if (!lx_sig_wanted() || lx_vfork_active() || __atomic_load_n(&stopped, __ATOMIC_SEQ_CST))
 		return true;
 	if ((sig = deadly()))
 		exit_process(sig);	/* from this thread: the process goes, with all of them */
@@ -905,16 +1073,31 @@ sig_loop(void *arg)
 			continue;
 		}
 		take();
+		if (stop_main_due) {
+			for (unsigned tries = 0; tries < 1000 && !stop_main(); tries++)
+				writ_yield();
+			stop_main_due = false;
+		}
 		for (unsigned tries = 0; tries < 1000 && !interrupt_main(); tries++)
 			writ_yield();
 	}
 }
 
+/*
+ * The signal thread starts when first needed (lx_sig_need): a handler or an ignored
+ * signal whose default is not to be ignored (rt_sigaction, or inherited by fork), a
+ * signal blocked, or a signal another thread of ours posts to us. Until then init
+ * applies the default actions itself (it ends, stops or continues the process, and a
+ * fault ends it as killed by the fault's signal), which costs a process that never
+ * needs the thread nothing at its start but one call to say so.
+ */
 void
-lx_sig_init(void)
+lx_sig_need(void)
 {
 	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_REGISTER, 1, 0) };
 
+	if (__atomic_exchange_n(&started, true, __ATOMIC_SEQ_CST))
+		return;
 	if (writ_own_notification(&sig_ntfn) != WRIT_OK)
 		return;	/* then others' signals have their default action */
 	if (writ_thread_create(&sig_thread, sig_loop, NULL, LX_PRIO) != WRIT_OK)
@@ -923,7 +1106,33 @@ lx_sig_init(void)
 	writ_call(WRIT_PSLOT_PROC, &m);
 }
 
+void
+lx_sig_init(void)
+{
+	proc_call(WRIT_PROC_SIG_LINUX, 0, 0);
+}
+
 /* ---- waiting for a signal ---- */
+
+/* The main thread, stopped on a call's way out: until a SIGCONT (cont). */
+static void
+stop_wait(void)
+{
+	writ_cptr_t wake = lx_thread_wake();
+	writ_word_t w;
+
+	while (__atomic_load_n(&stopped, __ATOMIC_SEQ_CST)) {
+		if (!wake) {
+			writ_yield();
+			continue;
+		}
+		wait_ntfn = wake;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&stopped, __ATOMIC_SEQ_CST))
+			writ_wait(wake, &w);
+		wait_ntfn = 0;
+	}
+}
 
 /* One wait on the thread's wake notification: -> whether to wait again. */
 static bool
@@ -967,6 +1176,8 @@ lx_rt_sigsuspend(const uint64_t *a)
 	if (!lx_readable(a[0], 8))
 		return -EFAULT;
 	set = *(const uint64_t *)a[0];
+	if (set & ~UNBLOCKABLE)
+		lx_sig_need();	/* not under the lock: it makes a thread */
 	lx_lock();
 	suspend_old = mask;
 	suspend_set = true;
@@ -1021,8 +1232,13 @@ lx_sig_tty_watch(int fd)
 {
 	int copy;
 
+	/* Only a session's leader watches (the login shell, not each of its jobs): the
+	 * console hands an event to one waiter, and a waiter of a process that ended since
+	 * would take it and lose it. */
+	if (tty_fd >= 0 || proc_call(WRIT_PROC_GETPGID, 0, 1) != (long)lx_pid)
+		return;
 	/* The last fd: above what execve hands on and vfork keeps aside (proc.c). */
-	if (tty_fd >= 0 || (copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
+	if ((copy = writ_dup2(fd, WRIT_FD_MAX - 1)) < 0)
 		return;
 	tty_fd = copy;
 	if (writ_thread_create(&tty_thread, tty_loop, NULL, LX_PRIO) != WRIT_OK) {

@@ -124,6 +124,10 @@ struct proc {
 	uint64_t sig_fault_addr, sig_fault_ip;
 	unsigned sig_fault_sig;
 	unsigned pgid, sid;             /* its process group and session */
+	bool stopped;                   /* by a stop signal, until a SIGCONT */
+	int wait_report;                /* a stop or continue status for wait, or 0 */
+	bool reap_children;             /* SIGCHLD ignored / SA_NOCLDWAIT: no zombies */
+	bool linux_defaults;            /* a Linux program without a signal thread */
 	uint64_t spawn_tsc;
 };
 
@@ -170,6 +174,13 @@ long sig_getsid(struct proc *p, unsigned pid);
 bool sig_fault(struct proc *p, const struct writ_msg *m);
 /* p ended: SIGCHLD to its parent, its signal notification dropped. */
 void sig_proc_ended(struct proc *p);
+/* STOP: p stops by sig's default action. */
+long sig_stop(struct proc *p, unsigned sig);
+/* A stop or continue of p not yet reported, that flags (WRIT_WAIT_*) ask for: its
+ * status (then reported), or 0. */
+int sig_wait_report(struct proc *p, unsigned flags);
+/* p just ended: whether nobody will wait for it (its parent ignores SIGCHLD). */
+bool sig_reap_at_end(const struct proc *p);
 
 /* linux.c: Linux programs, which run with the personality beside them (issue 22). */
 #define LINUX_PERSONALITY "/lib/writ-linux"

@@ -216,11 +216,13 @@ do_kill_service(struct proc *p, struct writ_msg *m)
 }
 
 static long
-do_wait(struct proc *p, writ_cptr_t got)
+do_wait(struct proc *p, writ_cptr_t got, unsigned flags)
 {
 	long status;
 
 	if (p->alive) {
+		if ((status = sig_wait_report(p, flags)))
+			return status;
 		if (!got)
 			return -EINVAL;	/* nothing to wake the waiter with */
 		if (p->waiter_wake) {
@@ -361,11 +363,22 @@ serve(const unsigned *pids, unsigned n)
 			case WRIT_PROC_SETSID:
 				reply(&m, sig_setsid(p), 0, 0, 0);
 				goto drop;
+			case WRIT_PROC_STOP:
+				reply(&m, sig_stop(p, (unsigned)m.mr[0]), 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_SIG_LINUX:
+				p->linux_defaults = true;
+				reply(&m, 0, 0, 0, 0);
+				goto drop;
+			case WRIT_PROC_CHLD_REAP:
+				p->reap_children = m.mr[0] != 0;
+				reply(&m, 0, 0, 0, 0);
+				goto drop;
 			}
 		} else if (kind == BADGE_HANDLE) {
 			switch (label) {
 			case WRIT_PROC_WAIT:
-				r = do_wait(p, got);
+				r = do_wait(p, got, writ_msginfo_length(m.info) ? (unsigned)m.mr[0] : 0);
 				if (r == -EAGAIN)
 					got = 0;	/* kept as the waiter's wake-up */
 				reply(&m, r, 0, 0, 0);

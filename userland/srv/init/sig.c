@@ -8,9 +8,10 @@
  * the signals inside the process (lx/sig.c). init never writes into a process or
  * waits for one, so a process that never takes its signals costs init one word.
  *
- * A process without a notification (a Writ program, or a Linux one not started yet)
- * gets the default action: the ignored signals do nothing, any other ends it as killed
- * by that signal. SIGKILL always ends the target here, whatever it registered.
+ * A process without a notification (a Writ program, or a Linux one that has needed no
+ * signal thread yet) gets the default action here: the ignored signals do nothing, the
+ * stop signals suspend its thread until a SIGCONT, any other ends it as killed by that
+ * signal. SIGKILL always ends the target here, whatever it registered.
  *
  * Who may signal whom. Linux lets any process of a uid signal any other; Writ asks for
  * a relation init can see: the process itself, its descendants (it or a descendant
@@ -25,6 +26,12 @@
 #define NSIG 64
 #define SIGKILL 9
 #define SIGCHLD 17
+#define SIGHUP 1
+#define SIGCONT 18
+#define SIGSTOP 19
+#define CLD_STOPPED 5
+#define CLD_CONTINUED 6
+#define WAIT_CONTINUED 0xffff
 #define SI_USER 0
 #define CLD_EXITED 1
 #define CLD_KILLED 2
@@ -37,9 +44,10 @@
 #define SI_KERNEL 0x80
 #define FAULT_MARK (1ull << 56)	/* in sig_info: a fault of the program's, not a kill */
 #define BIT(s) (1ull << ((s) - 1))
-/* Default action ignore: SIGCHLD SIGCONT SIGURG SIGWINCH, and the stop signals, as
- * stopping a process is not served. */
-#define DFL_IGNORE (BIT(17) | BIT(18) | BIT(19) | BIT(20) | BIT(21) | BIT(22) | BIT(23) | BIT(28))
+/* Default action ignore: SIGCHLD SIGCONT SIGURG SIGWINCH; stop: SIGSTOP SIGTSTP SIGTTIN
+ * SIGTTOU. */
+#define DFL_IGNORE (BIT(17) | BIT(18) | BIT(23) | BIT(28))
+#define DFL_STOP (BIT(19) | BIT(20) | BIT(21) | BIT(22))
 #define DFL_CORE (BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(24) | \
 		  BIT(25) | BIT(31))
 
@@ -87,6 +95,67 @@ sig_register(struct proc *p, writ_cptr_t ntfn)
 	return 0;
 }
 
+static void post(struct proc *p, unsigned sig, uint64_t info);
+
+/* Tell p's parent that p stopped or continued: its wait (woken) and SIGCHLD (which its
+ * personality drops under SA_NOCLDSTOP). */
+static void
+tell_parent(struct proc *p, uint64_t code, uint64_t status)
+{
+	struct proc *parent = p->parent ? proc_get(p->parent) : NULL;
+
+	if (p->waiter_wake)
+		writ_signal(p->waiter_wake);
+	if (parent && parent->alive && parent->sig_ntfn)
+		post(parent, SIGCHLD, p->pid | code << 32 | status << 40);
+}
+
+long
+sig_stop(struct proc *p, unsigned sig)
+{
+	if (sig == 0 || sig > NSIG || !(BIT(sig) & DFL_STOP))
+		return -EINVAL;
+	/* Already stopped, or a SIGCONT came after the stop signal it acts on. */
+	if (p->stopped || (p->sig_pending & BIT(SIGCONT)))
+		return 0;
+	p->stopped = true;
+	p->wait_report = 0x7f | (int)sig << 8;
+	tell_parent(p, CLD_STOPPED, sig);
+	return 0;
+}
+
+int
+sig_wait_report(struct proc *p, unsigned flags)
+{
+	int r = p->wait_report;
+	bool cont = r == WAIT_CONTINUED;
+
+	if (!r || !(flags & (cont ? WRIT_WAIT_CONTINUED : WRIT_WAIT_UNTRACED)))
+		return 0;
+	p->wait_report = 0;
+	return r;
+}
+
+/*
+ * Stopping: a Linux process stops itself (its personality knows the dispositions and
+ * whether its main thread may be suspended without cutting a call short) and says so
+ * with STOP; a process without a notification is stopped here, its one thread
+ * suspended. A SIGCONT continues either, and drops the stop signals still pending (a
+ * stop drops a pending SIGCONT), as Linux does.
+ */
+static void
+continue_proc(struct proc *p)
+{
+	p->sig_pending &= ~DFL_STOP;
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	p->wait_report = WAIT_CONTINUED;
+	if (!p->sig_ntfn)
+		writ_tcb_resume(p->tcb);
+	tell_parent(p, CLD_CONTINUED, SIGCONT);
+}
+
 /* Post sig to p (alive, allowed): its default action when it has no notification. */
 static void
 post(struct proc *p, unsigned sig, uint64_t info)
@@ -95,9 +164,17 @@ post(struct proc *p, unsigned sig, uint64_t info)
 		proc_end(p, SIGKILL);
 		return;
 	}
+	if (sig == SIGCONT)
+		continue_proc(p);
+	else if (BIT(sig) & DFL_STOP)
+		p->sig_pending &= ~BIT(SIGCONT);
 	if (!p->sig_ntfn) {
-		if (!(BIT(sig) & DFL_IGNORE))
+		if (BIT(sig) & DFL_STOP) {
+			if (!p->stopped && writ_tcb_suspend(p->tcb) == WRIT_OK)
+				sig_stop(p, sig);
+		} else if (!(BIT(sig) & DFL_IGNORE)) {
 			proc_end(p, (int)(sig | ((BIT(sig) & DFL_CORE) ? 0x80 : 0)));
+		}
 		return;
 	}
 	p->sig_pending |= BIT(sig);
@@ -185,7 +262,7 @@ sig_fault(struct proc *p, const struct writ_msg *m)
 	uint64_t addr = 0, ip, code;
 	unsigned sig;
 
-	if (!p->sig_ntfn)
+	if (!p->sig_ntfn && !p->linux_defaults)
 		return false;
 	if (label == WRIT_FAULT_VM) {
 		sig = SIGSEGV;
@@ -205,6 +282,13 @@ sig_fault(struct proc *p, const struct writ_msg *m)
 		}
 	} else {
 		return false;
+	}
+	if (!p->sig_ntfn) {
+		/* No handler can run: the default action, as the personality would do it. */
+		writ_printf("init: %s (pid %u): signal %u at %lx, RIP %lx, not handled\n", p->name,
+			    p->pid, sig, addr, ip);
+		proc_end(p, (int)(sig | ((BIT(sig) & DFL_CORE) ? 0x80 : 0)));
+		return true;
 	}
 	p->sig_fault_addr = addr;
 	p->sig_fault_ip = ip;
@@ -289,7 +373,27 @@ sig_proc_ended(struct proc *p)
 		p->sig_ntfn = 0;
 	}
 	p->sig_pending = 0;
+	p->stopped = false;
 	/* Only a parent that takes signals hears of it: SIGCHLD's default is to ignore. */
 	if (parent && parent->alive && parent->sig_ntfn)
 		post(parent, SIGCHLD, p->pid | code << 32 | status << 40);
+	/* Its stopped children would wait forever for a SIGCONT nobody is left to send:
+	 * Linux's SIGHUP and SIGCONT to an orphaned stopped group, here to each of them. */
+	for (unsigned i = 0; i < MAX_PROCS; i++) {
+		struct proc *c = proc_at(i);
+
+		if (c->pid && c->alive && c->parent == p->pid && c->stopped) {
+			post(c, SIGHUP, p->pid);
+			if (c->alive)
+				post(c, SIGCONT, p->pid);
+		}
+	}
+}
+
+bool
+sig_reap_at_end(const struct proc *p)
+{
+	struct proc *parent = p->parent ? proc_get(p->parent) : NULL;
+
+	return parent && parent->alive && parent->reap_children;
 }

@@ -1410,6 +1410,8 @@ proc_end(struct proc *p, int status)
 				proc_reap(&procs[i]);
 		}
 	services_process_ended(pid);
+	if (sig_reap_at_end(p))
+		proc_reap(p);
 }
 
 void

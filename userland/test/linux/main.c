@@ -138,6 +138,7 @@ main(void)
 	run_checks("procfs", 15);
 	run_checks("fork", 9);
 	run_checks("xsig", 26);
+	run_checks("jobs", 27);
 	test_refused();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{

@@ -79,8 +79,12 @@ ttysrv_input(struct ttysrv *ts, uint8_t c)
 
 	if (ev & TTY_IN_READABLE)
 		srv_wake(&ts->readers);
-	if (ev & (TTY_EV_INT | TTY_EV_QUIT | TTY_EV_SUSP))
+	if ((ev & (TTY_EV_INT | TTY_EV_QUIT | TTY_EV_SUSP)) && ts->eventers.n) {
+		ts->ev_bits = tty_take_events(&ts->tty);
+		ts->ev_pgrp = ts->tty.pgrp;
+		ts->ev_gen++;
 		srv_wake(&ts->eventers);
+	}
 }
 
 void
@@ -245,16 +249,23 @@ static void
 term_events(struct ttysrv *ts, struct srv_req *req)
 {
 	bool nowait = req->m.mr[0] & SCHEME_READ_NOWAIT;
+	uint64_t gen = ts->ev_gen;
 
-	while (!ts->tty.events && !nowait)
+	if (req->reply_len < 2)
+		req->reply_len = 2;
+	if (ts->tty.events || nowait) {
+		/* Raised while nobody waited: the first to ask takes them. */
+		req->m.mr[1] = (writ_word_t)ts->tty.pgrp;
+		srv_result(req, tty_take_events(&ts->tty));
+		return;
+	}
+	while (ts->ev_gen == gen)
 		if (srv_wait(&ts->s, &ts->eventers) < 0) {
 			srv_result(req, -EAGAIN);
 			return;
 		}
-	req->m.mr[1] = (writ_word_t)ts->tty.pgrp;
-	if (req->reply_len < 2)
-		req->reply_len = 2;
-	srv_result(req, tty_take_events(&ts->tty));
+	req->m.mr[1] = (writ_word_t)ts->ev_pgrp;
+	srv_result(req, ts->ev_bits);
 }
 
 static void

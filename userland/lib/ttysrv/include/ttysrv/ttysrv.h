@@ -39,6 +39,11 @@ struct ttysrv {
 	void *ctx;
 	const char *path;               /* what FPATH answers, e.g. "console:" */
 	struct srv_waitq readers, writers, drainers, eventers;
+	/* The last ^C ^\ ^Z raised while EVENTS waited, for every one of those waiters: a
+	 * waiter whose process ended since takes its copy, and the others still get theirs. */
+	uint64_t ev_gen;
+	unsigned ev_bits;
+	int32_t ev_pgrp;
 };
 
 /* Make the server `scheme` with its two first records; 0, or -1 (nothing to serve). */

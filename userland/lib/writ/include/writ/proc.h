@@ -188,11 +188,29 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
 #define WRIT_PROC_SETPGID     23
 #define WRIT_PROC_GETPGID     24
 #define WRIT_PROC_SETSID      25
+/*
+ * Stop and continue (init/sig.c). STOP (sig): the caller's personality stops itself by
+ * a stop signal's default action; init records it for the parent's wait (WUNTRACED)
+ * and posts SIGCHLD CLD_STOPPED. A SIGCONT posted to a stopped process makes it
+ * continued (WCONTINUED, CLD_CONTINUED). CHLD_REAP (on): the caller's children are
+ * reaped when they end (SIGCHLD ignored, or SA_NOCLDWAIT): no zombie, and a WAIT on
+ * one answers -ECHILD.
+ */
+#define WRIT_PROC_STOP        31
+#define WRIT_PROC_CHLD_REAP   32
+/* SIG_LINUX: the caller is a Linux program that has no signal thread yet (lx/README.md,
+ * "Signals from other processes"): init applies the default actions, and a fault ends
+ * it as killed by the fault's signal (with a core) rather than WRIT_WAIT_FAULTED. */
+#define WRIT_PROC_SIG_LINUX   33
 /* (table index, slot) and a capability of a scheme -> who holds the scheme's
  * capabilities (see writ_proc_holders; srv/init/holders.c). */
 #define WRIT_PROC_HOLDERS 30
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
- * sent with the request: init signals it when the child ends. */
+ * sent with the request: init signals it when the child ends (or stops or continues).
+ * WAIT (flags), with one word: WRIT_WAIT_UNTRACED and WRIT_WAIT_CONTINUED also answer a
+ * stop (0x7f | sig << 8) or a continue (0xffff) not yet reported, as Linux's wait4. */
+#define WRIT_WAIT_UNTRACED  2
+#define WRIT_WAIT_CONTINUED 8
 
 /*
  * SPAWN's request, in the message words from SCHEME_DATA_WORD (writ/scheme.h): this
