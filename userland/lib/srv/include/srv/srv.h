@@ -40,7 +40,10 @@ struct srv_record {
 	bool doomed;                    /* srv_revoke_tree is freeing it */
 	uint32_t from;                  /* the record it was derived from (0: none) */
 	uint32_t kids;                  /* records derived from it */
-	writ_cptr_t orig;               /* the original capability, in the server */
+	writ_cptr_t orig;               /* the original capability, in the server; kept
+					 * when the record is free (a spare, already
+					 * reminted under the next generation's badge) */
+	uint8_t spare_kind;             /* the kind a free record's spare was minted for */
 	void *obj;                      /* the server's own */
 };
 
