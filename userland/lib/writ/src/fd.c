@@ -1115,7 +1115,7 @@ writ_cable_pair(int fds_out[2])
 }
 
 /* SEND on cable fd; the fds sent go by move, or are copied and kept (keep). */
-static long
+static inline __attribute__((always_inline)) long
 cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
 	   unsigned nfds, bool keep)
 {
