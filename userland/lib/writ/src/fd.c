@@ -1138,7 +1138,7 @@ cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_f
 	if (nfds == 1 && !keep) {
 		one = writ_fd_cap(send_fds[0]);
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, one, 64);
-	} else if (keep) {
+	} else if (keep && nfds) {
 		/* Copies a refused SEND gives back have nowhere to land: the server's go. */
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, 0, 0);
 	}
