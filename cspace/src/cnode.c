@@ -208,6 +208,42 @@ cte_mint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
 	return cte_derive(cs, dest, src, rights, true, badge);
 }
 
+/*
+ * Remint: Delete of dest and Mint of src into it, at once, when that deletes nothing
+ * but dest itself: dest is a capability of a type that takes a badge, to src's object,
+ * with no children. Its
+ * holder could delete it anyway, and the new capability is what Mint of src makes, so
+ * no authority is gained; the object keeps src, so dest is never final.
+ */
+int
+cte_remint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
+	   writ_word_t badge)
+{
+	struct cte empty = { 0 };
+	struct cap c;
+	int err;
+
+	CS_ASSERT_SLOT(cs, dest);
+	CS_ASSERT_SLOT(cs, src);
+	if (cte_is_empty(src) || cte_is_empty(dest))
+		return WRIT_E_INVALID_CAP;
+	if (dest == src)
+		return WRIT_E_INVALID_ARGUMENT;
+	if (!cap_type_is_badged(cap_type(&dest->cap)) || cap_type(&dest->cap) != cap_type(&src->cap) ||
+	    !cap_same_object(&dest->cap, &src->cap))
+		return WRIT_E_INVALID_CAP;
+	if (dest->first != 0)
+		return WRIT_E_REVOKE_FIRST;
+	if (badge == 0)
+		return WRIT_E_BADGE;
+	if ((err = cte_derive_check(&empty, src, rights, true, badge, &c)) != WRIT_OK)
+		return err;
+	cte_empty(cs, dest, false);
+	dest->cap = c;
+	cdt_insert_child(cs, src, dest);
+	return WRIT_OK;
+}
+
 /* What Move and Mutate both require: a capability to move, somewhere empty to put it. */
 static int
 cte_move_check(struct cspace *cs, const struct cte *dest, const struct cte *src)

@@ -858,6 +858,48 @@ test_find_same(void)
 	expect_err("find-same-changes-nothing", WRIT_OK, WRIT_OK);
 }
 
+/* Remint: Delete then Mint at once over a childless badged capability; every refusal
+ * leaves every byte alone; the old badge is reported gone. */
+static void
+test_remint(void)
+{
+	fresh(16, 6);
+	mk(WRIT_OBJ_ENDPOINT, 0, 1, 2);
+	expect_ok("remint-setup-mint", cte_mint(CS, S(3), S(1), WRIT_RIGHT_WRITE, 5));
+	expect_ok("remint-setup-copy", cte_copy(CS, S(4), S(3), WRIT_RIGHT_WRITE));
+	ERR("remint-held", cte_remint(CS, S(3), S(1), WRIT_RIGHT_WRITE, 9), WRIT_E_REVOKE_FIRST);
+	expect_ok("remint-setup-delete-copy", cte_delete(CS, S(4)));
+	W.env.badges_gone = 0;
+	expect_ok("remint", cte_remint(CS, S(3), S(1), WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT, 9));
+	t_check(cap_badge(&S(3)->cap) == 9 && cdt_parent(CS, S(3)) == S(1) &&
+		cap_rights(&S(3)->cap) == (WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT) &&
+		W.env.badges_gone == 1 && W.env.last_badge_gone == 5, "remint-result",
+		"badge %llu, gone %u (%llu)", (unsigned long long)cap_badge(&S(3)->cap),
+		(unsigned)W.env.badges_gone, (unsigned long long)W.env.last_badge_gone);
+	expect_ok("remint-setup-other", cte_mint(CS, S(5), S(2), WRIT_RIGHT_WRITE, 6));
+	expect_ok("remint-setup-badged", cte_mint(CS, S(6), S(1), WRIT_RIGHT_WRITE, 7));
+	expect_ok("remint-setup-weak", cte_copy(CS, S(7), S(1), WRIT_RIGHT_WRITE));
+	ERR("remint-empty-dest", cte_remint(CS, S(8), S(1), WRIT_RIGHT_WRITE, 9),
+	    WRIT_E_INVALID_CAP);
+	ERR("remint-empty-src", cte_remint(CS, S(3), S(8), WRIT_RIGHT_WRITE, 9),
+	    WRIT_E_INVALID_CAP);
+	ERR("remint-itself", cte_remint(CS, S(3), S(3), WRIT_RIGHT_WRITE, 9),
+	    WRIT_E_INVALID_ARGUMENT);
+	ERR("remint-other-object", cte_remint(CS, S(5), S(1), WRIT_RIGHT_WRITE, 9),
+	    WRIT_E_INVALID_CAP);
+	ERR("remint-badge-zero", cte_remint(CS, S(3), S(1), WRIT_RIGHT_WRITE, 0), WRIT_E_BADGE);
+	ERR("remint-badged-src", cte_remint(CS, S(3), S(6), WRIT_RIGHT_WRITE, 9), WRIT_E_BADGE);
+	ERR("remint-more-rights", cte_remint(CS, S(3), S(7), WRIT_RIGHT_READ, 9), WRIT_E_RIGHTS);
+	ERR("remint-bad-rights-bits", cte_remint(CS, S(3), S(1), 0x20, 9),
+	    WRIT_E_INVALID_ARGUMENT);
+	mk(WRIT_OBJ_FRAME_4K, 0, 10, 1);
+	expect_ok("remint-setup-frame-copy", cte_copy(CS, S(11), S(10), WRIT_RIGHT_READ));
+	expect_ok("remint-unbadged-dest", cte_remint(CS, S(7), S(1), WRIT_RIGHT_WRITE, 9));
+	t_check(cap_badge(&S(7)->cap) == 9, "remint-unbadged-dest-badged", "badge %llu",
+		(unsigned long long)cap_badge(&S(7)->cap));
+	ERR("remint-frame", cte_remint(CS, S(11), S(10), WRIT_RIGHT_READ, 9), WRIT_E_INVALID_CAP);
+}
+
 int
 main(void)
 {
@@ -866,6 +908,7 @@ main(void)
 	test_retype();
 	test_device();
 	test_copy_mint();
+	test_remint();
 	test_untyped_copy();
 	test_move_mutate_rotate();
 	test_delete();

@@ -34,6 +34,13 @@ SAME_SLOT_ARGS(CNODE_ROTATE, DEST);
 SAME_SLOT_ARGS(CNODE_COPY, SRC);
 SAME_SLOT_ARGS(CNODE_MINT, SRC);
 SAME_SLOT_ARGS(CNODE_MOVE, SRC);
+SAME_SLOT_ARGS(CNODE_REMINT, DEST);
+SAME_SLOT_ARGS(CNODE_REMINT, SRC);
+_Static_assert((int)WRIT_ARG_CNODE_REMINT_SRC_ROOT == (int)A_SRC_ROOT &&
+	       (int)WRIT_ARG_CNODE_REMINT_RIGHTS == (int)A_RIGHTS &&
+	       (int)WRIT_ARG_CNODE_REMINT_BADGE == (int)A_BADGE &&
+	       (int)WRIT_ARGC_CNODE_REMINT == (int)WRIT_ARGC_CNODE_MUTATE,
+	       "Remint reads Mutate's words");
 _Static_assert((int)WRIT_ARG_CNODE_COPY_SRC_ROOT == (int)A_SRC_ROOT &&
 	       (int)WRIT_ARG_CNODE_MINT_SRC_ROOT == (int)A_SRC_ROOT &&
 	       (int)WRIT_ARG_CNODE_MOVE_SRC_ROOT == (int)A_SRC_ROOT, "one source root word");
@@ -117,6 +124,7 @@ cnode_invoke(struct inv *iv, struct cte *cnode)
 	case WRIT_LABEL_CNODE_MINT:
 	case WRIT_LABEL_CNODE_MOVE:
 	case WRIT_LABEL_CNODE_MUTATE:
+	case WRIT_LABEL_CNODE_REMINT:
 		n = iv->label == WRIT_LABEL_CNODE_MOVE ? WRIT_ARGC_CNODE_MOVE :
 		    iv->label == WRIT_LABEL_CNODE_COPY ? WRIT_ARGC_CNODE_COPY :
 		    iv->label == WRIT_LABEL_CNODE_MINT ? WRIT_ARGC_CNODE_MINT :
@@ -139,6 +147,8 @@ cnode_invoke(struct inv *iv, struct cte *cnode)
 			return cte_mint(&kern_cspace, dest, src, (unsigned)a[A_RIGHTS], a[A_BADGE]);
 		if (iv->label == WRIT_LABEL_CNODE_MOVE)
 			return cte_move(&kern_cspace, dest, src);
+		if (iv->label == WRIT_LABEL_CNODE_REMINT)
+			return cte_remint(&kern_cspace, dest, src, (unsigned)a[A_RIGHTS], a[A_BADGE]);
 		return cte_mutate(&kern_cspace, dest, src, (unsigned)a[A_RIGHTS], a[A_BADGE]);
 	case WRIT_LABEL_CNODE_ROTATE:
 		err = inv_args(iv, a, WRIT_ARGC_CNODE_ROTATE);

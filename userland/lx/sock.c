@@ -114,35 +114,25 @@ lx_socketpair(const uint64_t *a)
 
 /* ---- sending ---- */
 
-/* Send n bytes of buf with the fds (dups of them), in messages of SCHEME_INLINE; the
- * fds go with the first. -> bytes sent, or -errno. */
+/* Send n bytes of buf with the fds (copies: they stay open here), in messages of
+ * SCHEME_INLINE; the fds go with the first. -> bytes sent, or -errno. */
 static long
 send_bytes(int fd, const uint8_t *buf, size_t n, const int *fds, unsigned nfds)
 {
-	int dups[SCHEME_CABLE_FDS];
 	size_t done = 0;
 
 	if (sock_type[fd] != SOCK_STREAM && n > SCHEME_INLINE)
 		return -EMSGSIZE;
-	for (unsigned i = 0; i < nfds; i++) {
-		long e = lx_fd_valid(fds[i]) ? (dups[i] = writ_dup(fds[i])) : -EBADF;
-
-		if (e < 0) {
-			while (i--)
-				writ_close(dups[i]);
-			return e;
-		}
-	}
+	for (unsigned i = 0; i < nfds; i++)
+		if (!lx_fd_valid(fds[i]))
+			return -EBADF;
 	do {
 		size_t k = n - done < SCHEME_INLINE ? n - done : SCHEME_INLINE;
-		long r = writ_cable_send(fd, 0, buf + done, k, done ? NULL : dups, done ? 0 : nfds);
+		long r = writ_cable_send_copy(fd, 0, buf + done, k, done ? NULL : fds,
+					      done ? 0 : nfds);
 
-		if (r < 0) {
-			if (!done)
-				for (unsigned i = 0; i < nfds; i++)
-					writ_close(dups[i]);
+		if (r < 0)
 			return done ? (long)done : (r == -EPIPE ? -EPIPE : r);
-		}
 		done += k;
 	} while (done < n);
 	return (long)done;

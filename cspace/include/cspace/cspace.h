@@ -393,6 +393,16 @@ int cte_copy(struct cspace *cs, struct cte *dest, struct cte *src, unsigned righ
 int cte_mint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
 	     writ_word_t badge);
 
+/*
+ * Remint: dest, an endpoint or notification capability to src's object with no
+ * children (badged or not), is replaced in place by what Mint of src with rights and badge (not 0)
+ * makes, as Delete then Mint would (the old badge's queued messages go as Delete's).
+ * Errors: INVALID_CAP, INVALID_ARGUMENT (dest is src, rights bits), REVOKE_FIRST
+ * (dest has children: nothing changes), and Mint's.
+ */
+int cte_remint(struct cspace *cs, struct cte *dest, struct cte *src, unsigned rights,
+	       writ_word_t badge);
+
 /* Move: src's capability and its place in the CDT go to dest; src becomes empty. */
 int cte_move(struct cspace *cs, struct cte *dest, struct cte *src);
 

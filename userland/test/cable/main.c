@@ -338,6 +338,62 @@ test_blocking(void)
 	writ_close(c[1]);
 }
 
+/*
+ * writ_cable_send_copy (SCM_RIGHTS's way): the fds sent stay open here, both copies
+ * work, the record goes once both are closed (the received one closed through the
+ * closer kept from an earlier close, with no closer copied in); a refused send leaves
+ * the fds as they were.
+ */
+static void
+test_copy(void)
+{
+	writ_word_t pipes0 = 0, pipes1 = 0;
+	long rec0 = stats("pipe", &pipes0, NULL), r;
+	int c[2], p[2], got[3] = { -1, -1, -1 };
+	unsigned n = 3;
+	uint64_t key = 0;
+	char buf[8];
+
+	if (writ_cable_pair(c) || writ_pipe(p)) {
+		check(false, "cable/send-copy-setup", "no cable or pipe");
+		return;
+	}
+	r = writ_cable_send_copy(c[0], 3, "cp", 2, &p[1], 1);
+	check(r == 2 && writ_fd_cap(p[1]), "cable/send-copy-keeps-fd", "send %ld, fd %s", r,
+	      writ_fd_cap(p[1]) ? "open" : "gone");
+	r = writ_cable_recv(c[1], &key, buf, sizeof(buf), got, &n);
+	check(r == 2 && key == 3 && n == 1 && got[0] >= 0, "cable/send-copy-arrives",
+	      "recv %ld key %lu n %u", r, key, n);
+	r = writ_write(p[1], "a", 1) + writ_write(got[0], "b", 1);
+	check(r == 2 && writ_read(p[0], buf, 2) == 2 && memcmp(buf, "ab", 2) == 0,
+	      "cable/send-copy-both-write", "writes %ld", r);
+	writ_close(got[0]);
+	r = writ_write(p[1], "c", 1);
+	check(r == 1 && writ_read(p[0], buf, 1) == 1, "cable/send-copy-close-received-keeps-ours",
+	      "write %ld", r);
+	writ_close(p[1]);
+	r = writ_read(p[0], buf, 1);
+	check(r == 0, "cable/send-copy-eof-after-both-closed", "read %ld (want end of file)", r);
+	writ_close(p[0]);
+	check(stats("pipe", &pipes1, NULL) == rec0 && pipes1 == pipes0,
+	      "cable/send-copy-no-record-left", "records %ld -> %ld, pipes %lu -> %lu", rec0,
+	      stats("pipe", NULL, NULL), pipes0, pipes1);
+	/* Refused: a cable end (EINVAL), a peer gone (EPIPE); ours stay as they were. */
+	r = writ_cable_send_copy(c[0], 0, NULL, 0, &c[1], 1);
+	check(r == -EINVAL && writ_cable_send(c[1], 5, "up", 2, NULL, 0) == 2 &&
+	      writ_cable_recv(c[0], &key, buf, sizeof(buf), NULL, NULL) == 2 && key == 5,
+	      "cable/send-copy-cable-end-refused-keeps-it", "send %ld", r);
+	if (writ_pipe(p) == 0) {
+		writ_close(c[1]);
+		r = writ_cable_send_copy(c[0], 0, "x", 1, &p[1], 1);
+		check(r == -EPIPE && writ_write(p[1], "d", 1) == 1 && writ_read(p[0], buf, 1) == 1,
+		      "cable/send-copy-refused-keeps-fd", "send %ld", r);
+		writ_close(p[0]);
+		writ_close(p[1]);
+	}
+	writ_close(c[0]);
+}
+
 int
 main(void)
 {
@@ -351,5 +407,6 @@ main(void)
 	test_blocking();
 	test_two_proc();
 	test_fd_rounds();
+	test_copy();
 	return test_done("cable");
 }

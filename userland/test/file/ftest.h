@@ -26,5 +26,6 @@ void test_model(uint64_t seed);
 void test_enospc(void);
 void test_bulk(void);
 void test_revoke_id(void);
+void test_reuse(void);
 
 #endif

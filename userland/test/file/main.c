@@ -76,6 +76,7 @@ main(void)
 	test_model(20261207);
 	test_enospc();
 	test_revoke_id();
+	test_reuse();
 	check(file_stats("file", 4) == ofds, "no-open-file-left",
 	      "%ld open files before, %ld after", ofds, file_stats("file", 4));
 	check(file_stats("file", 1) == 0, "tree-consistent", "memfs_check failed");

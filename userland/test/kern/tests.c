@@ -1210,6 +1210,91 @@ badged_sender(uint64_t arg)
 	thread_exit();
 }
 
+/* The badge CNode Find reports for slot `at` (a capability to ep), or ~0 if none. */
+static writ_word_t
+badge_at(writ_cptr_t ep, writ_cptr_t at)
+{
+	writ_word_t r[2 + 2 * WRIT_CNODE_FIND_MAX_FOUND];
+
+	if (writ_cnode_find(WRIT_SLOT_ROOT_CNODE, ep, at, 1, r, 2 + 2 * WRIT_CNODE_FIND_MAX_FOUND) !=
+	    WRIT_OK || r[1] != 1)
+		return ~0ull;
+	return r[3];
+}
+
+/* Remint: Delete then Mint in one step, only over a childless badged capability to the
+ * source's object; every refusal leaves the slot as it was. */
+static void
+test_cnode_remint(void)
+{
+	writ_cptr_t ep = obj_new(WRIT_OBJ_ENDPOINT, 0), other = obj_new(WRIT_OBJ_ENDPOINT, 0);
+	writ_cptr_t frame = obj_new(WRIT_OBJ_FRAME_4K, 0), fcopy = slot_alloc();
+	writ_cptr_t a = slot_alloc(), kid = slot_alloc(), b = slot_alloc(), c = slot_alloc();
+	writ_cptr_t weak = slot_alloc(), empty = slot_alloc();
+	const writ_cptr_t R = WRIT_SLOT_ROOT_CNODE;
+
+	writ_cnode_mint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 5);
+	writ_cnode_copy(R, kid, FULL_DEPTH, R, a, FULL_DEPTH, RW);
+	writ_cnode_mint(R, b, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 6);
+	writ_cnode_mint(R, c, FULL_DEPTH, R, other, FULL_DEPTH, RW, 7);
+	writ_cnode_copy(R, weak, FULL_DEPTH, R, ep, FULL_DEPTH, WRIT_RIGHT_WRITE);
+	writ_cnode_copy(R, fcopy, FULL_DEPTH, R, frame, FULL_DEPTH, RW);
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 9),
+		  WRIT_E_REVOKE_FIRST, "kern/remint-held-refused");
+	check(badge_at(ep, a) == 5 && badge_at(ep, kid) == 5, "kern/remint-held-unchanged",
+	      "badges %lx %lx", badge_at(ep, a), badge_at(ep, kid));
+	writ_cnode_delete(R, kid, FULL_DEPTH);
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, WRIT_RIGHT_WRITE, 9),
+		  WRIT_OK, "kern/remint");
+	check(badge_at(ep, a) == 9, "kern/remint-new-badge", "badge %lx", badge_at(ep, a));
+	check_err(writ_cnode_copy(R, kid, FULL_DEPTH, R, a, FULL_DEPTH, RW), WRIT_E_RIGHTS,
+		  "kern/remint-new-rights");
+	check_err(writ_cnode_remint(R, empty, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 9),
+		  WRIT_E_INVALID_CAP, "kern/remint-empty-dest");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, empty, FULL_DEPTH, RW, 9),
+		  WRIT_E_LOOKUP_MISSING_CAP, "kern/remint-empty-source");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, a, FULL_DEPTH, RW, 9),
+		  WRIT_E_INVALID_ARGUMENT, "kern/remint-onto-itself");
+	check_err(writ_cnode_remint(R, c, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 9),
+		  WRIT_E_INVALID_CAP, "kern/remint-other-object");
+	check_err(writ_cnode_remint(R, fcopy, FULL_DEPTH, R, frame, FULL_DEPTH, RW, 9),
+		  WRIT_E_INVALID_CAP, "kern/remint-type-without-badge");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 0),
+		  WRIT_E_BADGE, "kern/remint-badge-zero");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, b, FULL_DEPTH, RW, 11),
+		  WRIT_E_BADGE, "kern/remint-badged-source");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, weak, FULL_DEPTH, RW, 11),
+		  WRIT_E_RIGHTS, "kern/remint-more-rights-refused");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, 1u << 12, 11),
+		  WRIT_E_INVALID_ARGUMENT, "kern/remint-unknown-rights");
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, WRIT_SLOT_ROOT_TCB, ep, FULL_DEPTH, RW, 11),
+		  WRIT_E_INVALID_CAP, "kern/remint-source-root-not-cnode");
+	check(badge_at(ep, a) == 9 && badge_at(ep, b) == 6 && badge_at(other, c) == 7,
+	      "kern/remint-refusals-change-nothing", "badges %lx %lx %lx", badge_at(ep, a),
+	      badge_at(ep, b), badge_at(other, c));
+	/* A sender queued under the old badge is cancelled, as by Delete; others stay. */
+	root_yield_at(99, 2);		/* the senders of test_cancel_badged_sends finish */
+	send_result[0] = send_result[1] = -1;
+	thread_new(badged_sender, a, 100, 0);
+	thread_new(badged_sender, b | 1ull << 32, 100, 0);
+	root_yield_at(99, 2);
+	check_err(writ_cnode_remint(R, a, FULL_DEPTH, R, ep, FULL_DEPTH, RW, 12), WRIT_OK,
+		  "kern/remint-with-queued-sender");
+	root_yield_at(99, 2);
+	check_err(send_result[0], WRIT_E_CANCELLED, "kern/remint-cancels-old-badge-sends");
+	check(send_result[1] == -1, "kern/remint-other-badge-still-queued", "result %ld",
+	      send_result[1]);
+	{
+		struct writ_msg m = { 0 };
+		long err = writ_nbrecv(ep, &m);
+
+		check(err == WRIT_OK && m.badge == 6, "kern/remint-other-badge-delivered",
+		      "err %s badge %lu", writ_error_name((int)err), m.badge);
+	}
+	root_yield_at(99, 2);
+	send_result[0] = send_result[1] = -1;
+}
+
 /* Deleting the last capability with a badge cancels the sends queued with it, only. */
 static void
 test_cancel_badged_sends(void)
@@ -1561,6 +1646,7 @@ tests_run(void)
 	test_long_revoke();
 	test_results_without_ipc_buffer();
 	test_cancel_badged_sends();
+	test_cnode_remint();
 	test_cap_transfer();
 	reply_tests_run();	/* tests_reply.c: GrantReply, callers of a dead server */
 	test_debug_syscalls();

@@ -13,6 +13,8 @@
 
 static struct writ_thread first_thread;
 
+static bool record_free_probed(struct srv *s, unsigned i);
+
 int
 srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 {
@@ -43,6 +45,33 @@ srv_init(struct srv *s, const char *name, const struct srv_ops *ops)
 	return 0;
 }
 
+/*
+ * Free record i's spare original, if it has one, made ready for a record of `kind`:
+ * minted at its freeing under the next generation's badge (record_free_unheld), so
+ * nothing old answers to it; of another kind, it is reminted once more. False when
+ * there is none (or the remint failed, and the slot went): mint afresh.
+ */
+static bool
+record_spare_take(struct srv *s, unsigned i, unsigned kind)
+{
+	struct srv_record *r = &s->rec[i];
+
+	if (!r->orig)
+		return false;
+	if (r->spare_kind == kind)
+		return true;
+	if (writ_cnode_remint(WRIT_PSLOT_CNODE, r->orig, FULL, WRIT_PSLOT_CNODE, s->ep, FULL,
+			      ORIG_RIGHTS, scheme_badge(i, r->gen + 1, kind, s->epoch)) == WRIT_OK) {
+		r->gen++;
+		r->spare_kind = (uint8_t)kind;
+		return true;
+	}
+	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
+	writ_slot_free(r->orig);
+	r->orig = 0;
+	return false;
+}
+
 int
 srv_record_new(struct srv *s, unsigned kind, void *obj)
 {
@@ -64,13 +93,17 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 	}
 	if (i == s->n_rec)
 		s->n_rec++;
-	if (!(orig = writ_slot_alloc()))
-		return -1;
-	s->rec[i].gen++;
-	if (writ_cnode_mint(WRIT_PSLOT_CNODE, orig, FULL, WRIT_PSLOT_CNODE, s->ep, FULL,
-			    ORIG_RIGHTS, scheme_badge(i, s->rec[i].gen, kind, s->epoch)) != WRIT_OK) {
-		writ_slot_free(orig);
-		return -1;
+	if (!record_spare_take(s, i, kind)) {
+		if (!(orig = writ_slot_alloc()))
+			return -1;
+		s->rec[i].gen++;
+		if (writ_cnode_mint(WRIT_PSLOT_CNODE, orig, FULL, WRIT_PSLOT_CNODE, s->ep, FULL,
+				    ORIG_RIGHTS,
+				    scheme_badge(i, s->rec[i].gen, kind, s->epoch)) != WRIT_OK) {
+			writ_slot_free(orig);
+			return -1;
+		}
+		s->rec[i].orig = orig;
 	}
 	s->free_from = i + 1;
 	s->rec[i].kind = (uint8_t)kind;
@@ -78,7 +111,6 @@ srv_record_new(struct srv *s, unsigned kind, void *obj)
 	s->rec[i].doomed = false;
 	s->rec[i].from = 0;
 	s->rec[i].kids = 0;
-	s->rec[i].orig = orig;
 	s->rec[i].obj = obj;
 	s->live++;
 	return (int)i;
@@ -245,14 +277,40 @@ srv_record_free(struct srv *s, int i)
 	writ_cnode_revoke(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, r->orig, FULL);
 	writ_slot_free(r->orig);
+	r->orig = 0;
 	record_forget(s, r);
 }
 
-/* Free record i if nobody but the server holds it; whether it did. The probe is
- * srv_record_held's, and a capability that moved has no copies to revoke: it is
- * deleted where it went (two calls, where the probe and srv_record_free make four). */
+/*
+ * Free record i if nobody but the server holds it; whether it did. One call: Remint
+ * refuses an original with children (a client holds a copy), and otherwise replaces
+ * it, in place, by the next generation's (the kernel cancels messages still queued
+ * under the old badge). The record keeps it as a spare: its next use makes no
+ * capability (record_spare_take), and no old badge names it.
+ */
 static bool
 record_free_unheld(struct srv *s, unsigned i)
+{
+	struct srv_record *r = &s->rec[i];
+	long err = writ_cnode_remint(WRIT_PSLOT_CNODE, r->orig, FULL, WRIT_PSLOT_CNODE, s->ep,
+				     FULL, ORIG_RIGHTS,
+				     scheme_badge(i, r->gen + 1, r->kind, s->epoch));
+
+	if (err == WRIT_E_REVOKE_FIRST)
+		return false;
+	if (err == WRIT_OK) {
+		r->gen++;
+		r->spare_kind = r->kind;
+		record_forget(s, r);
+		return true;
+	}
+	return record_free_probed(s, i);
+}
+
+/* record_free_unheld without a spare: the probe is srv_record_held's, and a
+ * capability that moved has no copies to revoke: it is deleted where it went. */
+static bool
+record_free_probed(struct srv *s, unsigned i)
 {
 	struct srv_record *r = &s->rec[i];
 	writ_cptr_t tmp = writ_slot_alloc();
@@ -267,6 +325,7 @@ record_free_unheld(struct srv *s, unsigned i)
 	writ_cnode_delete(WRIT_PSLOT_CNODE, tmp, FULL);
 	writ_slot_free(tmp);
 	writ_slot_free(r->orig);
+	r->orig = 0;
 	record_forget(s, r);
 	return true;
 }

@@ -823,12 +823,52 @@ writ_close(int fd)
 	return 0;
 }
 
+/* Is any closer kept? */
+static bool
+closers_kept(void)
+{
+	for (unsigned i = 0; i < CLOSERS; i++)
+		if (closers[i].cap)
+			return true;
+	return false;
+}
+
+/*
+ * CLOSE of cap (an fd whose record we do not know: received, inherited) when its
+ * server's closer may be one we keep: asked with no receive slot, so the closer the
+ * server answers is not copied to us only to be deleted. True when that closed it;
+ * false (cap untouched) when its server's closer is not among ours.
+ */
+static bool
+close_with_kept_closer(writ_cptr_t cap)
+{
+	writ_word_t res[2] = { 0, 0 }, a[1];
+	writ_cptr_t closer;
+	long r;
+
+	if (!closers_kept())
+		return false;
+	writ_set_receive_slot(WRIT_PSLOT_CNODE, 0, 0);
+	r = request(cap, SCHEME_OP_CLOSE, NULL, 0, NULL, 0, NULL, 0, res, 2, NULL);
+	if (r != 0 || !(closer = closer_of(res[1])))
+		return false;
+	writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
+	writ_slot_free(cap);
+	a[0] = res[0];
+	if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
+		closer_forget(res[1]);
+	return true;
+}
+
 void
 fd_close_cap(writ_cptr_t cap)
 {
 	writ_cptr_t closer = 0;
 	writ_word_t res[2] = { 0, 0 };
 	long r;
+
+	if (close_with_kept_closer(cap))
+		return;
 
 	/* Two steps (scheme.h, "Closing"): the server answers the closer, this copy goes,
 	 * then the closer lets the server look whether another copy is left. A dead
@@ -1074,9 +1114,10 @@ writ_cable_pair(int fds_out[2])
 	return scheme_pair("cable", 0, fds_out);
 }
 
-long
-writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
-		unsigned nfds)
+/* SEND on cable fd; the fds sent go by move, or are copied and kept (keep). */
+static inline __attribute__((always_inline)) long
+cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
+	   unsigned nfds, bool keep)
 {
 	writ_cptr_t cap = writ_fd_cap(fd), one = 0;
 	writ_word_t a[3] = { len, key, 0 };
@@ -1094,9 +1135,12 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 	/* One fd moves (<writ/abi.h>): no delete after. A refused SEND moves it back, into
 	 * its own slot, named as the receive slot. (Several go as copies, deleted after:
 	 * their slots are not consecutive, and the same fd may come twice.) */
-	if (nfds == 1) {
+	if (nfds == 1 && !keep) {
 		one = writ_fd_cap(send_fds[0]);
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, one, 64);
+	} else if (keep && nfds) {
+		/* Copies a refused SEND gives back have nowhere to land: the server's go. */
+		writ_set_receive_slot(WRIT_PSLOT_CNODE, 0, 0);
 	}
 	{
 		struct writ_msg m = { 0 };
@@ -1120,7 +1164,7 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 	}
 	/* The fds travel by move: the server holds its own copies now, so deleting ours
 	 * frees nothing there and needs no CLOSE. */
-	if (r >= 0)
+	if (r >= 0 && !keep)
 		for (unsigned i = 0; i < nfds; i++) {
 			writ_cptr_t c = fds[send_fds[i]];
 
@@ -1131,6 +1175,20 @@ writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *s
 			writ_slot_free(c);
 		}
 	return r;
+}
+
+long
+writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
+		unsigned nfds)
+{
+	return cable_send(fd, key, data, len, send_fds, nfds, false);
+}
+
+long
+writ_cable_send_copy(int fd, uint64_t key, const void *data, size_t len, const int *send_fds,
+		     unsigned nfds)
+{
+	return cable_send(fd, key, data, len, send_fds, nfds, true);
 }
 
 long

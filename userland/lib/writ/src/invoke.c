@@ -69,6 +69,15 @@ writ_cnode_mutate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 }
 
 long
+writ_cnode_remint(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
+		  writ_cptr_t src_root, writ_word_t src, unsigned src_depth, unsigned rights,
+		  writ_word_t badge)
+{
+	return writ_inv_cnode_remint(root, dest, dest_depth, src_root, src,
+		      src_depth, rights, badge);
+}
+
+long
 writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		  writ_cptr_t pivot_root, writ_word_t pivot, unsigned pivot_depth,
 		  writ_cptr_t src_root, writ_word_t src, unsigned src_depth,

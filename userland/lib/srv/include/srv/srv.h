@@ -7,9 +7,12 @@
  * record's *original* capability (a badged copy of the server's endpoint) stays in the
  * server's CSpace; clients get copies of it (children in the derivation tree), and
  * copy, send or delete those as they like. A record is alive while its original has
- * children: srv_sweep() asks the kernel (Mutate refuses to move a capability that has
+ * children: srv_sweep() asks the kernel (CNode Remint refuses an original that has
  * children) and frees the records nobody holds. Sweeps run when init signals that a
- * process ended, after a CLOSE, and before STATS answers.
+ * process ended, after a CLOSE, and before STATS answers. A freed record keeps its
+ * original as a spare, reminted in the same call under the next generation's badge:
+ * the next record made there mints nothing, and no old badge names it (the kernel
+ * cancels messages still queued under the old one). Records revoked go with theirs.
  *
  * Workers. Requests are handled one at a time under the server's lock by whichever
  * worker thread received them. A handler that must wait (a read of an empty pipe)
@@ -40,7 +43,10 @@ struct srv_record {
 	bool doomed;                    /* srv_revoke_tree is freeing it */
 	uint32_t from;                  /* the record it was derived from (0: none) */
 	uint32_t kids;                  /* records derived from it */
-	writ_cptr_t orig;               /* the original capability, in the server */
+	writ_cptr_t orig;               /* the original capability, in the server; kept
+					 * when the record is free (a spare, already
+					 * reminted under the next generation's badge) */
+	uint8_t spare_kind;             /* the kind a free record's spare was minted for */
 	void *obj;                      /* the server's own */
 };
 

@@ -159,6 +159,10 @@ int writ_cable_pair(int fds[2]);
 long writ_cable_send(int fd, uint64_t key, const void *data, size_t len, const int *fds,
 		     unsigned nfds);
 long writ_cable_recv(int fd, uint64_t *key, void *buf, size_t len, int *fds, unsigned *nfds);
+/* writ_cable_send, but the fds are copied and stay open here (as SCM_RIGHTS sends them):
+ * no writ_dup first. Example: writ_cable_send_copy(c[0], 0, "x", 1, &f, 1); // f open */
+long writ_cable_send_copy(int fd, uint64_t key, const void *data, size_t len, const int *fds,
+			  unsigned nfds);
 
 /* The capability behind fd (0 if none), and an fd for a capability already in a slot
  * (the fd takes the slot over). Example: `int fd = writ_fd_install(received_cap);` */

@@ -118,6 +118,14 @@ long writ_cnode_move(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 long writ_cnode_mutate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		       writ_cptr_t src_root, writ_word_t src, unsigned src_depth,
 		       unsigned rights, writ_word_t badge);
+/* Mint over dest, a badged capability to src's object that nobody holds a copy of
+ * (no children): one call for Delete then Mint; WRIT_E_REVOKE_FIRST when it has
+ * children, and nothing changes. Example: a server takes record i back and reissues
+ * it under a new generation's badge:
+ *   writ_cnode_remint(WRIT_PSLOT_CNODE, orig, 64, WRIT_PSLOT_CNODE, ep, 64, rights, b); */
+long writ_cnode_remint(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
+		       writ_cptr_t src_root, writ_word_t src, unsigned src_depth,
+		       unsigned rights, writ_word_t badge);
 long writ_cnode_rotate(writ_cptr_t root, writ_word_t dest, unsigned dest_depth,
 		       writ_cptr_t pivot_root, writ_word_t pivot, unsigned pivot_depth,
 		       writ_cptr_t src_root, writ_word_t src, unsigned src_depth,
