@@ -252,12 +252,20 @@ bool lx_proc_path(char *abs, size_t n, bool follow);
 long lx_proc_open(const char *abs, unsigned flags);
 long lx_proc_readlink(const char *abs, char *out, size_t n);
 long lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow);
+/* The /proc folders' fds: getdents, fstat (false: not one), close. */
+long lx_proc_getdents(int fd, void *out, size_t n);
+bool lx_proc_fstat(int fd, struct scheme_stat *st);
+bool lx_proc_is_folder(int fd);
+void lx_proc_closed(int fd);
+void lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs);
 
 /* A line for log:, not the program's stderr (fs.c). */
 void lx_log(const char *line, size_t n);
 
 /* ---- clock.c: MONOTONIC and REALTIME from time:'s base ---- */
 int64_t lx_monotonic_ns(void);
+/* MONOTONIC as it was when the TSC read tsc (a past reading). */
+int64_t lx_tsc_mono_ns(uint64_t tsc);
 int64_t lx_realtime_ns(void);
 /* Fix REALTIME at MONOTONIC + ns_at_mono0 from now on (time: no longer asked). */
 void lx_set_realtime_base(int64_t ns_at_mono0);

@@ -180,15 +180,17 @@ lx_uname(const uint64_t *a)
 static long
 lx_sysinfo(const uint64_t *a)
 {
-	uint64_t *s = (uint64_t *)a[0];
+	uint64_t *s = (uint64_t *)a[0], total, free;
+	unsigned procs;
 
 	if (!lx_writable(a[0], 112))
 		return -EFAULT;
+	lx_proc_sysinfo(&total, &free, &procs);
 	memset(s, 0, 112);
 	s[0] = (uint64_t)(lx_monotonic_ns() / 1000000000);	/* uptime */
-	s[4] = 256ull << 20;				/* totalram */
-	s[5] = 128ull << 20;				/* freeram */
-	((uint16_t *)s)[80 / 2] = 1;			/* procs */
+	s[4] = total;					/* totalram */
+	s[5] = free;					/* freeram */
+	((uint16_t *)s)[80 / 2] = (uint16_t)procs;	/* procs */
 	((uint32_t *)s)[104 / 4] = 1;			/* mem_unit */
 	return 0;
 }
