@@ -197,20 +197,55 @@ FORK_CASES = [
      lambda o: o == "1\n"),
 ]
 
-# Not run yet (known failing, issue 23): a sandboxed program that outlives a revoke
-# typed at the shell. Under TCG the guest's sleep(1) runs about 2.5x fast, so a
-# sandboxed `sleep` ends before the revoke; a busy `while [ -e ... ]` instead starves
-# the shell's session. The same revoke paths pass in /bin/harness (revoke/*,
-# apps/holders-revoked-copy-gone, apps/captree-shows-revoked).
-PENDING_CASES = [
+# Processes and /proc (issue 23; the personality's procfs.c and init's process list),
+# run when the shell can fork. A revoke while a sandboxed program runs: the program
+# waits on its standard input, a pipe from a loop that ends once the session touches
+# /tmp/go, so nothing depends on how fast the guest's clock runs.
+PROC_CASES = [
+    ("ps", ["ps"], lambda o: _has(o, "PID", "COMMAND", "/sbin/file", "/sbin/login")),
+    ("ps-columns", ["ps -o pid,ppid,pgid,stat,comm | grep -c '^ *[0-9][0-9]* '"],
+     lambda o: o is not None and o.strip().isdigit() and int(o) >= 10),
+    ("ps-sandboxed-sees-its-own",
+     ["sandbox 'file:/tmp/**:r' -- /bin/ps -o pid,comm | grep -c '^ *[0-9]'"],
+     lambda o: o == "1\n"),
+    ("proc-listing", ["ls /proc | grep -c '^[0-9][0-9]*$'; ls /proc/self"],
+     lambda o: _has(o, "cmdline", "comm", "stat", "status")
+     and int(o.split()[0]) >= 10),
+    ("proc-pid-files", ["cat /proc/$$/comm; tr '\\0' ' ' < /proc/$$/cmdline; echo;"
+                        " grep -c '^PPid:' /proc/$$/status; cut -d' ' -f1,3 /proc/$$/stat"],
+     lambda o: o is not None and o.split("\n")[0] == "sh"
+     and re.search(r"^1\n\d+ S$", o, re.M) is not None),
+    ("proc-no-such-pid", ["cat /proc/999999/stat; echo $?"],
+     lambda o: _has(o, "can't open '/proc/999999/stat': No such file or directory", "1\n")),
+    ("proc-ended-pid", ["sh -c 'exit 0' & p=$!; wait $p; cat /proc/$p/stat; echo $?"],
+     lambda o: _has(o, "No such file or directory", "1\n")),
+    ("ps-while-processes-end",
+     ["(for i in 1 2 3 4 5 6; do /bin/true; done) & ps > /dev/null; echo ps=$?; wait"],
+     lambda o: o == "ps=0\n"),
+    ("kill", ["sleep 300 & p=$!; kill $p; wait $p; echo \"status $?\"; kill -0 $p"],
+     lambda o: _has(o, "status 143", "No such process")),
+    ("kill-no-such-pid", ["kill 999999; echo $?"],
+     lambda o: _has(o, "can't kill pid 999999: No such process", "1\n")),
+    ("pidof", ["pidof sh | grep -c $$"], lambda o: o == "1\n"),
+    ("pgrep", ["pgrep -l login"], lambda o: _has(o, "login")),
+    ("free-real", ["free | awk '/^Mem:/ { print ($2 > 65536 && $4 > 0 && $3 > 0) }'"],
+     lambda o: o == "1\n"),
+    ("uptime-real", ["cut -d' ' -f1 /proc/uptime | awk '{ print ($1 > 0) }'; cat /proc/loadavg"],
+     lambda o: o is not None and o.startswith("1\n0.00 0.00 0.00 1/")),
+    ("top", ["top -b -n 1 | head -5"],
+     lambda o: _has(o, "Mem:", "Load average:", "PID")),
     ("captree-after-revoke",
-     ["sandbox --print-id 'file:/home/yoric/**:r' -- /bin/sleep 8 > /tmp/id.txt &",
-      "sleep 2; read id < /tmp/id.txt; revoke $id; captree | grep -c 'yoric/\\*\\*' ; wait"],
+     ["rm -f /tmp/go /tmp/id.txt; (until [ -e /tmp/go ]; do sleep 1; done; echo go) |"
+      " sandbox --print-id 'file:/home/yoric/**:r' -- /bin/sh -c 'read x' > /tmp/id.txt &",
+      "until read id < /tmp/id.txt; do sleep 1; done; revoke $id;"
+      " captree | grep -c 'yoric/\\*\\*'; touch /tmp/go; wait"],
      lambda o: _has(o, "revoked", "\n0\n")),
     ("revoke-while-running",
-     ["sandbox --print-id 'file:/home/yoric/**:r' -- /bin/sh -c "
-      "'sleep 6; cat /home/yoric/readme.txt' > /tmp/run.txt 2>&1 &",
-      "sleep 2; read id < /tmp/run.txt; revoke $id; wait; cat /tmp/run.txt"],
+     ["rm -f /tmp/go /tmp/run.txt; (until [ -e /tmp/go ]; do sleep 1; done; echo go) |"
+      " sandbox --print-id 'file:/home/yoric/**:r' -- /bin/sh -c "
+      "'read x; cat /home/yoric/readme.txt' > /tmp/run.txt 2>&1 &",
+      "until read id < /tmp/run.txt; do sleep 1; done; revoke $id; touch /tmp/go; wait;"
+      " cat /tmp/run.txt"],
      lambda o: _has(o, "revoked", "can't open") and "Hello from Writ" not in o),
 ]
 
@@ -250,6 +285,11 @@ def session_boot(ctx, cfg):
         probe = s.run('echo "[$(echo forked)]"')
         if probe == "[forked]\n":
             for name, lines, check in FORK_CASES:
+                for line in lines:
+                    out = s.run(line)
+                res.append((out is not None and check(out), "shell/" + name,
+                            "printed %r" % out))
+            for name, lines, check in PROC_CASES:
                 for line in lines:
                     out = s.run(line)
                 res.append((out is not None and check(out), "shell/" + name,

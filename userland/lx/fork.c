@@ -261,21 +261,12 @@ spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
 	static const char *envp[] = { FORK_ENV, NULL };
 	char buf[1024];
 	const char *path = exe_path(buf, sizeof(buf));
-	const char *argv[8] = { path, NULL };
+	const char *argv[] = { path, NULL };
 	uint64_t need = lx_mem_bytes(false) + lx_mem_bytes(true) + (2ull << 20);
 	unsigned bits = FORK_QUOTA_MIN;
 
 	if (!path)
 		return -ENOEXEC;
-	/* The child shows our arguments in ps, as Linux's does; a few, short, so the
-	 * spawn request never outgrows its message. */
-	for (size_t i = 0, room = WRIT_PROC_CMDLINE; i < 7 && writ_argv && writ_argv[i]; i++) {
-		if (strlen(writ_argv[i]) + 1 > room)
-			break;
-		room -= strlen(writ_argv[i]) + 1;
-		argv[i] = writ_argv[i];
-		argv[i + 1] = NULL;
-	}
 	while (bits < FORK_QUOTA_MAX && (1ull << bits) < need)
 		bits++;
 	o = (struct writ_spawn_opts){ .quota_bits = bits, .envp = envp };

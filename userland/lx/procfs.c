@@ -240,11 +240,12 @@ cpu_stat(char *b, size_t n)
 	return at;
 }
 
-/* The program's name as Linux's comm: argv[0]'s last part, else init's name's. */
+/* The program's name as Linux's comm: the last part of the path it was started from
+ * (init's name for it), not argv[0] ("-sh" for a login shell). */
 static void
 comm_of(const struct writ_proc_entry *e, char out[16])
 {
-	const char *s = e->cmdline_len && e->cmdline[0] ? e->cmdline : e->name, *slash = s;
+	const char *s = e->name[0] ? e->name : e->cmdline, *slash = s;
 	size_t k;
 
 	for (const char *c = s; *c && c < s + WRIT_CAP_NAME; c++)
@@ -650,6 +651,10 @@ lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow)
 	if (strcmp(abs, "/proc") == 0 || (r && (!r[0] || strcmp(r, "fd") == 0)) || folder(abs)) {
 		st->mode = S_IFDIR | 0555;
 		st->nlink = 2;
+		return 0;
+	}
+	if (r && (strcmp(r, "exe") == 0 || strcmp(r, "cwd") == 0)) {
+		st->mode = S_IFLNK | 0777;	/* lstat: lx_proc_path left the link itself */
 		return 0;
 	}
 	if (fd >= 0) {
