@@ -257,6 +257,7 @@ long lx_proc_getdents(int fd, void *out, size_t n);
 bool lx_proc_fstat(int fd, struct scheme_stat *st);
 bool lx_proc_is_folder(int fd);
 void lx_proc_closed(int fd);
+long lx_syslog(const uint64_t *a);
 void lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs);
 
 /* A line for log:, not the program's stderr (fs.c). */

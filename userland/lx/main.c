@@ -477,7 +477,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sched_setaffinity] = lx_sched_setaffinity, [SYS_getpgid] = lx_getpgid,
 	[SYS_getpgrp] = lx_getpgrp, [SYS_setpgid] = lx_setpgid, [SYS_setsid] = lx_setsid,
 	[SYS_getsid] = lx_getsid, [SYS_pause] = lx_pause,
-	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
+	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_syslog] = lx_syslog, [SYS_sigaltstack] = lx_sigaltstack,
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,

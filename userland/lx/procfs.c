@@ -353,6 +353,49 @@ lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs)
 	*procs = count_procs(&last);
 }
 
+/*
+ * syslog(2) (klogctl), what dmesg asks: the kept lines of log: (srv/log), read with
+ * pread through the process's own log: identity. READ_ALL and READ_CLEAR copy them
+ * (nothing is cleared: the log is not ours to clear), SIZE_BUFFER and SIZE_UNREAD
+ * tell its size; the console-level calls are accepted; READ (which waits for new lines
+ * and consumes them) and CLEAR are refused, as without CAP_SYSLOG.
+ */
+#define LOG_RING_SIZE 16384     /* srv/log's LOG_RING */
+
+long
+lx_syslog(const uint64_t *a)
+{
+	int type = (int)a[0], fd;
+	char *buf = (char *)a[1];
+	size_t len = (size_t)(int)a[2], got = 0;
+	long k;
+
+	switch (type) {
+	case 0: case 1: case 6: case 7: case 8:	/* close, open, console off/on/level */
+		return 0;
+	case 9: case 10:			/* SIZE_UNREAD, SIZE_BUFFER */
+		return LOG_RING_SIZE;
+	case 3: case 4:				/* READ_ALL, READ_CLEAR */
+		break;
+	case 2: case 5:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if ((int)a[2] < 0)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (!lx_writable(a[1], len))
+		return -EFAULT;
+	if ((fd = writ_open("log:", 0, 0)) < 0)
+		return fd == -ENOENT ? -ENOSYS : fd;
+	while (got < len && (k = writ_pread(fd, buf + got, len - got, (int64_t)got)) > 0)
+		got += (size_t)k;
+	writ_close(fd);
+	return (long)got;
+}
+
 /* ---- the folders ---- */
 
 #define DT_DIR 4
