@@ -655,6 +655,8 @@ def all_scenarios(cfgs):
     if "release" in cfgs:
         out.append(("shell", "shell-release", lambda ctx: shell.session_boot(ctx, "release"),
                     "release"))
+        out.append(("shell", "shell-proc-release",
+                    lambda ctx: shell.proc_session_boot(ctx, "release"), "release"))
         out.append(("busybox", "busybox-release",
                     lambda ctx: busybox_boot(ctx, "release"), "release"))
         out += exec_tests.scenarios()

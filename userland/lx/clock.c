@@ -70,6 +70,15 @@ lx_monotonic_ns(void)
 }
 
 int64_t
+lx_tsc_mono_ns(uint64_t tsc)
+{
+	uint64_t now = writ_rdtsc();
+	int64_t mono = lx_monotonic_ns(), ago = ticks_ns(now > tsc ? now - tsc : 0, rate());
+
+	return mono > ago ? mono - ago : 0;
+}
+
+int64_t
 lx_realtime_ns(void)
 {
 	uint64_t now = writ_rdtsc();

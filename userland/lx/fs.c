@@ -297,6 +297,7 @@ lx_close(const uint64_t *a)
 	fd_status[a[0]] = 0;
 	fd_cloexec[a[0]] = 0;
 	lx_sock_closed((int)a[0]);
+	lx_proc_closed((int)a[0]);
 	return writ_close((int)a[0]);
 }
 
@@ -483,8 +484,11 @@ stat_at(int dirfd, uint64_t upath, unsigned flags, struct scheme_stat *st)
 	char p[LX_PATH];
 	long r;
 
-	if ((flags & AT_EMPTY_PATH) && lx_readable(upath, 1) && *(const char *)upath == 0)
+	if ((flags & AT_EMPTY_PATH) && lx_readable(upath, 1) && *(const char *)upath == 0) {
+		if (fd_ok((uint64_t)dirfd) && lx_proc_fstat(dirfd, st))
+			return 0;
 		return fd_ok((uint64_t)dirfd) ? writ_fstat(dirfd, st) : -EBADF;
+	}
 	if ((r = path_at_follow(dirfd, upath, p, !(flags & AT_SYMLINK_NOFOLLOW))) < 0)
 		return r;
 	if (is_proc(p))
@@ -520,6 +524,8 @@ lx_fstat(const uint64_t *a)
 
 	if (!fd_ok(a[0]))
 		return -EBADF;
+	if (lx_proc_fstat((int)a[0], &st))
+		return stat_to(0, &st, a[1]);
 	return stat_to(writ_fstat((int)a[0], &st), &st, a[1]);
 }
 
@@ -758,6 +764,8 @@ lx_getdents64(const uint64_t *a)
 		return -EBADF;
 	if (!lx_writable(a[1], a[2]))
 		return -EFAULT;
+	if (lx_proc_is_folder((int)a[0]))
+		return lx_proc_getdents((int)a[0], (void *)a[1], a[2]);
 	/* struct scheme_dirent is linux_dirent64, byte for byte (ino, off, reclen, type). */
 	return writ_getdents((int)a[0], (void *)a[1], a[2]);
 }
@@ -892,13 +900,14 @@ static long
 cwd_set(const char *p)
 {
 	struct scheme_stat st;
-	long r = writ_stat(p, &st, 0);
+	/* /proc's folders too (top works in /proc): relative paths join it as any. */
+	long r = is_proc(p) ? lx_proc_stat(p + 5, &st, false) : writ_stat(p, &st, 0);
 
 	if (r < 0)
 		return r;
 	if ((st.mode & S_IFMT) != S_IFDIR)
 		return -ENOTDIR;
-	if (strncmp(p, "file:", 5) != 0)
+	if (strncmp(p, "file:", 5) != 0 && !is_proc(p))
 		return -ENOENT;
 	copy_str(cwd, p + 5);
 	return 0;
@@ -945,6 +954,7 @@ dup_to(uint64_t fd, uint64_t to, bool cloexec)
 	lx_vfork_fd_touched((int)to);
 	r = writ_dup2((int)fd, (int)to);
 	if (r >= 0) {
+		lx_proc_closed((int)r);
 		lx_sock_closed((int)r);
 		lx_sock_dup((int)fd, (int)r);
 		fd_status[r] = fd_status[fd];
@@ -962,6 +972,7 @@ lx_dup(const uint64_t *a)
 		return -EBADF;
 	r = writ_dup((int)a[0]);
 	if (r >= 0) {
+		lx_proc_closed((int)r);
 		lx_sock_closed((int)r);
 		lx_sock_dup((int)a[0], (int)r);
 		fd_status[r] = fd_status[a[0]];

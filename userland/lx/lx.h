@@ -260,6 +260,13 @@ bool lx_proc_path(char *abs, size_t n, bool follow);
 long lx_proc_open(const char *abs, unsigned flags);
 long lx_proc_readlink(const char *abs, char *out, size_t n);
 long lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow);
+/* The /proc folders' fds: getdents, fstat (false: not one), close. */
+long lx_proc_getdents(int fd, void *out, size_t n);
+bool lx_proc_fstat(int fd, struct scheme_stat *st);
+bool lx_proc_is_folder(int fd);
+void lx_proc_closed(int fd);
+long lx_syslog(const uint64_t *a);
+void lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs);
 
 /* A line for log:, not the program's stderr (fs.c). */
 void lx_log(const char *line, size_t n);
@@ -274,6 +281,8 @@ void lx_log(const char *line, size_t n);
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME 7
 int64_t lx_monotonic_ns(void);
+/* MONOTONIC as it was when the TSC read tsc (a past reading). */
+int64_t lx_tsc_mono_ns(uint64_t tsc);
 int64_t lx_realtime_ns(void);
 /* Wait on the thread's wake notification for about ns, woken by time:'s timer, a
  * signal, or anything else that signals it (early: the caller checks its clock and

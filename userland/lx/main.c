@@ -172,15 +172,17 @@ lx_uname(const uint64_t *a)
 static long
 lx_sysinfo(const uint64_t *a)
 {
-	uint64_t *s = (uint64_t *)a[0];
+	uint64_t *s = (uint64_t *)a[0], total, free;
+	unsigned procs;
 
 	if (!lx_writable(a[0], 112))
 		return -EFAULT;
+	lx_proc_sysinfo(&total, &free, &procs);
 	memset(s, 0, 112);
 	s[0] = (uint64_t)(lx_monotonic_ns() / 1000000000);	/* uptime */
-	s[4] = 256ull << 20;				/* totalram */
-	s[5] = 128ull << 20;				/* freeram */
-	((uint16_t *)s)[80 / 2] = 1;			/* procs */
+	s[4] = total;					/* totalram */
+	s[5] = free;					/* freeram */
+	((uint16_t *)s)[80 / 2] = (uint16_t)procs;	/* procs */
 	((uint32_t *)s)[104 / 4] = 1;			/* mem_unit */
 	return 0;
 }
@@ -470,7 +472,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_sched_setaffinity] = lx_sched_setaffinity, [SYS_getpgid] = lx_getpgid,
 	[SYS_getpgrp] = lx_getpgrp, [SYS_setpgid] = lx_setpgid, [SYS_setsid] = lx_setsid,
 	[SYS_getsid] = lx_getsid, [SYS_pause] = lx_pause,
-	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_sigaltstack] = lx_sigaltstack,
+	[SYS_rt_sigsuspend] = lx_rt_sigsuspend, [SYS_kill] = lx_kill, [SYS_syslog] = lx_syslog, [SYS_sigaltstack] = lx_sigaltstack,
 	[SYS_getrusage] = lx_getrusage, [SYS_times] = lx_times, [SYS_fadvise64] = lx_zero,
 	[SYS_sync] = lx_zero, [SYS_syncfs] = lx_fsync, [SYS_getpriority] = lx_zero,
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,

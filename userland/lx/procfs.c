@@ -3,8 +3,15 @@
  * opened and handed over as the read end of a pipe holding them (so they read to an end
  * and cannot seek, as many of Linux's cannot either); links are answered by readlink.
  *
- *   /proc/self (and /proc/<our pid>)  exe, cwd, fd/N links; stat, status (a few lines)
- *   /proc/meminfo cpuinfo uptime mounts version
+ *   /proc/self (and /proc/<our pid>)  exe, cwd, fd/N links, and as any pid's:
+ *   /proc/<pid>    stat, status, cmdline, comm: from init's process list
+ *                  (WRIT_PROC_LIST), for every process init lets us see
+ *   /proc/meminfo cpuinfo uptime loadavg stat mounts version
+ *
+ * The folders (/proc, /proc/<pid>, /proc/self/fd) are listed here too: opening one
+ * gives an empty pipe's read end that getdents and fstat recognize (dir_of), and each
+ * getdents lists again from init's list, from where the last one ended, so a process
+ * that ends between two calls is simply not there (as on Linux).
  *
  * A link is never a way around a capability. Opening /proc/self/fd/N gives a new fd on
  * N's own file, weakened to the access asked (never more than N's: writ_fd_weaken), and
@@ -52,6 +59,49 @@ self_rest(const char *abs)
 	return NULL;
 }
 
+/* "/proc/<pid>[/rest]" or "/proc/self[/rest]": the pid, and *rest at "rest" or "";
+ * 0 when abs is not that form. */
+static uint32_t
+pid_rest(const char *abs, const char **rest)
+{
+	uint64_t pid = 0;
+	const char *r;
+
+	if (strncmp(abs, "/proc/", 6) != 0)
+		return 0;
+	if ((r = self_rest(abs))) {
+		*rest = r;
+		return lx_pid;
+	}
+	for (r = abs + 6; *r >= '0' && *r <= '9'; r++)
+		if ((pid = pid * 10 + (uint64_t)(*r - '0')) > UINT32_MAX)
+			return 0;
+	if (r == abs + 6 || (*r && *r != '/'))
+		return 0;
+	*rest = *r ? r + 1 : r;
+	return (uint32_t)pid;
+}
+
+/* The list entry of process pid, if init lets us see it. */
+static bool
+find_entry(uint32_t pid, struct writ_proc_entry *out)
+{
+	static struct writ_proc_entry e[WRIT_PROC_LIST_MAX];
+	unsigned cursor = 0;
+	long n;
+
+	do {
+		if ((n = writ_proc_list(&cursor, e, WRIT_PROC_LIST_MAX)) < 0)
+			return false;
+		for (long i = 0; i < n; i++)
+			if (e[i].pid == pid) {
+				*out = e[i];
+				return true;
+			}
+	} while (cursor);
+	return false;
+}
+
 /* "fd/N[/rest]": N, and *rest at "rest" or "" -> N, or -1 when it is not that form. */
 static int
 fd_link(const char *r, const char **rest)
@@ -82,13 +132,18 @@ put(char *b, size_t n, size_t at, const char *fmt, uint64_t x, uint64_t y)
 static size_t
 meminfo(char *b, size_t n)
 {
+	writ_word_t total = 0, free = 0, quotas = 0;
 	size_t at = 0;
 
-	/* The same figures as sysinfo: what the process may count on, not the machine. */
-	at += (size_t)put(b, n, at, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n", 262144, 131072);
-	at += (size_t)put(b, n, at, "MemAvailable:   %8lu kB\nBuffers:        %8lu kB\n", 131072, 0);
-	at += (size_t)put(b, n, at, "Cached:         %8lu kB\nSwapTotal:      %8lu kB\n", 0, 0);
-	at += (size_t)put(b, n, at, "SwapFree:       %8lu kB\n", 0, 0);
+	/* The machine as init counts it: all it manages, what it has not handed out. What
+	 * the processes' quotas hold is theirs, used or not: Linux's "used". */
+	writ_proc_meminfo(&total, &free, &quotas);
+	at += (size_t)put(b, n, at, "MemTotal:       %8lu kB\nMemFree:        %8lu kB\n",
+			  total >> 10, free >> 10);
+	at += (size_t)put(b, n, at, "MemAvailable:   %8lu kB\nBuffers:        %8lu kB\n", free >> 10, 0);
+	at += (size_t)put(b, n, at, "Cached:         %8lu kB\nSwapCached:     %8lu kB\n", 0, 0);
+	at += (size_t)put(b, n, at, "SwapTotal:      %8lu kB\nSwapFree:       %8lu kB\n", 0, 0);
+	at += (size_t)put(b, n, at, "Shmem:          %8lu kB\nSReclaimable:   %8lu kB\n", 0, 0);
 	return at;
 }
 
@@ -140,6 +195,115 @@ uptime(char *b, size_t n)
 	return (size_t)put(b, n, 0, "%lu.%02lu 0.00\n", cs / 100, cs % 100);
 }
 
+/* How many processes we may see, and the newest pid among them. */
+static unsigned
+count_procs(uint32_t *last)
+{
+	static struct writ_proc_entry e[WRIT_PROC_LIST_MAX];
+	unsigned cursor = 0, count = 0;
+	long k;
+
+	*last = 0;
+	do {
+		if ((k = writ_proc_list(&cursor, e, WRIT_PROC_LIST_MAX)) < 0)
+			break;
+		for (long i = 0; i < k; i++, count++)
+			*last = e[i].pid > *last ? e[i].pid : *last;
+	} while (cursor);
+	return count;
+}
+
+/* No run queue is counted yet: the loads are 0, the process count real. */
+static size_t
+loadavg(char *b, size_t n)
+{
+	uint32_t last;
+	unsigned count = count_procs(&last);
+
+	return (size_t)put(b, n, 0, "0.00 0.00 0.00 1/%lu %lu\n", count, last);
+}
+
+/* No CPU time is counted per process yet: the CPU was idle all along, which keeps
+ * top's figures honest (0%) rather than invented. */
+static size_t
+cpu_stat(char *b, size_t n)
+{
+	uint64_t ticks = (uint64_t)lx_monotonic_ns() / 10000000;
+	uint32_t last;
+	unsigned count = count_procs(&last);
+	size_t at = 0;
+
+	at += (size_t)put(b, n, at, "cpu  0 0 0 %lu 0 0 0 0 0 0\ncpu0 0 0 0 %lu 0 0 0 0 0 0\n", ticks, ticks);
+	at += (size_t)put(b, n, at, "intr 0\nctxt 0\nbtime %lu\nprocesses %lu\n",
+			  (uint64_t)((lx_realtime_ns() - lx_monotonic_ns()) / 1000000000), last);
+	at += (size_t)put(b, n, at, "procs_running 1\nprocs_blocked %lu\n", count ? count - 1 : 0, 0);
+	return at;
+}
+
+/* The program's name as Linux's comm: the last part of the path it was started from
+ * (init's name for it), not argv[0] ("-sh" for a login shell). */
+static void
+comm_of(const struct writ_proc_entry *e, char out[16])
+{
+	const char *s = e->name[0] ? e->name : e->cmdline, *slash = s;
+	size_t k;
+
+	for (const char *c = s; *c && c < s + WRIT_CAP_NAME; c++)
+		if (*c == '/')
+			slash = c + 1;
+	if (strncmp(slash, "file:", 5) == 0)
+		slash += 5;
+	k = strnlen(slash, 15);
+	memcpy(out, slash, k);
+	out[k] = 0;
+}
+
+static uint64_t
+start_ticks(const struct writ_proc_entry *e)
+{
+	return (uint64_t)lx_tsc_mono_ns(e->start_tsc) / 10000000;
+}
+
+/* One of /proc/<pid>'s files -> its length, or -ENOENT. */
+static long
+pid_file(uint32_t pid, const char *r, char *b, size_t n)
+{
+	struct writ_proc_entry e;
+	char comm[16];
+	size_t at;
+	int k;
+
+	if (strcmp(r, "stat") && strcmp(r, "status") && strcmp(r, "cmdline") && strcmp(r, "comm"))
+		return -ENOENT;
+	if (!find_entry(pid, &e))
+		return -ENOENT;
+	comm_of(&e, comm);
+	if (strcmp(r, "cmdline") == 0) {
+		at = e.cmdline_len < n ? e.cmdline_len : n;
+		memcpy(b, e.cmdline, at);
+		return (long)at;
+	}
+	if (strcmp(r, "comm") == 0)
+		return writ_snprintf(b, n, "%s\n", comm);
+	if (!e.pgid)
+		e.pgid = e.pid;
+	if (!e.sid)
+		e.sid = e.pid;
+	if (strcmp(r, "stat") == 0) {
+		/* Linux's 52 fields; times and faults are not counted (0), vsize is the quota. */
+		k = writ_snprintf(b, n, "%u (%s) %c %u %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %lu %lu 0 "
+				  "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+				  e.pid, comm, e.state, e.ppid, e.pgid, e.sid, start_ticks(&e),
+				  e.quota_bits < 48 ? 1ul << e.quota_bits : 0);
+		return k > 0 ? k : 0;
+	}
+	k = writ_snprintf(b, n, "Name:\t%s\nState:\t%c (%s)\nTgid:\t%u\nPid:\t%u\nPPid:\t%u\n"
+			  "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nVmSize:\t%lu kB\nThreads:\t1\n",
+			  comm, e.state, e.state == 'R' ? "running" : e.state == 'Z' ? "zombie" : "sleeping",
+			  e.pid, e.pid, e.ppid, e.quota_bits < 48 ? (1ul << e.quota_bits) >> 10 : 0);
+	return k > 0 ? k : 0;
+}
+
 static size_t
 text(char *b, size_t n, const char *s)
 {
@@ -153,29 +317,272 @@ text(char *b, size_t n, const char *s)
 static long
 contents(const char *abs, char *b, size_t n)
 {
-	const char *r = self_rest(abs);
+	const char *r;
+	uint32_t pid = pid_rest(abs, &r);
 
-	if (r && strcmp(r, "stat") == 0)
-		return put(b, n, 0, "%lu (prog) R 1 %lu 0 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 0 0 0\n",
-			   lx_pid, lx_pid);
-	if (r && strcmp(r, "status") == 0) {
-		size_t at = (size_t)put(b, n, 0, "State:\tR (running)\nPid:\t%lu\nPPid:\t%lu\n", lx_pid, 1);
-
-		return (long)(at + (size_t)put(b, n, at, "Uid:\t%lu\t0\t0\t0\nGid:\t%lu\t0\t0\t0\n", 0, 0));
-	}
-	if (r)
-		return -ENOENT;
+	if (pid && strcmp(r, "mounts") == 0)
+		return (long)text(b, n, "file / writ rw 0 0\n");
+	if (pid)
+		return pid_file(pid, r, b, n);
 	if (strcmp(abs, "/proc/meminfo") == 0)
 		return (long)meminfo(b, n);
 	if (strcmp(abs, "/proc/cpuinfo") == 0)
 		return (long)cpuinfo(b, n);
 	if (strcmp(abs, "/proc/uptime") == 0)
 		return (long)uptime(b, n);
-	if (strcmp(abs, "/proc/mounts") == 0 || strcmp(abs, "/proc/self/mounts") == 0)
+	if (strcmp(abs, "/proc/loadavg") == 0)
+		return (long)loadavg(b, n);
+	if (strcmp(abs, "/proc/stat") == 0)
+		return (long)cpu_stat(b, n);
+	if (strcmp(abs, "/proc/mounts") == 0)
 		return (long)text(b, n, "file / writ rw 0 0\n");
 	if (strcmp(abs, "/proc/version") == 0)
 		return (long)text(b, n, "Writ version 0 (the Linux personality)\n");
 	return -ENOENT;
+}
+
+/* sysinfo's figures: the same as /proc/meminfo's and /proc/loadavg's. */
+void
+lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs)
+{
+	writ_word_t quotas = 0;
+	uint32_t last;
+
+	*total = *free = 0;
+	writ_proc_meminfo(total, free, &quotas);
+	*procs = count_procs(&last);
+}
+
+/*
+ * syslog(2) (klogctl), what dmesg asks: the kept lines of log: (srv/log), read with
+ * pread through the process's own log: identity. READ_ALL and READ_CLEAR copy them
+ * (nothing is cleared: the log is not ours to clear), SIZE_BUFFER and SIZE_UNREAD
+ * tell its size; the console-level calls are accepted; READ (which waits for new lines
+ * and consumes them) and CLEAR are refused, as without CAP_SYSLOG.
+ */
+#define LOG_RING_SIZE 16384     /* srv/log's LOG_RING */
+
+long
+lx_syslog(const uint64_t *a)
+{
+	int type = (int)a[0], fd;
+	char *buf = (char *)a[1];
+	size_t len = (size_t)(int)a[2], got = 0;
+	long k;
+
+	switch (type) {
+	case 0: case 1: case 6: case 7: case 8:	/* close, open, console off/on/level */
+		return 0;
+	case 9: case 10:			/* SIZE_UNREAD, SIZE_BUFFER */
+		return LOG_RING_SIZE;
+	case 3: case 4:				/* READ_ALL, READ_CLEAR */
+		break;
+	case 2: case 5:
+		return -EPERM;
+	default:
+		return -EINVAL;
+	}
+	if ((int)a[2] < 0)
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	if (!lx_writable(a[1], len))
+		return -EFAULT;
+	if ((fd = writ_open("log:", 0, 0)) < 0)
+		return fd == -ENOENT ? -ENOSYS : fd;
+	while (got < len && (k = writ_pread(fd, buf + got, len - got, (int64_t)got)) > 0)
+		got += (size_t)k;
+	writ_close(fd);
+	return (long)got;
+}
+
+/* ---- the folders ---- */
+
+#define DT_DIR 4
+#define DT_REG 8
+#define DT_LNK 10
+#define DIR_FD_ALL 0xffffffffu  /* dirs[].pid of /proc itself */
+#define DIR_FDS    0xfffffffeu  /* ...of /proc/self/fd */
+
+/* The folders open now: the fd, its capability then (a closed fd's number reused for
+ * another file must not list), which folder, and how many entries were given. */
+static struct {
+	int fd;
+	writ_cptr_t cap;
+	uint32_t pid;
+	uint32_t pos;
+} dirs[8];
+
+static const char *const top_files[] = {
+	"self", "meminfo", "cpuinfo", "uptime", "loadavg", "stat", "mounts", "version",
+};
+static const char *const pid_files[] = { "stat", "status", "cmdline", "comm" };
+static const char *const self_files[] = { "exe", "cwd", "fd" };
+
+/* The folder at abs: DIR_FD_ALL, DIR_FDS or a pid whose folder it is; 0 if none. */
+static uint32_t
+folder(const char *abs)
+{
+	struct writ_proc_entry e;
+	const char *r;
+	uint32_t pid;
+
+	if (strcmp(abs, "/proc") == 0)
+		return DIR_FD_ALL;
+	if (!(pid = pid_rest(abs, &r)))
+		return 0;
+	if (pid == lx_pid && strcmp(r, "fd") == 0)
+		return DIR_FDS;
+	return !r[0] && find_entry(pid, &e) ? pid : 0;
+}
+
+static int
+dir_of(int fd)
+{
+	for (unsigned i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i].cap && dirs[i].fd == fd) {
+			if (dirs[i].cap == writ_fd_cap(fd))
+				return (int)i;
+			dirs[i].cap = 0;	/* closed behind our back: forget it */
+		}
+	return -1;
+}
+
+/* An fd for the folder `which`: an empty pipe's read end, remembered. */
+static long
+open_folder(uint32_t which)
+{
+	unsigned i;
+	int p[2];
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && dirs[i].cap && writ_fd_cap(dirs[i].fd) == dirs[i].cap; i++)
+		;
+	if (i == sizeof(dirs) / sizeof(dirs[0]))
+		return -EMFILE;
+	if (writ_pipe(p) < 0)
+		return -ENOMEM;
+	writ_close(p[1]);
+	dirs[i].fd = p[0];
+	dirs[i].cap = writ_fd_cap(p[0]);
+	dirs[i].pid = which;
+	dirs[i].pos = 0;
+	return p[0];
+}
+
+void
+lx_proc_closed(int fd)
+{
+	int i = dir_of(fd);
+
+	if (i >= 0)
+		dirs[i].cap = 0;
+}
+
+bool
+lx_proc_fstat(int fd, struct scheme_stat *st)
+{
+	if (dir_of(fd) < 0)
+		return false;
+	memset(st, 0, sizeof(*st));
+	st->nlink = 2;
+	st->mode = S_IFDIR | 0555;
+	st->blksize = 4096;
+	return true;
+}
+
+/* Put one entry at out + *at if it fits in n: -> whether it did. */
+static bool
+dirent_put(char *out, size_t n, size_t *at, uint64_t ino, uint32_t pos, const char *name, unsigned type)
+{
+	size_t len = strlen(name), reclen = (19 + len + 1 + 7) & ~(size_t)7;
+	struct scheme_dirent *d = (struct scheme_dirent *)(out + *at);
+
+	if (*at + reclen > n)
+		return false;
+	memset(d, 0, reclen);
+	d->ino = ino;
+	d->cookie = pos + 1;
+	d->reclen = (uint16_t)reclen;
+	d->type = (uint8_t)type;
+	memcpy(d->name, name, len);
+	*at += reclen;
+	return true;
+}
+
+/* Entry number k of a folder (the fixed names first, then pids or fds) -> 1 with its
+ * name and type, 0 past the end. */
+static int
+folder_entry(uint32_t which, uint32_t k, char name[16], unsigned *type)
+{
+	static struct writ_proc_entry e[WRIT_PROC_LIST_MAX];
+	const char *const *fixed = which == DIR_FD_ALL ? top_files : pid_files;
+	uint32_t nfixed = which == DIR_FD_ALL ? 8 : which == DIR_FDS ? 0 : 4;
+	unsigned cursor = 0;
+	long got;
+
+	if (k < 2) {
+		memcpy(name, k ? ".." : ".", 3);
+		*type = DT_DIR;
+		return 1;
+	}
+	k -= 2;
+	if (k < nfixed) {
+		memcpy(name, fixed[k], strlen(fixed[k]) + 1);
+		*type = which == DIR_FD_ALL && k == 0 ? DT_LNK : DT_REG;
+		return 1;
+	}
+	k -= nfixed;
+	if (which == DIR_FDS) {
+		for (int fd = 0; fd < WRIT_FD_MAX; fd++)
+			if (writ_fd_cap(fd) && k-- == 0) {
+				writ_snprintf(name, 16, "%u", fd);
+				*type = DT_LNK;
+				return 1;
+			}
+		return 0;
+	}
+	if (which != DIR_FD_ALL) {
+		if (which != lx_pid || k >= 3)
+			return 0;
+		memcpy(name, self_files[k], strlen(self_files[k]) + 1);
+		*type = k == 2 ? DT_DIR : DT_LNK;
+		return 1;
+	}
+	do {
+		if ((got = writ_proc_list(&cursor, e, WRIT_PROC_LIST_MAX)) < 0)
+			return 0;
+		if ((uint32_t)got > k) {
+			writ_snprintf(name, 16, "%u", e[k].pid);
+			*type = DT_DIR;
+			return 1;
+		}
+		k -= (uint32_t)got;
+	} while (cursor);
+	return 0;
+}
+
+long
+lx_proc_getdents(int fd, void *out, size_t n)
+{
+	int i = dir_of(fd);
+	size_t at = 0;
+	unsigned type;
+	char name[16];
+
+	if (i < 0)
+		return -ENOTDIR;
+	while (folder_entry(dirs[i].pid, dirs[i].pos, name, &type)) {
+		if (!dirent_put(out, n, &at, dirs[i].pos + 1, dirs[i].pos, name, type))
+			return at ? (long)at : -EINVAL;
+		dirs[i].pos++;
+	}
+	return (long)at;
+}
+
+bool
+lx_proc_is_folder(int fd)
+{
+	return dir_of(fd) >= 0;
 }
 
 /* ---- the calls ---- */
@@ -243,6 +650,7 @@ lx_proc_open(const char *abs, unsigned flags)
 	const char *r = self_rest(abs), *rest;
 	char b[4096];
 	int fd, p[2];
+	uint32_t which;
 	long n;
 
 	if (r && (fd = fd_link(r, &rest)) >= 0) {
@@ -259,6 +667,8 @@ lx_proc_open(const char *abs, unsigned flags)
 			return -EACCES;
 		return writ_dup(fd);
 	}
+	if ((which = folder(abs)))
+		return (flags & O_ACCMODE) != 0 ? -EISDIR : open_folder(which);
 	if ((n = contents(abs, b, sizeof(b))) < 0)
 		return n;
 	if ((flags & O_ACCMODE) != 0)
@@ -281,8 +691,13 @@ lx_proc_stat(const char *abs, struct scheme_stat *st, bool nofollow)
 
 	memset(st, 0, sizeof(*st));
 	st->nlink = 1;
-	if (strcmp(abs, "/proc") == 0 || (r && (!r[0] || strcmp(r, "fd") == 0))) {
+	if (strcmp(abs, "/proc") == 0 || (r && (!r[0] || strcmp(r, "fd") == 0)) || folder(abs)) {
 		st->mode = S_IFDIR | 0555;
+		st->nlink = 2;
+		return 0;
+	}
+	if (r && (strcmp(r, "exe") == 0 || strcmp(r, "cwd") == 0)) {
+		st->mode = S_IFLNK | 0777;	/* lstat: lx_proc_path left the link itself */
 		return 0;
 	}
 	if (fd >= 0) {

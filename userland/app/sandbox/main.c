@@ -239,6 +239,7 @@ main(int argc, char **argv)
 			if (given[k].weakened)
 				writ_printf("%ld\n", writ_policy_id(given[k].cap));
 	o.quota_bits = PROGRAM_QUOTA_BITS;
+	o.flags = WRIT_SPAWN_CONFINED;	/* it sees only its own processes (ps) */
 	writ_snprintf(path, sizeof(path), "%s%s%s", strchr(program, ':') ? "" : "file:",
 		      strchr(program, '/') || strchr(program, ':') ? "" : "/bin/", program);
 	pid = writ_spawn(path, (const char *const *)argv + i + 1, &o, &child);

@@ -129,6 +129,11 @@ struct proc {
 	bool reap_children;             /* SIGCHLD ignored / SA_NOCLDWAIT: no zombies */
 	bool linux_defaults;            /* a Linux program without a signal thread */
 	uint64_t spawn_tsc;
+	/* list.c: what ps shows of it. */
+	char cmdline[WRIT_PROC_CMDLINE];        /* argv, NUL-separated, cut */
+	uint16_t cmdline_len;
+	uint8_t quota_bits;
+	bool confined;                  /* sees only its descendants (WRIT_SPAWN_CONFINED) */
 };
 
 #define MAX_PROCS 256
@@ -160,6 +165,11 @@ strncpy_bounded(char *d, const char *s, size_t n)
 #define BADGE_SELF    (2ull << 16)  /* the process itself (WRIT_PSLOT_PROC) */
 #define BADGE_HANDLE  (3ull << 16)  /* a capability to the process, held by another */
 #define BADGE_KIND_MASK (0xfull << 16)
+
+/* list.c: the process list (WRIT_PROC_LIST, WRIT_PROC_MEMINFO). */
+void proc_note_spawn(struct proc *p, const struct spawn_args *a);
+void do_list(struct proc *caller, struct writ_msg *m);
+void do_meminfo(struct writ_msg *m);
 
 /* sig.c: signals between processes (WRIT_PROC_SIGNAL and friends). */
 long sig_register(struct proc *p, writ_cptr_t ntfn);

@@ -183,6 +183,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	if (!pid)
 		return -spawn_errno;
 	proc_get(pid)->parent = parent->pid;
+	proc_get(pid)->confined = parent->confined || (h.flags & WRIT_SPAWN_CONFINED);
 	if (parent->sig_ntfn) {
 		/* A Linux program's child joins its group and session, as on Linux. */
 		proc_get(pid)->pgid = parent->pgid ? parent->pgid : parent->pid;
@@ -335,6 +336,12 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_NAME:
 				reply_name(&m, proc_get((unsigned)m.mr[0]));
+				goto drop;
+			case WRIT_PROC_LIST:
+				do_list(p, &m);
+				goto drop;
+			case WRIT_PROC_MEMINFO:
+				do_meminfo(&m);
 				goto drop;
 			case WRIT_PROC_HOLDERS:
 				do_holders(&m, got);

@@ -1348,6 +1348,7 @@ spawn(const struct spawn_args *a)
 	p->block = -1;
 	p->spawn_tsc = rdtsc();
 	strncpy_bounded(p->name, a->name, sizeof(p->name));
+	proc_note_spawn(p, a);
 	spawn_errno = ENOMEM;	/* most failures: the quota was too small */
 	b.a = a;
 	b.p = p;

@@ -13,6 +13,12 @@
  *
  * Each line of a write becomes one console line; a write that does not end with a
  * newline still ends its line (no partial lines are kept between writes).
+ *
+ * The last LOG_RING bytes of lines are kept, for dmesg (the personality's syslog(2)):
+ * pread at offset k gives the kept text from its k-th byte, whole lines only at the
+ * start (the oldest, cut, is dropped). Any process may read it, as Linux's log with
+ * dmesg_restrict off: its lines say which pid and program wrote, and what they chose
+ * to say; a program that must keep a secret does not write it to log:.
  */
 #include <srv/dev.h>
 #include <writ/fd.h>
@@ -28,6 +34,40 @@ struct writer {
 };
 
 static int console = -1;
+
+#define LOG_RING 16384
+static char ring[LOG_RING];
+static uint64_t ring_total;     /* bytes ever kept: the newest is at (ring_total - 1) % LOG_RING */
+
+static void
+ring_put(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ring[(ring_total + i) % LOG_RING] = p[i];
+	ring_total += n;
+}
+
+/* The kept text from its byte off (whole lines: the first kept line starts after the
+ * first newline once the ring has wrapped). */
+static long
+log_pread(struct srv_dev *d, void *buf, size_t n, uint64_t off)
+{
+	uint64_t first = ring_total > LOG_RING ? ring_total - LOG_RING : 0;
+	char *out = buf;
+	size_t k = 0;
+
+	(void)d;
+	if (first) {
+		while (first < ring_total && ring[first % LOG_RING] != '\n')
+			first++;
+		first++;
+	}
+	if (off >= ring_total - first)
+		return 0;
+	for (uint64_t at = first + off; at < ring_total && k < n; at++)
+		out[k++] = ring[at % LOG_RING];
+	return (long)k;
+}
 
 static long
 log_open(struct srv_dev *d, struct srv_req *req, void **obj)
@@ -84,6 +124,7 @@ emit(const struct writer *w, const char *text, size_t n)
 		n = sizeof(line) - 1 - (size_t)k;
 	memcpy(line + k, text, n);
 	line[k + n] = '\n';
+	ring_put(line, (size_t)k + n + 1);
 	writ_write(console, line, (size_t)k + n + 1);
 }
 
@@ -126,6 +167,7 @@ main(int argc, char **argv)
 	}
 	dev.scheme = "log";
 	dev.read = log_read;
+	dev.pread = log_pread;
 	dev.write = log_write;
 	dev.open = log_open;
 	dev.dup = log_dup;

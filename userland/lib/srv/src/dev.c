@@ -81,7 +81,8 @@ dev_request(struct srv *s, struct srv_req *req)
 	switch (req->op) {
 	case SCHEME_OP_READ:
 	case SCHEME_OP_PREAD: {
-		long n = d->read(d, buf, len);
+		long n = req->op == SCHEME_OP_PREAD && d->pread ? d->pread(d, buf, len, req->m.mr[1])
+			 : d->read(d, buf, len);
 
 		if (n > 0)
 			srv_put_bytes(req, 0, buf, (size_t)n);

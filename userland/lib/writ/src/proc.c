@@ -217,3 +217,43 @@ writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct writ_hol
 	}
 	return n;
 }
+
+long
+writ_proc_list(unsigned *cursor, struct writ_proc_entry *out, unsigned max)
+{
+	struct writ_msg m = { 0 };
+	long n;
+
+	if (max < WRIT_PROC_LIST_MAX)
+		return -EINVAL;		/* the cursor would pass entries never given */
+	m.mr[0] = *cursor;
+	m.info = writ_msginfo(WRIT_PROC_LIST, 0, 1);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -EIO;
+	n = (long)m.mr[0];
+	if (n < 0)
+		return n;
+	/* Never more than the message holds, whatever the answer says. */
+	if ((unsigned long)n > WRIT_PROC_LIST_MAX ||
+	    writ_msginfo_length(m.info) < 4 + n * sizeof(*out) / 8)
+		return -EIO;
+	memcpy(out, &writ_ipc_buffer()->msg[4], (size_t)n * sizeof(*out));
+	*cursor = (unsigned)m.mr[1];
+	return n;
+}
+
+long
+writ_proc_meminfo(writ_word_t *total, writ_word_t *free_bytes, writ_word_t *quotas)
+{
+	struct writ_msg m = { 0 };
+
+	m.info = writ_msginfo(WRIT_PROC_MEMINFO, 0, 0);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+		return -EIO;
+	if ((long)m.mr[0] < 0)
+		return (long)m.mr[0];
+	*total = m.mr[1];
+	*free_bytes = m.mr[2];
+	*quotas = m.mr[3];
+	return 0;
+}

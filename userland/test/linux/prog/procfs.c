@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -103,5 +106,61 @@ main(int argc, char **argv)
 	check(open("/proc/meminfo", O_WRONLY) < 0 && open("/proc/nothing", O_RDONLY) < 0 &&
 	      errno == ENOENT && stat("/proc/self/fd", &st) == 0 && S_ISDIR(st.st_mode),
 	      "linux/procfs-misc", "errno %d", errno);
+
+	/* Other processes, from init's list; pids that are not there. */
+	snprintf(want, sizeof(want), "/proc/%d/stat", getpid());
+	{
+		char head[32];
+		int n = snprintf(head, sizeof(head), "%d (", getpid());
+
+		check(slurp(want, buf, sizeof(buf)) > 0 && strncmp(buf, head, (size_t)n) == 0 &&
+		      strstr(buf, ") R "), "linux/procfs-pid-stat", "'%.60s'", buf);
+	}
+	snprintf(want, sizeof(want), "/proc/%d/status", getppid());
+	check(slurp(want, buf, sizeof(buf)) > 0 && strstr(buf, "\nPid:\t"), "linux/procfs-parent-status",
+	      "'%.60s' (%s)", buf, want);
+	{
+		static const char *const bad[] = {
+			"/proc/999999/stat", "/proc/4294967297/stat", "/proc/12abc/stat",
+			"/proc/0/stat", "/proc/1/nothing",
+		};
+		int ok = 1;
+
+		for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (open(bad[i], O_RDONLY) >= 0 || errno != ENOENT || stat(bad[i], &st) == 0)
+				ok = 0, fprintf(stderr, "# %s: errno %d\n", bad[i], errno);
+		check(ok, "linux/procfs-no-such-pid", "see above");
+	}
+	{
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		int self = 0, mine = 0, n = 0;
+
+		while (d && (e = readdir(d))) {
+			n++;
+			self |= strcmp(e->d_name, "self") == 0;
+			mine |= atoi(e->d_name) == getpid();
+		}
+		check(d && self && mine && n > 10, "linux/procfs-list", "%d entries, self %d, ours %d",
+		      n, self, mine);
+		if (d)
+			closedir(d);
+	}
+	fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	check(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode) && close(fd) == 0 &&
+	      open("/proc", O_WRONLY) < 0 && errno == EISDIR, "linux/procfs-dir-fd", "errno %d", errno);
+
+	/* syslog(2), what dmesg reads: log:'s kept lines. */
+	{
+		long size = syscall(SYS_syslog, 10, 0, 0), k = syscall(SYS_syslog, 3, buf, 64);
+
+		check(size > 0 && k >= 0 && k <= 64, "linux/procfs-syslog-read", "size %ld read %ld errno %d",
+		      size, k, errno);
+		check(syscall(SYS_syslog, 99, buf, 1) < 0 && errno == EINVAL &&
+		      syscall(SYS_syslog, 3, buf, -1) < 0 && errno == EINVAL &&
+		      syscall(SYS_syslog, 3, (char *)8, 64) < 0 && errno == EFAULT &&
+		      syscall(SYS_syslog, 5, 0, 0) < 0 && errno == EPERM &&
+		      syscall(SYS_syslog, 3, buf, 0) == 0, "linux/procfs-syslog-bad", "errno %d", errno);
+	}
 	return failures != 0;
 }

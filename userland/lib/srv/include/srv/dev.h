@@ -12,6 +12,8 @@ struct srv_dev {
 	const char *scheme;
 	/* Fill buf with up to n bytes; the number given (0: end of file). */
 	long (*read)(struct srv_dev *d, void *buf, size_t n);
+	/* May be NULL (PREAD reads as READ). Up to n bytes from offset off. */
+	long (*pread)(struct srv_dev *d, void *buf, size_t n, uint64_t off);
 	/* Take n bytes written through record `index`; the number taken. */
 	long (*write)(struct srv_dev *d, uint32_t index, const void *buf, size_t n);
 	/* May be NULL. A new open file, through the policy (or identity capability) req

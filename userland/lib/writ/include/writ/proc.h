@@ -205,6 +205,49 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
 /* (table index, slot) and a capability of a scheme -> who holds the scheme's
  * capabilities (see writ_proc_holders; srv/init/holders.c). */
 #define WRIT_PROC_HOLDERS 30
+/*
+ * The process list (srv/init/list.c), for ps, top and the personality's /proc.
+ * LIST (cursor) -> (count, next cursor) and count struct writ_proc_entry from word
+ * SCHEME_DATA_WORD; the cursor is 0 at first and 0 again once every process was
+ * given. Who sees whom: a process spawned WRIT_SPAWN_CONFINED (sandbox's programs),
+ * and every process it spawns, sees only itself and its own descendants; any other
+ * sees every process. A pid nobody may see is as absent as one that never was.
+ * MEMINFO -> (0, the bytes init manages in all, those free now, the quotas of the
+ * live processes), the same for every caller (a sandboxed one learns only how full
+ * the machine is, as Linux's sysinfo tells anyone).
+ */
+#define WRIT_PROC_LIST    40
+#define WRIT_PROC_MEMINFO 41
+
+#define WRIT_PROC_CMDLINE 112           /* argv, NUL-separated, cut there */
+
+struct writ_proc_entry {
+	uint32_t pid, ppid, pgid, sid;
+	uint8_t state;                  /* 'R' the caller, 'S' alive, 'Z' ended, not reaped */
+	uint8_t quota_bits;             /* its memory quota is 2^quota_bits bytes */
+	uint16_t cmdline_len;           /* bytes of cmdline used */
+	uint32_t reserved;
+	uint64_t start_tsc;             /* the TSC when init began building it */
+	char name[WRIT_CAP_NAME];       /* what init calls it (boot.conf name or path) */
+	char cmdline[WRIT_PROC_CMDLINE];
+};
+
+_Static_assert(sizeof(struct writ_proc_entry) % 8 == 0, "entries fill whole words");
+#define WRIT_PROC_LIST_MAX \
+	((WRIT_MSG_MAX_LENGTH - 4) * 8 / sizeof(struct writ_proc_entry))
+
+/*
+ * The next processes the caller may see (see WRIT_PROC_LIST), from *cursor (0 at
+ * first; 0 again after the last) into out, room for max >= WRIT_PROC_LIST_MAX -> how
+ * many (0 with *cursor 0: no more), or -errno (-EINVAL: max too small).
+ * Example: `struct writ_proc_entry e[WRIT_PROC_LIST_MAX]; unsigned c = 0;
+ *           do n = writ_proc_list(&c, e, WRIT_PROC_LIST_MAX); while (n > 0 && c);`
+ */
+long writ_proc_list(unsigned *cursor, struct writ_proc_entry *out, unsigned max);
+/* Memory as init counts it (WRIT_PROC_MEMINFO): -> 0 or -errno.
+ * Example: `writ_word_t total, free, quotas; writ_proc_meminfo(&total, &free, &quotas);` */
+long writ_proc_meminfo(writ_word_t *total, writ_word_t *free_bytes, writ_word_t *quotas);
+
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends (or stops or continues).
  * WAIT (flags), with one word: WRIT_WAIT_UNTRACED and WRIT_WAIT_CONTINUED also answer a
@@ -231,6 +274,8 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
  */
 #define WRIT_IMAGE_MAX    (64ull << 20)
 #define WRIT_SPAWN_IMAGE  1u
+/* The child and all it spawns see only their own part of the process list. */
+#define WRIT_SPAWN_CONFINED 2u
 
 struct writ_spawn_hdr {
 	uint32_t quota_bits;            /* 0: init's default */
@@ -268,6 +313,7 @@ struct writ_spawn_opts {
 	const char *const *envp;        /* NULL: the caller's environment */
 	unsigned ncaps;
 	struct writ_spawn_cap caps[16];
+	unsigned flags;                 /* WRIT_SPAWN_CONFINED, or 0 */
 };
 
 long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
