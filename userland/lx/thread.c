@@ -343,18 +343,29 @@ lx_defer_unmap(uint64_t addr, uint64_t len)
 	return true;
 }
 
-/* The end of a thread that unmapped its own stack: on libwrit's stack of the thread
- * (unused since lx_thread_start left it), the unmap, then the end. */
+/*
+ * The end of a clone thread, on libwrit's stack of the thread (unused since
+ * lx_thread_start left it), never the program's: once clear_tid reads 0 a joiner may
+ * unmap the stack the thread ran on (musl's pthread_join does), and the personality
+ * would go on in memory that is gone. Then the unmap the thread asked for of its own
+ * stack, if it did, and the end.
+ */
 static void
-exit_unmapped(void *arg)
+exit_off_stack(void *arg)
 {
 	struct lx_thread *me = arg;
 	const uint64_t a[2] = { me->unmap_addr, me->unmap_len };
 
-	me->unmap_len = 0;
-	lx_lock();
-	lx_munmap(a);
-	lx_unlock();
+	if (me->clear_tid && lx_writable(me->clear_tid, 4)) {
+		*(volatile uint32_t *)me->clear_tid = 0;
+		futex_wake(me->clear_tid, 1, 0, 0);
+	}
+	if (a[1]) {
+		me->unmap_len = 0;
+		lx_lock();
+		lx_munmap(a);
+		lx_unlock();
+	}
 	writ_thread_exit();
 }
 
@@ -372,14 +383,8 @@ lx_exit_thread(const uint64_t *a)
 	lx_unlock();
 	if (last || !me)
 		writ_exit((int)(a[0] & 0xff));
-	if (me->clear_tid && lx_writable(me->clear_tid, 4)) {
-		*(volatile uint32_t *)me->clear_tid = 0;
-		futex_wake(me->clear_tid, 1, 0, 0);
-	}
 	/* Its record stays used: its TCB and stack stay with the process (libwrit does not
 	 * give a thread's memory back). libwrit's thread stack is 16 pages: its fourth
-	 * page from the bottom is room enough for the unmap. */
-	if (me->unmap_len)
-		lx_on_stack(exit_unmapped, me, (uint64_t)me->t.stack + 4 * 4096);
-	writ_thread_exit();
+	 * page from the bottom is room enough for the wake and the unmap. */
+	lx_on_stack(exit_off_stack, me, (uint64_t)me->t.stack + 4 * 4096);
 }
