@@ -55,8 +55,7 @@ static uint8_t *screen;                 /* fb.paddr mapped */
 static uint32_t palette[16];            /* pixel values (RGB) or VGA colour numbers */
 static uint8_t answers[ANSWERS];        /* the terminal's replies (DSR), to type */
 static unsigned n_answers;
-static writ_cptr_t port60, port64, irq, irq_ntfn;
-static struct writ_thread irq_thread;
+static writ_cptr_t port60, port64;
 
 static void
 die(const char *why)
@@ -361,21 +360,7 @@ kbd_service(void)
 	}
 }
 
-static void
-irq_loop(void *arg)
-{
-	writ_word_t w;
-
-	(void)arg;
-	for (;;) {
-		writ_wait(irq_ntfn, &w);
-		writ_mutex_lock(&ts.s.lock);
-		kbd_service();
-		writ_irq_handler_ack(irq);
-		kbd_service();
-		srv_unlock(&ts.s);
-	}
-}
+static struct srv_irq kbd_irq = { .s = &ts.s, .service = kbd_service };
 
 static void
 find_caps(void)
@@ -390,7 +375,7 @@ find_caps(void)
 		else if (c->kind == WRIT_SCAP_IOPORT && (c->arg & 0xffff) == KBD_CMD)
 			port64 = c->slot;
 		else if (c->kind == WRIT_SCAP_IRQ && c->arg == 1)
-			irq = c->slot;
+			kbd_irq.irq = c->slot;
 	}
 }
 
@@ -403,7 +388,7 @@ main(void)
 	if (!parse_geometry(writ_getenv("WRIT_FB")))
 		die("no usable display (boot.conf: devmem=framebuffer gives it)");
 	find_caps();
-	if (!port60 || !port64 || !irq)
+	if (!port60 || !port64 || !kbd_irq.irq)
 		die("needs ioport=0x60, ioport=0x64 and irq=1 in boot.conf");
 	map_display();
 	make_palette();
@@ -417,12 +402,10 @@ main(void)
 	if (ttysrv_init(&ts, "screen", "screen:", &screen_dev, NULL, (uint16_t)rows,
 			(uint16_t)cols) != 0)
 		die("cannot serve screen:");
-	if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
-	    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK)
+	if (srv_irq_take(&kbd_irq) != WRIT_OK)
 		die("cannot take IRQ 1");
 	i8042_setup();
-	writ_irq_handler_ack(irq);
-	if (writ_thread_create(&irq_thread, irq_loop, NULL, 120) != WRIT_OK)
+	if (srv_irq_start(&kbd_irq, 120) != WRIT_OK)
 		die("cannot start the keyboard thread");
 	writ_printf("pccon: %s %ux%u, %ux%u cells\n", fb.type == WRIT_FB_EGA_TEXT ?
 		    "VGA text" : "framebuffer", fb.width, fb.height, cols, rows);

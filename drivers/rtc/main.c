@@ -65,9 +65,9 @@
 #define MAX_TIMERS 128
 
 static struct srv s;
-static writ_cptr_t port, irq, irq_ntfn;
+static writ_cptr_t port;
 static struct writ_time_base base;      /* under s.lock once the workers run */
-static struct writ_thread calib_thread, irq_thread;
+static struct writ_thread calib_thread;
 /* Index then data: two port calls that another thread's access must not split. */
 static struct writ_mutex port_lock;
 
@@ -136,21 +136,16 @@ fire_due(void)
 		set_ticking(false);
 }
 
+/* An interrupt: reading C clears what is pending, so the next period raises a new
+ * edge. */
 static void
-irq_loop(void *arg)
+tick(void)
 {
-	writ_word_t w;
-
-	(void)arg;
-	for (;;) {
-		writ_wait(irq_ntfn, &w);
-		writ_mutex_lock(&s.lock);
-		cmos(REG_C);
-		fire_due();
-		writ_irq_handler_ack(irq);
-		srv_unlock(&s);
-	}
+	cmos(REG_C);
+	fire_due();
 }
+
+static struct srv_irq tick_irq = { .s = &s, .service = tick };
 
 /* TIMER (deadline) with a notification: kept and signalled once the TSC passes it. */
 static void
@@ -158,7 +153,7 @@ arm_timer(struct srv_req *req)
 {
 	writ_cptr_t n;
 
-	if (!irq) {
+	if (!tick_irq.irq) {
 		srv_result(req, -ENOSYS);
 		return;
 	}
@@ -332,7 +327,7 @@ main(void)
 			port = si->caps[i].slot;
 	for (unsigned i = 0; si && i < si->n_caps; i++)
 		if (si->caps[i].kind == WRIT_SCAP_IRQ)
-			irq = si->caps[i].slot;
+			tick_irq.irq = si->caps[i].slot;
 	if (!port)
 		die("needs ioport=0x70-0x71 in boot.conf");
 	writ_mutex_init(&port_lock);
@@ -343,17 +338,14 @@ main(void)
 	base.realtime_ns = rtc_epoch_seconds(&d) * NS;
 	if (srv_init(&s, "time", &ops) != 0 || srv_root_policy(&s) != 1)
 		die("no endpoint to serve");
-	if (irq) {
+	if (tick_irq.irq) {
 		/* Off until a timer is armed, whatever the firmware left on. */
 		ticking = true;
 		set_ticking(false);
 		/* At the workers' priority: a sleeper's wake waits for nobody of its own. */
-		if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
-		    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK ||
-		    writ_irq_handler_ack(irq) != WRIT_OK ||
-		    writ_thread_create(&irq_thread, irq_loop, NULL, s.prio) != WRIT_OK) {
+		if (srv_irq_take(&tick_irq) != WRIT_OK || srv_irq_start(&tick_irq, s.prio) != WRIT_OK) {
 			writ_printf("rtc: cannot take IRQ 8: no timers (sleepers yield)\n");
-			irq = 0;
+			tick_irq.irq = 0;
 		}
 	}
 	if (writ_thread_create(&calib_thread, calibrate, NULL, 1) != WRIT_OK)

@@ -50,10 +50,9 @@ struct ring {
 
 static struct ttysrv ts;
 static struct ring out;
-static writ_cptr_t port, irq, irq_ntfn;
+static writ_cptr_t port;
 static unsigned base = COM1;    /* the UART's first port */
 static uint8_t ier;             /* what IER holds now */
-static struct writ_thread irq_thread;
 
 static unsigned ring_used(const struct ring *r) { return r->head - r->tail; }
 static unsigned ring_room(const struct ring *r) { return RING - ring_used(r); }
@@ -136,22 +135,7 @@ uart_service(void)
 	rx_drain();
 }
 
-static void
-irq_loop(void *arg)
-{
-	writ_word_t w;
-
-	(void)arg;
-	for (;;) {
-		writ_wait(irq_ntfn, &w);
-		writ_mutex_lock(&ts.s.lock);
-		uart_service();
-		writ_irq_handler_ack(irq);
-		/* A cause that came between the service and the Ack raised no new edge. */
-		uart_service();
-		srv_unlock(&ts.s);
-	}
-}
+static struct srv_irq uart_irq = { .s = &ts.s, .service = uart_service };
 
 /* ---- the device under the terminal (lib/ttysrv) ---- */
 
@@ -178,7 +162,7 @@ static void
 dev_put(void *ctx, const uint8_t *p, size_t n)
 {
 	(void)ctx;
-	if (!irq) {
+	if (!uart_irq.irq) {
 		poll_out(p, n);
 		return;
 	}
@@ -229,7 +213,7 @@ main(int argc, char **argv)
 	bool raw = argc > 1 && strcmp(argv[1], "--raw") == 0;
 
 	port = cap_of_kind(WRIT_SCAP_IOPORT, &range);
-	irq = cap_of_kind(WRIT_SCAP_IRQ, NULL);
+	uart_irq.irq = cap_of_kind(WRIT_SCAP_IRQ, NULL);
 	base = range & 0xffff;
 	if (!port || (range >> 16 & 0xffff) - base + 1 != UART_PORTS)
 		die("needs a UART's eight ports (ioport=0x3f8-0x3ff) in boot.conf");
@@ -240,15 +224,14 @@ main(int argc, char **argv)
 	/* A serial line has no size of its own: 24x80, until someone says otherwise. */
 	if (ttysrv_init(&ts, "console", "console:", &uart_dev, NULL, 24, 80) != 0)
 		die("cannot serve console: (no endpoint, or its first records)");
-	if (raw || !irq)
+	if (raw || !uart_irq.irq)
 		ts.tty.tio.c_oflag &= ~TTY_OPOST;
-	if (!irq) {
+	if (!uart_irq.irq) {
 		uart_out(IER, 0);
 		uart_out(FCR, FCR_ON_CLEAR_1);
 		ttysrv_run(&ts);
 	}
-	if (writ_own_notification(&irq_ntfn) != WRIT_OK ||
-	    writ_irq_handler_set_notification(irq, irq_ntfn) != WRIT_OK)
+	if (srv_irq_take(&uart_irq) != WRIT_OK)
 		die("cannot take its IRQ");
 	uart_out(IER, 0);
 	uart_out(FCR, FCR_ON_CLEAR_1);
@@ -257,8 +240,7 @@ main(int argc, char **argv)
 	uart_in(IIR);
 	uart_in(MSR);
 	set_ier(ier | IER_RX);        /* and TX, if echo of typed-ahead bytes queued some */
-	writ_irq_handler_ack(irq);
-	if (writ_thread_create(&irq_thread, irq_loop, NULL, 120) != WRIT_OK)
+	if (srv_irq_start(&uart_irq, 120) != WRIT_OK)
 		die("cannot start the IRQ thread");
 	ttysrv_run(&ts);
 }

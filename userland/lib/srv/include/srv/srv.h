@@ -246,4 +246,29 @@ void srv_put_bytes(struct srv_req *req, unsigned word_off, const void *buf, size
  * for len bytes the caller stores there itself (no system call in between). */
 void *srv_reply_data(struct srv_req *req, unsigned word_off, size_t len);
 
+/*
+ * Interrupts. A driver's IRQ is served by a thread of its own: each interrupt calls
+ * service() under the server's lock, Acks the line, and calls service() once more (a
+ * cause that came between the service and the Ack raised no new edge), then lets the
+ * lock go and wakes whom the service woke. Fill in s, irq (the IRQHandler capability)
+ * and service; srv_irq_take gives the line a notification (the device may then be set
+ * up), and srv_irq_start Acks what came before and starts the thread.
+ * Example:
+ *   static struct srv_irq kbd = { .s = &ts.s, .service = kbd_service };
+ *   kbd.irq = irq_cap;
+ *   if (srv_irq_take(&kbd) != WRIT_OK || (i8042_setup(), srv_irq_start(&kbd, 120)) != WRIT_OK)
+ *           die("cannot take IRQ 1");
+ */
+struct srv_irq {
+	struct srv *s;
+	writ_cptr_t irq;
+	void (*service)(void);
+	writ_cptr_t ntfn;               /* srv_irq_take's */
+	struct writ_thread thread;
+};
+
+/* -> WRIT_OK or the kernel's error. */
+long srv_irq_take(struct srv_irq *q);
+long srv_irq_start(struct srv_irq *q, unsigned prio);
+
 #endif
