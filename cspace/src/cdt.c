@@ -179,19 +179,28 @@ cdt_move(struct cspace *cs, struct cte *a, struct cte *b)
 	*a = empty;
 }
 
+/*
+ * Both ways along the siblings at once: new children go first, so a young capability
+ * meets its parent soon walking back, an old one walking forward, and a long sibling
+ * list (a server's badged originals of every record, kept for reuse) costs the
+ * shorter way, not the whole list. An end at 0 is a parentless list.
+ */
 struct cte *
 cdt_parent(const struct cspace *cs, const struct cte *slot)
 {
-	uint32_t q = cte_index(cs, slot);
+	uint32_t f = cte_index(cs, slot), b = f;
 
 	for (;;) {
-		uint32_t nx = cte_at(cs, q)->next;
+		uint32_t nx = cte_at(cs, f)->next, pv = cte_at(cs, b)->prev;
 
-		if (nx == 0)
+		if (nx == 0 || pv == 0)
 			return NULL;
-		if (cte_at(cs, nx)->last == q)
+		if (cte_at(cs, nx)->last == f)
 			return cte_at(cs, nx);
-		q = nx;
+		if (cte_at(cs, pv)->first == b)
+			return cte_at(cs, pv);
+		f = nx;
+		b = pv;
 	}
 }
 
