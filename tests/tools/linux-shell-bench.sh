@@ -27,7 +27,7 @@ for a in sh ls seq true; do ln -s busybox "$work/root/bin/$a"; done
 {
 	echo "# host: $(qemu-system-x86_64 --version | head -n 1) kernel=$(basename "$kernel")"
 	echo "# host: qemu -accel tcg -cpu qemu64 -icount shift=0 -m 256M -smp 1"
-	echo "# host: busybox $(/bin/busybox 2>&1 | head -n 1 | cut -d' ' -f2-3)"
+	echo "# host: $(dpkg-query -W -f '${Package} ${Version}' busybox-static 2>/dev/null || echo busybox)"
 } | tee ${out:+"$out"}
 set +e
 timeout -k 5 600 qemu-system-x86_64 -accel tcg -cpu qemu64 -icount shift=0 -m 256M -smp 1 \
