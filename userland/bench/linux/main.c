@@ -81,8 +81,9 @@ main(void)
 	lx_forward(out, len, &ok, &not_ok);
 	if (s != 0)
 		writ_printf("# /bench/linux: getppid ended with status %lx\n", s);
-	/* Room for busybox's sh and, beside it, each /bin/true it starts. */
-	s = lx_run_env(cargv[0], cargv, NULL, 25, out, sizeof(out), &len);
+	/* 8 MiB: init's memory has to hold, beside us, busybox's sh, its fork and each
+	 * /bin/true it starts (each of them gets a quota of its own from init). */
+	s = lx_run_env(cargv[0], cargv, NULL, 23, out, sizeof(out), &len);
 	lx_forward(out, len, &ok, &not_ok);
 	if (s != 0)
 		writ_printf("# /bench/linux: cmdbench ended with status %lx\n", s);
