@@ -3,8 +3,10 @@
 # Issue 23's shell figures on Linux, in the QEMU set-up of ../shared/bench-linux/run.sh
 # (TCG, qemu64, -icount shift=0: the guest's TSC counts instructions): Debian's kernel
 # boots an initramfs holding Debian's busybox-static (/bin/busybox, as in Writ's boot
-# archive, with the same /bin links) and cmdbench (userland/bench/cmdbench) as /init,
-# which runs the same `cmdbench --suite` Writ's /bench/linux runs. Prints the guest's
+# archive) with /bin/sh, ls, seq and true linked to it, and cmdbench
+# (userland/bench/cmdbench) as /init, which runs the same `cmdbench --suite` Writ's
+# /bench/linux runs. (On Writ, /bin/true is Writ's own userland/app/true, not busybox's:
+# each system's /bin/true runs.) Prints the guest's
 # lines; with OUT, also keeps them there (tests/linux_shell_bench.txt is such a run).
 # Needs: apt-get install -y linux-image-amd64 busybox-static musl-tools cpio qemu-system-x86
 set -euo pipefail
