@@ -6,8 +6,9 @@ usage: bench_table.py [--html FILE] [--linux DIR] [--refs FILE] RAW...
 RAW holds `bench group/name VALUE UNIT accel=...` lines (other lines are ignored), e.g. a
 saved `./writ bench` output. References come from tests/bench_refs.json (seL4's figures,
 the issues' targets, and which Linux benchmark matches which figure) and from the saved
-results of ../shared/bench-linux/ (Linux in the same QEMU). Without those results the
-table has no Linux column, and says so. Ratios are Writ / reference: below 1 is faster.
+results of ../shared/bench-linux/ (Linux in the same QEMU), or, for a figure that names a
+`results` file of this repository (tests/bench_linux_shell.txt), from that file. Without
+any Linux result the table has no Linux column, and says so. Ratios are Writ / reference: below 1 is faster.
 """
 import argparse
 import glob
@@ -84,6 +85,22 @@ def load_linux(path):
     return out or None
 
 
+def load_repo_results(rel, root=ROOT):
+    """{name: value} of the `bench NAME VALUE UNIT` lines of a Linux results file kept in
+    the repository (rel: its path from the checkout's root), for figures that the shared
+    baseline does not measure; {} when the file is missing."""
+    out = {}
+    try:
+        with open(os.path.join(root, rel), errors="replace") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 4 and parts[0] == "bench":
+                    out[parts[1]] = float(parts[2])
+    except OSError:
+        pass
+    return out
+
+
 def load_refs(path=REFS):
     with open(path) as f:
         return json.load(f)
@@ -96,7 +113,12 @@ def reference_values(entry, refs, linux):
     if sel4:
         got["sel4"] = (float(sel4["value"]), refs["sources"].get(sel4["source"], ""))
     lx = entry.get("linux")
-    if lx and linux is not None:
+    if lx and "results" in lx:
+        v = load_repo_results(lx["results"]).get(lx["benchmark"])
+        if v is not None:
+            got["linux"] = (v * float(lx.get("scale", 1)),
+                            "%s (%s, %s)" % (lx.get("what", ""), lx["results"], lx["mode"]))
+    elif lx and linux is not None:
         v = linux.get((lx["mode"], lx["benchmark"]))
         if v is not None:
             got["linux"] = (v * float(lx.get("scale", 1)),
@@ -141,7 +163,8 @@ def build_report(figures, refs, linux, linux_path=None):
         notes.append("no Linux figures: %s has no results/ (see ../shared/bench-linux "
                      "in the development set-up)" % (linux_path or "bench-linux"))
     return {"rows": rows, "unknown": unknown, "missing": missing, "notes": notes,
-            "sources": refs["sources"], "linux": linux is not None}
+            "sources": refs["sources"],
+            "linux": linux is not None or any("linux" in r["refs"] for r in rows)}
 
 
 def fmt_value(v):

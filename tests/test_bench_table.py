@@ -239,9 +239,33 @@ class BenchTable(unittest.TestCase):
         if linux is None:
             self.skipTest("no ../shared/bench-linux here")
         for e in refs["figures"]:
-            if "linux" in e:
+            if "linux" in e and "results" not in e["linux"]:
                 self.assertIn((e["linux"]["mode"], e["linux"]["benchmark"]), linux,
                               e["name"])
+
+    def test_shipped_repo_results(self):
+        # figures whose Linux side is a results file of the repository find it there
+        refs = bench_table.load_refs()
+        named = [e for e in refs["figures"] if "results" in e.get("linux", {})]
+        self.assertIn("shell/ls-l-1000", [e["name"] for e in named])
+        self.assertIn("shell/for-true-100", [e["name"] for e in named])
+        for e in named:
+            got = bench_table.load_repo_results(e["linux"]["results"])
+            self.assertGreater(got.get(e["linux"]["benchmark"], 0), 0, e["name"])
+
+    def test_repo_results_without_bench_linux(self):
+        # a repository results file gives a Linux column even without ../shared's results
+        with open(os.path.join(self.tmp.name, "lx.txt"), "w") as f:
+            f.write("# host: x\nbench shell/x 2000 instructions\nbench bad\n")
+        refs = {"sources": {}, "figures": [
+            {"name": "shell/x", "accel": "tcg-icount",
+             "linux": {"results": os.path.join(self.tmp.name, "lx.txt"),
+                       "benchmark": "shell/x", "mode": "tcg-icount"}}]}
+        figures = bench_table.parse_raw(["bench shell/x 3000 instructions accel=tcg-icount"])
+        report = bench_table.build_report(figures, refs, None, "/no/bench-linux")
+        self.assertTrue(report["linux"])
+        self.assertAlmostEqual(report["rows"][0]["refs"]["linux"]["ratio"], 1.5)
+        self.assertIn("Linux", bench_table.render_text(report).splitlines()[0])
 
     def test_runner_summary_writes_html(self):
         from tests import runner

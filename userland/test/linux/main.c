@@ -52,6 +52,22 @@ test_hello(void)
 	      "status %lx", s);
 }
 
+/* The shell benchmark's timer (userland/bench/cmdbench, bench shell/...) times /bin/true
+ * and prints its one line, with /bin/true's output kept out of it. */
+static void
+test_cmdbench(void)
+{
+	const char *argv[] = { "/bench/bin/cmdbench", "t/true", "3", "--", "/bin/true", NULL };
+	const char *want = "bench t/true ";
+	size_t len, n = strlen(want);
+	long s = lx_run(argv[0], argv, out, sizeof(out), &len);
+
+	check(s >= 0 && WRIT_WAIT_EXITED(s) && WRIT_WAIT_STATUS(s) == 0 &&
+	      strncmp(out, want, n) == 0 && out[n] >= '1' && out[n] <= '9' &&
+	      len > 14 && strcmp(out + len - 14, " instructions\n") == 0,
+	      "linux/cmdbench-times-true", "status %lx, output '%s'", s, out);
+}
+
 /* Copy the first `max` bytes of an archive file to `to`. -> bytes or -errno. */
 static long
 copy_file(const char *from, const char *to, size_t max)
@@ -140,6 +156,7 @@ main(void)
 	run_checks("xsig", 26);
 	run_checks("jobs", 27);
 	test_refused();
+	test_cmdbench();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */
 	{
 		const char *argv[] = { "/test/bin/exit-with", "5", NULL };
