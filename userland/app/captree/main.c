@@ -53,20 +53,6 @@ static struct writ_holder holders[MAXH];
 static unsigned n_holders;
 static bool holders_known;
 
-static void
-out(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = writ_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 1;
-	writ_write(1, line, (size_t)n);
-}
 
 static unsigned
 num(const char **s)
@@ -310,14 +296,14 @@ static void
 indent(unsigned depth)
 {
 	for (unsigned d = 0; d < depth; d++)
-		out("  ");
+		writ_dprintf(1, "  ");
 }
 
 static void
 print_node(const char *scheme, const struct node *n, unsigned depth, int pid)
 {
 	indent(depth);
-	out("%s:%s:%s  [record %u, made by %s%s%s]\n", scheme, n->glob, n->rights, n->index,
+	writ_dprintf(1, "%s:%s:%s  [record %u, made by %s%s%s]\n", scheme, n->glob, n->rights, n->index,
 	    who(n->maker), n->flags[0] == 'n' ? ", giver-only" : "",
 	    held_by(n->index, SCHEME_KIND_POLICY));
 	for (unsigned i = 0; i < n_files; i++) {
@@ -327,7 +313,7 @@ print_node(const char *scheme, const struct node *n, unsigned depth, int pid)
 		    (pid >= 0 && !holds((unsigned)pid, f->index, SCHEME_KIND_FILE)))
 			continue;
 		indent(depth + 1);
-		out("open %s %s  [record %u, opened by %s%s]\n", f->path, f->access, f->index,
+		writ_dprintf(1, "open %s %s  [record %u, opened by %s%s]\n", f->path, f->access, f->index,
 		    who(f->opener), held_by(f->index, SCHEME_KIND_FILE));
 	}
 	if (depth < 32)
@@ -354,11 +340,11 @@ print_revoked(const char *scheme)
 {
 	if (!n_revoked)
 		return;
-	out("revoked (the last %u):\n", n_revoked);
+	writ_dprintf(1, "revoked (the last %u):\n", n_revoked);
 	for (unsigned i = 0; i < n_revoked; i++) {
 		const struct gone *g = &revoked[i];
 
-		out("  %s:%s:%s  [record %u, weakened from record %u, by %s, %u record%s]\n",
+		writ_dprintf(1, "  %s:%s:%s  [record %u, weakened from record %u, by %s, %u record%s]\n",
 		    scheme, g->glob, g->rights, g->record, g->parent, who(g->by), g->freed,
 		    g->freed == 1 ? "" : "s");
 	}
@@ -394,18 +380,18 @@ dot_held(unsigned record, unsigned kind)
 static void
 print_dot(const char *scheme, int pid)
 {
-	out("  subgraph cluster_%s {\n  label=\"%s:\";\n", scheme, scheme);
+	writ_dprintf(1, "  subgraph cluster_%s {\n  label=\"%s:\";\n", scheme, scheme);
 	for (unsigned i = 0; i < n_nodes; i++) {
 		struct node *n = &nodes[i];
 
 		if (pid >= 0 && !n->shown)
 			continue;
-		out("  %s_p%u [label=\"%s:%s:%s\\nmade by %s%s", scheme, n->index, scheme,
+		writ_dprintf(1, "  %s_p%u [label=\"%s:%s:%s\\nmade by %s%s", scheme, n->index, scheme,
 		    dot_escape(n->glob), n->rights, who(n->maker),
 		    n->flags[0] == 'n' ? "\\ngiver-only" : "");
-		out("\\n%s\"];\n", dot_held(n->index, SCHEME_KIND_POLICY));
+		writ_dprintf(1, "\\n%s\"];\n", dot_held(n->index, SCHEME_KIND_POLICY));
 		if (n->parent && node_of(n->parent))
-			out("  %s_p%u -> %s_p%u;\n", scheme, n->parent, scheme, n->index);
+			writ_dprintf(1, "  %s_p%u -> %s_p%u;\n", scheme, n->parent, scheme, n->index);
 	}
 	for (unsigned i = 0; i < n_files; i++) {
 		const struct file *f = &files[i];
@@ -413,21 +399,21 @@ print_dot(const char *scheme, int pid)
 		if (!node_of(f->policy) || (pid >= 0 && !holds((unsigned)pid, f->index,
 								 SCHEME_KIND_FILE)))
 			continue;
-		out("  %s_f%u [shape=note, label=\"%s %s\\nopened by %s", scheme, f->index,
+		writ_dprintf(1, "  %s_f%u [shape=note, label=\"%s %s\\nopened by %s", scheme, f->index,
 		    dot_escape(f->path), f->access, who(f->opener));
-		out("\\n%s\"];\n  %s_p%u -> %s_f%u;\n", dot_held(f->index, SCHEME_KIND_FILE),
+		writ_dprintf(1, "\\n%s\"];\n  %s_p%u -> %s_f%u;\n", dot_held(f->index, SCHEME_KIND_FILE),
 		    scheme, f->policy, scheme, f->index);
 	}
 	for (unsigned i = 0; i < n_revoked && pid < 0; i++) {
 		const struct gone *g = &revoked[i];
 
-		out("  %s_r%u [style=dashed, color=gray, label=\"revoked %s:%s:%s\\nby %s\"];\n",
+		writ_dprintf(1, "  %s_r%u [style=dashed, color=gray, label=\"revoked %s:%s:%s\\nby %s\"];\n",
 		    scheme, g->number, scheme, dot_escape(g->glob), g->rights, who(g->by));
 		if (node_of(g->parent))
-			out("  %s_p%u -> %s_r%u [style=dashed, color=gray];\n", scheme, g->parent,
+			writ_dprintf(1, "  %s_p%u -> %s_r%u [style=dashed, color=gray];\n", scheme, g->parent,
 			    scheme, g->number);
 	}
-	out("  }\n");
+	writ_dprintf(1, "  }\n");
 }
 
 /* One scheme's tree; false when it does not list policies (not a file-like server). */
@@ -439,7 +425,7 @@ show(const char *scheme, bool dot, int pid, bool quiet)
 	n_nodes = n_files = n_revoked = n_holders = 0;
 	if (!cap) {
 		if (!quiet)
-			out("captree: no %s: capability\n", scheme);
+			writ_dprintf(1, "captree: no %s: capability\n", scheme);
 		return false;
 	}
 	/* A file-like server lists its root policy first (record 1, no parent); other
@@ -447,14 +433,14 @@ show(const char *scheme, bool dot, int pid, bool quiet)
 	if (!list(cap, STATS_POLICIES, policy_line) || !n_nodes || nodes[0].index != 1 ||
 	    nodes[0].parent != 0) {
 		if (!quiet)
-			out("captree: %s: does not list its policies\n", scheme);
+			writ_dprintf(1, "captree: %s: does not list its policies\n", scheme);
 		return false;
 	}
 	list(cap, STATS_FILES, file_line);
 	list(cap, STATS_REVOKED, revoked_line);
 	holders_known = ask_holders(cap);
 	if (!holders_known)
-		out("captree: init did not say who holds %s: capabilities\n", scheme);
+		writ_dprintf(1, "captree: init did not say who holds %s: capabilities\n", scheme);
 	if (pid >= 0)
 		mark_held((unsigned)pid);
 	if (dot) {
@@ -462,10 +448,10 @@ show(const char *scheme, bool dot, int pid, bool quiet)
 		return true;
 	}
 	if (pid >= 0)
-		out("captree: what %s holds of %s: (and the policies above it)\n",
+		writ_dprintf(1, "captree: what %s holds of %s: (and the policies above it)\n",
 		    who((unsigned)pid), scheme);
 	else
-		out("captree: %u %s: policies, %u open files (record 1 is the root)\n", n_nodes,
+		writ_dprintf(1, "captree: %u %s: policies, %u open files (record 1 is the root)\n", n_nodes,
 		    scheme, n_files);
 	print_tree(scheme, 0, 0, pid);
 	if (pid < 0)
@@ -489,11 +475,11 @@ main(int argc, char **argv)
 
 			pid = (int)num(&s);
 			if (*s || !pid) {
-				out("captree: --pid wants a process number, not %s\n", argv[i]);
+				writ_dprintf(1, "captree: --pid wants a process number, not %s\n", argv[i]);
 				return 1;
 			}
 		} else if (argv[i][0] == '-') {
-			out("usage: captree [--dot] [--pid N] [SCHEME]\n");
+			writ_dprintf(1, "usage: captree [--dot] [--pid N] [SCHEME]\n");
 			return 1;
 		} else {
 			scheme = argv[i];
@@ -503,21 +489,21 @@ main(int argc, char **argv)
 		bool ok;
 
 		if (dot)
-			out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+			writ_dprintf(1, "digraph captree {\n  node [shape=box, fontname=monospace];\n");
 		ok = show(scheme, dot, pid, false);
 		if (dot)
-			out("}\n");
+			writ_dprintf(1, "}\n");
 		return ok ? 0 : 1;
 	}
 	/* The whole system: every scheme this process holds that lists policies. */
 	if (dot)
-		out("digraph captree {\n  node [shape=box, fontname=monospace];\n");
+		writ_dprintf(1, "digraph captree {\n  node [shape=box, fontname=monospace];\n");
 	for (unsigned i = 0; si && i < si->n_caps && i < WRIT_STARTINFO_CAPS; i++)
 		if (si->caps[i].kind == WRIT_SCAP_SCHEME)
 			any |= show(si->caps[i].name, dot, pid, true);
 	if (dot)
-		out("}\n");
+		writ_dprintf(1, "}\n");
 	if (!any)
-		out("captree: no scheme here lists its policies\n");
+		writ_dprintf(1, "captree: no scheme here lists its policies\n");
 	return any ? 0 : 1;
 }

@@ -17,20 +17,6 @@
 
 #include <errno.h>
 
-static void
-say(int fd, const char *fmt, ...)
-{
-	char line[300];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = writ_vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 1;
-	writ_write(fd, line, (size_t)n);
-}
 
 static bool
 revoke_one(const char *arg)
@@ -45,7 +31,7 @@ revoke_one(const char *arg)
 		size_t n = (size_t)(colon - arg);
 
 		if (n == 0 || n >= sizeof(scheme)) {
-			say(2, "revoke: '%s': no scheme name before ':'\n", arg);
+			writ_dprintf(2, "revoke: '%s': no scheme name before ':'\n", arg);
 			return false;
 		}
 		memcpy(scheme, arg, n);
@@ -53,31 +39,31 @@ revoke_one(const char *arg)
 	}
 	for (const char *p = num; *p; p++) {
 		if (*p < '0' || *p > '9' || id > 1000000000) {
-			say(2, "revoke: '%s': an id is a number (captree shows them)\n", arg);
+			writ_dprintf(2, "revoke: '%s': an id is a number (captree shows them)\n", arg);
 			return false;
 		}
 		id = id * 10 + (writ_word_t)(*p - '0');
 	}
 	if (!*num) {
-		say(2, "revoke: '%s': an id is a number (captree shows them)\n", arg);
+		writ_dprintf(2, "revoke: '%s': an id is a number (captree shows them)\n", arg);
 		return false;
 	}
 	if (!(mine = writ_scheme_cap(scheme))) {
-		say(2, "revoke: you hold no %s: policy\n", scheme);
+		writ_dprintf(2, "revoke: you hold no %s: policy\n", scheme);
 		return false;
 	}
 	r = writ_policy_revoke_id(mine, id);
 	if (r >= 0) {
-		say(1, "revoke: %s policy %lu revoked (%ld records)\n", scheme, id, r);
+		writ_dprintf(1, "revoke: %s policy %lu revoked (%ld records)\n", scheme, id, r);
 		return true;
 	}
 	if (r == -ENOENT)
-		say(2, "revoke: no %s policy has id %lu (captree lists them)\n", scheme, id);
+		writ_dprintf(2, "revoke: no %s policy has id %lu (captree lists them)\n", scheme, id);
 	else if (r == -EPERM)
-		say(2, "revoke: %s policy %lu is not yours to revoke: you hold neither it nor a "
+		writ_dprintf(2, "revoke: %s policy %lu is not yours to revoke: you hold neither it nor a "
 		    "policy it was derived from (or it is the root)\n", scheme, id);
 	else
-		say(2, "revoke: %s policy %lu: refused (errno %ld)\n", scheme, id, -r);
+		writ_dprintf(2, "revoke: %s policy %lu: refused (errno %ld)\n", scheme, id, -r);
 	return false;
 }
 
@@ -87,7 +73,7 @@ main(int argc, char **argv)
 	bool ok = true;
 
 	if (argc < 2) {
-		say(2, "usage: revoke [SCHEME:]ID...   (ids as captree shows them)\n");
+		writ_dprintf(2, "usage: revoke [SCHEME:]ID...   (ids as captree shows them)\n");
 		return 2;
 	}
 	for (int i = 1; i < argc; i++)

@@ -7,6 +7,7 @@
 #include <writ/writ.h>
 
 #include <errno.h>
+#include <stdarg.h>
 
 #include "window.h"
 
@@ -1263,4 +1264,19 @@ writ_fd_weaken(int fd, int acc)
 	fd_set(nfd, got);	/* a record of its own, whose badge the reply did not say */
 	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
+}
+
+int
+writ_dprintf(int fd, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = writ_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 1;
+	return n < 0 ? n : (int)writ_write(fd, line, (size_t)n);
 }

@@ -178,6 +178,10 @@ int writ_fd_install(writ_cptr_t cap);
  * Example: `if (!writ_scheme_cap("file")) writ_printf("no files here\n");` */
 writ_cptr_t writ_scheme_cap(const char *scheme);
 
+/* printf to an fd: one write of at most 511 bytes (a longer line is cut there).
+ * Example: `writ_dprintf(2, "revoke: %s\n", why);` */
+int writ_dprintf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* One raw request on a capability: label op, args, bytes out and in. For servers'
  * own operations (pipe pairs, cable sends...). Returns the reply's result word.
  * Example: `writ_word_t r[3]; writ_scheme_call(cap, SCHEME_OP_STATS, NULL, 0, NULL, 0,
