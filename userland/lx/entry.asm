@@ -22,15 +22,41 @@ extern lx_sig_deliver
 extern lx_sig_slow
 extern lx_fork
 extern lx_ppid
+extern lx_vfork_stack
+extern lx_vfork_thread
+
+; libwrit's word for its struct writ_thread, in the IPC buffer GS points at
+; (offsetof(struct writ_ipc_buffer, user_data); proc.c asserts it).
+%define IPC_USER_DATA 968
+
+; A vfork child (musl's posix_spawn: clone(CLONE_VM|CLONE_VFORK)) runs on a stack of a
+; few KiB that the program chose, and right below it lie the parent's frames, its own
+; suspended call among them: the child's calls go to a stack of the personality's
+; (lx_vfork_stack, set while the child runs on the thread lx_vfork_thread names). RBP
+; holds the program's RSP; RAX is kept.
+%macro VFORK_STACK 0
+        cmp     qword [rel lx_vfork_stack], 0
+        je      %%own
+        push    rax
+        mov     rax, [gs:IPC_USER_DATA]
+        cmp     rax, [rel lx_vfork_thread]
+        pop     rax
+        jne     %%own
+        mov     rsp, [rel lx_vfork_stack]
+%%own:
+%endmacro
 
 section .text
 lx_upcall:
         cmp     rax, 110                ; getppid answers from a word: the quick way,
         je      .ppid                   ; unless a signal is due (one test: every other
-.full:                                  ; call pays it)
+        cmp     rax, 24                 ; call pays it); sched_yield is one kernel call
+        je      .yield
+.full:
         lea     rsp, [rsp - 128]        ; below the red zone
         push    rbp
         mov     rbp, rsp
+        VFORK_STACK
         and     rsp, -16
         sub     rsp, 512
         fxsave64 [rsp]
@@ -83,6 +109,44 @@ lx_upcall:
         popfq
         lea     rsp, [rsp + 128]
         jmp     rcx
+
+; sched_yield: the kernel's Yield with no frame and no FXSAVE. The kernel may write the
+; message registers (RDI RSI RDX R10 R8 R9, <writ/abi.h>) and the instruction RCX and
+; R11: all are kept below the red zone. A signal that came meanwhile takes the full way
+; (one more yield, then the delivery).
+.yield:
+        cmp     byte [rel lx_sig_slow], 0
+        jne     .full
+        lea     rsp, [rsp - 128]
+        push    rcx
+        push    r11
+        push    rdi
+        push    rsi
+        push    rdx
+        push    r10
+        push    r8
+        push    r9
+        mov     rax, -8                 ; WRIT_SYS_YIELD
+        syscall
+        pop     r9
+        pop     r8
+        pop     r10
+        pop     rdx
+        pop     rsi
+        pop     rdi
+        pop     r11
+        pop     rcx
+        mov     eax, 24
+        cmp     byte [rel lx_sig_slow], 0
+        jne     .yield_full
+        xor     eax, eax
+        push    r11
+        popfq
+        lea     rsp, [rsp + 128]
+        jmp     rcx
+.yield_full:
+        lea     rsp, [rsp + 128]
+        jmp     .full
 
 ; fork and clone (fork.c): a new process copies every register of the program, so the
 ; callee-saved ones, which lx_dispatch's frames may have moved, go along: lx_fork(c,
@@ -166,6 +230,7 @@ lx_sig_async:
         mov     rbp, rsp
         pushfq                          ; [rbp - 8]
         push    rax                     ; [rbp - 16]
+        VFORK_STACK
         and     rsp, -16
         sub     rsp, 512
         fxsave64 [rsp]

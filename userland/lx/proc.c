@@ -26,6 +26,7 @@
 #include <writ/fd.h>
 #include <writ/mem.h>
 #include <writ/proc.h>
+#include <writ/thread.h>
 
 #include <errno.h>
 
@@ -53,6 +54,14 @@ struct jmp {
 
 long lx_run_child(struct jmp *back, const struct lx_call *child, uint64_t rsp);
 __attribute__((noreturn)) void lx_back_to_parent(struct jmp *back, long pid);
+
+#define CALL_STACK (64 * 1024) /* the vfork child's calls run on this (entry.asm) */
+
+/* While a vfork child runs: the top of the stack its calls run on, and its thread. */
+uint64_t lx_vfork_stack;
+uint64_t lx_vfork_thread;
+_Static_assert(__builtin_offsetof(struct writ_ipc_buffer, user_data) == 968,
+	       "entry.asm's IPC_USER_DATA");
 
 static struct child children[CHILDREN];
 static struct jmp vfork_back;
@@ -250,7 +259,7 @@ fds_restore(void)
 long
 lx_vfork(struct lx_call *c, bool own_stack)
 {
-	static uint8_t *stack;
+	static uint8_t *stack, *call_stack;
 	struct lx_call child = *c;
 	uint64_t rsp;
 	char cwd[1024];
@@ -276,11 +285,17 @@ lx_vfork(struct lx_call *c, bool own_stack)
 		memcpy((void *)rsp, (const void *)c->rsp, n);
 		lx_mem_allow((uint64_t)stack, CHILD_STACK);
 	}
+	if (!call_stack && !(call_stack = malloc(CALL_STACK)))
+		return -ENOMEM;
 	lx_cwd_save(cwd);
 	fds_keep();
 	lx_sig_vfork_keep();
 	in_vfork_child = true;
+	lx_vfork_thread = (uint64_t)writ_thread_self();	/* 0: the first thread, not yet adopted */
+	__atomic_store_n(&lx_vfork_stack, ((uint64_t)call_stack + CALL_STACK) & ~15ull,
+			 __ATOMIC_SEQ_CST);
 	pid = lx_run_child(&vfork_back, &child, rsp);
+	__atomic_store_n(&lx_vfork_stack, 0, __ATOMIC_SEQ_CST);
 	in_vfork_child = false;
 	lx_sig_vfork_back();
 	lx_mem_allow(0, 0);

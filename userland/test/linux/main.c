@@ -148,7 +148,7 @@ main(void)
 	run_checks("errno", 15);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
-	run_checks("spawn", 8);
+	run_checks("spawn", 9);
 	run_checks("misc", 14);
 	run_checks("signals", 15);
 	run_checks("procfs", 15);

@@ -46,6 +46,24 @@ main(int argc, char **argv)
 	check(fcntl(1, F_GETFD) == 0 && write(1, "", 0) == 0 && fcntl(p[1], F_GETFD) < 0,
 	      "linux/posix-spawn-parent-fds-kept", "errno %d", errno);
 
+	/* addopen: the child opens a file itself between clone and execve, with the
+	 * personality's frames on the few KiB of stack musl gives it. */
+	unlink("/tmp/spawn-addopen");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/tmp/spawn-addopen",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	r = posix_spawn(&pid, hello, &fa, NULL, a6, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	w = r == 0 ? waitpid(pid, &status, 0) : -1;
+	int fd = open("/tmp/spawn-addopen", O_RDONLY);
+	memset(buf, 0, sizeof(buf));
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	check(r == 0 && w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 6 && n == 16 &&
+	      memcmp(buf, "hello, world 42\n", 16) == 0, "linux/posix-spawn-addopen",
+	      "r %d w %d status %x n %zd", r, w, status, n);
+
 	pid = vfork();
 	if (pid == 0) {
 		execve(hello, a6, environ);
