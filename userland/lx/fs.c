@@ -553,6 +553,55 @@ lx_newfstatat(const uint64_t *a)
 	return stat_to(stat_at((int)a[0], a[1], (unsigned)a[3], &st), &st, a[2]);
 }
 
+/* chmod, chown, utimes and their kin are accepted, not kept (the file server has no
+ * owners, and keeps its own times), but only for a file that exists: `touch` tries
+ * utimensat first and creates the file when that says ENOENT. */
+static long
+attr_exists(int dirfd, uint64_t upath, unsigned flags)
+{
+	struct scheme_stat st;
+
+	return stat_at(dirfd, upath, flags, &st);
+}
+
+long lx_attr_path(const uint64_t *a) { return attr_exists(AT_FDCWD, a[0], 0); }
+long lx_attr_lpath(const uint64_t *a) { return attr_exists(AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW); }
+long lx_attr_fd(const uint64_t *a) { return fd_ok(a[0]) ? 0 : -EBADF; }
+
+/* fchmodat(dirfd, path, mode): Linux's call has no flags. */
+long lx_fchmodat(const uint64_t *a) { return attr_exists((int)a[0], a[1], 0); }
+
+/* fchownat(dirfd, path, uid, gid, flags). */
+long
+lx_fchownat(const uint64_t *a)
+{
+	if (a[4] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return attr_exists((int)a[0], a[1], (unsigned)a[4]);
+}
+
+/* utimensat(dirfd, path, times, flags): a NULL path is the fd itself (futimens). */
+long
+lx_utimensat(const uint64_t *a)
+{
+	const int64_t *t = (const int64_t *)a[2];
+	const int64_t utime_now = (1 << 30) - 1, utime_omit = (1 << 30) - 2;
+
+	if (a[3] & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (t) {
+		if (!lx_readable(a[2], 4 * sizeof(int64_t)))
+			return -EFAULT;
+		for (int i = 0; i < 2; i++)
+			if (t[2 * i + 1] != utime_now && t[2 * i + 1] != utime_omit &&
+			    (t[2 * i + 1] < 0 || t[2 * i + 1] >= 1000000000))
+				return -EINVAL;
+	}
+	if (!a[1])
+		return (int)a[0] == AT_FDCWD || fd_ok(a[0]) ? 0 : -EBADF;
+	return attr_exists((int)a[0], a[1], (unsigned)a[3]);
+}
+
 struct lx_statx_ts {
 	int64_t sec;
 	uint32_t nsec;

@@ -113,8 +113,6 @@ lx_main_fork_io(int fd, bool send)
 	return 0;
 }
 
-/* chmod, fchmod, chown, fchown, lchown, and their *at forms: accepted. */
-static long lx_accept(const uint64_t *a) { (void)a; return 0; }
 
 static long
 lx_sched_yield(const uint64_t *a)
@@ -452,8 +450,8 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_fchdir] = lx_fchdir, [SYS_rename] = lx_rename, [SYS_mkdir] = lx_mkdir,
 	[SYS_rmdir] = lx_rmdir, [SYS_creat] = lx_creat, [SYS_link] = lx_link,
 	[SYS_unlink] = lx_unlink, [SYS_symlink] = lx_symlink, [SYS_readlink] = lx_readlink,
-	[SYS_chmod] = lx_accept, [SYS_fchmod] = lx_accept, [SYS_chown] = lx_accept,
-	[SYS_fchown] = lx_accept, [SYS_lchown] = lx_accept, [SYS_umask] = lx_umask,
+	[SYS_chmod] = lx_attr_path, [SYS_fchmod] = lx_attr_fd, [SYS_chown] = lx_attr_path,
+	[SYS_fchown] = lx_attr_fd, [SYS_lchown] = lx_attr_lpath, [SYS_umask] = lx_umask,
 	[SYS_gettimeofday] = lx_gettimeofday, [SYS_getrlimit] = lx_getrlimit,
 	[SYS_sysinfo] = lx_sysinfo, [SYS_getuid] = lx_getuid, [SYS_getgid] = lx_getuid,
 	[SYS_geteuid] = lx_getuid, [SYS_getegid] = lx_getuid, [SYS_getppid] = lx_getppid,
@@ -461,10 +459,10 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_getdents64] = lx_getdents64, [SYS_set_tid_address] = lx_set_tid_address,
 	[SYS_clock_gettime] = lx_clock_gettime, [SYS_clock_getres] = lx_clock_getres,
 	[SYS_clock_nanosleep] = lx_clock_nanosleep, [SYS_exit_group] = lx_exit_group,
-	[SYS_openat] = lx_openat, [SYS_mkdirat] = lx_mkdirat, [SYS_fchownat] = lx_accept,
+	[SYS_openat] = lx_openat, [SYS_mkdirat] = lx_mkdirat, [SYS_fchownat] = lx_fchownat,
 	[SYS_newfstatat] = lx_newfstatat, [SYS_unlinkat] = lx_unlinkat,
 	[SYS_renameat] = lx_renameat, [SYS_readlinkat] = lx_readlinkat,
-	[SYS_fchmodat] = lx_accept, [SYS_faccessat] = lx_faccessat,
+	[SYS_fchmodat] = lx_fchmodat, [SYS_faccessat] = lx_faccessat,
 	[SYS_set_robust_list] = lx_set_robust_list, [SYS_dup3] = lx_dup3,
 	[SYS_pipe2] = lx_pipe2, [SYS_prlimit64] = lx_prlimit64, [SYS_getrandom] = lx_getrandom,
 	[SYS_renameat2] = lx_renameat2,
@@ -478,7 +476,7 @@ static const lx_fn table[LX_NR_MAX] = {
 	[SYS_setpriority] = lx_zero, [SYS_getcpu] = lx_getcpu, [SYS_getgroups] = lx_zero, [SYS_tkill] = lx_tkill, [SYS_tgkill] = lx_tgkill,
 	[SYS_rt_sigpending] = lx_rt_sigpending, [SYS_execve] = lx_execve, [SYS_wait4] = lx_wait4, [SYS_statx] = lx_statx, [SYS_faccessat2] = lx_faccessat,
 	[SYS_rseq] = lx_rseq, [SYS_prctl] = lx_prctl, [SYS_sendfile] = lx_sendfile,
-	[SYS_utimensat] = lx_accept, [SYS_utimes] = lx_accept, [SYS_utime] = lx_accept,
+	[SYS_utimensat] = lx_utimensat, [SYS_utimes] = lx_attr_path, [SYS_utime] = lx_attr_path,
 	[SYS_socketpair] = lx_socketpair, [SYS_sendmsg] = lx_sendmsg,
 	[SYS_recvmsg] = lx_recvmsg, [SYS_sendto] = lx_sendto, [SYS_recvfrom] = lx_recvfrom,
 	[SYS_poll] = lx_poll, [SYS_ppoll] = lx_ppoll,

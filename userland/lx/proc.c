@@ -15,11 +15,11 @@
  * without a stack of its own (vfork()) gets a copy of the top of the parent's, because
  * the personality's frames sit right below the parent's stack pointer.
  *
- * execve. A Writ process cannot replace its own image, so execve spawns the program
- * (its file read with this process's own capabilities) with this process's policies
- * and its fds without close-on-exec; from a vfork child that is the child; from
- * anywhere else this process waits for it and leaves with its status, so the program
- * that called execve never runs again, as on Linux (the pid differs).
+ * execve spawns the program (its file read with this process's own capabilities)
+ * with this process's policies and its fds without close-on-exec. From a vfork child
+ * that is the child. From anywhere else init builds the program in this process's
+ * place (WRIT_SPAWN_EXEC): it takes our pid, parent, group and session, and this
+ * process ends without a trace, its memory back to init, as on Linux.
  *
  * fork (a copy of the address space): fork.c.
  */
@@ -120,7 +120,7 @@ strings_in(uint64_t uarr, const char **out, unsigned max, char **buf, size_t *le
 /* Spawn the program at a[0] with argv a[1], envp a[2], our policies and our fds that
  * are not close-on-exec: -> its pid (*cap to wait for it), or -errno. */
 static long
-spawn_program(const uint64_t *a, writ_cptr_t *cap)
+spawn_program(const uint64_t *a, writ_cptr_t *cap, unsigned flags)
 {
 	/* Made at the first execve, not in the bss that every process pays for at spawn. */
 	static struct {
@@ -140,7 +140,7 @@ spawn_program(const uint64_t *a, writ_cptr_t *cap)
 	    (r = strings_in(a[1], argv, MAX_ARGS, &buf, &left)) < 0 ||
 	    (r = strings_in(a[2], envp, MAX_ARGS, &buf, &left)) < 0)
 		return r;
-	o = (struct writ_spawn_opts){ .quota_bits = 24, .envp = envp };
+	o = (struct writ_spawn_opts){ .quota_bits = 24, .envp = envp, .flags = flags };
 	writ_spawn_opts_inherit(&o);
 	for (int fd = 0; fd < WRIT_FD_MAX && fd < SHADOW; fd++)
 		if (writ_fd_cap(fd) && !lx_fd_cloexec(fd) && writ_spawn_opts_fd(&o, fd, fd) < 0)
@@ -154,7 +154,7 @@ long
 lx_execve(const uint64_t *a)
 {
 	writ_cptr_t cap;
-	long pid = spawn_program(a, &cap), s;
+	long pid = spawn_program(a, &cap, in_vfork_child ? 0 : WRIT_SPAWN_EXEC);
 	struct child *c;
 
 	if (pid < 0)
@@ -168,11 +168,8 @@ lx_execve(const uint64_t *a)
 		lx_sig_vfork_spawned(pid);
 		lx_back_to_parent(&vfork_back, pid);
 	}
-	/* Replaced: this program is done; the new one's end is ours. */
-	s = writ_proc_wait(cap);
-	if (s >= 0 && !WRIT_WAIT_EXITED(s))
-		lx_exit_signal((int)WRIT_WAIT_SIGNAL(s));
-	writ_exit(s < 0 ? 127 : WRIT_WAIT_STATUS(s));
+	/* An execve that took place never returns (WRIT_SPAWN_EXEC). */
+	writ_exit(127);
 }
 
 /* A signal to our child by its capability (sig.c asks init first, which runs its

@@ -92,6 +92,7 @@ struct spawn_args {
 	unsigned n_caps;
 	struct spawn_cap caps[SPAWN_MAX_CAPS];
 	unsigned ppid;                  /* the spawner's pid, for the start info (0: init) */
+	unsigned pid;                   /* the pid to take (an execve's), or 0: a new one */
 };
 
 #define PROC_MAX_LENT 200
@@ -148,6 +149,13 @@ extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM...
 void proc_end(struct proc *p, int status);
 /* Forget an ended process once its status was collected. */
 void proc_reap(struct proc *p);
+/* old called execve and `new` (built with old's pid, see spawn_args.pid) runs in its
+ * place: new takes old's family and identity, and old goes without a trace (no
+ * status, no SIGCHLD): its memory back to init, its entry free. */
+void proc_replace(struct proc *old, struct proc *new);
+/* The pid a process is known by while the program of its execve is built (the new
+ * one has its pid then); never given to a process. */
+#define PID_ASIDE BADGE_PID_MASK
 
 /* Copy at most n - 1 bytes of s and a NUL. */
 static inline void

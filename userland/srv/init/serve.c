@@ -97,6 +97,25 @@ spawn_radix(const struct spawn_args *a)
 	return a->quota_bits > 25 ? 14 : a->quota_bits > 24 ? 13 : 12;
 }
 
+/* do_spawn's answer to an execve that took place: the caller is gone, nobody to answer. */
+#define SPAWN_REPLACED (-1000000)
+
+/* spawn(a); with a->pid (an execve's: the caller's own), the caller goes by PID_ASIDE
+ * meanwhile, so that each pid names one process. -> the pid, and *child its entry. */
+static unsigned
+spawn_for(struct proc *caller, const struct spawn_args *a, struct proc **child)
+{
+	unsigned pid;
+
+	if (a->pid)
+		caller->pid = PID_ASIDE;
+	pid = spawn(a);
+	*child = pid ? proc_get(pid) : NULL;
+	if (a->pid)
+		caller->pid = a->pid;
+	return pid;
+}
+
 /* SPAWN: a program from the boot archive (or the caller's image buffer), with
  * capabilities the caller names in its own CSpace. -> pid or -errno; the child's handle in the reply. */
 static long
@@ -110,6 +129,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	unsigned len = writ_msginfo_length(m->info), word = SCHEME_DATA_WORD;
 	size_t pos = 0, have;
 	const char *path;
+	struct proc *child;
 	unsigned pid;
 
 	if (len < SCHEME_DATA_WORD + 2)
@@ -146,6 +166,10 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	envp[h.envc] = NULL;
 	memset(&a, 0, sizeof(a));
 	a.ppid = parent->pid;
+	if (h.flags & WRIT_SPAWN_EXEC) {
+		a.ppid = parent->parent;
+		a.pid = parent->pid;
+	}
 	if (!(h.flags & WRIT_SPAWN_IMAGE) && !(a.elf = archive_file(path, &a.elf_size)))
 		return -ENOENT;
 	a.name = path;
@@ -172,22 +196,26 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 		a.elf = image_take(parent, &a.elf_size);
 		a.elf_transient = true;
 		a.cnode_radix = spawn_radix(&a);
-		pid = a.elf ? spawn(&a) : 0;
+		pid = a.elf ? spawn_for(parent, &a, &child) : 0;
 		image_forget(parent);
 		if (!a.elf)
 			return -EINVAL;
 	} else {
 		a.cnode_radix = spawn_radix(&a);
-		pid = spawn(&a);
+		pid = spawn_for(parent, &a, &child);
 	}
 	if (!pid)
 		return -spawn_errno;
-	proc_get(pid)->parent = parent->pid;
-	proc_get(pid)->confined = parent->confined || (h.flags & WRIT_SPAWN_CONFINED);
+	child->confined = parent->confined || (h.flags & WRIT_SPAWN_CONFINED);
+	if (a.pid) {
+		proc_replace(parent, child);
+		return SPAWN_REPLACED;
+	}
+	child->parent = parent->pid;
 	if (parent->sig_ntfn) {
 		/* A Linux program's child joins its group and session, as on Linux. */
-		proc_get(pid)->pgid = parent->pgid ? parent->pgid : parent->pid;
-		proc_get(pid)->sid = parent->sid ? parent->sid : parent->pid;
+		child->pgid = parent->pgid ? parent->pgid : parent->pid;
+		child->sid = parent->sid ? parent->sid : parent->pid;
 	}
 	*handle = handle_for(pid);
 	return pid;
@@ -319,6 +347,8 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_SPAWN:
 				r = do_spawn(p, &m, &handle);
+				if (r == SPAWN_REPLACED)
+					goto drop;	/* the caller is gone: its execve took place */
 				reply(&m, r, 0, 0, r > 0 ? handle : 0);
 				if (handle) {
 					writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, handle, FULL_DEPTH);

@@ -1342,9 +1342,13 @@ spawn(const struct spawn_args *a)
 	}
 	memset(p, 0, sizeof(*p));
 	memset(&b, 0, offsetof(struct build, made));
-	p->pid = next_pid++;
-	if (next_pid > BADGE_PID_MASK)
-		next_pid = 1;
+	if (a->pid) {
+		p->pid = a->pid;
+	} else {
+		p->pid = next_pid++;
+		if (next_pid >= PID_ASIDE)
+			next_pid = 1;
+	}
 	p->block = -1;
 	p->spawn_tsc = rdtsc();
 	strncpy_bounded(p->name, a->name, sizeof(p->name));
@@ -1373,13 +1377,10 @@ spawn(const struct spawn_args *a)
 	return 0;
 }
 
-void
-proc_end(struct proc *p, int status)
+/* Stop p and take back what it lent and was lent, up to its quota. */
+static void
+stop_and_take_back(struct proc *p)
 {
-	unsigned pid = p->pid;
-
-	if (!p->alive)
-		return;
 	writ_tcb_suspend(p->tcb);
 	image_forget(p);	/* an image buffer it was lent and did not spawn from */
 	lent_back(p);
@@ -1387,8 +1388,12 @@ proc_end(struct proc *p, int status)
 		umem_take_back();	/* with every thread it made there, before the rest */
 		p->lends_ram = false;
 	}
-	p->status = status;
-	sig_proc_ended(p);	/* before its quota goes: init's copy of its notification */
+}
+
+/* p's quota, and with it every object and capability of p, back to init. */
+static void
+free_quota(struct proc *p)
+{
 	umem_free(p->block);	/* every object of the process, and its capabilities */
 	area_free(p->run, p->run_n);	/* emptied by that revoke */
 	text_release(p);
@@ -1396,6 +1401,19 @@ proc_end(struct proc *p, int status)
 	slot_free(p->tcb);
 	slot_free(p->cnode);
 	p->alive = false;
+}
+
+void
+proc_end(struct proc *p, int status)
+{
+	unsigned pid = p->pid;
+
+	if (!p->alive)
+		return;
+	stop_and_take_back(p);
+	p->status = status;
+	sig_proc_ended(p);	/* before its quota goes: init's copy of its notification */
+	free_quota(p);
 	p->status = status;
 	if (p->waiter_wake) {
 		writ_signal(p->waiter_wake);
@@ -1421,3 +1439,26 @@ proc_reap(struct proc *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void
+proc_replace(struct proc *old, struct proc *new)
+{
+	if (!old->alive || !new->alive || old->pid != new->pid || old == new)
+		return;		/* not an execve's pair: do_spawn made none */
+	new->parent = old->parent;
+	new->pgid = old->pgid;
+	new->sid = old->sid;
+	new->confined = new->confined || old->confined;
+	new->is_test = old->is_test;
+	new->spawn_tsc = old->spawn_tsc;
+	new->sig_pending = old->sig_pending;	/* what was posted and not taken stays */
+	new->waiter_wake = old->waiter_wake;	/* a parent waiting now waits for new */
+	old->waiter_wake = 0;
+	old->pid = PID_ASIDE;	/* its children, its handles: new's now, by the pid */
+	stop_and_take_back(old);
+	if (old->sig_ntfn) {
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, old->sig_ntfn, FULL_DEPTH);
+		slot_free(old->sig_ntfn);
+	}
+	free_quota(old);
+	proc_reap(old);
+}

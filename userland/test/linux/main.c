@@ -144,11 +144,11 @@ main(void)
 		return ctrlc_only();
 	test_hello();
 	run_checks("stdio", 6);
-	run_checks("files", 15);
+	run_checks("files", 16);
 	run_checks("errno", 15);
 	run_checks("allsys", 8);
 	run_checks("threads", 6);
-	run_checks("spawn", 9);
+	run_checks("spawn", 10);
 	run_checks("misc", 14);
 	run_checks("signals", 15);
 	run_checks("procfs", 15);

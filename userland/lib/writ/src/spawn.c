@@ -111,7 +111,7 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	memcpy(caps, o->caps, o->ncaps * sizeof(caps[0]));
 	n = o->ncaps;
 	h.quota_bits = o->quota_bits;
-	h.flags = o->flags & WRIT_SPAWN_CONFINED;
+	h.flags = o->flags & (WRIT_SPAWN_CONFINED | WRIT_SPAWN_EXEC);
 	h.ncaps = (uint16_t)n;
 	capbytes = (n * sizeof(caps[0]) + 7) & ~7ul;
 	pos = put_string(msg, 0, sizeof(msg), path);

@@ -93,6 +93,20 @@ main(void)
 	      "linux/files-pipe", "errno %d", errno);
 	close(p[0]);
 
+	/* Owners, modes and times are accepted for a file that exists, and refused as
+	 * Linux does otherwise: `touch` creates a file only when utimensat says ENOENT. */
+	struct timespec ts[2] = { { 0, 0 }, { 0, 1000000000 } };
+	int e1, e2, e3, e4, e5;
+	e1 = utimensat(AT_FDCWD, "no-such", NULL, 0) < 0 ? errno : 0;
+	e2 = chmod("no-such", 0600) < 0 ? errno : 0;
+	e3 = chown("sub/no-such", 0, 0) < 0 ? errno : 0;
+	e4 = fchmod(999, 0600) < 0 ? errno : 0;
+	e5 = utimensat(AT_FDCWD, "b.txt", ts, 0) < 0 ? errno : 0;
+	check(e1 == ENOENT && e2 == ENOENT && e3 == ENOENT && e4 == EBADF && e5 == EINVAL &&
+	      utimensat(AT_FDCWD, "b.txt", NULL, 0) == 0 && chmod("b.txt", 0600) == 0 &&
+	      lchown("lnk", 0, 0) == 0 && fchownat(AT_FDCWD, "sub", 0, 0, 0) == 0,
+	      "linux/files-attrs-need-the-file", "errno %d %d %d %d %d", e1, e2, e3, e4, e5);
+
 	check(unlink("lnk") == 0 && unlink("b.txt") == 0 && rmdir("sub") == 0 &&
 	      chdir("..") == 0 && rmdir(base) == 0 && stat(base, &st) < 0 && errno == ENOENT,
 	      "linux/files-unlink-rmdir", "errno %d", errno);

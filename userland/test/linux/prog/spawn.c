@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -15,6 +17,11 @@ extern char **environ;
 int
 main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--print-pid") == 0) {
+		printf("%d %d\n", getpid(), getppid());
+		return 3;
+	}
+
 	const char *hello = argc > 1 ? argv[1] : "/test/bin/lx-hello";
 	char *a5[] = { (char *)hello, "5", NULL }, *a6[] = { (char *)hello, "6", NULL };
 	int status = -1, p[2];
@@ -97,6 +104,30 @@ main(int argc, char **argv)
 	      fcntl(spare, F_GETFD) < 0 && fcntl(0, F_GETFL) == before0 && write(2, "", 0) == 0,
 	      "linux/vfork-child-fd-changes-undone", "status %x child's fd %d (%d) flags %x/%x",
 	      status, child_new, spare, fcntl(0, F_GETFL), before0);
+
+	/* fork, then execve in the child: the program is that child, by its pid and its
+	 * parent (and kill or waitpid with the pid fork gave reach it). */
+	int q[2], got_pid = -1, got_ppid = -1;
+	char line[64] = "";
+	n = -1;
+	if (pipe(q) == 0 && (pid = fork()) == 0) {
+		char *av[] = { argv[0], "--print-pid", NULL };
+
+		dup2(q[1], 1);
+		execve(argv[0], av, environ);
+		_exit(126);
+	}
+	close(q[1]);
+	if (pid > 0)
+		n = read(q[0], line, sizeof(line) - 1);
+	close(q[0]);
+	if (n > 0)
+		sscanf(line, "%d %d", &got_pid, &got_ppid);
+	w = pid > 0 ? waitpid(pid, &status, 0) : -1;
+	check(pid > 0 && got_pid == pid && got_ppid == getpid() && w == pid &&
+	      WIFEXITED(status) && WEXITSTATUS(status) == 3, "linux/execve-keeps-pid",
+	      "fork %d printed %d %d (us %d) w %d status %x", pid, got_pid, got_ppid, getpid(), w,
+	      status);
 
 	check(waitpid(-1, &status, WNOHANG) < 0 && errno == ECHILD, "linux/wait-echild",
 	      "errno %d", errno);

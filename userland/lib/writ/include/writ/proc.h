@@ -276,12 +276,17 @@ long writ_proc_meminfo(writ_word_t *total, writ_word_t *free_bytes, writ_word_t 
 #define WRIT_SPAWN_IMAGE  1u
 /* The child and all it spawns see only their own part of the process list. */
 #define WRIT_SPAWN_CONFINED 2u
+/* execve: the program replaces the caller. It takes the caller's pid, parent, process
+ * group and session (a handle the parent holds now waits for it), the caller's memory
+ * goes back to init, and the call never returns; on an error (the program is not
+ * there or not an ELF, no memory for its quota) the caller goes on with -errno. */
+#define WRIT_SPAWN_EXEC 4u
 
 struct writ_spawn_hdr {
 	uint32_t quota_bits;            /* 0: init's default */
 	uint16_t argc, envc;
 	uint16_t ncaps, bytes;          /* capabilities; bytes of strings */
-	uint32_t flags;                 /* WRIT_SPAWN_IMAGE */
+	uint32_t flags;                 /* WRIT_SPAWN_IMAGE, _CONFINED, _EXEC */
 };
 
 struct writ_spawn_cap {
@@ -313,7 +318,7 @@ struct writ_spawn_opts {
 	const char *const *envp;        /* NULL: the caller's environment */
 	unsigned ncaps;
 	struct writ_spawn_cap caps[16];
-	unsigned flags;                 /* WRIT_SPAWN_CONFINED, or 0 */
+	unsigned flags;                 /* WRIT_SPAWN_CONFINED, WRIT_SPAWN_EXEC, or 0 */
 };
 
 long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
