@@ -7,6 +7,11 @@
 
 #include <kern/console.h>
 
+/* What the console printed, kept for the root task's dmesg (a power of two). */
+#define LOG_SIZE 4096
+static char log_ring[LOG_SIZE];
+static size_t log_total;
+
 static void
 console_putc(char c)
 {
@@ -14,6 +19,19 @@ console_putc(char c)
 		serial_putc('\r');
 	serial_putc(c);
 	fbcon_putc(c);
+	log_ring[log_total++ % LOG_SIZE] = c;
+}
+
+size_t
+console_log_copy(char *out, size_t max)
+{
+	size_t n = log_total < LOG_SIZE ? log_total : LOG_SIZE;
+
+	if (n > max)
+		n = max;
+	for (size_t i = 0; i < n; i++)
+		out[i] = log_ring[(log_total - n + i) % LOG_SIZE];
+	return n;
 }
 
 static void

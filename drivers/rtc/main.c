@@ -238,10 +238,15 @@ calibrate(void *arg)
 	uint64_t t1, t2;
 
 	(void)arg;
-	if (!next_second(&d1, &t1) || !next_second(&d2, &t2) ||
-	    rtc_epoch_seconds(&d2) != rtc_epoch_seconds(&d1) + 1 || t2 <= t1) {
-		writ_printf("rtc: the clock did not tick one second as expected: no TSC rate\n");
-		return;
+	/* A busy system may keep this thread from the CPU across a whole second (two
+	 * boundaries seen two seconds apart): then it looks again, until it sees one. */
+	for (unsigned tries = 1;; tries++) {
+		if (next_second(&d1, &t1) && next_second(&d2, &t2) &&
+		    rtc_epoch_seconds(&d2) == rtc_epoch_seconds(&d1) + 1 && t2 > t1)
+			break;
+		if (tries == 1)
+			writ_printf("rtc: the clock did not tick one second as expected: "
+				    "measuring the TSC rate again\n");
 	}
 	writ_mutex_lock(&s.lock);
 	base = (struct writ_time_base){ .realtime_ns = rtc_epoch_seconds(&d2) * NS, .tsc = t2,

@@ -286,7 +286,7 @@ root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bit
 	const struct mb2_module *m = &mb->modules[0];
 	const uint8_t *file = vs_virt(m->start);
 	struct elf_image img;
-	struct cte *bif, *ipc;
+	struct cte *bif, *ipc, *klog;
 	struct cap c;
 	int err;
 
@@ -295,6 +295,7 @@ root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bit
 	rb.pml4 = retype(WRIT_SLOT_ROOT_VSPACE, WRIT_OBJ_PML4, 0);
 	bif = retype(WRIT_SLOT_BOOTINFO_FRAME, WRIT_OBJ_FRAME_4K, 0);
 	ipc = retype(WRIT_SLOT_IPC_BUFFER, WRIT_OBJ_FRAME_4K, 0);
+	klog = retype(WRIT_SLOT_KLOG_FRAME, WRIT_OBJ_FRAME_4K, 0);
 	rb.bi = (struct writ_bootinfo *)cap_addr(&bif->cap);
 	rb.next = WRIT_SLOT_FIRST_FREE_FIXED;
 	fill_bootinfo(mb);
@@ -308,8 +309,10 @@ root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bit
 	if ((err = vs_map_frame(bif, rb.pml4, WRIT_BOOTINFO_VADDR, WRIT_RIGHT_READ,
 				WRIT_MAP_WRITE_BACK)) != WRIT_OK ||
 	    (err = vs_map_frame(ipc, rb.pml4, WRIT_ROOT_IPC_BUFFER,
-				WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK)) != WRIT_OK)
-		fail("cannot map BootInfo and the IPC buffer", err);
+				WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK)) != WRIT_OK ||
+	    (err = vs_map_frame(klog, rb.pml4, WRIT_KLOG_VADDR, WRIT_RIGHT_READ,
+				WRIT_MAP_WRITE_BACK)) != WRIT_OK)
+		fail("cannot map BootInfo, the IPC buffer and the kernel's log", err);
 
 	c = cap_make(WRIT_OBJ_IRQ_CONTROL, 0, WRIT_RIGHTS_ALL, 0, 0);
 	if ((err = cte_insert_root(&kern_cspace, &rb.slots[WRIT_SLOT_IRQ_CONTROL], &c)) != WRIT_OK)
@@ -326,6 +329,8 @@ root_task_start(const struct mb2_info *mb, uint64_t boot_base, unsigned boot_bit
 	kprintf("root task: %u image pages, %u page tables, %u untyped, slots %u..%u free\n",
 		rb.bi->n_image_frames, rb.bi->n_page_tables, rb.bi->n_untyped, rb.next,
 		(1u << ROOT_RADIX) - 1);
+	/* A copy, not the kernel's own buffer: the root task may delete the page. */
+	rb.bi->klog_len = (uint32_t)console_log_copy((char *)cap_addr(&klog->cap), PAGE);
 }
 
 /* Module i (not the root task's) as read-only 4 KiB frames in consecutive slots. */

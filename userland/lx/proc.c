@@ -40,6 +40,10 @@
 #define WNOHANG 1
 #define STACK_COPY 4096         /* bytes of the parent's stack a vfork() child gets... */
 #define CHILD_STACK (32 * 1024) /* ...at the top of a stack of this size */
+/* An exec'd program's quota: 8 MiB. Its text is init's shared copy; what it pays for
+ * is its data, heap, stacks and the personality, a few MiB for busybox's applets, and a
+ * shell session at 256 MiB runs a dozen of them at once. */
+#define EXEC_QUOTA_BITS 23
 
 struct child {
 	uint32_t pid;           /* 0: free */
@@ -140,7 +144,7 @@ spawn_program(const uint64_t *a, writ_cptr_t *cap, unsigned flags)
 	    (r = strings_in(a[1], argv, MAX_ARGS, &buf, &left)) < 0 ||
 	    (r = strings_in(a[2], envp, MAX_ARGS, &buf, &left)) < 0)
 		return r;
-	o = (struct writ_spawn_opts){ .quota_bits = 24, .envp = envp, .flags = flags };
+	o = (struct writ_spawn_opts){ .quota_bits = EXEC_QUOTA_BITS, .envp = envp, .flags = flags };
 	writ_spawn_opts_inherit(&o);
 	for (int fd = 0; fd < WRIT_FD_MAX && fd < SHADOW; fd++)
 		if (writ_fd_cap(fd) && !lx_fd_cloexec(fd) && writ_spawn_opts_fd(&o, fd, fd) < 0)

@@ -354,13 +354,41 @@ lx_proc_sysinfo(uint64_t *total, uint64_t *free, unsigned *procs)
 }
 
 /*
- * syslog(2) (klogctl), what dmesg asks: the kept lines of log: (srv/log), read with
- * pread through the process's own log: identity. READ_ALL and READ_CLEAR copy them
+ * syslog(2) (klogctl), what dmesg asks: the kernel's boot lines (init's
+ * WRIT_PROC_KLOG), each as "[kernel] line", then the kept lines of log: (srv/log), read
+ * with pread through the process's own log: identity. READ_ALL and READ_CLEAR copy them
  * (nothing is cleared: the log is not ours to clear), SIZE_BUFFER and SIZE_UNREAD
  * tell its size; the console-level calls are accepted; READ (which waits for new lines
  * and consumes them) and CLEAR are refused, as without CAP_SYSLOG.
  */
 #define LOG_RING_SIZE 16384     /* srv/log's LOG_RING */
+#define KLOG_SIZE 4096          /* WRIT_KLOG_VADDR's page */
+#define KLOG_PREFIX "[kernel] "
+
+/* The kernel's lines, each prefixed, into buf (len bytes at most) -> bytes. */
+static size_t
+kernel_lines(char *buf, size_t len)
+{
+	static char k[KLOG_SIZE];
+	long n = writ_proc_klog(0, k, sizeof(k));
+	size_t got = 0;
+	bool line_start = true;
+
+	for (long i = 0; i < n && got < len; i++) {
+		if (line_start) {
+			size_t p = sizeof(KLOG_PREFIX) - 1;
+
+			if (len - got < p)
+				break;
+			memcpy(buf + got, KLOG_PREFIX, p);
+			got += p;
+		}
+		if (got < len)
+			buf[got++] = k[i];
+		line_start = k[i] == '\n';
+	}
+	return got;
+}
 
 long
 lx_syslog(const uint64_t *a)
@@ -374,7 +402,7 @@ lx_syslog(const uint64_t *a)
 	case 0: case 1: case 6: case 7: case 8:	/* close, open, console off/on/level */
 		return 0;
 	case 9: case 10:			/* SIZE_UNREAD, SIZE_BUFFER */
-		return LOG_RING_SIZE;
+		return LOG_RING_SIZE + 2 * KLOG_SIZE;	/* the kernel's: twice, with prefixes */
 	case 3: case 4:				/* READ_ALL, READ_CLEAR */
 		break;
 	case 2: case 5:
@@ -388,9 +416,11 @@ lx_syslog(const uint64_t *a)
 		return 0;
 	if (!lx_writable(a[1], len))
 		return -EFAULT;
+	got = kernel_lines(buf, len);
 	if ((fd = writ_open("log:", 0, 0)) < 0)
-		return fd == -ENOENT ? -ENOSYS : fd;
-	while (got < len && (k = writ_pread(fd, buf + got, len - got, (int64_t)got)) > 0)
+		return got ? (long)got : fd == -ENOENT ? -ENOSYS : fd;
+	for (size_t off = 0; got < len && (k = writ_pread(fd, buf + got, len - got, (int64_t)off)) > 0;
+	     off += (size_t)k)
 		got += (size_t)k;
 	writ_close(fd);
 	return (long)got;

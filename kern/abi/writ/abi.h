@@ -625,7 +625,12 @@ writ_msginfo_is_notification(writ_word_t mi)
 #define WRIT_SLOT_BOOTINFO_FRAME  6
 #define WRIT_SLOT_IPC_BUFFER      7
 #define WRIT_SLOT_BOOT_UNTYPED    8     /* the memory of all the objects above */
-#define WRIT_SLOT_FIRST_FREE_FIXED 9
+#define WRIT_SLOT_KLOG_FRAME      9     /* the page at WRIT_KLOG_VADDR */
+#define WRIT_SLOT_FIRST_FREE_FIXED 10
+
+/* A read-only page in the root task: the kernel's console output until the root task
+ * started, oldest first (its last 4 KiB when longer), BootInfo's klog_len bytes. */
+#define WRIT_KLOG_VADDR       0x7fff00002000ull
 
 struct writ_bootinfo_untyped {
 	writ_word_t paddr;
@@ -668,6 +673,7 @@ struct writ_bootinfo {
 	 * (at most 8, inside fb_bpp, as the kernel checked before drawing on it). */
 	uint8_t fb_red_pos, fb_red_size, fb_green_pos, fb_green_size;
 	uint8_t fb_blue_pos, fb_blue_size, reserved2[2];
+	uint32_t klog_len;              /* bytes of text at WRIT_KLOG_VADDR */
 };
 
 /* BootInfo fb_type: multiboot2's framebuffer types. */

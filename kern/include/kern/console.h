@@ -21,6 +21,10 @@ void fbcon_putc(char c);
 /* Glyphs of ASCII 32..126, 8x16, generated from GRUB's font (kern/tools/gen_font.py). */
 extern const uint8_t fbcon_font[95][16];
 
+/* The last `max` bytes (or fewer) the console printed, oldest first, into out: the
+ * kernel's lines the root task is given (WRIT_KLOG_VADDR). -> bytes copied. */
+size_t console_log_copy(char *out, size_t max);
+
 void kputs(const char *s);
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void kvprintf(const char *fmt, va_list ap);

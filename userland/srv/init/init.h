@@ -178,6 +178,7 @@ strncpy_bounded(char *d, const char *s, size_t n)
 void proc_note_spawn(struct proc *p, const struct spawn_args *a);
 void do_list(struct proc *caller, struct writ_msg *m);
 void do_meminfo(struct writ_msg *m);
+void do_klog(struct writ_msg *m);
 
 /* sig.c: signals between processes (WRIT_PROC_SIGNAL and friends). */
 long sig_register(struct proc *p, writ_cptr_t ntfn);

@@ -85,6 +85,28 @@ do_list(struct proc *caller, struct writ_msg *m)
 	writ_reply(m);
 }
 
+/* KLOG (offset): the kernel's lines from offset, as many as a message holds. */
+void
+do_klog(struct writ_msg *m)
+{
+	size_t total = init.bi->klog_len < 4096 ? init.bi->klog_len : 4096, n = 0;
+	size_t off = m->mr[0];
+
+	if (off < total) {
+		n = total - off;
+		if (n > SCHEME_INLINE)
+			n = SCHEME_INLINE;
+		memcpy(&writ_ipc_buffer()->msg[SCHEME_DATA_WORD],
+		       (const char *)WRIT_KLOG_VADDR + off, n);
+	}
+	m->mr[0] = total;
+	m->mr[1] = n;
+	m->mr[2] = 0;
+	m->mr[3] = 0;
+	m->info = writ_msginfo(0, 0, SCHEME_DATA_WORD + (unsigned)((n + 7) / 8));
+	writ_reply(m);
+}
+
 /* MEMINFO: init's whole memory, its free part, and the live processes' quotas. */
 void
 do_meminfo(struct writ_msg *m)

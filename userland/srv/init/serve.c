@@ -373,6 +373,9 @@ serve(const unsigned *pids, unsigned n)
 			case WRIT_PROC_MEMINFO:
 				do_meminfo(&m);
 				goto drop;
+			case WRIT_PROC_KLOG:
+				do_klog(&m);
+				goto drop;
 			case WRIT_PROC_HOLDERS:
 				do_holders(&m, got);
 				goto drop;

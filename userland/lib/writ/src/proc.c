@@ -243,6 +243,36 @@ writ_proc_list(unsigned *cursor, struct writ_proc_entry *out, unsigned max)
 }
 
 long
+writ_proc_klog(size_t offset, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct writ_msg m = { 0 };
+		size_t n;
+
+		m.mr[0] = offset + got;
+		m.info = writ_msginfo(WRIT_PROC_KLOG, 0, 1);
+		if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+			return -EIO;
+		if ((long)m.mr[0] < 0)
+			return (long)m.mr[0];
+		n = m.mr[1];
+		/* Never more than the message holds, whatever the answer says. */
+		if (n > (writ_msginfo_length(m.info) - SCHEME_DATA_WORD) * 8 ||
+		    writ_msginfo_length(m.info) < SCHEME_DATA_WORD)
+			return -EIO;
+		if (n == 0)
+			break;
+		if (n > len - got)
+			n = len - got;
+		memcpy(buf + got, &writ_ipc_buffer()->msg[SCHEME_DATA_WORD], n);
+		got += n;
+	}
+	return (long)got;
+}
+
+long
 writ_proc_meminfo(writ_word_t *total, writ_word_t *free_bytes, writ_word_t *quotas)
 {
 	struct writ_msg m = { 0 };

@@ -156,6 +156,13 @@ main(int argc, char **argv)
 
 		check(size > 0 && k >= 0 && k <= 64, "linux/procfs-syslog-read", "size %ld read %ld errno %d",
 		      size, k, errno);
+		/* The kernel's lines come first, the banner among them. */
+		static char all[64 * 1024];
+		long n = syscall(SYS_syslog, 3, all, (long)sizeof(all) - 1);
+		all[n > 0 ? n : 0] = 0;
+		check(n > 0 && strncmp(all, "[kernel] ", 9) == 0 &&
+		      strstr(all, "\n[kernel] Writ ") != NULL && strstr(all, "capability microkernel"),
+		      "linux/procfs-syslog-kernel-lines", "read %ld: %.60s", n, all);
 		check(syscall(SYS_syslog, 99, buf, 1) < 0 && errno == EINVAL &&
 		      syscall(SYS_syslog, 3, buf, -1) < 0 && errno == EINVAL &&
 		      syscall(SYS_syslog, 3, (char *)8, 64) < 0 && errno == EFAULT &&

@@ -218,6 +218,9 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
  */
 #define WRIT_PROC_LIST    40
 #define WRIT_PROC_MEMINFO 41
+/* KLOG (offset) -> (bytes in all, n) and n bytes from word SCHEME_DATA_WORD: the
+ * kernel's console lines until init started (WRIT_KLOG_VADDR), for dmesg. */
+#define WRIT_PROC_KLOG    46
 
 #define WRIT_PROC_CMDLINE 112           /* argv, NUL-separated, cut there */
 
@@ -247,6 +250,9 @@ long writ_proc_list(unsigned *cursor, struct writ_proc_entry *out, unsigned max)
 /* Memory as init counts it (WRIT_PROC_MEMINFO): -> 0 or -errno.
  * Example: `writ_word_t total, free, quotas; writ_proc_meminfo(&total, &free, &quotas);` */
 long writ_proc_meminfo(writ_word_t *total, writ_word_t *free_bytes, writ_word_t *quotas);
+/* The kernel's boot lines (WRIT_PROC_KLOG) from byte `offset` into buf -> bytes copied
+ * (0 past the end), or -errno. Example: `n = writ_proc_klog(0, buf, sizeof(buf));` */
+long writ_proc_klog(size_t offset, char *buf, size_t len);
 
 /* WAIT answers -EAGAIN while the child runs, after keeping the notification capability
  * sent with the request: init signals it when the child ends (or stops or continues).
