@@ -161,7 +161,7 @@ main(int argc, char **argv)
 		long n = syscall(SYS_syslog, 3, all, (long)sizeof(all) - 1);
 		all[n > 0 ? n : 0] = 0;
 		check(n > 0 && strncmp(all, "[kernel] ", 9) == 0 &&
-		      strstr(all, "\n[kernel] Writ ") != NULL && strstr(all, "capability microkernel"),
+		      strstr(all, "[kernel] Writ ") != NULL && strstr(all, "capability microkernel"),
 		      "linux/procfs-syslog-kernel-lines", "read %ld: %.60s", n, all);
 		check(syscall(SYS_syslog, 99, buf, 1) < 0 && errno == EINVAL &&
 		      syscall(SYS_syslog, 3, buf, -1) < 0 && errno == EINVAL &&
