@@ -3,7 +3,7 @@
 #   stage-rootfs.sh STAGE ROOTFS_SRC OUT.cpio [PROGRAM=/PATH | raw:FILE=/PATH |
 #                                               link:TARGET=/PATH]...
 # The tree is ROOTFS_SRC (userland/rootfs: /etc/boot.conf, /home, ...) with every
-# program copied to its path, without its debug information; a raw: file is copied
+# program copied to its path, without its symbols and debug information; a raw: file is copied
 # byte for byte (Debian's busybox stays what Debian ships) and a link: is a symbolic
 # link to TARGET.
 set -eu
@@ -20,8 +20,9 @@ for pair in "$@"; do
     link:*) ln -sfn "${from#link:}" "$stage$to"; continue ;;
   esac
   cp "$from" "$stage$to"
-  # Debug information stays in the build's ELF files (crash reports are annotated from
-  # those); the archive GRUB loads, and init and file: hold, is a fifth the size without.
-  "${STRIP:-strip}" --strip-debug "$stage$to"
+  # Symbols and debug information stay in the build's ELF files (crash reports are
+  # annotated from those); the archive GRUB loads, and init and file: hold, is a fifth
+  # the size without, and every byte of it is GRUB's to read at boot.
+  "${STRIP:-strip}" --strip-all "$stage$to"
 done
 exec "$(dirname "$0")/mkarchive.sh" "$stage" "$out"
