@@ -237,8 +237,9 @@ lx_exit_signal(int sig)
 
 static long proc_call(unsigned label, uint64_t a0, uint64_t a1);
 
-/* What init was last told: whether it reaps our children at their end. */
-static bool chld_reaped;
+/* What init was last told: whether it reaps our children at their end, and whether
+ * SIGCHLD has a handler here (init posts it only then). */
+static bool chld_reaped, chld_handled;
 
 bool lx_sig_chld_reaped(void) { return chld_reaped; }
 
@@ -249,9 +250,13 @@ chld_sync(void)
 {
 	bool reap = actions[LX_SIGCHLD].handler == SIG_IGN ||
 		    (actions[LX_SIGCHLD].flags & SA_NOCLDWAIT);
+	bool handled = actions[LX_SIGCHLD].handler > SIG_IGN;
 
-	if (reap != chld_reaped && proc_call(WRIT_PROC_CHLD_REAP, reap, 0) == 0)
+	if ((reap != chld_reaped || handled != chld_handled) &&
+	    proc_call(WRIT_PROC_CHLD_REAP, reap, handled) == 0) {
 		chld_reaped = reap;
+		chld_handled = handled;
+	}
 }
 
 long

@@ -128,6 +128,7 @@ struct proc {
 	bool stopped;                   /* by a stop signal, until a SIGCONT */
 	int wait_report;                /* a stop or continue status for wait, or 0 */
 	bool reap_children;             /* SIGCHLD ignored / SA_NOCLDWAIT: no zombies */
+	bool chld_handled;              /* SIGCHLD has a handler: post it (else it is dropped) */
 	bool linux_defaults;            /* a Linux program without a signal thread */
 	uint64_t spawn_tsc;
 	/* list.c: what ps shows of it. */

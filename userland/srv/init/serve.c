@@ -412,6 +412,7 @@ serve(const unsigned *pids, unsigned n)
 				goto drop;
 			case WRIT_PROC_CHLD_REAP:
 				p->reap_children = m.mr[0] != 0;
+				p->chld_handled = writ_msginfo_length(m.info) > 1 && m.mr[1];
 				reply(&m, 0, 0, 0, 0);
 				goto drop;
 			}

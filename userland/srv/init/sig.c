@@ -106,7 +106,7 @@ tell_parent(struct proc *p, uint64_t code, uint64_t status)
 
 	if (p->waiter_wake)
 		writ_signal(p->waiter_wake);
-	if (parent && parent->alive && parent->sig_ntfn)
+	if (parent && parent->alive && parent->sig_ntfn && parent->chld_handled)
 		post(parent, SIGCHLD, p->pid | code << 32 | status << 40);
 }
 
@@ -374,8 +374,10 @@ sig_proc_ended(struct proc *p)
 	}
 	p->sig_pending = 0;
 	p->stopped = false;
-	/* Only a parent that takes signals hears of it: SIGCHLD's default is to ignore. */
-	if (parent && parent->alive && parent->sig_ntfn)
+	/* Only a parent with a handler hears of it: SIGCHLD's default is to ignore, and
+	 * one generated while ignored is dropped then, as on Linux, not when the parent's
+	 * signal thread takes it (by then a handler may be there). */
+	if (parent && parent->alive && parent->sig_ntfn && parent->chld_handled)
 		post(parent, SIGCHLD, p->pid | code << 32 | status << 40);
 	/* Its stopped children would wait forever for a SIGCONT nobody is left to send:
 	 * Linux's SIGHUP and SIGCONT to an orphaned stopped group, here to each of them. */

@@ -192,9 +192,10 @@ long writ_proc_holders(writ_cptr_t scheme_cap, unsigned long *cursor, struct wri
  * Stop and continue (init/sig.c). STOP (sig): the caller's personality stops itself by
  * a stop signal's default action; init records it for the parent's wait (WUNTRACED)
  * and posts SIGCHLD CLD_STOPPED. A SIGCONT posted to a stopped process makes it
- * continued (WCONTINUED, CLD_CONTINUED). CHLD_REAP (on): the caller's children are
- * reaped when they end (SIGCHLD ignored, or SA_NOCLDWAIT): no zombie, and a WAIT on
- * one answers -ECHILD.
+ * continued (WCONTINUED, CLD_CONTINUED). CHLD_REAP (on, handled): with on, the
+ * caller's children are reaped when they end (SIGCHLD ignored, or SA_NOCLDWAIT): no
+ * zombie, and a WAIT on one answers -ECHILD; with handled, SIGCHLD has a handler and
+ * init posts it, otherwise a child's end or stop posts none (ignored at generation).
  */
 #define WRIT_PROC_STOP        31
 #define WRIT_PROC_CHLD_REAP   32
