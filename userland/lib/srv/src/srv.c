@@ -752,7 +752,7 @@ serve_loop(struct srv *s)
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
 		if (pending_reply) {
 			writ_reply_recv(s->ep, &req.m);
-			went = (unsigned)writ_ipc_buffer()->replied_caps;
+			went = (unsigned)writ_replied_caps();
 		} else {
 			memset(&req.m, 0, sizeof(req.m));
 			writ_recv(s->ep, &req.m);
@@ -803,7 +803,7 @@ serve_loop(struct srv *s)
 				continue;
 			}
 			writ_reply(&req.m);
-			went = (unsigned)writ_ipc_buffer()->replied_caps;
+			went = (unsigned)writ_replied_caps();
 		}
 		after_reply(s, &req, req.no_reply ? 0 : went);
 	}
