@@ -752,7 +752,8 @@ serve_loop(struct srv *s)
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
 		if (pending_reply) {
 			writ_reply_recv(s->ep, &req.m);
-			went = (unsigned)writ_replied_caps();
+			if (n_moved)
+				went = (unsigned)writ_replied_caps();
 		} else {
 			memset(&req.m, 0, sizeof(req.m));
 			writ_recv(s->ep, &req.m);
@@ -762,14 +763,16 @@ serve_loop(struct srv *s)
 		s->receiving--;
 		/* Moved out and gone: the slot is empty. Still there (the caller had no
 		 * room): deleted now, as after_reply would have done. */
-		for (unsigned k = 0; k < n_moved; k++) {
-			if (!moved[k])
-				continue;
-			if (k >= went)
-				writ_cnode_delete(WRIT_PSLOT_CNODE, moved[k], FULL);
-			writ_slot_free(moved[k]);
+		if (n_moved) {
+			for (unsigned k = 0; k < n_moved; k++) {
+				if (!moved[k])
+					continue;
+				if (k >= went)
+					writ_cnode_delete(WRIT_PSLOT_CNODE, moved[k], FULL);
+				writ_slot_free(moved[k]);
+			}
+			n_moved = 0;
 		}
-		n_moved = 0;
 		if (writ_msginfo_is_notification(req.m.info)) {
 			srv_sweep(s);		/* a process ended (bound gc, if no gc thread) */
 			close_pending(s);
@@ -792,7 +795,7 @@ serve_loop(struct srv *s)
 			if (!after_reply_work(s, &req)) {
 				/* moved[k]: the slot the reply's k-th capability moves out of,
 				 * if it is a drop */
-				for (unsigned k = 0; k < req.n_drop; k++) {
+				for (unsigned k = 0; k < req.n_drop; k++) {	/* mostly none */
 					int i = reply_moved_index(&req, req.drop[k]);
 
 					for (; n_moved <= (unsigned)i; n_moved++)

@@ -88,6 +88,19 @@ freed_index(writ_cptr_t s)
 static writ_cptr_t
 freed_run(unsigned n)
 {
+	/* Mostly the last three freed are the run itself, in some order (a receive run
+	 * less the capability that came, then that one): no search. Freed slots are
+	 * distinct, so three of them with lowest lo, highest lo + 2 are lo, lo + 1, lo + 2. */
+	if (n == 3 && n_freed >= 3) {
+		writ_cptr_t a = freed[n_freed - 1], b = freed[n_freed - 2], c = freed[n_freed - 3];
+		writ_cptr_t lo = a < b ? (a < c ? a : c) : (b < c ? b : c);
+		writ_cptr_t hi = a > b ? (a > c ? a : c) : (b > c ? b : c);
+
+		if (hi == lo + 2 && lo) {
+			n_freed -= 3;
+			return lo;
+		}
+	}
 	for (unsigned i = n_freed; i-- > 0;) {
 		writ_cptr_t first = freed[i];
 		unsigned k = 1;
