@@ -258,16 +258,23 @@ reply_recv_fast(struct trap_frame *f, bool long_msg, bool one_cap)
 	switch_to(caller);
 }
 
+/* A ReplyRecv naming capabilities: one, in a message that fits, or the full path. */
 static __attribute__((noinline, noreturn)) void
-reply_recv_long(struct trap_frame *f)
+reply_recv_caps(struct trap_frame *f)
 {
 	uint64_t info = f->rsi;
 
-	if (writ_msginfo_length(info) > WRIT_MSG_MAX_LENGTH || writ_msginfo_caps(info) > 1)
+	if (writ_msginfo_length(info) > WRIT_MSG_MAX_LENGTH || writ_msginfo_caps(info) != 1)
 		syscall_reply_recv_slow(FRAME_TCB(f));
-	if (writ_msginfo_caps(info) == 0)
-		reply_recv_fast(f, true, false);
 	reply_recv_fast(f, true, true);
+}
+
+static __attribute__((noinline, noreturn)) void
+reply_recv_long(struct trap_frame *f)
+{
+	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_MAX_LENGTH)
+		reply_recv_caps(f);	/* or a length past the maximum: the full path */
+	reply_recv_fast(f, true, false);
 }
 
 void

@@ -271,16 +271,18 @@ ipc_reply(struct tcb *replier, bool then_wait)
 {
 	struct tcb *caller = replier->caller;
 
-	if (!caller || caller->fault_type) {
-		/* Capabilities named go nowhere: the replier keeps them all. */
+	/* Without a caller, or to a fault, capabilities named go nowhere: the replier
+	 * keeps them all. */
+	if (!caller) {
 		if (writ_msginfo_caps(replier->frame.rsi))
 			ipc_replied_caps(replier, 0);
-		if (!caller)
-			return WRIT_E_NO_REPLY;
+		return WRIT_E_NO_REPLY;
 	}
 	replier->caller = NULL;
 	caller->replier = NULL;
 	if (caller->fault_type) {
+		if (writ_msginfo_caps(replier->frame.rsi))
+			ipc_replied_caps(replier, 0);
 		fault_reply(replier, caller);
 		return WRIT_OK;
 	}
