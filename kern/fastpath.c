@@ -7,9 +7,12 @@
  * runs instead:
  *   - a message of at most WRIT_MSG_MAX_LENGTH words, no fault involved (words past
  *     the registers go IPC buffer to IPC buffer, clamped as the full path clamps them
- *     when a thread has no buffer); no capabilities, except, on a Call, one that is
- *     unwrapped (a capability to the very endpoint called, whose badge the receiver
- *     gets);
+ *     when a thread has no buffer); no capabilities, or exactly one: on a Call with
+ *     Grant and an IPC buffer (the full path's errors otherwise), on a ReplyRecv as
+ *     Reply takes it. A capability to the very endpoint called is unwrapped inline
+ *     (a scheme client naming its window or identity); any other goes through the
+ *     full path's own transfer (ipc_transfer_caps: copied or moved, or not, as there),
+ *     called once every test that may decline has passed;
  *   - the capability found in one CNode level (the usual flat CSpace);
  *   - Call: a receiver is already waiting on the endpoint;
  *     ReplyRecv: the caller is waiting for this reply, no sender is queued on the
@@ -28,6 +31,7 @@
 
 #include <kern/endpoint.h>
 #include <kern/fastpath.h>
+#include <kern/ipc.h>
 #include <kern/panic.h>
 #include <kern/sched.h>
 
@@ -81,7 +85,7 @@ copy_buffer_words(struct tcb *from, struct tcb *to, unsigned len)
 }
 
 /* The message of `from` (registers, with long_msg the buffer words, and info) to `to`,
- * as the full path delivers it. */
+ * as the full path delivers it: no capabilities yet (the caller adds what went). */
 static inline __attribute__((always_inline)) void
 copy_message(struct tcb *from_t, struct tcb *to_t, uint64_t badge, bool long_msg)
 {
@@ -96,8 +100,9 @@ copy_message(struct tcb *from_t, struct tcb *to_t, uint64_t badge, bool long_msg
 	if (long_msg)
 		info = (info & ~(WRIT_MSGINFO_LENGTH_MASK << WRIT_MSGINFO_LENGTH_SHIFT)) |
 		       (uint64_t)copy_buffer_words(from_t, to_t, len) << WRIT_MSGINFO_LENGTH_SHIFT;
-	/* label and length as they are: the capability count is 0, unwrapped bits go */
-	to->rsi = info & ~(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT);
+	/* label and length as they are: the capability and unwrapped (move) fields go */
+	to->rsi = info & ~(WRIT_MSGINFO_UNWRAP_MASK << WRIT_MSGINFO_UNWRAP_SHIFT |
+			   WRIT_MSGINFO_CAPS_MASK << WRIT_MSGINFO_CAPS_SHIFT);
 	to->rdi = badge;
 	to->rax = WRIT_OK;
 }
@@ -115,29 +120,31 @@ switch_to(struct tcb *next)
 
 /*
  * Call once the capability is known to be an endpoint's with Write; long_msg: words
- * past the registers go too; unwrap: the message names one capability, and it must be
- * one to this very endpoint (a scheme client naming its window or identity), which
- * the receiver gets as its badge. Written once, instantiated three times (syscall_call
- * and call_long) so the usual case carries no test or spill for the others.
+ * past the registers go too; one_cap: the message names one capability (the Call has
+ * Grant and the sender an IPC buffer). A capability to this very endpoint (a scheme
+ * client naming its window or identity) is unwrapped here: the receiver gets its
+ * badge. Any other, or one that is not found in one level, goes through
+ * ipc_transfer_caps once nothing can decline any more. Written once, instantiated
+ * three times (syscall_call and call_long) so the usual case carries no test or spill
+ * for the others.
  */
 static inline __attribute__((always_inline, noreturn)) void
-call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg, bool unwrap)
+call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg, bool one_cap)
 {
 	struct endpoint *ep = (struct endpoint *)cap_addr(&slot->cap);
 	struct tcb *recv = ep->head;
-	struct writ_ipc_buffer *src = NULL, *dst = NULL;
+	struct writ_ipc_buffer *dst = NULL;
 	struct cte *c = NULL;
+	bool unwrap = false;
+	uint64_t w0 = slot->cap.w0;
 
 	if (!recv || recv->state != TS_BLOCKED_RECV || !sched_may_hand_off(recv))
 		syscall_call_slow(t, slot);
-	if (unwrap) {
-		/* What the full path's transfer_caps would do, or decline: a capability
-		 * found in one level, to this endpoint, and both buffers there. */
-		src = tcb_ipc_buffer(t);
+	if (one_cap) {
 		dst = tcb_ipc_buffer(recv);
-		if (!src || !dst || !(c = lookup_flat(t, src->caps_or_badges[0])) ||
-		    cap_type(&c->cap) != WRIT_OBJ_ENDPOINT || cap_addr(&c->cap) != (uintptr_t)ep)
-			syscall_call_slow(t, slot);
+		c = lookup_flat(t, tcb_ipc_buffer(t)->caps_or_badges[0]);
+		unwrap = dst && c && cap_type(&c->cap) == WRIT_OBJ_ENDPOINT &&
+			 cap_addr(&c->cap) == (uintptr_t)ep;
 	}
 
 	ep_remove_head(ep, recv);
@@ -146,19 +153,23 @@ call_fast(struct trap_frame *f, struct tcb *t, struct cte *slot, bool long_msg, 
 	if (unwrap) {
 		dst->caps_or_badges[0] = cap_badge(&c->cap);
 		recv->frame.rsi |= 1ull << WRIT_MSGINFO_CAPS_SHIFT | 1ull << WRIT_MSGINFO_UNWRAP_SHIFT;
+	} else if (one_cap) {
+		/* Copied or moved into recv's receive slot, or not (the count says);
+		 * `slot` itself cannot go: a capability to ep is unwrapped, never moved. */
+		recv->frame.rsi |= ipc_transfer_caps(t, recv, ep, f->rsi);
 	}
 	f->rax = WRIT_OK;
 	if (recv->caller)	/* an unanswered earlier call loses its reply */
 		recv->caller->replier = NULL;
 	recv->caller = t;
 	t->replier = recv;
-	t->call_cap_w0 = slot->cap.w0;		/* its GrantReply, for a reply with caps */
+	t->call_cap_w0 = w0;			/* its GrantReply, for a reply with caps */
 	t->state = TS_BLOCKED_REPLY;		/* keeping its turn, as sched_block says */
 	switch_to(recv);
 }
 
 /* A Call whose message info is not the usual few registers: longer, or naming one
- * capability (unwrapped, or the full path takes it). */
+ * capability. */
 static __attribute__((noinline, noreturn)) void
 call_long(struct trap_frame *f, struct tcb *t, struct cte *slot)
 {
@@ -168,11 +179,10 @@ call_long(struct trap_frame *f, struct tcb *t, struct cte *slot)
 		syscall_call_slow(t, slot);
 	if (writ_msginfo_caps(info) == 0)
 		call_fast(f, t, slot, true, false);
-	/* One capability, not marked to move: clients name their window or identity so,
-	 * and a move (an fd sent over cable:) is left to the full path at once. */
-	if (writ_msginfo_caps(info) != 1 || (info >> WRIT_MSGINFO_MOVE_SHIFT & 1) ||
-	    !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT))
-		syscall_call_slow(t, slot);	/* copies or moves, or the error without Grant */
+	/* Without Grant, or without a buffer to name it in, the full path's error. */
+	if (writ_msginfo_caps(info) != 1 || !(cap_rights(&slot->cap) & WRIT_RIGHT_GRANT) ||
+	    !tcb_ipc_buffer(t))
+		syscall_call_slow(t, slot);
 	call_fast(f, t, slot, true, true);
 }
 
@@ -192,9 +202,13 @@ syscall_call(struct trap_frame *f)
 	call_fast(f, t, slot, false, false);
 }
 
-/* ReplyRecv once the message is known to fit (long_msg as for call_fast). */
+/*
+ * ReplyRecv once the message is known to fit (long_msg as for call_fast); one_cap: it
+ * names one capability, which goes as Reply's transfer takes it (only to a caller
+ * whose Call had GrantReply) after every test that may decline.
+ */
 static inline __attribute__((always_inline, noreturn)) void
-reply_recv_fast(struct trap_frame *f, bool long_msg)
+reply_recv_fast(struct trap_frame *f, bool long_msg, bool one_cap)
 {
 	struct tcb *t = FRAME_TCB(f), *caller = t->caller, *head;
 	struct cte *slot;
@@ -211,11 +225,23 @@ reply_recv_fast(struct trap_frame *f, bool long_msg)
 	/* a sender waits (the full path receives it), or the caller must wait its turn */
 	if ((head && head->state != TS_BLOCKED_RECV) || !sched_may_hand_off(caller))
 		syscall_reply_recv_slow(t);
+	/* The full path replies first, then looks up what to receive on: a reply that
+	 * moves that very capability away leaves nothing to receive on (its error). In a
+	 * flat CSpace a lookup that succeeds finds the flat slot, so comparing the
+	 * two slots is the whole test. */
+	if (one_cap && (f->rsi >> WRIT_MSGINFO_MOVE_SHIFT & 1) && tcb_ipc_buffer(t) &&
+	    lookup_flat(t, tcb_ipc_buffer(t)->caps_or_badges[0]) == slot)
+		syscall_reply_recv_slow(t);
 
 	KASSERT(caller->state == TS_BLOCKED_REPLY && caller->replier == t);
 	t->caller = NULL;
 	caller->replier = NULL;
 	copy_message(t, caller, 0, long_msg);
+	if (one_cap) {
+		if (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY)
+			caller->frame.rsi |= ipc_transfer_caps(t, caller, NULL, f->rsi);
+		ipc_replied_caps(t, writ_msginfo_caps(caller->frame.rsi));
+	}
 
 	/* t waits at the tail of the endpoint's receivers: ep_append(), written out to test
 	 * the head already loaded instead of loading the tail (the ReplyRecv figures) */
@@ -232,12 +258,23 @@ reply_recv_fast(struct trap_frame *f, bool long_msg)
 	switch_to(caller);
 }
 
+/* A ReplyRecv naming capabilities: one, in a message that fits, or the full path. */
+static __attribute__((noinline, noreturn)) void
+reply_recv_caps(struct trap_frame *f)
+{
+	uint64_t info = f->rsi;
+
+	if (writ_msginfo_length(info) > WRIT_MSG_MAX_LENGTH || writ_msginfo_caps(info) != 1)
+		syscall_reply_recv_slow(FRAME_TCB(f));
+	reply_recv_fast(f, true, true);
+}
+
 static __attribute__((noinline, noreturn)) void
 reply_recv_long(struct trap_frame *f)
 {
 	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_MAX_LENGTH)
-		syscall_reply_recv_slow(FRAME_TCB(f));
-	reply_recv_fast(f, true);
+		reply_recv_caps(f);	/* or a length past the maximum: the full path */
+	reply_recv_fast(f, true, false);
 }
 
 void
@@ -245,5 +282,5 @@ syscall_reply_recv(struct trap_frame *f)
 {
 	if ((f->rsi & INFO_FAST_MASK) > WRIT_MSG_REGS)
 		reply_recv_long(f);
-	reply_recv_fast(f, false);
+	reply_recv_fast(f, false, false);
 }

@@ -103,8 +103,8 @@ receive_slot(struct tcb *to, const struct writ_ipc_buffer *buf, unsigned k)
  * and CSpace are held by the TCB's own slots, not by the capabilities it moves away,
  * and each capability and receive slot is looked up afresh after the previous move.
  */
-static uint64_t
-transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, uint64_t info)
+uint64_t
+ipc_transfer_caps(struct tcb *from, struct tcb *to, const struct endpoint *ep, uint64_t info)
 {
 	struct writ_ipc_buffer *src = tcb_ipc_buffer(from), *dst = tcb_ipc_buffer(to);
 	unsigned done = 0, unwrapped = 0, copied = 0, n = writ_msginfo_caps(info);
@@ -161,7 +161,7 @@ transfer(struct tcb *from, struct tcb *to, uint64_t badge, const struct endpoint
 	deliver(to, words, len, label, badge);
 	caps = from->fault_type ? 0 : writ_msginfo_caps(from->frame.rsi);
 	if (caps && ep && (from->send_can_grant & WRIT_RIGHT_GRANT))
-		to->frame.rsi |= transfer_caps(from, to, ep, from->frame.rsi);
+		to->frame.rsi |= ipc_transfer_caps(from, to, ep, from->frame.rsi);
 }
 
 /* A reply carries capabilities only when the caller's endpoint capability had
@@ -175,7 +175,9 @@ transfer_reply(struct tcb *replier, struct tcb *caller)
 	deliver(caller, words, len, label, 0);
 	caps = writ_msginfo_caps(replier->frame.rsi);
 	if (caps && (caller->call_cap_w0 >> CAP_RIGHTS_SHIFT & WRIT_RIGHT_GRANT_REPLY))
-		caller->frame.rsi |= transfer_caps(replier, caller, NULL, replier->frame.rsi);
+		caller->frame.rsi |= ipc_transfer_caps(replier, caller, NULL, replier->frame.rsi);
+	if (caps)
+		ipc_replied_caps(replier, writ_msginfo_caps(caller->frame.rsi));
 }
 
 static void
@@ -269,11 +271,18 @@ ipc_reply(struct tcb *replier, bool then_wait)
 {
 	struct tcb *caller = replier->caller;
 
-	if (!caller)
+	/* Without a caller, or to a fault, capabilities named go nowhere: the replier
+	 * keeps them all. */
+	if (!caller) {
+		if (writ_msginfo_caps(replier->frame.rsi))
+			ipc_replied_caps(replier, 0);
 		return WRIT_E_NO_REPLY;
+	}
 	replier->caller = NULL;
 	caller->replier = NULL;
 	if (caller->fault_type) {
+		if (writ_msginfo_caps(replier->frame.rsi))
+			ipc_replied_caps(replier, 0);
 		fault_reply(replier, caller);
 		return WRIT_OK;
 	}

@@ -414,9 +414,15 @@ writ_error_is_lookup(int err)
  * receive_index + 1, ... (at receive_depth in the CNode receive_cnode names), which
  * must be empty. Transfer stops at the first capability that cannot go; the received
  * message info counts those that went.
+ *
+ * A Reply or ReplyRecv that names capabilities learns how many of them went in
+ * replied_caps (the caps field of the message info its caller got: 0 without
+ * GrantReply, without a caller, for a fault; those past it stay with the replier), so a
+ * server that moves a capability in its reply knows, without a syscall, whether its
+ * slot was emptied. The kernel writes it then only, and never reads it.
  */
 struct writ_ipc_buffer {
-	writ_word_t tag;
+	writ_word_t replied_caps;
 	writ_word_t msg[WRIT_MSG_MAX_LENGTH];
 	writ_word_t user_data;                  /* the thread's own word (TLS-free storage) */
 	writ_word_t caps_or_badges[WRIT_MSG_MAX_CAPS];

@@ -59,6 +59,32 @@ struct cable_end {
 static struct srv server;
 static uint64_t cables_made, cables_live, fds_held;
 
+/* Messages of at most MSG_SMALL bytes (an fd and a few words) live in blocks of that
+ * size, up to MSG_KEEP of which are kept when free: a message sent and received at
+ * once then costs no malloc and free. */
+#define MSG_SMALL 64
+#define MSG_KEEP 16
+static struct msg *kept[MSG_KEEP];
+static unsigned n_kept;
+
+static struct msg *
+msg_alloc(size_t len)
+{
+	if (len <= MSG_SMALL && n_kept)
+		return kept[--n_kept];
+	return malloc(sizeof(struct msg) + (len <= MSG_SMALL ? MSG_SMALL : len));
+}
+
+/* m->len says its block's size: MSG_SMALL bytes or fewer, a small one. */
+static void
+msg_release(struct msg *m)
+{
+	if (m->len <= MSG_SMALL && n_kept < MSG_KEEP)
+		kept[n_kept++] = m;
+	else
+		free(m);
+}
+
 static void
 msg_free(struct msg *m)
 {
@@ -66,7 +92,7 @@ msg_free(struct msg *m)
 		srv_close_cap(&server, m->fds[k]);	/* its server learns at once */
 		fds_held--;
 	}
-	free(m);
+	msg_release(m);
 }
 
 static void
@@ -189,7 +215,7 @@ do_send(struct srv_req *req, struct cable_end *e)
 			return;
 		}
 	}
-	if (!(m = malloc(sizeof(*m) + len))) {
+	if (!(m = msg_alloc(len))) {
 		srv_result(req, -ENOMEM);
 		return;
 	}
@@ -199,7 +225,7 @@ do_send(struct srv_req *req, struct cable_end *e)
 	m->nfds = 0;
 	memcpy(m->data, data, len);
 	if (!take_fds(req, m)) {
-		free(m);
+		msg_release(m);
 		srv_result(req, -EINVAL);
 		return;
 	}
@@ -266,7 +292,7 @@ do_recv(struct srv_req *req, struct cable_end *e)
 	if (req->reply_len < 3)
 		req->reply_len = 3;
 	srv_result(req, (long)m->len);
-	free(m);
+	msg_release(m);
 	srv_wake(&me->wq);
 }
 

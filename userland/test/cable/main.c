@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 
+/* Workers a server may have (srv.h's SRV_MAX_WORKERS): each takes a request in turn. */
+#define SRV_MAX_WORKERS_SEEN 32
+
 /* A server's live records; *more gets its second figure (pipes, cables). */
 static long
 stats(const char *scheme, writ_word_t *more, writ_word_t *more2)
@@ -179,6 +182,39 @@ test_unread(void)
 	      cables1 == cables0, "cable/no-record-left",
 	      "pipe records %ld -> %ld, pipes %lu -> %lu, cable records %ld -> %ld, cables %lu -> %lu",
 	      pipe_rec0, pipe_rec1, pipes0, pipes1, cable_rec0, cable_rec1, cables0, cables1);
+}
+
+/* A RECV by a client that names no receive slot: the fd cannot go, and the server,
+ * told so by the kernel (replied_caps), deletes its copy (once that worker takes its
+ * next request: a few requests later at most), so no record is left behind. */
+static void
+test_recv_no_room(void)
+{
+	writ_word_t pipes0, pipes1;
+	long pipe_rec0 = stats("pipe", &pipes0, NULL), pipe_rec1, r;
+	struct writ_msg m = { 0 };
+	int c[2], p[2];
+	long err;
+
+	writ_cable_pair(c);
+	writ_pipe(p);
+	r = writ_cable_send(c[0], 1, "w", 1, &p[1], 1);
+	writ_set_receive_slot(0, 0, 0);
+	m.info = writ_msginfo(SCHEME_OP_RECV, 0, 2);
+	m.mr[0] = 8;
+	err = writ_call(writ_fd_cap(c[1]), &m);
+	check(r == 1 && err == WRIT_OK && (long)m.mr[0] == 1 && m.mr[2] == 1 &&
+	      writ_msginfo_caps(m.info) == 0, "cable/recv-without-room-gets-no-fd",
+	      "send %ld, call %s, recv %ld, nfds %lu, caps %u", r, writ_error_name((int)err),
+	      (long)m.mr[0], m.mr[2], writ_msginfo_caps(m.info));
+	for (unsigned i = 0; i < 2 * SRV_MAX_WORKERS_SEEN; i++)
+		stats("cable", NULL, NULL);
+	writ_close(c[0]);
+	writ_close(c[1]);
+	writ_close(p[0]);
+	pipe_rec1 = stats("pipe", &pipes1, NULL);
+	check(pipe_rec1 == pipe_rec0 && pipes1 == pipes0, "cable/recv-without-room-closes-fd",
+	      "pipe records %ld -> %ld, pipes %lu -> %lu", pipe_rec0, pipe_rec1, pipes0, pipes1);
 }
 
 /* fds to another process: it reads zero: through the fd after this process closed
@@ -404,6 +440,7 @@ main(void)
 	test_order();
 	test_fds();
 	test_unread();
+	test_recv_no_room();
 	test_blocking();
 	test_two_proc();
 	test_fd_rounds();

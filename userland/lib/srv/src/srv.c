@@ -664,14 +664,47 @@ closes_file(const struct srv_req *req)
 	return req->op == SCHEME_OP_CLOSE && req->rec && req->rec->kind != SCHEME_KIND_CLOSER;
 }
 
+/* The place in the reply of a capability it moves out of slot, or -1. */
+static int
+reply_moved_index(const struct srv_req *req, writ_cptr_t slot)
+{
+	if (!req->reply_cap)
+		return -1;
+	if (req->reply_cap == slot)
+		return (req->reply_move & 1) ? 0 : -1;
+	for (unsigned k = 0; k < req->n_reply_more; k++)
+		if (req->reply_more[k] == slot)
+			return (req->reply_move >> (k + 1) & 1) ? (int)k + 1 : -1;
+	return -1;
+}
+
+/*
+ * A slot to drop after the reply: freed if the reply moved its capability and the
+ * caller got it (went: the kernel's replied_caps), else deleted and freed (the caller
+ * had no room, or it was never moved).
+ */
+static void
+drop_slot(const struct srv_req *req, writ_cptr_t slot, unsigned went)
+{
+	int k = reply_moved_index(req, slot);
+
+	if (k < 0 || (unsigned)k >= went)
+		writ_cnode_delete(WRIT_PSLOT_CNODE, slot, FULL);
+	writ_slot_free(slot);
+}
+
 /* Has the request left work for after its reply (capabilities to delete, fds to
  * close, a record marked closed)? Without any, the reply and the next receive are one
- * ReplyRecv. */
+ * ReplyRecv. Slots the reply moves out of are no such work: they are dropped once the
+ * next request is in (serve_loop), the kernel having said whether they went. */
 static bool
 after_reply_work(const struct srv *s, const struct srv_req *req)
 {
-	if (req->n_drop || s->n_to_close || closes_file(req))
+	if (s->n_to_close || closes_file(req))
 		return true;
+	for (unsigned k = 0; k < req->n_drop; k++)
+		if (reply_moved_index(req, req->drop[k]) < 0)
+			return true;
 	for (unsigned k = 0; k < req->n_got; k++)
 		if (req->got_cap[k])
 			return true;
@@ -679,12 +712,10 @@ after_reply_work(const struct srv *s, const struct srv_req *req)
 }
 
 static void
-after_reply(struct srv *s, struct srv_req *req)
+after_reply(struct srv *s, struct srv_req *req, unsigned went)
 {
-	for (unsigned k = 0; k < req->n_drop; k++) {
-		writ_cnode_delete(WRIT_PSLOT_CNODE, req->drop[k], FULL);
-		writ_slot_free(req->drop[k]);
-	}
+	for (unsigned k = 0; k < req->n_drop; k++)
+		drop_slot(req, req->drop[k], went);
 	close_pending(s);
 	/* Capabilities the handler did not keep go; the slots are reused. */
 	for (unsigned k = 0; k < req->n_got; k++)
@@ -710,6 +741,9 @@ serve_loop(struct srv *s)
 	unsigned w = worker_index(s, self);
 	struct srv_req req;
 	bool pending_reply = false;
+	/* The pending reply's drops (all slots it moves out of), by their place in it. */
+	writ_cptr_t moved[WRIT_MSG_MAX_CAPS];
+	unsigned n_moved = 0, went = 0;
 
 	writ_mutex_lock(&s->lock);
 	for (;;) {
@@ -718,6 +752,8 @@ serve_loop(struct srv *s)
 		writ_set_receive_slot(WRIT_PSLOT_CNODE, s->recv_slots[w][0], FULL);
 		if (pending_reply) {
 			writ_reply_recv(s->ep, &req.m);
+			if (n_moved)
+				went = (unsigned)writ_replied_caps();
 		} else {
 			memset(&req.m, 0, sizeof(req.m));
 			writ_recv(s->ep, &req.m);
@@ -725,6 +761,18 @@ serve_loop(struct srv *s)
 		pending_reply = false;
 		writ_mutex_lock(&s->lock);
 		s->receiving--;
+		/* Moved out and gone: the slot is empty. Still there (the caller had no
+		 * room): deleted now, as after_reply would have done. */
+		if (n_moved) {
+			for (unsigned k = 0; k < n_moved; k++) {
+				if (!moved[k])
+					continue;
+				if (k >= went)
+					writ_cnode_delete(WRIT_PSLOT_CNODE, moved[k], FULL);
+				writ_slot_free(moved[k]);
+			}
+			n_moved = 0;
+		}
 		if (writ_msginfo_is_notification(req.m.info)) {
 			srv_sweep(s);		/* a process ended (bound gc, if no gc thread) */
 			close_pending(s);
@@ -745,12 +793,22 @@ serve_loop(struct srv *s)
 							       req.reply_move);
 			}
 			if (!after_reply_work(s, &req)) {
+				/* moved[k]: the slot the reply's k-th capability moves out of,
+				 * if it is a drop */
+				for (unsigned k = 0; k < req.n_drop; k++) {	/* mostly none */
+					int i = reply_moved_index(&req, req.drop[k]);
+
+					for (; n_moved <= (unsigned)i; n_moved++)
+						moved[n_moved] = 0;
+					moved[i] = req.drop[k];
+				}
 				pending_reply = true;
 				continue;
 			}
 			writ_reply(&req.m);
+			went = (unsigned)writ_replied_caps();
 		}
-		after_reply(s, &req);
+		after_reply(s, &req, req.no_reply ? 0 : went);
 	}
 }
 

@@ -70,11 +70,11 @@ writ_slot_alloc(void)
 	return next_slot++;
 }
 
-/* Index in freed[] of slot s, or -1. */
+/* Index in freed[] of slot s, or -1; the latest freed first. */
 static int
 freed_index(writ_cptr_t s)
 {
-	for (unsigned i = 0; i < n_freed; i++)
+	for (unsigned i = n_freed; i-- > 0;)
 		if (freed[i] == s)
 			return (int)i;
 	return -1;
@@ -82,11 +82,26 @@ freed_index(writ_cptr_t s)
 
 /* n consecutive slots from the freed list, or 0: a run freed after use (a receive
  * run for a cable's fds) is found again, so calls that take runs do not use up the
- * CNode. */
+ * CNode. The search starts from the latest freed: a run given back is mostly its
+ * last few entries (a cable's receive run, less the fd taken, then that fd), found
+ * in a few steps whatever else the list holds. */
 static writ_cptr_t
 freed_run(unsigned n)
 {
-	for (unsigned i = 0; i < n_freed; i++) {
+	/* Mostly the last three freed are the run itself, in some order (a receive run
+	 * less the capability that came, then that one): no search. Freed slots are
+	 * distinct, so three of them with lowest lo, highest lo + 2 are lo, lo + 1, lo + 2. */
+	if (n == 3 && n_freed >= 3) {
+		writ_cptr_t a = freed[n_freed - 1], b = freed[n_freed - 2], c = freed[n_freed - 3];
+		writ_cptr_t lo = a < b ? (a < c ? a : c) : (b < c ? b : c);
+		writ_cptr_t hi = a > b ? (a > c ? a : c) : (b > c ? b : c);
+
+		if (hi == lo + 2 && lo) {
+			n_freed -= 3;
+			return lo;
+		}
+	}
+	for (unsigned i = n_freed; i-- > 0;) {
 		writ_cptr_t first = freed[i];
 		unsigned k = 1;
 
@@ -94,8 +109,11 @@ freed_run(unsigned n)
 			k++;
 		if (k < n)
 			continue;
-		for (k = 0; k < n; k++)
-			freed[freed_index(first + k)] = freed[--n_freed];
+		for (k = 0; k < n; k++) {
+			int j = freed_index(first + k);
+
+			freed[j] = freed[--n_freed];
+		}
 		return first;
 	}
 	return 0;

@@ -50,6 +50,16 @@ writ_mr_set(unsigned i, writ_word_t v)
 	buf_set(__builtin_offsetof(struct writ_ipc_buffer, msg) + 8ull * i, v);
 }
 
+writ_word_t
+writ_replied_caps(void)
+{
+	writ_word_t v;
+	uint64_t off = __builtin_offsetof(struct writ_ipc_buffer, replied_caps);
+
+	__asm__ volatile("movq %%gs:(%1), %0" : "=r"(v) : "r"(off) : "memory");
+	return v;
+}
+
 void
 writ_set_cap(unsigned i, writ_cptr_t cptr)
 {

@@ -60,7 +60,9 @@ struct srv_req {
 	writ_cptr_t reply_more[WRIT_MSG_MAX_CAPS - 1];  /* and more after it (srv_reply_cap) */
 	unsigned n_reply_more;
 	unsigned reply_move;            /* which of them move (srv_reply_cap_move) */
-	writ_cptr_t drop[WRIT_MSG_MAX_CAPS];    /* server slots deleted and freed after the reply */
+	/* Server slots deleted and freed after the reply; one the reply moved a capability
+	 * out of is only freed when the kernel says it went (replied_caps): no delete. */
+	writ_cptr_t drop[WRIT_MSG_MAX_CAPS];
 	unsigned n_drop;
 	writ_cptr_t got_cap[WRIT_MSG_MAX_CAPS];         /* capabilities that came with it */
 	unsigned n_got;

@@ -93,6 +93,9 @@ struct writ_ipc_buffer *writ_ipc_buffer(void);
 void writ_set_cap(unsigned i, writ_cptr_t cptr);
 writ_word_t writ_get_badge(unsigned i);
 void writ_set_receive_slot(writ_cptr_t cnode, writ_word_t index, unsigned depth);
+/* After a Reply or ReplyRecv that named capabilities: how many of them went (those
+ * past it stay in the replier's slots). */
+writ_word_t writ_replied_caps(void);
 
 /* ---- invocations: one stub each, as <writ/invocations.def> and kern/abi/README.md
  * list them (arguments, results, errors) ---- */
