@@ -1461,5 +1461,4 @@ proc_replace(struct proc *old, struct proc *new)
 	}
 	free_quota(old);
 	proc_reap(old);
-	services_process_ended(PID_ASIDE);	/* servers sweep what only old held */
 }
