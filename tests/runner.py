@@ -86,6 +86,7 @@ class Report:
     def __init__(self, verbose):
         self.n = self.passed = self.failed = 0
         self.verbose = verbose
+        self.failures = []   # repeated just before the summary: a log's tail names them
 
     def result(self, ok, name, why=""):
         self.n += 1
@@ -94,7 +95,13 @@ class Report:
             print("ok %d - %s" % (self.n, name), flush=True)
         else:
             self.failed += 1
+            self.failures.append("%d - %s: %s" % (self.n, name, why or "failed"))
             print("not ok %d - %s: %s" % (self.n, name, why or "failed"), flush=True)
+
+    def summary(self):
+        for f in self.failures:
+            print("# failed: " + f)
+        print("%d passed, %d failed" % (self.passed, self.failed))
 
     def diagnostics(self, lines, limit=60):
         for line in lines[-limit:]:
@@ -201,7 +208,7 @@ def cmd_test(args):
                     report.serial_tail(log, s[3], limit=40)
     if report.n == 0:
         report.result(False, "runner/no-tests", "no test matched %s" % sorted(groups))
-    print("%d passed, %d failed" % (report.passed, report.failed))
+    report.summary()
     return 1 if report.failed else 0
 
 
