@@ -7,6 +7,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -213,14 +215,261 @@ exhausted(void)
 	      "pid %d status %x", pid, st);
 }
 
-int
-main(void)
+/* Memory of each kind the program can write: after a fork each process sees only its
+ * own writes, whoever writes first. */
+static int data_global = 11;
+static int bss_global;
+
+struct kinds {
+	volatile int *data, *bss, *brk, *map, *stack;
+};
+
+static void
+kinds_set(const struct kinds *k, int base)
 {
+	*k->data = base + 1;
+	*k->bss = base + 2;
+	*k->brk = base + 3;
+	*k->map = base + 4;
+	*k->stack = base + 5;
+}
+
+static int
+kinds_are(const struct kinds *k, int base)
+{
+	return *k->data == base + 1 && *k->bss == base + 2 && *k->brk == base + 3 &&
+	       *k->map == base + 4 && *k->stack == base + 5;
+}
+
+static void
+private_writes(void)
+{
+	volatile int on_stack = 0;
+	int *brk_page = sbrk(4096);
+	int *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct kinds k = { &data_global, &bss_global, brk_page, map, &on_stack };
+	int a[2], b[2], st, before = 0, after = 0;
+	char c = 0;
+	pid_t pid;
+
+	if (brk_page == (void *)-1 || map == MAP_FAILED || pipe(a) || pipe(b)) {
+		check(0, "linux/fork-private-writes", "sbrk, mmap or pipe: errno %d", errno);
+		return;
+	}
+	kinds_set(&k, 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		/* The child writes first, then looks again after the parent wrote. */
+		kinds_set(&k, 100);
+		write(a[1], "w", 1);
+		read(b[0], &c, 1);
+		_exit(kinds_are(&k, 100) ? 0 : 1);
+	}
+	if (pid > 0 && read(a[0], &c, 1) == 1)
+		before = kinds_are(&k, 0);
+	kinds_set(&k, 200);
+	write(b[1], "w", 1);
+	st = pid > 0 ? status_of(pid) : -1;
+	after = kinds_are(&k, 200);
+	check(pid > 0 && before && after && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "linux/fork-private-writes", "parent saw its own before %d after %d, child status %x",
+	      before, after, st);
+	/* And the other order: the parent writes first. */
+	kinds_set(&k, 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		read(b[0], &c, 1);
+		if (!kinds_are(&k, 0))
+			_exit(2);
+		kinds_set(&k, 300);
+		_exit(kinds_are(&k, 300) ? 0 : 1);
+	}
+	kinds_set(&k, 400);
+	write(b[1], "w", 1);
+	st = pid > 0 ? status_of(pid) : -1;
+	check(pid > 0 && kinds_are(&k, 400) && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "linux/fork-parent-writes-first", "child status %x", st);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	munmap(map, 4096);
+}
+
+/* A child that rewrites every page of a large region and more of its own: the
+ * parent's bytes stay. */
+#define LOTS (1u << 20)
+
+static void
+child_writes_lots(void)
+{
+	uint32_t *big = mmap(NULL, LOTS, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = 1, st;
+	pid_t pid;
+
+	if (big == MAP_FAILED) {
+		check(0, "linux/fork-child-writes-lots", "mmap: errno %d", errno);
+		return;
+	}
+	for (uint32_t i = 0; i < LOTS / 4; i++)
+		big[i] = i;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		uint32_t *more = malloc(2 * LOTS);
+
+		if (!more)
+			_exit(2);
+		for (uint32_t i = 0; i < LOTS / 4; i++)
+			big[i] = ~i;
+		for (uint32_t i = 0; i < LOTS / 2; i++)
+			more[i] = i * 3;
+		for (uint32_t i = 0; i < LOTS / 4; i++)
+			if (big[i] != ~i || more[i] != i * 3)
+				_exit(1);
+		_exit(0);
+	}
+	st = pid > 0 ? status_of(pid) : -1;
+	for (uint32_t i = 0; i < LOTS / 4; i++)
+		ok &= big[i] == i;
+	check(pid > 0 && ok && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "linux/fork-child-writes-lots", "parent's bytes kept %d, child status %x", ok, st);
+	munmap(big, LOTS);
+}
+
+/* A fork from a forked child: each generation sees what its parent had at its fork
+ * and keeps its own. */
+static void
+chain(void)
+{
+	volatile int gen = 1;
+	pid_t pid;
+	int st;
+
+	data_global = 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		pid_t grandchild;
+		int gst = -1;
+
+		if (gen != 1 || data_global != 1)
+			_exit(1);
+		gen = 2;
+		data_global = 2;
+		grandchild = fork();
+		if (grandchild == 0) {
+			if (gen != 2 || data_global != 2)
+				_exit(1);
+			gen = 3;
+			data_global = 3;
+			_exit(gen == 3 && data_global == 3 ? 33 : 1);
+		}
+		gst = grandchild > 0 ? status_of(grandchild) : -1;
+		_exit(WIFEXITED(gst) && WEXITSTATUS(gst) == 33 && gen == 2 && data_global == 2
+		      ? 22 : 1);
+	}
+	st = pid > 0 ? status_of(pid) : -1;
+	check(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 22 && gen == 1 && data_global == 1,
+	      "linux/fork-chain-of-three", "status %x gen %d global %d", st, gen, data_global);
+}
+
+/* A child that wrote its memory, then runs another program (this one, told to end
+ * with a status). */
+static void
+then_exec(const char *self)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char *av[] = { (char *)self, "--exit", "7", NULL };
+
+		data_global = 99;
+		execv(self, av);
+		_exit(126);
+	}
+	st = pid > 0 ? status_of(pid) : -1;
+	check(pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 7 && data_global != 99,
+	      "linux/fork-then-exec", "status %x", st);
+}
+
+/* A child whose parent has ended before it writes anything: its memory is its own. */
+static void
+parent_gone(void)
+{
+	int go[2], res[2], st;
+	pid_t mid;
+	char c = 0;
+
+	if (pipe(go) || pipe(res)) {
+		check(0, "linux/fork-parent-ended-first", "pipe: errno %d", errno);
+		return;
+	}
+	data_global = 5;
+	fflush(stdout);
+	mid = fork();
+	if (mid == 0) {
+		int *heap = malloc(64 * 1024);
+		volatile int local = 6;
+		pid_t pid;
+
+		if (!heap)
+			_exit(1);
+		for (int i = 0; i < 16 * 1024; i++)
+			heap[i] = i;
+		data_global = 7;
+		pid = fork();
+		if (pid == 0) {
+			int ok;
+
+			read(go[0], &c, 1);	/* its parent has been waited for by now */
+			ok = data_global == 7 && local == 6;
+			for (int i = 0; i < 16 * 1024; i++)
+				ok &= heap[i] == i;
+			data_global = 8;
+			local = 9;
+			for (int i = 0; i < 16 * 1024; i++)
+				heap[i] = -i;
+			for (int i = 0; i < 16 * 1024; i++)
+				ok &= heap[i] == -i;
+			ok &= data_global == 8 && local == 9;
+			write(res[1], ok ? "y" : "n", 1);
+			_exit(0);
+		}
+		_exit(pid > 0 ? 0 : 1);
+	}
+	close(res[1]);
+	st = mid > 0 ? status_of(mid) : -1;
+	write(go[1], "g", 1);
+	if (read(res[0], &c, 1) != 1)
+		c = 0;
+	check(mid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && c == 'y' && data_global == 5,
+	      "linux/fork-parent-ended-first", "status %x grandchild said %c", st, c ? c : '-');
+	close(go[0]);
+	close(go[1]);
+	close(res[0]);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 2 && strcmp(argv[1], "--exit") == 0)
+		return atoi(argv[2]);
 	basics();
 	registers();
 	clone_fork();
 	fds_and_state();
 	shared();
+	private_writes();
+	child_writes_lots();
+	chain();
+	then_exec(argv[0]);
+	parent_gone();
 	exhausted();
 	return failures ? 1 : 0;
 }
