@@ -7,25 +7,33 @@
  * made the way execve makes one: init spawns the same program again (its start-info
  * name: the archive path or "scheme:path" it was spawned from) with this process's
  * policies and quota size. That child's personality sees the marker in its
- * environment (FORK_ENV) and, instead of starting the program, takes over the
- * parent's state from two transfer fds handed over at spawn:
+ * environment (FORK_ENV, with the lowest stack page the parent sends: the child runs
+ * on the stack pages below it meanwhile) and, instead of starting the program, takes
+ * over the parent's state:
  *
- *  - a pipe (child fd FORK_PIPE): the registers and FXSAVE image, then each part's
- *    state (fs.c: working directory, fd flags; sig.c: dispositions, mask, alternate
- *    stack; mem.c: brk, mmap's holes and pages; main.c: FS base, umask), then the
- *    program's writable memory: the image's writable segments, the used part of the
- *    stack, and every page brk and mmap gave, in that order.
+ *  - the state, written first into a buffer of the parent's own frames: the registers
+ *    and FXSAVE image, then each part's (fs.c: working directory, fd flags; sig.c:
+ *    dispositions, mask, alternate stack; mem.c: brk, mmap's holes and pages; main.c:
+ *    FS base, umask), then the program's writable memory: the image's writable
+ *    segments, the used part of the stack, and every page brk and mmap gave. The
+ *    frames go to the child over an endpoint of the parent's (the start info's
+ *    "lxfork"), three capabilities a Call; the child maps the copies read-only, reads
+ *    the state out, and deletes them.
  *
- *  - then an endpoint of the parent's (the start info's "lxfork"): every fd of the
- *    parent, three capabilities a Call, with their numbers; the child puts each at its
- *    number. The copies reference the same open-file record at the server, so offsets
- *    are shared, as Linux's fork shares them. Only after the child said, with a byte
- *    on a second pipe (child fd FORK_ACK), that it took the state: a child that died
- *    before shows as the end of that pipe, never as a Call nobody answers.
+ *  - then, over the same endpoint, every fd of the parent, and the frames of MAP_SHARED
+ *    pages. The fd copies reference the same open-file record at the server, so
+ *    offsets are shared, as Linux's fork shares them.
  *
- * The copy is eager: every byte of the program's writable memory crosses the pipe
- * (copy-on-write needs frames shared between the two processes, which nobody here
- * holds). The child then loads the registers with RAX 0 and goes on after the call.
+ * The parent waits on the child only after the child said it lives, with a byte on a
+ * pipe (child fd FORK_ACK): one before it takes the frames, one once it read them (so
+ * the parent may write its buffer again). A child that died shows as the end of that
+ * pipe, never as a Call nobody answers.
+ *
+ * The copy is eager, not copy-on-write: a frame shared by both would live in the
+ * parent's quota (gone with the parent, as MAP_SHARED pages are), and under -icount a
+ * page's Map, Unmap and capability transfer cost about as much as copying it four
+ * times; the spawn itself is most of a fork. The child then loads the registers with
+ * RAX 0 and goes on after the call.
  */
 #include <writ/fd.h>
 #include <writ/mem.h>
@@ -42,9 +50,8 @@
 #define CLONE_CHILD_CLEARTID 0x200000
 #define CLONE_CHILD_SETTID 0x1000000
 #define SYS_CLONE 56
-#define FORK_ENV "WRIT_LX_FORK=1"
-#define FORK_PIPE (WRIT_FD_MAX - 1)
-#define FORK_ACK (WRIT_FD_MAX - 2)      /* the child's one byte back: it read all, it lives */
+#define FORK_ENV "WRIT_LX_FORK="   /* then the lowest stack page the parent sends, hex */
+#define FORK_ACK (WRIT_FD_MAX - 2)      /* the child's bytes back: it lives, it read all */
 #define FORK_EP_LAST_FD (WRIT_FD_MAX - 1)
 #define FORK_MAGIC 0x6b726f467872774cull       /* "LwrxForK" */
 /* The child's quota: the program's memory (its image is the child's own frames, unless
@@ -55,7 +62,10 @@
  * out of a 256 MiB machine. */
 #define FORK_QUOTA_MIN 22
 #define FORK_QUOTA_MAX 24
-#define CHILD_STACK (64 * 1024)         /* the child personality's own, while it copies */
+/* The child personality's own stack while it takes the state: the program's stack
+ * pages below those the parent sends (init mapped them all; their bytes are dead in the
+ * parent), else a malloc'ed one (64 KiB of heap cost the child 42,000 instructions). */
+#define CHILD_STACK (32 * 1024)
 
 /* The program's registers at the call, as lx_fork_resume loads them. */
 struct lx_fork_regs {
@@ -79,77 +89,96 @@ static struct fork_hdr hdr;
 
 /* ---- moving bytes ---- */
 
-/* Whole transfers of n bytes, to or from fd. */
-static long
-io_whole(int fd, uint8_t *p, size_t n, bool send)
-{
-	while (n) {
-		long r = send ? writ_write(fd, p, n) : writ_read(fd, p, n);
+/*
+ * The state goes through a buffer of the parent's frames: the parent writes it there,
+ * the child maps copies of the frame capabilities (read-only) and reads it out, so
+ * each byte is copied twice, by the two processes themselves (through a pipe it was
+ * six times, with a Call to the pipe server for every 32 KiB). The parent keeps up to
+ * XFER_KEEP pages mapped for its next fork; the rest go back to mem.c's kept frames.
+ */
+#define XFER_PAGES 8192                 /* 32 MiB: more than a child's largest quota */
+#define XFER_KEEP 64
+static struct {
+	uint8_t *va;                    /* XFER_PAGES pages of address space */
+	writ_cptr_t *frames;            /* the first n mapped there, read-write */
+	size_t n, cap;                  /* cap: room in frames[] */
+} xfer;
+/* The parent's transfer buffer, as the child maps it: read-only, in a window of its
+ * own address space (kept for another fork's, as address space is never given back). */
+static struct {
+	uint8_t *va;
+	size_t reserved;                /* pages of address space at va */
+	writ_cptr_t *frames;
+	size_t n, want;
+	bool bad;                       /* a frame that did not map: fail once all came */
+} rd;
+static size_t io_len, io_pos;           /* bytes written (parent), read (child) */
+static size_t io_total;                 /* the child's: bytes the parent wrote */
 
-		if (r <= 0)
-			return r < 0 ? r : -EPIPE;
-		p += r;
-		n -= (size_t)r;
+/* Room for `need` bytes in the parent's buffer. */
+static long
+xfer_grow(size_t need)
+{
+	if (need > (size_t)XFER_PAGES * 4096 ||
+	    (!xfer.va && !(xfer.va = writ_va_reserve(XFER_PAGES))))
+		return -ENOMEM;
+	while (xfer.n * 4096 < need) {
+		writ_cptr_t f;
+
+		if (xfer.n == xfer.cap) {
+			size_t cap = xfer.cap ? 2 * xfer.cap : XFER_KEEP;
+			writ_cptr_t *more = realloc(xfer.frames, cap * sizeof(*more));
+
+			if (!more)
+				return -ENOMEM;
+			xfer.frames = more;
+			xfer.cap = cap;
+		}
+		f = lx_mem_frame_reuse();
+
+		if (!f && writ_own_object(WRIT_OBJ_FRAME_4K, 0, &f) != WRIT_OK)
+			return -ENOMEM;
+		if (writ_map_frame(WRIT_PSLOT_VSPACE, f, (writ_word_t)(xfer.va + xfer.n * 4096),
+				   WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK,
+				   writ_own_table, NULL) != WRIT_OK) {
+			lx_mem_frame_keep(f);
+			return -ENOMEM;
+		}
+		xfer.frames[xfer.n++] = f;
 	}
 	return 0;
 }
 
-/*
- * The state is many small parts and a few large ones; each pipe transfer is a Call to
- * the pipe server, so both sides go through a buffer: small parts share a transfer,
- * the sender flushes it when full and at the end, the receiver refills it with
- * whatever the pipe has.
- */
-#define IOBUF (32 * 1024 - 16)          /* 8 pages with malloc's header */
-static uint8_t *iobuf;                  /* made at the first fork: every process pays
-					 * for the pages of its bss at spawn */
-static size_t io_len, io_pos;
+/* After a fork: pages past XFER_KEEP back to mem.c (no one else holds them now). */
+static void
+xfer_trim(void)
+{
+	while (xfer.n > XFER_KEEP) {
+		writ_cptr_t f = xfer.frames[--xfer.n];
+
+		writ_frame_unmap(f);
+		lx_mem_frame_keep(f);
+	}
+}
 
 long
 lx_fork_io(int fd, void *buf, size_t n, bool send)
 {
-	uint8_t *p = buf;
 	long r;
 
-	if (!iobuf && !(iobuf = malloc(IOBUF)))
-		return -ENOMEM;
-	while (n) {
-		size_t k;
-
-		if (send && io_len == IOBUF) {
-			if ((r = io_whole(fd, iobuf, io_len, true)) < 0)
-				return r;
-			io_len = 0;
-		}
-		if (!send && io_pos == io_len) {
-			if ((r = writ_read(fd, iobuf, IOBUF)) <= 0)
-				return r < 0 ? r : -EPIPE;
-			io_len = (size_t)r;
-			io_pos = 0;
-		}
-		if (send) {
-			k = n < IOBUF - io_len ? n : IOBUF - io_len;
-			memcpy(iobuf + io_len, p, k);
-			io_len += k;
-		} else {
-			k = n < io_len - io_pos ? n : io_len - io_pos;
-			memcpy(p, iobuf + io_pos, k);
-			io_pos += k;
-		}
-		p += k;
-		n -= k;
+	(void)fd;
+	if (send) {
+		if ((r = xfer_grow(io_len + n)) < 0)
+			return r;
+		memcpy(xfer.va + io_len, buf, n);
+		io_len += n;
+		return 0;
 	}
+	if (n > io_total - io_pos)
+		return -EPIPE;
+	memcpy(buf, rd.va + io_pos, n);
+	io_pos += n;
 	return 0;
-}
-
-/* What the sender's buffer still holds, into the pipe. */
-static long
-io_flush(int fd)
-{
-	long r = io_whole(fd, iobuf, io_len, true);
-
-	io_len = 0;
-	return r;
 }
 
 /* ---- the parent ---- */
@@ -201,18 +230,42 @@ send_fds(writ_cptr_t ep, int skip)
 	return 0;
 }
 
+/* The state, into the transfer buffer from its start. */
 static long
-send_state(int pipe, uint64_t sp)
+put_state(uint64_t sp)
 {
 	long r;
 
-	if ((r = lx_fork_io(pipe, &hdr, sizeof(hdr), true)) < 0 ||
-	    (r = lx_fs_fork_io(pipe, true)) < 0 || (r = lx_sig_fork_io(pipe, true)) < 0 ||
-	    (r = lx_main_fork_io(pipe, true)) < 0 || (r = lx_sock_fork_io(pipe, true)) < 0 ||
-	    (r = lx_mem_fork_io(pipe, true, sp)) < 0 || (r = io_flush(pipe)) < 0) {
-		io_len = 0;
+	io_len = 0;
+	if ((r = lx_fork_io(-1, &hdr, sizeof(hdr), true)) < 0 ||
+	    (r = lx_fs_fork_io(-1, true)) < 0 || (r = lx_sig_fork_io(-1, true)) < 0 ||
+	    (r = lx_main_fork_io(-1, true)) < 0 || (r = lx_sock_fork_io(-1, true)) < 0 ||
+	    (r = lx_mem_fork_io(-1, true, sp)) < 0)
 		return r;
-	}
+	return 0;
+}
+
+/* The buffer's frames, three a Call, mr[1..3] = the state's length; the child maps
+ * the copies in order. */
+static long
+send_frames(writ_cptr_t ep)
+{
+	size_t pages = (io_len + 4095) / 4096, i = 0;
+	struct writ_msg m;
+
+	do {
+		unsigned n = 0;
+
+		memset(&m, 0, sizeof(m));
+		for (; n < 3 && i < pages; n++, i++) {
+			writ_set_cap(n, xfer.frames[i]);
+			m.mr[1 + n] = io_len;
+		}
+		m.mr[0] = n | (i == pages ? LAST_FDS : 0);
+		m.info = writ_msginfo(0, n, 4);
+		if (writ_call(ep, &m) != WRIT_OK)
+			return -EIO;
+	} while (i < pages);
 	return 0;
 }
 
@@ -259,10 +312,11 @@ send_shared(writ_cptr_t ep)
 /* The child, started from our program again, with our policies and the transfer fds;
  * -> its pid (*cap to wait for it), or -errno. */
 static long
-spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
+spawn_child(int ack_wr, writ_cptr_t ep, uint64_t stack_lo, writ_cptr_t *cap)
 {
 	static struct writ_spawn_opts o;
-	static const char *envp[] = { FORK_ENV, NULL };
+	static char marker[40];
+	static const char *envp[] = { marker, NULL };
 	char buf[1024];
 	const char *path = exe_path(buf, sizeof(buf));
 	const char *argv[] = { path, NULL };
@@ -271,13 +325,13 @@ spawn_child(int pipe_rd, int ack_wr, writ_cptr_t ep, writ_cptr_t *cap)
 
 	if (!path)
 		return -ENOEXEC;
+	writ_snprintf(marker, sizeof(marker), FORK_ENV "%lx", stack_lo);
 	while (bits < FORK_QUOTA_MAX && (1ull << bits) < need)
 		bits++;
 	o = (struct writ_spawn_opts){ .quota_bits = bits, .envp = envp };
 	writ_spawn_opts_inherit(&o);
 	if (o.ncaps > 13)
-		o.ncaps = 13;	/* room for the three transfer capabilities */
-	writ_spawn_opts_fd(&o, pipe_rd, FORK_PIPE);
+		o.ncaps = 14;	/* room for the two transfer capabilities */
 	writ_spawn_opts_fd(&o, ack_wr, FORK_ACK);
 	o.caps[o.ncaps++] = (struct writ_spawn_cap){ .slot = (uint32_t)ep, .kind = WRIT_SCAP_OTHER,
 						     .name = "lxfork" };
@@ -310,7 +364,7 @@ static long
 fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 {
 	static writ_cptr_t ep;
-	int p[2], ack[2];
+	int ack[2];
 	writ_cptr_t cap;
 	long pid, r;
 	char byte = 0;
@@ -333,23 +387,28 @@ fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 	memcpy(hdr.fx, (const uint8_t *)c + sizeof(*c), sizeof(hdr.fx));
 	if (!ep && (r = writ_own_object(WRIT_OBJ_ENDPOINT, 0, &ep)) != WRIT_OK)
 		return said("endpoint", r, -ENOMEM);
-	if ((r = writ_pipe(p)) < 0)
-		return said("pipe", r, -EAGAIN);
+	if ((r = put_state(c->rsp)) < 0) {
+		xfer_trim();
+		return said("state", r, -ENOMEM);
+	}
 	if ((r = writ_pipe(ack)) < 0) {
-		writ_close(p[0]);
-		writ_close(p[1]);
+		xfer_trim();
 		return said("pipe", r, -EAGAIN);
 	}
-	pid = spawn_child(p[0], ack[1], ep, &cap);
-	writ_close(p[0]);
+	pid = spawn_child(ack[1], ep, lx_mem_stack_lo(c->rsp), &cap);
 	writ_close(ack[1]);
 	if (pid < 0) {
-		writ_close(p[1]);
 		writ_close(ack[0]);
+		xfer_trim();
 		return said("spawn", pid, pid == -ENOMEM ? -ENOMEM : -EAGAIN);
 	}
-	r = send_state(p[1], c->rsp);
-	writ_close(p[1]);
+	/* Each wait on the child that only it can end comes after a byte it wrote on the
+	 * ack pipe: a child that died shows as the pipe's end, never as a Call nobody
+	 * answers. One byte before it takes the frames, one once it has read them. */
+	if (writ_read(ack[0], &byte, 1) != 1)
+		r = -ECHILD;
+	if (r >= 0)
+		r = send_frames(ep);
 	if (r >= 0 && writ_read(ack[0], &byte, 1) != 1)
 		r = -ECHILD;	/* it ended before it took everything */
 	writ_close(ack[0]);
@@ -360,8 +419,10 @@ fork_parent(struct lx_call *c, const uint64_t *cs, uint64_t flags)
 	if (r < 0 || (r = lx_child_add((uint32_t)pid, cap)) < 0) {
 		writ_proc_kill(cap);
 		writ_proc_wait(cap);
+		xfer_trim();	/* its copies of the frames went with it */
 		return said("handing over", r, -EAGAIN);
 	}
+	xfer_trim();
 	if (c->nr == SYS_CLONE && (flags & CLONE_PARENT_SETTID) && lx_writable(c->a[2], 4))
 		*(uint32_t *)c->a[2] = (uint32_t)pid;
 	return pid;
@@ -390,11 +451,17 @@ lx_fork(struct lx_call *c, const uint64_t *cs)
 /* ---- the child ---- */
 
 bool
-lx_fork_is_child(char **envp)
+lx_fork_is_child(char **envp, uint64_t *free_top)
 {
 	for (; envp && *envp; envp++)
-		if (strcmp(*envp, FORK_ENV) == 0)
+		if (strncmp(*envp, FORK_ENV, sizeof(FORK_ENV) - 1) == 0) {
+			const char *h = *envp + sizeof(FORK_ENV) - 1;
+
+			*free_top = 0;
+			for (; (*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f'); h++)
+				*free_top = *free_top << 4 | (uint64_t)(*h <= '9' ? *h - '0' : *h - 'a' + 10);
 			return true;
+		}
 	return false;
 }
 
@@ -456,6 +523,46 @@ take_fd(writ_cptr_t slot, writ_word_t num)
 	}
 }
 
+static void
+take_frame(writ_cptr_t slot, writ_word_t total)
+{
+	if (!rd.frames && !rd.bad) {
+		rd.want = (total + 4095) / 4096;
+		io_total = total;
+		if (rd.want == 0 || rd.want > XFER_PAGES ||
+		    !(rd.frames = malloc(rd.want * sizeof(*rd.frames))))
+			rd.bad = true;
+		else if (rd.reserved < rd.want &&
+			 (rd.va = writ_va_reserve(rd.want)) != NULL)
+			rd.reserved = rd.want;
+		if (rd.reserved < rd.want)
+			rd.bad = true;
+	}
+	if (rd.bad || rd.n == rd.want ||
+	    writ_map_frame(WRIT_PSLOT_VSPACE, slot, (writ_word_t)(rd.va + rd.n * 4096),
+			   WRIT_RIGHT_READ, WRIT_MAP_WRITE_BACK, writ_own_table, NULL) != WRIT_OK) {
+		rd.bad = true;
+		writ_cnode_delete(WRIT_PSLOT_CNODE, slot, 64);
+		writ_slot_free(slot);
+		return;
+	}
+	rd.frames[rd.n++] = slot;
+}
+
+/* The parent's frames, out of our address space and CSpace. */
+static void
+drop_frames(void)
+{
+	for (size_t i = 0; i < rd.n; i++) {
+		writ_frame_unmap(rd.frames[i]);
+		writ_cnode_delete(WRIT_PSLOT_CNODE, rd.frames[i], 64);
+		writ_slot_free(rd.frames[i]);
+	}
+	free(rd.frames);
+	rd.frames = NULL;
+	rd.n = rd.want = 0;
+}
+
 /* A MAP_SHARED page: the parent's frame, mapped where the parent has it. */
 static void
 take_shared(writ_cptr_t slot, writ_word_t va_prot)
@@ -470,19 +577,24 @@ child_main(void *arg)
 	writ_cptr_t ep;
 
 	(void)arg;
-	if (lx_fork_io(FORK_PIPE, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
+	if (!(ep = writ_cap_named("lxfork")))
+		fail("no endpoint to take the state from");
+	if (writ_write(FORK_ACK, "r", 1) != 1)
+		fail("the parent is gone");
+	recv_caps(ep, take_frame);
+	if (rd.bad || rd.n != rd.want)
+		fail("cannot map the parent's state");
+	if (lx_fork_io(-1, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
 		fail("no registers");
-	if (lx_fs_fork_io(FORK_PIPE, false) < 0 || lx_sig_fork_io(FORK_PIPE, false) < 0 ||
-	    lx_main_fork_io(FORK_PIPE, false) < 0 || lx_sock_fork_io(FORK_PIPE, false) < 0 ||
-	    lx_mem_fork_io(FORK_PIPE, false, 0) < 0)
+	if (lx_fs_fork_io(-1, false) < 0 || lx_sig_fork_io(-1, false) < 0 ||
+	    lx_main_fork_io(-1, false) < 0 || lx_sock_fork_io(-1, false) < 0 ||
+	    lx_mem_fork_io(-1, false, 0) < 0)
 		fail("the parent's state did not come");
-	io_len = io_pos = 0;	/* all read: empty for this process's own forks */
-	writ_close(FORK_PIPE);
-	if (writ_write(FORK_ACK, "", 1) != 1)
+	drop_frames();
+	io_pos = io_total = 0;
+	if (writ_write(FORK_ACK, "d", 1) != 1)
 		fail("the parent is gone");
 	writ_close(FORK_ACK);
-	if (!(ep = writ_cap_named("lxfork")))
-		fail("no endpoint to take the fds from");
 	recv_caps(ep, take_fd);
 	recv_caps(ep, take_shared);
 	writ_cnode_delete(WRIT_PSLOT_CNODE, ep, 64);
@@ -494,12 +606,19 @@ child_main(void *arg)
 
 /* Take the parent's state and go on as it would after its fork, RAX 0. */
 void
-lx_fork_child(void)
+lx_fork_child(uint64_t free_top)
 {
-	uint8_t *stack = malloc(CHILD_STACK);
+	/* Below both what the parent sends and the frames we run on now. */
+	uint64_t top = (uint64_t)__builtin_frame_address(0) - 512;
+	uint8_t *stack;
 
+	if (free_top < top)
+		top = free_top;
+	top = (top - 256) & ~15ull;
+	if (free_top && top >= lx_mem_stack_bottom() + CHILD_STACK)
+		lx_on_stack(child_main, NULL, top);
+	stack = malloc(CHILD_STACK);
 	if (!stack)
 		fail("no memory for a stack");
-	/* Off the program's stack, which is about to become the parent's copy. */
 	lx_on_stack(child_main, NULL, (uint64_t)stack + CHILD_STACK);
 }

@@ -575,8 +575,10 @@ main(int argc, char **argv, char **envp)
 	lx_sig_init();
 	/* A fork's child: the parent's state replaces the program's start (fork.c), still
 	 * "in a call" while it takes it over IPC; the signal thread above is its own. */
-	if (lx_fork_is_child(envp))
-		lx_fork_child();
+	uint64_t free_top;
+
+	if (lx_fork_is_child(envp, &free_top))
+		lx_fork_child(free_top);
 	lx_main_in_call = 0;
 	lx_enter(entry, (uint64_t)sp);
 }

@@ -184,6 +184,20 @@ frame_keep(writ_cptr_t f)
 		free_frames[n_free_frames++] = (uint16_t)f;
 }
 
+/* For fork's transfer buffer (fork.c): a kept frame, unmapped, bytes not zeroed (0 if
+ * none), and a frame back to keep. */
+writ_cptr_t
+lx_mem_frame_reuse(void)
+{
+	return n_free_frames ? free_frames[--n_free_frames] : 0;
+}
+
+void
+lx_mem_frame_keep(writ_cptr_t f)
+{
+	frame_keep(f);
+}
+
 /* Put the page at va (not present) into the map with prot, from a kept frame
  * (zeroed) or a new one. */
 static long
@@ -594,11 +608,26 @@ pages_take(int fd, uint64_t *list, size_t n)
 /* The stack from the page holding sp's red zone up, the image's writable segments,
  * brk's and mmap's state and pages. sp: the program's stack pointer (the parent's;
  * the child reads its own copy from fd). */
+uint64_t
+lx_mem_stack_lo(uint64_t sp)
+{
+	const struct fixed *st = &fixed[n_fixed - 1];	/* lx_mem_init adds the stack last */
+	uint64_t lo = (sp - 128) & ~(PAGE - 1);
+
+	return lo < st->lo || lo >= st->hi ? st->lo : lo;
+}
+
+uint64_t
+lx_mem_stack_bottom(void)
+{
+	return fixed[n_fixed - 1].lo;
+}
+
 long
 lx_mem_fork_io(int fd, bool send, uint64_t sp)
 {
-	uint64_t *list = NULL, n = 0, stack_lo = (sp - 128) & ~(PAGE - 1);
-	const struct fixed *st = &fixed[n_fixed - 1];	/* lx_mem_init adds the stack last */
+	uint64_t *list = NULL, n = 0, stack_lo = lx_mem_stack_lo(sp);
+	const struct fixed *st = &fixed[n_fixed - 1];
 	long r;
 
 	if ((r = lx_fork_io(fd, &stack_lo, sizeof(stack_lo), send)) < 0)
