@@ -549,12 +549,11 @@ take_frame(writ_cptr_t slot, writ_word_t total)
 	rd.frames[rd.n++] = slot;
 }
 
-/* The parent's frames, out of our address space and CSpace. */
+/* The parent's frames, out of our CSpace (a copy's mapping goes with it). */
 static void
 drop_frames(void)
 {
 	for (size_t i = 0; i < rd.n; i++) {
-		writ_frame_unmap(rd.frames[i]);
 		writ_cnode_delete(WRIT_PSLOT_CNODE, rd.frames[i], 64);
 		writ_slot_free(rd.frames[i]);
 	}
