@@ -162,11 +162,10 @@ xfer_trim(void)
 }
 
 long
-lx_fork_io(int fd, void *buf, size_t n, bool send)
+lx_fork_io(void *buf, size_t n, bool send)
 {
 	long r;
 
-	(void)fd;
 	if (send) {
 		if ((r = xfer_grow(io_len + n)) < 0)
 			return r;
@@ -200,7 +199,7 @@ exe_path(char *buf, size_t n)
 	return buf;
 }
 
-/* Every fd but the transfer pipe, three a Call on the endpoint the child got (the kernel
+/* Every fd, three a Call on the endpoint the child got (the kernel
  * copies them into its CSpace; ours stay): mr[0] = how many | LAST_FDS on the last one,
  * mr[1..3] = their numbers. Cable ends go this way too (a cable refuses to carry
  * them). */
@@ -237,10 +236,10 @@ put_state(uint64_t sp)
 	long r;
 
 	io_len = 0;
-	if ((r = lx_fork_io(-1, &hdr, sizeof(hdr), true)) < 0 ||
-	    (r = lx_fs_fork_io(-1, true)) < 0 || (r = lx_sig_fork_io(-1, true)) < 0 ||
-	    (r = lx_main_fork_io(-1, true)) < 0 || (r = lx_sock_fork_io(-1, true)) < 0 ||
-	    (r = lx_mem_fork_io(-1, true, sp)) < 0)
+	if ((r = lx_fork_io(&hdr, sizeof(hdr), true)) < 0 ||
+	    (r = lx_fs_fork_io(true)) < 0 || (r = lx_sig_fork_io(true)) < 0 ||
+	    (r = lx_main_fork_io(true)) < 0 || (r = lx_sock_fork_io(true)) < 0 ||
+	    (r = lx_mem_fork_io(true, sp)) < 0)
 		return r;
 	return 0;
 }
@@ -583,11 +582,11 @@ child_main(void *arg)
 	recv_caps(ep, take_frame);
 	if (rd.bad || rd.n != rd.want)
 		fail("cannot map the parent's state");
-	if (lx_fork_io(-1, &hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
+	if (lx_fork_io(&hdr, sizeof(hdr), false) < 0 || hdr.magic != FORK_MAGIC)
 		fail("no registers");
-	if (lx_fs_fork_io(-1, false) < 0 || lx_sig_fork_io(-1, false) < 0 ||
-	    lx_main_fork_io(-1, false) < 0 || lx_sock_fork_io(-1, false) < 0 ||
-	    lx_mem_fork_io(-1, false, 0) < 0)
+	if (lx_fs_fork_io(false) < 0 || lx_sig_fork_io(false) < 0 ||
+	    lx_main_fork_io(false) < 0 || lx_sock_fork_io(false) < 0 ||
+	    lx_mem_fork_io(false, 0) < 0)
 		fail("the parent's state did not come");
 	drop_frames();
 	io_pos = io_total = 0;

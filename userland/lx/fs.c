@@ -78,13 +78,13 @@ lx_fs_init(void)
 
 /* fork: the working directory and every fd's flags go to the child. */
 long
-lx_fs_fork_io(int fd, bool send)
+lx_fs_fork_io(bool send)
 {
 	long r;
 
-	if ((r = lx_fork_io(fd, cwd, sizeof(cwd), send)) < 0 ||
-	    (r = lx_fork_io(fd, fd_status, sizeof(fd_status), send)) < 0 ||
-	    (r = lx_fork_io(fd, fd_cloexec, sizeof(fd_cloexec), send)) < 0)
+	if ((r = lx_fork_io(cwd, sizeof(cwd), send)) < 0 ||
+	    (r = lx_fork_io(fd_status, sizeof(fd_status), send)) < 0 ||
+	    (r = lx_fork_io(fd_cloexec, sizeof(fd_cloexec), send)) < 0)
 		return r;
 	cwd[sizeof(cwd) - 1] = 0;
 	return 0;

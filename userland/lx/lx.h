@@ -148,13 +148,15 @@ long lx_fork(struct lx_call *c, const uint64_t *callee_saved);
  * stack pages the parent does not copy, as its marker says (0 if not said). */
 bool lx_fork_is_child(char **envp, uint64_t *free_top);
 __attribute__((noreturn)) void lx_fork_child(uint64_t free_top);
-/* n bytes to (send) or from fd, whole: 0 or -errno. */
-long lx_fork_io(int fd, void *buf, size_t n, bool send);
-/* Each part's state a fork child inherits, to or from the transfer pipe: 0 or -errno. */
-long lx_fs_fork_io(int fd, bool send);
-long lx_sig_fork_io(int fd, bool send);
-long lx_main_fork_io(int fd, bool send);
-long lx_mem_fork_io(int fd, bool send, uint64_t sp);
+/* n bytes into the fork's transfer buffer (send: the parent), or the next n out of it
+ * (the child): 0 or -errno. */
+long lx_fork_io(void *buf, size_t n, bool send);
+/* Each part's state a fork child inherits, into or out of the transfer buffer: 0 or
+ * -errno. */
+long lx_fs_fork_io(bool send);
+long lx_sig_fork_io(bool send);
+long lx_main_fork_io(bool send);
+long lx_mem_fork_io(bool send, uint64_t sp);
 /* The lowest page of the program's stack a fork copies for stack pointer sp (the whole
  * stack when sp is not in it), and the stack's first page. */
 uint64_t lx_mem_stack_lo(uint64_t sp);
@@ -162,7 +164,7 @@ uint64_t lx_mem_stack_bottom(void);
 /* A frame kept from unmapped pages (unmapped, not zeroed; 0 if none), and one to keep. */
 writ_cptr_t lx_mem_frame_reuse(void);
 void lx_mem_frame_keep(writ_cptr_t f);
-long lx_sock_fork_io(int fd, bool send);
+long lx_sock_fork_io(bool send);
 /* Bytes of the program's memory: its image (writable: only its writable segments), its
  * stack, brk's and mmap's pages. */
 uint64_t lx_mem_bytes(bool writable);

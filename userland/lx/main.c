@@ -101,12 +101,12 @@ lx_umask(const uint64_t *a)
 
 /* fork: the FS base and umask go to the child. */
 long
-lx_main_fork_io(int fd, bool send)
+lx_main_fork_io(bool send)
 {
 	long r;
 
-	if ((r = lx_fork_io(fd, &fs_base, sizeof(fs_base), send)) < 0 ||
-	    (r = lx_fork_io(fd, &umask_bits, sizeof(umask_bits), send)) < 0)
+	if ((r = lx_fork_io(&fs_base, sizeof(fs_base), send)) < 0 ||
+	    (r = lx_fork_io(&umask_bits, sizeof(umask_bits), send)) < 0)
 		return r;
 	if (!send && fs_base && writ_tcb_set_fs_base(WRIT_PSLOT_TCB, fs_base) != WRIT_OK)
 		return -EPERM;

@@ -570,7 +570,7 @@ pages_list(uint64_t *out, size_t max)
 
 /* The bytes of the listed pages, a run of consecutive pages per transfer. */
 static long
-pages_io(int fd, const uint64_t *list, size_t n, bool send)
+pages_io(const uint64_t *list, size_t n, bool send)
 {
 	for (size_t i = 0; i < n;) {
 		uint64_t lo = list[i] & ~(PAGE - 1);
@@ -579,7 +579,7 @@ pages_io(int fd, const uint64_t *list, size_t n, bool send)
 
 		while (j < n && (list[j] & ~(PAGE - 1)) == lo + (j - i) * PAGE)
 			j++;
-		if ((r = lx_fork_io(fd, (void *)lo, (j - i) * PAGE, send)) < 0)
+		if ((r = lx_fork_io((void *)lo, (j - i) * PAGE, send)) < 0)
 			return r;
 		i = j;
 	}
@@ -589,14 +589,14 @@ pages_io(int fd, const uint64_t *list, size_t n, bool send)
 /* The child's side of the pages: each mapped writable, filled, then given its
  * protection. */
 static long
-pages_take(int fd, uint64_t *list, size_t n)
+pages_take(uint64_t *list, size_t n)
 {
 	long r;
 
 	for (size_t i = 0; i < n; i++)
 		if ((r = page_map(list[i] & ~(PAGE - 1), (unsigned)(list[i] & E_PROT) | PROT_WRITE)) < 0)
 			return r;
-	if ((r = pages_io(fd, list, n, false)) < 0)
+	if ((r = pages_io(list, n, false)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (!(list[i] & PROT_WRITE) &&
@@ -605,9 +605,6 @@ pages_take(int fd, uint64_t *list, size_t n)
 	return 0;
 }
 
-/* The stack from the page holding sp's red zone up, the image's writable segments,
- * brk's and mmap's state and pages. sp: the program's stack pointer (the parent's;
- * the child reads its own copy from fd). */
 uint64_t
 lx_mem_stack_lo(uint64_t sp)
 {
@@ -623,41 +620,44 @@ lx_mem_stack_bottom(void)
 	return fixed[n_fixed - 1].lo;
 }
 
+/* The stack from the page holding sp's red zone up, the image's writable segments,
+ * brk's and mmap's state and pages. sp: the program's stack pointer (the parent's;
+ * the child reads its own copy). */
 long
-lx_mem_fork_io(int fd, bool send, uint64_t sp)
+lx_mem_fork_io(bool send, uint64_t sp)
 {
 	uint64_t *list = NULL, n = 0, stack_lo = lx_mem_stack_lo(sp);
 	const struct fixed *st = &fixed[n_fixed - 1];
 	long r;
 
-	if ((r = lx_fork_io(fd, &stack_lo, sizeof(stack_lo), send)) < 0)
+	if ((r = lx_fork_io(&stack_lo, sizeof(stack_lo), send)) < 0)
 		return r;
 	if (stack_lo < st->lo || stack_lo >= st->hi)
 		stack_lo = st->lo;
-	if ((r = lx_fork_io(fd, (void *)stack_lo, st->hi - stack_lo, send)) < 0)
+	if ((r = lx_fork_io((void *)stack_lo, st->hi - stack_lo, send)) < 0)
 		return r;
 	for (unsigned i = 0; i + 1 < n_fixed; i++)
 		if ((fixed[i].prot & PROT_WRITE) &&
-		    (r = lx_fork_io(fd, (void *)fixed[i].lo, fixed[i].hi - fixed[i].lo, send)) < 0)
+		    (r = lx_fork_io((void *)fixed[i].lo, fixed[i].hi - fixed[i].lo, send)) < 0)
 			return r;
-	if ((r = lx_fork_io(fd, &brk_base, sizeof(brk_base), send)) < 0 ||
-	    (r = lx_fork_io(fd, &brk_cur, sizeof(brk_cur), send)) < 0 ||
-	    (r = lx_fork_io(fd, &brk_mapped, sizeof(brk_mapped), send)) < 0 ||
-	    (r = lx_fork_io(fd, &n_holes, sizeof(n_holes), send)) < 0 ||
-	    (r = lx_fork_io(fd, holes, sizeof(holes), send)) < 0)
+	if ((r = lx_fork_io(&brk_base, sizeof(brk_base), send)) < 0 ||
+	    (r = lx_fork_io(&brk_cur, sizeof(brk_cur), send)) < 0 ||
+	    (r = lx_fork_io(&brk_mapped, sizeof(brk_mapped), send)) < 0 ||
+	    (r = lx_fork_io(&n_holes, sizeof(n_holes), send)) < 0 ||
+	    (r = lx_fork_io(holes, sizeof(holes), send)) < 0)
 		return r;
 	if (n_holes > sizeof(holes) / sizeof(holes[0]))
 		return -EINVAL;
 	if (send)
 		n = pages_list(NULL, 0);
-	if ((r = lx_fork_io(fd, &n, sizeof(n), send)) < 0)
+	if ((r = lx_fork_io(&n, sizeof(n), send)) < 0)
 		return r;
 	if (n > (1u << 20) || (n && !(list = malloc(n * sizeof(*list)))))
 		return -ENOMEM;
 	if (send)
 		pages_list(list, n);	/* in address order within each 2 MiB chunk */
-	if ((r = lx_fork_io(fd, list, n * sizeof(*list), send)) >= 0)
-		r = send ? pages_io(fd, list, n, true) : pages_take(fd, list, n);
+	if ((r = lx_fork_io(list, n * sizeof(*list), send)) >= 0)
+		r = send ? pages_io(list, n, true) : pages_take(list, n);
 	free(list);
 	return r;
 }

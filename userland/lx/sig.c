@@ -435,15 +435,15 @@ send(int32_t pid, uint64_t sig, int code)
 /* fork: the child inherits the dispositions, the mask and the alternate stack; its
  * pending set starts empty, as Linux's. */
 long
-lx_sig_fork_io(int fd, bool send)
+lx_sig_fork_io(bool send)
 {
 	long r;
 
-	if ((r = lx_fork_io(fd, actions, sizeof(actions), send)) < 0 ||
-	    (r = lx_fork_io(fd, &mask, sizeof(mask), send)) < 0 ||
-	    (r = lx_fork_io(fd, &alt_sp, sizeof(alt_sp), send)) < 0 ||
-	    (r = lx_fork_io(fd, &alt_flags, sizeof(alt_flags), send)) < 0 ||
-	    (r = lx_fork_io(fd, &alt_size, sizeof(alt_size), send)) < 0)
+	if ((r = lx_fork_io(actions, sizeof(actions), send)) < 0 ||
+	    (r = lx_fork_io(&mask, sizeof(mask), send)) < 0 ||
+	    (r = lx_fork_io(&alt_sp, sizeof(alt_sp), send)) < 0 ||
+	    (r = lx_fork_io(&alt_flags, sizeof(alt_flags), send)) < 0 ||
+	    (r = lx_fork_io(&alt_size, sizeof(alt_size), send)) < 0)
 		return r;
 	if (!send) {
 		chld_sync();

@@ -59,9 +59,9 @@ sock_adopt(int fd)
 
 /* fork: which fds are sockets goes to the child (a stream's unread rest does not). */
 long
-lx_sock_fork_io(int fd, bool send)
+lx_sock_fork_io(bool send)
 {
-	return lx_fork_io(fd, sock_type, sizeof(sock_type), send);
+	return lx_fork_io(sock_type, sizeof(sock_type), send);
 }
 
 void

@@ -152,7 +152,7 @@ main(void)
 	run_checks("misc", 14);
 	run_checks("signals", 15);
 	run_checks("procfs", 16);
-	run_checks("fork", 15);
+	run_checks("fork", 16);
 	run_checks("xsig", 26);
 	run_checks("jobs", 27);
 	test_refused();

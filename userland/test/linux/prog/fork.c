@@ -458,6 +458,46 @@ parent_gone(void)
 	close(res[0]);
 }
 
+/* A fork from a handler on an alternate stack: the parent's stack pointer is outside
+ * its stack, so all of the stack goes to the child (which runs elsewhere meanwhile). */
+static volatile pid_t alt_pid;
+
+static void
+fork_in_handler(int sig)
+{
+	volatile int here = 77;
+	pid_t pid;
+
+	(void)sig;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(here == 77 && data_global == 12345 ? 0 : 1);
+	alt_pid = pid;
+}
+
+static void
+from_alt_stack(void)
+{
+	stack_t ss = { .ss_sp = malloc(64 * 1024), .ss_size = 64 * 1024 };
+	struct sigaction sa = { .sa_handler = fork_in_handler, .sa_flags = SA_ONSTACK };
+	int st;
+
+	if (!ss.ss_sp || sigaltstack(&ss, NULL) != 0 || sigaction(SIGUSR1, &sa, NULL) != 0) {
+		check(0, "linux/fork-on-alt-stack", "sigaltstack or sigaction: errno %d", errno);
+		return;
+	}
+	data_global = 12345;
+	alt_pid = -1;
+	raise(SIGUSR1);
+	st = alt_pid > 0 ? status_of(alt_pid) : -1;
+	check(alt_pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, "linux/fork-on-alt-stack",
+	      "pid %d status %x", alt_pid, st);
+	signal(SIGUSR1, SIG_DFL);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -473,6 +513,7 @@ main(int argc, char **argv)
 	chain();
 	then_exec(argv[0]);
 	parent_gone();
+	from_alt_stack();
 	exhausted();
 	return failures ? 1 : 0;
 }
