@@ -451,6 +451,8 @@ reply_ofd(struct fserver *f, struct srv_req *req, struct ofd *o)
 	}
 	o->refs++;
 	srv_reply_record(req, &f->srv, i);
+	if (req->op == SCHEME_OP_OPEN)
+		req->m.mr[2] = SCHEME_OPEN_LATER;	/* no peer waits on a file's close */
 	srv_result(req, 0);
 }
 
@@ -478,7 +480,9 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 		srv_result(req, -EINVAL);
 		return;
 	}
-	if ((r = get_path(req, req->m.mr[2])) != 0 ||
+	if ((r = get_path(req, req->m.mr[2])) == 0)
+		srv_closed_later(&f->srv, req);
+	if (r != 0 ||
 	    (r = memfs_open(f->fs, at, (const char *)buf, (size_t)req->m.mr[2],
 			    memfs_oflags(flags), &attr, &n, &canon)) != 0) {
 		srv_result(req, -r);

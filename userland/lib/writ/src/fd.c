@@ -21,6 +21,7 @@ static void fd_forget(int fd);
 struct fd_meta {
 	writ_word_t badge;
 	uint64_t srv;
+	bool later;             /* its server takes the close later (SCHEME_OPEN_LATER) */
 };
 
 static struct fd_meta meta[WRIT_FD_MAX];
@@ -41,15 +42,15 @@ fd_set(int fd, writ_cptr_t cap)
 {
 	fd_forget(fd);
 	fds[fd] = cap;
-	meta[fd] = (struct fd_meta){ 0, 0 };
+	meta[fd] = (struct fd_meta){ 0, 0, false };
 }
 
 static void
-fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv)
+fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv, bool later)
 {
 	fd_forget(fd);
 	fds[fd] = cap;
-	meta[fd] = (struct fd_meta){ badge, srv };
+	meta[fd] = (struct fd_meta){ badge, srv, later };
 }
 
 void
@@ -482,12 +483,53 @@ resolve(const char *path, const char **rest)
 	return writ_scheme_cap(scheme);
 }
 
+/*
+ * Closes told later (scheme.h, "Closing later"): a closed fd's copy is deleted at once,
+ * and its record's badge waits here for the next OPEN through the scheme capability it
+ * was opened through, which carries it in register 3. A close that finds every place
+ * taken tells its server through the closer, as before.
+ */
+#define LATER 4
+
+static struct {
+	writ_cptr_t origin;
+	writ_word_t badge;
+} later[LATER];
+
+static bool
+later_keep(writ_cptr_t origin, writ_word_t badge)
+{
+	for (unsigned i = 0; i < LATER; i++)
+		if (later[i].origin == origin && later[i].badge == badge)
+			return true;	/* another copy's close waits already */
+	for (unsigned i = 0; origin && i < LATER; i++)
+		if (!later[i].origin) {
+			later[i].origin = origin;
+			later[i].badge = badge;
+			return true;
+		}
+	return false;
+}
+
+/* A badge waiting for an OPEN through origin, taken; 0 for none. */
+static writ_word_t
+later_take(writ_cptr_t origin)
+{
+	for (unsigned i = 0; origin && i < LATER; i++)
+		if (later[i].origin == origin) {
+			later[i].origin = 0;
+			return later[i].badge;
+		}
+	return 0;
+}
+
 /* OPEN on base: a scheme capability (dirfd -1) or the directory fd dirfd's. */
 static int
 open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
-	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
+	writ_word_t args[4] = { (writ_word_t)(unsigned)flags, mode, len,
+				later_take(dirfd >= 0 ? fd_origin[dirfd] : base) };
 	writ_word_t res[3] = { 0, 0, 0 };
 	writ_cptr_t got;
 	long r;
@@ -498,15 +540,15 @@ open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 	if ((fd = fd_lowest_free(0)) < 0)
 		return fd;
 	if (len + 1 > SCHEME_INLINE)
-		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 3, rest, len + 1,
+		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 4, rest, len + 1,
 					  NULL, 0, &got));
 	else
-		r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, res, 3, &got);
+		r = request(base, SCHEME_OP_OPEN, args, 4, rest, len + 1, NULL, 0, res, 3, &got);
 	if (r < 0)
 		return (int)r;
 	if (!got)
 		return -EIO;
-	fd_set_known(fd, got, res[0], res[2]);
+	fd_set_known(fd, got, res[0], res[2], res[1] == SCHEME_OPEN_LATER);
 	fd_origin[fd] = dirfd >= 0 ? fd_origin[dirfd] : base;
 	return fd;
 }
@@ -802,20 +844,24 @@ closer_forget(uint64_t srv)
 int
 writ_close(int fd)
 {
-	writ_cptr_t cap = writ_fd_cap(fd), closer;
-	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0 };
+	writ_cptr_t cap = writ_fd_cap(fd), closer, origin;
+	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0, false };
 
 	if (!cap)
 		return -EBADF;
+	origin = fd_origin[fd];
 	fd_set(fd, 0);
 	no_write_regs[fd] = 0;
 	/* One call (scheme.h, "One call instead"): this copy goes, then the closer kept
-	 * from an earlier close lets the server look whether another copy is left. */
+	 * from an earlier close lets the server look whether another copy is left; or
+	 * none, the next OPEN telling it ("Closing later"). */
 	if (fm.badge && (closer = closer_of(fm.srv))) {
 		writ_word_t a[1] = { fm.badge };
 
 		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 		writ_slot_free(cap);
+		if (fm.later && later_keep(origin, fm.badge))
+			return 0;
 		if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
 			closer_forget(fm.srv);
 		return 0;
@@ -923,7 +969,7 @@ writ_dup(int fd)
 		writ_slot_free(copy);
 		return -EIO;
 	}
-	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv);
+	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv, meta[fd].later);
 	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
 }
@@ -945,7 +991,7 @@ writ_dup2(int fd, int newfd)
 	}
 	if (fds[newfd])
 		writ_close(newfd);
-	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv);
+	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv, meta[fd].later);
 	fd_origin[newfd] = fd_origin[fd];
 	return newfd;
 }
@@ -1081,8 +1127,8 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		}
 		return (int)r;
 	}
-	fd_set_known(f0, got[0], res[0], res[2]);
-	fd_set_known(f1, got[1], res[1], res[2]);
+	fd_set_known(f0, got[0], res[0], res[2], false);
+	fd_set_known(f1, got[1], res[1], res[2], false);
 	fd_origin[f0] = fd_origin[f1] = base;
 	fds_out[0] = f0;
 	fds_out[1] = f1;
