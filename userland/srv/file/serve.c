@@ -427,6 +427,42 @@ fpolicy_put(struct fpolicy *p)
 	}
 }
 
+/*
+ * Open file descriptions with a path of less than OFD_SHORT bytes are one block, and
+ * up to OFD_SPARE freed ones wait for the next open (an open and close of a file is the
+ * commonest pair of requests: no malloc or free then).
+ */
+#define OFD_SPARE 16
+static struct ofd *ofd_spare[OFD_SPARE];
+static unsigned n_ofd_spare;
+
+/* A new open file description with room for the path of len bytes (and its NUL). */
+static struct ofd *
+ofd_new(size_t len)
+{
+	struct ofd *o = n_ofd_spare ? ofd_spare[--n_ofd_spare] : malloc(sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->path = len < OFD_SHORT ? o->short_path : malloc(len + 1);
+	if (!o->path) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+ofd_free(struct ofd *o)
+{
+	if (o->path != o->short_path)
+		free(o->path);
+	if (n_ofd_spare < OFD_SPARE)
+		ofd_spare[n_ofd_spare++] = o;
+	else
+		free(o);
+}
+
 static void
 ofd_put(struct fserver *f, struct ofd *o)
 {
@@ -434,8 +470,7 @@ ofd_put(struct fserver *f, struct ofd *o)
 		return;
 	memfs_unref(f->fs, o->node);
 	fpolicy_put(o->via);
-	free(o->path);
-	free(o);
+	ofd_free(o);
 	f->n_ofd--;
 }
 
@@ -488,8 +523,7 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 		srv_result(req, -r);
 		return;
 	}
-	if (!(o = malloc(sizeof(*o))) || !(o->path = malloc(canon.len + 1))) {
-		free(o);
+	if (!(o = ofd_new(canon.len))) {
 		memfs_unref(f->fs, n);
 		srv_result(req, -ENOMEM);
 		return;
@@ -1046,10 +1080,8 @@ do_weaken_fd(struct fserver *f, struct srv_req *req, struct ofd *o)
 		return srv_result(req, -EINVAL);
 	if (want & ~have)
 		return srv_result(req, -EPERM);
-	if (!(n = malloc(sizeof(*n))) || !(n->path = malloc(strlen(o->path) + 1))) {
-		free(n);
+	if (!(n = ofd_new(strlen(o->path))))
 		return srv_result(req, -ENOMEM);
-	}
 	memcpy(n->path, o->path, strlen(o->path) + 1);
 	n->node = o->node;
 	memfs_ref(f->fs, n->node);
