@@ -14,6 +14,9 @@
 static writ_cptr_t fds[WRIT_FD_MAX];
 
 static void fd_forget(int fd);
+static void later_flush(void);
+static writ_cptr_t closer_of(uint64_t srv);
+static void closer_forget(uint64_t srv);
 
 /* What the server said of each fd's record when it made it (scheme.h, "One call
  * instead"): its badge and the server's identity; 0 when not known (an fd that came
@@ -217,6 +220,8 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 
 	if (out_len > SCHEME_INLINE)
 		return -E2BIG;
+	if (op == SCHEME_OP_REVOKE || op == SCHEME_OP_REVOKE_ID)
+		later_flush();
 	for (unsigned i = 0; i < nargs && i < WRIT_MSG_REGS; i++)
 		m.mr[i] = args[i];
 	if (out_len)
@@ -486,29 +491,49 @@ resolve(const char *path, const char **rest)
 /*
  * Closes told later (scheme.h, "Closing later"): a closed fd's copy is deleted at once,
  * and its record's badge waits here for the next OPEN through the scheme capability it
- * was opened through, which carries it in register 3. A close that finds every place
- * taken tells its server through the closer, as before.
+ * was opened through, which carries it in register 3. A close that finds another badge
+ * waiting for the same OPEN, or every place taken, tells its server through the
+ * closer, as before.
  */
 #define LATER 4
 
 static struct {
 	writ_cptr_t origin;
 	writ_word_t badge;
+	uint64_t srv;
 } later[LATER];
 
 static bool
-later_keep(writ_cptr_t origin, writ_word_t badge)
+later_keep(writ_cptr_t origin, writ_word_t badge, uint64_t srv)
 {
+	/* One a scheme capability: each OPEN carries one, so none waits past the next. */
 	for (unsigned i = 0; i < LATER; i++)
-		if (later[i].origin == origin && later[i].badge == badge)
-			return true;	/* another copy's close waits already */
+		if (later[i].origin == origin)
+			return later[i].badge == badge;	/* the same: another copy's close */
 	for (unsigned i = 0; origin && i < LATER; i++)
 		if (!later[i].origin) {
 			later[i].origin = origin;
 			later[i].badge = badge;
+			later[i].srv = srv;
 			return true;
 		}
 	return false;
+}
+
+/* Every waiting close told now, through the closers: a revoke answers how many records
+ * it freed, and those a client closed must not be among them. */
+static void
+later_flush(void)
+{
+	for (unsigned i = 0; i < LATER; i++) {
+		writ_cptr_t closer = later[i].origin ? closer_of(later[i].srv) : 0;
+		writ_word_t a[1] = { later[i].badge };
+
+		later[i].origin = 0;
+		if (closer && request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0,
+				      NULL) == -EIO)
+			closer_forget(later[i].srv);
+	}
 }
 
 /* A badge waiting for an OPEN through origin, taken; 0 for none. */
@@ -860,7 +885,7 @@ writ_close(int fd)
 
 		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 		writ_slot_free(cap);
-		if (fm.later && later_keep(origin, fm.badge))
+		if (fm.later && later_keep(origin, fm.badge, fm.srv))
 			return 0;
 		if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
 			closer_forget(fm.srv);
