@@ -511,12 +511,10 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	struct ofd *o;
 	int r;
 
-	if ((flags & O_ACCMODE) == O_ACCMODE) {
-		srv_result(req, -EINVAL);
-		return;
-	}
-	if ((r = get_path(req, req->m.mr[2])) == 0)
-		srv_closed_later(&f->srv, req);
+	r = get_path(req, req->m.mr[2]);
+	srv_closed_later(&f->srv, req);		/* the path is out of the IPC buffer */
+	if (r == 0 && (flags & O_ACCMODE) == O_ACCMODE)
+		r = EINVAL;
 	if (r != 0 ||
 	    (r = memfs_open(f->fs, at, (const char *)buf, (size_t)req->m.mr[2],
 			    memfs_oflags(flags), &attr, &n, &canon)) != 0) {
@@ -1463,8 +1461,11 @@ file_request(struct srv *s, struct srv_req *req)
 	if (req->op == SCHEME_OP_REVOKE_ID)
 		return o ? srv_result(req, -EINVAL) : do_revoke_id(f, req, pol, caller);
 	if (is_path_op(req->op)) {
-		if ((r = policy_at(pol, o, &at)) != 0)
+		if ((r = policy_at(pol, o, &at)) != 0) {
+			if (req->op == SCHEME_OP_OPEN)
+				srv_closed_later(s, req);	/* told even so */
 			return srv_result(req, -r);
+		}
 		pcheck.op = req->op;
 		pcheck.flags = (unsigned)req->m.mr[0];
 		path_op(f, req, &at, pol);

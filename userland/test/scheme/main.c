@@ -159,6 +159,13 @@ test_close_one_call(void)
 	check(n1 == n0 + 1 && n2 == n0 + 1 && n3 == n0 + 1, "scheme/close-later-frees-at-next-open",
 	      "open files %ld, after open %ld, after close %ld, after the next open %ld", n0,
 	      n1, n2, n3);
+	/* An open that fails tells the close all the same. */
+	writ_close(f);
+	r = writ_open(path, O_ACCMODE, 0);
+	n2 = ofds_now();
+	check(r == -EINVAL && n2 == n0, "scheme/close-later-told-by-a-failed-open",
+	      "open %ld, open files %ld, wanted %ld", r, n2, n0);
+	f = writ_open(path, O_RDONLY, 0);
 	g = writ_dup(f);
 	writ_close(f);			/* g holds the record: the next open's look leaves it */
 	h = writ_open(path, O_RDONLY, 0);
