@@ -553,8 +553,7 @@ static int
 open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
-	writ_word_t args[4] = { (writ_word_t)(unsigned)flags, mode, len,
-				later_take(dirfd >= 0 ? fd_origin[dirfd] : base) };
+	writ_word_t args[4] = { (writ_word_t)(unsigned)flags, mode, len, 0 };
 	writ_word_t res[3] = { 0, 0, 0 };
 	writ_cptr_t got;
 	long r;
@@ -564,6 +563,7 @@ open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 		return -ENAMETOOLONG;
 	if ((fd = fd_lowest_free(0)) < 0)
 		return fd;
+	args[3] = later_take(dirfd >= 0 ? fd_origin[dirfd] : base);	/* it goes now */
 	if (len + 1 > SCHEME_INLINE)
 		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 4, rest, len + 1,
 					  NULL, 0, &got));
