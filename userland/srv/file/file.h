@@ -29,6 +29,7 @@ struct fpolicy {
 };
 
 /* An open file description: what a file record names. dup'ed records share one. */
+#define OFD_SHORT 64
 struct ofd {
 	struct memfs_node *node;        /* holds a memfs reference */
 	uint64_t off;                   /* bytes; for a directory, the readdir cookie */
@@ -36,7 +37,8 @@ struct ofd {
 	unsigned refs;                  /* records naming it */
 	struct fpolicy *via;            /* the policy it was opened through */
 	unsigned opener;                /* the pid that opened it (0: not known) */
-	char *path;                     /* canonical path when opened (fpath) */
+	char *path;                     /* canonical path when opened (fpath): */
+	char short_path[OFD_SHORT];     /* here when it fits (ofd_new) */
 };
 
 struct fserver {

@@ -427,6 +427,42 @@ fpolicy_put(struct fpolicy *p)
 	}
 }
 
+/*
+ * Open file descriptions with a path of less than OFD_SHORT bytes are one block, and
+ * up to OFD_SPARE freed ones wait for the next open (an open and close of a file is the
+ * commonest pair of requests: no malloc or free then).
+ */
+#define OFD_SPARE 16
+static struct ofd *ofd_spare[OFD_SPARE];
+static unsigned n_ofd_spare;
+
+/* A new open file description with room for the path of len bytes (and its NUL). */
+static struct ofd *
+ofd_new(size_t len)
+{
+	struct ofd *o = n_ofd_spare ? ofd_spare[--n_ofd_spare] : malloc(sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->path = len < OFD_SHORT ? o->short_path : malloc(len + 1);
+	if (!o->path) {
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static void
+ofd_free(struct ofd *o)
+{
+	if (o->path != o->short_path)
+		free(o->path);
+	if (n_ofd_spare < OFD_SPARE)
+		ofd_spare[n_ofd_spare++] = o;
+	else
+		free(o);
+}
+
 static void
 ofd_put(struct fserver *f, struct ofd *o)
 {
@@ -434,8 +470,7 @@ ofd_put(struct fserver *f, struct ofd *o)
 		return;
 	memfs_unref(f->fs, o->node);
 	fpolicy_put(o->via);
-	free(o->path);
-	free(o);
+	ofd_free(o);
 	f->n_ofd--;
 }
 
@@ -451,6 +486,8 @@ reply_ofd(struct fserver *f, struct srv_req *req, struct ofd *o)
 	}
 	o->refs++;
 	srv_reply_record(req, &f->srv, i);
+	if (req->op == SCHEME_OP_OPEN)
+		req->m.mr[2] = SCHEME_OPEN_LATER;	/* no peer waits on a file's close */
 	srv_result(req, 0);
 }
 
@@ -474,18 +511,17 @@ do_open(struct fserver *f, struct srv_req *req, struct memfs_at *at, struct fpol
 	struct ofd *o;
 	int r;
 
-	if ((flags & O_ACCMODE) == O_ACCMODE) {
-		srv_result(req, -EINVAL);
-		return;
-	}
-	if ((r = get_path(req, req->m.mr[2])) != 0 ||
+	r = get_path(req, req->m.mr[2]);
+	srv_closed_later(&f->srv, req);		/* the path is out of the IPC buffer */
+	if (r == 0 && (flags & O_ACCMODE) == O_ACCMODE)
+		r = EINVAL;
+	if (r != 0 ||
 	    (r = memfs_open(f->fs, at, (const char *)buf, (size_t)req->m.mr[2],
 			    memfs_oflags(flags), &attr, &n, &canon)) != 0) {
 		srv_result(req, -r);
 		return;
 	}
-	if (!(o = malloc(sizeof(*o))) || !(o->path = malloc(canon.len + 1))) {
-		free(o);
+	if (!(o = ofd_new(canon.len))) {
 		memfs_unref(f->fs, n);
 		srv_result(req, -ENOMEM);
 		return;
@@ -1042,10 +1078,8 @@ do_weaken_fd(struct fserver *f, struct srv_req *req, struct ofd *o)
 		return srv_result(req, -EINVAL);
 	if (want & ~have)
 		return srv_result(req, -EPERM);
-	if (!(n = malloc(sizeof(*n))) || !(n->path = malloc(strlen(o->path) + 1))) {
-		free(n);
+	if (!(n = ofd_new(strlen(o->path))))
 		return srv_result(req, -ENOMEM);
-	}
 	memcpy(n->path, o->path, strlen(o->path) + 1);
 	n->node = o->node;
 	memfs_ref(f->fs, n->node);
@@ -1427,8 +1461,11 @@ file_request(struct srv *s, struct srv_req *req)
 	if (req->op == SCHEME_OP_REVOKE_ID)
 		return o ? srv_result(req, -EINVAL) : do_revoke_id(f, req, pol, caller);
 	if (is_path_op(req->op)) {
-		if ((r = policy_at(pol, o, &at)) != 0)
+		if ((r = policy_at(pol, o, &at)) != 0) {
+			if (req->op == SCHEME_OP_OPEN)
+				srv_closed_later(s, req);	/* told even so */
 			return srv_result(req, -r);
+		}
 		pcheck.op = req->op;
 		pcheck.flags = (unsigned)req->m.mr[0];
 		path_op(f, req, &at, pol);

@@ -118,6 +118,7 @@ memfs_create(const struct memfs_config *cfg)
         memset(fs, 0, sizeof *fs);
         fs->cfg = *cfg;
         fs->next_ino = 1;
+        fs->tree_gen = 1;
         fs->root = node_new(fs, MEMFS_S_IFDIR, &a);
         if (!fs->root) {
                 memfs_destroy(fs);

@@ -203,6 +203,7 @@ dir_remove(struct memfs *fs, struct memfs_node *dir, uint32_t pos)
         struct memfs_dent *e = dir->u.dir.ents;
 
         MEMFS_ASSERT(pos < dir->u.dir.count);
+        tree_changed(fs);
         fs_free(fs, e[pos].name, e[pos].len);
         memmove(&e[pos], &e[pos + 1], (size_t)(dir->u.dir.count - pos - 1) * sizeof *e);
         dir->u.dir.count--;

@@ -72,14 +72,41 @@ struct memfs_node {
         } u;
 };
 
+/*
+ * The last absolute path looked up with success (memfs_walk.c, lookup_cached): the
+ * node it reached and its canonical path, good while tree_gen is what it was then.
+ * tree_gen moves with every change to any directory's entries (tree_changed), so no
+ * name can have gone, moved or appeared in between; the veto still runs every time.
+ */
+#define MEMFS_CACHE_PATH 128
+
+struct lookup_cache {
+        uint64_t gen;                           /* tree_gen then; 0: nothing kept */
+        bool follow;
+        size_t len, canon_len;
+        struct memfs_node *node;
+        char path[MEMFS_CACHE_PATH];
+        char canon[MEMFS_CACHE_PATH];           /* NUL-terminated */
+};
+
 struct memfs {
         struct memfs_config cfg;
         uint64_t used;
         uint64_t next_ino;
         uint64_t nnodes;
+        uint64_t tree_gen;                      /* starts at 1 */
+        uint64_t lookup_hits;
+        struct lookup_cache lookup;
         struct memfs_node *root;
         struct memfs_node *all;
 };
+
+/* A directory's entries changed: what the lookup cache kept may be wrong. */
+static inline void
+tree_changed(struct memfs *fs)
+{
+        fs->tree_gen++;
+}
 
 static inline bool
 node_is_dir(const struct memfs_node *n)

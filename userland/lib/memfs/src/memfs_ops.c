@@ -30,6 +30,7 @@ make_node(struct memfs *fs, struct memfs_node *parent, const char *name, size_t 
         }
         dir_find(parent, name, len, key, &pos);
         dir_insert(parent, pos, key, nm, len, n);
+        tree_changed(fs);
         n->nlink = type == MEMFS_S_IFDIR ? 2 : 1;
         if (type == MEMFS_S_IFDIR)
                 parent->nlink++;
@@ -299,6 +300,7 @@ memfs_link(struct memfs *fs, const struct memfs_at *old_at, const char *old_path
         key = dir_key(fs, r.name, r.name_len);
         dir_find(r.parent, r.name, r.name_len, key, &pos);
         dir_insert(r.parent, pos, key, nm, r.name_len, n);
+        tree_changed(fs);
         n->nlink++;
         node_touch_c(fs, n);
         node_touch_mc(fs, r.parent);
@@ -346,6 +348,7 @@ rename_replace(struct memfs *fs, struct memfs_parent *o, struct memfs_parent *t)
 
         MEMFS_ASSERT(e && e->node == victim);
         e->node = n;
+        tree_changed(fs);
         if (node_is_dir(victim)) {
                 victim->nlink = 0;
                 victim->u.dir.parent = NULL;
@@ -405,6 +408,7 @@ memfs_rename(struct memfs *fs, const struct memfs_at *old_at, const char *old_pa
 
                 dir_find(t.parent, t.name, t.name_len, key, &pos);
                 dir_insert(t.parent, pos, key, nm, t.name_len, n);
+                tree_changed(fs);
                 if (node_is_dir(n))
                         t.parent->nlink++;
         }

@@ -33,6 +33,7 @@ struct walk {
         struct seg seg[MEMFS_SYMLOOP_MAX + 1];
         int nseg;
         int links;
+        bool looked;                    /* the veto was asked of a step before the last */
 };
 
 static const char *
@@ -47,6 +48,8 @@ veto(struct walk *w, enum memfs_step_kind kind, int which, const struct memfs_no
 {
         struct memfs_step st = { kind, which, node, path, path_len, target, target_len };
 
+        if (kind != MEMFS_STEP_FINAL)
+                w->looked = true;
         if (!w->at || !w->at->veto)
                 return 0;
         return w->at->veto(w->at->ctx, &st);
@@ -97,6 +100,7 @@ walk_start(struct walk *w, struct memfs *fs, const struct memfs_at *at, const ch
         w->canon = canon;
         w->nseg = 0;
         w->links = 0;
+        w->looked = false;
         if (len == 0)
                 return ENOENT;
         if (len >= MEMFS_PATH_MAX)
@@ -380,6 +384,49 @@ walk_parent(struct memfs *fs, const struct memfs_at *at, const char *path, size_
         return 0;
 }
 
+/*
+ * The lookup cache (memfs_internal.h, struct lookup_cache): an absolute path looked up
+ * as it was last time, with the tree unchanged since, reaches the same node by the same
+ * canonical path; only the veto's final look is made again (only walks that asked it
+ * nothing else are kept: no '..', no link). True when it answered, *err its answer.
+ */
+static bool
+lookup_cached(struct memfs *fs, const struct memfs_at *at, const char *path, size_t len,
+              bool follow_last, int which, struct memfs_node **out, struct memfs_path *canon,
+              int *err)
+{
+        const struct lookup_cache *c = &fs->lookup;
+        struct walk w = { .fs = fs, .at = at, .canon = canon };
+
+        if (c->gen != fs->tree_gen || c->len != len || c->follow != follow_last ||
+            memcmp(c->path, path, len) != 0)
+                return false;
+        memcpy(canon->buf, c->canon, c->canon_len + 1);
+        canon->len = c->canon_len;
+        fs->lookup_hits++;
+        *err = veto(&w, MEMFS_STEP_FINAL, which, c->node, canon->buf, canon->len, NULL, 0);
+        if (!*err)
+                *out = c->node;
+        return true;
+}
+
+static void
+lookup_keep(struct memfs *fs, const char *path, size_t len, bool follow_last,
+            struct memfs_node *node, const struct memfs_path *canon)
+{
+        struct lookup_cache *c = &fs->lookup;
+
+        if (path[0] != '/' || len >= MEMFS_CACHE_PATH || canon->len >= MEMFS_CACHE_PATH)
+                return;
+        c->gen = fs->tree_gen;
+        c->follow = follow_last;
+        c->len = len;
+        memcpy(c->path, path, len);
+        c->node = node;
+        c->canon_len = canon->len;
+        memcpy(c->canon, canon->buf, canon->len + 1);
+}
+
 int
 walk_lookup(struct memfs *fs, const struct memfs_at *at, const char *path, size_t len,
             bool follow_last, int which, struct memfs_node **out, struct memfs_path *canon)
@@ -389,12 +436,24 @@ walk_lookup(struct memfs *fs, const struct memfs_at *at, const char *path, size_
         int err;
 
         *out = NULL;
+        if (len && path[0] == '/' &&
+            lookup_cached(fs, at, path, len, follow_last, which, out, canon, &err))
+                return err;
         err = walk_start(&w, fs, at, path, len, canon);
         if (!err)
                 err = walk(&w, false, follow_last, which, &r);
-        if (!err)
+        if (!err) {
                 *out = r.node;
+                if (!w.looked)  /* a walk with other looks (.., links) is walked again */
+                        lookup_keep(fs, path, len, follow_last, r.node, canon);
+        }
         return err;
+}
+
+uint64_t
+memfs_lookup_hits(const struct memfs *fs)
+{
+        return fs->lookup_hits;
 }
 
 int

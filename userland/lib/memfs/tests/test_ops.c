@@ -191,6 +191,52 @@ test_veto(void)
         tap_end("veto");
 }
 
+/* The cache of the last absolute lookup: used again only while no directory changed,
+ * the veto asked each time, never for a walk through '..' or a link. */
+static void
+test_lookup_cache(void)
+{
+        struct memfs *fs = test_fs(1 << 20);
+        struct veto_log v = { "", -1, 0 };
+        struct memfs_at at = { NULL, veto_cb, &v };
+        struct memfs_node *n, *m;
+        uint64_t h;
+
+        tap_begin();
+        EXPECT(t_mkdir(fs, "/a"), 0);
+        EXPECT(t_mkfile(fs, "/a/f", "x"), 0);
+        EXPECT(t_mkfile(fs, "/a/g", "y"), 0);
+        EXPECT(t_symlink(fs, "f", "/a/l"), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/f"), 0, &n, NULL), 0);
+        h = memfs_lookup_hits(fs);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/f"), 0, &m, NULL), 0);
+        CHECK(m == n && memfs_lookup_hits(fs) == h + 1);
+        /* The veto still decides, with the path it would have seen. */
+        v.refuse_kind = MEMFS_STEP_FINAL;
+        v.refuse_err = EACCES;
+        EXPECT(memfs_lookup(fs, &at, P("/a/f"), 0, &m, NULL), EACCES);
+        CHECK(memfs_lookup_hits(fs) == h + 2 && !strcmp(v.seen, "final0:/a/f "));
+        v.refuse_kind = -1;
+        /* Any change to a directory: walked again. */
+        EXPECT(t_rename(fs, "/a/g", "/a/f", 0), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/f"), 0, &m, NULL), 0);
+        CHECK(m != n && memfs_lookup_hits(fs) == h + 2);
+        EXPECT(t_unlink(fs, "/a/f"), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/f"), 0, &m, NULL), ENOENT);
+        /* '..' and links ask the veto on the way: never kept. */
+        EXPECT(t_mkfile(fs, "/a/f", "x"), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/../a/f"), 0, &m, NULL), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/../a/f"), 0, &m, NULL), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/l"), MEMFS_LOOKUP_FOLLOW, &m, NULL), 0);
+        EXPECT(memfs_lookup(fs, NULL, P("/a/l"), MEMFS_LOOKUP_FOLLOW, &m, NULL), 0);
+        CHECK(memfs_lookup_hits(fs) == h + 2);
+        v.refuse_kind = MEMFS_STEP_DOTDOT;
+        EXPECT(memfs_lookup(fs, &at, P("/a/../a/f"), 0, &m, NULL), EACCES);
+        CONSISTENT(fs);
+        memfs_destroy(fs);
+        tap_end("lookup-cache");
+}
+
 static void
 test_relative(void)
 {
@@ -819,6 +865,7 @@ main(void)
         test_resolve();
         test_symloop();
         test_veto();
+        test_lookup_cache();
         test_relative();
         test_open();
         test_mkdir_rmdir();

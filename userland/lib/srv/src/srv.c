@@ -603,6 +603,18 @@ closer_request(struct srv *s, struct srv_req *req)
 	srv_result(req, 0);
 }
 
+void
+srv_closed_later(struct srv *s, const struct srv_req *req)
+{
+	struct srv_record *r;
+
+	if (writ_msginfo_length(req->m.info) <= 3 || !req->m.mr[3])
+		return;
+	r = record_of(s, req->m.mr[3]);
+	if (r && !r->pinned && r != req->rec)
+		record_free_unheld(s, (unsigned)(r - s->rec));
+}
+
 static void
 handle(struct srv *s, struct srv_req *req, unsigned w)
 {

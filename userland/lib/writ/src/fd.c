@@ -14,6 +14,9 @@
 static writ_cptr_t fds[WRIT_FD_MAX];
 
 static void fd_forget(int fd);
+static void later_flush(void);
+static writ_cptr_t closer_of(uint64_t srv);
+static void closer_forget(uint64_t srv);
 
 /* What the server said of each fd's record when it made it (scheme.h, "One call
  * instead"): its badge and the server's identity; 0 when not known (an fd that came
@@ -21,6 +24,7 @@ static void fd_forget(int fd);
 struct fd_meta {
 	writ_word_t badge;
 	uint64_t srv;
+	bool later;             /* its server takes the close later (SCHEME_OPEN_LATER) */
 };
 
 static struct fd_meta meta[WRIT_FD_MAX];
@@ -41,15 +45,15 @@ fd_set(int fd, writ_cptr_t cap)
 {
 	fd_forget(fd);
 	fds[fd] = cap;
-	meta[fd] = (struct fd_meta){ 0, 0 };
+	meta[fd] = (struct fd_meta){ 0, 0, false };
 }
 
 static void
-fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv)
+fd_set_known(int fd, writ_cptr_t cap, writ_word_t badge, uint64_t srv, bool later)
 {
 	fd_forget(fd);
 	fds[fd] = cap;
-	meta[fd] = (struct fd_meta){ badge, srv };
+	meta[fd] = (struct fd_meta){ badge, srv, later };
 }
 
 void
@@ -216,6 +220,8 @@ request_caps(writ_cptr_t cap, unsigned op, const writ_word_t *args, unsigned nar
 
 	if (out_len > SCHEME_INLINE)
 		return -E2BIG;
+	if (op == SCHEME_OP_REVOKE || op == SCHEME_OP_REVOKE_ID)
+		later_flush();
 	for (unsigned i = 0; i < nargs && i < WRIT_MSG_REGS; i++)
 		m.mr[i] = args[i];
 	if (out_len)
@@ -482,12 +488,72 @@ resolve(const char *path, const char **rest)
 	return writ_scheme_cap(scheme);
 }
 
+/*
+ * Closes told later (scheme.h, "Closing later"): a closed fd's copy is deleted at once,
+ * and its record's badge waits here for the next OPEN through the scheme capability it
+ * was opened through, which carries it in register 3. A close that finds another badge
+ * waiting for the same OPEN, or every place taken, tells its server through the
+ * closer, as before.
+ */
+#define LATER 4
+
+static struct {
+	writ_cptr_t origin;
+	writ_word_t badge;
+	uint64_t srv;
+} later[LATER];
+
+static bool
+later_keep(writ_cptr_t origin, writ_word_t badge, uint64_t srv)
+{
+	/* One a scheme capability: each OPEN carries one, so none waits past the next. */
+	for (unsigned i = 0; i < LATER; i++)
+		if (later[i].origin == origin)
+			return later[i].badge == badge;	/* the same: another copy's close */
+	for (unsigned i = 0; origin && i < LATER; i++)
+		if (!later[i].origin) {
+			later[i].origin = origin;
+			later[i].badge = badge;
+			later[i].srv = srv;
+			return true;
+		}
+	return false;
+}
+
+/* Every waiting close told now, through the closers: a revoke answers how many records
+ * it freed, and those a client closed must not be among them. */
+static void
+later_flush(void)
+{
+	for (unsigned i = 0; i < LATER; i++) {
+		writ_cptr_t closer = later[i].origin ? closer_of(later[i].srv) : 0;
+		writ_word_t a[1] = { later[i].badge };
+
+		later[i].origin = 0;
+		if (closer && request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0,
+				      NULL) == -EIO)
+			closer_forget(later[i].srv);
+	}
+}
+
+/* A badge waiting for an OPEN through origin, taken; 0 for none. */
+static writ_word_t
+later_take(writ_cptr_t origin)
+{
+	for (unsigned i = 0; origin && i < LATER; i++)
+		if (later[i].origin == origin) {
+			later[i].origin = 0;
+			return later[i].badge;
+		}
+	return 0;
+}
+
 /* OPEN on base: a scheme capability (dirfd -1) or the directory fd dirfd's. */
 static int
 open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 {
 	size_t len = strlen(rest);
-	writ_word_t args[3] = { (writ_word_t)(unsigned)flags, mode, len };
+	writ_word_t args[4] = { (writ_word_t)(unsigned)flags, mode, len, 0 };
 	writ_word_t res[3] = { 0, 0, 0 };
 	writ_cptr_t got;
 	long r;
@@ -497,16 +563,17 @@ open_on(writ_cptr_t base, int dirfd, const char *rest, int flags, unsigned mode)
 		return -ENAMETOOLONG;
 	if ((fd = fd_lowest_free(0)) < 0)
 		return fd;
+	args[3] = later_take(dirfd >= 0 ? fd_origin[dirfd] : base);	/* it goes now */
 	if (len + 1 > SCHEME_INLINE)
-		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 3, rest, len + 1,
+		r = no_window(window_path(base, dirfd, SCHEME_OP_OPEN, args, 4, rest, len + 1,
 					  NULL, 0, &got));
 	else
-		r = request(base, SCHEME_OP_OPEN, args, 3, rest, len + 1, NULL, 0, res, 3, &got);
+		r = request(base, SCHEME_OP_OPEN, args, 4, rest, len + 1, NULL, 0, res, 3, &got);
 	if (r < 0)
 		return (int)r;
 	if (!got)
 		return -EIO;
-	fd_set_known(fd, got, res[0], res[2]);
+	fd_set_known(fd, got, res[0], res[2], res[1] == SCHEME_OPEN_LATER);
 	fd_origin[fd] = dirfd >= 0 ? fd_origin[dirfd] : base;
 	return fd;
 }
@@ -802,20 +869,24 @@ closer_forget(uint64_t srv)
 int
 writ_close(int fd)
 {
-	writ_cptr_t cap = writ_fd_cap(fd), closer;
-	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0 };
+	writ_cptr_t cap = writ_fd_cap(fd), closer, origin;
+	struct fd_meta fm = fd >= 0 && fd < WRIT_FD_MAX ? meta[fd] : (struct fd_meta){ 0, 0, false };
 
 	if (!cap)
 		return -EBADF;
+	origin = fd_origin[fd];
 	fd_set(fd, 0);
 	no_write_regs[fd] = 0;
 	/* One call (scheme.h, "One call instead"): this copy goes, then the closer kept
-	 * from an earlier close lets the server look whether another copy is left. */
+	 * from an earlier close lets the server look whether another copy is left; or
+	 * none, the next OPEN telling it ("Closing later"). */
 	if (fm.badge && (closer = closer_of(fm.srv))) {
 		writ_word_t a[1] = { fm.badge };
 
 		writ_cnode_delete(WRIT_PSLOT_CNODE, cap, 64);
 		writ_slot_free(cap);
+		if (fm.later && later_keep(origin, fm.badge, fm.srv))
+			return 0;
 		if (request(closer, SCHEME_OP_CLOSE, a, 1, NULL, 0, NULL, 0, NULL, 0, NULL) == -EIO)
 			closer_forget(fm.srv);
 		return 0;
@@ -923,7 +994,7 @@ writ_dup(int fd)
 		writ_slot_free(copy);
 		return -EIO;
 	}
-	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv);
+	fd_set_known(nfd, copy, meta[fd].badge, meta[fd].srv, meta[fd].later);
 	fd_origin[nfd] = fd_origin[fd];
 	return nfd;
 }
@@ -945,7 +1016,7 @@ writ_dup2(int fd, int newfd)
 	}
 	if (fds[newfd])
 		writ_close(newfd);
-	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv);
+	fd_set_known(newfd, copy, meta[fd].badge, meta[fd].srv, meta[fd].later);
 	fd_origin[newfd] = fd_origin[fd];
 	return newfd;
 }
@@ -1081,8 +1152,8 @@ scheme_pair(const char *scheme, int flags, int fds_out[2])
 		}
 		return (int)r;
 	}
-	fd_set_known(f0, got[0], res[0], res[2]);
-	fd_set_known(f1, got[1], res[1], res[2]);
+	fd_set_known(f0, got[0], res[0], res[2], false);
+	fd_set_known(f1, got[1], res[1], res[2], false);
 	fd_origin[f0] = fd_origin[f1] = base;
 	fds_out[0] = f0;
 	fds_out[1] = f1;

@@ -71,6 +71,8 @@ void memfs_destroy(struct memfs *fs);
 
 struct memfs_node *memfs_root(struct memfs *fs);
 uint64_t memfs_used(const struct memfs *fs);
+/* How many lookups the cache of the last absolute path answered (tests). */
+uint64_t memfs_lookup_hits(const struct memfs *fs);
 uint64_t memfs_budget(const struct memfs *fs);
 
 /* ---- Path resolution ---------------------------------------------------------- */

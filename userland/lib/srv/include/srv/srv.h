@@ -186,6 +186,12 @@ void srv_wake(struct srv_waitq *q);
  * whom srv_wake named meanwhile: such a thread must not use writ_mutex_unlock. */
 void srv_unlock(struct srv *s);
 
+/* OPEN's register 3 (scheme.h, "Closing later"): the badge of a record its caller
+ * closed and told nobody of, looked at as the closer would (freed if nobody holds it).
+ * For servers that answer SCHEME_OPEN_LATER, once the request's bytes are out of the
+ * IPC buffer (freeing makes system calls), before the open's record is made (which
+ * can then take the freed one's place). */
+void srv_closed_later(struct srv *s, const struct srv_req *req);
 /* The record a badge names (kind, generation and epoch checked), or NULL. */
 struct srv_record *srv_record_of(struct srv *s, writ_word_t badge);
 

@@ -140,11 +140,20 @@ enum scheme_op {
  * knows the record's badge and server, deletes its copy and calls the closer alone. A
  * server that lies about its identity or a badge only makes some server look.
  *
+ * Closing later. A server whose records hold nothing anyone waits on (file:'s: no peer
+ * sees a close) says SCHEME_OPEN_LATER in register 2 of OPEN's reply. A client that keeps
+ * its closer may then delete its copy and tell nobody: the badge goes with its next OPEN
+ * through the same scheme capability, in register 3 (0: none), and the server looks at
+ * that record as the closer would, before the open (whose new record can then take the
+ * freed one's place). Until then, or until the client ends, the record stays; a sweep
+ * (STATS) frees it too. A forged badge again only makes the server look.
+ *
  * cable: SEND (len, key, flags) carries up to SCHEME_CABLE_FDS capabilities, which the
  * server keeps until the peer's RECV; RECV (len, flags) answers n, the key in register
  * 1, the number of capabilities in register 2, the bytes, and the capabilities.
  */
 #define SCHEME_CABLE_FDS      WRIT_MSG_MAX_CAPS
+#define SCHEME_OPEN_LATER     0x72657461436c4cull   /* not a path length that stayed there */
 
 /*
  * Bulk data. A message carries SCHEME_INLINE bytes; more travels through a *window*,
