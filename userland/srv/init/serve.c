@@ -329,6 +329,11 @@ serve(const unsigned *pids, unsigned n)
 			goto drop;
 		}
 		if (kind == BADGE_FAULT) {
+			if (label == WRIT_FAULT_VM &&
+			    proc_stack_fault(p, m.mr[WRIT_VM_FAULT_ADDR])) {
+				reply(&m, 0, 0, 0, 0);	/* the thread goes on */
+				goto drop;
+			}
 			if (sig_fault(p, &m))
 				goto drop;	/* the faulting thread waits; its personality acts */
 			report_fault(p, &m);
