@@ -150,6 +150,8 @@ struct proc {
 struct proc *proc_get(unsigned pid);
 /* Entry i of the process table (free ones too: pid 0), NULL past its end. */
 struct proc *proc_at(unsigned i);
+/* Entries [proc_count(), MAX_PROCS) are free. */
+unsigned proc_count(void);
 /* Build and start a process; its pid, or 0 with a line printed that says why. */
 unsigned spawn(const struct spawn_args *a);
 extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */

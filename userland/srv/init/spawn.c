@@ -181,13 +181,33 @@ struct build {
 	uint64_t tables[3][MAX_TABLES]; /* [level]: vaddr >> (21 + 9 * level) of each table */
 };
 
+/* Entries from here on are free: spawn takes the lowest free one, so the few live
+ * processes sit below it and the searches stop there, not at MAX_PROCS (each message
+ * to init looks its sender up). */
+static unsigned procs_end;
+
 struct proc *
 proc_get(unsigned pid)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++)
+	for (unsigned i = 0; i < procs_end; i++)
 		if (procs[i].pid == pid && pid)
 			return &procs[i];
 	return NULL;
+}
+
+unsigned
+proc_count(void)
+{
+	return procs_end;
+}
+
+/* Entry p is free again. */
+static void
+proc_free(struct proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	while (procs_end && !procs[procs_end - 1].pid)
+		procs_end--;
 }
 
 struct proc *
@@ -1423,6 +1443,8 @@ spawn(const struct spawn_args *a)
 		return 0;
 	}
 	memset(p, 0, sizeof(*p));
+	if (p - procs >= procs_end)
+		procs_end = (unsigned)(p - procs) + 1;
 	memset(&b, 0, offsetof(struct build, made));
 	if (a->pid) {
 		p->pid = a->pid;
@@ -1455,7 +1477,7 @@ spawn(const struct spawn_args *a)
 		slot_free(p->tcb);
 	if (p->cnode)
 		slot_free(p->cnode);
-	memset(p, 0, sizeof(*p));
+	proc_free(p);
 	return 0;
 }
 
@@ -1504,7 +1526,7 @@ proc_end(struct proc *p, int status)
 		p->waiter_wake = 0;
 	}
 	/* Its children: those already ended have nobody left to wait for them. */
-	for (unsigned i = 0; i < MAX_PROCS; i++)
+	for (unsigned i = 0; i < procs_end; i++)
 		if (procs[i].pid && procs[i].parent == pid) {
 			procs[i].parent = 0;
 			if (!procs[i].alive)
@@ -1518,7 +1540,7 @@ proc_end(struct proc *p, int status)
 void
 proc_reap(struct proc *p)
 {
-	memset(p, 0, sizeof(*p));
+	proc_free(p);
 }
 
 void
