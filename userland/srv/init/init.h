@@ -155,9 +155,9 @@ unsigned proc_count(void);
 /* Build and start a process; its pid, or 0 with a line printed that says why. */
 unsigned spawn(const struct spawn_args *a);
 extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */
-/* A VM fault of p's at addr in a stack page it had not touched yet: the page is mapped
- * (the thread may go on) -> true; any other fault -> false. */
-bool proc_stack_fault(struct proc *p, uint64_t addr);
+/* A VM fault of p's at addr (error: the fault's error code) in a stack page it had not
+ * touched yet: the page is mapped (the thread may go on) -> true; any other -> false. */
+bool proc_stack_fault(struct proc *p, uint64_t addr, uint64_t error);
 /* End a live process with wait status `status`: its memory goes back to init. */
 void proc_end(struct proc *p, int status);
 /* Forget an ended process once its status was collected. */

@@ -344,7 +344,8 @@ serve(const unsigned *pids, unsigned n)
 		}
 		if (kind == BADGE_FAULT) {
 			if (label == WRIT_FAULT_VM &&
-			    proc_stack_fault(p, m.mr[WRIT_VM_FAULT_ADDR])) {
+			    proc_stack_fault(p, m.mr[WRIT_VM_FAULT_ADDR],
+					     m.mr[WRIT_VM_FAULT_ERROR])) {
 				reply(&m, 0, 0, 0, 0);	/* the thread goes on */
 				goto drop;
 			}

@@ -1237,16 +1237,17 @@ stack_lazy_setup(struct build *b)
 }
 
 bool
-proc_stack_fault(struct proc *p, uint64_t addr)
+proc_stack_fault(struct proc *p, uint64_t addr, uint64_t error)
 {
 	unsigned i;
 	writ_cptr_t f;
 
-	if (!p->stack_n || addr < p->stack_lo || addr >= p->stack_lo + 4096ull * p->stack_n)
-		return false;
+	if (!p->stack_n || addr < p->stack_lo || addr >= p->stack_lo + 4096ull * p->stack_n ||
+	    (error & 1))
+		return false;	/* outside, or a protection fault: the program's own */
 	i = (unsigned)((addr - p->stack_lo) >> 12);
 	if (p->stack_touched >> i & 1)
-		return false;	/* mapped: a protection fault, the program's own */
+		return true;	/* another thread's fault mapped it meanwhile: try again */
 	f = p->stack_slots + i;
 	if (writ_untyped_retype(p->stack_ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, f, 1)
 	    != WRIT_OK)

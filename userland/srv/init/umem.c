@@ -76,22 +76,42 @@ split(int b)
 }
 
 /*
- * The block freed last, not merged yet: the next quota is mostly of its size (a shell
- * or a benchmark spawning the same program again), and taking it back as it is spares
- * the Deletes of its merge and the Retypes of the splits that follow (four kernel
- * calls a level). Any other allocation, and anything that counts blocks, merges it
- * first, so the blocks are the same as with an eager merge.
+ * The blocks freed last, not merged yet: the next quotas are mostly of their sizes (a
+ * shell or a benchmark spawning the same program again; an execve's image buffer and
+ * quota alternate), and taking one back as it is spares the Deletes of its merge and
+ * the Retypes of the splits that follow (four kernel calls a level). An allocation none
+ * of them fits merges them all (it may need what they merge into), as does anything
+ * that counts blocks, so the blocks are the same as with an eager merge; one more
+ * freed merges the oldest.
  */
-static int unmerged = -1;
+#define UNMERGED 4
+static int unmerged[UNMERGED];
+static unsigned n_unmerged;
 
 static void merge_up(int b);
 
 static void
+unmerged_drop(unsigned i)
+{
+	memmove(&unmerged[i], &unmerged[i + 1], (n_unmerged - i - 1) * sizeof(unmerged[0]));
+	n_unmerged--;
+}
+
+/* Merge unmerged[i] (it is free: an allocation or a merge takes it off the list). */
+static void
+merge_unmerged_at(unsigned i)
+{
+	int b = unmerged[i];
+
+	unmerged_drop(i);
+	merge_up(b);
+}
+
+static void
 merge_unmerged(void)
 {
-	if (unmerged >= 0 && blocks[unmerged].state == B_FREE)
-		merge_up(unmerged);
-	unmerged = -1;
+	while (n_unmerged)
+		merge_unmerged_at(0);
 }
 
 int
@@ -99,16 +119,16 @@ umem_alloc(unsigned bits, writ_cptr_t *slot)
 {
 	int best = -1;
 
-	if (unmerged >= 0 && blocks[unmerged].state == B_FREE && blocks[unmerged].bits == bits) {
-		best = unmerged;
-		unmerged = -1;
-		blocks[best].state = B_USED;
-		free_bytes -= 1ull << bits;
-		*slot = blocks[best].slot;
-		return best;
-	}
+	for (unsigned i = n_unmerged; i-- > 0;)
+		if (blocks[unmerged[i]].bits == bits) {
+			best = unmerged[i];
+			unmerged_drop(i);
+			blocks[best].state = B_USED;
+			free_bytes -= 1ull << bits;
+			*slot = blocks[best].slot;
+			return best;
+		}
 	merge_unmerged();
-
 	for (unsigned i = 0; i < n_blocks; i++)
 		if (blocks[i].state == B_FREE && blocks[i].bits >= bits &&
 		    (best < 0 || blocks[i].bits < blocks[best].bits))
@@ -145,8 +165,9 @@ umem_free(int b)
 	revoke_fully(blocks[b].slot);
 	blocks[b].state = B_FREE;
 	free_bytes += 1ull << blocks[b].bits;
-	merge_unmerged();
-	unmerged = b;
+	if (n_unmerged == UNMERGED)
+		merge_unmerged_at(0);
+	unmerged[n_unmerged++] = b;
 }
 
 /* Merge upwards while the buddy is free too. */
@@ -159,6 +180,11 @@ merge_up(int b)
 		if (blocks[c].state != B_FREE || blocks[c + 1].state != B_FREE)
 			break;
 		for (int k = 0; k < 2; k++) {
+			for (unsigned i = 0; i < n_unmerged; i++)
+				if (unmerged[i] == c + k) {	/* merged now, as its buddy */
+					unmerged_drop(i);
+					break;
+				}
 			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, blocks[c + k].slot, FULL_DEPTH);
 			slot_free(blocks[c + k].slot);
 			blocks[c + k].state = B_UNUSED;

@@ -79,6 +79,23 @@ test_fault(void)
 	check(WRIT_WAIT_STATUS(s) == 3, "proc/others-run-after-a-fault", "status %lx", s);
 }
 
+/* A stack but its top page is mapped at the first touch: all of its 32 KiB can be
+ * used, twice over in a row (each process its own pages), and a touch past its end
+ * is still a fault. */
+static void
+test_stack_first_touch(void)
+{
+	const char *deep[] = { "/test/bin/fault", "stack", "28", NULL };
+	const char *past[] = { "/test/bin/fault", "stack", "40", NULL };
+	long s1 = run(deep[0], deep, NULL, NULL), s2 = run(deep[0], deep, NULL, NULL);
+	long s3 = run(past[0], past, NULL, NULL);
+
+	check(s1 == 0 && s2 == 0, "proc/stack-pages-at-first-touch", "status %lx, then %lx",
+	      s1, s2);
+	check(WRIT_WAIT_SIGNAL(s3) == WRIT_WAIT_FAULTED, "proc/stack-past-its-end-faults",
+	      "status %lx", s3);
+}
+
 /* Read-only pages are shared by every process of a program: never writable, and there
  * for one process after another of the same program has ended. */
 static void
@@ -212,6 +229,7 @@ main(void)
 	test_args_env();
 	test_kill();
 	test_fault();
+	test_stack_first_touch();
 	test_shared_text();
 	test_quota();
 	test_bad_programs();
