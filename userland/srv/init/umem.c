@@ -122,6 +122,7 @@ umem_alloc(unsigned bits, writ_cptr_t *slot)
 	for (unsigned i = n_unmerged; i-- > 0;)
 		if (blocks[unmerged[i]].bits == bits) {
 			best = unmerged[i];
+			assert_init(blocks[best].state == B_FREE, "an unmerged block not free");
 			unmerged_drop(i);
 			blocks[best].state = B_USED;
 			free_bytes -= 1ull << bits;
@@ -163,10 +164,12 @@ umem_free(int b)
 {
 	assert_init(b >= 0 && blocks[b].state == B_USED, "umem_free of a block not in use");
 	revoke_fully(blocks[b].slot);
-	blocks[b].state = B_FREE;
-	free_bytes += 1ull << blocks[b].bits;
+	/* The oldest merged while b is still in use: b, merged with it as its buddy, would
+	 * be on the list and gone. */
 	if (n_unmerged == UNMERGED)
 		merge_unmerged_at(0);
+	blocks[b].state = B_FREE;
+	free_bytes += 1ull << blocks[b].bits;
 	unmerged[n_unmerged++] = b;
 }
 

@@ -222,6 +222,45 @@ test_cycles(void)
 		    n, bytes0, bytes1);
 }
 
+/*
+ * Quotas freed out of order, more than the blocks init keeps unmerged for the next
+ * spawns (umem.c), so that some merge while others wait: each later spawn gets a whole
+ * block, and init's free memory ends in the blocks it began with.
+ */
+static void
+test_quota_buddies(void)
+{
+	static const unsigned order[2][8] = { { 0, 2, 4, 6, 1, 3, 5, 7 },
+					      { 1, 3, 5, 7, 2, 4, 6, 0 } };
+	const char *spin[] = { "/test/bin/spin", NULL };
+	const char *ok[] = { "/test/bin/exit-with", "0", NULL };
+	struct writ_spawn_opts o = { .quota_bits = 20 };
+	writ_word_t bytes0, blocks0, bytes1, blocks1;
+	unsigned started = 0, bad = 0;
+
+	writ_proc_info(&bytes0, &blocks0);
+	for (unsigned round = 0; round < 2; round++) {
+		writ_cptr_t kids[8];
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < 8; i++)
+			n += writ_spawn(spin[0], spin, &o, &kids[i]) > 0;
+		for (unsigned i = 0; i < 8 && n == 8; i++) {
+			writ_proc_kill(kids[order[round][i]]);
+			writ_proc_wait(kids[order[round][i]]);
+		}
+		for (unsigned i = 0; i < 8; i++)
+			bad += run(ok[0], ok, &o, NULL) != 0;
+		started += n;
+	}
+	writ_proc_info(&bytes1, &blocks1);
+	check(started == 16 && bad == 0, "proc/quotas-freed-out-of-order-reused",
+	      "%u of 16 started, %u of 16 later spawns failed", started, bad);
+	check(bytes0 == bytes1 && blocks0 == blocks1, "proc/quotas-freed-out-of-order-merged",
+	      "init has %lu bytes in %lu blocks free, had %lu in %lu", bytes1, blocks1, bytes0,
+	      blocks0);
+}
+
 int
 main(void)
 {
@@ -234,6 +273,7 @@ main(void)
 	test_quota();
 	test_bad_programs();
 	test_cycles();
+	test_quota_buddies();
 	test_threads();
 	return test_done("proc");
 }
