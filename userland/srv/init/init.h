@@ -131,6 +131,13 @@ struct proc {
 	bool chld_handled;              /* SIGCHLD has a handler: post it (else it is dropped) */
 	bool linux_defaults;            /* a Linux program without a signal thread */
 	uint64_t spawn_tsc;
+	/* Its first thread's stack but the top page, mapped page by page at the first
+	 * touch (spawn.c): [stack_lo, + stack_n pages), frames from stack_ut into the
+	 * slots from stack_slots, mapped through vspace (init's own PML4 capability). */
+	uint64_t stack_lo;
+	uint64_t stack_touched;         /* bit i: page i is mapped */
+	writ_cptr_t stack_ut, stack_slots, vspace;
+	unsigned stack_n;
 	/* list.c: what ps shows of it. */
 	char cmdline[WRIT_PROC_CMDLINE];        /* argv, NUL-separated, cut */
 	uint16_t cmdline_len;
@@ -143,9 +150,14 @@ struct proc {
 struct proc *proc_get(unsigned pid);
 /* Entry i of the process table (free ones too: pid 0), NULL past its end. */
 struct proc *proc_at(unsigned i);
+/* Entries [proc_count(), MAX_PROCS) are free. */
+unsigned proc_count(void);
 /* Build and start a process; its pid, or 0 with a line printed that says why. */
 unsigned spawn(const struct spawn_args *a);
 extern int spawn_errno;         /* why the last spawn failed: ENOEXEC, ENOMEM... */
+/* A VM fault of p's at addr (error: the fault's error code) in a stack page it had not
+ * touched yet: the page is mapped (the thread may go on) -> true; any other -> false. */
+bool proc_stack_fault(struct proc *p, uint64_t addr, uint64_t error);
 /* End a live process with wait status `status`: its memory goes back to init. */
 void proc_end(struct proc *p, int status);
 /* Forget an ended process once its status was collected. */

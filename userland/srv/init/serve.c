@@ -116,10 +116,21 @@ spawn_for(struct proc *caller, const struct spawn_args *a, struct proc **child)
 	return pid;
 }
 
+/* The handle to `pid` straight into the caller's slot `slot`, when it names an empty one. */
+static bool
+handle_placed(struct proc *parent, writ_word_t slot, unsigned pid)
+{
+	return slot && slot < (1ull << parent->cnode_radix) &&
+	       writ_cnode_mint(parent->cnode, slot, parent->cnode_radix, WRIT_SLOT_ROOT_CNODE,
+			       init.ep, FULL_DEPTH, WRIT_RIGHT_WRITE | WRIT_RIGHT_GRANT,
+			       BADGE_HANDLE | pid) == WRIT_OK;
+}
+
 /* SPAWN: a program from the boot archive (or the caller's image buffer), with
- * capabilities the caller names in its own CSpace. -> pid or -errno; the child's handle in the reply. */
+ * capabilities the caller names in its own CSpace. -> pid or -errno; the child's handle
+ * in the caller's slot (*placed) or else in the reply. */
 static long
-do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
+do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle, bool *placed)
 {
 	static struct spawn_args a;
 	static char strings[SCHEME_INLINE];
@@ -131,6 +142,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 	const char *path;
 	struct proc *child;
 	unsigned pid;
+	writ_word_t handle_slot = m->mr[0];
 
 	if (len < SCHEME_DATA_WORD + 2)
 		return -EINVAL;
@@ -217,7 +229,8 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle)
 		child->pgid = parent->pgid ? parent->pgid : parent->pid;
 		child->sid = parent->sid ? parent->sid : parent->pid;
 	}
-	*handle = handle_for(pid);
+	if (!(*placed = handle_placed(parent, handle_slot, pid)))
+		*handle = handle_for(pid);
 	return pid;
 }
 
@@ -303,6 +316,7 @@ serve(const unsigned *pids, unsigned n)
 	while (!pids || !all_ended(pids, n)) {
 		writ_word_t kind, label;
 		writ_cptr_t got = 0, handle = 0;
+		bool placed = false;
 		struct proc *p;
 		long r;
 
@@ -329,6 +343,12 @@ serve(const unsigned *pids, unsigned n)
 			goto drop;
 		}
 		if (kind == BADGE_FAULT) {
+			if (label == WRIT_FAULT_VM &&
+			    proc_stack_fault(p, m.mr[WRIT_VM_FAULT_ADDR],
+					     m.mr[WRIT_VM_FAULT_ERROR])) {
+				reply(&m, 0, 0, 0, 0);	/* the thread goes on */
+				goto drop;
+			}
 			if (sig_fault(p, &m))
 				goto drop;	/* the faulting thread waits; its personality acts */
 			report_fault(p, &m);
@@ -346,10 +366,11 @@ serve(const unsigned *pids, unsigned n)
 				proc_end(p, (int)(m.mr[0] & 0xff));
 				goto drop;
 			case WRIT_PROC_SPAWN:
-				r = do_spawn(p, &m, &handle);
+				r = do_spawn(p, &m, &handle, &placed);
 				if (r == SPAWN_REPLACED)
 					goto drop;	/* the caller is gone: its execve took place */
-				reply(&m, r, 0, 0, r > 0 ? handle : 0);
+				reply(&m, r, placed ? WRIT_SPAWN_HANDLE_PLACED : 0, 0,
+				      r > 0 ? handle : 0);
 				if (handle) {
 					writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, handle, FULL_DEPTH);
 					slot_free(handle);

@@ -381,7 +381,7 @@ sig_proc_ended(struct proc *p)
 		post(parent, SIGCHLD, p->pid | code << 32 | status << 40);
 	/* Its stopped children would wait forever for a SIGCONT nobody is left to send:
 	 * Linux's SIGHUP and SIGCONT to an orphaned stopped group, here to each of them. */
-	for (unsigned i = 0; i < MAX_PROCS; i++) {
+	for (unsigned i = 0; i < proc_count(); i++) {
 		struct proc *c = proc_at(i);
 
 		if (c->pid && c->alive && c->parent == p->pid && c->stopped) {

@@ -33,14 +33,18 @@
 #define MAX_TABLES 16                   /* of each level */
 #define MADE_MAX (1 + MAX_PAGES + 3 * MAX_TABLES + 8)  /* objects made for one process */
 /*
- * The stack is mapped eagerly. Measured under -icount (bench proc/spawn-exit-wait with
- * 8 and 16 pages): an eager page costs 1,540 instructions (its share of the frames'
- * Retype, zeroing included, its Map, its deletion at the end). Demand-zero would cost
- * a fault round trip (1,006, bench kern), a Retype of one frame (1,400) and a Map (540)
- * for each page touched, about 3,000: cheaper only while fewer than half the pages get
- * touched, and with one eager page the file server faulted on its second at once.
+ * Only the stack's top page (arguments, environment, auxv) is mapped eagerly; the
+ * others are mapped at their first touch (proc_stack_fault). Measured under -icount
+ * (bench proc/spawn-exit-wait with 8 and 16 pages): an eager page costs 1,540
+ * instructions (its share of the frames' Retype, zeroing included, its Map, its
+ * deletion at the end); a page served at its first touch about 3,500 (the fault round
+ * trip, a Retype of one frame, a Map). Most programs touch one or two pages of their
+ * 8 (a Linux program a few of its 32), so first touch wins. Their frames come from an
+ * untyped of the quota made for them (what eager pages would take), in slots of the
+ * keep area kept for them: a process built in the window gets them all eagerly.
  */
 #define STACK_PAGES 8                   /* 32 KiB unless the spawner asks for more */
+#define STACK_LAZY_MAX 64               /* pages: stack_touched's bits */
 #define LINUX_AT_NULL 0
 #define AT_PHDR 3
 #define AT_PHENT 4
@@ -163,6 +167,8 @@ struct build {
 	writ_cptr_t child_next;         /* next free slot of the child */
 	unsigned n_made, n_window, n_pages, n_image_frames, n_tables[3], n_devs;
 	bool image_moved;
+	unsigned stack_lazy;            /* stack pages mapped at first touch, or 0 */
+	uint64_t stack_lo;              /* the lowest stack page */
 	writ_cptr_t base;               /* the window, or the process's run of the area */
 	unsigned room;                  /* slots from base */
 	const char *why;
@@ -175,13 +181,33 @@ struct build {
 	uint64_t tables[3][MAX_TABLES]; /* [level]: vaddr >> (21 + 9 * level) of each table */
 };
 
+/* Entries from here on are free: spawn takes the lowest free one, so the few live
+ * processes sit below it and the searches stop there, not at MAX_PROCS (each message
+ * to init looks its sender up). */
+static unsigned procs_end;
+
 struct proc *
 proc_get(unsigned pid)
 {
-	for (unsigned i = 0; i < MAX_PROCS; i++)
+	for (unsigned i = 0; i < procs_end; i++)
 		if (procs[i].pid == pid && pid)
 			return &procs[i];
 	return NULL;
+}
+
+unsigned
+proc_count(void)
+{
+	return procs_end;
+}
+
+/* Entry p is free again. */
+static void
+proc_free(struct proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	while (procs_end && !procs[procs_end - 1].pid)
+		procs_end--;
 }
 
 struct proc *
@@ -1026,7 +1052,12 @@ plan(struct build *b)
 
 	if (!plan_image(b))
 		return false;
-	for (unsigned i = stack; i > 0; i--)
+	b->stack_lo = b->stack_top - 4096ull * stack;
+	/* First touch needs no table of its own: the top page's covers the stack. */
+	if (!a->bootinfo_view && stack > 1 && stack - 1 <= STACK_LAZY_MAX &&
+	    b->stack_lo >> 21 == (b->stack_top - 1) >> 21)
+		b->stack_lazy = stack - 1;
+	for (unsigned i = stack - b->stack_lazy; i > 0; i--)
 		if (!plan_page(b, b->stack_top - 4096ull * i, WRIT_RIGHT_READ | WRIT_RIGHT_WRITE,
 			       i == 1 ? PG_STACK_TOP : PG_ZERO, 0))
 			return false;
@@ -1048,7 +1079,7 @@ plan(struct build *b)
  * Where the objects are made: a run of the keep area when one is free (the kernel
  * suite's BootInfo view lists its frames in its own CNode: never), else the window.
  */
-static void
+static bool
 place_objects(struct build *b)
 {
 	const struct writ_bootinfo_module *m = init.archive;
@@ -1061,11 +1092,22 @@ place_objects(struct build *b)
 		need += m->frames / 512 + 4;
 	if (b->a->archive_view && init.added)
 		need += init.added->frames / 512 + 4;
-	if (!b->a->bootinfo_view && (b->p->run = area_alloc(need))) {
-		b->p->run_n = need;
+	/* First-touch stack pages: slots for their untyped and frames after the rest. */
+	if (!b->a->bootinfo_view &&
+	    (b->p->run = area_alloc(need + (b->stack_lazy ? b->stack_lazy + 1 : 0)))) {
+		b->p->run_n = need + (b->stack_lazy ? b->stack_lazy + 1 : 0);
 		b->base = b->p->run;
 		b->room = need;
-		return;
+		return true;
+	}
+	if (b->stack_lazy) {
+		/* No slots to keep them in: every stack page now. */
+		for (unsigned i = b->stack_lazy + 1; i > 1; i--)
+			if (!plan_page(b, b->stack_top - 4096ull * i,
+				       WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, PG_ZERO, 0))
+				return false;
+		need += b->stack_lazy;
+		b->stack_lazy = 0;
 	}
 	if (need > window_size) {
 		/* Larger than any before (the kernel suite's 2 MiB image, the first
@@ -1081,6 +1123,7 @@ place_objects(struct build *b)
 	}
 	b->base = window;
 	b->room = window_size;
+	return true;
 }
 
 /* Fill and map every page but the start info and BootInfo view (filled last). */
@@ -1164,6 +1207,60 @@ move_made(struct build *b, bool fixed)
 	return true;
 }
 
+/*
+ * What first-touch stack pages need: an untyped of the quota their frames come from
+ * (made last, its alignment the largest: the gap before it is below 2^k, carve_rest's
+ * lost part anyway), and a copy of the PML4 for the process, whose original init keeps.
+ */
+static bool
+stack_lazy_setup(struct build *b)
+{
+	struct proc *p = b->p;
+	unsigned bits = 12;
+	long err;
+
+	while ((1u << (bits - 12)) < b->stack_lazy)
+		bits++;
+	p->stack_ut = b->base + b->room;
+	p->stack_slots = p->stack_ut + 1;
+	if ((err = writ_untyped_retype(b->quota, WRIT_OBJ_UNTYPED, bits, WRIT_SLOT_ROOT_CNODE, 0, 0,
+				       p->stack_ut, 1)) != WRIT_OK)
+		return fail(b, "quota too small for the stack", err);
+	account(b, bits, 1);
+	if ((err = writ_cnode_copy(p->cnode, WRIT_PSLOT_VSPACE, p->cnode_radix, WRIT_SLOT_ROOT_CNODE,
+				   b->pml4, FULL_DEPTH, WRIT_RIGHTS_ALL)) != WRIT_OK)
+		return fail(b, "cannot give the process its PML4", err);
+	p->vspace = b->pml4;
+	p->stack_lo = b->stack_lo;
+	p->stack_n = b->stack_lazy;
+	return true;
+}
+
+bool
+proc_stack_fault(struct proc *p, uint64_t addr, uint64_t error)
+{
+	unsigned i;
+	writ_cptr_t f;
+
+	if (!p->stack_n || addr < p->stack_lo || addr >= p->stack_lo + 4096ull * p->stack_n ||
+	    (error & 1))
+		return false;	/* outside, or a protection fault: the program's own */
+	i = (unsigned)((addr - p->stack_lo) >> 12);
+	if (p->stack_touched >> i & 1)
+		return true;	/* another thread's fault mapped it meanwhile: try again */
+	f = p->stack_slots + i;
+	if (writ_untyped_retype(p->stack_ut, WRIT_OBJ_FRAME_4K, 0, WRIT_SLOT_ROOT_CNODE, 0, 0, f, 1)
+	    != WRIT_OK)
+		return false;
+	if (writ_frame_map(f, p->vspace, p->stack_lo + 4096ull * i,
+			   WRIT_RIGHT_READ | WRIT_RIGHT_WRITE, WRIT_MAP_WRITE_BACK) != WRIT_OK) {
+		writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, f, FULL_DEPTH);
+		return false;
+	}
+	p->stack_touched |= 1ull << i;
+	return true;
+}
+
 static bool
 build(struct build *b)
 {
@@ -1196,7 +1293,8 @@ build(struct build *b)
 		return fail(b, "no memory for the quota", WRIT_E_NOT_ENOUGH_MEMORY);
 	}
 	p->quota = b->quota;
-	place_objects(b);
+	if (!place_objects(b))
+		return false;
 	/* Largest alignment first, so nothing is lost to it: the CNode (2^(radix+5)
 	 * bytes), then the 4 KiB objects, the TCB (2 KiB) last. */
 	if ((err = quota_object_kept(b, WRIT_OBJ_CNODE, a->cnode_radix,
@@ -1204,7 +1302,10 @@ build(struct build *b)
 		return fail(b, "quota too small for the process's CNode", err);
 	p->cnode = cnode;
 	p->cnode_radix = a->cnode_radix;
-	if ((err = quota_objects(b, WRIT_OBJ_PML4, 0, 1, WRIT_PSLOT_VSPACE, &b->pml4)) != WRIT_OK)
+	/* With first-touch stack pages, init keeps the PML4 to map them (the process
+	 * gets a copy). */
+	if ((err = quota_objects(b, WRIT_OBJ_PML4, 0, 1, b->stack_lazy ? 0 : WRIT_PSLOT_VSPACE,
+				 &b->pml4)) != WRIT_OK)
 		return fail(b, "quota too small for the process's PML4", err);
 	TRACE_MARK("objects");
 	if (!make_tables(b) || !make_frames(b))
@@ -1212,6 +1313,8 @@ build(struct build *b)
 	if ((err = quota_object_kept(b, WRIT_OBJ_TCB, 0, WRIT_TCB_BITS, &tcb)) != WRIT_OK)
 		return fail(b, "quota too small for the process's TCB", err);
 	p->tcb = tcb;
+	if (b->stack_lazy && !stack_lazy_setup(b))
+		return false;
 	TRACE_MARK("made");
 	if (!map_pages(b, top))
 		return false;
@@ -1341,6 +1444,8 @@ spawn(const struct spawn_args *a)
 		return 0;
 	}
 	memset(p, 0, sizeof(*p));
+	if (p - procs >= procs_end)
+		procs_end = (unsigned)(p - procs) + 1;
 	memset(&b, 0, offsetof(struct build, made));
 	if (a->pid) {
 		p->pid = a->pid;
@@ -1373,7 +1478,7 @@ spawn(const struct spawn_args *a)
 		slot_free(p->tcb);
 	if (p->cnode)
 		slot_free(p->cnode);
-	memset(p, 0, sizeof(*p));
+	proc_free(p);
 	return 0;
 }
 
@@ -1422,7 +1527,7 @@ proc_end(struct proc *p, int status)
 		p->waiter_wake = 0;
 	}
 	/* Its children: those already ended have nobody left to wait for them. */
-	for (unsigned i = 0; i < MAX_PROCS; i++)
+	for (unsigned i = 0; i < procs_end; i++)
 		if (procs[i].pid && procs[i].parent == pid) {
 			procs[i].parent = 0;
 			if (!procs[i].alive)
@@ -1436,7 +1541,7 @@ proc_end(struct proc *p, int status)
 void
 proc_reap(struct proc *p)
 {
-	memset(p, 0, sizeof(*p));
+	proc_free(p);
 }
 
 void

@@ -75,11 +75,61 @@ split(int b)
 	return true;
 }
 
+/*
+ * The blocks freed last, not merged yet: the next quotas are mostly of their sizes (a
+ * shell or a benchmark spawning the same program again; an execve's image buffer and
+ * quota alternate), and taking one back as it is spares the Deletes of its merge and
+ * the Retypes of the splits that follow (four kernel calls a level). An allocation none
+ * of them fits merges them all (it may need what they merge into), as does anything
+ * that counts blocks, so the blocks are the same as with an eager merge; one more
+ * freed merges the oldest.
+ */
+#define UNMERGED 4
+static int unmerged[UNMERGED];
+static unsigned n_unmerged;
+
+static void merge_up(int b);
+
+static void
+unmerged_drop(unsigned i)
+{
+	memmove(&unmerged[i], &unmerged[i + 1], (n_unmerged - i - 1) * sizeof(unmerged[0]));
+	n_unmerged--;
+}
+
+/* Merge unmerged[i] (it is free: an allocation or a merge takes it off the list). */
+static void
+merge_unmerged_at(unsigned i)
+{
+	int b = unmerged[i];
+
+	unmerged_drop(i);
+	merge_up(b);
+}
+
+static void
+merge_unmerged(void)
+{
+	while (n_unmerged)
+		merge_unmerged_at(0);
+}
+
 int
 umem_alloc(unsigned bits, writ_cptr_t *slot)
 {
 	int best = -1;
 
+	for (unsigned i = n_unmerged; i-- > 0;)
+		if (blocks[unmerged[i]].bits == bits) {
+			best = unmerged[i];
+			assert_init(blocks[best].state == B_FREE, "an unmerged block not free");
+			unmerged_drop(i);
+			blocks[best].state = B_USED;
+			free_bytes -= 1ull << bits;
+			*slot = blocks[best].slot;
+			return best;
+		}
+	merge_unmerged();
 	for (unsigned i = 0; i < n_blocks; i++)
 		if (blocks[i].state == B_FREE && blocks[i].bits >= bits &&
 		    (best < 0 || blocks[i].bits < blocks[best].bits))
@@ -114,15 +164,30 @@ umem_free(int b)
 {
 	assert_init(b >= 0 && blocks[b].state == B_USED, "umem_free of a block not in use");
 	revoke_fully(blocks[b].slot);
+	/* The oldest merged while b is still in use: b, merged with it as its buddy, would
+	 * be on the list and gone. */
+	if (n_unmerged == UNMERGED)
+		merge_unmerged_at(0);
 	blocks[b].state = B_FREE;
 	free_bytes += 1ull << blocks[b].bits;
-	/* Merge upwards while the buddy is free too. */
+	unmerged[n_unmerged++] = b;
+}
+
+/* Merge upwards while the buddy is free too. */
+static void
+merge_up(int b)
+{
 	for (int p = blocks[b].parent; p >= 0; p = blocks[p].parent) {
 		int c = blocks[p].child;
 
 		if (blocks[c].state != B_FREE || blocks[c + 1].state != B_FREE)
 			break;
 		for (int k = 0; k < 2; k++) {
+			for (unsigned i = 0; i < n_unmerged; i++)
+				if (unmerged[i] == c + k) {	/* merged now, as its buddy */
+					unmerged_drop(i);
+					break;
+				}
 			writ_cnode_delete(WRIT_SLOT_ROOT_CNODE, blocks[c + k].slot, FULL_DEPTH);
 			slot_free(blocks[c + k].slot);
 			blocks[c + k].state = B_UNUSED;
@@ -150,6 +215,7 @@ umem_free_blocks(void)
 {
 	unsigned n = 0;
 
+	merge_unmerged();
 	for (unsigned i = 0; i < n_blocks; i++)
 		n += blocks[i].state == B_FREE;
 	return n;
@@ -162,6 +228,7 @@ umem_largest_free_bits(void)
 {
 	unsigned bits = 0;
 
+	merge_unmerged();
 	for (unsigned i = 0; i < n_blocks; i++)
 		if (blocks[i].state == B_FREE && blocks[i].bits > bits)
 			bits = blocks[i].bits;
@@ -198,6 +265,7 @@ umem_lend_roots(struct umem_lent *out, unsigned max)
 {
 	unsigned n = 0;
 
+	merge_unmerged();
 	for (unsigned i = 0; i < n_blocks && n < max; i++)
 		if (blocks[i].state == B_FREE && blocks[i].parent < 0) {
 			blocks[i].state = B_LENT;

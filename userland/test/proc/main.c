@@ -79,6 +79,23 @@ test_fault(void)
 	check(WRIT_WAIT_STATUS(s) == 3, "proc/others-run-after-a-fault", "status %lx", s);
 }
 
+/* A stack but its top page is mapped at the first touch: all of its 32 KiB can be
+ * used, twice over in a row (each process its own pages), and a touch past its end
+ * is still a fault. */
+static void
+test_stack_first_touch(void)
+{
+	const char *deep[] = { "/test/bin/fault", "stack", "28", NULL };
+	const char *past[] = { "/test/bin/fault", "stack", "40", NULL };
+	long s1 = run(deep[0], deep, NULL, NULL), s2 = run(deep[0], deep, NULL, NULL);
+	long s3 = run(past[0], past, NULL, NULL);
+
+	check(s1 == 0 && s2 == 0, "proc/stack-pages-at-first-touch", "status %lx, then %lx",
+	      s1, s2);
+	check(WRIT_WAIT_SIGNAL(s3) == WRIT_WAIT_FAULTED, "proc/stack-past-its-end-faults",
+	      "status %lx", s3);
+}
+
 /* Read-only pages are shared by every process of a program: never writable, and there
  * for one process after another of the same program has ended. */
 static void
@@ -205,6 +222,45 @@ test_cycles(void)
 		    n, bytes0, bytes1);
 }
 
+/*
+ * Quotas freed out of order, more than the blocks init keeps unmerged for the next
+ * spawns (umem.c), so that some merge while others wait: each later spawn gets a whole
+ * block, and init's free memory ends in the blocks it began with.
+ */
+static void
+test_quota_buddies(void)
+{
+	static const unsigned order[2][8] = { { 0, 2, 4, 6, 1, 3, 5, 7 },
+					      { 1, 3, 5, 7, 2, 4, 6, 0 } };
+	const char *spin[] = { "/test/bin/spin", NULL };
+	const char *ok[] = { "/test/bin/exit-with", "0", NULL };
+	struct writ_spawn_opts o = { .quota_bits = 20 };
+	writ_word_t bytes0, blocks0, bytes1, blocks1;
+	unsigned started = 0, bad = 0;
+
+	writ_proc_info(&bytes0, &blocks0);
+	for (unsigned round = 0; round < 2; round++) {
+		writ_cptr_t kids[8];
+		unsigned n = 0;
+
+		for (unsigned i = 0; i < 8; i++)
+			n += writ_spawn(spin[0], spin, &o, &kids[i]) > 0;
+		for (unsigned i = 0; i < 8 && n == 8; i++) {
+			writ_proc_kill(kids[order[round][i]]);
+			writ_proc_wait(kids[order[round][i]]);
+		}
+		for (unsigned i = 0; i < 8; i++)
+			bad += run(ok[0], ok, &o, NULL) != 0;
+		started += n;
+	}
+	writ_proc_info(&bytes1, &blocks1);
+	check(started == 16 && bad == 0, "proc/quotas-freed-out-of-order-reused",
+	      "%u of 16 started, %u of 16 later spawns failed", started, bad);
+	check(bytes0 == bytes1 && blocks0 == blocks1, "proc/quotas-freed-out-of-order-merged",
+	      "init has %lu bytes in %lu blocks free, had %lu in %lu", bytes1, blocks1, bytes0,
+	      blocks0);
+}
+
 int
 main(void)
 {
@@ -212,10 +268,12 @@ main(void)
 	test_args_env();
 	test_kill();
 	test_fault();
+	test_stack_first_touch();
 	test_shared_text();
 	test_quota();
 	test_bad_programs();
 	test_cycles();
+	test_quota_buddies();
 	test_threads();
 	return test_done("proc");
 }

@@ -33,6 +33,7 @@ _Static_assert(SRV_WINDOWS * SLOT_BYTES % (2u << 20) == 0, "whole 2 MiB steps");
 static uint8_t *space;          /* SRV_WINDOWS slots of SLOT_BYTES, reserved once */
 static struct srv_window *slot_win[SRV_WINDOWS];
 static struct writ_thread fault_thread;
+static writ_cptr_t init_fault;          /* init's fault endpoint, as the process got it */
 static writ_cptr_t fault_ep, scratch;   /* scratch: the page of zeros, mapped at... */
 static uint8_t *scratch_va;             /* ...here, to zero it */
 static bool slot_used[SRV_WINDOWS];
@@ -274,7 +275,18 @@ fault_loop(void *arg)
 			writ_reply(&m);
 			continue;
 		}
-		/* Not a window's: the server ends as it would have, through init. */
+		/* Not a window's: init's to serve (a stack page at its first touch), which
+		 * ends the server if it is none it serves. */
+		if (label == WRIT_FAULT_VM) {
+			struct writ_msg f = m;
+
+			f.info = writ_msginfo(WRIT_FAULT_VM, 0, WRIT_VM_FAULT_LENGTH);
+			if (writ_call(init_fault, &f) == WRIT_OK && writ_msginfo_label(f.info) == 0) {
+				m.info = writ_msginfo(0, 0, 0);	/* label 0: resume */
+				writ_reply(&m);
+				continue;
+			}
+		}
 		writ_printf("%s: fault %lu at %lx, RIP %lx, not in a window: ending\n", s->name,
 			    label, va, m.mr[WRIT_VM_FAULT_IP]);
 		*(volatile int *)0 = 0;
@@ -285,10 +297,10 @@ int
 srv_windows_init(struct srv *s)
 {
 	const struct writ_startinfo *si = writ_startinfo();
-	writ_cptr_t init_fault = writ_slot_alloc();
 
 	if (fault_ep)
 		return 0;
+	init_fault = writ_slot_alloc();
 	if (!si || !init_fault || !space_make() || !(scratch_va = writ_page_alloc_cap(&scratch)) ||
 	    writ_own_object(WRIT_OBJ_ENDPOINT, 0, &fault_ep) != WRIT_OK)
 		return -1;

@@ -148,9 +148,13 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	}
 	if (!(slot = writ_slot_alloc()))
 		return -EMFILE;
+	/* init mints the handle into the slot (no transfer, no copy of its own to
+	 * delete); the receive slot is for an init that does not. */
+	m.mr[0] = slot;
 	writ_set_receive_slot(WRIT_PSLOT_CNODE, slot, 64);
 	err = writ_call(WRIT_PSLOT_PROC, &m);
-	if (err != WRIT_OK || (long)m.mr[0] < 0 || writ_msginfo_caps(m.info) != 1) {
+	if (err != WRIT_OK || (long)m.mr[0] < 0 ||
+	    (writ_msginfo_caps(m.info) != 1 && m.mr[1] != WRIT_SPAWN_HANDLE_PLACED)) {
 		writ_slot_free(slot);
 		return err != WRIT_OK ? -EIO : (long)m.mr[0] < 0 ? (long)m.mr[0] : -EIO;
 	}

@@ -267,8 +267,11 @@ long writ_proc_klog(size_t offset, char *buf, size_t len);
  * header, then ncaps struct writ_spawn_cap, then the path, argv and envp strings, each
  * NUL-terminated. The capabilities are slots of the caller's own CSpace, which init
  * copies into the child (it holds every process's CNode). Answer: the pid or -errno in
- * message register 0, and a capability to the child (wait, kill) in the reply.
+ * message register 0, and a capability to the child (wait, kill): minted straight into
+ * the empty slot of the caller's CSpace named in message register 0 of the request
+ * (register 1 of the answer is then WRIT_SPAWN_HANDLE_PLACED), else in the reply.
  */
+#define WRIT_SPAWN_HANDLE_PLACED 1u
 /*
  * Programs from a scheme (writ_spawn("file:/bin/x")). init never calls a server a
  * process names (one that never answered would stop init), so the spawner reads the
