@@ -195,6 +195,7 @@ void do_klog(struct writ_msg *m);
 
 /* sig.c: signals between processes (WRIT_PROC_SIGNAL and friends). */
 long sig_register(struct proc *p, writ_cptr_t ntfn);
+void sig_after_exec(struct proc *p);
 long sig_send(struct proc *from, int32_t pid, unsigned sig);
 void sig_take(struct proc *p, struct writ_msg *m);
 long sig_setpgid(struct proc *p, unsigned pid, unsigned pgid);

@@ -221,6 +221,7 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle, bool *pla
 	child->confined = parent->confined || (h.flags & WRIT_SPAWN_CONFINED);
 	if (a.pid) {
 		proc_replace(parent, child);
+		sig_after_exec(child);
 		return SPAWN_REPLACED;
 	}
 	child->parent = parent->pid;

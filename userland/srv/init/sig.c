@@ -97,6 +97,23 @@ sig_register(struct proc *p, writ_cptr_t ntfn)
 
 static void post(struct proc *p, unsigned sig, uint64_t info);
 
+/* After an execve: the signals still pending on the program that called it are the new
+ * program's, as on Linux. It starts with every action the default and nothing blocked,
+ * and without a signal thread to take them (it registers one only when it needs it):
+ * their default actions now, else a kill that came just as the caller exec'd is lost. */
+void
+sig_after_exec(struct proc *p)
+{
+	uint64_t set = p->sig_pending;
+
+	if (!set)
+		return;
+	p->sig_pending = 0;
+	for (unsigned s = 1; s <= NSIG && p->alive; s++)
+		if (set & BIT(s))
+			post(p, s, p->sig_from);
+}
+
 /* Tell p's parent that p stopped or continued: its wait (woken) and SIGCHLD (which its
  * personality drops under SA_NOCLDSTOP). */
 static void

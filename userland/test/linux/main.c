@@ -154,7 +154,7 @@ main(void)
 	run_checks("procfs", 16);
 	run_checks("fork", 16);
 	run_checks("xsig", 26);
-	run_checks("jobs", 27);
+	run_checks("jobs", 29);
 	test_refused();
 	test_cmdbench();
 	/* A Writ program still runs as one: the kernel suite's helpers are unchanged. */

@@ -168,10 +168,11 @@ static int
 wait_for(pid_t pid, int flags)
 {
 	int s = -1;
+	pid_t w;
 
-	if (waitpid(pid, &s, flags) != pid)
-		return -1;
-	return s;
+	while ((w = waitpid(pid, &s, flags)) < 0 && errno == EINTR)
+		;	/* a SIGCHLD handler's */
+	return w == pid ? s : -1;
 }
 
 /* A child that computes (fork, a shared counter) stops, does not run, continues. */
@@ -369,6 +370,90 @@ check_orphan(void)
 	      "linux/jobs-orphan-stopped-ends", "status %x grandchild %d", s, gc);
 }
 
+/* A SIGTERM sent while a child goes into execve ends it wherever it lands: before the
+ * child's execve, during it, or after (a signal pending at execve is the new program's).
+ * The child has a signal thread (a handler), so one that lands just before its execve
+ * waits there for that thread: the program execve starts must still get it. The child
+ * says it is about to execve, and each round the kill comes a little later, across the
+ * execve. (`kill %1` just after `cmd &` at the shell.) */
+static void
+check_kill_as_child_execs(void)
+{
+	int rounds = 24, ended = 0, s = 0;
+
+	for (int i = 0; i < rounds; i++) {
+		int p[2];
+		char c;
+		pid_t pid;
+
+		if (pipe(p) != 0)
+			break;
+		if ((pid = fork()) == 0) {
+			handle(SIGUSR1, on_sig, 0);
+			write(p[1], "x", 1);
+			execl(self, self, "exit-after", "4000", (char *)NULL);
+			_exit(9);
+		}
+		close(p[1]);
+		if (pid < 0 || read(p[0], &c, 1) != 1)
+			break;
+		close(p[0]);
+		for (volatile int spin = 0; spin < i * 1000; spin++)
+			;
+		kill(pid, SIGTERM);
+		s = wait_for(pid, 0);
+		if (!WIFSIGNALED(s) || WTERMSIG(s) != SIGTERM)
+			break;
+		ended++;
+	}
+	check(ended == rounds, "linux/jobs-kill-as-child-execs", "%d of %d rounds, then status %x",
+	      ended, rounds, s);
+}
+
+/* A background job as an interactive shell makes one: the shell ignores SIGTERM and the
+ * stop signals and handles SIGINT and SIGCHLD; the forked child puts itself in a group
+ * of its own, puts those back to their defaults and sleeps (a NOEXEC applet: no
+ * execve). A SIGTERM to the group a moment later ends it, every round. */
+static void
+check_kill_forked_job(void)
+{
+	int rounds = 16, ended = 0, s = 0;
+	static const int reset[] = { SIGTERM, SIGINT, SIGQUIT, SIGTSTP, SIGTTOU, SIGTTIN };
+
+	handle(SIGTERM, SIG_IGN, 0);
+	handle(SIGQUIT, SIG_IGN, 0);
+	handle(SIGTSTP, SIG_IGN, 0);
+	handle(SIGTTOU, SIG_IGN, 0);
+	handle(SIGTTIN, SIG_IGN, 0);
+	handle(SIGINT, on_sig, 0);
+	handle(SIGCHLD, on_sig, 0);
+	for (int i = 0; i < rounds; i++) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			setpgid(0, 0);
+			for (unsigned k = 0; k < sizeof(reset) / sizeof(reset[0]); k++)
+				handle(reset[k], SIG_DFL, 0);
+			nap(8000);
+			_exit(7);
+		}
+		if (pid < 0)
+			break;
+		setpgid(pid, pid);
+		nap(i * 4);
+		kill(-pid, SIGTERM);
+		s = wait_for(pid, 0);
+		if (!WIFSIGNALED(s) || WTERMSIG(s) != SIGTERM)
+			break;
+		ended++;
+	}
+	for (unsigned k = 0; k < sizeof(reset) / sizeof(reset[0]); k++)
+		handle(reset[k], SIG_DFL, 0);
+	handle(SIGCHLD, SIG_DFL, 0);
+	check(ended == rounds, "linux/jobs-kill-forked-job", "%d of %d rounds, then status %x",
+	      ended, rounds, s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,6 +487,8 @@ main(int argc, char **argv)
 		check(WIFSIGNALED(s) && WTERMSIG(s) == SIGILL && WCOREDUMP(s),
 		      "linux/jobs-default-sigill-core", "status %x", s);
 	}
+	check_kill_as_child_execs();
+	check_kill_forked_job();
 	check(kill(30000, SIGSTOP) == -1 && errno == ESRCH, "linux/jobs-stop-unknown-esrch",
 	      "errno %d", errno);
 	check(kill(30000, SIGCONT) == -1 && errno == ESRCH, "linux/jobs-cont-unknown-esrch",
