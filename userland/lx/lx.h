@@ -211,6 +211,9 @@ void lx_sig_init(void);
 /* Register with init for signals from other processes and start the signal thread,
  * once: what needs it calls this (sig.c says what). */
 void lx_sig_need(void);
+/* execve in place: the deadly signals to take along; the signal thread waits till _end. */
+uint64_t lx_sig_exec_begin(void);
+void lx_sig_exec_end(void);
 /* Set while the main thread serves a call (entry.asm's lx_sig_async sets it too). */
 extern volatile uint8_t lx_main_in_call;
 /* Whether the caller is the program's first thread, the one others' signals interrupt. */

@@ -151,7 +151,12 @@ spawn_program(const uint64_t *a, writ_cptr_t *cap, unsigned flags)
 			break;	/* no room for more: the first ones are the ones programs use */
 	if (!argv[0])
 		argv[0] = path;
-	return writ_spawn(path, argv, &o, cap);
+	if (!(flags & WRIT_SPAWN_EXEC))
+		return writ_spawn(path, argv, &o, cap);
+	o.signals = lx_sig_exec_begin();
+	r = writ_spawn(path, argv, &o, cap);	/* returns only if the execve failed */
+	lx_sig_exec_end();
+	return r;
 }
 
 long

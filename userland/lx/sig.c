@@ -125,6 +125,11 @@ static bool eintr_restart;
 static volatile uint8_t stopped;
 /* Whether the signal thread was started (lx_sig_need). */
 static bool started;
+/* Held by the signal thread from its take at init until the signals are in `incoming`,
+ * and by an execve across its spawn: what init handed over is either acted on here or
+ * goes with the execve (lx_sig_exec_begin), never lost between the two. */
+static struct writ_mutex exec_lock;
+static bool exec_lock_ready;
 
 static bool sig_needed(void) { return __atomic_load_n(&started, __ATOMIC_SEQ_CST); }
 
@@ -970,8 +975,11 @@ take(void)
 	struct writ_msg m = { .info = writ_msginfo(WRIT_PROC_SIG_TAKE, 0, 0) };
 	uint64_t set, fault_set = 0;
 
-	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK)
+	writ_mutex_lock(&exec_lock);
+	if (writ_call(WRIT_PSLOT_PROC, &m) != WRIT_OK) {
+		writ_mutex_unlock(&exec_lock);
 		return;
+	}
 	set = m.mr[0];
 	for (uint64_t b = set; b; b &= b - 1) {
 		unsigned sig = (unsigned)__builtin_ctzll(b) + 1;
@@ -992,6 +1000,7 @@ take(void)
 		__atomic_fetch_or(&incoming, set, __ATOMIC_SEQ_CST);
 		__atomic_store_n(&lx_sig_slow, 1, __ATOMIC_SEQ_CST);
 	}
+	writ_mutex_unlock(&exec_lock);
 	if (fault_set) {
 		int sig = __builtin_ctzll(fault_set) + 1;
 		uint64_t w = sig < WRIT_MSG_REGS ? m.mr[sig] : writ_mr_get((unsigned)sig);
@@ -1016,6 +1025,38 @@ deadly(void)
 			return sig;
 	}
 	return 0;
+}
+
+/*
+ * An execve that replaces this process (WRIT_SPAWN_EXEC): -> the signals it must take
+ * along, those due whose action ends the process (the new program starts with every
+ * action the default, so they end it there). Until lx_sig_exec_end (only reached when
+ * the execve failed) the signal thread takes nothing from init, so a kill that comes
+ * meanwhile stays there and goes to the new program with the process (init).
+ */
+uint64_t
+lx_sig_exec_begin(void)
+{
+	uint64_t set = 0, ready;
+
+	if (!exec_lock_ready)
+		return 0;
+	writ_mutex_lock(&exec_lock);
+	ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+	for (; ready; ready &= ready - 1) {
+		int sig = __builtin_ctzll(ready) + 1;
+
+		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & (DFL_IGNORE | DFL_STOP)))
+			set |= BIT(sig);
+	}
+	return set;
+}
+
+void
+lx_sig_exec_end(void)
+{
+	if (exec_lock_ready)
+		writ_mutex_unlock(&exec_lock);
 }
 
 static void
@@ -1103,6 +1144,9 @@ lx_sig_need(void)
 
 	if (__atomic_exchange_n(&started, true, __ATOMIC_SEQ_CST))
 		return;
+	if (writ_mutex_init(&exec_lock) != WRIT_OK)
+		return;
+	exec_lock_ready = true;
 	if (writ_own_notification(&sig_ntfn) != WRIT_OK)
 		return;	/* then others' signals have their default action */
 	if (writ_thread_create(&sig_thread, sig_loop, NULL, LX_PRIO) != WRIT_OK)

@@ -221,6 +221,9 @@ do_spawn(struct proc *parent, struct writ_msg *m, writ_cptr_t *handle, bool *pla
 	child->confined = parent->confined || (h.flags & WRIT_SPAWN_CONFINED);
 	if (a.pid) {
 		proc_replace(parent, child);
+		/* What the caller's personality took from init and had not acted on yet
+		 * (a kill that raced this execve) is the new program's too. */
+		child->sig_pending |= h.signals;
 		sig_after_exec(child);
 		return SPAWN_REPLACED;
 	}

@@ -112,6 +112,7 @@ writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_op
 	n = o->ncaps;
 	h.quota_bits = o->quota_bits;
 	h.flags = o->flags & (WRIT_SPAWN_CONFINED | WRIT_SPAWN_EXEC);
+	h.signals = (o->flags & WRIT_SPAWN_EXEC) ? o->signals : 0;
 	h.ncaps = (uint16_t)n;
 	capbytes = (n * sizeof(caps[0]) + 7) & ~7ul;
 	pos = put_string(msg, 0, sizeof(msg), path);

@@ -297,6 +297,9 @@ struct writ_spawn_hdr {
 	uint16_t argc, envc;
 	uint16_t ncaps, bytes;          /* capabilities; bytes of strings */
 	uint32_t flags;                 /* WRIT_SPAWN_IMAGE, _CONFINED, _EXEC */
+	uint32_t pad;
+	uint64_t signals;               /* _EXEC: signals the caller took and had not acted
+					 * on (bit sig-1), pending for the new program */
 };
 
 struct writ_spawn_cap {
@@ -329,6 +332,7 @@ struct writ_spawn_opts {
 	unsigned ncaps;
 	struct writ_spawn_cap caps[16];
 	unsigned flags;                 /* WRIT_SPAWN_CONFINED, WRIT_SPAWN_EXEC, or 0 */
+	uint64_t signals;               /* WRIT_SPAWN_EXEC: writ_spawn_hdr's signals */
 };
 
 long writ_spawn(const char *path, const char *const *argv, const struct writ_spawn_opts *o,
