@@ -1010,39 +1010,12 @@ take(void)
 	}
 }
 
-/* A signal that is due, not blocked, and whose default action ends the process: 0 if
- * none. The process ends at once, wherever its threads are (a read that waits in a
- * server included), as on Linux. */
-static int
-deadly(void)
+/* The signals due, not blocked, whose default action ends the process (bit sig-1). */
+static uint64_t
+deadly_set(void)
 {
-	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
+	uint64_t ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask, set = 0;
 
-	for (; ready; ready &= ready - 1) {
-		int sig = __builtin_ctzll(ready) + 1;
-
-		if (actions[sig].handler == SIG_DFL && !(BIT(sig) & (DFL_IGNORE | DFL_STOP)))
-			return sig;
-	}
-	return 0;
-}
-
-/*
- * An execve that replaces this process (WRIT_SPAWN_EXEC): -> the signals it must take
- * along, those due whose action ends the process (the new program starts with every
- * action the default, so they end it there). Until lx_sig_exec_end (only reached when
- * the execve failed) the signal thread takes nothing from init, so a kill that comes
- * meanwhile stays there and goes to the new program with the process (init).
- */
-uint64_t
-lx_sig_exec_begin(void)
-{
-	uint64_t set = 0, ready;
-
-	if (!exec_lock_ready)
-		return 0;
-	writ_mutex_lock(&exec_lock);
-	ready = (pending | __atomic_load_n(&incoming, __ATOMIC_SEQ_CST)) & ~mask;
 	for (; ready; ready &= ready - 1) {
 		int sig = __builtin_ctzll(ready) + 1;
 
@@ -1050,6 +1023,32 @@ lx_sig_exec_begin(void)
 			set |= BIT(sig);
 	}
 	return set;
+}
+
+/* The first of deadly_set, 0 if none. The process ends at once, wherever its threads
+ * are (a read that waits in a server included), as on Linux. */
+static int
+deadly(void)
+{
+	uint64_t set = deadly_set();
+
+	return set ? __builtin_ctzll(set) + 1 : 0;
+}
+
+/*
+ * An execve that replaces this process (WRIT_SPAWN_EXEC): -> the signals it must take
+ * along, deadly_set (the new program starts with every action the default, so they end
+ * it there). Until lx_sig_exec_end (only reached when the execve failed) the signal
+ * thread takes nothing from init, so a kill that comes meanwhile stays there and goes
+ * to the new program with the process (init).
+ */
+uint64_t
+lx_sig_exec_begin(void)
+{
+	if (!exec_lock_ready)
+		return 0;
+	writ_mutex_lock(&exec_lock);
+	return deadly_set();
 }
 
 void
